@@ -1,0 +1,105 @@
+"""The kefu HTTP service.
+
+    create_app(settings) -> FastAPI     for tests and embedding
+    factory()                            for `uvicorn --factory api.app:factory` (what `kefu serve` runs)
+
+Start-up imports no model library: the answer and ingest pipelines are built on first use (or by
+the background warm-up), so /healthz answers as soon as the process listens.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+
+from api.channels import channel_routers
+from api.config import ApiSettings, api_settings
+from api.logs import configure_logging
+from api.middleware import RequestContextMiddleware
+from api.routers import agents, analytics, health, knowledge, openai_compat, search, sessions, web
+from api.services import Services
+from ingest.config import Settings
+from ingest.db import Database
+
+log = logging.getLogger("kefu.api")
+
+DESCRIPTION = """Grounded, cited answers from your knowledge bases, with hand-off to human agents.
+
+Authenticate with `Authorization: Bearer <key>` (or `X-API-Key`); keys are made with `kefu keys create`.
+Roles: customer (chat), agent (inbox), owner (knowledge, search), qa (search, analytics), admin (all)."""
+
+
+def _openai_error(request: Request, status_code: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
+    kind = {401: "authentication_error", 403: "permission_error", 404: "not_found_error", 429: "rate_limit_error"}
+    body = {"error": {"message": message, "type": kind.get(status_code, "invalid_request_error"), "param": None,
+                      "code": None}}
+    return JSONResponse(body, status_code=status_code, headers=headers)
+
+
+def _is_openai(request: Request) -> bool:
+    return request.url.path.startswith(openai_compat.OPENAI_PATHS)
+
+
+async def _http_error(request: Request, exc: HTTPException) -> JSONResponse:
+    if _is_openai(request):
+        return _openai_error(request, exc.status_code, str(exc.detail), exc.headers)
+    return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
+
+
+async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+    errors = [
+        {k: v for k, v in e.items() if k in ("loc", "msg", "type")} for e in exc.errors()
+    ]
+    if _is_openai(request):
+        message = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in errors)
+        return _openai_error(request, 400, message)
+    return JSONResponse({"detail": errors}, status_code=422)
+
+
+def create_app(settings: Settings | None = None, *, database: Database | None = None) -> FastAPI:
+    config: ApiSettings = api_settings(settings)
+    svc = Services(config, database=database)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        interrupted = svc.jobs.recover()
+        if interrupted:
+            log.warning("marked %d interrupted jobs failed", interrupted)
+        if config.warmup:
+            threading.Thread(target=svc.warm_up, name="kefu-warmup", daemon=True).start()
+        yield
+        svc.close()
+
+    app = FastAPI(title="kefu", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
+    app.state.services = svc
+    app.add_exception_handler(HTTPException, _http_error)  # type: ignore[arg-type]
+    app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
+    for module in (health, sessions, openai_compat, search, knowledge, agents, analytics, web):
+        app.include_router(module.router)
+    for name, router in channel_routers().items():
+        app.include_router(router, prefix=f"/v1/channels/{name}")
+    app.mount("/web", StaticFiles(directory=web.WEB_DIR), name="web")
+    if config.cors_origins:
+        app.add_middleware(
+            CORSMiddleware, allow_origins=config.cors_origins, allow_methods=["GET", "POST", "PUT", "DELETE"],
+            allow_headers=["Authorization", "X-API-Key", "Content-Type", "X-Request-ID", "Accept"],
+            expose_headers=["X-Request-ID", "Retry-After"], max_age=600,
+        )
+    # Added last = outermost: request ids and size limits apply to everything, CORS preflights included.
+    app.add_middleware(RequestContextMiddleware, settings=config)
+    return app
+
+
+def factory() -> FastAPI:
+    """The app from the environment (KEFU_*), with JSON logs: one per uvicorn worker process."""
+    config = api_settings()
+    configure_logging(config.log_level)
+    return create_app(config)

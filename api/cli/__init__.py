@@ -1,0 +1,27 @@
+"""The `kefu` command. Each command group lives in its own module and is registered here."""
+
+from __future__ import annotations
+
+import typer
+
+from api.cli import (
+    agent_commands,
+    answer_commands,
+    demo_command,
+    eval_commands,
+    faq_commands,
+    kb_commands,
+)
+
+app = typer.Typer(
+    name="kefu",
+    help="kefu (客服): a self-hostable customer-service assistant that answers from your documents.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+for commands in (
+    demo_command, kb_commands, answer_commands, eval_commands, agent_commands, faq_commands
+):
+    commands.register(app)

@@ -1,0 +1,72 @@
+"""`kefu ask` and `kefu chat`: answer questions from a knowledge base in the terminal."""
+
+from __future__ import annotations
+
+import typer
+from rich.markup import escape
+
+from api.cli.console import console, fail
+from ingest.config import get_settings
+
+
+def register(app: typer.Typer) -> None:
+    app.command("ask")(ask)
+    app.command("chat")(chat)
+
+
+def _pipeline():  # type: ignore[no-untyped-def]
+    from assistant.pipeline import AnswerPipeline
+
+    return AnswerPipeline(get_settings())
+
+
+def print_answer(result) -> None:  # type: ignore[no-untyped-def]
+    console.print(escape(result.text) or "[dim](no reply: a human agent holds this conversation)[/]")
+    for citation in result.citations:
+        where = " > ".join([citation.title, *citation.heading_path[-1:]]) if citation.heading_path else citation.title
+        page = f", p. {citation.page}" if citation.page else ""
+        console.print(f"  [cyan][{citation.n}][/] {escape(where)} — {escape(citation.source)}{page}")
+    timings = ", ".join(f"{k} {v:.0f} ms" for k, v in result.timings_ms.items())
+    console.print(f"[dim]mode: {result.mode} · session: {result.conversation_id} · {timings}[/]")
+
+
+def ask(
+    question: str = typer.Argument(..., help="The customer's question."),
+    kb: str = typer.Option("default", "--kb", help="Knowledge base to answer from."),
+    session: str | None = typer.Option(None, "--session", help="Continue this conversation id."),
+) -> None:
+    """Answer one question with citations (or say it is not in the knowledge base)."""
+    from assistant.pipeline import AnswerRequest
+    from ingest.registry import KnowledgeBaseNotFound
+
+    if not question.strip():
+        fail("the question is empty")
+    try:
+        result = _pipeline().run(AnswerRequest(question=question, kb=kb, conversation_id=session, channel="cli"))
+    except KnowledgeBaseNotFound as exc:
+        fail(f"{exc}; create it with `kefu ingest PATH --kb {kb}`")
+    print_answer(result)
+
+
+def chat(
+    kb: str = typer.Option("default", "--kb", help="Knowledge base to answer from."),
+    session: str | None = typer.Option(None, "--session", help="Continue this conversation id."),
+) -> None:
+    """An interactive multi-turn conversation (empty line or Ctrl-D to quit)."""
+    from assistant.pipeline import AnswerRequest
+    from ingest.registry import KnowledgeBaseNotFound
+
+    pipeline = _pipeline()
+    while True:
+        try:
+            question = console.input("[bold green]you>[/] ")
+        except (EOFError, KeyboardInterrupt):
+            break
+        if not question.strip():
+            break
+        try:
+            result = pipeline.run(AnswerRequest(question=question, kb=kb, conversation_id=session, channel="cli"))
+        except KnowledgeBaseNotFound as exc:
+            fail(str(exc))
+        session = result.conversation_id
+        print_answer(result)

@@ -1,0 +1,136 @@
+"""`kefu ingest` and `kefu kb ...`: build and inspect knowledge bases."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from api.cli.console import console, fail, stage_progress
+from ingest.config import get_settings
+from ingest.db import open_database
+from ingest.pipeline import IngestPipeline, IngestReport
+from ingest.registry import KnowledgeBaseNotFound, get_kb, list_documents, list_kbs, summarise
+
+kb_app = typer.Typer(help="Inspect and manage knowledge bases.", no_args_is_help=True)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("ingest")(ingest)
+    app.add_typer(kb_app, name="kb")
+
+
+def print_report(report: IngestReport) -> None:
+    table = Table(title=f"knowledge base {report.kb!r} — version {report.version}")
+    for column in ("files", "added", "changed", "unchanged", "removed", "failed", "chunks",
+                   "embedded", "cached", "pending", "seconds"):
+        table.add_column(column, justify="right")
+    table.add_row(
+        str(len(report.files)), str(report.count("added")), str(report.count("changed")),
+        str(report.count("unchanged")), str(report.count("removed")), str(report.count("failed")),
+        str(report.chunks), str(report.embedded), str(report.reused), str(report.pending),
+        f"{report.seconds:.1f}",
+    )
+    console.print(table)
+    for result in report.failed:
+        console.print(f"[red]failed[/] {result.source}: {result.reason}")
+
+
+def ingest(
+    paths: list[Path] = typer.Argument(..., exists=True, help="Files or folders to ingest."),
+    kb: str = typer.Option("default", "--kb", help="Knowledge base name."),
+    delete_missing: bool = typer.Option(
+        False, "--delete-missing", help="Remove documents that are no longer among PATHS."
+    ),
+    embed: bool = typer.Option(
+        True, "--embed/--no-embed",
+        help="Compute vectors now; --no-embed stages text only (searchable lexically) for `kefu kb embed`.",
+    ),
+) -> None:
+    """Parse, chunk and embed documents into a knowledge base (unchanged files are skipped)."""
+    pipeline = IngestPipeline(get_settings())
+    with stage_progress() as progress:
+        report = pipeline.ingest_paths(
+            paths, kb, delete_missing=delete_missing, embed=embed, progress=progress
+        )
+    print_report(report)
+    if report.failed and len(report.failed) == len(report.files):
+        raise typer.Exit(1)
+
+
+@kb_app.command("embed")
+def embed_pending(kb: str = typer.Option("default", "--kb")) -> None:
+    """Compute the vectors of chunks staged without them (resumable)."""
+    pipeline = IngestPipeline(get_settings())
+    try:
+        with stage_progress() as progress:
+            report = pipeline.embed_pending(kb, progress=progress)
+    except KnowledgeBaseNotFound as exc:
+        fail(str(exc))
+    print_report(report)
+
+
+@kb_app.command("list")
+def list_command() -> None:
+    """All knowledge bases with their sizes."""
+    db = open_database(get_settings().sql_url)
+    table = Table()
+    for column in ("name", "version", "documents", "chunks", "embedded", "faq", "embedder"):
+        table.add_column(column)
+    with db.session() as session:
+        for kb in list_kbs(session):
+            s = summarise(session, kb)
+            table.add_row(s.name, str(s.version), str(s.documents), str(s.chunks),
+                          f"{s.embedded}/{s.chunks}", str(s.faq_chunks), s.embed_model)
+    console.print(table)
+
+
+@kb_app.command("show")
+def show(name: str = typer.Argument("default")) -> None:
+    """One knowledge base: its documents and embedding progress."""
+    db = open_database(get_settings().sql_url)
+    with db.session() as session:
+        try:
+            kb = get_kb(session, name)
+        except KnowledgeBaseNotFound as exc:
+            fail(str(exc))
+        s = summarise(session, kb)
+        console.print(
+            f"[bold]{s.name}[/] version {s.version} · {s.documents} documents · {s.chunks} chunks "
+            f"({s.faq_chunks} FAQ) · vectors {s.embedded}/{s.chunks} · {s.embed_model} {s.embed_dim}-d"
+        )
+        table = Table()
+        for column in ("source", "type", "lang", "chunks", "version", "title", "last error"):
+            table.add_column(column)
+        for doc in list_documents(session, kb):
+            table.add_row(doc.source, doc.file_type, doc.lang, str(doc.n_chunks), str(doc.version),
+                          doc.title, doc.last_error or "")
+        console.print(table)
+
+
+@kb_app.command("rm-doc")
+def rm_doc(source: str, kb: str = typer.Option("default", "--kb")) -> None:
+    """Remove one document (by its source as `kefu kb show` lists it) and its vectors."""
+    try:
+        removed = IngestPipeline(get_settings()).remove_document(kb, source)
+    except KnowledgeBaseNotFound as exc:
+        fail(str(exc))
+    if not removed:
+        fail(f"no document {source!r} in knowledge base {kb!r}")
+    console.print(f"removed {source}")
+
+
+@kb_app.command("drop")
+def drop(
+    name: str,
+    yes: bool = typer.Option(False, "--yes", help="Do not ask for confirmation."),
+) -> None:
+    """Delete a knowledge base with all its documents and vectors."""
+    if not yes:
+        typer.confirm(f"Drop knowledge base {name!r} and all its documents?", abort=True)
+    try:
+        IngestPipeline(get_settings()).drop(name)
+    except KnowledgeBaseNotFound as exc:
+        fail(str(exc))
+    console.print(f"dropped {name}")

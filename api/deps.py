@@ -1,0 +1,109 @@
+"""FastAPI dependencies: the shared services, the calling key (auth + rate limit), role checks,
+and tenant-scoped loading of knowledge bases and conversations."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from fastapi import Depends, HTTPException, Request, status
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from api.auth import Principal, authenticate
+from api.services import Services
+from assistant.models import Conversation
+from ingest.models import KnowledgeBase
+
+# Who may do what. Every key is confined to its tenant (and its knowledge bases, when listed).
+CHAT = ("customer", "owner", "qa", "admin")  # ask questions, give feedback, escalate
+AGENT = ("agent", "admin")  # the human inbox
+KNOWLEDGE = ("owner", "admin")  # knowledge bases, documents, FAQs, jobs
+SEARCH = ("owner", "qa", "admin")  # hit testing
+ANALYTICS = ("owner", "qa", "admin")
+READ_SESSIONS = ("customer", "agent", "owner", "qa", "admin")  # customers: only their own sessions
+ANY = ("customer", "agent", "owner", "qa", "admin")
+
+
+def services(request: Request) -> Services:
+    return request.app.state.services
+
+
+def _presented_key(request: Request) -> str | None:
+    header = request.headers.get("authorization")
+    if header:
+        scheme, _, value = header.partition(" ")
+        if scheme.lower() == "bearer" and value.strip():
+            return value.strip()
+    return request.headers.get("x-api-key") or None
+
+
+def principal(request: Request, svc: Services = Depends(services)) -> Principal:
+    key = _presented_key(request)
+    if key is None:
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            "missing API key: send `Authorization: Bearer <key>` or `X-API-Key: <key>`",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    with svc.db.session() as session:
+        who = authenticate(session, key)
+    if who is None:
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED, "invalid or revoked API key", headers={"WWW-Authenticate": "Bearer"}
+        )
+    request.state.key_id = who.key_id  # for the access log
+    wait = svc.rate_limiter.acquire(who.key_id)
+    if wait:
+        raise HTTPException(
+            status.HTTP_429_TOO_MANY_REQUESTS,
+            f"rate limit of {svc.settings.rate_limit_per_minute} requests/minute exceeded; retry later",
+            headers={"Retry-After": svc.rate_limiter.retry_after(wait)},
+        )
+    return who
+
+
+def require(*roles: str) -> Callable[[Principal], Awaitable[Principal]]:
+    """A dependency that lets only keys of the given roles through (403 for the others)."""
+
+    async def check(who: Principal = Depends(principal)) -> Principal:  # no I/O: no thread hop
+        if who.role not in roles:
+            raise HTTPException(
+                status.HTTP_403_FORBIDDEN,
+                f"a {who.role!r} key may not use this route (allowed roles: {', '.join(roles)})",
+            )
+        return who
+
+    return check
+
+
+def kb_not_found(name: str) -> HTTPException:
+    # The same answer whether the knowledge base does not exist or belongs to someone else.
+    return HTTPException(status.HTTP_404_NOT_FOUND, f"knowledge base {name!r} not found")
+
+
+def load_kb(session: Session, who: Principal, name: str) -> KnowledgeBase:
+    kb = session.scalar(select(KnowledgeBase).where(KnowledgeBase.name == name))
+    if kb is None or not who.may_use_kb(kb.name, kb.tenant):
+        raise kb_not_found(name)
+    return kb
+
+
+def check_kb(svc: Services, who: Principal, name: str) -> None:
+    with svc.db.session() as session:
+        load_kb(session, who, name)
+
+
+def load_conversation(session: Session, who: Principal, conversation_id: str) -> Conversation:
+    """A conversation the key may see: same tenant and knowledge-base scope; a customer key only
+    the sessions it created."""
+    row = session.get(Conversation, conversation_id)
+    visible = (
+        row is not None
+        and row.tenant == who.tenant
+        and (not who.kbs or row.kb_name in who.kbs)
+        and (who.role != "customer" or (row.user_profile or {}).get("api_key_id") == who.key_id)
+    )
+    if not visible:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"session {conversation_id!r} not found")
+    assert row is not None
+    return row

@@ -1,0 +1,448 @@
+"""Knowledge bases for their owners: create, list, upload documents (background jobs), delete,
+re-ingest, and FAQ entries."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import threading
+import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, File, HTTPException, Query, Response, UploadFile, status
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from api.auth import Principal
+from api.deps import KNOWLEDGE, load_kb, require, services
+from api.models import Job
+from api.schemas import (
+    AcceptCandidateIn,
+    CandidateOut,
+    CreateKB,
+    DocumentOut,
+    FAQIn,
+    FAQOut,
+    FileResultOut,
+    JobOut,
+    KBOut,
+    ReingestIn,
+    RejectCandidateIn,
+    UploadOut,
+)
+from api.services import Services
+from api.tickets import candidate_out
+from assistant.models import new_id
+from ingest.models import Document, KnowledgeBase
+
+router = APIRouter(prefix="/v1", tags=["knowledge"])
+
+Owner = Annotated[Principal, Depends(require(*KNOWLEDGE))]
+Svc = Annotated[Services, Depends(services)]
+
+# Roles that may list knowledge bases (customers list theirs through GET /v1/models).
+KB_READERS = ("agent", "owner", "qa", "admin")
+LOCK_WAIT_S = 30.0
+
+
+def kb_out(session: Session, kb: KnowledgeBase) -> KBOut:
+    from ingest.registry import summarise
+
+    s = summarise(session, kb)
+    return KBOut(
+        name=s.name, tenant=s.tenant, description=kb.description, version=s.version, documents=s.documents,
+        chunks=s.chunks, embedded=s.embedded, faq_chunks=s.faq_chunks, embed_model=s.embed_model,
+    )
+
+
+def job_out(job: Job) -> JobOut:
+    return JobOut(
+        id=job.id, kind=job.kind, kb=job.kb_name, status=job.status, stage=job.stage, done=job.done,
+        total=job.total, files=[FileResultOut(**f) for f in job.files or []], error=job.error,
+        created_at=job.created_at, started_at=job.started_at, finished_at=job.finished_at,
+    )
+
+
+def document_out(doc: Document) -> DocumentOut:
+    return DocumentOut(
+        id=doc.id, source=doc.source, title=doc.title, file_type=doc.file_type, lang=doc.lang,
+        n_chunks=doc.n_chunks, version=doc.version, size_bytes=doc.size_bytes, url=doc.url,
+        last_error=doc.last_error, updated_at=doc.updated_at,
+    )
+
+
+@contextmanager
+def writing(svc: Services, kb: str) -> Iterator[None]:
+    """Hold the knowledge base's write lock, or answer 409 while a job keeps it busy."""
+    lock: threading.Lock = svc.kb_lock(kb)
+    if not lock.acquire(timeout=LOCK_WAIT_S):
+        raise HTTPException(
+            status.HTTP_409_CONFLICT, f"knowledge base {kb!r} is being updated by a job; retry shortly",
+            headers={"Retry-After": "10"},
+        )
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+# -- knowledge bases -------------------------------------------------------------------------------
+
+
+@router.post("/kbs", status_code=status.HTTP_201_CREATED, response_model=KBOut)
+def create_kb(body: CreateKB, who: Owner, svc: Svc) -> KBOut:
+    from ingest.embedding import get_embedder
+    from ingest.registry import get_or_create_kb
+
+    if who.kbs and body.name not in who.kbs:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, f"this key is limited to knowledge bases {list(who.kbs)}")
+    embedder = get_embedder(svc.settings)
+    with svc.db.session() as session:
+        if session.scalar(select(KnowledgeBase.id).where(KnowledgeBase.name == body.name)) is not None:
+            # Names are unique across tenants (they name Chroma collections and OpenAI "models").
+            raise HTTPException(status.HTTP_409_CONFLICT, f"the name {body.name!r} is taken; choose another")
+        kb = get_or_create_kb(
+            session, body.name, embed_model=embedder.name, embed_dim=embedder.dim, tenant=who.tenant
+        )
+        kb.description = body.description
+        session.flush()
+        return kb_out(session, kb)
+
+
+@router.get("/kbs", response_model=list[KBOut])
+def list_kbs(who: Annotated[Principal, Depends(require(*KB_READERS))], svc: Svc) -> list[KBOut]:
+    with svc.db.session() as session:
+        query = select(KnowledgeBase).where(KnowledgeBase.tenant == who.tenant).order_by(KnowledgeBase.name)
+        if who.kbs:
+            query = query.where(KnowledgeBase.name.in_(who.kbs))
+        return [kb_out(session, kb) for kb in session.scalars(query)]
+
+
+@router.get("/kbs/{kb}", response_model=KBOut)
+def get_kb(kb: str, who: Annotated[Principal, Depends(require(*KB_READERS))], svc: Svc) -> KBOut:
+    with svc.db.session() as session:
+        return kb_out(session, load_kb(session, who, kb))
+
+
+@router.delete("/kbs/{kb}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_kb(kb: str, who: Owner, svc: Svc) -> Response:
+    """Delete the knowledge base with its documents, vectors and uploaded files."""
+    with svc.db.session() as session:
+        load_kb(session, who, kb)
+    with writing(svc, kb):
+        svc.ingest().drop(kb)
+        shutil.rmtree(svc.settings.uploads_dir / kb, ignore_errors=True)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+# -- documents --------------------------------------------------------------------------------------
+
+
+def clean_filename(raw: str | None) -> str:
+    """The base name of an uploaded file, or 422 when it cannot be a safe file name."""
+    name = unicodedata.normalize("NFC", (raw or "").replace("\\", "/").rsplit("/", 1)[-1]).strip()
+    if not name or name in (".", "..") or name.startswith(".") or len(name.encode()) > 200:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"invalid file name {raw!r}")
+    if any(unicodedata.category(ch).startswith("C") for ch in name):
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"file name {raw!r} has control characters")
+    return name
+
+
+def _validate(svc: Services, files: list[UploadFile]) -> list[tuple[str, UploadFile]]:
+    """Every file is checked before any is stored: one bad file rejects the whole upload."""
+    from ingest.parsing import SUPPORTED_EXTENSIONS
+
+    settings = svc.settings
+    if not files:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "no files: send them as multipart field `files`")
+    if len(files) > settings.max_upload_files:
+        raise HTTPException(
+            status.HTTP_413_CONTENT_TOO_LARGE, f"{len(files)} files; at most {settings.max_upload_files} per upload"
+        )
+    named: list[tuple[str, UploadFile]] = []
+    for upload in files:
+        name = clean_filename(upload.filename)
+        suffix = Path(name).suffix.lower()
+        if suffix not in SUPPORTED_EXTENSIONS:
+            raise HTTPException(
+                status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
+                f"{name}: unsupported file type {suffix or '(none)'!r}; supported: "
+                + " ".join(sorted(SUPPORTED_EXTENSIONS)),
+            )
+        size = upload.size if upload.size is not None else _measure(upload)
+        if size > settings.max_file_bytes:
+            raise HTTPException(
+                status.HTTP_413_CONTENT_TOO_LARGE,
+                f"{name}: {size / 1e6:.1f} MB is over the {settings.max_file_mb:g} MB per-file limit",
+            )
+        if size == 0:
+            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"{name}: the file is empty")
+        named.append((name, upload))
+    names = [name for name, _ in named]
+    if len(set(names)) != len(names):
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "the same file name appears twice")
+    return named
+
+
+def _measure(upload: UploadFile) -> int:
+    upload.file.seek(0, os.SEEK_END)
+    size = upload.file.tell()
+    upload.file.seek(0)
+    return size
+
+
+def _store(folder: Path, name: str, upload: UploadFile) -> Path:
+    """Write through a temporary file and rename, so a half-written upload never replaces a file."""
+    folder.mkdir(parents=True, exist_ok=True)
+    upload.file.seek(0)
+    with tempfile.NamedTemporaryFile(dir=folder, prefix=".upload-", delete=False) as tmp:
+        shutil.copyfileobj(upload.file, tmp)
+    target = folder / name
+    os.replace(tmp.name, target)
+    return target
+
+
+@router.post("/kbs/{kb}/documents", status_code=status.HTTP_202_ACCEPTED, response_model=UploadOut)
+def upload_documents(kb: str, who: Owner, svc: Svc, files: Annotated[list[UploadFile], File()]) -> UploadOut:
+    """Upload files (multipart field `files`, repeatable). They are stored, then parsed, chunked
+    and embedded by a background job: poll `GET /v1/jobs/{id}`."""
+    with svc.db.session() as session:
+        kb_row = load_kb(session, who, kb)
+    named = _validate(svc, files)
+    folder = svc.settings.uploads_dir / kb_row.name
+    paths = [_store(folder, name, upload) for name, upload in named]
+    job = svc.jobs.submit(
+        kind="ingest", kb=kb_row.name, tenant=who.tenant, params={"paths": [str(p) for p in paths]},
+        created_by=who.key_id, total=len(paths),
+    )
+    return UploadOut(job=job_out(job), files=[p.name for p in paths])
+
+
+@router.get("/kbs/{kb}/documents", response_model=list[DocumentOut])
+def list_documents(kb: str, who: Owner, svc: Svc) -> list[DocumentOut]:
+    from ingest.registry import list_documents as registry_documents
+
+    with svc.db.session() as session:
+        return [document_out(d) for d in registry_documents(session, load_kb(session, who, kb))]
+
+
+def _document(session: Session, who: Principal, kb: str, doc_id: str) -> Document:
+    kb_row = load_kb(session, who, kb)
+    doc = session.get(Document, doc_id)
+    if doc is None or doc.kb_id != kb_row.id:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"document {doc_id!r} not found in {kb!r}")
+    return doc
+
+
+@router.delete("/kbs/{kb}/documents/{doc_id}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_document(kb: str, doc_id: str, who: Owner, svc: Svc) -> Response:
+    with svc.db.session() as session:
+        source = _document(session, who, kb, doc_id).source
+    with writing(svc, kb):
+        svc.ingest().remove_document(kb, source)
+        uploaded = svc.settings.uploads_dir / kb / source
+        if uploaded.is_file():
+            uploaded.unlink()
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post("/kbs/{kb}/reingest", status_code=status.HTTP_202_ACCEPTED, response_model=JobOut)
+def reingest(kb: str, body: ReingestIn, who: Owner, svc: Svc) -> JobOut:
+    """Parse uploaded documents again from their files (all of them by default) and embed any
+    chunks still without vectors, as a background job."""
+    folder = svc.settings.uploads_dir / kb
+    with svc.db.session() as session:
+        kb_row = load_kb(session, who, kb)
+        if body.doc_ids is None:
+            docs = [d for d in kb_row.documents if (folder / d.source).is_file()]
+        else:
+            docs = [_document(session, who, kb, doc_id) for doc_id in body.doc_ids]
+            missing = [d.source for d in docs if not (folder / d.source).is_file()]
+            if missing:
+                raise HTTPException(
+                    status.HTTP_422_UNPROCESSABLE_CONTENT,
+                    f"no uploaded file to read again for: {', '.join(missing)} (only uploaded documents can be re-ingested)",
+                )
+        paths = [str(folder / d.source) for d in docs]
+    job = svc.jobs.submit(
+        kind="reingest", kb=kb, tenant=who.tenant, params={"paths": paths}, created_by=who.key_id, total=len(paths)
+    )
+    return job_out(job)
+
+
+# -- jobs ---------------------------------------------------------------------------------------------
+
+
+@router.get("/jobs/{job_id}", response_model=JobOut)
+def get_job(job_id: str, who: Owner, svc: Svc) -> JobOut:
+    with svc.db.session() as session:
+        job = session.get(Job, job_id)
+        if job is None or job.tenant != who.tenant or (who.kbs and job.kb_name not in who.kbs):
+            raise HTTPException(status.HTTP_404_NOT_FOUND, f"job {job_id!r} not found")
+        return job_out(job)
+
+
+@router.get("/kbs/{kb}/jobs", response_model=list[JobOut])
+def list_jobs(kb: str, who: Owner, svc: Svc) -> list[JobOut]:
+    """The knowledge base's 20 most recent jobs, newest first."""
+    with svc.db.session() as session:
+        load_kb(session, who, kb)
+        jobs = session.scalars(
+            select(Job).where(Job.kb_name == kb, Job.tenant == who.tenant).order_by(Job.created_at.desc()).limit(20)
+        )
+        return [job_out(j) for j in jobs]
+
+
+# -- FAQ entries ------------------------------------------------------------------------------------------
+
+FAQ_PREFIX = "faq/"
+
+
+def _faq_document(source: str, body: FAQIn):  # type: ignore[no-untyped-def]
+    from ingest.parsing import detect_language
+    from ingest.types import ParsedDocument, Section
+
+    similar = [q.strip() for q in body.similar_questions if q.strip()]
+    entry = {"question": body.question.strip(), "similar_questions": similar, "answer": body.answer.strip()}
+    return ParsedDocument(
+        source=source, title=entry["question"], file_type="faq",
+        sections=[Section(text=entry["answer"], kind="faq", question=entry["question"], similar_questions=similar)],
+        lang=detect_language(f"{entry['question']}\n{entry['answer']}"), extra={"faq": entry},
+    )
+
+
+def faq_out(session: Session, doc: Document) -> FAQOut:
+    entry = (doc.extra or {}).get("faq") or _accepted_candidate(session, doc)
+    return FAQOut(
+        id=doc.id, question=entry.get("question", doc.title), similar_questions=entry.get("similar_questions", []),
+        answer=entry.get("answer", ""), version=doc.version, updated_at=doc.updated_at,
+    )
+
+
+def _accepted_candidate(session: Session, doc: Document) -> dict[str, object]:
+    """An FAQ entry published from an agent's answer (assistant.knowledge_loop) keeps its text in
+    the candidate row."""
+    from assistant.escalation.models import FaqCandidate
+
+    candidate_id = (doc.extra or {}).get("candidate_id")
+    row = session.get(FaqCandidate, candidate_id) if isinstance(candidate_id, int) else None
+    return {"question": row.question, "answer": row.answer} if row is not None else {}
+
+
+def _save_faq(svc: Services, kb: str, source: str, body: FAQIn) -> None:
+    with writing(svc, kb):
+        report = svc.ingest().ingest_documents([_faq_document(source, body)], kb)
+    if report.failed:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, report.failed[0].reason)
+
+
+def _faq(session: Session, who: Principal, kb: str, faq_id: str) -> Document:
+    doc = _document(session, who, kb, faq_id)
+    if not doc.source.startswith(FAQ_PREFIX):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"FAQ entry {faq_id!r} not found in {kb!r}")
+    return doc
+
+
+@router.get("/kbs/{kb}/faqs", response_model=list[FAQOut])
+def list_faqs(kb: str, who: Owner, svc: Svc) -> list[FAQOut]:
+    with svc.db.session() as session:
+        kb_row = load_kb(session, who, kb)
+        docs = session.scalars(
+            select(Document)
+            .where(Document.kb_id == kb_row.id, Document.source.startswith(FAQ_PREFIX))
+            .order_by(Document.created_at)
+        )
+        return [faq_out(session, d) for d in docs]
+
+
+@router.post("/kbs/{kb}/faqs", status_code=status.HTTP_201_CREATED, response_model=FAQOut)
+def create_faq(kb: str, body: FAQIn, who: Owner, svc: Svc) -> FAQOut:
+    """Add an FAQ entry; it is searchable and answerable when this returns."""
+    from ingest.registry import document_id
+
+    with svc.db.session() as session:
+        kb_id = load_kb(session, who, kb).id
+    source = FAQ_PREFIX + new_id()
+    _save_faq(svc, kb, source, body)
+    with svc.db.session() as session:
+        return faq_out(session, _faq(session, who, kb, document_id(kb_id, source)))
+
+
+@router.put("/kbs/{kb}/faqs/{faq_id}", response_model=FAQOut)
+def update_faq(kb: str, faq_id: str, body: FAQIn, who: Owner, svc: Svc) -> FAQOut:
+    with svc.db.session() as session:
+        source = _faq(session, who, kb, faq_id).source
+    _save_faq(svc, kb, source, body)
+    with svc.db.session() as session:
+        return faq_out(session, _faq(session, who, kb, faq_id))
+
+
+@router.delete("/kbs/{kb}/faqs/{faq_id}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_faq(kb: str, faq_id: str, who: Owner, svc: Svc) -> Response:
+    with svc.db.session() as session:
+        source = _faq(session, who, kb, faq_id).source
+    with writing(svc, kb):
+        svc.ingest().remove_document(kb, source)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+# -- FAQ candidates (proposed from resolved escalation tickets) ---------------------------------------------
+
+
+@contextmanager
+def _candidate_errors(candidate_id: int) -> Iterator[None]:
+    from assistant.knowledge_loop import CandidateClosed, CandidateNotFound, FaqIngestError
+
+    try:
+        yield
+    except CandidateNotFound as exc:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"FAQ candidate {candidate_id} not found") from exc
+    except CandidateClosed as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from exc
+    except (FaqIngestError, ValueError) as exc:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from exc
+
+
+def _candidate(svc: Services, who: Principal, kb: str, candidate_id: int) -> None:
+    with svc.db.session() as session:
+        load_kb(session, who, kb)
+    with _candidate_errors(candidate_id):
+        candidate = svc.knowledge_loop().get(candidate_id)
+    if candidate.kb_name != kb:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"FAQ candidate {candidate_id} not found in {kb!r}")
+
+
+@router.get("/kbs/{kb}/faq-candidates", response_model=list[CandidateOut])
+def list_candidates(
+    kb: str, who: Owner, svc: Svc, candidate_status: Annotated[str, Query(alias="status")] = "pending",
+) -> list[CandidateOut]:
+    """FAQ entries proposed from agents' answers; status pending (default), duplicate, accepted, rejected."""
+    with svc.db.session() as session:
+        kb_row = load_kb(session, who, kb)
+    try:
+        candidates = svc.knowledge_loop().candidates(statuses=(candidate_status,), kb_name=kb_row.name,
+                                                     tenant=who.tenant)
+    except ValueError as exc:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from exc
+    return [candidate_out(c) for c in candidates]
+
+
+@router.post("/kbs/{kb}/faq-candidates/{candidate_id}/accept", response_model=CandidateOut)
+def accept_candidate(kb: str, candidate_id: int, body: AcceptCandidateIn, who: Owner, svc: Svc) -> CandidateOut:
+    """Publish the candidate (optionally edited) as an FAQ entry of the knowledge base."""
+    _candidate(svc, who, kb, candidate_id)
+    with writing(svc, kb), _candidate_errors(candidate_id):
+        return candidate_out(svc.knowledge_loop().accept(
+            candidate_id, who.key_id, question=body.question, answer=body.answer, note=body.note,
+        ))
+
+
+@router.post("/kbs/{kb}/faq-candidates/{candidate_id}/reject", response_model=CandidateOut)
+def reject_candidate(kb: str, candidate_id: int, body: RejectCandidateIn, who: Owner, svc: Svc) -> CandidateOut:
+    _candidate(svc, who, kb, candidate_id)
+    with _candidate_errors(candidate_id):
+        return candidate_out(svc.knowledge_loop().reject(candidate_id, who.key_id, note=body.note))

@@ -1,0 +1,45 @@
+"""Hit testing: what retrieval finds for a query, with each retriever's score and rank."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, status
+
+from api.auth import Principal
+from api.deps import SEARCH, check_kb, require, services
+from api.schemas import SearchHit, SearchIn, SearchOut
+from api.services import Services
+
+router = APIRouter(prefix="/v1", tags=["search"])
+
+
+@router.post("/search", response_model=SearchOut)
+def search(
+    body: SearchIn,
+    who: Annotated[Principal, Depends(require(*SEARCH))],
+    svc: Annotated[Services, Depends(services)],
+) -> SearchOut:
+    from assistant.retrieval import RetrievalFilters
+    from ingest.registry import KnowledgeBaseNotFound
+
+    check_kb(svc, who, body.kb)
+    filters = RetrievalFilters(**body.filters.model_dump()) if body.filters else None
+    try:
+        result = svc.retriever().run(body.query, body.kb, top_k=body.top_k, filters=filters)
+    except KnowledgeBaseNotFound as exc:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
+    ranks = {name: ranked.ranks() for name, ranked in result.candidates.items() if name != "fused"}
+    hits = [
+        SearchHit(
+            n=p.n, chunk_id=p.chunk_id, doc_id=p.doc_id, source=p.source, title=p.title,
+            heading_path=p.heading_path, page=p.page, kind=p.kind, lang=p.lang, text=p.text,
+            score=p.score, scores=p.scores,
+            ranks={name: r[p.chunk_id] for name, r in ranks.items() if p.chunk_id in r},
+        )
+        for p in result.passages
+    ]
+    return SearchOut(
+        kb=body.kb, kb_version=result.kb_version, query=body.query, hits=hits,
+        timings_ms={k: round(v, 2) for k, v in result.timings_ms.items()}, warnings=result.warnings,
+    )

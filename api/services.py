@@ -1,0 +1,153 @@
+"""What the routes share in one process: settings, the database, the pipelines (built on first use,
+so start-up stays fast), the job runner, the rate limiter and per-knowledge-base write locks."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import OrderedDict, defaultdict
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from api.config import ApiSettings
+from api.jobs import JobRunner
+from api.ratelimit import RateLimiter
+from assistant.conversations import ConversationStore
+from ingest.db import Database, open_database
+
+if TYPE_CHECKING:
+    from assistant.escalation.agents import AgentDesk
+    from assistant.escalation.hook import Escalator
+    from assistant.knowledge_loop import KnowledgeLoop
+    from assistant.pipeline import AnswerPipeline
+    from assistant.retrieval import HybridRetriever
+    from ingest.embedding import Embedder
+    from ingest.pipeline import IngestPipeline
+
+log = logging.getLogger("kefu.api")
+
+QUERY_CACHE_SIZE = 4096
+
+
+class QueryCache:
+    """An embedder whose query vectors are remembered (LRU): embedding a query costs ~25 ms of CPU
+    under a process-wide lock, and hit testing repeats the same queries while a knowledge base is
+    tuned. Passages go straight to the wrapped embedder."""
+
+    def __init__(self, embedder: Embedder, size: int = QUERY_CACHE_SIZE) -> None:
+        self.embedder = embedder
+        self.name = embedder.name
+        self.size = size
+        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    @property
+    def dim(self) -> int:
+        return self.embedder.dim
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        return self.embedder.embed_passages(texts)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        with self._lock:
+            if text in self._vectors:
+                self._vectors.move_to_end(text)
+                return self._vectors[text]
+        vector = self.embedder.embed_query(text)
+        vector.setflags(write=False)  # shared between requests
+        with self._lock:
+            self._vectors[text] = vector
+            if len(self._vectors) > self.size:
+                self._vectors.popitem(last=False)
+        return vector
+
+
+class Services:
+    def __init__(self, settings: ApiSettings, *, database: Database | None = None) -> None:
+        self.settings = settings
+        self.db = database or open_database(settings.sql_url)
+        self.conversations = ConversationStore(self.db)
+        self.rate_limiter = RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst)
+        self.jobs = JobRunner(self)
+        self._build_lock = threading.Lock()
+        self._answers: AnswerPipeline | None = None
+        self._ingest: IngestPipeline | None = None
+        self._retriever: HybridRetriever | None = None
+        self._escalator: Escalator | None = None
+        self._desk: AgentDesk | None = None
+        self._kb_locks: defaultdict[str, threading.Lock] = defaultdict(threading.Lock)
+
+    def answers(self) -> AnswerPipeline:
+        if self._answers is None:
+            with self._build_lock:
+                if self._answers is None:
+                    from assistant.pipeline import AnswerPipeline
+
+                    self._answers = AnswerPipeline(self.settings, database=self.db)
+        return self._answers
+
+    def retriever(self) -> HybridRetriever:
+        """Hit testing's own retriever: search keeps working whatever the answer side needs (LLM,
+        judge parameters); the knowledge-base indexes are shared per process anyway."""
+        if self._retriever is None:
+            with self._build_lock:
+                if self._retriever is None:
+                    from assistant.retrieval import HybridRetriever
+                    from ingest.embedding import get_embedder
+
+                    embedder = QueryCache(get_embedder(self.settings))
+                    self._retriever = HybridRetriever(self.settings, database=self.db, embedder=embedder)
+        return self._retriever
+
+    def ingest(self) -> IngestPipeline:
+        if self._ingest is None:
+            with self._build_lock:
+                if self._ingest is None:
+                    from ingest.pipeline import IngestPipeline
+
+                    self._ingest = IngestPipeline(self.settings, database=self.db)
+        return self._ingest
+
+    def escalator(self) -> Escalator:
+        if self._escalator is None:
+            with self._build_lock:
+                if self._escalator is None:
+                    from assistant.escalation.hook import Escalator
+
+                    self._escalator = Escalator(self.settings, database=self.db)
+        return self._escalator
+
+    def desk(self) -> AgentDesk:
+        if self._desk is None:
+            with self._build_lock:
+                if self._desk is None:
+                    from assistant.escalation.agents import AgentDesk
+
+                    self._desk = AgentDesk(self.settings, database=self.db)
+        return self._desk
+
+    def knowledge_loop(self) -> KnowledgeLoop:
+        return self.desk().knowledge_loop
+
+    def kb_lock(self, kb: str) -> threading.Lock:
+        """Serialises writes to one knowledge base (uploads, FAQ edits, deletes) in this process:
+        each write bumps the knowledge-base version."""
+        with self._build_lock:
+            return self._kb_locks[kb]
+
+    def warm_up(self) -> None:
+        """Build the pipelines and load the embedder, so the first request does not pay for it."""
+        try:
+            from ingest.embedding import get_embedder
+
+            self.retriever()
+            self.ingest()
+            get_embedder(self.settings).embed_query("warm up")
+            self.answers()
+        except Exception:  # a broken model must not stop the service; /readyz reports it
+            log.exception("warm-up failed")
+
+    def close(self) -> None:
+        self.jobs.shutdown()

@@ -1,0 +1,143 @@
+"""Condense: a follow-up message + the conversation -> a standalone query for retrieval.
+
+Two ways, chosen by what the configured LLM can be trusted with (assistant.llm.model_capabilities):
+  llm   a capable (hosted) model rewrites the question from the last turns; on any LLM error the
+        rule below is used instead.
+  rule  deterministic, the default with the small local model: a message that looks like a
+        follow-up (short, starts like "what about", "and ...", "那...", ends in 呢, or leans on a
+        pronoun such as "it" / "它") is joined with the most recent standalone user question:
+        "what about for members? (previous: how long do I have to return an item)". Retrieval then
+        sees both the new detail and the topic it refers to.
+A message that is not a follow-up, or has no earlier user question in the window, is unchanged.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from assistant.llm import LLMClient, LLMError, model_capabilities
+from assistant.retrieval.config import RetrievalSettings, get_retrieval_settings
+from assistant.retrieval.text import EN_STOP_WORDS, is_chinese, normalise
+from assistant.types import Message
+from ingest.config import Settings, get_settings
+
+log = logging.getLogger(__name__)
+
+CondenseMethod = Literal["unchanged", "rule", "llm"]
+
+# A follow-up is short: at most this many English content words / Chinese characters.
+MAX_FOLLOW_UP_WORDS_EN = 6
+MAX_FOLLOW_UP_CHARS_ZH = 12
+# Without a follow-up opener or pronoun, only very short messages ("members?", "会员") count.
+MAX_BARE_WORDS_EN = 2
+MAX_BARE_CHARS_ZH = 4
+
+_EN_OPENERS = re.compile(
+    r"^(?:and|but|also|so|then|what about|how about|what if|and if|same for|is that|does that|"
+    r"is it|does it|can it|will it|do they|are they|why not|ok(?:ay)?|what else)\b"
+)
+_EN_PRONOUNS = frozenset("it its that this they them those these one ones there he she his her".split())
+_ZH_OPENERS = ("那", "那么", "还有", "另外", "如果是", "要是", "那如果", "那要是", "其他", "其它", "同样")
+_ZH_ENDINGS = ("呢",)
+_ZH_PRONOUNS = ("它", "他们", "她们", "它们", "这个", "那个", "这些", "那些", "这种", "那种", "其", "该")
+_LABEL = {"en": "previous", "zh": "上一个问题"}
+_WORD_RE = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+_CJK_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_TRAILING_PUNCTUATION = "?？!！。.,，;；:： "
+
+_REWRITE_PROMPT = (
+    "Rewrite the customer's last message as one standalone question that can be understood "
+    "without the conversation. Keep the customer's language and every product name, number and "
+    "detail. If it is already standalone, repeat it unchanged. Reply with the question only."
+)
+
+
+@dataclass
+class CondensedQuery:
+    query: str
+    method: CondenseMethod
+
+
+def is_follow_up(question: str) -> bool:
+    """Does the message lean on an earlier turn (see the module docstring for the rule)?"""
+    text = normalise(question).strip().rstrip(_TRAILING_PUNCTUATION)
+    if not text:
+        return False
+    if is_chinese(text):
+        chars = len(_CJK_RE.findall(text))
+        if chars > MAX_FOLLOW_UP_CHARS_ZH:
+            return False
+        marked = text.startswith(_ZH_OPENERS) or text.endswith(_ZH_ENDINGS) or any(p in text for p in _ZH_PRONOUNS)
+        return marked or chars <= MAX_BARE_CHARS_ZH
+    words = _WORD_RE.findall(text)
+    content = [w for w in words if w not in EN_STOP_WORDS]
+    if len(content) > MAX_FOLLOW_UP_WORDS_EN:
+        return False
+    marked = bool(_EN_OPENERS.match(text)) or any(w in _EN_PRONOUNS for w in words)
+    return marked or len(content) <= MAX_BARE_WORDS_EN
+
+
+def previous_question(history: Sequence[Message]) -> str | None:
+    """The most recent user message that stands on its own (follow-ups are skipped over)."""
+    for message in reversed(history):
+        if message.role == "user" and message.content.strip() and not is_follow_up(message.content):
+            return message.content.strip()
+    return None
+
+
+def combine(question: str, previous: str) -> str:
+    label = _LABEL["zh" if is_chinese(question + previous) else "en"]
+    previous = previous.rstrip(_TRAILING_PUNCTUATION)
+    if label == _LABEL["zh"]:
+        return f"{question.strip()}（{label}：{previous}）"
+    return f"{question.strip()} ({label}: {previous})"
+
+
+class QueryCondenser:
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        retrieval: RetrievalSettings | None = None,
+        client: LLMClient | None = None,
+    ) -> None:
+        self.settings = settings or get_settings()
+        self.window = (retrieval or get_retrieval_settings()).condense_history_messages
+        if client is None and model_capabilities(self.settings.llm_model).can_rewrite:
+            client = LLMClient(self.settings)
+        self.client = client  # None: the rule is the only way
+
+    def run(self, question: str, history: Sequence[Message]) -> CondensedQuery:
+        recent = list(history)[-self.window :] if self.window > 0 else []
+        previous = previous_question(recent)
+        if previous is None:
+            return CondensedQuery(question, "unchanged")
+        if self.client is not None:
+            rewritten = self._rewrite(question, recent)
+            if rewritten is not None:
+                return CondensedQuery(rewritten, "llm")
+        if is_follow_up(question):
+            return CondensedQuery(combine(question, previous), "rule")
+        return CondensedQuery(question, "unchanged")
+
+    def _rewrite(self, question: str, recent: list[Message]) -> str | None:
+        assert self.client is not None
+        conversation = "\n".join(f"{m.role}: {m.content}" for m in recent)
+        messages = [
+            Message("system", _REWRITE_PROMPT),
+            Message("user", f"Conversation:\n{conversation}\n\nLast message: {question}"),
+        ]
+        try:
+            reply = self.client.complete(messages, max_tokens=96, temperature=0.0)
+        except LLMError as exc:
+            log.warning("query rewrite failed, using the follow-up rule: %s", exc)
+            return None
+        lines = [line.strip() for line in reply.text.splitlines() if line.strip()]
+        # A reply that is empty or rambles is not a question: fall back to the rule.
+        if not lines or len(lines[0]) > 3 * len(question) + 200:
+            return None
+        return lines[0]

@@ -1,0 +1,10 @@
+"""kefu.assistant.escalation: when to hand a conversation to a human, the handoff package, the agent desk.
+
+policy.EscalationPolicy  the rules (rules.RULES registry) evaluated on the session after every turn
+hook.Escalator           the pipeline step: runs the policy, opens a ticket, hands the conversation over
+agents.AgentDesk         inbox, claim, reply, resolve
+config.EscalationSettings  KEFU_ESCALATION_* settings
+The loop that turns resolved tickets into FAQ entries is assistant.knowledge_loop; the handoff
+summary is assistant.summary. Import from the submodules: this package imports nothing eagerly,
+because the low-level modules (lexicon, similarity) are shared with assistant.summary.
+"""

@@ -1,0 +1,117 @@
+"""The naive llama-index baseline the benchmark compares kefu's retrieval against.
+
+What a first RAG prototype does: `VectorStoreIndex.from_documents` with llama-index's defaults
+(its default SentenceSplitter, 1024-token chunks with 200 overlap; document metadata embedded with
+the text; in-memory vector store; cosine top-k), using the same embedder as kefu so the comparison
+is about the retrieval design, not the model. The embedder is passed explicitly and no LLM is
+used, so llama-index never reaches for its OpenAI defaults.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from llama_index.core.base.embeddings.base import BaseEmbedding
+from pydantic import PrivateAttr
+from sqlalchemy import select
+
+from assistant.types import Passage
+from ingest.db import Database
+from ingest.embedding import Embedder
+from ingest.models import CachedVector
+from ingest.registry import text_hash
+
+
+class SQLVectorCache:
+    """Passage vectors by (embedder, text hash) in kefu's vector_cache table: the same cache ingest
+    uses, so texts embedded once (by ingest or an earlier run) are not embedded again."""
+
+    def __init__(self, database: Database, model: str) -> None:
+        self.db = database
+        self.model = model
+
+    def get(self, texts: Sequence[str]) -> dict[str, np.ndarray]:
+        hashes = {text_hash(t) for t in texts}
+        with self.db.session() as session:
+            rows = session.scalars(
+                select(CachedVector).where(CachedVector.model == self.model, CachedVector.text_hash.in_(hashes))
+            )
+            return {row.text_hash: np.frombuffer(row.vector, dtype="<f4") for row in rows}
+
+    def put(self, texts: Sequence[str], vectors: np.ndarray) -> None:
+        with self.db.session() as session:
+            for text, vector in zip(texts, vectors, strict=True):
+                vector = np.asarray(vector, dtype="<f4")
+                session.merge(
+                    CachedVector(model=self.model, text_hash=text_hash(text), dim=len(vector), vector=vector.tobytes())
+                )
+
+
+class KefuEmbedding(BaseEmbedding):
+    """A kefu Embedder as a llama-index embedding model (query and passage prefixes kept apart)."""
+
+    _embedder: Embedder = PrivateAttr()
+    _cache: SQLVectorCache | None = PrivateAttr(default=None)
+
+    def __init__(self, embedder: Embedder, cache: SQLVectorCache | None = None, **kwargs: Any) -> None:
+        super().__init__(model_name=embedder.name, **kwargs)
+        self._embedder = embedder
+        self._cache = cache
+
+    def _get_query_embedding(self, query: str) -> list[float]:
+        return self._embedder.embed_query(query).tolist()
+
+    async def _aget_query_embedding(self, query: str) -> list[float]:
+        return self._get_query_embedding(query)
+
+    def _get_text_embedding(self, text: str) -> list[float]:
+        return self._get_text_embeddings([text])[0]
+
+    def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
+        cached = self._cache.get(texts) if self._cache else {}
+        missing = list(dict.fromkeys(t for t in texts if text_hash(t) not in cached))
+        if missing:
+            fresh = self._embedder.embed_passages(missing)
+            if self._cache:
+                self._cache.put(missing, fresh)
+            cached.update({text_hash(t): v for t, v in zip(missing, fresh, strict=True)})
+        return [cached[text_hash(t)].tolist() for t in texts]
+
+
+@dataclass
+class BaselineDocument:
+    doc_id: str
+    text: str
+    title: str = ""
+
+
+class NaiveLlamaIndexRetriever:
+    name = "llama-index"
+
+    def __init__(self, documents: Sequence[BaselineDocument], embed_model: BaseEmbedding) -> None:
+        from llama_index.core import Document, VectorStoreIndex
+
+        self.index = VectorStoreIndex.from_documents(
+            [Document(text=d.text, id_=d.doc_id, metadata={"title": d.title} if d.title else {}) for d in documents],
+            embed_model=embed_model,
+            show_progress=False,
+        )
+
+    def run(self, query: str, top_k: int = 5) -> list[Passage]:
+        nodes = self.index.as_retriever(similarity_top_k=top_k).retrieve(query)
+        return [
+            Passage(
+                chunk_id=hit.node.node_id,
+                doc_id=hit.node.ref_doc_id or "",
+                source=hit.node.ref_doc_id or "",
+                text=hit.node.get_content(),
+                title=str(hit.node.metadata.get("title", "")),
+                score=float(hit.score or 0.0),
+                scores={"dense": float(hit.score or 0.0)},
+                n=number,
+            )
+            for number, hit in enumerate(nodes, 1)
+        ]

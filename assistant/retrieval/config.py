@@ -1,0 +1,48 @@
+"""Settings of the retrieval side (retrieve, condense, decide): KEFU_ environment variables, like
+ingest.config.Settings. Defaults are the values measured best by eval/bench_retrieval.py."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from assistant.retrieval import fusion
+
+
+class RetrievalSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="KEFU_", env_file=".env", extra="ignore")
+
+    # Fusion of the BM25 and dense rankings (see assistant/retrieval/fusion.py for the measurements).
+    fusion_method: Literal["rrf", "score"] = fusion.DEFAULT_METHOD
+    bm25_weight: float = fusion.DEFAULT_WEIGHTS["bm25"]
+    dense_weight: float = fusion.DEFAULT_WEIGHTS["dense"]
+    rrf_k: float = fusion.DEFAULT_RRF_K
+    faq_boost: float = fusion.DEFAULT_FAQ_BOOST
+    # Candidates each retriever contributes to fusion; only these can reach the answer.
+    retrieval_candidates: int = 50
+
+    # Optional reranker: a litellm rerank model ("cohere/rerank-v3.5", "infinity/<model>", ...).
+    rerank_model: str | None = None
+    rerank_api_base: str | None = None
+    rerank_api_key: str | None = None
+    rerank_candidates: int = 20  # fused candidates sent to the reranker
+    rerank_timeout_s: float = 10.0
+
+    # Follow-up questions: how many earlier messages the condenser looks at.
+    condense_history_messages: int = 6
+
+    # Answerability model parameters (JSON written by `python -m eval.bench_retrieval
+    # --fit-answerability`); unset = the parameters shipped in assistant/answerability_params.json.
+    answerability_params: Path | None = None
+
+    @property
+    def weights(self) -> dict[str, float]:
+        return {"bm25": self.bm25_weight, "dense": self.dense_weight}
+
+
+@lru_cache(maxsize=1)
+def get_retrieval_settings() -> RetrievalSettings:
+    return RetrievalSettings()

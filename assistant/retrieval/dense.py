@@ -1,0 +1,60 @@
+"""Dense step: query embedding -> nearest chunk vectors in the knowledge base's Chroma collection."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from assistant.retrieval.snapshot import KBSnapshot
+from assistant.retrieval.types import RankedList, RetrievalFilters, ScoredChunk
+from ingest.embedding import Embedder, EmbeddingError
+from ingest.vectorstore import VectorStore
+
+
+def chroma_where(snapshot: KBSnapshot, filters: RetrievalFilters | None) -> dict[str, Any] | None:
+    """The filters as a Chroma metadata filter. Document-level ones (ids, sources, tags, products)
+    become one doc_id list resolved through the catalog."""
+    if filters is None or filters.empty:
+        return None
+    clauses: list[dict[str, Any]] = []
+    if filters.langs:
+        clauses.append({"lang": {"$in": list(filters.langs)}})
+    if filters.kinds:
+        clauses.append({"kind": {"$in": list(filters.kinds)}})
+    doc_ids = snapshot.catalog.allowed_doc_ids(filters)
+    if doc_ids is not None:
+        clauses.append({"doc_id": {"$in": doc_ids}})
+    return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+
+class DenseRetriever:
+    """Ranks chunks by cosine similarity; hits whose chunk is not in the snapshot are dropped
+    (vectors of a just-deleted document, or left by a crashed ingest)."""
+
+    name = "dense"
+
+    def __init__(self, embedder: Embedder, store: VectorStore) -> None:
+        self.embedder = embedder
+        self.store = store
+
+    def run(
+        self, query: str, snapshot: KBSnapshot, *, top_n: int, filters: RetrievalFilters | None = None
+    ) -> RankedList:
+        if self.embedder.name != snapshot.embed_model:
+            raise EmbeddingError(
+                f"knowledge base {snapshot.name!r} holds {snapshot.embed_model} vectors but the "
+                f"configured embedder is {self.embedder.name}"
+            )
+        allowed = snapshot.catalog.mask(filters)
+        if len(snapshot.catalog) == 0 or (allowed is not None and not allowed.any()):
+            return RankedList(self.name, [])  # Chroma rejects an empty "$in" list
+        vector = self.embedder.embed_query(query)
+        hits = self.store.query(
+            snapshot.kb_id,
+            embed_model=snapshot.embed_model,
+            vector=vector,
+            top_k=top_n,
+            where=chroma_where(snapshot, filters),
+        )
+        return RankedList(
+            self.name, [ScoredChunk(h.chunk_id, h.similarity) for h in hits if h.chunk_id in snapshot.catalog]
+        )

@@ -1,0 +1,220 @@
+"""HybridRetriever: query -> BM25 + dense -> weighted fusion -> FAQ boost -> (rerank) -> passages.
+
+    snapshot  current catalog + BM25 index of the knowledge base (snapshot.py; cached per process)
+    bm25      lexical ranking within the allowed chunks
+    dense     embedding ranking (Chroma, same filters)
+    fuse      weighted reciprocal-rank or score fusion (fusion.py)
+    hydrate   chunk + document rows from SQL for the best candidates (drops ids deleted meanwhile)
+    faq       FAQ chunks whose question closely matches the query move up
+    rerank    optional, by config (a litellm rerank model)
+Each step's wall time is reported in RetrievalResult.timings_ms.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import select
+
+from assistant.retrieval.bm25 import BM25Retriever
+from assistant.retrieval.config import RetrievalSettings, get_retrieval_settings
+from assistant.retrieval.dense import DenseRetriever
+from assistant.retrieval.fusion import LiteLLMReranker, Reranker, RerankError, boost, fuse
+from assistant.retrieval.snapshot import KBSnapshot, SnapshotStore
+from assistant.retrieval.text import terms
+from assistant.retrieval.types import RankedList, RetrievalFilters, RetrievalResult
+from assistant.types import Passage
+from ingest.config import Settings, get_settings
+from ingest.db import Database, open_database
+from ingest.embedding import Embedder, get_embedder
+from ingest.models import Chunk, Document
+from ingest.vectorstore import VectorStore
+
+log = logging.getLogger(__name__)
+
+# Fused candidates read from SQL: enough for the answer, the FAQ boost to look at, and the reranker.
+HYDRATE_MIN = 20
+
+
+def faq_match_strength(query_terms: set[str], questions: str) -> float:
+    """How closely the query matches one of an FAQ's questions (one per line of its match text):
+    the best Dice overlap of term sets, 0..1. A paraphrase shares most content terms; a query that
+    only shares the topic shares one or two."""
+    best = 0.0
+    for question in questions.splitlines():
+        question_terms = set(terms(question))
+        if question_terms and query_terms:
+            best = max(best, 2 * len(query_terms & question_terms) / (len(query_terms) + len(question_terms)))
+    return best
+
+
+def reranker_from_settings(retrieval: RetrievalSettings) -> Reranker | None:
+    if not retrieval.rerank_model:
+        return None
+    return LiteLLMReranker(
+        retrieval.rerank_model,
+        api_base=retrieval.rerank_api_base,
+        api_key=retrieval.rerank_api_key,
+        timeout_s=retrieval.rerank_timeout_s,
+    )
+
+
+_snapshot_stores: dict[tuple[Path, str], SnapshotStore] = {}
+_snapshot_stores_lock = threading.Lock()
+
+
+def shared_snapshots(settings: Settings, database: Database) -> SnapshotStore:
+    """One snapshot store per (data dir, database) per process, so loaded indexes are reused."""
+    key = (settings.data_dir.resolve(), database.url)
+    with _snapshot_stores_lock:
+        if key not in _snapshot_stores:
+            _snapshot_stores[key] = SnapshotStore(settings, database)
+        return _snapshot_stores[key]
+
+
+class _Timer:
+    def __init__(self) -> None:
+        self.ms: dict[str, float] = {}
+
+    @contextmanager
+    def step(self, name: str) -> Iterator[None]:
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.ms[name] = self.ms.get(name, 0.0) + (time.perf_counter() - started) * 1000
+
+
+class HybridRetriever:
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        retrieval: RetrievalSettings | None = None,
+        database: Database | None = None,
+        store: VectorStore | None = None,
+        embedder: Embedder | None = None,
+        reranker: Reranker | None = None,
+    ) -> None:
+        self.settings = settings or get_settings()
+        self.retrieval = retrieval or get_retrieval_settings()
+        self.db = database or open_database(self.settings.sql_url)
+        self.snapshots = shared_snapshots(self.settings, self.db)
+        self.bm25 = BM25Retriever()
+        self.dense = DenseRetriever(embedder or get_embedder(self.settings), store or VectorStore(self.settings))
+        self.reranker = reranker if reranker is not None else reranker_from_settings(self.retrieval)
+
+    def run(
+        self, query: str, kb: str, top_k: int = 5, filters: RetrievalFilters | None = None
+    ) -> RetrievalResult:
+        if top_k < 1:
+            raise ValueError(f"top_k must be at least 1, got {top_k}")
+        timer = _Timer()
+        started = time.perf_counter()
+        with timer.step("index"):
+            snapshot = self.snapshots.get(kb)
+            mask = snapshot.catalog.mask(filters)
+        n = max(self.retrieval.retrieval_candidates, top_k)
+        with timer.step("bm25"):
+            lexical = self.bm25.run(query, snapshot.bm25, snapshot.catalog.chunk_ids, top_n=n, mask=mask)
+        with timer.step("dense"):
+            dense = self.dense.run(query, snapshot, top_n=n, filters=filters)
+        with timer.step("fuse"):
+            r = self.retrieval
+            fused = fuse([lexical, dense], r.fusion_method, r.weights, r.rrf_k)
+        with timer.step("hydrate"):
+            pool = max(top_k, HYDRATE_MIN, r.rerank_candidates if self.reranker else 0)
+            passages = self._hydrate(fused, pool)
+        query_terms = set(terms(query))
+        with timer.step("faq"):
+            strengths = {
+                p.chunk_id: faq_match_strength(query_terms, p.extra["questions"])
+                for p in passages.values()
+                if p.kind == "faq"
+            }
+            fused = boost(fused, strengths, r.faq_boost)
+        ordered = [passages[h.chunk_id] for h in fused.hits if h.chunk_id in passages]
+        _add_scores(ordered, fused, lexical, dense, strengths)
+        warnings: list[str] = []
+        if self.reranker is not None:
+            with timer.step("rerank"):
+                ordered = self._rerank(query, ordered[: r.rerank_candidates], warnings) + ordered[r.rerank_candidates :]
+        result_passages = ordered[:top_k]
+        for number, passage in enumerate(result_passages, 1):
+            passage.n = number
+        timer.ms["total"] = (time.perf_counter() - started) * 1000
+        return RetrievalResult(
+            passages=result_passages,
+            timings_ms=timer.ms,
+            candidates={"bm25": lexical, "dense": dense, "fused": fused},
+            kb_version=snapshot.version,
+            query_terms={t: snapshot.bm25.idf(t) for t in query_terms},
+            warnings=warnings,
+        )
+
+    def snapshot(self, kb: str) -> KBSnapshot:
+        """The knowledge base's current catalog and BM25 index (built or loaded if needed)."""
+        return self.snapshots.get(kb)
+
+    def _rerank(self, query: str, passages: list[Passage], warnings: list[str]) -> list[Passage]:
+        assert self.reranker is not None
+        try:
+            return self.reranker.rerank(query, passages)
+        except RerankError as exc:
+            # Retrieval still answers with the fused order; the caller sees why.
+            log.warning("%s", exc)
+            warnings.append(str(exc))
+            return passages
+
+    def _hydrate(self, fused: RankedList, pool: int) -> dict[str, Passage]:
+        ids = [h.chunk_id for h in fused.hits[:pool]]
+        if not ids:
+            return {}
+        with self.db.session() as session:
+            rows = session.execute(
+                select(Chunk, Document.title, Document.url, Document.source, Document.extra)
+                .join(Document, Document.id == Chunk.doc_id)
+                .where(Chunk.id.in_(ids))
+            ).all()
+        passages: dict[str, Passage] = {}
+        for chunk, title, url, source, doc_extra in rows:
+            extra = {**(doc_extra or {}), **(chunk.extra or {})}
+            if chunk.kind == "faq":
+                extra["questions"] = chunk.match_text
+            passages[chunk.id] = Passage(
+                chunk_id=chunk.id,
+                doc_id=chunk.doc_id,
+                text=chunk.text,
+                title=title or "",
+                heading_path=list(chunk.heading_path or []),
+                page=chunk.page,
+                url=url,
+                source=source,
+                lang=chunk.lang,
+                kind=chunk.kind,
+                extra=extra,
+            )
+        return passages
+
+
+def _add_scores(
+    passages: list[Passage], fused: RankedList, lexical: RankedList, dense: RankedList, faq: dict[str, float]
+) -> None:
+    """The fused score, and per retriever the score and rank of each passage (absent: that
+    retriever did not return it); FAQ passages also get their question match strength."""
+    fused_scores = fused.scores()
+    for passage in passages:
+        passage.score = passage.scores["fused"] = fused_scores[passage.chunk_id]
+        if passage.chunk_id in faq:
+            passage.scores["faq"] = faq[passage.chunk_id]
+    for ranked in (lexical, dense):
+        scores, ranks = ranked.scores(), ranked.ranks()
+        for passage in passages:
+            if passage.chunk_id in scores:
+                passage.scores[ranked.retriever] = scores[passage.chunk_id]
+                passage.extra.setdefault("ranks", {})[ranked.retriever] = ranks[passage.chunk_id]

@@ -1,0 +1,135 @@
+"""Lexical terms for BM25, FAQ matching and answerability: one tokeniser for both languages.
+
+Text is NFKC-normalised (full-width digits and letters become ASCII) and lower-cased, then split
+into CJK runs and Latin/digit runs, so mixed text ("Lumo Hub 怎么重置") needs no language label.
+  Chinese  jieba words (precise mode) minus function words, plus the run's character bigrams:
+           bigrams catch names and terms jieba segments differently in question and passage
+           ("广茂铁路" -> 广茂/铁路 vs 广茂铁路); measured on cmrc2018 dev in eval/bench_retrieval.py.
+  English  word tokens minus stop words, lightly stemmed (returns/returned -> return); numbers kept.
+
+jieba loads its dictionary on first use (~0.7 s), not at import. It caches the parsed dictionary
+in a file; `configure_jieba_cache` points that at kefu's data dir (else jieba's default, the
+system temp dir). Its log lines are silenced.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import unicodedata
+from pathlib import Path
+from typing import Any
+
+# Bumped whenever tokenisation changes, so persisted BM25 indexes are rebuilt.
+TOKENIZER_VERSION = 1
+
+_CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_CJK_RUN_RE = re.compile(f"[{_CJK}]+")
+_RUN_RE = re.compile(rf"[{_CJK}]+|\d+(?:[.,:]\d+)*|[a-z0-9]+(?:['’][a-z]+)?")
+
+EN_STOP_WORDS = frozenset(
+    """a about above after again against all am an and any are as at be because been before being
+    below between both but by can could did do does doing down during each few for from further had
+    has have having he her here hers herself him himself his how i if in into is it its itself just
+    me more most my myself of off on once only or other our ours ourselves out over own same she
+    should so some such than that the their theirs them themselves then there these they this those
+    through to too under until up very was we were what when where which while who whom why will
+    with would you your yours yourself yourselves may might must shall please thank thanks hello hi
+    s t d ll m re ve""".split()
+)
+# Negations ("not", "no", "cannot") stay: they are what separates a yes from a no rule.
+
+ZH_STOP_WORDS = frozenset(
+    """的 了 是 在 和 与 及 或 也 就 都 而 又 被 把 让 给 对 从 向 于 以 之 其 这 那 这个 那个 这些 那些
+    什么 怎么 怎样 如何 哪 哪个 哪些 哪里 哪儿 谁 吗 呢 吧 啊 呀 么 嘛 请问 请 我 你 您 他 她 它 我们 你们
+    他们 她们 它们 有 没 个 为 为了 要 会 能 可以 一下 多少 几 是否 还是 以及 并 等""".split()
+)
+
+
+def normalise(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).lower()
+
+
+def stem(word: str) -> str:
+    """Light English suffix stripping, applied alike to queries and passages (consistency is what
+    matters for matching, not linguistic correctness)."""
+    if len(word) <= 3 or not word.isalpha():
+        return word
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    for suffix in ("ing", "ed"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            base = word[: -len(suffix)]
+            if len(base) > 3 and base[-1] == base[-2] and base[-1] not in "lsz":
+                base = base[:-1]  # shipped -> shipp -> ship
+            return base
+    if word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
+_jieba: Any = None
+_jieba_lock = threading.Lock()
+_jieba_cache_dir: Path | None = None
+
+
+def configure_jieba_cache(directory: Path) -> None:
+    """Where jieba caches its parsed dictionary; effective only before its first use."""
+    global _jieba_cache_dir
+    if _jieba_cache_dir is None:
+        _jieba_cache_dir = directory
+
+
+def _segmenter() -> Any:
+    global _jieba
+    with _jieba_lock:
+        if _jieba is None:
+            import jieba
+
+            jieba.setLogLevel(logging.WARNING)
+            tokenizer = jieba.Tokenizer()
+            if _jieba_cache_dir is not None:
+                _jieba_cache_dir.mkdir(parents=True, exist_ok=True)
+                tokenizer.tmp_dir = str(_jieba_cache_dir)
+            tokenizer.initialize()
+            _jieba = tokenizer
+        return _jieba
+
+
+def zh_words(run: str) -> list[str]:
+    return [w for w in _segmenter().lcut(run) if w not in ZH_STOP_WORDS]
+
+
+def char_bigrams(run: str) -> list[str]:
+    if len(run) == 1:
+        return [run]
+    return [run[i : i + 2] for i in range(len(run) - 1)]
+
+
+def terms(text: str) -> list[str]:
+    """The lexical terms of text, in order, with repeats (BM25 counts them)."""
+    result: list[str] = []
+    for match in _RUN_RE.finditer(normalise(text)):
+        run = match.group()
+        if _CJK_RUN_RE.fullmatch(run):
+            result.extend(zh_words(run))
+            result.extend("#" + b for b in char_bigrams(run) if b not in ZH_STOP_WORDS)
+        elif run not in EN_STOP_WORDS:
+            result.append(stem(run))
+    return result
+
+
+def is_chinese(text: str) -> bool:
+    """True when CJK characters make up at least a third of the letters in text."""
+    cjk = len(re.findall(f"[{_CJK}]", text))
+    latin = sum(ch.isascii() and ch.isalpha() for ch in text)
+    return cjk > 0 and cjk * 3 >= cjk + latin
+
+
+_SENTENCE_END_RE = re.compile(r"(?<=[。！？；!?;])|(?<=[.])\s+|\n+")
+
+
+def sentences(text: str) -> list[str]:
+    """Rough sentences (Chinese and English ends, line breaks); good enough to score evidence."""
+    return [s.strip() for s in _SENTENCE_END_RE.split(text) if s and s.strip()]

@@ -1,0 +1,270 @@
+"""HTTP load benchmark of a real `kefu serve` on loopback: /v1/search and chat.
+
+    python -m eval.bench_api [--search-requests 3000] [--distinct-requests 600] [--concurrency 32]
+                             [--chat-requests 24]
+                             [--chat-concurrency 4] [--workers 1] [--max-seconds 90] [--json]
+
+Starts `kefu serve` on a free loopback port with a fresh data dir, builds the bundled sample
+help centre (ingest/sample) as knowledge base "bench" through the API (upload + job), then runs
+--concurrency async httpx clients against POST /v1/search until --search-requests are done or
+--max-seconds pass (16 queries repeated, then --distinct-requests never-seen ones, which each
+need a query embedding), and fewer, slower chat turns (POST /v1/sessions/{id}/messages, English and
+Chinese questions). Prints req/s and latency p50/p95/p99 per phase; stops the server and removes
+the data dir when done. Loopback only; nothing is downloaded.
+
+Goal: /v1/search >= 200 req/s with p95 < 150 ms at 32 concurrent clients.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import numpy as np
+
+SEARCH_QUERIES = [
+    "How long do I have to return an item?",
+    "Can I get a refund without the receipt?",
+    "How much does express shipping cost?",
+    "Do you ship to Switzerland?",
+    "What does the warranty cover?",
+    "My Lumo hub does not connect to Wi-Fi",
+    "How do I reset my password?",
+    "What are the benefits of Lumo Plus?",
+    "Can I cancel my membership?",
+    "Where is my parcel?",
+    "退货需要多长时间？",
+    "会员有什么权益？",
+    "保修期是多久？",
+    "运费是多少？",
+    "How do I delete my account and my data?",
+    "Is the lamp dimmable?",
+]
+CHAT_QUESTIONS = [
+    "How long do I have to return an item?",
+    "退货需要多长时间？",
+    "What does the warranty cover?",
+    "运费是多少？",
+]
+
+
+@dataclass
+class Phase:
+    name: str
+    requests: int = 0
+    errors: int = 0
+    seconds: float = 0.0
+    latencies_ms: list[float] = field(default_factory=list)
+    statuses: dict[str, int] = field(default_factory=dict)
+    modes: dict[str, int] = field(default_factory=dict)
+
+    def summary(self) -> dict[str, object]:
+        lat = np.array(self.latencies_ms) if self.latencies_ms else np.array([np.nan])
+        return {
+            "phase": self.name,
+            "requests": self.requests,
+            "errors": self.errors,
+            "seconds": round(self.seconds, 2),
+            "req_per_s": round(self.requests / self.seconds, 1) if self.seconds else None,
+            "p50_ms": round(float(np.percentile(lat, 50)), 1),
+            "p95_ms": round(float(np.percentile(lat, 95)), 1),
+            "p99_ms": round(float(np.percentile(lat, 99)), 1),
+            "statuses": self.statuses,
+            **({"modes": self.modes} if self.modes else {}),
+        }
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _create_keys(data_dir: Path) -> dict[str, str]:
+    from api.auth import create_key
+    from ingest.db import open_database
+
+    db = open_database(f"sqlite:///{(data_dir / 'kefu.db').resolve()}")
+    with db.session() as session:
+        keys = {role: create_key(session, role=role, tenant="bench", name=f"bench-{role}").key
+                for role in ("owner", "customer")}
+    db.dispose()
+    return keys
+
+
+def _wait_healthy(url: str, process: subprocess.Popen, timeout_s: float) -> None:  # type: ignore[type-arg]
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"kefu serve exited with code {process.returncode}")
+        try:
+            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise TimeoutError("kefu serve did not answer /healthz")
+
+
+def _build_kb(url: str, owner: str, timeout_s: float) -> dict[str, object]:
+    from ingest.sample import SAMPLE_DIR
+
+    headers = {"Authorization": f"Bearer {owner}"}
+    with httpx.Client(base_url=url, timeout=120) as client:
+        client.post("/v1/kbs", json={"name": "bench"}, headers=headers).raise_for_status()
+        files = [("files", (p.name, p.read_bytes())) for p in sorted(Path(SAMPLE_DIR).iterdir())
+                 if p.is_file() and not p.name.startswith(("_", "."))]
+        response = client.post("/v1/kbs/bench/documents", files=files, headers=headers)
+        response.raise_for_status()
+        job_id = response.json()["job"]["id"]
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            job = client.get(f"/v1/jobs/{job_id}", headers=headers).json()
+            if job["status"] in ("succeeded", "failed"):
+                return job
+            time.sleep(0.5)
+    raise TimeoutError("the ingest job did not finish")
+
+
+async def _run(phase: Phase, total: int, concurrency: int, deadline: float, send) -> None:  # type: ignore[no-untyped-def]
+    counter = iter(range(total))
+    started = time.perf_counter()
+
+    async def worker() -> None:
+        for i in counter:
+            if time.monotonic() > deadline:
+                return
+            t0 = time.perf_counter()
+            try:
+                status, mode = await send(i)
+            except httpx.HTTPError as exc:
+                status, mode = type(exc).__name__, None
+            phase.latencies_ms.append((time.perf_counter() - t0) * 1000)
+            phase.requests += 1
+            phase.statuses[str(status)] = phase.statuses.get(str(status), 0) + 1
+            if status != 200:
+                phase.errors += 1
+            if mode:
+                phase.modes[mode] = phase.modes.get(mode, 0) + 1
+
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    phase.seconds = time.perf_counter() - started
+
+
+async def _search_phase(
+    url: str, key: str, total: int, concurrency: int, seconds: float, *, distinct: bool
+) -> Phase:
+    """distinct: every query is new (a variant number appended), so each one is embedded; else
+    the 16 queries repeat, as hit testing does, and their vectors come from the query cache."""
+    phase = Phase("search-distinct" if distinct else "search")
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(base_url=url, timeout=30, limits=limits,
+                                 headers={"Authorization": f"Bearer {key}"}) as client:
+        for query in SEARCH_QUERIES:  # warm the indexes and the embedder
+            await client.post("/v1/search", json={"kb": "bench", "query": query, "top_k": 5})
+
+        async def send(i: int) -> tuple[int, None]:
+            query = SEARCH_QUERIES[i % len(SEARCH_QUERIES)] + (f" (variant {i})" if distinct else "")
+            response = await client.post("/v1/search", json={"kb": "bench", "query": query, "top_k": 5})
+            return response.status_code, None
+
+        await _run(phase, total, concurrency, time.monotonic() + seconds, send)
+    return phase
+
+
+async def _chat_phase(url: str, key: str, total: int, concurrency: int, seconds: float) -> Phase:
+    phase = Phase("chat")
+    async with httpx.AsyncClient(base_url=url, timeout=120, headers={"Authorization": f"Bearer {key}"}) as client:
+        warm = (await client.post("/v1/sessions", json={"kb": "bench"})).json()["id"]
+        await client.post(f"/v1/sessions/{warm}/messages", json={"text": CHAT_QUESTIONS[0]})  # loads the LLM
+
+        async def send(i: int) -> tuple[int, str | None]:
+            created = await client.post("/v1/sessions", json={"kb": "bench", "channel": "bench"})
+            if created.status_code != 201:
+                return created.status_code, None
+            response = await client.post(f"/v1/sessions/{created.json()['id']}/messages",
+                                         json={"text": CHAT_QUESTIONS[i % len(CHAT_QUESTIONS)]})
+            return response.status_code, response.json().get("mode") if response.status_code == 200 else None
+
+        await _run(phase, total, concurrency, time.monotonic() + seconds, send)
+    return phase
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--search-requests", type=int, default=3000)
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--distinct-requests", type=int, default=600, help="searches with never-seen queries")
+    parser.add_argument("--chat-requests", type=int, default=24)
+    parser.add_argument("--chat-concurrency", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
+    parser.add_argument("--max-seconds", type=float, default=90.0, help="time budget of each phase")
+    parser.add_argument("--json", action="store_true", help="print one JSON object instead of lines")
+    args = parser.parse_args(argv)
+
+    data_dir = Path(tempfile.mkdtemp(prefix="kefu-bench-api-"))
+    keys = _create_keys(data_dir)
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = {**os.environ, "KEFU_DATA_DIR": str(data_dir), "KEFU_RATE_LIMIT_PER_MINUTE": "0",
+           "KEFU_LOG_LEVEL": "WARNING"}
+    kefu = Path(sys.executable).parent / "kefu"
+    log = data_dir / "server.log"
+    with log.open("wb") as sink:
+        server = subprocess.Popen(
+            [str(kefu), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(args.workers)],
+            env=env, stdout=sink, stderr=sink,
+        )
+    try:
+        _wait_healthy(url, server, 60)
+        job = _build_kb(url, keys["owner"], 600)
+        search = asyncio.run(_search_phase(url, keys["owner"], args.search_requests, args.concurrency,
+                                           args.max_seconds, distinct=False))
+        cold = asyncio.run(_search_phase(url, keys["owner"], args.distinct_requests, args.concurrency,
+                                         args.max_seconds, distinct=True))
+        chat = asyncio.run(_chat_phase(url, keys["customer"], args.chat_requests, args.chat_concurrency,
+                                       args.max_seconds))
+    except Exception:
+        print(log.read_text(errors="replace")[-3000:], file=sys.stderr)
+        raise
+    finally:
+        server.terminate()
+        try:
+            server.wait(15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        shutil.rmtree(data_dir, ignore_errors=True)
+    chunks = sum(f["chunks"] for f in job["files"])  # type: ignore[index, union-attr]
+    setup = {"workers": args.workers, "cpus": os.cpu_count(), "load_avg_1m": round(os.getloadavg()[0], 2),
+             "kb_files": len(job["files"]),  # type: ignore[arg-type]
+             "kb_chunks": chunks, "search_concurrency": args.concurrency, "chat_concurrency": args.chat_concurrency}
+    result = {"setup": setup, "search": search.summary(), "search_distinct": cold.summary(), "chat": chat.summary(),
+              "goal_search": {"req_per_s": 200, "p95_ms": 150}}
+    if args.json:
+        print(json.dumps(result))
+    else:
+        print(f"setup: {json.dumps(setup)}")
+        for phase in (search, cold, chat):
+            s = phase.summary()
+            print(f"{s['phase']:>6}: {s['requests']} requests in {s['seconds']} s = {s['req_per_s']} req/s; "
+                  f"p50 {s['p50_ms']} ms, p95 {s['p95_ms']} ms, p99 {s['p99_ms']} ms; statuses {s['statuses']}"
+                  + (f"; modes {s['modes']}" if s.get("modes") else ""))
+        s = search.summary()
+        met = (s["req_per_s"] or 0) >= 200 and s["p95_ms"] < 150  # type: ignore[operator]
+        print(f"goal /v1/search >= 200 req/s and p95 < 150 ms: {'met' if met else 'NOT met'}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

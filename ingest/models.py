@@ -1,0 +1,131 @@
+"""Knowledge-base tables: knowledge bases and their versions, documents, chunks, vector cache."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ingest.db import Base
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class KnowledgeBase(Base):
+    __tablename__ = "knowledge_bases"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(128), unique=True)
+    tenant: Mapped[str] = mapped_column(String(128), default="default", index=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    # Bumped by every ingest run that changes the content; answers and eval runs record it.
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    embed_model: Mapped[str] = mapped_column(String(256))
+    embed_dim: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
+
+    documents: Mapped[list[Document]] = relationship(
+        back_populates="kb", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class KBVersion(Base):
+    """What one ingest run changed; a row per version of a knowledge base."""
+
+    __tablename__ = "kb_versions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kb_id: Mapped[int] = mapped_column(ForeignKey("knowledge_bases.id", ondelete="CASCADE"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    docs_added: Mapped[int] = mapped_column(Integer, default=0)
+    docs_changed: Mapped[int] = mapped_column(Integer, default=0)
+    docs_removed: Mapped[int] = mapped_column(Integer, default=0)
+    chunks: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    __table_args__ = (UniqueConstraint("kb_id", "version"),)
+
+
+class Document(Base):
+    __tablename__ = "documents"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    kb_id: Mapped[int] = mapped_column(ForeignKey("knowledge_bases.id", ondelete="CASCADE"), index=True)
+    source: Mapped[str] = mapped_column(String(1024))
+    title: Mapped[str] = mapped_column(String(512), default="")
+    url: Mapped[str | None] = mapped_column(String(1024), nullable=True)
+    file_type: Mapped[str] = mapped_column(String(32))
+    lang: Mapped[str] = mapped_column(String(8), default="en")
+    content_hash: Mapped[str] = mapped_column(String(64))
+    size_bytes: Mapped[int] = mapped_column(Integer, default=0)
+    n_chunks: Mapped[int] = mapped_column(Integer, default=0)
+    version: Mapped[int] = mapped_column(Integer, default=0)  # kb version that last changed it
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    extra: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
+
+    kb: Mapped[KnowledgeBase] = relationship(back_populates="documents")
+    chunks: Mapped[list[Chunk]] = relationship(
+        back_populates="document", cascade="all, delete-orphan", passive_deletes=True,
+        order_by="Chunk.ordinal",
+    )
+
+    __table_args__ = (UniqueConstraint("kb_id", "source"),)
+
+
+class Chunk(Base):
+    """A chunk's text lives here (the lexical index is built from it as soon as a file is parsed);
+    its vector lives in the knowledge base's Chroma collection once `embedded` is true."""
+
+    __tablename__ = "chunks"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    kb_id: Mapped[int] = mapped_column(ForeignKey("knowledge_bases.id", ondelete="CASCADE"), index=True)
+    doc_id: Mapped[str] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), index=True)
+    ordinal: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    match_text: Mapped[str] = mapped_column(Text)
+    text_hash: Mapped[str] = mapped_column(String(64))  # sha256 of match_text: the vector cache key
+    tokens: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(16), default="text")
+    lang: Mapped[str] = mapped_column(String(8), default="en")
+    heading_path: Mapped[list[str]] = mapped_column(JSON, default=list)
+    page: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    char_start: Mapped[int] = mapped_column(Integer, default=0)
+    char_end: Mapped[int] = mapped_column(Integer, default=0)
+    extra: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    embedded: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+
+    document: Mapped[Document] = relationship(back_populates="chunks")
+
+
+class CachedVector(Base):
+    """Vectors by (embedder, text hash), so no chunk text is embedded twice across versions."""
+
+    __tablename__ = "vector_cache"
+
+    model: Mapped[str] = mapped_column(String(256), primary_key=True)
+    text_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    dim: Mapped[int] = mapped_column(Integer)
+    vector: Mapped[bytes] = mapped_column(LargeBinary)  # float32, little-endian
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

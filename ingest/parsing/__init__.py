@@ -1,0 +1,29 @@
+"""Files -> ParsedDocument: one parser per file type, looked up in a registry.
+
+    from ingest.parsing import parse_file
+    document = parse_file(Path("returns.md"), max_bytes=settings.max_file_bytes)
+"""
+
+from __future__ import annotations
+
+from ingest.parsing.language import detect_language
+from ingest.parsing.registry import (
+    EXTENSIONS,
+    PARSERS,
+    SUPPORTED_EXTENSIONS,
+    Parser,
+    detect_file_type,
+    parse_file,
+)
+from ingest.parsing.source import SourceFile
+
+__all__ = [
+    "EXTENSIONS",
+    "PARSERS",
+    "SUPPORTED_EXTENSIONS",
+    "Parser",
+    "SourceFile",
+    "detect_file_type",
+    "detect_language",
+    "parse_file",
+]

@@ -1,0 +1,102 @@
+"""PDF files: text per page with pypdf, pdfminer.six when pypdf fails or finds no text.
+
+One section per page (page numbers 1-based), so every chunk cites exactly one page; wrapped
+lines are joined back into paragraphs.
+Scanned PDFs have no text layer; OCR is not part of the default install, so they are
+reported, not silently ingested empty.
+"""
+
+from __future__ import annotations
+
+import logging
+from io import BytesIO
+
+from ingest.parsing.language import has_cjk
+from ingest.parsing.source import SourceFile, normalize_text
+from ingest.types import IngestError, ParsedDocument, Section
+
+logger = logging.getLogger(__name__)
+
+_HEADER_WINDOW = 1024  # the %PDF- marker must appear within the first 1 KB
+_SENTENCE_END = tuple(".!?:;。！？：；")
+_WRAPPED_LINE_SHARE = 0.6  # of the page's longest line
+
+
+def reflow(text: str) -> str:
+    """Join the lines a PDF wrapped to fit its width back into paragraphs.
+
+    A line about as long as the page's longest line that does not end a sentence continues on
+    the next line; short lines (headings, a paragraph's last line) keep their break. Without
+    this every wrapped line looks like a paragraph end and chunks stop mid-sentence.
+    """
+    lines = [line.strip() for line in text.split("\n")]
+    width = max((len(line) for line in lines), default=0)
+    paragraphs: list[str] = []
+    continues = False
+    for line in lines:
+        if continues and line:
+            glue = "" if has_cjk(paragraphs[-1][-1]) and has_cjk(line[0]) else " "
+            paragraphs[-1] += glue + line
+        else:
+            paragraphs.append(line)
+        continues = (
+            len(line) >= _WRAPPED_LINE_SHARE * width and not line.endswith(_SENTENCE_END)
+        )
+    return "\n".join(paragraphs)
+
+
+def _pypdf_pages(data: bytes) -> tuple[str | None, list[str]]:
+    """(metadata title, text of each page)."""
+    from pypdf import PdfReader
+
+    reader = PdfReader(BytesIO(data))
+    if reader.is_encrypted and not reader.decrypt(""):
+        # Many "encrypted" PDFs only restrict printing and open with an empty password.
+        raise IngestError("encrypted PDF: it is password protected, so its text cannot be read")
+    title = reader.metadata.title if reader.metadata else None
+    return title, [page.extract_text() or "" for page in reader.pages]
+
+
+def _pdfminer_pages(data: bytes) -> list[str]:
+    from pdfminer.high_level import extract_pages
+    from pdfminer.layout import LTTextContainer
+
+    return [
+        "".join(item.get_text() for item in layout if isinstance(item, LTTextContainer))
+        for layout in extract_pages(BytesIO(data))
+    ]
+
+
+def parse_pdf(source: SourceFile) -> ParsedDocument:
+    if b"%PDF-" not in source.data[:_HEADER_WINDOW]:
+        raise IngestError("not a PDF file: the %PDF header is missing")
+    title: str | None = None
+    pages: list[str] = []
+    pypdf_error: Exception | None = None
+    try:
+        title, pages = _pypdf_pages(source.data)
+    except IngestError:
+        raise
+    except Exception as exc:  # pypdf raises many types on damaged files; pdfminer may cope
+        logger.info("pypdf could not read %s (%s); trying pdfminer", source.path, exc)
+        pypdf_error = exc
+    if not any(page.strip() for page in pages):
+        try:
+            pages = _pdfminer_pages(source.data)
+        except Exception as exc:
+            reason = pypdf_error or exc
+            raise IngestError(f"corrupt PDF: {type(reason).__name__}: {reason}") from exc
+    sections = [
+        Section(text=normalize_text(reflow(text)), page=number)
+        for number, text in enumerate(pages, start=1)
+        if text.strip()
+    ]
+    if not sections:
+        raise IngestError("no extractable text (scanned? OCR not enabled)")
+    return ParsedDocument(
+        source=str(source.path),
+        title=" ".join((title or "").split()),
+        file_type="pdf",
+        sections=sections,
+        extra={"pages": len(pages)},
+    )

@@ -1,0 +1,122 @@
+"""Headless Chromium (Debian package, driven by Playwright) against a real `kefu serve`:
+the embeddable widget and the console, as people use them. Screenshots go to test-artifacts/."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from api_fixture import EN_QUESTION, Live
+
+from sqlalchemy import select
+
+from assistant.models import Feedback
+from ingest.db import open_database
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+LAUNCH_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium is not installed (apt-get install chromium)"),
+]
+
+
+@pytest.fixture(scope="module")
+def browser():  # type: ignore[no-untyped-def]
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS, headless=True)
+        yield chromium
+        chromium.close()
+
+
+def test_widget_streams_an_answer_with_citations_and_takes_feedback(live: Live, browser) -> None:  # type: ignore[no-untyped-def]
+    page = browser.new_page(viewport={"width": 1200, "height": 800})
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(f"{live.url}/widget-demo?kb=shop&key={live.keys['customer']}")
+    page.locator("#kefu-widget textarea").fill(EN_QUESTION)
+    page.locator("#kefu-widget form button").click()
+    citation = page.locator("#kefu-widget .kefu-cite").first
+    citation.wait_for(timeout=90_000)
+    assert citation.inner_text().startswith("[1]")
+    answer = page.locator("#kefu-widget .msg.bot").last
+    assert "30" in answer.locator(".text").inner_text()
+    message_id = answer.get_attribute("data-message-id")
+    assert message_id
+    page.screenshot(path=str(ARTIFACTS / "widget-answer.png"))
+
+    answer.locator(".thumb-up").click()
+    page.locator("#kefu-widget .actions span", has_text="Thanks").wait_for(timeout=10_000)
+    with open_database(f"sqlite:///{(live.data_dir / 'kefu.db').resolve()}").session() as session:
+        ratings = session.scalars(select(Feedback.rating).where(Feedback.message_id == message_id)).all()
+    assert ratings == [1]
+
+    page.locator("#kefu-widget .human").click()
+    page.locator("#kefu-widget .msg.system", has_text="human agent").wait_for(timeout=10_000)
+    page.screenshot(path=str(ARTIFACTS / "widget-handoff.png"))
+    assert errors == []
+    page.close()
+
+
+def test_console_login_upload_and_hit_testing(live: Live, browser, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    page = browser.new_page(viewport={"width": 1300, "height": 900})
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(f"{live.url}/console")
+    page.fill("#login-key", live.keys["owner"])
+    page.click("#login-form button")
+    page.locator("#documents").wait_for(state="visible", timeout=10_000)
+    page.locator("#documents-list tr[data-source='returns.md']").wait_for(timeout=10_000)
+
+    upload = tmp_path / "opening-hours.md"
+    upload.write_text("# Opening hours\n\nOur support desk is open Monday to Friday, 8:00 to 18:00.\n")
+    page.set_input_files("#upload-files", str(upload))
+    page.click("#upload button")
+    page.locator("#job[data-status='succeeded']").wait_for(timeout=90_000)
+    page.locator("#documents-list tr[data-source='opening-hours.md']").wait_for(timeout=10_000)
+    page.screenshot(path=str(ARTIFACTS / "console-documents.png"))
+
+    page.click("nav a[href='#search']")
+    page.fill("#search-form input[name='query']", "when is the support desk open")
+    page.click("#search-form button")
+    page.locator("#search-hits .hit").first.wait_for(timeout=30_000)
+    assert "Opening hours" in page.locator("#search-hits .hit").first.inner_text()
+    page.screenshot(path=str(ARTIFACTS / "console-search.png"))
+    assert errors == []
+    page.close()
+
+
+def test_console_agent_inbox_reply(live: Live, browser) -> None:  # type: ignore[no-untyped-def]
+    import httpx
+
+    customer = {"Authorization": f"Bearer {live.keys['customer']}"}
+    with httpx.Client(base_url=live.url, timeout=30) as client:
+        session_id = client.post("/v1/sessions", json={"kb": "shop", "user_id": "browser-cust"}, headers=customer).json()["id"]
+        ticket = client.post(f"/v1/sessions/{session_id}/escalate", json={"reason": "invoice"}, headers=customer).json()
+    ticket_id = ticket["ticket"]["id"]
+    page = browser.new_page(viewport={"width": 1300, "height": 900})
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(f"{live.url}/console#inbox")
+    page.fill("#login-key", live.keys["agent"])
+    page.click("#login-form button")
+    entry = page.locator(f"#inbox-list li[data-ticket='{ticket_id}']")
+    entry.wait_for(timeout=10_000)
+    entry.click()
+    page.fill("#reply-form input[name='text']", "Hello from the agent desk")
+    page.click("#reply-form button")
+    page.locator("#conversation-log .m.agent", has_text="Hello from the agent desk").wait_for(timeout=10_000)
+    page.screenshot(path=str(ARTIFACTS / "console-inbox.png"))
+    with httpx.Client(base_url=live.url, timeout=30) as client:
+        messages = client.get(f"/v1/sessions/{session_id}/messages", headers=customer).json()
+    assert [m["content"] for m in messages if m["role"] == "agent"] == ["Hello from the agent desk"]
+    assert errors == []
+    page.close()

@@ -1,0 +1,131 @@
+"""Data-set loading: the shared layout, golden sets (CSV and JSONL), selection."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+
+from eval.config import get_eval_settings
+from eval.datasets import DatasetError, load, select, selection_hash
+
+
+def test_layout_folder(dataset_dir: Path) -> None:
+    dataset = load(dataset_dir)
+    assert dataset.name == "tiny"
+    assert [d.id for d in dataset.corpus] == ["A", "B", "C"]
+    assert [i.id for i in dataset.items] == ["q1", "q2", "q3", "q4", "q5", "q6"]
+    q2 = dataset.items[1]
+    assert q2.history[0] == {"role": "user", "content": "I need express shipping."}
+    assert dataset.items[3].answerable is False and dataset.items[3].gold_doc_ids == []
+    assert dataset.items[0].aliases == [["30 days", "thirty days"]]
+    assert len(dataset.content_hash) == 64 and len(dataset.corpus_hash) == 64
+
+
+def test_corpus_hash_ignores_questions(dataset_dir: Path) -> None:
+    before = load(dataset_dir)
+    with (dataset_dir / "questions.jsonl").open("a", encoding="utf-8") as handle:
+        handle.write(json.dumps({"id": "q7", "question": "extra?", "answerable": False}) + "\n")
+    after = load(dataset_dir)
+    assert after.corpus_hash == before.corpus_hash
+    assert after.content_hash != before.content_hash
+
+
+def test_scenario_is_said_before_the_question(tmp_path: Path) -> None:
+    folder = tmp_path / "sharc"
+    folder.mkdir()
+    (folder / "corpus.jsonl").write_text(json.dumps({"id": "1", "title": "", "text": "rule"}) + "\n")
+    (folder / "questions.jsonl").write_text(
+        json.dumps({"id": "x", "question": "Can I apply?", "answer": "Yes", "answer_aliases": [["Yes"]],
+                    "gold_doc_ids": ["1"], "answerable": True, "history": [],
+                    "scenario": "I am over 65.", "meta": {}}) + "\n"
+    )
+    assert load(folder).items[0].prompt == "I am over 65. Can I apply?"
+
+
+def test_name_resolves_inside_the_datasets_folder(
+    dataset_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("KEFU_DATASETS", str(dataset_dir.parent))
+    get_eval_settings.cache_clear()
+    try:
+        assert load("tiny").path == dataset_dir.parent / "tiny"
+        with pytest.raises(DatasetError, match="no data set"):
+            load("missing-set")
+    finally:
+        get_eval_settings.cache_clear()
+
+
+def test_bad_rows_are_reported_with_their_place(tmp_path: Path) -> None:
+    folder = tmp_path / "bad"
+    folder.mkdir()
+    (folder / "corpus.jsonl").write_text('{"id": "1", "title": "t", "text": "x"}\n')
+    (folder / "questions.jsonl").write_text('{"id": "a", "question": "q", "gold_doc_ids": ["9"]}\n')
+    with pytest.raises(DatasetError, match="unknown documents"):
+        load(folder)
+    (folder / "questions.jsonl").write_text("{not json\n")
+    with pytest.raises(DatasetError, match=r"questions.jsonl:1"):
+        load(folder)
+
+
+def test_golden_csv_with_corpus_folder(tmp_path: Path) -> None:
+    (tmp_path / "corpus").mkdir()
+    (tmp_path / "corpus" / "returns.md").write_text("# Returns\n\n30 days.\n")
+    path = tmp_path / "golden.csv"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["question", "reference_answer", "expected_sources", "answerable", "history"])
+        writer.writerow(["How long to return?", "30 days", "returns.md|faq.md", "true", ""])
+        writer.writerow(["And gift cards?", "", "", "false",
+                         json.dumps([{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"}])])
+    dataset = load(path)
+    assert dataset.corpus_dir == tmp_path / "corpus"
+    first, second = dataset.items
+    assert (first.id, first.gold_doc_ids, first.answerable, first.answer) == (
+        "golden-1", ["returns.md", "faq.md"], True, "30 days")
+    assert (second.answerable, second.gold_doc_ids, len(second.history)) == (False, [], 2)
+    assert len(dataset.corpus_hash) == 64
+
+
+def test_golden_jsonl_and_errors(tmp_path: Path) -> None:
+    path = tmp_path / "golden.jsonl"
+    path.write_text(json.dumps({"id": "g", "question": "Q?", "reference_answer": "A",
+                                "expected_sources": "a.md", "answerable": "yes", "history": [],
+                                "answer_aliases": [["A"]]}) + "\n")
+    item = load(path).items[0]
+    assert (item.id, item.gold_doc_ids, item.answerable, item.aliases) == ("g", ["a.md"], True, [["A"]])
+    path.write_text(json.dumps({"question": "Q?", "answerable": "maybe"}) + "\n")
+    with pytest.raises(DatasetError, match=r"golden.jsonl:1: answerable"):
+        load(path)
+    path.write_text(json.dumps({"question": "Q?", "history": "[{\"role\": 1}]"}) + "\n")
+    with pytest.raises(DatasetError, match="history"):
+        load(path)
+    path.write_text(json.dumps({"question": "Q?"}) + "\n")
+    with pytest.raises(DatasetError, match="corpus folder"):
+        load(path, corpus_dir=tmp_path / "nope")
+
+
+def test_select_only_sample_limit(dataset_dir: Path) -> None:
+    items = load(dataset_dir).items
+    assert [i.id for i in select(items, only="unanswerable")] == ["q4"]
+    assert len(select(items, only="answerable")) == 5
+    sampled = select(items, sample=3, seed=7)
+    assert len(sampled) == 3
+    assert [i.id for i in sampled] == [i.id for i in items if i in sampled]  # data-set order kept
+    assert [i.id for i in select(items, sample=3, seed=7)] == [i.id for i in sampled]  # seeded
+    assert [i.id for i in select(items, limit=2)] == ["q1", "q2"]
+    assert [i.id for i in select(items, only="answerable", limit=1)] == ["q1"]
+    assert selection_hash(sampled) != selection_hash(items)
+
+
+SHARED = get_eval_settings().datasets_dir
+
+
+@pytest.mark.skipif(not SHARED.is_dir(), reason=f"shared data sets not at {SHARED}")
+@pytest.mark.parametrize("name", ["cmrc2018", "covid_faq", "or_sharc"])
+def test_shared_data_sets_load(name: str) -> None:
+    dataset = load(name)
+    assert dataset.items and dataset.corpus
+    assert all(item.answerable or not item.gold_doc_ids for item in dataset.items)

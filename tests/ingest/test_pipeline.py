@@ -1,0 +1,206 @@
+"""The ingest pipeline against real stores: incremental, changed, deleted, bad files, crash, backends."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from ingest.config import Settings
+from ingest.db import open_database
+from ingest.models import Chunk, Document, KnowledgeBase
+from ingest.pipeline import IngestPipeline
+from ingest.registry import EmbedderMismatch
+
+PAGES = {
+    "returns.md": "# Returns\n\nYou can return any item within 30 days with the receipt.\n\n"
+    "## Members\n\nPlus members can return items within 60 days.\n",
+    "shipping.md": "# Shipping\n\nStandard shipping takes 3 to 5 business days.\n",
+    "zh/退货.txt": "退货政策：收货后三十天内可以退货。会员可以在六十天内退货。",
+}
+
+
+def write_pages(root: Path, pages: dict[str, str] = PAGES) -> Path:
+    for name, text in pages.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return root
+
+
+def sql_chunk_ids(pipeline: IngestPipeline, kb: str) -> set[str]:
+    with pipeline.db.session() as session:
+        kb_id = session.scalar(select(KnowledgeBase.id).where(KnowledgeBase.name == kb))
+        return set(session.scalars(select(Chunk.id).where(Chunk.kb_id == kb_id)))
+
+
+def chroma_ids(pipeline: IngestPipeline, kb: str) -> set[str]:
+    with pipeline.db.session() as session:
+        kb_row = session.scalar(select(KnowledgeBase).where(KnowledgeBase.name == kb))
+        kb_id, model, dim = kb_row.id, kb_row.embed_model, kb_row.embed_dim
+    return pipeline.store.ids(kb_id, embed_model=model, dim=dim)
+
+
+def assert_consistent(pipeline: IngestPipeline, kb: str) -> None:
+    sql = sql_chunk_ids(pipeline, kb)
+    assert sql, "knowledge base has no chunks"
+    assert chroma_ids(pipeline, kb) == sql
+
+
+@pytest.fixture(params=["sqlite+embedded-chroma", "postgres", "chroma-server"])
+def backend_settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
+    overrides: dict[str, str] = {}
+    if request.param == "postgres":
+        overrides["database_url"] = request.getfixturevalue("postgres_url")
+    if request.param == "chroma-server":
+        overrides["chroma_url"] = request.getfixturevalue("chroma_server")
+    return Settings(data_dir=tmp_path / "kefu-data", embed_batch_size=4, **overrides)
+
+
+def test_incremental_changed_and_deleted(backend_settings: Settings, tmp_path: Path) -> None:
+    docs = write_pages(tmp_path / "docs")
+    pipeline = IngestPipeline(backend_settings)
+    kb = f"kb-{tmp_path.name}"  # unique per test: the chroma-server fixture is shared
+
+    first = pipeline.ingest_paths([docs], kb)
+    assert [f.outcome for f in first.files] == ["added"] * 3
+    assert first.failed == [] and first.pending == 0 and first.embedded == first.chunks > 0
+    assert first.version == 1
+    assert_consistent(pipeline, kb)
+
+    second = pipeline.ingest_paths([docs], kb)
+    assert {f.outcome for f in second.files} == {"unchanged"}
+    assert second.embedded == 0 and second.reused == 0 and second.version == 1
+
+    before = sql_chunk_ids(pipeline, kb)
+    (docs / "shipping.md").write_text("# Shipping\n\nExpress shipping takes 1 day.\n", encoding="utf-8")
+    third = pipeline.ingest_paths([docs], kb)
+    outcomes = {f.source: f.outcome for f in third.files}
+    assert outcomes["shipping.md"] == "changed" and outcomes["returns.md"] == "unchanged"
+    assert third.version == 2 and third.embedded >= 1
+    after = sql_chunk_ids(pipeline, kb)
+    assert after != before and len(after) == len(before)
+    assert_consistent(pipeline, kb)
+    with pipeline.db.session() as session:
+        texts = list(session.scalars(select(Chunk.text).join(Document).where(Document.source == "shipping.md")))
+    assert any("Express" in t for t in texts) and not any("3 to 5" in t for t in texts)
+
+    (docs / "zh" / "退货.txt").unlink()
+    fourth = pipeline.ingest_paths([docs], kb, delete_missing=True)
+    assert {f.source: f.outcome for f in fourth.files}["zh/退货.txt"] == "removed"
+    assert fourth.version == 3
+    assert_consistent(pipeline, kb)
+
+    assert pipeline.remove_document(kb, "shipping.md")
+    assert not pipeline.remove_document(kb, "shipping.md")
+    assert_consistent(pipeline, kb)
+    with pipeline.db.session() as session:
+        sources = set(session.scalars(select(Document.source)))
+    assert "shipping.md" not in sources and "returns.md" in sources
+
+    pipeline.drop(kb)
+    with pipeline.db.session() as session:
+        assert session.scalar(select(func.count()).select_from(Chunk)) == 0
+
+
+def test_changed_text_reuses_cached_vectors(settings: Settings, tmp_path: Path) -> None:
+    docs = write_pages(tmp_path / "docs")
+    pipeline = IngestPipeline(settings)
+    pipeline.ingest_paths([docs], "kb")
+    pipeline.drop("kb")
+    again = pipeline.ingest_paths([docs], "kb")
+    assert again.embedded == 0 and again.reused == again.chunks > 0  # same texts: vectors cached
+
+
+def test_bad_files_are_reported_and_lose_nothing(settings: Settings, tmp_path: Path) -> None:
+    docs = write_pages(tmp_path / "docs")
+    pipeline = IngestPipeline(settings.model_copy(update={"max_file_mb": 0.01}))
+    pipeline.ingest_paths([docs], "kb")
+    stored = sql_chunk_ids(pipeline, "kb")
+
+    (docs / "empty.txt").write_bytes(b"")
+    (docs / "binary.txt").write_bytes(bytes(range(256)) * 20)
+    (docs / "broken.pdf").write_bytes(b"%PDF-1.4\n1 0 obj <<>> garbage without xref")
+    (docs / "huge.md").write_text("word " * 5000, encoding="utf-8")
+    (docs / "image.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 64)
+    (docs / "returns.md").write_bytes(b"\x00\x01\x02" * 100)  # a known page replaced by garbage
+
+    report = pipeline.ingest_paths([docs], "kb")
+    reasons = {f.source: f.reason for f in report.failed}
+    assert set(reasons) == {"empty.txt", "binary.txt", "broken.pdf", "huge.md", "image.png", "returns.md"}
+    assert all(reasons.values())
+    assert "limit" in reasons["huge.md"] and "png" in reasons["image.png"].lower()
+    assert sql_chunk_ids(pipeline, "kb") == stored  # the old returns.md chunks are still there
+    assert_consistent(pipeline, "kb")
+    with pipeline.db.session() as session:
+        doc = session.scalar(select(Document).where(Document.source == "returns.md"))
+        assert doc.last_error
+
+
+def test_embedder_mismatch_is_a_clear_error(settings: Settings, tmp_path: Path) -> None:
+    docs = write_pages(tmp_path / "docs", {"a.md": "# A\n\nSome text.\n"})
+    pipeline = IngestPipeline(settings)
+    pipeline.ingest_paths([docs], "kb")
+    with pipeline.db.session() as session:
+        session.scalar(select(KnowledgeBase)).embed_model = "litellm/other-model"
+    with pytest.raises(EmbedderMismatch, match="other-model"):
+        pipeline.ingest_paths([docs], "kb")
+
+
+CRASHING_INGEST = textwrap.dedent(
+    """
+    import sys
+    from pathlib import Path
+    from ingest.config import Settings
+    from ingest.pipeline import IngestPipeline
+    settings = Settings(data_dir=Path(sys.argv[1]), embed_batch_size=1)
+    IngestPipeline(settings).ingest_paths([Path(sys.argv[2])], "kb")
+    """
+)
+
+
+def test_crash_mid_ingest_then_clean_rerun(settings: Settings, tmp_path: Path) -> None:
+    pages = {f"page{i:02d}.md": f"# Topic {i}\n\nFact number {i}: the hub supports mode {i}.\n" for i in range(30)}
+    docs = write_pages(tmp_path / "docs", pages)
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    process = subprocess.Popen(
+        [sys.executable, "-c", CRASHING_INGEST, str(settings.data_dir), str(docs)], env=env
+    )
+    db = None
+    deadline = time.monotonic() + 120
+    embedded = 0
+    while time.monotonic() < deadline and process.poll() is None:
+        time.sleep(0.05)
+        if db is None and (settings.data_dir / "kefu.db").exists():
+            try:
+                db = open_database(settings.sql_url)
+            except Exception:  # schema still being created by the child
+                continue
+        if db is not None:
+            with db.session() as session:
+                embedded = session.scalar(
+                    select(func.count()).select_from(Chunk).where(Chunk.embedded.is_(True))
+                ) or 0
+            if embedded >= 3:
+                process.send_signal(signal.SIGKILL)
+                break
+    process.wait(30)
+    assert process.returncode == -signal.SIGKILL, "the ingest finished before it could be killed"
+    assert 3 <= embedded < 30
+
+    pipeline = IngestPipeline(settings)
+    report = pipeline.ingest_paths([docs], "kb")
+    assert report.pending == 0
+    assert report.embedded < 30  # vectors made before the crash were reused, not recomputed
+    ids = sql_chunk_ids(pipeline, "kb")
+    assert len(ids) == 30
+    assert_consistent(pipeline, "kb")
+    with pipeline.db.session() as session:
+        assert session.scalar(select(func.count()).select_from(Document)) == 30

@@ -1,0 +1,76 @@
+"""Answer or refuse: the shipped answerability model on obvious cases in both languages, the
+features on hand-made passages, and the numpy logistic regression."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.answerability import AnswerabilityJudge, AnswerabilityParams, evidence, fit, load_params
+from assistant.retrieval import HybridRetriever
+from assistant.retrieval.config import RetrievalSettings
+from assistant.types import Passage
+from ingest.config import Settings
+
+KB = "help"
+
+
+def verdict(settings: Settings, question: str):  # type: ignore[no-untyped-def]
+    result = HybridRetriever(settings).run(question, KB, top_k=5)
+    return AnswerabilityJudge().run(question, result.passages, term_weights=result.query_terms)
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["How many days do Plus members have to return items?", "会员退货期限是多少天？", "How do I reset the Lumo Hub?"],
+)
+def test_answers_when_the_passages_hold_the_answer(kb_settings: Settings, question: str) -> None:
+    result = verdict(kb_settings, question)
+    assert result.answerable, result
+    assert 0.5 <= result.probability <= 1.0
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["Who won the football world cup in 1998?", "广茂铁路全长多少公里？", "What is the battery life of the Lumo Toaster X9?"],
+)
+def test_refuses_when_the_passages_do_not(kb_settings: Settings, question: str) -> None:
+    result = verdict(kb_settings, question)
+    assert not result.answerable, result
+    assert result.reason
+
+
+def test_nothing_retrieved_is_refused() -> None:
+    assert not AnswerabilityJudge().run("anything", []).answerable
+
+
+def passage(text: str, **scores: float) -> Passage:
+    return Passage(chunk_id="c", doc_id="d", text=text, title="Returns", scores=dict(scores))
+
+
+def test_features_weight_rare_terms_and_find_the_best_sentence() -> None:
+    passages = [passage("Shipping is free. Plus members can return items within 60 days.", dense=0.9)]
+    weights = {"plus": 3.0, "member": 2.0, "return": 1.0, "60": 4.0, "toaster": 9.0}
+    found = evidence("Can Plus members return a toaster?", passages, weights)
+    assert found.features["coverage"] == pytest.approx(6 / 15)
+    assert found.features["sentence_coverage"] == pytest.approx(6 / 15)
+    assert found.features["missing_rare"] == pytest.approx(1.0)
+    assert found.features["dense_top"] == 0.9 and found.features["faq_match"] == 0.0
+    assert found.missing_terms == ["toaster"]
+
+
+def test_context_sentences_of_a_message_do_not_dilute_its_question() -> None:
+    passages = [passage("Apprentices under 19 are entitled to the apprentice rate.")]
+    message = "I started a new job last month and my employer pays weekly. Am I entitled to the apprentice rate?"
+    assert evidence(message, passages).features["coverage"] >= evidence(message.split(".")[1], passages).features["coverage"]
+
+
+def test_fit_separates_and_round_trips(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    rows = [{"coverage": c, "dense_top": 0.85} for c in (0.9, 0.8, 0.85, 0.7, 0.2, 0.1, 0.3, 0.25)]
+    labels = [True] * 4 + [False] * 4
+    params = fit(rows, labels, features=["coverage", "dense_top"])
+    assert params.weights[0] > 0 and params.probability({"coverage": 0.9}) > 0.5 > params.probability({"coverage": 0.1})
+    path = tmp_path / "params.json"
+    path.write_text(params.to_json(), encoding="utf-8")
+    assert load_params(RetrievalSettings(answerability_params=path)) == AnswerabilityParams.load(path)
+    with pytest.raises(ValueError):
+        fit(rows[:4], labels[:4])

@@ -1,0 +1,70 @@
+"""The follow-up rule of the condenser (the local model cannot rewrite), English and Chinese."""
+
+from __future__ import annotations
+
+from assistant.condense import QueryCondenser, is_follow_up
+from assistant.retrieval.config import RetrievalSettings
+from assistant.types import Message
+from ingest.config import Settings
+
+EN = [Message("user", "How long do I have to return an item?"), Message("assistant", "30 days [1].")]
+ZH = [Message("user", "退货期限是多久？"), Message("assistant", "30天 [1]。")]
+
+
+def condenser(window: int = 6) -> QueryCondenser:
+    return QueryCondenser(Settings(), retrieval=RetrievalSettings(condense_history_messages=window))
+
+
+def test_local_model_uses_the_rule() -> None:
+    assert condenser().client is None
+
+
+def test_english_follow_ups_get_the_previous_question() -> None:
+    c = condenser()
+    for question in ("what about for members?", "and the shipping?", "how much does it cost?", "members?"):
+        result = c.run(question, EN)
+        assert result.method == "rule"
+        assert result.query == f"{question} (previous: How long do I have to return an item)"
+
+
+def test_chinese_follow_ups_get_the_previous_question() -> None:
+    c = condenser()
+    for question in ("那会员呢？", "它多少钱", "运费呢"):
+        result = c.run(question, ZH)
+        assert result.method == "rule"
+        assert result.query == f"{question}（上一个问题：退货期限是多久）"
+
+
+def test_standalone_questions_are_unchanged() -> None:
+    c = condenser()
+    for question, history in (
+        ("Can I return a gift card I bought in a store?", EN),
+        ("What is the warranty on the Lumo Hub?", EN),
+        ("Lumo Hub 的保修期是多久？", ZH),
+        ("what about for members?", []),
+    ):
+        assert c.run(question, history).method == "unchanged"
+        assert c.run(question, history).query == question
+
+
+def test_previous_question_skips_follow_ups_and_short_answers() -> None:
+    history = [*EN, Message("user", "and for members?"), Message("assistant", "60 days.")]
+    assert condenser().run("what about refurbished items?", history).query.endswith(
+        "(previous: How long do I have to return an item)"
+    )
+    # A clarifying exchange ("Are you under 19?" / "Yes") gives nothing to lean on.
+    clarifying = [Message("assistant", "Are you under 19?"), Message("user", "Yes")]
+    assert condenser().run("and the rate?", clarifying).method == "unchanged"
+
+
+def test_window_limits_how_far_back_the_rule_looks() -> None:
+    history = [*EN, *(Message("assistant", "Anything else?") for _ in range(5))]
+    assert condenser(window=6).run("what about members?", history).method == "unchanged"
+    assert condenser(window=8).run("what about members?", history).method == "rule"
+
+
+def test_is_follow_up() -> None:
+    assert is_follow_up("And what if I lost the receipt?")
+    assert not is_follow_up("How do I reset the Lumo Hub to factory settings?")
+    assert is_follow_up("会员呢")
+    assert not is_follow_up("会员退货期限是多久，需要小票吗？")

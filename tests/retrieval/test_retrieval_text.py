@@ -1,0 +1,40 @@
+"""Tokenisation for BM25 and evidence: Chinese words + bigrams, English stems, no punctuation."""
+
+from __future__ import annotations
+
+from assistant.retrieval.text import char_bigrams, sentences, stem, terms
+
+
+def test_chinese_terms_are_jieba_words_plus_character_bigrams() -> None:
+    result = terms("广茂铁路全长多少公里？")
+    assert {"广茂", "铁路", "全长", "公里"} <= set(result)
+    assert {"#广茂", "#铁路", "#公里"} <= set(result)
+    assert "多少" not in result and "？" not in result  # question words and punctuation dropped
+
+
+def test_chinese_terms_match_across_segmentations() -> None:
+    # jieba may cut a name differently in a question and a passage; the bigrams still meet.
+    assert {"#退货", "#货期"} <= set(terms("退货期限是多久")) & set(terms("本店的退货期为三十天"))
+
+
+def test_english_terms_are_lowercased_stemmed_content_words() -> None:
+    assert terms("How do I return Items I've SHIPPED?") == ["return", "item", "i've", "ship"]
+    assert terms("The policies") == ["policy"]
+    assert stem("shipping") == "ship" and stem("returned") == "return" and stem("class") == "class"
+
+
+def test_negations_numbers_and_full_width_text_survive() -> None:
+    assert terms("You cannot return it after 30 days") == ["cannot", "return", "30", "day"]
+    assert terms("１２３ ＡＢＣ 1,000.5") == ["123", "abc", "1,000.5"]
+
+
+def test_mixed_text_needs_no_language_label() -> None:
+    assert set(terms("Lumo Hub 怎么重置")) >= {"lumo", "hub", "重置"}
+
+
+def test_char_bigrams_and_sentences() -> None:
+    assert char_bigrams("会员") == ["会员"] and char_bigrams("会") == ["会"]
+    assert char_bigrams("会员价") == ["会员", "员价"]
+    assert sentences("第一句。第二句！Third one. Fourth?\nFifth") == [
+        "第一句。", "第二句！", "Third one.", "Fourth?", "Fifth"
+    ]
