@@ -24,7 +24,7 @@ from api.channels import channel_routers
 from api.config import ApiSettings, api_settings
 from api.logs import configure_logging
 from api.middleware import RequestContextMiddleware
-from api.routers import agents, analytics, health, knowledge, openai_compat, search, sessions, web
+from api.routers import agents, analytics, docs, faqs, health, knowledge, openai_compat, search, sessions, web
 from api.services import Services
 from ingest.config import Settings
 from ingest.db import Database
@@ -37,7 +37,7 @@ Authenticate with `Authorization: Bearer <key>` (or `X-API-Key`); keys are made 
 Roles: customer (chat), agent (inbox), owner (knowledge, search), qa (search, analytics), admin (all)."""
 
 
-def _openai_error(request: Request, status_code: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
+def _openai_error(status_code: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
     kind = {401: "authentication_error", 403: "permission_error", 404: "not_found_error", 429: "rate_limit_error"}
     body = {"error": {"message": message, "type": kind.get(status_code, "invalid_request_error"), "param": None,
                       "code": None}}
@@ -50,7 +50,7 @@ def _is_openai(request: Request) -> bool:
 
 async def _http_error(request: Request, exc: HTTPException) -> JSONResponse:
     if _is_openai(request):
-        return _openai_error(request, exc.status_code, str(exc.detail), exc.headers)
+        return _openai_error(exc.status_code, str(exc.detail), exc.headers)
     return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
 
 
@@ -60,7 +60,7 @@ async def _validation_error(request: Request, exc: RequestValidationError) -> JS
     ]
     if _is_openai(request):
         message = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in errors)
-        return _openai_error(request, 400, message)
+        return _openai_error(400, message)
     return JSONResponse({"detail": errors}, status_code=422)
 
 
@@ -78,11 +78,17 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         yield
         svc.close()
 
-    app = FastAPI(title="kefu", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
+    assets = docs.assets_dir()
+    if assets is None:
+        log.warning("fastapi-offline is not installed: /docs and /redoc load their scripts from a CDN")
+    local_docs = {"docs_url": None, "redoc_url": None} if assets is not None else {}
+    app = FastAPI(title="kefu", version="0.1.0", description=DESCRIPTION, lifespan=lifespan, **local_docs)
+    if assets is not None:
+        docs.install(app, assets)
     app.state.services = svc
     app.add_exception_handler(HTTPException, _http_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
-    for module in (health, sessions, openai_compat, search, knowledge, agents, analytics, web):
+    for module in (health, sessions, openai_compat, search, knowledge, faqs, agents, analytics, web):
         app.include_router(module.router)
     for name, router in channel_routers().items():
         app.include_router(router, prefix=f"/v1/channels/{name}")

@@ -1,26 +1,31 @@
 """Decide: is there enough evidence in the retrieved passages to answer, or should we refuse?
 
 Retrieval scores alone barely separate answerable from unanswerable questions (top-1 AUROC 0.51
-BM25, 0.62 dense cosine, measured on cmrc2018): an unanswerable question still retrieves an
-on-topic passage. What separates them is whether the passages contain what the question asks
-about, above all its rare terms (names, products, numbers). So the judge computes a few general,
+BM25, 0.62 dense cosine, measured elsewhere on cmrc2018): an unanswerable question still
+retrieves an on-topic passage. What separates them is whether the passages contain what the
+question asks about, and whether the two retrievers agree. So the judge computes four general,
 language-neutral features and combines them with a logistic regression:
 
-  coverage           share of the question's terms (IDF-weighted) found in the best of the top
-                     passages (title + headings + text)
-  sentence_coverage  the same for the best single sentence of those passages: evidence that the
-                     question's terms occur together, not spread over a long passage
-  missing_rare       IDF of the rarest question term found in none of the top passages, over the
-                     largest possible IDF (1 = a term the knowledge base has never seen)
-  dense_top          the best dense cosine among the passages
-  faq_match          the best FAQ question match (Dice overlap with the question; 0 without FAQ)
+  coverage      share of the question's terms found in the best of the top passages (title,
+                headings and text); for a message of several sentences, its best-covered sentence
+                counts, so context the knowledge base cannot hold ("I work part-time.") does not
+                count against the question
+  missing_rare  IDF of the rarest question term found in none of the top passages, over the
+                largest IDF in the query (1 = a term, often a name, the knowledge base lacks)
+  dense_top     the best dense cosine among the top passages
+  agree         1 when BM25 and dense ranked the same chunk first and it is among the passages
 
 Terms are assistant.retrieval.text.terms (jieba words + character bigrams for Chinese, stemmed
-words for English). IDF comes from the knowledge base's BM25 index (RetrievalResult.query_terms);
-without it every term weighs the same. The parameters are fitted by
-`python -m eval.bench_retrieval --fit-answerability` and stored in answerability_params.json;
-KEFU_ANSWERABILITY_PARAMS points at another file. Embedding the passages' sentences for a
-semantic sentence score was measured too slow for the request path (see that command's output).
+words for English); IDF comes from the knowledge base's BM25 index (RetrievalResult.query_terms).
+A feature that cannot be computed (no dense ranking while vectors are pending) counts as average.
+
+Chosen on the dev sets by held-out balanced accuracy, with false refusals of the all-answerable
+English sets weighed in (eval/bench_retrieval.py --fit-answerability): IDF-weighted coverage
+separated cmrc2018 slightly better but refused more English paraphrases (covid_faq) whose words
+the knowledge base spells differently; a best-single-sentence coverage and the fused score added
+nothing on top of these four. Embedding the passages' sentences for a semantic score would cost
+one embedder call per sentence (~40 ms each on the packaged model): too slow for the request path.
+The parameters live in answerability_params.json; KEFU_ANSWERABILITY_PARAMS points at another file.
 """
 
 from __future__ import annotations
@@ -39,7 +44,7 @@ from assistant.retrieval.text import sentences, terms
 from assistant.types import Passage
 
 DEFAULT_PARAMS_PATH = Path(__file__).with_name("answerability_params.json")
-FEATURES = ("coverage", "sentence_coverage", "missing_rare", "dense_top", "faq_match")
+FEATURES = ("coverage", "missing_rare", "dense_top", "agree")
 TOP_PASSAGES = 3  # evidence is looked for in the best few passages, as the answer step uses them
 
 
@@ -97,65 +102,51 @@ class AnswerabilityParams:
         return 1.0 / (1.0 + math.exp(-z))
 
 
-def _weighted_coverage(question: Mapping[str, float], found: set[str]) -> float:
-    total = sum(question.values())
-    return sum(w for t, w in question.items() if t in found) / total if total else 0.0
+def _coverage(question_terms: set[str], passage_terms: set[str]) -> float:
+    return len(question_terms & passage_terms) / len(question_terms) if question_terms else 0.0
 
 
-@dataclass
-class _PassageTerms:
-    all: set[str]  # title + headings + text
-    sentences: list[set[str]]  # each sentence's terms plus the title and headings
+def _passage_terms(passage: Passage) -> set[str]:
+    return set(terms("\n".join([passage.title, *passage.heading_path, passage.text])))
 
 
-def _passage_terms(passage: Passage) -> _PassageTerms:
-    header = set(terms("\n".join([passage.title, *passage.heading_path])))
-    return _PassageTerms(
-        all=header | set(terms(passage.text)),
-        sentences=[header | set(terms(s)) for s in sentences(passage.text)],
-    )
-
-
-def _coverage_features(
-    question_terms: set[str], passages: list[_PassageTerms], weights: Mapping[str, float], highest: float
-) -> tuple[dict[str, float], list[str]]:
-    weighted = {t: weights.get(t, 1.0) for t in question_terms}
-    found = set().union(*(p.all for p in passages)) & question_terms
-    missing = sorted(question_terms - found, key=lambda t: -weighted[t])
-    features = {
-        "coverage": max((_weighted_coverage(weighted, p.all) for p in passages), default=0.0),
-        "sentence_coverage": max(
-            (_weighted_coverage(weighted, s) for p in passages for s in p.sentences), default=0.0
-        ),
-        "missing_rare": weighted[missing[0]] / highest if missing and highest > 0 else 0.0,
-    }
-    return features, missing
+def _agree(passages: Sequence[Passage]) -> float | None:
+    """1.0 when one passage is ranked first by both BM25 and dense; None without a dense ranking."""
+    ranks = [p.extra.get("ranks", {}) for p in passages]
+    if not any("dense" in r for r in ranks):
+        return None
+    return float(any(r.get("bm25") == 1 and r.get("dense") == 1 for r in ranks))
 
 
 def evidence(
     question: str, passages: Sequence[Passage], term_weights: Mapping[str, float] | None = None
 ) -> Evidence:
-    """The features of (question, top passages); term_weights maps a term to its IDF in the KB.
-
-    A message may put context before its question ("I work part-time. Am I entitled to ...?"):
-    the coverage features are those of its best-covered sentence, so context the knowledge base
-    cannot contain does not count against it."""
+    """The features of (question, top passages); term_weights maps a term to its IDF in the KB
+    (without it every term weighs 1)."""
     weights = term_weights or {}
-    highest = max(weights.values(), default=1.0)
-    top = [_passage_terms(p) for p in passages[:TOP_PASSAGES]]
-    best: tuple[dict[str, float], list[str]] | None = None
+    top = passages[:TOP_PASSAGES]
+    passage_terms = [_passage_terms(p) for p in top]
+    found_anywhere = set().union(*passage_terms)
+    best: tuple[float, set[str]] | None = None  # (coverage, terms) of the best-covered sentence
     for part in sentences(question) or [question]:
         part_terms = set(terms(part))
-        if not part_terms:
-            continue
-        candidate = _coverage_features(part_terms, top, weights, highest)
-        if best is None or candidate[0]["coverage"] > best[0]["coverage"]:
-            best = candidate
-    features, missing = best if best is not None else ({"coverage": 0.0, "sentence_coverage": 0.0, "missing_rare": 0.0}, [])
-    features["faq_match"] = max((p.scores.get("faq", 0.0) for p in passages[:TOP_PASSAGES]), default=0.0)
-    dense = [p.scores["dense"] for p in passages[:TOP_PASSAGES] if "dense" in p.scores]
+        if part_terms:
+            part_coverage = max((_coverage(part_terms, found) for found in passage_terms), default=0.0)
+            if best is None or part_coverage > best[0]:
+                best = (part_coverage, part_terms)
+    coverage, best_terms = best if best is not None else (0.0, set())
+    missing = sorted(best_terms - found_anywhere, key=lambda t: -weights.get(t, 1.0))
+    highest = max(weights.values(), default=1.0)
+    features = {
+        "coverage": coverage,
+        "missing_rare": weights.get(missing[0], 1.0) / highest if missing and highest > 0 else 0.0,
+    }
+    dense = [p.scores["dense"] for p in top if "dense" in p.scores]
     if dense:
         features["dense_top"] = max(dense)
+    agree = _agree(top)
+    if agree is not None:
+        features["agree"] = agree
     return Evidence(features, [t for t in missing if not t.startswith("#")])
 
 
@@ -165,6 +156,9 @@ def load_params(retrieval: RetrievalSettings | None = None) -> AnswerabilityPara
 
 
 class AnswerabilityJudge:
+    """Answer or refuse, from the question and the passages retrieved for it. Pass the
+    retrieval's query_terms as term_weights (IDF): without them every term weighs the same."""
+
     def __init__(self, params: AnswerabilityParams | None = None) -> None:
         self.params = params or load_params()
 
@@ -176,16 +170,9 @@ class AnswerabilityJudge:
         found = evidence(question, passages, term_weights)
         probability = self.params.probability(found.features)
         answerable = probability >= self.params.threshold
-        coverage = found.features["coverage"]
-        if answerable:
-            reason = f"the passages cover {coverage:.0%} of the question's key terms"
-        elif found.missing_terms:
-            reason = (
-                f"the passages cover {coverage:.0%} of the question's key terms; not found: "
-                + ", ".join(found.missing_terms[:3])
-            )
-        else:
-            reason = f"the passages cover {coverage:.0%} of the question's key terms"
+        reason = f"P(answerable) {probability:.2f}: the passages hold {found.features['coverage']:.0%} of the question's terms"
+        if found.missing_terms:
+            reason += "; not found: " + ", ".join(found.missing_terms[:3])
         return Verdict(answerable, probability, found.features, reason)
 
 
@@ -210,7 +197,7 @@ def fit(
     mean = np.nanmean(raw, axis=0)
     raw = np.where(np.isnan(raw), mean, raw)
     scale = raw.std(axis=0)
-    scale[scale == 0] = 1.0
+    scale[scale < 1e-6] = 1.0  # a constant feature: nothing to scale (and nothing learnt)
     x = np.hstack([(raw - mean) / scale, np.ones((len(rows), 1))])
     sample_weight = np.where(y == 1, 0.5 / y.sum(), 0.5 / (1 - y).sum()) * len(y)
     penalty = np.full(x.shape[1], l2)

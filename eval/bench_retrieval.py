@@ -92,6 +92,7 @@ class SetRun:
     name: str
     records: list[QuestionRecord]
     chunk_source: dict[str, str]  # chunk id -> document source
+    judged: bool  # refusals decided by the answerability judge (False: no parameters yet)
     timings: dict[str, float] = field(default_factory=dict)
 
 
@@ -174,6 +175,7 @@ class SetBench:
             self.dataset.name,
             records,
             self.chunk_source,
+            self.judge is not None,
             {"ingest_s": self.ingest_s, "baseline_build_s": self.baseline_s},
         )
 
@@ -221,8 +223,11 @@ def print_set(run: SetRun) -> None:
     for name in ("hybrid", "llama-index"):
         latencies = [r.latency_ms[name] for r in run.records]
         print(f"   latency {name:<12} p50 {np.percentile(latencies, 50):6.1f} ms  p95 {np.percentile(latencies, 95):6.1f} ms")
-    refusals = refusal_metrics(run.records)
-    print("   refusals    " + "  ".join(f"{k} {v:.3f}" for k, v in refusals.items()))
+    if run.judged:
+        refusals = refusal_metrics(run.records)
+        print("   refusals    " + "  ".join(f"{k} {v:.3f}" for k, v in refusals.items()))
+    else:
+        print("   refusals    not measured (no answerability parameters)")
     print("   build       " + "  ".join(f"{k} {v:.1f}" for k, v in run.timings.items()))
 
 
@@ -238,7 +243,7 @@ def print_goals(runs: Sequence[SetRun]) -> None:
         print(f"   {run.name}: hybrid hit@5 {hit5['hybrid']:.3f} >= max(bm25, dense) {best_single:.3f}: {verdict}")
         p95 = float(np.percentile([r.latency_ms["hybrid"] for r in run.records], 95))
         print(f"   {run.name}: hybrid p95 {p95:.1f} ms < 50 ms: {'ok' if p95 < 50 else 'MISSED'}")
-        refusals = refusal_metrics(run.records)
+        refusals = refusal_metrics(run.records) if run.judged else {}
         if "balanced_accuracy" in refusals:
             ok = "ok" if refusals["balanced_accuracy"] >= 0.85 else "MISSED"
             print(f"   {run.name}: refusal balanced accuracy {refusals['balanced_accuracy']:.3f} >= 0.85: {ok}")
@@ -248,8 +253,8 @@ def print_goals(runs: Sequence[SetRun]) -> None:
 
 def tune_fusion(runs: Sequence[SetRun]) -> None:
     """Mean hit@5 / MRR@10 over the sets for each fusion setting, from the stored candidate lists."""
-    grid: list[tuple[str, float, float]] = [("rrf", w, k) for w in (0.2, 0.3, 0.4, 0.5, 0.6, 0.8, 1.0, 1.5) for k in (5, 20, 60)]
-    grid += [("score", w, 0.0) for w in (0.2, 0.3, 0.4, 0.5, 0.6, 0.8, 1.0)]
+    grid: list[tuple[str, float, float]] = [("rrf", w, k) for w in (0.2, 0.3, 0.5, 1.0) for k in (5, 20, 60)]
+    grid += [("score", w, 0.0) for w in (0.5, 1.0, 1.5, 1.75, 2.0, 2.5, 3.0)]
     print("\n== fusion grid (bm25 weight relative to dense = 1): hit@5 per set, mean hit@5, mean mrr@10")
     rows = []
     for method, weight, k in grid:

@@ -222,6 +222,8 @@ class IngestPipeline:
 
     def _stage(self, kb_id: int, parsed: ParsedDocument, digest: str, *, size: int) -> FileResult:
         doc_id = document_id(kb_id, parsed.source)
+        if self._unchanged(kb_id, parsed.source, digest):
+            return FileResult(parsed.source, "unchanged")
         drafts = chunk_document(
             parsed,
             chunk_tokens=self.settings.chunk_tokens,

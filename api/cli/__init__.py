@@ -11,6 +11,8 @@ from api.cli import (
     eval_commands,
     faq_commands,
     kb_commands,
+    keys_commands,
+    serve_command,
 )
 
 app = typer.Typer(
@@ -22,6 +24,7 @@ app = typer.Typer(
 )
 
 for commands in (
-    demo_command, kb_commands, answer_commands, eval_commands, agent_commands, faq_commands
+    demo_command, kb_commands, answer_commands, eval_commands, agent_commands, faq_commands,
+    serve_command, keys_commands,
 ):
     commands.register(app)

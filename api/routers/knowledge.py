@@ -1,5 +1,5 @@
-"""Knowledge bases for their owners: create, list, upload documents (background jobs), delete,
-re-ingest, and FAQ entries."""
+"""Knowledge bases for their owners: create, list, delete; upload documents (background jobs),
+list, delete, re-ingest; job status. FAQ entries are in api/routers/faqs.py."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, HTTPException, Query, Response, UploadFile, status
+from fastapi import APIRouter, Depends, File, HTTPException, Response, UploadFile, status
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -21,22 +21,15 @@ from api.auth import Principal
 from api.deps import KNOWLEDGE, load_kb, require, services
 from api.models import Job
 from api.schemas import (
-    AcceptCandidateIn,
-    CandidateOut,
     CreateKB,
     DocumentOut,
-    FAQIn,
-    FAQOut,
     FileResultOut,
     JobOut,
     KBOut,
     ReingestIn,
-    RejectCandidateIn,
     UploadOut,
 )
 from api.services import Services
-from api.tickets import candidate_out
-from assistant.models import new_id
 from ingest.models import Document, KnowledgeBase
 
 router = APIRouter(prefix="/v1", tags=["knowledge"])
@@ -230,7 +223,7 @@ def list_documents(kb: str, who: Owner, svc: Svc) -> list[DocumentOut]:
         return [document_out(d) for d in registry_documents(session, load_kb(session, who, kb))]
 
 
-def _document(session: Session, who: Principal, kb: str, doc_id: str) -> Document:
+def document_in_kb(session: Session, who: Principal, kb: str, doc_id: str) -> Document:
     kb_row = load_kb(session, who, kb)
     doc = session.get(Document, doc_id)
     if doc is None or doc.kb_id != kb_row.id:
@@ -241,7 +234,7 @@ def _document(session: Session, who: Principal, kb: str, doc_id: str) -> Documen
 @router.delete("/kbs/{kb}/documents/{doc_id}", status_code=status.HTTP_204_NO_CONTENT)
 def delete_document(kb: str, doc_id: str, who: Owner, svc: Svc) -> Response:
     with svc.db.session() as session:
-        source = _document(session, who, kb, doc_id).source
+        source = document_in_kb(session, who, kb, doc_id).source
     with writing(svc, kb):
         svc.ingest().remove_document(kb, source)
         uploaded = svc.settings.uploads_dir / kb / source
@@ -260,7 +253,7 @@ def reingest(kb: str, body: ReingestIn, who: Owner, svc: Svc) -> JobOut:
         if body.doc_ids is None:
             docs = [d for d in kb_row.documents if (folder / d.source).is_file()]
         else:
-            docs = [_document(session, who, kb, doc_id) for doc_id in body.doc_ids]
+            docs = [document_in_kb(session, who, kb, doc_id) for doc_id in body.doc_ids]
             missing = [d.source for d in docs if not (folder / d.source).is_file()]
             if missing:
                 raise HTTPException(
@@ -295,154 +288,3 @@ def list_jobs(kb: str, who: Owner, svc: Svc) -> list[JobOut]:
             select(Job).where(Job.kb_name == kb, Job.tenant == who.tenant).order_by(Job.created_at.desc()).limit(20)
         )
         return [job_out(j) for j in jobs]
-
-
-# -- FAQ entries ------------------------------------------------------------------------------------------
-
-FAQ_PREFIX = "faq/"
-
-
-def _faq_document(source: str, body: FAQIn):  # type: ignore[no-untyped-def]
-    from ingest.parsing import detect_language
-    from ingest.types import ParsedDocument, Section
-
-    similar = [q.strip() for q in body.similar_questions if q.strip()]
-    entry = {"question": body.question.strip(), "similar_questions": similar, "answer": body.answer.strip()}
-    return ParsedDocument(
-        source=source, title=entry["question"], file_type="faq",
-        sections=[Section(text=entry["answer"], kind="faq", question=entry["question"], similar_questions=similar)],
-        lang=detect_language(f"{entry['question']}\n{entry['answer']}"), extra={"faq": entry},
-    )
-
-
-def faq_out(session: Session, doc: Document) -> FAQOut:
-    entry = (doc.extra or {}).get("faq") or _accepted_candidate(session, doc)
-    return FAQOut(
-        id=doc.id, question=entry.get("question", doc.title), similar_questions=entry.get("similar_questions", []),
-        answer=entry.get("answer", ""), version=doc.version, updated_at=doc.updated_at,
-    )
-
-
-def _accepted_candidate(session: Session, doc: Document) -> dict[str, object]:
-    """An FAQ entry published from an agent's answer (assistant.knowledge_loop) keeps its text in
-    the candidate row."""
-    from assistant.escalation.models import FaqCandidate
-
-    candidate_id = (doc.extra or {}).get("candidate_id")
-    row = session.get(FaqCandidate, candidate_id) if isinstance(candidate_id, int) else None
-    return {"question": row.question, "answer": row.answer} if row is not None else {}
-
-
-def _save_faq(svc: Services, kb: str, source: str, body: FAQIn) -> None:
-    with writing(svc, kb):
-        report = svc.ingest().ingest_documents([_faq_document(source, body)], kb)
-    if report.failed:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, report.failed[0].reason)
-
-
-def _faq(session: Session, who: Principal, kb: str, faq_id: str) -> Document:
-    doc = _document(session, who, kb, faq_id)
-    if not doc.source.startswith(FAQ_PREFIX):
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"FAQ entry {faq_id!r} not found in {kb!r}")
-    return doc
-
-
-@router.get("/kbs/{kb}/faqs", response_model=list[FAQOut])
-def list_faqs(kb: str, who: Owner, svc: Svc) -> list[FAQOut]:
-    with svc.db.session() as session:
-        kb_row = load_kb(session, who, kb)
-        docs = session.scalars(
-            select(Document)
-            .where(Document.kb_id == kb_row.id, Document.source.startswith(FAQ_PREFIX))
-            .order_by(Document.created_at)
-        )
-        return [faq_out(session, d) for d in docs]
-
-
-@router.post("/kbs/{kb}/faqs", status_code=status.HTTP_201_CREATED, response_model=FAQOut)
-def create_faq(kb: str, body: FAQIn, who: Owner, svc: Svc) -> FAQOut:
-    """Add an FAQ entry; it is searchable and answerable when this returns."""
-    from ingest.registry import document_id
-
-    with svc.db.session() as session:
-        kb_id = load_kb(session, who, kb).id
-    source = FAQ_PREFIX + new_id()
-    _save_faq(svc, kb, source, body)
-    with svc.db.session() as session:
-        return faq_out(session, _faq(session, who, kb, document_id(kb_id, source)))
-
-
-@router.put("/kbs/{kb}/faqs/{faq_id}", response_model=FAQOut)
-def update_faq(kb: str, faq_id: str, body: FAQIn, who: Owner, svc: Svc) -> FAQOut:
-    with svc.db.session() as session:
-        source = _faq(session, who, kb, faq_id).source
-    _save_faq(svc, kb, source, body)
-    with svc.db.session() as session:
-        return faq_out(session, _faq(session, who, kb, faq_id))
-
-
-@router.delete("/kbs/{kb}/faqs/{faq_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_faq(kb: str, faq_id: str, who: Owner, svc: Svc) -> Response:
-    with svc.db.session() as session:
-        source = _faq(session, who, kb, faq_id).source
-    with writing(svc, kb):
-        svc.ingest().remove_document(kb, source)
-    return Response(status_code=status.HTTP_204_NO_CONTENT)
-
-
-# -- FAQ candidates (proposed from resolved escalation tickets) ---------------------------------------------
-
-
-@contextmanager
-def _candidate_errors(candidate_id: int) -> Iterator[None]:
-    from assistant.knowledge_loop import CandidateClosed, CandidateNotFound, FaqIngestError
-
-    try:
-        yield
-    except CandidateNotFound as exc:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"FAQ candidate {candidate_id} not found") from exc
-    except CandidateClosed as exc:
-        raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from exc
-    except (FaqIngestError, ValueError) as exc:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from exc
-
-
-def _candidate(svc: Services, who: Principal, kb: str, candidate_id: int) -> None:
-    with svc.db.session() as session:
-        load_kb(session, who, kb)
-    with _candidate_errors(candidate_id):
-        candidate = svc.knowledge_loop().get(candidate_id)
-    if candidate.kb_name != kb:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"FAQ candidate {candidate_id} not found in {kb!r}")
-
-
-@router.get("/kbs/{kb}/faq-candidates", response_model=list[CandidateOut])
-def list_candidates(
-    kb: str, who: Owner, svc: Svc, candidate_status: Annotated[str, Query(alias="status")] = "pending",
-) -> list[CandidateOut]:
-    """FAQ entries proposed from agents' answers; status pending (default), duplicate, accepted, rejected."""
-    with svc.db.session() as session:
-        kb_row = load_kb(session, who, kb)
-    try:
-        candidates = svc.knowledge_loop().candidates(statuses=(candidate_status,), kb_name=kb_row.name,
-                                                     tenant=who.tenant)
-    except ValueError as exc:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from exc
-    return [candidate_out(c) for c in candidates]
-
-
-@router.post("/kbs/{kb}/faq-candidates/{candidate_id}/accept", response_model=CandidateOut)
-def accept_candidate(kb: str, candidate_id: int, body: AcceptCandidateIn, who: Owner, svc: Svc) -> CandidateOut:
-    """Publish the candidate (optionally edited) as an FAQ entry of the knowledge base."""
-    _candidate(svc, who, kb, candidate_id)
-    with writing(svc, kb), _candidate_errors(candidate_id):
-        return candidate_out(svc.knowledge_loop().accept(
-            candidate_id, who.key_id, question=body.question, answer=body.answer, note=body.note,
-        ))
-
-
-@router.post("/kbs/{kb}/faq-candidates/{candidate_id}/reject", response_model=CandidateOut)
-def reject_candidate(kb: str, candidate_id: int, body: RejectCandidateIn, who: Owner, svc: Svc) -> CandidateOut:
-    _candidate(svc, who, kb, candidate_id)
-    with _candidate_errors(candidate_id):
-        return candidate_out(svc.knowledge_loop().reject(candidate_id, who.key_id, note=body.note))

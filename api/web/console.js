@@ -277,7 +277,11 @@
       var holder = ticket.assignee ? (ticket.assignee === me.id ? "yours" : "claimed") : "waiting";
       li.appendChild(el("div", { class: "muted" }, holder + " · " + ticket.reasons.join(", ") + (ticket.breached ? " · SLA breached" : "")));
       li.appendChild(el("div", {}, ticket.summary));
-      if (openTicket && openTicket.id === ticket.id) li.classList.add("active");
+      if (openTicket && openTicket.id === ticket.id) {
+        li.classList.add("active");
+        openTicket = ticket;
+        $("conversation-title").textContent = "Ticket #" + ticket.id + " · " + ticket.status;
+      }
       li.addEventListener("click", function () { openConversation(ticket); });
       list.appendChild(li);
     });

@@ -125,7 +125,7 @@
       var snippet = document.createElement("div");
       snippet.className = "snippet";
       snippet.textContent = c.snippet;
-      if (c.url) {
+      if (c.url && /^https?:\/\//i.test(c.url)) {
         a.href = c.url;
         a.target = "_blank";
         a.rel = "noopener";

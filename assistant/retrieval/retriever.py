@@ -3,9 +3,9 @@
     snapshot  current catalog + BM25 index of the knowledge base (snapshot.py; cached per process)
     bm25      lexical ranking within the allowed chunks
     dense     embedding ranking (Chroma, same filters)
-    fuse      weighted reciprocal-rank or score fusion (fusion.py)
+    fuse      weighted score fusion (default) or weighted reciprocal-rank fusion (fusion.py)
     hydrate   chunk + document rows from SQL for the best candidates (drops ids deleted meanwhile)
-    faq       FAQ chunks whose question closely matches the query move up
+    faq       an FAQ whose question the query nearly repeats moves up (fusion.FAQ_STRONG_MATCH)
     rerank    optional, by config (a litellm rerank model)
 Each step's wall time is reported in RetrievalResult.timings_ms.
 """

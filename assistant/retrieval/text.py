@@ -2,10 +2,15 @@
 
 Text is NFKC-normalised (full-width digits and letters become ASCII) and lower-cased, then split
 into CJK runs and Latin/digit runs, so mixed text ("Lumo Hub 怎么重置") needs no language label.
-  Chinese  jieba words (precise mode) minus function words, plus the run's character bigrams:
-           bigrams catch names and terms jieba segments differently in question and passage
-           ("广茂铁路" -> 广茂/铁路 vs 广茂铁路); measured on cmrc2018 dev in eval/bench_retrieval.py.
+  Chinese  jieba words (precise mode) minus function words, plus the character bigrams of each
+           stretch of consecutive content words: bigrams catch names and terms jieba segments
+           differently in question and passage ("广茂铁路" -> 广茂/铁路 vs 广茂铁路), and stopping
+           them at function words keeps out noise such as "是哪" or "在哪" that matches nothing.
+           BM25 alone on cmrc2018 (2,649 answerable questions), hit@1 / hit@5: jieba words
+           0.976 / 0.995, search-mode words 0.974 / 0.994, bigrams of the whole run 0.975 / 0.998,
+           words + whole-run bigrams 0.982 / 0.999, words + content bigrams 0.984 / 0.999.
   English  word tokens minus stop words, lightly stemmed (returns/returned -> return); numbers kept.
+           Stemming: or_sharc BM25 hit@5 0.863 -> 0.895, covid_faq 0.717 -> 0.742.
 
 jieba loads its dictionary on first use (~0.7 s), not at import. It caches the parsed dictionary
 in a file; `configure_jieba_cache` points that at kefu's data dir (else jieba's default, the
@@ -22,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 # Bumped whenever tokenisation changes, so persisted BM25 indexes are rebuilt.
-TOKENIZER_VERSION = 1
+TOKENIZER_VERSION = 3
 
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _CJK_RUN_RE = re.compile(f"[{_CJK}]+")
@@ -43,7 +48,7 @@ EN_STOP_WORDS = frozenset(
 ZH_STOP_WORDS = frozenset(
     """的 了 是 在 和 与 及 或 也 就 都 而 又 被 把 让 给 对 从 向 于 以 之 其 这 那 这个 那个 这些 那些
     什么 怎么 怎样 如何 哪 哪个 哪些 哪里 哪儿 谁 吗 呢 吧 啊 呀 么 嘛 请问 请 我 你 您 他 她 它 我们 你们
-    他们 她们 它们 有 没 个 为 为了 要 会 能 可以 一下 多少 几 是否 还是 以及 并 等""".split()
+    他们 她们 它们 该 此 有 没 个 为 为了 要 会 能 可以 一下 多少 几 是否 还是 以及 并 等""".split()
 )
 
 
@@ -59,7 +64,7 @@ def stem(word: str) -> str:
     if word.endswith("ies") and len(word) > 4:
         return word[:-3] + "y"
     for suffix in ("ing", "ed"):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3 and not word.endswith("thing"):
             base = word[: -len(suffix)]
             if len(base) > 3 and base[-1] == base[-2] and base[-1] not in "lsz":
                 base = base[:-1]  # shipped -> shipp -> ship
@@ -97,14 +102,24 @@ def _segmenter() -> Any:
         return _jieba
 
 
-def zh_words(run: str) -> list[str]:
-    return [w for w in _segmenter().lcut(run) if w not in ZH_STOP_WORDS]
-
-
 def char_bigrams(run: str) -> list[str]:
     if len(run) == 1:
         return [run]
     return [run[i : i + 2] for i in range(len(run) - 1)]
+
+
+def chinese_terms(run: str) -> list[str]:
+    """Content words of a CJK run, and "#"-marked bigrams within each stretch of content words."""
+    result: list[str] = []
+    stretch: list[str] = []
+    for word in [*_segmenter().lcut(run), None]:
+        if word is not None and word not in ZH_STOP_WORDS:
+            result.append(word)
+            stretch.append(word)
+        elif stretch:
+            result.extend("#" + b for b in char_bigrams("".join(stretch)))
+            stretch = []
+    return result
 
 
 def terms(text: str) -> list[str]:
@@ -113,8 +128,7 @@ def terms(text: str) -> list[str]:
     for match in _RUN_RE.finditer(normalise(text)):
         run = match.group()
         if _CJK_RUN_RE.fullmatch(run):
-            result.extend(zh_words(run))
-            result.extend("#" + b for b in char_bigrams(run) if b not in ZH_STOP_WORDS)
+            result.extend(chinese_terms(run))
         elif run not in EN_STOP_WORDS:
             result.append(stem(run))
     return result

@@ -1,4 +1,5 @@
-"""The API under test: one in-process app (TestClient) with fixture knowledge bases for most tests."""
+"""The API under test: an in-process app (TestClient) with fixture knowledge bases for most tests, and a
+real `kefu serve` process (`live`) for the OpenAI client, the agent feed and the browser tests."""
 
 from __future__ import annotations
 

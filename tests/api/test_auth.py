@@ -5,8 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from api_fixture import api_settings, auth, Harness
-
+from api_fixture import Harness, api_settings, auth
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 from api_fixture import EN_QUESTION, Live
-
 from sqlalchemy import select
 
 from assistant.models import Feedback

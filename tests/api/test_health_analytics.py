@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-from api_fixture import ZH_QUESTION, api_settings, auth, Harness
-
+from api_fixture import ZH_QUESTION, Harness, api_settings, auth
 from fastapi.testclient import TestClient
 
 from api.app import create_app
@@ -57,8 +57,12 @@ def test_readyz_reports_each_dependency(harness: Harness, tmp_path: Path) -> Non
     assert "nosuch" in body["embedder"]["detail"] and "nosuch" in body["llm"]["detail"]
 
 
-def test_openapi_docs_are_served(harness: Harness) -> None:
-    assert harness.client.get("/docs").status_code == 200
+def test_openapi_docs_are_served_without_a_cdn(harness: Harness) -> None:
+    for page in ("/docs", "/redoc"):
+        html = harness.client.get(page)
+        assert html.status_code == 200 and "/docs-assets/" in html.text
+        assert not re.search(r"(src|href)=[\"']https?://", html.text), page
+    assert harness.client.get("/docs-assets/swagger-ui-bundle.js").status_code == 200
     spec = harness.client.get("/openapi.json").json()
     assert "/v1/chat/completions" in spec["paths"] and "/v1/channels/webhook/{kb}" in spec["paths"]
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from api_fixture import api_settings, auth, Harness, upload, wait_job
-
+from api_fixture import Harness, api_settings, auth, upload, wait_job
 from sqlalchemy import func, select
 
 from api.app import create_app

@@ -11,7 +11,6 @@ import openai
 import pytest
 from api_fixture import EN_QUESTION, ZH_QUESTION, Live, auth
 
-
 pytestmark = pytest.mark.slow
 
 

@@ -49,7 +49,11 @@ def test_chinese_question_gets_a_cited_answer(pipeline: AnswerPipeline) -> None:
 @pytest.mark.slow
 @pytest.mark.parametrize(
     "question",
-    ["Can I pay for my order with Bitcoin or other cryptocurrency?", "你们可以帮我预订去巴黎的机票吗？"],
+    [
+        "Do you offer a student discount?",
+        "Can I book a flight to Paris with Lumo?",
+        "你们可以帮我预订去巴黎的机票吗？",
+    ],
 )
 def test_unanswerable_question_is_refused(pipeline: AnswerPipeline, question: str) -> None:
     result = pipeline.run(AnswerRequest(question, kb=SAMPLE_KB))
@@ -73,7 +77,7 @@ def test_follow_up_question_uses_the_conversation(pipeline: AnswerPipeline) -> N
 def test_streaming_sends_sources_then_text_then_final(pipeline: AnswerPipeline) -> None:
     async def collect() -> list[dict]:
         return [event async for event in pipeline.astream(
-            AnswerRequest("How long does standard shipping take?", kb=SAMPLE_KB)
+            AnswerRequest("How long is the warranty?", kb=SAMPLE_KB)
         )]
 
     events = asyncio.run(collect())

@@ -1,4 +1,4 @@
-"""A small bilingual knowledge base, built once per module through the real ingest pipeline."""
+"""A small bilingual knowledge base, built once per test session through the real ingest pipeline."""
 
 from __future__ import annotations
 
@@ -75,7 +75,7 @@ DOCUMENTS = [
 ]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def kb_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
     settings = Settings(data_dir=tmp_path_factory.mktemp("retrieval") / "kefu-data", embed_batch_size=8)
     report = IngestPipeline(settings).ingest_documents(DOCUMENTS, KB)

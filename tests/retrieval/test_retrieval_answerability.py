@@ -43,19 +43,19 @@ def test_nothing_retrieved_is_refused() -> None:
     assert not AnswerabilityJudge().run("anything", []).answerable
 
 
-def passage(text: str, **scores: float) -> Passage:
-    return Passage(chunk_id="c", doc_id="d", text=text, title="Returns", scores=dict(scores))
+def passage(text: str, ranks: dict[str, int] | None = None, **scores: float) -> Passage:
+    return Passage(chunk_id="c", doc_id="d", text=text, title="Returns", scores=dict(scores), extra={"ranks": ranks or {}})
 
 
-def test_features_weight_rare_terms_and_find_the_best_sentence() -> None:
-    passages = [passage("Shipping is free. Plus members can return items within 60 days.", dense=0.9)]
-    weights = {"plus": 3.0, "member": 2.0, "return": 1.0, "60": 4.0, "toaster": 9.0}
+def test_features() -> None:
+    passages = [passage("Shipping is free. Plus members can return items within 60 days.", {"bm25": 1, "dense": 1}, dense=0.9)]
+    weights = {"plus": 3.0, "member": 2.0, "return": 1.0, "toaster": 9.0}
     found = evidence("Can Plus members return a toaster?", passages, weights)
-    assert found.features["coverage"] == pytest.approx(6 / 15)
-    assert found.features["sentence_coverage"] == pytest.approx(6 / 15)
-    assert found.features["missing_rare"] == pytest.approx(1.0)
-    assert found.features["dense_top"] == 0.9 and found.features["faq_match"] == 0.0
+    assert found.features == {"coverage": 0.75, "missing_rare": 1.0, "dense_top": 0.9, "agree": 1.0}
     assert found.missing_terms == ["toaster"]
+    # Without a dense ranking (vectors pending) the dense features are absent, not zero.
+    lexical_only = evidence("Can Plus members return items?", [passage("Plus members can return items.", {"bm25": 1})])
+    assert lexical_only.features == {"coverage": 1.0, "missing_rare": 0.0}
 
 
 def test_context_sentences_of_a_message_do_not_dilute_its_question() -> None:

@@ -49,7 +49,17 @@ def test_fuse_rejects_unknown_method_and_handles_empty_lists() -> None:
 
 def test_faq_boost_multiplies_by_strength() -> None:
     fused = ranked("fused", ("a", 0.030), ("faq", 0.025), ("b", 0.020))
-    boosted = boost(fused, {"faq": 0.5}, factor=1.0)
+    boosted = boost(fused, {"faq": 0.5}, factor=1.0, threshold=0.5)
     assert [h.chunk_id for h in boosted.hits] == ["faq", "a", "b"]
     assert boosted.scores()["faq"] == pytest.approx(0.025 * 1.5)
     assert boost(fused, {"faq": 0.5}, factor=0.0) is fused
+    assert boost(fused, {"faq": 0.5}, factor=1.0, threshold=0.8) is fused  # not a strong match
+
+
+def test_score_fusion_divides_by_a_ceiling_when_the_list_has_one() -> None:
+    lexical = RankedList("bm25", [ScoredChunk("a", 6.0), ScoredChunk("b", 3.0)], ceiling=12.0)
+    fused = score_fusion([lexical, DENSE], {"bm25": 2.0, "dense": 1.0})
+    scores = fused.scores()
+    assert scores["a"] == pytest.approx(2.0 * 0.5 + (0.88 - 0.80) / 0.11)
+    assert scores["b"] == pytest.approx(2.0 * 0.25)
+    assert scores["c"] == pytest.approx(1.0)

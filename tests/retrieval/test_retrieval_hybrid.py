@@ -3,10 +3,12 @@ passage fields, and BM25 staying consistent with SQL and Chroma through add / ch
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from assistant.retrieval import HybridRetriever, RetrievalFilters
 from assistant.retrieval.config import RetrievalSettings
+from assistant.retrieval.snapshot import SnapshotStore
 from ingest.config import Settings
 from ingest.models import Chunk, KnowledgeBase
 from ingest.pipeline import IngestPipeline
@@ -36,6 +38,8 @@ def test_finds_the_right_chunk_in_english_and_chinese(kb_settings: Settings) -> 
 
     zh = retriever.run("网关怎么恢复出厂设置？", KB, top_k=3).passages[0]
     assert zh.source == "zh-hub.md" and zh.lang == "zh"
+    # Loaded indexes are shared by every retriever of the process until the KB changes.
+    assert HybridRetriever(kb_settings).snapshot(KB) is retriever.snapshot(KB)
 
 
 def test_faq_chunks_match_on_their_questions(kb_settings: Settings) -> None:
@@ -74,9 +78,16 @@ def ids_everywhere(pipeline: IngestPipeline, retriever: HybridRetriever) -> tupl
     return sql, chroma, set(retriever.snapshot(KB).catalog.chunk_ids)
 
 
-def test_bm25_stays_consistent_with_sql_and_chroma(fresh_settings: Settings, documents: list[ParsedDocument]) -> None:
-    pipeline = IngestPipeline(fresh_settings)
-    retriever = HybridRetriever(fresh_settings, retrieval=RetrievalSettings(retrieval_candidates=50))
+@pytest.fixture(params=["sqlite", "postgres"])
+def backend_settings(request: pytest.FixtureRequest, fresh_settings: Settings) -> Settings:
+    if request.param == "postgres":
+        return fresh_settings.model_copy(update={"database_url": request.getfixturevalue("postgres_url")})
+    return fresh_settings
+
+
+def test_bm25_stays_consistent_with_sql_and_chroma(backend_settings: Settings, documents: list[ParsedDocument]) -> None:
+    pipeline = IngestPipeline(backend_settings)
+    retriever = HybridRetriever(backend_settings, retrieval=RetrievalSettings(retrieval_candidates=50))
     pipeline.ingest_documents(documents[:3], KB)
     sql, chroma, bm25 = ids_everywhere(pipeline, retriever)
     assert sql == chroma == bm25 and len(sql) == 4
@@ -107,11 +118,11 @@ def test_bm25_stays_consistent_with_sql_and_chroma(fresh_settings: Settings, doc
     assert "warranty.md" not in [p.source for p in result.passages]
     assert {h.chunk_id for r in result.candidates.values() for h in r.hits} <= sql
 
-    # one persisted index per knowledge base, for the current version, reloaded by a new process
+    # one persisted index per knowledge base, for the current version; a new store (as in a new
+    # process) gets the same snapshot
     snapshot = retriever.snapshot(KB)
-    folders = sorted(p.name for p in (fresh_settings.data_dir / "bm25" / f"kb{snapshot.kb_id}").iterdir())
-    assert folders == [f"v{snapshot.version}"] and snapshot.version == 4
-    from assistant.retrieval.snapshot import SnapshotStore
-
-    reloaded = SnapshotStore(fresh_settings, pipeline.db).get(KB)
+    folder = backend_settings.data_dir / "bm25" / f"kb{snapshot.kb_id}"
+    assert sorted(p.name for p in folder.iterdir()) == [f"v{snapshot.version}"] and snapshot.version == 4
+    assert (folder / f"v{snapshot.version}" / "meta.json").exists()
+    reloaded = SnapshotStore(backend_settings, pipeline.db).get(KB)
     assert reloaded.catalog.chunk_ids == snapshot.catalog.chunk_ids

@@ -21,6 +21,7 @@ def test_english_terms_are_lowercased_stemmed_content_words() -> None:
     assert terms("How do I return Items I've SHIPPED?") == ["return", "item", "i've", "ship"]
     assert terms("The policies") == ["policy"]
     assert stem("shipping") == "ship" and stem("returned") == "return" and stem("class") == "class"
+    assert stem("something") == "something" and stem("policies") == "policy"
 
 
 def test_negations_numbers_and_full_width_text_survive() -> None:
