@@ -10,9 +10,7 @@ whether a generated answer is grounded) are made by code and scores; the LLM onl
 from __future__ import annotations
 
 import asyncio
-import time
-from collections.abc import AsyncIterator, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -29,6 +27,7 @@ from assistant.guards.output_guard import OutputGuard
 from assistant.llm.capabilities import model_capabilities
 from assistant.llm.client import LLMError
 from assistant.retrieval.retriever import HybridRetriever, RetrievalFilters
+from assistant.timing import StepTimer
 from assistant.types import AnswerMode, Citation, Message, Passage
 from ingest.chunking import count_tokens
 from ingest.config import Settings
@@ -83,23 +82,6 @@ def detect_language(text: str) -> str:
     return "zh" if is_chinese(text) else "en"
 
 
-class _Timer:
-    def __init__(self) -> None:
-        self.timings: dict[str, float] = {}
-        self._started = time.perf_counter()
-
-    @contextmanager
-    def step(self, name: str) -> Iterator[None]:
-        started = time.perf_counter()
-        try:
-            yield
-        finally:
-            self.timings[name] = round((time.perf_counter() - started) * 1000, 2)
-
-    def total(self) -> float:
-        return round((time.perf_counter() - self._started) * 1000, 2)
-
-
 def cite(passages: list[Passage], numbers: list[int]) -> list[Citation]:
     by_n = {p.n: p for p in passages}
     return [
@@ -143,7 +125,7 @@ class AnswerPipeline:
     # -- one turn, whole answer ---------------------------------------------------------------
 
     def run(self, request: AnswerRequest) -> AnswerResult:
-        timer = _Timer()
+        timer = StepTimer()
         prepared = self._prepare(request, timer)
         if isinstance(prepared, AnswerResult):
             return self.escalator.apply(prepared)
@@ -156,7 +138,7 @@ class AnswerPipeline:
         """Events: {"type": "sources"}, {"type": "token"}*, optionally {"type": "replace"} when the
         streamed text failed the grounding check and the extractive answer replaces it, then
         {"type": "final"} with the recorded answer (mode, citations, timings)."""
-        timer = _Timer()
+        timer = StepTimer()
         prepared = await asyncio.to_thread(self._prepare, request, timer)
         if isinstance(prepared, AnswerResult):
             prepared = await asyncio.to_thread(self.escalator.apply, prepared)
@@ -194,7 +176,7 @@ class AnswerPipeline:
 
     # -- steps --------------------------------------------------------------------------------
 
-    def _prepare(self, request: AnswerRequest, timer: _Timer) -> _Turn | AnswerResult:
+    def _prepare(self, request: AnswerRequest, timer: StepTimer) -> _Turn | AnswerResult:
         turn = _Turn(request=request, lang=detect_language(request.question))
         if request.record:
             turn.conversation_id = self._conversation(request)
@@ -244,7 +226,7 @@ class AnswerPipeline:
             turn.route = "extract"  # e.g. a Chinese question on the English-only local model
         return turn
 
-    def _answer(self, turn: _Turn, timer: _Timer) -> _Draft:
+    def _answer(self, turn: _Turn, timer: StepTimer) -> _Draft:
         if turn.route == "refuse":
             return _Draft(NOT_IN_KB[turn.lang], "refused", [])
         if turn.route == "extract":
@@ -266,7 +248,7 @@ class AnswerPipeline:
         extracted = self.extractor.run(turn.query_for_answer, turn.passages, turn.lang)
         return _Draft(extracted.text, "extractive", extracted.citations_used)
 
-    def _ground(self, turn: _Turn, draft: _Draft, timer: _Timer) -> _Draft:
+    def _ground(self, turn: _Turn, draft: _Draft, timer: StepTimer) -> _Draft:
         """A generated answer stands only if its citations and sentences are supported."""
         if draft.mode != "generated":
             return draft
@@ -283,7 +265,7 @@ class AnswerPipeline:
         )
         return fallback
 
-    def _finish(self, turn: _Turn, draft: _Draft, timer: _Timer) -> AnswerResult:
+    def _finish(self, turn: _Turn, draft: _Draft, timer: StepTimer) -> AnswerResult:
         if draft.mode in ("generated", "extractive"):
             with timer.step("guard_out"):
                 checked = self.output_guard.run(draft.text, turn.question, turn.passages)
@@ -291,15 +273,15 @@ class AnswerPipeline:
             draft.text = checked.answer
         return self._result(turn, draft, timer, record=turn.request.record)
 
-    def _result(self, turn: _Turn, draft: _Draft, timer: _Timer, *, record: bool) -> AnswerResult:
+    def _result(self, turn: _Turn, draft: _Draft, timer: StepTimer, *, record: bool) -> AnswerResult:
         result = AnswerResult(
             text=draft.text, mode=draft.mode, lang=turn.lang, conversation_id=turn.conversation_id,
             message_id=None, query=turn.query or turn.question, passages=turn.passages,
             citations=cite(turn.passages, draft.citations_used), verdicts=turn.verdicts,
-            timings_ms=timer.timings, model=draft.model, prompt_tokens=draft.prompt_tokens,
+            timings_ms={name: round(ms, 2) for name, ms in timer.ms.items()}, model=draft.model, prompt_tokens=draft.prompt_tokens,
             completion_tokens=draft.completion_tokens,
         )
-        result.timings_ms["total"] = timer.total()
+        result.timings_ms["total"] = round(timer.total(), 2)
         if record and turn.conversation_id is not None:
             result.message_id = self._record(turn, result)
         return result

@@ -14,9 +14,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import select
@@ -28,6 +25,7 @@ from assistant.retrieval.fusion import LiteLLMReranker, Reranker, RerankError, b
 from assistant.retrieval.snapshot import KBSnapshot, SnapshotStore
 from assistant.retrieval.text import terms
 from assistant.retrieval.types import RankedList, RetrievalFilters, RetrievalResult
+from assistant.timing import StepTimer
 from assistant.types import Passage
 from ingest.config import Settings, get_settings
 from ingest.db import Database, open_database
@@ -77,19 +75,6 @@ def shared_snapshots(settings: Settings, database: Database) -> SnapshotStore:
         return _snapshot_stores[key]
 
 
-class _Timer:
-    def __init__(self) -> None:
-        self.ms: dict[str, float] = {}
-
-    @contextmanager
-    def step(self, name: str) -> Iterator[None]:
-        started = time.perf_counter()
-        try:
-            yield
-        finally:
-            self.ms[name] = self.ms.get(name, 0.0) + (time.perf_counter() - started) * 1000
-
-
 class HybridRetriever:
     def __init__(
         self,
@@ -114,8 +99,7 @@ class HybridRetriever:
     ) -> RetrievalResult:
         if top_k < 1:
             raise ValueError(f"top_k must be at least 1, got {top_k}")
-        timer = _Timer()
-        started = time.perf_counter()
+        timer = StepTimer()
         with timer.step("index"):
             snapshot = self.snapshots.get(kb)
             mask = snapshot.catalog.mask(filters)
@@ -147,7 +131,7 @@ class HybridRetriever:
         result_passages = ordered[:top_k]
         for number, passage in enumerate(result_passages, 1):
             passage.n = number
-        timer.ms["total"] = (time.perf_counter() - started) * 1000
+        timer.ms["total"] = timer.total()
         return RetrievalResult(
             passages=result_passages,
             timings_ms=timer.ms,
