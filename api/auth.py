@@ -2,25 +2,39 @@
 
 A key looks like `kefu_<43 url-safe characters>`. The stored hash is of the whole key; lookups go by
 hash, so the secret never sits in the database and a leaked table does not leak keys.
+
+Verified keys are remembered in process memory (KeyCache, keyed by the key's sha256) for a few
+seconds, so a busy client costs one SQL lookup per key per TTL instead of one per request.
+Revocation: `revoke_key` in this process drops the entry as soon as its transaction commits; a
+revocation made elsewhere (the `kefu keys revoke` CLI, another worker process) takes effect here
+within KEY_CACHE_TTL_S. Unknown and revoked keys are never cached: they always go to SQL.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 import secrets
 import threading
 import time
+from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from api.models import ROLES, ApiKey
+from ingest.db import Database
 from ingest.models import utcnow
 
 KEY_PREFIX = "kefu_"
 # last_used_at is written at most this often per key, so reads do not turn into writes.
 TOUCH_INTERVAL_S = 60.0
+# How long a verified key is trusted without asking SQL again: the longest a revocation made by
+# another process can go unnoticed here. KEFU_KEY_CACHE_TTL_S overrides it; 0 turns the cache off.
+KEY_CACHE_TTL_S = float(os.environ.get("KEFU_KEY_CACHE_TTL_S", "5"))
+KEY_CACHE_SIZE = 10_000
 
 
 @dataclass(frozen=True)
@@ -84,7 +98,82 @@ def revoke_key(session: Session, key_id_or_prefix: str) -> ApiKey | None:
         return None
     if rows[0].revoked_at is None:
         rows[0].revoked_at = utcnow()
+        session.flush()
+    _forget_on_commit(session, rows[0].id)
     return rows[0]
+
+
+class KeyCache:
+    """Principals of recently verified keys (by database and key digest), each trusted for
+    `ttl_s` seconds.
+
+    `forget` bumps a generation counter; a lookup that started before it (read SQL before the
+    revocation committed) cannot store its now stale answer: `put` takes the generation seen
+    before the SQL read and stores nothing if it changed meanwhile.
+    """
+
+    def __init__(
+        self, ttl_s: float = KEY_CACHE_TTL_S, size: int = KEY_CACHE_SIZE,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.ttl_s = ttl_s
+        self.size = size
+        self.clock = clock
+        self._entries: OrderedDict[str, tuple[Principal, float]] = OrderedDict()
+        self._lock = threading.Lock()
+        self._generation = 0
+
+    @property
+    def generation(self) -> int:
+        return self._generation
+
+    def get(self, digest: str) -> Principal | None:
+        if self.ttl_s <= 0:
+            return None
+        with self._lock:
+            entry = self._entries.get(digest)
+            if entry is None:
+                return None
+            if self.clock() >= entry[1]:
+                del self._entries[digest]
+                return None
+            return entry[0]
+
+    def put(self, digest: str, who: Principal, generation: int) -> None:
+        if self.ttl_s <= 0:
+            return
+        with self._lock:
+            if generation != self._generation:
+                return
+            self._entries[digest] = (who, self.clock() + self.ttl_s)
+            self._entries.move_to_end(digest)
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+
+    def forget(self, key_id: str) -> None:
+        """Drop every entry of this key (after a revocation)."""
+        with self._lock:
+            self._generation += 1
+            for digest in [d for d, (who, _) in self._entries.items() if who.key_id == key_id]:
+                del self._entries[digest]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._generation += 1
+            self._entries.clear()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+key_cache = KeyCache()
+
+
+def _forget_on_commit(session: Session, key_id: str) -> None:
+    """Forget the key now and again once the revocation is committed: a request that read the
+    key as valid in between must not put it back into the cache."""
+    key_cache.forget(key_id)
+    event.listen(session, "after_commit", lambda _session: key_cache.forget(key_id), once=True)
 
 
 _touched: dict[str, float] = {}
@@ -92,10 +181,39 @@ _touched_lock = threading.Lock()
 
 
 def authenticate(session: Session, key: str) -> Principal | None:
-    """The principal of a valid, unrevoked key, or None."""
+    """The principal of a valid, unrevoked key, or None (always asks SQL; see cached_principal)."""
     if not key.startswith(KEY_PREFIX):
         return None
-    row = session.scalar(select(ApiKey).where(ApiKey.key_hash == hash_key(key)))
+    return _authenticate_digest(session, hash_key(key))
+
+
+def _cache_key(database: Database, digest: str) -> str:
+    # Per database: one process may serve (or test) several, and a key belongs to one.
+    return f"{database.url}\n{digest}"
+
+
+def cached_principal(database: Database, key: str) -> Principal | None:
+    """The principal of a key verified within the TTL, without touching SQL; None = ask SQL."""
+    if not key.startswith(KEY_PREFIX):
+        return None
+    return key_cache.get(_cache_key(database, hash_key(key)))
+
+
+def authenticate_and_cache(database: Database, key: str) -> Principal | None:
+    """authenticate() through SQL, remembering a valid key in the key cache."""
+    if not key.startswith(KEY_PREFIX):
+        return None
+    digest = hash_key(key)
+    generation = key_cache.generation
+    with database.session() as session:
+        who = _authenticate_digest(session, digest)
+    if who is not None:
+        key_cache.put(_cache_key(database, digest), who, generation)
+    return who
+
+
+def _authenticate_digest(session: Session, digest: str) -> Principal | None:
+    row = session.scalar(select(ApiKey).where(ApiKey.key_hash == digest))
     if row is None or row.revoked_at is not None:
         return None
     now = time.monotonic()

@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import NoDecode, SettingsConfigDict
 
 from ingest.config import Settings
@@ -31,6 +31,25 @@ class ApiSettings(Settings):
     webhook_secrets: dict[str, str] = Field(default_factory=dict)
     wechat_tokens: dict[str, str] = Field(default_factory=dict)
     webhook_tolerance_s: int = 300  # signed timestamps older or newer than this are replays
+    # Agent replies pushed back to channel users. Generic webhook: knowledge base -> callback URL,
+    # POSTed with the same X-Kefu-Timestamp / X-Kefu-Signature as inbound (secret: webhook_secrets).
+    webhook_callbacks: dict[str, str] = Field(default_factory=dict)
+    # WeChat safe (encrypted) mode: knowledge base -> the 43-character EncodingAESKey. With a key set,
+    # plaintext messages for that knowledge base are refused. The AppID (Official Account) or CorpID
+    # (WeCom) is both the receive id inside encrypted messages and the account the pushes go out as.
+    wechat_aes_keys: dict[str, str] = Field(default_factory=dict)
+    wechat_app_ids: dict[str, str] = Field(default_factory=dict)
+    # Access tokens for customer-service messages, per knowledge base: the AppSecret (a token is
+    # fetched from {wechat_api_base}/cgi-bin/token), or the URL of a shared token service answering
+    # {"access_token", "expires_in"} -- WeChat revokes older tokens whenever any process fetches a new
+    # one, so deployments with several workers or services should share one.
+    wechat_app_secrets: dict[str, str] = Field(default_factory=dict)
+    wechat_token_urls: dict[str, str] = Field(default_factory=dict)
+    wechat_api_base: str = "https://api.weixin.qq.com"
+    # Each push is tried this many times, waiting backoff_s, 2*backoff_s, ... in between.
+    channel_push_attempts: int = Field(3, ge=1, le=10)
+    channel_push_backoff_s: float = Field(1.0, ge=0)
+    channel_push_timeout_s: float = Field(10.0, gt=0)
     # Background ingest jobs run on this many threads per process.
     job_workers: int = 1
     # Load the answer pipeline (embedder, indexes, LLM) in the background right after start-up,
@@ -44,6 +63,40 @@ class ApiSettings(Settings):
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
         return value
+
+    @model_validator(mode="after")
+    def _check_wechat(self) -> ApiSettings:
+        """A bad EncodingAESKey or a key without its AppID/token is a start-up error, not a 4xx
+        on every message."""
+        from api.channels.wxcrypt import aes_key
+
+        for kb, key in self.wechat_aes_keys.items():
+            try:
+                aes_key(key)
+            except ValueError as exc:
+                raise ValueError(f"KEFU_WECHAT_AES_KEYS[{kb!r}]: {exc}") from exc
+            needs = (("KEFU_WECHAT_TOKENS", self.wechat_tokens), ("KEFU_WECHAT_APP_IDS", self.wechat_app_ids))
+            for name, table in needs:
+                if not table.get(kb):
+                    raise ValueError(f"WeChat encrypted mode for {kb!r} also needs {name}[{kb!r}]")
+        for kb in self.wechat_app_secrets:
+            if not self.wechat_app_ids.get(kb):
+                raise ValueError(f"KEFU_WECHAT_APP_SECRETS[{kb!r}] needs KEFU_WECHAT_APP_IDS[{kb!r}]")
+        return self
+
+    @model_validator(mode="after")
+    def _check_callbacks(self) -> ApiSettings:
+        """Pushes are signed with the knowledge base's webhook secret, and go to http(s) URLs only."""
+        urls = [(f"KEFU_WEBHOOK_CALLBACKS[{kb!r}]", url) for kb, url in self.webhook_callbacks.items()]
+        urls += [(f"KEFU_WECHAT_TOKEN_URLS[{kb!r}]", url) for kb, url in self.wechat_token_urls.items()]
+        urls.append(("KEFU_WECHAT_API_BASE", self.wechat_api_base))
+        for name, url in urls:
+            if not url.startswith(("http://", "https://")):
+                raise ValueError(f"{name} must be an http:// or https:// URL, got {url!r}")
+        for kb in self.webhook_callbacks:
+            if not self.webhook_secrets.get(kb):
+                raise ValueError(f"KEFU_WEBHOOK_CALLBACKS[{kb!r}] needs KEFU_WEBHOOK_SECRETS[{kb!r}] to sign pushes")
+        return self
 
     @property
     def max_body_bytes(self) -> int:

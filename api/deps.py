@@ -1,5 +1,10 @@
 """FastAPI dependencies: the shared services, the calling key (auth + rate limit), role checks,
-and tenant-scoped loading of knowledge bases and conversations."""
+and tenant-scoped loading of knowledge bases and conversations.
+
+The per-request ones are `async def` and do no blocking I/O on the common path: FastAPI runs a
+plain `def` dependency on the thread pool, a thread hop per dependency per request. A key found
+in the key cache (api.auth) costs no SQL; only a cache miss goes to SQL, on the thread pool.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +13,9 @@ from collections.abc import Awaitable, Callable
 from fastapi import Depends, HTTPException, Request, status
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
-from api.auth import Principal, authenticate
+from api.auth import Principal, authenticate_and_cache, cached_principal
 from api.services import Services
 from assistant.models import Conversation
 from ingest.models import KnowledgeBase
@@ -24,7 +30,7 @@ READ_SESSIONS = ("customer", "agent", "owner", "qa", "admin")  # customers: only
 ANY = ("customer", "agent", "owner", "qa", "admin")
 
 
-def services(request: Request) -> Services:
+async def services(request: Request) -> Services:
     return request.app.state.services
 
 
@@ -37,7 +43,7 @@ def _presented_key(request: Request) -> str | None:
     return request.headers.get("x-api-key") or None
 
 
-def principal(request: Request, svc: Services = Depends(services)) -> Principal:
+async def principal(request: Request, svc: Services = Depends(services)) -> Principal:
     key = _presented_key(request)
     if key is None:
         raise HTTPException(
@@ -45,8 +51,7 @@ def principal(request: Request, svc: Services = Depends(services)) -> Principal:
             "missing API key: send `Authorization: Bearer <key>` or `X-API-Key: <key>`",
             headers={"WWW-Authenticate": "Bearer"},
         )
-    with svc.db.session() as session:
-        who = authenticate(session, key)
+    who = cached_principal(svc.db, key) or await run_in_threadpool(authenticate_and_cache, svc.db, key)
     if who is None:
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED, "invalid or revoked API key", headers={"WWW-Authenticate": "Bearer"}

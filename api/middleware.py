@@ -61,18 +61,19 @@ class RequestContextMiddleware:
                 await self._reply(send_with_id, 500, f"internal error (request id {request_id})")
         finally:
             state = scope.get("state", {})
-            log.info(
-                "request",
-                extra={
-                    "request_id": request_id,
-                    "method": scope["method"],
-                    "path": scope["path"],
-                    "status": status_holder["status"],
-                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
-                    "key_id": state.get("key_id"),
-                    "client": (scope.get("client") or ("", 0))[0],
-                },
-            )
+            if log.isEnabledFor(logging.INFO):  # the record is built only when it will be written
+                log.info(
+                    "request",
+                    extra={
+                        "request_id": request_id,
+                        "method": scope["method"],
+                        "path": scope["path"],
+                        "status": status_holder["status"],
+                        "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                        "key_id": state.get("key_id"),
+                        "client": (scope.get("client") or ("", 0))[0],
+                    },
+                )
             request_id_var.reset(token)
 
     @staticmethod

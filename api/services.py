@@ -5,11 +5,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections import OrderedDict, defaultdict
-from collections.abc import Sequence
+from collections import defaultdict
 from typing import TYPE_CHECKING
-
-import numpy as np
 
 from api.config import ApiSettings
 from api.jobs import JobRunner
@@ -23,45 +20,9 @@ if TYPE_CHECKING:
     from assistant.knowledge_loop import KnowledgeLoop
     from assistant.pipeline import AnswerPipeline
     from assistant.retrieval import HybridRetriever
-    from ingest.embedding import Embedder
     from ingest.pipeline import IngestPipeline
 
 log = logging.getLogger("kefu.api")
-
-QUERY_CACHE_SIZE = 4096
-
-
-class QueryCache:
-    """An embedder whose query vectors are remembered (LRU): embedding a query costs ~25 ms of CPU
-    under a process-wide lock, and hit testing repeats the same queries while a knowledge base is
-    tuned. Passages go straight to the wrapped embedder."""
-
-    def __init__(self, embedder: Embedder, size: int = QUERY_CACHE_SIZE) -> None:
-        self.embedder = embedder
-        self.name = embedder.name
-        self.size = size
-        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._lock = threading.Lock()
-
-    @property
-    def dim(self) -> int:
-        return self.embedder.dim
-
-    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
-        return self.embedder.embed_passages(texts)
-
-    def embed_query(self, text: str) -> np.ndarray:
-        with self._lock:
-            if text in self._vectors:
-                self._vectors.move_to_end(text)
-                return self._vectors[text]
-        vector = self.embedder.embed_query(text)
-        vector.setflags(write=False)  # shared between requests
-        with self._lock:
-            self._vectors[text] = vector
-            if len(self._vectors) > self.size:
-                self._vectors.popitem(last=False)
-        return vector
 
 
 class Services:
@@ -97,8 +58,10 @@ class Services:
                     from assistant.retrieval import HybridRetriever
                     from ingest.embedding import get_embedder
 
-                    embedder = QueryCache(get_embedder(self.settings))
-                    self._retriever = HybridRetriever(self.settings, database=self.db, embedder=embedder)
+                    # The embedder keeps recent query vectors itself (ingest.embedding.QueryVectorCache).
+                    self._retriever = HybridRetriever(
+                        self.settings, database=self.db, embedder=get_embedder(self.settings)
+                    )
         return self._retriever
 
     def ingest(self) -> IngestPipeline:
@@ -146,8 +109,20 @@ class Services:
             self.ingest()
             get_embedder(self.settings).embed_query("warm up")
             self.answers()
+            self._load_local_llm()
         except Exception:  # a broken model must not stop the service; /readyz reports it
             log.exception("warm-up failed")
+
+    def _load_local_llm(self) -> None:
+        """The packaged LLM loads on its first generation (1-4 s measured here): load it here, so
+        with several workers no customer's first chat on a worker pays for it."""
+        from assistant.llm.capabilities import LOCAL_PROVIDER
+
+        provider, _, name = self.settings.llm_model.partition("/")
+        if provider == LOCAL_PROVIDER and name:
+            from assistant.llm.local import load_local_model
+
+            load_local_model(name, self.settings)
 
     def close(self) -> None:
         self.jobs.shutdown()

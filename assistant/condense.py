@@ -8,7 +8,17 @@ Two ways, chosen by what the configured LLM can be trusted with (assistant.llm.m
         pronoun such as "it" / "它") is joined with the most recent standalone user question:
         "what about for members? (previous: how long do I have to return an item)". Retrieval then
         sees both the new detail and the topic it refers to.
-A message that is not a follow-up, or has no earlier user question in the window, is unchanged.
+        Clarifying exchanges are kept too: when the assistant asked a question and the customer
+        answered it briefly ("Are you under 19?" / "Yes"), the pair is part of the customer's
+        situation, and the short answer means nothing without the question. Such pairs in the
+        window (and the current message, when it is itself a short reply to the assistant's last
+        question) are added: "Can I get the apprentice rate? (answered: Are you under 19? Yes)".
+        Measured on or_sharc (1,200 questions sampled with seed 0, most with such exchanges):
+        hybrid hit@1 / hit@5 0.732 / 0.925 without the pairs, 0.873 / 0.978 with them. The set's
+        clarifying questions were written from the rule that answers, so the gain is an upper
+        bound; an assistant's real clarifying questions also come from the passage it found.
+A message that is not a follow-up, has no earlier user question and answered no clarifying
+question in the window, is unchanged.
 """
 
 from __future__ import annotations
@@ -45,6 +55,11 @@ _ZH_OPENERS = ("那", "那么", "还有", "另外", "如果是", "要是", "那�
 _ZH_ENDINGS = ("呢",)
 _ZH_PRONOUNS = ("它", "他们", "她们", "它们", "这个", "那个", "这些", "那些", "这种", "那种", "其", "该")
 _LABEL = {"en": "previous", "zh": "上一个问题"}
+_ANSWERED_LABEL = {"en": "answered", "zh": "已回答"}
+# A reply this short (English content words / CJK characters) to an assistant's question is an
+# answer to it ("Yes", "No, I am not", "是的", "没有"), not a question of its own.
+MAX_REPLY_WORDS_EN = 3
+MAX_REPLY_CHARS_ZH = 4
 _WORD_RE = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 _CJK_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _TRAILING_PUNCTUATION = "?？!！。.,，;；:： "
@@ -89,6 +104,43 @@ def previous_question(history: Sequence[Message]) -> str | None:
     return None
 
 
+def is_short_reply(message: str) -> bool:
+    text = normalise(message).strip()
+    if text.endswith(("?", "？")):  # a question of its own
+        return False
+    text = text.rstrip(_TRAILING_PUNCTUATION)
+    if not text:
+        return False
+    if is_chinese(text):
+        return len(_CJK_RE.findall(text)) <= MAX_REPLY_CHARS_ZH
+    return len([w for w in _WORD_RE.findall(text) if w not in EN_STOP_WORDS]) <= MAX_REPLY_WORDS_EN
+
+
+def _asks(message: Message) -> bool:
+    return message.role == "assistant" and message.content.strip().endswith(("?", "？"))
+
+
+def clarifications(history: Sequence[Message], question: str) -> list[tuple[str, str]]:
+    """(assistant question, customer's short answer) pairs in the window, oldest first; the
+    current message counts as the answer to the assistant's last message when that asks."""
+    turns = [*history, Message("user", question)]
+    return [
+        (asked.content.strip(), reply.content.strip().rstrip(_TRAILING_PUNCTUATION))
+        for asked, reply in zip(turns, turns[1:])
+        if _asks(asked) and reply.role == "user" and is_short_reply(reply.content)
+    ]
+
+
+def with_clarifications(query: str, pairs: Sequence[tuple[str, str]]) -> str:
+    if not pairs:
+        return query
+    zh = is_chinese(query + "".join(q for q, _ in pairs))
+    label = _ANSWERED_LABEL["zh" if zh else "en"]
+    if zh:
+        return f"{query.strip()}（{label}：" + "；".join(f"{q}{a}" for q, a in pairs) + "）"
+    return f"{query.strip()} ({label}: " + "; ".join(f"{q} {a}" for q, a in pairs) + ")"
+
+
 def combine(question: str, previous: str) -> str:
     label = _LABEL["zh" if is_chinese(question + previous) else "en"]
     previous = previous.rstrip(_TRAILING_PUNCTUATION)
@@ -114,15 +166,19 @@ class QueryCondenser:
     def run(self, question: str, history: Sequence[Message]) -> CondensedQuery:
         recent = list(history)[-self.window :] if self.window > 0 else []
         previous = previous_question(recent)
-        if previous is None:
+        pairs = clarifications(recent, question)
+        if previous is None and not pairs:
             return CondensedQuery(question, "unchanged")
         if self.client is not None:
             rewritten = self._rewrite(question, recent)
             if rewritten is not None:
                 return CondensedQuery(rewritten, "llm")
-        if is_follow_up(question):
-            return CondensedQuery(combine(question, previous), "rule")
-        return CondensedQuery(question, "unchanged")
+        if previous is not None and recent and _asks(recent[-1]) and is_short_reply(question):
+            # "Yes" to "Are you under 19?": the earlier question is what is still being asked.
+            return CondensedQuery(with_clarifications(previous, pairs), "rule")
+        query = combine(question, previous) if previous is not None and is_follow_up(question) else question
+        query = with_clarifications(query, pairs)
+        return CondensedQuery(query, "unchanged" if query == question else "rule")
 
     def _rewrite(self, question: str, recent: list[Message]) -> str | None:
         assert self.client is not None

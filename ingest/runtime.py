@@ -54,6 +54,10 @@ def configure_offline() -> None:
         "TOKENIZERS_PARALLELISM": "false",
         "SCARF_NO_ANALYTICS": "true",
         "UNSTRUCTURED_DISABLE_NOTICE": "1",  # else unstructured prints an advert to stdout
+        # The embedder's OpenMP threads spin while waiting by default; with two processes (server
+        # workers, a benchmark beside the server) spinning threads starve each other and one query
+        # embedding went from ~25 ms to ~1.5 s. Sleeping waiters kept it at 60-90 ms.
+        "OMP_WAIT_POLICY": "PASSIVE",
     }
     for key, value in defaults.items():
         os.environ.setdefault(key, value)

@@ -3,7 +3,9 @@
 An adapter verifies the platform's signature on the raw request, turns the platform's message
 into a question for the answer pipeline (api.channels.inbound does the shared part: one
 conversation per platform user, idempotency on the platform's message id) and replies in the
-platform's format. Adding a platform is one module that calls `register`.
+platform's format. Agent replies travel the other way through api.channels.outbound: an adapter
+that can push registers a pusher there, and the outbox of pushes is mounted at
+/v1/channels/outbox. Adding a platform is one module that calls `register` (and `register_pusher`).
 """
 
 from __future__ import annotations
@@ -19,8 +21,12 @@ def register(name: str, router: APIRouter) -> None:
     CHANNELS[name] = router
 
 
-def channel_routers() -> dict[str, APIRouter]:
-    """The registered adapters (importing the built-in ones registers them)."""
-    from api.channels import webhook, wechat  # noqa: F401
+def load_builtin() -> None:
+    """Import the built-in adapters and the outbox (importing registers them)."""
+    from api.channels import outbound, webhook, wechat  # noqa: F401
 
+
+def channel_routers() -> dict[str, APIRouter]:
+    """The registered routers: the adapters and the outbox."""
+    load_builtin()
     return dict(CHANNELS)

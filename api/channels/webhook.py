@@ -8,17 +8,33 @@
 The secret is KEFU_WEBHOOK_SECRETS[kb]. The timestamp is inside the signed bytes, so an old
 request cannot be replayed with a fresh timestamp; a message id already answered gets the same
 reply again (flagged "duplicate") rather than a second answer.
+
+Agent replies to an escalated conversation go back the same way, to KEFU_WEBHOOK_CALLBACKS[kb]:
+
+    POST <callback URL>
+    X-Kefu-Timestamp, X-Kefu-Signature   as above, same secret (signed afresh on every attempt)
+    X-Kefu-Delivery: <outbox id>
+    {"event": "agent_reply", "delivery_id": 7, "message_id": "...", "session_id": "...",
+     "user_id": "...", "text": "...", "created_at": "..."}
+
+Any 2xx is delivered. Retried on network errors, 5xx, 408, 409, 425 and 429; other answers
+(4xx, redirects: they are not followed) fail at once. A receiver should dedupe on message_id.
 """
 
 from __future__ import annotations
 
-from typing import Annotated
+import json
+import time
+from typing import Annotated, Any
 
+import httpx
 from fastapi import APIRouter, Depends, Header, HTTPException, Request, status
 from pydantic import ValidationError
 
 from api.channels import register
 from api.channels.inbound import Inbound, check_timestamp, handle, hmac_sha256, same
+from api.channels.outbound import Push, PushError, register_pusher
+from api.config import ApiSettings
 from api.deps import services
 from api.schemas import WebhookIn, WebhookOut
 from api.services import Services
@@ -68,4 +84,36 @@ async def receive(
     )
 
 
+RETRYABLE = frozenset({408, 409, 425, 429})
+
+
+def push(settings: ApiSettings, item: Push, state: dict[str, Any]) -> None:
+    """POST an agent reply to the knowledge base's callback URL, signed like inbound requests."""
+    url = settings.webhook_callbacks.get(item.kb)
+    if not url:
+        raise PushError(f"no callback URL is configured for {item.kb!r} (KEFU_WEBHOOK_CALLBACKS)", permanent=True)
+    secret = settings.webhook_secrets.get(item.kb)
+    if not secret:
+        raise PushError(f"no webhook secret is configured for {item.kb!r} (KEFU_WEBHOOK_SECRETS)", permanent=True)
+    body = json.dumps(
+        {"event": "agent_reply", "delivery_id": item.delivery_id, "message_id": item.message_id,
+         "session_id": item.conversation_id, "user_id": item.user_id, "text": item.text,
+         "created_at": item.created_at.isoformat()},
+        ensure_ascii=False,
+    ).encode()
+    stamp = str(int(time.time()))
+    headers = {"Content-Type": "application/json; charset=utf-8", "X-Kefu-Timestamp": stamp,
+               "X-Kefu-Signature": sign(secret, stamp, body), "X-Kefu-Delivery": str(item.delivery_id)}
+    try:
+        response = httpx.post(url, content=body, headers=headers, timeout=settings.channel_push_timeout_s)
+    except httpx.HTTPError as exc:
+        raise PushError(f"POST {url} failed: {type(exc).__name__}: {exc}") from exc
+    if response.is_success:
+        return
+    code = response.status_code
+    permanent = code < 500 and code not in RETRYABLE
+    raise PushError(f"POST {url} answered {code}: {response.text[:300]}", permanent=permanent)
+
+
 register(NAME, router)
+register_pusher(NAME, push)

@@ -28,11 +28,11 @@ def demo(
     """Ingest the bundled sample knowledge base (offline) and answer questions from it."""
     from assistant.pipeline import AnswerPipeline, AnswerRequest
     from ingest.pipeline import IngestPipeline
-    from ingest.sample import SAMPLE_DIR
+    from ingest.sample import sample_files
 
     settings = get_settings()
     with stage_progress() as progress:
-        report = IngestPipeline(settings).ingest_paths([SAMPLE_DIR], kb, progress=progress)
+        report = IngestPipeline(settings).ingest_paths(sample_files(), kb, progress=progress)
     print_report(report)
     pipeline = AnswerPipeline(settings)
     for text in question:

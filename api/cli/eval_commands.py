@@ -38,7 +38,7 @@ DATASET_HELP = (
 )
 DatasetOpt = Annotated[str | None, typer.Option("--dataset", "-d", help=DATASET_HELP)]
 LimitOpt = Annotated[int | None, typer.Option("--limit", min=1, help="Only the first N selected questions.")]
-SampleOpt = Annotated[int | None, typer.Option("--sample", min=1, help="A random sample of N questions.")]
+SampleOpt = Annotated[int | None, typer.Option("--sample", min=1, help="A seeded sample of N questions, stratified: answerable/unanswerable and single/multi-turn kept in proportion.")]
 SeedOpt = Annotated[int, typer.Option("--seed", help="Seed of --sample.")]
 OnlyOpt = Annotated[OnlyChoice | None, typer.Option("--only", help="Only answerable or unanswerable questions.")]
 ArmOpt = Annotated[str, typer.Option("--arm", help="What answers: kefu (full pipeline), retrieval, baseline.")]

@@ -1,6 +1,20 @@
-"""`kefu serve`: the HTTP API, widget and console under uvicorn."""
+"""`kefu serve`: the HTTP API, widget and console under uvicorn.
+
+uvicorn picks uvloop and httptools when installed (they are, through chromadb's uvicorn[standard]).
+With `--workers N` (N > 1):
+  - SQL is migrated once here, before the workers start (N workers would race on the schema);
+  - without KEFU_CHROMA_URL, a loopback `chroma run` on the data dir's Chroma folder serves the
+    vectors to every worker (api.cli.serve_chroma says why embedded Chroma cannot be shared);
+  - each worker's native thread pools (embedder, BLAS) get cores/N threads unless
+    OMP_NUM_THREADS / KEFU_EMBED_THREADS are set.
+BM25 snapshots (per process, checked against SQL on every search), jobs (rows in SQL) and the
+agent feed (polls SQL) work across workers; rate limits and the key cache are per worker.
+"""
 
 from __future__ import annotations
+
+import contextlib
+import os
 
 import typer
 
@@ -17,14 +31,25 @@ def serve(
     """Serve the API (docs at /docs), the chat widget (/widget.js, /widget-demo) and the console (/console)."""
     import uvicorn
 
+    from api.cli.serve_chroma import chroma_server, worker_threads
     from api.config import get_api_settings
     from ingest.db import open_database
 
+    settings = get_api_settings()
     # Migrate once here: N workers starting together would each try to upgrade the same schema.
-    open_database(get_api_settings().sql_url).dispose()
-    uvicorn.run(
-        "api.app:factory", factory=True, host=host, port=port, workers=workers,
-        log_config=None,  # the app installs JSON logging in each worker
-        access_log=False,  # the app logs every request itself, with its request id
-        proxy_headers=True, timeout_graceful_shutdown=10,
-    )
+    open_database(settings.sql_url).dispose()
+    with contextlib.ExitStack() as stack:
+        if workers > 1:
+            threads = str(worker_threads(workers))
+            os.environ.setdefault("OMP_NUM_THREADS", threads)
+            os.environ.setdefault("KEFU_EMBED_THREADS", threads)
+            if not settings.chroma_url:
+                url = stack.enter_context(chroma_server(settings.chroma_dir, settings.data_dir / "logs" / "chroma.log"))
+                os.environ["KEFU_CHROMA_URL"] = url  # read by every worker's settings
+                typer.echo(f"kefu serve: {workers} workers share the vectors through `chroma run` at {url}", err=True)
+        uvicorn.run(
+            "api.app:factory", factory=True, host=host, port=port, workers=workers,
+            log_config=None,  # the app installs JSON logging in each worker
+            access_log=False,  # the app logs every request itself, with its request id
+            proxy_headers=True, timeout_graceful_shutdown=10,
+        )

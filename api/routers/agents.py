@@ -8,18 +8,20 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator
+from contextlib import AbstractContextManager
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
+from fastapi import APIRouter, BackgroundTasks, Depends, HTTPException, Query, Request, status
 from fastapi.responses import StreamingResponse
 from sqlalchemy import func, select
 from starlette.concurrency import run_in_threadpool
 
 from api.answers import SSE_HEADERS, message_out, sse
 from api.auth import Principal
+from api.channels.outbound import after_agent_reply
 from api.deps import AGENT, require, services
+from api.errors import http_errors
 from api.schemas import AgentReplyIn, MessageOut, ResolutionOut, ResolveIn, TicketOut
 from api.services import Services
 from api.tickets import candidate_out, ticket_out
@@ -44,16 +46,11 @@ def _tickets(svc: Services, who: Principal, statuses: tuple[str, ...], mine: boo
     return [t for t in tickets if _visible(who, t)]
 
 
-@contextmanager
-def _ticket_errors(ticket_id: int) -> Iterator[None]:
+def _ticket_errors(ticket_id: int) -> AbstractContextManager[None]:
     from assistant.escalation.tickets import TicketConflict, TicketNotFound
 
-    try:
-        yield
-    except TicketNotFound as exc:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"ticket {ticket_id} not found") from exc
-    except TicketConflict as exc:
-        raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from exc
+    return http_errors({TicketNotFound: status.HTTP_404_NOT_FOUND, TicketConflict: status.HTTP_409_CONFLICT},
+                       not_found=f"ticket {ticket_id} not found")
 
 
 def _ticket(svc: Services, who: Principal, ticket_id: int) -> Any:
@@ -89,14 +86,17 @@ def claim(ticket_id: int, who: Agent, svc: Svc) -> TicketOut:
 
 
 @router.post("/tickets/{ticket_id}/reply", status_code=status.HTTP_201_CREATED, response_model=MessageOut)
-def reply(ticket_id: int, body: AgentReplyIn, who: Agent, svc: Svc) -> MessageOut:
-    """Write to the customer in their conversation (claims an open ticket first)."""
+def reply(ticket_id: int, body: AgentReplyIn, who: Agent, svc: Svc, background: BackgroundTasks) -> MessageOut:
+    """Write to the customer in their conversation (claims an open ticket first). A customer on a
+    messaging channel gets it pushed there after this response (GET /v1/channels/outbox)."""
     _ticket(svc, who, ticket_id)
     with _ticket_errors(ticket_id):
         try:
-            return message_out(svc.desk().reply(ticket_id, who.key_id, body.text))
+            message = svc.desk().reply(ticket_id, who.key_id, body.text)
         except ValueError as exc:
             raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from exc
+    after_agent_reply(svc, message, background)
+    return message_out(message)
 
 
 @router.post("/tickets/{ticket_id}/resolve", response_model=ResolutionOut)

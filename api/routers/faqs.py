@@ -3,8 +3,7 @@ and the FAQ candidates proposed from resolved escalation tickets, for owners to 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Response, status
@@ -13,7 +12,8 @@ from sqlalchemy.orm import Session
 
 from api.auth import Principal
 from api.deps import load_kb
-from api.routers.knowledge import Owner, Svc, document_in_kb, writing
+from api.errors import http_errors
+from api.routers.knowledge import Owner, Svc, document_in_kb, remove_source, writing
 from api.schemas import AcceptCandidateIn, CandidateOut, FAQIn, FAQOut, RejectCandidateIn
 from api.services import Services
 from api.tickets import candidate_out
@@ -108,26 +108,21 @@ def update_faq(kb: str, faq_id: str, body: FAQIn, who: Owner, svc: Svc) -> FAQOu
 def delete_faq(kb: str, faq_id: str, who: Owner, svc: Svc) -> Response:
     with svc.db.session() as session:
         source = _faq(session, who, kb, faq_id).source
-    with writing(svc, kb):
-        svc.ingest().remove_document(kb, source)
+    remove_source(svc, kb, source)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 # -- FAQ candidates (proposed from resolved escalation tickets) ---------------------------------------------
 
 
-@contextmanager
-def _candidate_errors(candidate_id: int) -> Iterator[None]:
+def _candidate_errors(candidate_id: int) -> AbstractContextManager[None]:
     from assistant.knowledge_loop import CandidateClosed, CandidateNotFound, FaqIngestError
 
-    try:
-        yield
-    except CandidateNotFound as exc:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"FAQ candidate {candidate_id} not found") from exc
-    except CandidateClosed as exc:
-        raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from exc
-    except (FaqIngestError, ValueError) as exc:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from exc
+    return http_errors(
+        {CandidateNotFound: status.HTTP_404_NOT_FOUND, CandidateClosed: status.HTTP_409_CONFLICT,
+         FaqIngestError: status.HTTP_422_UNPROCESSABLE_CONTENT, ValueError: status.HTTP_422_UNPROCESSABLE_CONTENT},
+        not_found=f"FAQ candidate {candidate_id} not found",
+    )
 
 
 def _candidate(svc: Services, who: Principal, kb: str, candidate_id: int) -> None:

@@ -223,6 +223,15 @@ def list_documents(kb: str, who: Owner, svc: Svc) -> list[DocumentOut]:
         return [document_out(d) for d in registry_documents(session, load_kb(session, who, kb))]
 
 
+def remove_source(svc: Services, kb: str, source: str) -> None:
+    """Remove a document (file or FAQ) from the knowledge base, and its uploaded copy if any."""
+    with writing(svc, kb):
+        svc.ingest().remove_document(kb, source)
+        uploaded = svc.settings.uploads_dir / kb / source
+        if uploaded.is_file():
+            uploaded.unlink()
+
+
 def document_in_kb(session: Session, who: Principal, kb: str, doc_id: str) -> Document:
     kb_row = load_kb(session, who, kb)
     doc = session.get(Document, doc_id)
@@ -235,11 +244,7 @@ def document_in_kb(session: Session, who: Principal, kb: str, doc_id: str) -> Do
 def delete_document(kb: str, doc_id: str, who: Owner, svc: Svc) -> Response:
     with svc.db.session() as session:
         source = document_in_kb(session, who, kb, doc_id).source
-    with writing(svc, kb):
-        svc.ingest().remove_document(kb, source)
-        uploaded = svc.settings.uploads_dir / kb / source
-        if uploaded.is_file():
-            uploaded.unlink()
+    remove_source(svc, kb, source)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

@@ -107,5 +107,8 @@ class BM25Retriever:
         scores = index.scores(query_terms, mask)
         rows = top_rows(scores, top_n)
         return RankedList(
-            self.name, [ScoredChunk(chunk_ids[r], float(scores[r])) for r in rows], ceiling=index.ceiling(query_terms)
+            self.name,
+            [ScoredChunk(chunk_ids[r], float(scores[r])) for r in rows],
+            ceiling=index.ceiling(query_terms),
+            floor=0.0,
         )

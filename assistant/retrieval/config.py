@@ -23,6 +23,10 @@ class RetrievalSettings(BaseSettings):
     faq_boost: float = fusion.DEFAULT_FAQ_BOOST
     # Candidates each retriever contributes to fusion; only these can reach the answer.
     retrieval_candidates: int = 50
+    # At most this many chunks of one document among the passages returned first (its best ones;
+    # the rest follow all other documents' chunks), so top_k is not filled with neighbouring
+    # chunks of one document. FAQ pairs are exempt: each is an answer of its own. 0 = no limit.
+    max_chunks_per_document: int = fusion.DEFAULT_CHUNKS_PER_DOCUMENT
 
     # Optional reranker: a litellm rerank model ("cohere/rerank-v3.5", "infinity/<model>", ...).
     rerank_model: str | None = None

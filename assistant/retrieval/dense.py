@@ -26,6 +26,12 @@ def chroma_where(snapshot: KBSnapshot, filters: RetrievalFilters | None) -> dict
     return clauses[0] if len(clauses) == 1 else {"$and": clauses}
 
 
+# The best cosine similarity there is (the query's own vector). Score fusion measures each
+# candidate's cosine from the list's lowest up to this, not up to the list's best: a vague query
+# whose best match is mediocre then gets a mediocre dense score, not a full one (fusion.py).
+COSINE_CEILING = 1.0
+
+
 class DenseRetriever:
     """Ranks chunks by cosine similarity; hits whose chunk is not in the snapshot are dropped
     (vectors of a just-deleted document, or left by a crashed ingest)."""
@@ -56,5 +62,7 @@ class DenseRetriever:
             where=chroma_where(snapshot, filters),
         )
         return RankedList(
-            self.name, [ScoredChunk(h.chunk_id, h.similarity) for h in hits if h.chunk_id in snapshot.catalog]
+            self.name,
+            [ScoredChunk(h.chunk_id, h.similarity) for h in hits if h.chunk_id in snapshot.catalog],
+            ceiling=COSINE_CEILING,
         )

@@ -1,21 +1,40 @@
-"""Fusion of the per-retriever rankings, the FAQ boost, and the optional reranker.
+"""Fusion of the per-retriever rankings, the per-document collapse, the FAQ boost, and the
+optional reranker.
 
-Measured with eval/bench_retrieval.py (hit@5 on answerable questions; covid_faq all 240,
-or_sharc 700 and cmrc2018 900 sampled with seed 0; BM25 alone 0.742 / 0.893 / 0.999, dense alone
-0.879 / 0.906 / 0.990):
-  rrf, equal weights, k=60       0.854 / 0.933 / 0.999   below dense on covid_faq (paraphrases:
-                                                         BM25's ranks are noise there but count
-                                                         as much as dense's)
-  rrf, w_bm25=0.3, k=20          0.892 / 0.929 / 0.992   better on covid_faq, now below BM25 on
-                                                         cmrc2018 (questions copy the passage)
-  score, min-max both, w=0.3     0.904 / 0.933 / 0.993
-  score, BM25 / ceiling, w=1.75  0.904 / 0.931 / 0.997   chosen: the best mean, and the only one
-                                                         above dense everywhere and within noise
-                                                         of BM25 on cmrc2018 (plateau 1.5-2.0)
+Measured with `python -m eval.bench_retrieval --tune-fusion` (hit@5 on all answerable questions
+of cmrc2018 / covid_faq / or_sharc, counted on distinct documents; BM25 alone 0.999 / 0.717 /
+0.968, dense alone 0.990 / 0.883 / 0.957; or_sharc queries carry their clarifying exchanges,
+see assistant/condense.py):
+  rrf, equal weights, k=60          0.998 / 0.833 / 0.975   far below dense on covid_faq
+                                                            (paraphrases: BM25's ranks are noise
+                                                            there but count as much as dense's)
+  rrf, w_bm25=0.3, k=20             0.993 / 0.904 / 0.970   the best rank fusion on average
+  score, dense min-max, w=1.75      0.995 / 0.912 / 0.969   the previous default
+  score, dense from its floor to
+    cosine 1, w=0.5                 0.998 / 0.917 / 0.970   chosen: best mean hit@5 (0.961), at
+                                                            or above the previous default on every
+                                                            set, MRR@10 0.886; w=0.35-1.0 is a
+                                                            plateau (mean 0.954-0.961)
+  same, w=1.25 / 2.0                0.999 / 0.867 / 0.977   only from here does cmrc2018 reach
+                                                            BM25 (2,647 of 2,649), and covid_faq
+                                                            falls below dense: no weight is at
+                                                            least the best single retriever on all
+                                                            three sets (cmrc2018 misses by 2-4
+                                                            questions)
 No fixed rank weight suits both kinds of question: a copied question wants BM25, a paraphrase
-wants dense. Dividing BM25 by its ceiling (the score of a passage holding every query term) makes
-the weight adapt per query: a near-complete lexical match outweighs the dense ranking, a one-word
-overlap barely moves it.
+wants dense. Scaling each list between fixed bounds instead of its own best and worst makes the
+weight adapt per query: BM25 is divided by its ceiling (the score of a passage holding every
+query term), so a near-complete lexical match outweighs the dense ranking and a one-word overlap
+barely moves it; dense cosines run from the list's lowest up to 1, so the best match of a vague
+question (cosine 0.86) no longer counts as fully as a real paraphrase (0.95) does. Keeping a
+retriever's own top documents within the first positions regardless of fusion (a rank cap) was
+tried and hurt covid_faq (0.887 at best): BM25's top hits are noise on paraphrases.
+
+Collapse: the benchmark counts documents, so it does not change the figures above; it is for the
+answer step, which gets top_k passages: without it, 92% of cmrc2018 questions (paragraphs of
+two or three chunks) had a document twice in the fused top 5, 1.7 of the 5 slots on average
+(covid_faq 7.5%, or_sharc none). Adding a document's second-best chunk score to its best one
+(document-level aggregation, 0.1-0.5 of it) moved hit@5 by at most one question per set.
 
 FAQ boost: measured on covid_faq ingested as FAQ pairs (match on the question; hit@5 0.933 with
 no boost), boosting every FAQ by its Dice overlap with the query hurt (0.912-0.925: it re-imposes
@@ -35,9 +54,10 @@ from assistant.types import Passage
 FusionMethod = Literal["rrf", "score"]
 
 DEFAULT_METHOD: FusionMethod = "score"
-DEFAULT_WEIGHTS: dict[str, float] = {"bm25": 1.75, "dense": 1.0}
+DEFAULT_WEIGHTS: dict[str, float] = {"bm25": 0.5, "dense": 1.0}
 DEFAULT_RRF_K = 60.0  # used when KEFU_FUSION_METHOD=rrf
 DEFAULT_FAQ_BOOST = 0.5
+DEFAULT_CHUNKS_PER_DOCUMENT = 1
 FAQ_STRONG_MATCH = 0.8  # Dice overlap from which an FAQ question counts as asked (see above)
 
 
@@ -53,19 +73,18 @@ def weighted_rrf(lists: Sequence[RankedList], weights: Mapping[str, float], k: f
 
 def score_fusion(lists: Sequence[RankedList], weights: Mapping[str, float]) -> RankedList:
     """score(chunk) = sum over lists of weight(list) * normalised score in that list (a chunk
-    missing from a list gets 0 there). A list with a ceiling (BM25) is divided by it, so its
-    scores keep their absolute meaning: a question whose terms a passage nearly all contains
-    counts fully, a paraphrase that shares a word or two barely counts. A list without one
-    (dense cosine, which E5 squeezes into a narrow band) is min-max scaled within the list."""
+    missing from a list gets 0 there). Each list is scaled from its floor (the lowest score in the
+    list when it has none) to its ceiling (the best score in the list when it has none). With a
+    ceiling the scores keep their absolute meaning: a passage holding nearly all of a question's
+    terms counts fully for BM25, one sharing a word or two barely counts; a cosine near 1 counts
+    fully for dense, the best of a vague query's mediocre matches only partly."""
     fused: dict[str, float] = {}
     for ranked in lists:
         if not ranked.hits:
             continue
         weight = weights.get(ranked.retriever, 1.0)
-        if ranked.ceiling:
-            high, low = ranked.ceiling, 0.0
-        else:
-            high, low = max(h.score for h in ranked.hits), min(h.score for h in ranked.hits)
+        high = ranked.ceiling if ranked.ceiling else max(h.score for h in ranked.hits)
+        low = ranked.floor if ranked.floor is not None else min(h.score for h in ranked.hits)
         spread = high - low
         for hit in ranked.hits:
             normalised = (hit.score - low) / spread if spread > 0 else 1.0
@@ -93,6 +112,26 @@ def boost(
         return ranked
     scores = {h.chunk_id: h.score * (1.0 + factor * strong.get(h.chunk_id, 0.0)) for h in ranked.hits}
     return _sorted(ranked.retriever, scores)
+
+
+def collapse(ranked: RankedList, unit_of: Mapping[str, object], per_unit: int) -> RankedList:
+    """At most per_unit chunks of one unit (a document) among the leading hits: each unit keeps its
+    best chunks in place; its further chunks move behind all kept hits, in their order, so a small
+    knowledge base still fills top_k. Chunks missing from unit_of are units of their own (FAQ
+    pairs: each is an answer of its own). per_unit < 1 leaves the ranking as it is."""
+    if per_unit < 1:
+        return ranked
+    kept: list[ScoredChunk] = []
+    later: list[ScoredChunk] = []
+    seen: dict[object, int] = {}
+    for hit in ranked.hits:
+        unit = unit_of.get(hit.chunk_id)
+        if unit is None:
+            kept.append(hit)
+            continue
+        seen[unit] = seen.get(unit, 0) + 1
+        (kept if seen[unit] <= per_unit else later).append(hit)
+    return RankedList(ranked.retriever, kept + later, ranked.ceiling, ranked.floor)
 
 
 def _sorted(name: str, scores: Mapping[str, float]) -> RankedList:

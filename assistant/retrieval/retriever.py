@@ -3,7 +3,8 @@
     snapshot  current catalog + BM25 index of the knowledge base (snapshot.py; cached per process)
     bm25      lexical ranking within the allowed chunks
     dense     embedding ranking (Chroma, same filters)
-    fuse      weighted score fusion (default) or weighted reciprocal-rank fusion (fusion.py)
+    fuse      weighted score fusion (default) or weighted reciprocal-rank fusion (fusion.py), then
+              at most max_chunks_per_document chunks of one document go first (fusion.collapse)
     hydrate   chunk + document rows from SQL for the best candidates (drops ids deleted meanwhile)
     faq       an FAQ whose question the query nearly repeats moves up (fusion.FAQ_STRONG_MATCH)
     rerank    optional, by config (a litellm rerank model)
@@ -21,7 +22,7 @@ from sqlalchemy import select
 from assistant.retrieval.bm25 import BM25Retriever
 from assistant.retrieval.config import RetrievalSettings, get_retrieval_settings
 from assistant.retrieval.dense import DenseRetriever
-from assistant.retrieval.fusion import LiteLLMReranker, Reranker, RerankError, boost, fuse
+from assistant.retrieval.fusion import LiteLLMReranker, Reranker, RerankError, boost, collapse, fuse
 from assistant.retrieval.snapshot import KBSnapshot, SnapshotStore
 from assistant.retrieval.text import terms
 from assistant.retrieval.types import RankedList, RetrievalFilters, RetrievalResult
@@ -49,6 +50,18 @@ def faq_match_strength(query_terms: set[str], questions: str) -> float:
         if question_terms and query_terms:
             best = max(best, 2 * len(query_terms & question_terms) / (len(query_terms) + len(question_terms)))
     return best
+
+
+def document_units(snapshot: KBSnapshot, ranked: RankedList) -> dict[str, int]:
+    """chunk id -> its document's position in the catalog, for the chunks that collapse per
+    document (not FAQ pairs)."""
+    catalog = snapshot.catalog
+    units: dict[str, int] = {}
+    for hit in ranked.hits:
+        row = catalog.position.get(hit.chunk_id)
+        if row is not None and catalog.kinds[row] != "faq":
+            units[hit.chunk_id] = int(catalog.doc_index[row])
+    return units
 
 
 def reranker_from_settings(retrieval: RetrievalSettings) -> Reranker | None:
@@ -111,6 +124,8 @@ class HybridRetriever:
         with timer.step("fuse"):
             r = self.retrieval
             fused = fuse([lexical, dense], r.fusion_method, r.weights, r.rrf_k)
+            units = document_units(snapshot, fused)
+            fused = collapse(fused, units, r.max_chunks_per_document)
         with timer.step("hydrate"):
             pool = max(top_k, HYDRATE_MIN, r.rerank_candidates if self.reranker else 0)
             passages = self._hydrate(fused, pool)
@@ -121,7 +136,7 @@ class HybridRetriever:
                 for p in passages.values()
                 if p.kind == "faq"
             }
-            fused = boost(fused, strengths, r.faq_boost)
+            fused = collapse(boost(fused, strengths, r.faq_boost), units, r.max_chunks_per_document)
         ordered = [passages[h.chunk_id] for h in fused.hits if h.chunk_id in passages]
         _add_scores(ordered, fused, lexical, dense, strengths)
         warnings: list[str] = []

@@ -86,29 +86,20 @@ def read_fingerprint(session: Session, kb_name: str) -> tuple[Fingerprint, str, 
     return Fingerprint(kb_id, version, documents, _iso(last_change), _iso(created)), model, dim
 
 
-def lexical_text(match_text: str, title: str, heading_path: list[str]) -> str:
-    """What BM25 indexes for a chunk: its match text (which starts with its heading path) and the
-    document title when the headings do not already carry it: the title names the topic that the
-    chunk's own sentences often leave implicit."""
-    return f"{title}\n{match_text}" if title and title not in heading_path else match_text
-
-
 def build(session: Session, kb_id: int) -> tuple[ChunkCatalog, BM25Index]:
     documents: list[DocumentInfo] = []
     doc_position: dict[str, int] = {}
-    titles: dict[str, str] = {}
-    for doc_id, source, title, extra in session.execute(
-        select(Document.id, Document.source, Document.title, Document.extra)
+    for doc_id, source, extra in session.execute(
+        select(Document.id, Document.source, Document.extra)
         .where(Document.kb_id == kb_id)
         .order_by(Document.id)
     ):
         doc_position[doc_id] = len(documents)
-        titles[doc_id] = title or ""
         extra = extra or {}
         documents.append(DocumentInfo(doc_id, source, document_tags(extra), document_product(extra)))
     chunk_ids, doc_index, kinds, langs, texts = [], [], [], [], []
-    for chunk_id, doc_id, kind, lang, match_text, heading_path in session.execute(
-        select(Chunk.id, Chunk.doc_id, Chunk.kind, Chunk.lang, Chunk.match_text, Chunk.heading_path)
+    for chunk_id, doc_id, kind, lang, match_text in session.execute(
+        select(Chunk.id, Chunk.doc_id, Chunk.kind, Chunk.lang, Chunk.match_text)
         .where(Chunk.kb_id == kb_id)
         .order_by(Chunk.doc_id, Chunk.ordinal)
     ):
@@ -118,7 +109,7 @@ def build(session: Session, kb_id: int) -> tuple[ChunkCatalog, BM25Index]:
         doc_index.append(doc_position[doc_id])
         kinds.append(kind)
         langs.append(lang)
-        texts.append(lexical_text(match_text, titles[doc_id], list(heading_path or [])))
+        texts.append(match_text)  # title and headings are in it (ingest.chunking)
     return ChunkCatalog(chunk_ids, doc_index, kinds, langs, documents), BM25Index.build(texts)
 
 

@@ -12,6 +12,10 @@ into CJK runs and Latin/digit runs, so mixed text ("Lumo Hub 怎么重置") need
   English  word tokens minus stop words, lightly stemmed (returns/returned -> return); numbers kept.
            Stemming: or_sharc BM25 hit@5 0.863 -> 0.895, covid_faq 0.717 -> 0.742.
 
+key_terms() is terms() without question frames and question words ("how long", "how many",
+多少, 多长时间, 哪一年, ...) and words a question leans on without asking about them (someone,
+get, know): what the answerability judge looks for in the passages. BM25 keeps them.
+
 jieba loads its dictionary on first use (~0.7 s), not at import. It caches the parsed dictionary
 in a file; `configure_jieba_cache` points that at kefu's data dir (else jieba's default, the
 system temp dir). Its log lines are silenced.
@@ -49,6 +53,31 @@ ZH_STOP_WORDS = frozenset(
     """的 了 是 在 和 与 及 或 也 就 都 而 又 被 把 让 给 对 从 向 于 以 之 其 这 那 这个 那个 这些 那些
     什么 怎么 怎样 如何 哪 哪个 哪些 哪里 哪儿 谁 吗 呢 吧 啊 呀 么 嘛 请问 请 我 你 您 他 她 它 我们 你们
     他们 她们 它们 该 此 有 没 个 为 为了 要 会 能 可以 一下 多少 几 是否 还是 以及 并 等""".split()
+)
+
+
+# Question frames and question words (see key_terms). English ones are phrases: "long" or "much"
+# alone can be what a question is about ("long-term care"), "how long" never is.
+_EN_QUESTION_FRAME_RE = re.compile(
+    r"\bhow (?:long|many|much|often|soon|far|old|big|large|fast|quickly|early|late)\b"
+    r"|\bwhat (?:kinds?|types?|sorts?) of\b|\b(?:want|like|need) to know\b|\btell me\b"
+    r"|\bis (?:it|there) (?:possible|a way)\b|\b(?:am|are|is) (?:i|we|you|he|she|they) able to\b"
+    r"|\bwhat (?:is|are) the (?:name|number|amount) of\b|\bwhat year\b|\bwhich year\b"
+)
+_EN_DURATION_RE = re.compile(r"\bhow long\b")
+_EN_TAKE_RE = re.compile(r"\b(?:take|takes|taking|took)\b")
+ZH_QUESTION_WORDS = frozenset(
+    """多少 多长 多长时间 多久 多大 多远 多高 多重 多少钱 多少次 多少年 多少岁 几 几个 几年 几岁 几次 几月 几号 几时
+    几种 几位 什么 什么样 什么时候 什么地方 为什么 为何 何时 何地 何处 何 哪 哪一 哪一年 哪年 哪天 哪位 哪国 哪种 哪家
+    哪一个 哪一位 哪一天 哪一种 哪个 哪些 哪里 哪儿 谁 怎么 怎么样 怎样 如何 是否 能否 可否 是不是 有没有 能不能
+    可不可以 吗 呢 请问 名字 叫 叫做 称为 是什么""".split()
+)
+ZH_KEY_STOP_WORDS = ZH_STOP_WORDS | ZH_QUESTION_WORDS
+# Words a question leans on without asking about them ("What if someone I know gets it?").
+EN_KEY_STOP_WORDS = EN_STOP_WORDS | frozenset(
+    """get gets got getting gotten know knows someone somebody anyone anybody something anything
+    everyone everybody everything one ones thing things way ways still happen happens happened
+    want wants us i'm i've i'd you're it's what's there's let""".split()
 )
 
 
@@ -108,12 +137,12 @@ def char_bigrams(run: str) -> list[str]:
     return [run[i : i + 2] for i in range(len(run) - 1)]
 
 
-def chinese_terms(run: str) -> list[str]:
+def chinese_terms(run: str, stop_words: frozenset[str] = ZH_STOP_WORDS) -> list[str]:
     """Content words of a CJK run, and "#"-marked bigrams within each stretch of content words."""
     result: list[str] = []
     stretch: list[str] = []
     for word in [*_segmenter().lcut(run), None]:
-        if word is not None and word not in ZH_STOP_WORDS:
+        if word is not None and word not in stop_words:
             result.append(word)
             stretch.append(word)
         elif stretch:
@@ -124,14 +153,30 @@ def chinese_terms(run: str) -> list[str]:
 
 def terms(text: str) -> list[str]:
     """The lexical terms of text, in order, with repeats (BM25 counts them)."""
+    return _terms(normalise(text), EN_STOP_WORDS, ZH_STOP_WORDS)
+
+
+def _terms(text: str, en_stop: frozenset[str], zh_stop: frozenset[str]) -> list[str]:
     result: list[str] = []
-    for match in _RUN_RE.finditer(normalise(text)):
+    for match in _RUN_RE.finditer(text):
         run = match.group()
         if _CJK_RUN_RE.fullmatch(run):
-            result.extend(chinese_terms(run))
-        elif run not in EN_STOP_WORDS:
+            result.extend(chinese_terms(run, zh_stop))
+        elif run not in en_stop:
             result.append(stem(run))
     return result
+
+
+def key_terms(text: str) -> list[str]:
+    """The terms that say what a question is about: terms() without the words that only say what
+    kind of answer is wanted ("how long", "how many", 多少, 多长时间, 哪一年, ...). The answerability
+    judge looks for these in the passages: a passage answering "How long does shipping take?"
+    says "3-5 business days", not "long" or "take". BM25 keeps them (their IDF is low anyway)."""
+    text = normalise(text)
+    if _EN_DURATION_RE.search(text):
+        text = _EN_TAKE_RE.sub(" ", text)  # "how long does it take": take only asks for a duration
+    text = _EN_QUESTION_FRAME_RE.sub(" ", text)
+    return _terms(text, EN_KEY_STOP_WORDS, ZH_KEY_STOP_WORDS)
 
 
 def is_chinese(text: str) -> bool:

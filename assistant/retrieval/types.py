@@ -62,8 +62,11 @@ class RankedList:
     retriever: str  # "bm25" | "dense" | "fused"
     hits: list[ScoredChunk]
     # The highest score this retriever could give this query, when there is one (BM25: every query
-    # term matched at saturation); lets score fusion keep a weak match weak.
+    # term matched at saturation; dense: cosine 1); lets score fusion keep a weak match weak.
     ceiling: float | None = None
+    # The score that means "no match at all", when there is one (BM25: 0); None: score fusion
+    # takes the lowest score in the list (dense: cosines of unrelated texts are far from 0).
+    floor: float | None = None
 
     def ranks(self) -> dict[str, int]:
         """chunk id -> 1-based rank."""

@@ -125,7 +125,7 @@ def test_wechat_rejects_unsafe_or_unsigned_requests(harness: Harness) -> None:
                                content=b"<xml><broken").status_code == 400
     encrypted = harness.client.post("/v1/channels/wechat/shop", params={**_wechat_query(), "encrypt_type": "aes"},
                                     content=body)
-    assert encrypted.status_code == 501
+    assert encrypted.status_code == 400 and "KEFU_WECHAT_AES_KEYS" in encrypted.json()["detail"]  # no key for shop
     event = harness.client.post("/v1/channels/wechat/shop", params=_wechat_query(),
                                 content=_wechat_message(user, "", "", kind="event"))
     assert event.text == "success"

@@ -6,7 +6,7 @@ import pytest
 
 from ingest.config import Settings
 from ingest.pipeline import IngestPipeline
-from ingest.sample import SAMPLE_DIR
+from ingest.sample import sample_files
 
 SAMPLE_KB = "sample"
 
@@ -17,6 +17,6 @@ def sample_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
         data_dir=tmp_path_factory.mktemp("sample-kb"),
         llm_threads=1, llm_timeout_s=30.0, llm_temperature=0.0,
     )
-    report = IngestPipeline(settings).ingest_paths([SAMPLE_DIR], SAMPLE_KB)
+    report = IngestPipeline(settings).ingest_paths(sample_files(), SAMPLE_KB)
     assert not report.failed and report.pending == 0
     return settings

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from eval.config import get_eval_settings
-from eval.datasets import DatasetError, load, select, selection_hash
+from eval.datasets import DatasetError, EvalItem, load, select, selection_hash
 
 
 def test_layout_folder(dataset_dir: Path) -> None:
@@ -118,6 +118,29 @@ def test_select_only_sample_limit(dataset_dir: Path) -> None:
     assert [i.id for i in select(items, limit=2)] == ["q1", "q2"]
     assert [i.id for i in select(items, only="answerable", limit=1)] == ["q1"]
     assert selection_hash(sampled) != selection_hash(items)
+
+
+def _item(n: int, answerable: bool, turns: int = 0) -> EvalItem:
+    history = [{"role": "user", "content": "earlier"}] * turns
+    return EvalItem(f"q{n}", f"question {n}?", "a", [], [] if not answerable else ["A"], answerable, history)
+
+
+def test_sample_is_stratified() -> None:
+    # 90 answerable single-turn, 6 answerable multi-turn, 4 unanswerable (4 %).
+    items = ([_item(n, True) for n in range(90)] + [_item(90 + n, True, 1) for n in range(6)]
+             + [_item(96 + n, False) for n in range(4)])
+    sampled = select(items, sample=10, seed=3)
+    assert len(sampled) == 10
+    # 9 / 0.6 / 0.4 by proportion; each stratum keeps at least one, taken from the largest.
+    assert sum(not i.answerable for i in sampled) == 1
+    assert sum(bool(i.history) for i in sampled) == 1
+    assert sum(i.answerable and not i.history for i in sampled) == 8
+    sampled = select(items, sample=50, seed=3)
+    assert (sum(not i.answerable for i in sampled), sum(bool(i.history) for i in sampled)) == (2, 3)
+    assert select(items, sample=50, seed=3) == sampled and select(items, sample=50, seed=4) != sampled
+    assert [i.id for i in sampled] == sorted((i.id for i in sampled), key=lambda x: int(x[1:]))
+    # Fewer places than strata: the largest remainders win, the size is kept.
+    assert len(select(items, sample=2, seed=0)) == 2
 
 
 SHARED = get_eval_settings().datasets_dir

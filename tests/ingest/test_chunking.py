@@ -135,7 +135,7 @@ def test_chunks_never_cross_sections_and_carry_metadata() -> None:
     assert (first.section_index, first.text, first.heading_path) == (
         0, "Returns are accepted within 30 days.", ["Returns", "Standard"],
     )
-    assert second.match_text == "Returns > Members: Members get 60 days."
+    assert second.match_text == "Test > Returns > Members: Members get 60 days."
     assert (second.section_index, second.page, second.kind, second.lang) == (1, 4, "text", "en")
     assert (second.char_start, second.char_end) == (0, len("Members get 60 days."))
     assert second.tokens == count_tokens("Members get 60 days.")
@@ -148,7 +148,7 @@ def test_table_chunks_split_between_rows_without_overlap() -> None:
 
     assert len(chunks) > 3
     assert [row for chunk in chunks for row in chunk.text.split("\n")] == rows
-    assert all(chunk.kind == "table" and chunk.match_text.startswith("Specs: ") for chunk in chunks)
+    assert all(chunk.kind == "table" and chunk.match_text.startswith("Test > Specs: ") for chunk in chunks)
 
 
 def test_special_token_text_is_just_text() -> None:
@@ -179,3 +179,20 @@ def test_sample_knowledge_base_chunks_deterministically_within_budget() -> None:
             assert chunk.kind == "faq" or chunk.tokens <= settings.chunk_tokens
         if path.name == "faq.csv":  # bilingual sheet: language per pair
             assert {chunk.lang for chunk in chunks} == {"en", "zh"}
+
+
+def test_match_text_names_the_document_title_once() -> None:
+    titled = ParsedDocument(
+        source="faq-7", title="Can I return a gift?", file_type="dataset", lang="en",
+        sections=[
+            Section(text="Can I return a gift?\nYes, with the gift receipt."),
+            Section(text="Gift cards are final.", heading_path=["Can I return a gift?", "Cards"]),
+            Section(text="Refunds go to the giver."),
+        ],
+    )
+    own_start, in_headings, plain = chunk_document(titled, chunk_tokens=320, overlap_tokens=40)
+
+    assert own_start.match_text == own_start.text  # the text already opens with the title
+    assert in_headings.match_text == "Can I return a gift? > Cards: Gift cards are final."
+    assert plain.match_text == "Can I return a gift?: Refunds go to the giver."
+    assert plain.text == "Refunds go to the giver."  # shown and cited text is untouched

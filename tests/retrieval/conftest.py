@@ -1,14 +1,21 @@
-"""A small bilingual knowledge base, built once per test session through the real ingest pipeline."""
+"""A small bilingual knowledge base, built once per test session through the real ingest pipeline;
+the bundled sample help centre (ingest/sample), likewise; and loopback HTTP services that stand in
+for hosted models (a rerank endpoint, an OpenAI-compatible chat endpoint)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import json
+import threading
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from ingest.config import Settings
 from ingest.pipeline import IngestPipeline
+from ingest.sample import sample_files
 from ingest.types import ParsedDocument, Section
 
 KB = "help"
@@ -91,3 +98,59 @@ def documents() -> list[ParsedDocument]:
 @pytest.fixture
 def fresh_settings(tmp_path: Path) -> Settings:
     return Settings(data_dir=tmp_path / "kefu-data", embed_batch_size=8)
+
+
+@pytest.fixture(scope="session")
+def sample_kb_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """The bundled sample help centre (ingest/sample, without its README, which names topics the
+    help centre does not cover) as knowledge base "sample"."""
+    settings = Settings(data_dir=tmp_path_factory.mktemp("retrieval-sample") / "kefu-data")
+    report = IngestPipeline(settings).ingest_paths(sample_files(), "sample")
+    assert not report.failed and report.pending == 0
+    return settings
+
+
+# A loopback service answers POST (path, JSON body) with a JSON payload, or None for HTTP 500.
+Respond = Callable[[str, dict[str, Any]], dict[str, Any] | None]
+
+
+def _handler(respond: Respond) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 (http.server API)
+            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            try:
+                payload = respond(self.path, body)
+            except AssertionError:  # the request lacked what the test expects: the caller sees a failure
+                payload = None
+            if payload is None:
+                self.send_response(500)
+                self.end_headers()
+                return
+            data = json.dumps(payload).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    return Handler
+
+
+@pytest.fixture(scope="session")
+def loopback() -> Iterator[Callable[[Respond], str]]:
+    """Start a loopback HTTP service answering with `respond`; returns its base URL. All are shut
+    down at the end of the session."""
+    servers: list[ThreadingHTTPServer] = []
+
+    def start(respond: Respond) -> str:
+        server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(respond))
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        return f"http://127.0.0.1:{server.server_address[1]}"
+
+    yield start
+    for server in servers:
+        server.shutdown()

@@ -39,6 +39,21 @@ def test_refuses_when_the_passages_do_not(kb_settings: Settings, question: str) 
     assert result.reason
 
 
+def sample_verdict(settings: Settings, question: str):  # type: ignore[no-untyped-def]
+    result = HybridRetriever(settings).run(question, "sample", top_k=5)
+    return AnswerabilityJudge().run(question, result.passages, term_weights=result.query_terms)
+
+
+def test_question_words_are_not_looked_for_in_the_passages(sample_kb_settings: Settings) -> None:
+    # The shipping page says "3-5 business days": "how long" and "take" are nowhere in it.
+    answered = sample_verdict(sample_kb_settings, "How long does standard shipping take?")
+    assert answered.answerable and answered.features["coverage"] == 1.0, answered
+    # The help centre sells devices, not insurance: on-topic passages, but not the key terms.
+    refused = sample_verdict(sample_kb_settings, "Does Lumo sell travel insurance?")
+    assert not refused.answerable, refused
+    assert "insurance" in refused.reason
+
+
 def test_nothing_retrieved_is_refused() -> None:
     assert not AnswerabilityJudge().run("anything", []).answerable
 

@@ -52,9 +52,32 @@ def test_previous_question_skips_follow_ups_and_short_answers() -> None:
     assert condenser().run("what about refurbished items?", history).query.endswith(
         "(previous: How long do I have to return an item)"
     )
-    # A clarifying exchange ("Are you under 19?" / "Yes") gives nothing to lean on.
+    # A clarifying exchange alone ("Are you under 19?" / "Yes") is no question to lean on.
     clarifying = [Message("assistant", "Are you under 19?"), Message("user", "Yes")]
-    assert condenser().run("and the rate?", clarifying).method == "unchanged"
+    assert not condenser().run("and the rate?", clarifying).query.count("previous")
+
+
+def test_answered_clarifying_questions_join_the_query() -> None:
+    c = condenser()
+    history = [
+        Message("assistant", "Are you under 19?"), Message("user", "Yes"),
+        Message("assistant", "Are you an apprentice?"), Message("user", "No, I am not."),
+    ]
+    result = c.run("Am I entitled to the apprentice rate?", history)
+    assert result.method == "rule"
+    assert result.query == (
+        "Am I entitled to the apprentice rate? (answered: Are you under 19? Yes; Are you an apprentice? No, I am not)"
+    )
+    # A short reply to the assistant's last question: the earlier question is still what is asked.
+    asked = [Message("user", "Can I get the apprentice rate?"), Message("assistant", "Are you under 19?")]
+    assert c.run("Yes", asked).query == "Can I get the apprentice rate? (answered: Are you under 19? Yes)"
+    zh = [Message("user", "退货期限是多久？"), Message("assistant", "您是会员吗？")]
+    assert c.run("是的", zh).query == "退货期限是多久？（已回答：您是会员吗？是的）"
+    # A statement of the assistant, or a long reply, is no clarifying exchange.
+    told = [Message("assistant", "30 days [1]."), Message("user", "Yes")]
+    assert c.run("Can I return a gift card?", told).method == "unchanged"
+    long_reply = [Message("assistant", "Are you a member?"), Message("user", "I bought it in a store last week with cash")]
+    assert c.run("Can I return a gift card?", long_reply).method == "unchanged"
 
 
 def test_window_limits_how_far_back_the_rule_looks() -> None:

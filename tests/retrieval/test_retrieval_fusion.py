@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.retrieval.fusion import boost, fuse, score_fusion, weighted_rrf
+from assistant.retrieval.fusion import boost, collapse, fuse, score_fusion, weighted_rrf
 from assistant.retrieval.types import RankedList, ScoredChunk
 
 
@@ -56,10 +56,25 @@ def test_faq_boost_multiplies_by_strength() -> None:
     assert boost(fused, {"faq": 0.5}, factor=1.0, threshold=0.8) is fused  # not a strong match
 
 
-def test_score_fusion_divides_by_a_ceiling_when_the_list_has_one() -> None:
-    lexical = RankedList("bm25", [ScoredChunk("a", 6.0), ScoredChunk("b", 3.0)], ceiling=12.0)
+def test_score_fusion_scales_from_floor_to_ceiling_when_the_list_has_them() -> None:
+    lexical = RankedList("bm25", [ScoredChunk("a", 6.0), ScoredChunk("b", 3.0)], ceiling=12.0, floor=0.0)
     fused = score_fusion([lexical, DENSE], {"bm25": 2.0, "dense": 1.0})
     scores = fused.scores()
     assert scores["a"] == pytest.approx(2.0 * 0.5 + (0.88 - 0.80) / 0.11)
     assert scores["b"] == pytest.approx(2.0 * 0.25)
     assert scores["c"] == pytest.approx(1.0)
+    # A dense list with the cosine ceiling: its best match counts by how close to 1 it is.
+    capped = RankedList("dense", DENSE.hits, ceiling=1.0)
+    scores = score_fusion([lexical, capped], {"bm25": 2.0, "dense": 1.0}).scores()
+    assert scores["c"] == pytest.approx((0.91 - 0.80) / 0.20)
+    assert scores["a"] == pytest.approx(2.0 * 0.5 + (0.88 - 0.80) / 0.20)
+
+
+def test_collapse_keeps_the_best_chunks_of_each_document_first() -> None:
+    fused = ranked("fused", ("a1", 0.9), ("a2", 0.8), ("b1", 0.7), ("a3", 0.6), ("faq1", 0.5), ("faq2", 0.4), ("c1", 0.3))
+    units = {"a1": 0, "a2": 0, "a3": 0, "b1": 1, "c1": 2}  # FAQ pairs are not collapsed
+    one = collapse(fused, units, 1)
+    assert [h.chunk_id for h in one.hits] == ["a1", "b1", "faq1", "faq2", "c1", "a2", "a3"]
+    assert one.scores() == fused.scores()
+    assert [h.chunk_id for h in collapse(fused, units, 2).hits] == ["a1", "a2", "b1", "faq1", "faq2", "c1", "a3"]
+    assert collapse(fused, units, 0) is fused

@@ -42,6 +42,16 @@ def test_finds_the_right_chunk_in_english_and_chinese(kb_settings: Settings) -> 
     assert HybridRetriever(kb_settings).snapshot(KB) is retriever.snapshot(KB)
 
 
+def test_one_chunk_per_document_goes_first(kb_settings: Settings) -> None:
+    query = "Can members return items within 60 days without a receipt?"
+    unlimited = HybridRetriever(kb_settings, retrieval=RetrievalSettings(max_chunks_per_document=0))
+    assert sources(unlimited, query, top_k=3)[:2] == ["returns.md", "returns.md"]
+    collapsed = sources(HybridRetriever(kb_settings), query, top_k=3)
+    assert collapsed[0] == "returns.md" and len(set(collapsed)) == 3
+    # The document's other chunk is not lost: it follows the other documents.
+    assert sources(HybridRetriever(kb_settings), query, top_k=20).count("returns.md") == 2
+
+
 def test_faq_chunks_match_on_their_questions(kb_settings: Settings) -> None:
     retriever = HybridRetriever(kb_settings)
     best = retriever.run("can gift cards and coupons be combined", KB, top_k=3).passages[0]

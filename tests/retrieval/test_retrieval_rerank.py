@@ -3,10 +3,8 @@ loopback (a stand-in for a self-hosted rerank server); a failing reranker keeps 
 
 from __future__ import annotations
 
-import json
-import threading
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 
@@ -17,35 +15,19 @@ from ingest.config import Settings
 KB = "help"
 
 
-class _Rerank(BaseHTTPRequestHandler):
-    """POST /v1/rerank or /v2/rerank (litellm picks by model): ranks the documents shortest first (an order fusion would never give)."""
-
-    def do_POST(self) -> None:  # noqa: N802 (http.server API)
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        if self.path not in ("/v1/rerank", "/v2/rerank") or "fail" in body["query"]:
-            self.send_response(500)
-            self.end_headers()
-            return
-        order = sorted(range(len(body["documents"])), key=lambda i: len(str(body["documents"][i])))
-        results = [{"index": i, "relevance_score": 1.0 / (rank + 1)} for rank, i in enumerate(order)]
-        payload = json.dumps({"id": "test", "results": results[: body.get("top_n") or len(results)]}).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
-
-    def log_message(self, *args: object) -> None:
-        pass
+def _rerank(path: str, body: dict[str, Any]) -> dict[str, Any] | None:
+    """POST /v1/rerank or /v2/rerank (litellm picks by model): ranks the documents shortest first
+    (an order fusion would never give); a query containing "fail" gets HTTP 500."""
+    if path not in ("/v1/rerank", "/v2/rerank") or "fail" in body["query"]:
+        return None
+    order = sorted(range(len(body["documents"])), key=lambda i: len(str(body["documents"][i])))
+    results = [{"index": i, "relevance_score": 1.0 / (rank + 1)} for rank, i in enumerate(order)]
+    return {"id": "test", "results": results[: body.get("top_n") or len(results)]}
 
 
 @pytest.fixture(scope="module")
-def rerank_url() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Rerank)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
+def rerank_url(loopback: Callable[..., str]) -> str:
+    return loopback(_rerank)
 
 
 def test_configured_reranker_reorders_passages(kb_settings: Settings, rerank_url: str) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from assistant.retrieval.text import char_bigrams, sentences, stem, terms
+from assistant.retrieval.text import char_bigrams, key_terms, sentences, stem, terms
 
 
 def test_chinese_terms_are_jieba_words_plus_character_bigrams() -> None:
@@ -39,3 +39,14 @@ def test_char_bigrams_and_sentences() -> None:
     assert sentences("第一句。第二句！Third one. Fourth?\nFifth") == [
         "第一句。", "第二句！", "Third one.", "Fourth?", "Fifth"
     ]
+
+
+def test_key_terms_leave_out_what_only_asks_for_the_kind_of_answer() -> None:
+    assert key_terms("How long does standard shipping take?") == ["standard", "ship"]
+    assert terms("How long does standard shipping take?") == ["long", "standard", "ship", "take"]
+    assert key_terms("How many days do members have?") == ["day", "member"]
+    # Without the question frame the same words are what the text is about.
+    assert key_terms("Long-term care takes many forms") == terms("Long-term care takes many forms")
+    assert set(key_terms("该作品于哪一年发行？")) == {"作品", "#作品", "发行", "#发行"}
+    assert "哪一年" in terms("该作品于哪一年发行？")
+    assert set(key_terms("多长时间可以到货？")) == {"到货", "#到货"}
