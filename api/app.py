@@ -20,6 +20,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
+from api.auth import key_cache
 from api.channels import channel_routers
 from api.config import ApiSettings, api_settings
 from api.logs import configure_logging
@@ -64,15 +65,30 @@ async def _validation_error(request: Request, exc: RequestValidationError) -> JS
     return JSONResponse({"detail": errors}, status_code=422)
 
 
+def _resume_pushes(svc: Services) -> None:
+    from api.channels.outbound import resume
+
+    try:
+        resumed = resume(svc)
+    except Exception:  # start-up goes on; the rows stay visible in the outbox for a manual retry
+        log.exception("could not resume channel pushes")
+        return
+    if resumed:
+        log.warning("sent again %d channel pushes a stopped server left behind", len(resumed))
+
+
 def create_app(settings: Settings | None = None, *, database: Database | None = None) -> FastAPI:
     config: ApiSettings = api_settings(settings)
     svc = Services(config, database=database)
+    key_cache.ttl_s = config.key_cache_ttl_s  # one cache per process, like the keys' database
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         interrupted = svc.jobs.recover()
         if interrupted:
             log.warning("marked %d interrupted jobs failed", interrupted)
+        # Channel pushes a stopped server left unsent go out again, off the start-up path.
+        threading.Thread(target=_resume_pushes, args=(svc,), name="kefu-outbox", daemon=True).start()
         if config.warmup:
             threading.Thread(target=svc.warm_up, name="kefu-warmup", daemon=True).start()
         yield

@@ -13,7 +13,6 @@ within KEY_CACHE_TTL_S. Unknown and revoked keys are never cached: they always g
 from __future__ import annotations
 
 import hashlib
-import os
 import secrets
 import threading
 import time
@@ -31,9 +30,9 @@ from ingest.models import utcnow
 KEY_PREFIX = "kefu_"
 # last_used_at is written at most this often per key, so reads do not turn into writes.
 TOUCH_INTERVAL_S = 60.0
-# How long a verified key is trusted without asking SQL again: the longest a revocation made by
-# another process can go unnoticed here. KEFU_KEY_CACHE_TTL_S overrides it; 0 turns the cache off.
-KEY_CACHE_TTL_S = float(os.environ.get("KEFU_KEY_CACHE_TTL_S", "5"))
+# How long a verified key is trusted without asking SQL again (ApiSettings.key_cache_ttl_s, which
+# create_app applies to the process's cache).
+KEY_CACHE_TTL_S = 5.0
 KEY_CACHE_SIZE = 10_000
 
 

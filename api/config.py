@@ -26,6 +26,12 @@ class ApiSettings(Settings):
     # In-process, so with N workers a key gets up to N times this.
     rate_limit_per_minute: int = 600
     rate_limit_burst: int = 60
+    # How long a verified API key is trusted without asking SQL again: the longest a revocation
+    # made by another process (CLI, another worker) goes unnoticed; 0 turns the cache off.
+    key_cache_ttl_s: float = Field(5.0, ge=0)
+    # Searches running at once per process (/v1/search): measured on 2 cores, more than a few only
+    # add GIL hand-offs; the native parts (Chroma, the embedder) release the GIL.
+    search_threads: int = Field(4, ge=1)
     # Messaging channels: knowledge base -> shared secret (generic webhook, HMAC-SHA256) or
     # token (WeChat Official Account callback). A knowledge base without one has no such channel.
     webhook_secrets: dict[str, str] = Field(default_factory=dict)

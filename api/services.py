@@ -8,6 +8,8 @@ import threading
 from collections import defaultdict
 from typing import TYPE_CHECKING
 
+from anyio import CapacityLimiter
+
 from api.config import ApiSettings
 from api.jobs import JobRunner
 from api.ratelimit import RateLimiter
@@ -31,6 +33,7 @@ class Services:
         self.db = database or open_database(settings.sql_url)
         self.conversations = ConversationStore(self.db)
         self.rate_limiter = RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst)
+        self.search_limiter = CapacityLimiter(settings.search_threads)  # see api/routers/search.py
         self.jobs = JobRunner(self)
         self._build_lock = threading.Lock()
         self._answers: AnswerPipeline | None = None

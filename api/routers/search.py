@@ -1,7 +1,7 @@
 """Hit testing: what retrieval finds for a query, with each retriever's score and rank.
 
 Retrieval is CPU work under the GIL (BM25, Chroma, a query embedding, SQL). It runs on its own
-small thread limiter (SEARCH_THREADS per process) rather than the shared pool of 40: at 32
+small thread limiter (KEFU_SEARCH_THREADS per process) rather than the shared pool of 40: at 32
 concurrent clients, 32 threads only take turns at the GIL and churn the SQL connection pool
 (5 pooled + overflow opened and closed per request), while queued requests wait cheaply on the
 event loop. Each worker process has its own limiter; `kefu serve --workers N` uses the cores.
@@ -9,11 +9,9 @@ event loop. Each worker process has its own limiter; `kefu serve --workers N` us
 
 from __future__ import annotations
 
-import os
 from typing import Annotated
 
 import anyio.to_thread
-from anyio import CapacityLimiter
 from fastapi import APIRouter, Depends, HTTPException, status
 
 from api.auth import Principal
@@ -23,10 +21,6 @@ from api.services import Services
 
 router = APIRouter(prefix="/v1", tags=["search"])
 
-# Threads running searches at once in one process (KEFU_SEARCH_THREADS). Measured on 2 cores:
-# more than a few only adds GIL hand-offs; the native parts (Chroma, the embedder) release the GIL.
-SEARCH_THREADS = max(1, int(os.environ.get("KEFU_SEARCH_THREADS", "4")))
-_limiter = CapacityLimiter(SEARCH_THREADS)
 
 
 @router.post("/search", response_model=SearchOut)
@@ -35,7 +29,7 @@ async def search(
     who: Annotated[Principal, Depends(require(*SEARCH))],
     svc: Annotated[Services, Depends(services)],
 ) -> SearchOut:
-    return await anyio.to_thread.run_sync(_search, body, who, svc, limiter=_limiter)
+    return await anyio.to_thread.run_sync(_search, body, who, svc, limiter=svc.search_limiter)
 
 
 def _search(body: SearchIn, who: Principal, svc: Services) -> SearchOut:

@@ -317,3 +317,37 @@ def test_channel_settings_are_checked_at_start_up(tmp_path: Path) -> None:
     for overrides, message in refused:
         with pytest.raises(ValidationError, match=re.escape(message)):
             api_settings(data, **overrides)
+
+
+def test_pushes_cut_off_by_a_stopped_server_are_sent_at_start_up(
+    pushing: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from api.channels.models import ChannelDelivery
+    from api.channels.outbound import resume
+    from ingest.models import utcnow
+
+    port = free_port()
+    monkeypatch.setitem(pushing.services.settings.webhook_callbacks, "shop", f"http://127.0.0.1:{port}{HOOK}")
+    _, old_session, old_ticket = _webhook_ticket(pushing)
+    old_message = _reply(pushing, old_ticket, "Your refund is on its way.")
+    _, new_session, new_ticket = _webhook_ticket(pushing)
+    _reply(pushing, new_ticket, "Still checking.")
+    [old], [new] = _outbox(pushing, old_session), _outbox(pushing, new_session)
+    with pushing.services.db.session() as session:  # as a server killed mid-send leaves them
+        session.execute(update(ChannelDelivery).where(ChannelDelivery.id == old["id"])
+                        .values(status="sending", updated_at=utcnow() - timedelta(hours=1)))
+        session.execute(update(ChannelDelivery).where(ChannelDelivery.id == new["id"])
+                        .values(status="sending", updated_at=utcnow()))  # maybe another worker's
+
+    with receiving(_ok, port=port) as receiver:
+        assert resume(pushing.services) == [old["id"]]
+        [request] = receiver.posts(HOOK)
+    assert _verify_signed(request)["message_id"] == old_message["id"]
+    assert _outbox(pushing, old_session)[0]["status"] == "delivered"
+    assert _outbox(pushing, new_session)[0]["status"] == "sending"  # not taken from a live sender
+    _close(pushing, old_ticket)
+    _close(pushing, new_ticket)
