@@ -135,15 +135,18 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _create_keys(data_dir: Path) -> dict[str, str]:
-    from api.auth import create_key
-    from ingest.db import open_database
-
-    db = open_database(f"sqlite:///{(data_dir / 'kefu.db').resolve()}")
-    with db.session() as session:
-        keys = {role: create_key(session, role=role, tenant="bench", name=f"bench-{role}").key
-                for role in ("owner", "customer")}
-    db.dispose()
+def _create_keys(kefu: Path, env: dict[str, str]) -> dict[str, str]:
+    """An owner and a customer key, made with `kefu keys create` as an operator would (eval does
+    not import the api package; the key is alone on the command's stdout)."""
+    keys = {}
+    for role in ("owner", "customer"):
+        made = subprocess.run(
+            [str(kefu), "keys", "create", "--role", role, "--tenant", "bench", "--name", f"bench-{role}"],
+            env=env, capture_output=True, text=True, check=False,
+        )
+        if made.returncode != 0:
+            raise RuntimeError(f"kefu keys create failed: {made.stderr.strip()}")
+        keys[role] = made.stdout.strip()
     return keys
 
 
@@ -162,13 +165,12 @@ def _wait_healthy(url: str, process: subprocess.Popen, timeout_s: float) -> None
 
 
 def _build_kb(url: str, owner: str, timeout_s: float) -> dict[str, object]:
-    from ingest.sample import SAMPLE_DIR
+    from ingest.sample import sample_files
 
     headers = {"Authorization": f"Bearer {owner}"}
     with httpx.Client(base_url=url, timeout=120) as client:
         client.post("/v1/kbs", json={"name": "bench"}, headers=headers).raise_for_status()
-        files = [("files", (p.name, p.read_bytes())) for p in sorted(Path(SAMPLE_DIR).iterdir())
-                 if p.is_file() and not p.name.startswith(("_", "."))]
+        files = [("files", (p.name, p.read_bytes())) for p in sample_files()]
         response = client.post("/v1/kbs/bench/documents", files=files, headers=headers)
         response.raise_for_status()
         job_id = response.json()["job"]["id"]
@@ -285,12 +287,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     data_dir = Path(tempfile.mkdtemp(prefix="kefu-bench-api-"))
-    keys = _create_keys(data_dir)
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     env = {**os.environ, "KEFU_DATA_DIR": str(data_dir), "KEFU_RATE_LIMIT_PER_MINUTE": "0",
            "KEFU_LOG_LEVEL": "WARNING"}
     kefu = Path(sys.executable).parent / "kefu"
+    keys = _create_keys(kefu, env)
     log = data_dir / "server.log"
     with log.open("wb") as sink:
         server = subprocess.Popen(
