@@ -17,8 +17,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from api_fixture import Harness
 from cryptography.hazmat.primitives import padding
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+from sqlalchemy import func, select
+
+from assistant.models import ChatMessage, Conversation
 
 # The sample account of Tencent's WXBizMsgCrypt documentation (developer.work.weixin.qq.com/document/path/90968).
 OFFICIAL = {"token": "QDG6eK", "key": "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C", "app_id": "wx5823bf96d3bd56c7"}
@@ -129,3 +133,12 @@ def receiving(handle: Handler, port: int = 0) -> Iterator[Receiver]:
         receiver.server.shutdown()
         receiver.server.server_close()
         thread.join()
+
+
+def answers_stored(harness: Harness, user_id: str) -> int:
+    """How many assistant answers a channel user has been given (a refused request stores none)."""
+    with harness.services.db.session() as session:
+        return session.scalar(
+            select(func.count()).select_from(ChatMessage).join(Conversation)
+            .where(Conversation.user_id == user_id, ChatMessage.role == "assistant")
+        ) or 0

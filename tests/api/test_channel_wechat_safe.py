@@ -11,10 +11,8 @@ from collections.abc import Iterator
 
 import pytest
 from api_fixture import WECHAT_TOKEN, ZH_QUESTION, Harness
-from channel_support import ref_decrypt, ref_encrypt, ref_sign
-from sqlalchemy import func, select
+from channel_support import answers_stored, ref_decrypt, ref_encrypt, ref_sign
 
-from assistant.models import ChatMessage, Conversation
 
 AES_KEY = "kEfUtEsTkEy0123456789abcdefghijklmnopqrstUV"
 APP_ID = "wx1234567890abcdef"
@@ -50,14 +48,6 @@ def _inner(user: str, msg_id: str, content: str) -> str:
 
 def _envelope(encrypted: str) -> bytes:
     return f"<xml><ToUserName><![CDATA[gh_shop]]></ToUserName><Encrypt><![CDATA[{encrypted}]]></Encrypt></xml>".encode()
-
-
-def _answers(harness: Harness, user_id: str) -> int:
-    with harness.services.db.session() as session:
-        return session.scalar(
-            select(func.count()).select_from(ChatMessage).join(Conversation)
-            .where(Conversation.user_id == user_id, ChatMessage.role == "assistant")
-        ) or 0
 
 
 def _open_reply(text: str) -> dict[str, str]:
@@ -98,7 +88,7 @@ def test_encrypted_question_gets_an_encrypted_reply(safe_mode: Harness, plain_si
     assert reply["Content"] and "[1]" in reply["Content"]
     retried = safe_mode.client.post(URL, params=_query(encrypted), content=_envelope(encrypted))
     assert _open_reply(retried.text)["Content"] == reply["Content"]
-    assert _answers(safe_mode, user) == 1
+    assert answers_stored(safe_mode, user) == 1
 
 
 def test_tampered_or_foreign_messages_are_refused(safe_mode: Harness) -> None:
@@ -131,4 +121,4 @@ def test_tampered_or_foreign_messages_are_refused(safe_mode: Harness) -> None:
     code, detail = post(plain, _inner(user, "7100000006", ZH_QUESTION).encode())
     assert code == 400 and "encrypted" in detail
     assert post({**_query(encrypted), "encrypt_type": "rot13", "msg_signature": ""}, _envelope(encrypted))[0] == 400
-    assert _answers(safe_mode, user) == 0
+    assert answers_stored(safe_mode, user) == 0

@@ -8,11 +8,11 @@ import uuid
 import xml.etree.ElementTree as ET
 
 from api_fixture import WEBHOOK_SECRET, WECHAT_TOKEN, ZH_QUESTION, Harness
-from sqlalchemy import func, select
+from channel_support import answers_stored
 
 from api.channels.webhook import sign
 from api.channels.wechat import signature
-from assistant.models import ChatMessage, Conversation
+from assistant.models import Conversation
 
 
 def _post_webhook(harness: Harness, payload: dict | bytes, *, secret: str = WEBHOOK_SECRET,
@@ -26,14 +26,6 @@ def _post_webhook(harness: Harness, payload: dict | bytes, *, secret: str = WEBH
     )
 
 
-def _answers(harness: Harness, user_id: str) -> int:
-    with harness.services.db.session() as session:
-        return session.scalar(
-            select(func.count()).select_from(ChatMessage).join(Conversation)
-            .where(Conversation.user_id == user_id, ChatMessage.role == "assistant")
-        ) or 0
-
-
 def test_signed_webhook_answers_once_per_message_id(harness: Harness) -> None:
     user = f"wh-{uuid.uuid4().hex[:8]}"
     payload = {"message_id": "m-1-" + user, "user_id": user, "text": ZH_QUESTION, "platform_field": 1}
@@ -44,10 +36,10 @@ def test_signed_webhook_answers_once_per_message_id(harness: Harness) -> None:
     again = _post_webhook(harness, payload)  # the platform redelivers
     assert again.status_code == 200 and again.json()["duplicate"] is True
     assert again.json()["text"] == reply["text"] and again.json()["session_id"] == reply["session_id"]
-    assert _answers(harness, user) == 1
+    assert answers_stored(harness, user) == 1
     second = _post_webhook(harness, {**payload, "message_id": "m-2-" + user})
     assert second.json()["session_id"] == reply["session_id"]  # same user, same conversation
-    assert _answers(harness, user) == 2
+    assert answers_stored(harness, user) == 2
     with harness.services.db.session() as session:
         conversation = session.get(Conversation, reply["session_id"])
         assert conversation.channel == "webhook" and conversation.tenant == "acme"
@@ -74,7 +66,7 @@ def test_webhook_rejects_bad_signatures_and_replays(harness: Harness) -> None:
     assert malformed.status_code == 422
     missing = _post_webhook(harness, {"message_id": "x", "user_id": user})
     assert missing.status_code == 422 and "text" in json.dumps(missing.json()["detail"])
-    assert _answers(harness, user) == 0
+    assert answers_stored(harness, user) == 0
 
 
 def _wechat_query(token: str = WECHAT_TOKEN, timestamp: int | None = None) -> dict[str, str]:
@@ -111,7 +103,7 @@ def test_wechat_text_message_gets_an_xml_reply(harness: Harness) -> None:
     assert reply["Content"] and "[1]" in reply["Content"]
     retried = harness.client.post("/v1/channels/wechat/shop", params=_wechat_query(), content=body)
     assert ET.fromstring(retried.text).find("Content").text == reply["Content"]
-    assert _answers(harness, user) == 1
+    assert answers_stored(harness, user) == 1
 
 
 def test_wechat_rejects_unsafe_or_unsigned_requests(harness: Harness) -> None:
@@ -132,4 +124,4 @@ def test_wechat_rejects_unsafe_or_unsigned_requests(harness: Harness) -> None:
     image = harness.client.post("/v1/channels/wechat/shop", params=_wechat_query(),
                                 content=_wechat_message(user, "6100000003", "", kind="image"))
     assert "text messages" in ET.fromstring(image.text).find("Content").text
-    assert _answers(harness, user) == 0
+    assert answers_stored(harness, user) == 0

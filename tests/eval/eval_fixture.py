@@ -14,10 +14,18 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pytest
+import typer
+
+from api.cli import eval_commands
+from api.cli.console import console
+from eval.config import get_eval_settings
 from eval.runner import AnswerRecord
+from ingest.config import get_settings
 
 CORPUS = {
     "A": ("Returns policy", "You can return any product within 30 days of purchase with the original receipt."),
@@ -119,3 +127,17 @@ def write_dataset(folder: Path) -> Path:
         for row in QUESTIONS:
             handle.write(json.dumps({**row, "meta": {}}, ensure_ascii=False) + "\n")
     return folder
+
+
+def eval_cli(monkeypatch: pytest.MonkeyPatch) -> Iterator[typer.Typer]:
+    """`kefu eval` as a Typer app whose settings are read afresh from the test's environment (set
+    it before starting this): the body of the test modules' `cli` fixtures."""
+    monkeypatch.setattr(console, "_width", 200)  # CliRunner's terminal is 80 columns
+    get_settings.cache_clear()
+    get_eval_settings.cache_clear()
+    app = typer.Typer(pretty_exceptions_enable=False)
+    eval_commands.register(app)
+    app.command("version")(lambda: None)  # a second command, so "eval" stays a sub-command
+    yield app
+    get_settings.cache_clear()
+    get_eval_settings.cache_clear()

@@ -8,13 +8,10 @@ from pathlib import Path
 
 import pytest
 import typer
-from eval_fixture import ANSWERS, EXPECTED, QUESTIONS, fixed_answer
+from eval_fixture import ANSWERS, EXPECTED, QUESTIONS, eval_cli, fixed_answer
 from typer.testing import CliRunner
 
-from api.cli import eval_commands
-from api.cli.console import console
 from eval import arms
-from eval.config import get_eval_settings
 from eval.record import run_store
 from eval.runner import AnswerRecord
 from ingest.config import get_settings
@@ -35,17 +32,9 @@ def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[typer.Typer
     monkeypatch.setenv("KEFU_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.delenv("KEFU_JUDGE_MODEL", raising=False)
     monkeypatch.delenv("KEFU_JUDGE_API_BASE", raising=False)
-    monkeypatch.setattr(console, "_width", 200)  # CliRunner's terminal is 80 columns
     monkeypatch.setitem(arms.ARMS, "fixed", lambda ctx: fixed_answer)
     monkeypatch.setitem(arms.ARMS, "worse", lambda ctx: worse_answer)
-    get_settings.cache_clear()
-    get_eval_settings.cache_clear()
-    app = typer.Typer(pretty_exceptions_enable=False)
-    eval_commands.register(app)
-    app.command("version")(lambda: None)  # a second command, so "eval" stays a sub-command
-    yield app
-    get_settings.cache_clear()
-    get_eval_settings.cache_clear()
+    yield from eval_cli(monkeypatch)
 
 
 @pytest.fixture

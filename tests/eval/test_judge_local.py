@@ -23,12 +23,10 @@ from pathlib import Path
 import httpx
 import pytest
 import typer
+from eval_fixture import eval_cli
 from typer.testing import CliRunner
 
-from api.cli import eval_commands
-from api.cli.console import console
 from assistant.llm.local import packaged_model_path
-from eval.config import get_eval_settings
 from eval.judge import JUDGE_METRICS
 from eval.record import run_store
 from ingest.config import get_settings
@@ -116,15 +114,7 @@ def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[typer.Typer
     monkeypatch.setenv("KEFU_JUDGE_CONCURRENCY", "1")
     monkeypatch.setenv("KEFU_JUDGE_STRICTNESS", "1")
     monkeypatch.setenv("KEFU_JUDGE_TIMEOUT_S", "120")
-    monkeypatch.setattr(console, "_width", 200)
-    get_settings.cache_clear()
-    get_eval_settings.cache_clear()
-    app = typer.Typer(pretty_exceptions_enable=False)
-    eval_commands.register(app)
-    app.command("version")(lambda: None)  # a second command, so "eval" stays a sub-command
-    yield app
-    get_settings.cache_clear()
-    get_eval_settings.cache_clear()
+    yield from eval_cli(monkeypatch)
 
 
 def test_kefu_eval_judged_by_local_model_on_loopback(
