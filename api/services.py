@@ -59,12 +59,9 @@ class Services:
             with self._build_lock:
                 if self._retriever is None:
                     from assistant.retrieval import HybridRetriever
-                    from ingest.embedding import get_embedder
 
-                    # The embedder keeps recent query vectors itself (ingest.embedding.QueryVectorCache).
-                    self._retriever = HybridRetriever(
-                        self.settings, database=self.db, embedder=get_embedder(self.settings)
-                    )
+                    # Its embedder (the process-wide one) keeps recent query vectors itself.
+                    self._retriever = HybridRetriever(self.settings, database=self.db)
         return self._retriever
 
     def ingest(self) -> IngestPipeline:
