@@ -25,6 +25,9 @@ MIN_SUPPORT_WORDS = 0.6
 MIN_SUPPORT_BIGRAMS = 0.5
 # Sentences with fewer content units than this ("Sure!", "Thanks.") carry no checkable claim.
 MIN_CLAIM_UNITS = 2
+# A draft that states the same claim this many extra times has looped (the small model does, until
+# its token limit: "Refunds are issued within 3 business days [3]." eight times), not answered.
+MAX_REPEATED_CLAIMS = 1
 
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _CJK_RE = re.compile(f"[{_CJK}]")
@@ -178,6 +181,9 @@ class GroundingChecker:
             if not result.supported:
                 reasons.append(f"unsupported ({result.score:.2f}; {'; '.join(result.problems)}): {sentence[:80]}")
 
+        repeated = len(scores) - len({frozenset(lexical_units(strip_citations(s.sentence))) for s in scores})
+        if repeated > MAX_REPEATED_CLAIMS:
+            reasons.append(f"answer repeats itself ({repeated} repeated sentences)")
         if not scores:
             reasons.append("answer makes no checkable claim")
         elif question_units and not any(question_units & set(lexical_units(strip_citations(s.sentence))) for s in scores):

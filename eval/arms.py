@@ -115,13 +115,13 @@ def baseline_arm(ctx: ArmContext) -> AnswerFn:
             BaselineDocument,
             KefuEmbedding,
             NaiveLlamaIndexRetriever,
-            SQLVectorCache,
         )
     except ImportError as exc:
         raise ArmUnavailable(f"the llama-index baseline cannot be loaded: {exc}") from exc
     from eval.kb import kb_document_texts
     from ingest.db import open_database
     from ingest.embedding import get_embedder
+    from ingest.vector_cache import SQLVectorCache
 
     if ctx.dataset.corpus:
         documents = [BaselineDocument(d.id, d.text, d.title) for d in ctx.dataset.corpus]

@@ -1,4 +1,4 @@
-"""Retrieval benchmark: BM25, dense, kefu's hybrid retriever and a naive llama-index baseline,
+"""Retrieval benchmark: BM25, dense, titles, kefu's hybrid retriever and a naive llama-index baseline,
 measured in one run on the shared data sets; plus refusal quality and retrieval latency.
 
     python -m eval.bench_retrieval [--datasets DIR] [--sets cmrc2018,covid_faq,or_sharc]
@@ -21,7 +21,7 @@ precision/recall/balanced accuracy where a set has unanswerable questions, the r
 The baseline's latency leaves out the query embedding: the embedder's query cache serves it the
 vector kefu's retriever has just computed for the same text.
 
---tune-fusion  re-fuses the BM25 and dense candidate lists offline over a grid of methods,
+--tune-fusion  re-fuses the BM25, dense and title candidate lists offline over a grid of methods,
                weights and k, and prints mean hit@5 / MRR@10 per setting (how the defaults in
                assistant/retrieval/fusion.py were chosen).
 --fit-answerability  fits the answerability model on half of every set (split by gold or removed
@@ -52,7 +52,7 @@ from assistant.answerability import (
     load_params,
 )
 from assistant.condense import QueryCondenser
-from assistant.retrieval.baseline import BaselineDocument, KefuEmbedding, NaiveLlamaIndexRetriever, SQLVectorCache
+from assistant.retrieval.baseline import BaselineDocument, KefuEmbedding, NaiveLlamaIndexRetriever
 from assistant.retrieval.config import RetrievalSettings
 from assistant.retrieval.fusion import fuse
 from assistant.retrieval.retriever import HybridRetriever
@@ -64,11 +64,13 @@ from eval.metrics import doc_ranking
 from ingest.config import Settings
 from ingest.db import open_database
 from ingest.embedding import get_embedder
+from ingest.vector_cache import SQLVectorCache
 
 DEFAULT_SETS = ("cmrc2018", "covid_faq", "or_sharc")
 KS = (1, 5, 10)
 DEPTH = max(KS)
-RETRIEVERS = ("bm25", "dense", "hybrid", "llama-index", "llama-raw")
+RETRIEVERS = ("bm25", "dense", "title", "hybrid", "llama-index", "llama-raw")
+LISTS = ("bm25", "dense", "title")  # the retrievers whose candidate lists are fused
 # The baseline returns nodes, not documents: asking for a few more keeps DEPTH documents after
 # the (rare) second node of a long document is dropped; its ranking is unchanged.
 BASELINE_NODES = 2 * DEPTH
@@ -87,7 +89,7 @@ class QuestionRecord:
     item: EvalItem
     query: str
     sources: dict[str, list[str]]  # retriever -> its first DEPTH distinct documents (sources)
-    candidates: dict[str, RankedList]  # "bm25" / "dense" full candidate lists (for --tune-fusion)
+    candidates: dict[str, RankedList]  # the LISTS' full candidate lists (for --tune-fusion)
     latency_ms: dict[str, float]  # "hybrid" / "llama-index"
     features: dict[str, float]
     refused: bool
@@ -209,13 +211,12 @@ class SetBench:
             item=item,
             query=query,
             sources={
-                "bm25": sources_of(result.candidates["bm25"], self.chunk_source),
-                "dense": sources_of(result.candidates["dense"], self.chunk_source),
+                **{name: sources_of(result.candidates[name], self.chunk_source) for name in LISTS},
                 "hybrid": documents(p.source for p in result.passages),
                 "llama-index": documents(p.source for p in baseline),
                 "llama-raw": documents(p.source for p in raw),
             },
-            candidates={"bm25": result.candidates["bm25"], "dense": result.candidates["dense"]},
+            candidates={name: result.candidates[name] for name in LISTS},
             latency_ms={"hybrid": result.timings_ms["total"], "llama-index": baseline_ms},
             features=evidence(query, result.passages, result.query_terms).features,
             refused=verdict is not None and not verdict.answerable,
@@ -276,25 +277,30 @@ def print_goals(runs: Sequence[SetRun]) -> None:
 
 def tune_fusion(runs: Sequence[SetRun]) -> None:
     """Mean hit@5 / MRR@10 over the sets for each fusion setting, from the stored candidate lists."""
-    grid: list[tuple[str, float, float]] = [("rrf", w, k) for w in (0.2, 0.3, 0.5, 1.0) for k in (5, 20, 60)]
-    grid += [("score", w, 0.0) for w in (0.25, 0.35, 0.5, 0.75, 1.0, 1.5, 2.0)]
-    print("\n== fusion grid (bm25 weight relative to dense = 1): hit@5 per set, mean hit@5, mean mrr@10")
+    grid: list[tuple[str, float, float, float]] = [
+        ("rrf", w, t, k) for w in (0.3, 0.5, 1.0) for t in (0.0, 0.5, 1.0) for k in (20, 60)
+    ]
+    grid += [
+        ("score", w, t, 0.0) for w in (0.35, 0.5, 0.75, 1.0, 1.25, 1.5, 2.0) for t in (0.0, 0.5, 0.75, 1.0, 1.25, 1.5)
+    ]
+    print("\n== fusion grid (bm25 and title weights relative to dense = 1): hit@5 per set, mean hit@5, mean mrr@10")
     rows = []
-    for method, weight, k in grid:
+    for method, weight, title, k in grid:
+        weights = {"bm25": weight, "dense": 1.0, "title": title}
         per_set, mrrs = [], []
         for run in runs:
             pairs = []
             for r in run.records:
                 if r.item.answerable and r.gold:
-                    fused = fuse([r.candidates["bm25"], r.candidates["dense"]], method, {"bm25": weight, "dense": 1.0}, k)  # type: ignore[arg-type]
+                    fused = fuse([r.candidates[name] for name in LISTS], method, weights, k)  # type: ignore[arg-type]
                     pairs.append((sources_of(fused, run.chunk_source), r.gold))
             m = retrieval_metrics(pairs)
             per_set.append(m["hit@5"])
             mrrs.append(m["mrr@10"])
-        rows.append((float(np.mean(per_set)), float(np.mean(mrrs)), method, weight, k, per_set))
-    for mean_hit, mean_mrr, method, weight, k, per_set in sorted(rows, reverse=True):
+        rows.append((float(np.mean(per_set)), float(np.mean(mrrs)), method, weight, title, k, per_set))
+    for mean_hit, mean_mrr, method, weight, title, k, per_set in sorted(rows, reverse=True):
         sets = " ".join(f"{run.name} {h:.3f}" for run, h in zip(runs, per_set, strict=True))
-        print(f"   {method:<5} w_bm25 {weight:<4} k {k:<4g} {sets}  mean {mean_hit:.3f}  mrr {mean_mrr:.3f}")
+        print(f"   {method:<5} w_bm25 {weight:<4} w_title {title:<4} k {k:<4g} {sets}  mean {mean_hit:.3f}  mrr {mean_mrr:.3f}")
 
 
 def split_key(item: EvalItem) -> int:

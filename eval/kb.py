@@ -87,6 +87,8 @@ def build_dataset_kb(dataset: EvalDataset, settings: Settings, progress: Progres
     if dataset.corpus:
         version = _complete(settings, name, len(dataset.corpus))
         if version is not None:
+            # Title vectors may predate this KB (they are cheap: one short text per document).
+            IngestPipeline(settings).embed_pending(name)
             return KBRef(name, version, reused=True)
     kwargs = {"progress": progress} if progress is not None else {}
     pipeline = IngestPipeline(settings)

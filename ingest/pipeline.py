@@ -7,7 +7,8 @@ point is repaired by the next run:
           (document, position, text), so re-running produces the same ids, never duplicates.
   embed   pending chunks in batches: vectors come from the cache by text hash or the embedder,
           go to Chroma (upsert), then the chunks are marked embedded. Before that, vectors in
-          Chroma whose chunk no longer exists in SQL (left by a crash) are deleted.
+          Chroma whose chunk no longer exists in SQL (left by a crash) are deleted. Last, each
+          document title gets a vector in the cache (read by retrieval's title step).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from ingest.chunking import chunk_document
 from ingest.config import Settings
 from ingest.db import Database, open_database
 from ingest.embedding import Embedder, get_embedder
-from ingest.models import CachedVector, Chunk, Document, KnowledgeBase
+from ingest.models import Chunk, Document, KnowledgeBase
 from ingest.parsing import SUPPORTED_EXTENSIONS, parse_file
 from ingest.registry import (
     bump_version,
@@ -38,6 +39,7 @@ from ingest.registry import (
     text_hash,
 )
 from ingest.types import IngestError, ParsedDocument
+from ingest.vector_cache import SQLVectorCache
 from ingest.vectorstore import VectorStore
 
 Outcome = Literal["added", "changed", "unchanged", "removed", "failed"]
@@ -106,6 +108,7 @@ class IngestPipeline:
         self.db = database or open_database(settings.sql_url)
         self.store = store or VectorStore(settings)
         self.embedder = embedder or get_embedder(settings)
+        self.vector_cache = SQLVectorCache(self.db, self.embedder.name)
 
     # -- public operations -------------------------------------------------------------------
 
@@ -357,30 +360,25 @@ class IngestPipeline:
                     {Chunk.embedded: True}, synchronize_session=False
                 )
             progress("embed", min(start + batch_size, len(pending)), len(pending))
+        self._embed_titles(kb_id)
 
     def _vectors_for(self, batch: list[Chunk], report: IngestReport) -> np.ndarray:
         """Vectors from the cache where the same text was embedded before, else the embedder."""
-        model, dim = self.embedder.name, self.embedder.dim
-        hashes = [c.text_hash for c in batch]
+        vectors, embedded = self.vector_cache.vectors(
+            [c.match_text for c in batch], self.embedder.embed_passages, hashes=[c.text_hash for c in batch]
+        )
+        report.embedded += embedded
+        report.reused += len(batch) - embedded
+        return vectors
+
+    def _embed_titles(self, kb_id: int) -> None:
+        """A vector for each document title, kept in the vector cache only: retrieval compares the
+        query with titles on their own (assistant.retrieval.titles), which finds the FAQ entry or
+        article a question paraphrases better than its whole text does."""
         with self.db.session() as session:
-            cached = {
-                row.text_hash: np.frombuffer(row.vector, dtype="<f4")
-                for row in session.scalars(
-                    select(CachedVector).where(
-                        CachedVector.model == model, CachedVector.text_hash.in_(set(hashes))
-                    )
-                )
-            }
-        missing = {c.text_hash: c.match_text for c in batch if c.text_hash not in cached}
-        if missing:
-            fresh = self.embedder.embed_passages(list(missing.values()))
-            with self.db.session() as session:
-                for digest, vector in zip(missing, fresh, strict=True):
-                    vector = np.asarray(vector, dtype="<f4")
-                    cached[digest] = vector
-                    session.merge(
-                        CachedVector(model=model, text_hash=digest, dim=dim, vector=vector.tobytes())
-                    )
-            report.embedded += len(missing)
-        report.reused += len(batch) - len(missing)
-        return np.stack([cached[h] for h in hashes])
+            titles = sorted(
+                set(session.scalars(select(Document.title).where(Document.kb_id == kb_id, Document.title != "")))
+            )
+        batch_size = max(1, self.settings.embed_batch_size)
+        for start in range(0, len(titles), batch_size):
+            self.vector_cache.vectors(titles[start : start + batch_size], self.embedder.embed_passages)

@@ -13,41 +13,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 from llama_index.core.base.embeddings.base import BaseEmbedding
 from pydantic import PrivateAttr
-from sqlalchemy import select
 
 from assistant.types import Passage
-from ingest.db import Database
 from ingest.embedding import Embedder
-from ingest.models import CachedVector
-from ingest.registry import text_hash
-
-
-class SQLVectorCache:
-    """Passage vectors by (embedder, text hash) in kefu's vector_cache table: the same cache ingest
-    uses, so texts embedded once (by ingest or an earlier run) are not embedded again."""
-
-    def __init__(self, database: Database, model: str) -> None:
-        self.db = database
-        self.model = model
-
-    def get(self, texts: Sequence[str]) -> dict[str, np.ndarray]:
-        hashes = {text_hash(t) for t in texts}
-        with self.db.session() as session:
-            rows = session.scalars(
-                select(CachedVector).where(CachedVector.model == self.model, CachedVector.text_hash.in_(hashes))
-            )
-            return {row.text_hash: np.frombuffer(row.vector, dtype="<f4") for row in rows}
-
-    def put(self, texts: Sequence[str], vectors: np.ndarray) -> None:
-        with self.db.session() as session:
-            for text, vector in zip(texts, vectors, strict=True):
-                vector = np.asarray(vector, dtype="<f4")
-                session.merge(
-                    CachedVector(model=self.model, text_hash=text_hash(text), dim=len(vector), vector=vector.tobytes())
-                )
+from ingest.vector_cache import SQLVectorCache
 
 
 class KefuEmbedding(BaseEmbedding):
@@ -71,14 +42,10 @@ class KefuEmbedding(BaseEmbedding):
         return self._get_text_embeddings([text])[0]
 
     def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
-        cached = self._cache.get(texts) if self._cache else {}
-        missing = list(dict.fromkeys(t for t in texts if text_hash(t) not in cached))
-        if missing:
-            fresh = self._embedder.embed_passages(missing)
-            if self._cache:
-                self._cache.put(missing, fresh)
-            cached.update({text_hash(t): v for t, v in zip(missing, fresh, strict=True)})
-        return [cached[text_hash(t)].tolist() for t in texts]
+        if self._cache is None:
+            return self._embedder.embed_passages(texts).tolist()
+        vectors, _ = self._cache.vectors(texts, self._embedder.embed_passages)
+        return vectors.tolist()
 
 
 @dataclass

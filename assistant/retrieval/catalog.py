@@ -18,6 +18,7 @@ class DocumentInfo:
     source: str
     tags: frozenset[str]
     product: str | None
+    title: str = ""
 
 
 def document_tags(extra: dict[str, Any]) -> frozenset[str]:
@@ -50,6 +51,15 @@ class ChunkCatalog:
         self.langs = np.asarray(langs, dtype=object)
         self.documents = documents
         self.position = {chunk_id: i for i, chunk_id in enumerate(chunk_ids)}
+        self._chunks_of: list[np.ndarray] | None = None
+
+    def chunks_of(self, document: int) -> np.ndarray:
+        """The catalog rows of one document's chunks, in order."""
+        if self._chunks_of is None:
+            order = np.argsort(self.doc_index, kind="stable")
+            bounds = np.searchsorted(self.doc_index[order], np.arange(len(self.documents) + 1))
+            self._chunks_of = [order[bounds[i] : bounds[i + 1]] for i in range(len(self.documents))]
+        return self._chunks_of[document]
 
     def __len__(self) -> int:
         return len(self.chunk_ids)
@@ -101,7 +111,7 @@ class ChunkCatalog:
             "kinds": self.kinds.tolist(),
             "langs": self.langs.tolist(),
             "documents": [
-                {"doc_id": d.doc_id, "source": d.source, "tags": sorted(d.tags), "product": d.product}
+                {"doc_id": d.doc_id, "source": d.source, "tags": sorted(d.tags), "product": d.product, "title": d.title}
                 for d in self.documents
             ],
         }
@@ -109,7 +119,7 @@ class ChunkCatalog:
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> ChunkCatalog:
         documents = [
-            DocumentInfo(d["doc_id"], d["source"], frozenset(d["tags"]), d["product"])
+            DocumentInfo(d["doc_id"], d["source"], frozenset(d["tags"]), d["product"], d["title"])
             for d in data["documents"]
         ]
         return cls(data["chunk_ids"], data["doc_index"], data["kinds"], data["langs"], documents)

@@ -15,10 +15,11 @@ from assistant.retrieval import fusion
 class RetrievalSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="KEFU_", env_file=".env", extra="ignore")
 
-    # Fusion of the BM25 and dense rankings (see assistant/retrieval/fusion.py for the measurements).
+    # Fusion of the BM25, dense and title rankings (see assistant/retrieval/fusion.py for the measurements).
     fusion_method: Literal["rrf", "score"] = fusion.DEFAULT_METHOD
     bm25_weight: float = fusion.DEFAULT_WEIGHTS["bm25"]
     dense_weight: float = fusion.DEFAULT_WEIGHTS["dense"]
+    title_weight: float = fusion.DEFAULT_WEIGHTS["title"]
     rrf_k: float = fusion.DEFAULT_RRF_K
     faq_boost: float = fusion.DEFAULT_FAQ_BOOST
     # Candidates each retriever contributes to fusion; only these can reach the answer.
@@ -44,7 +45,7 @@ class RetrievalSettings(BaseSettings):
 
     @property
     def weights(self) -> dict[str, float]:
-        return {"bm25": self.bm25_weight, "dense": self.dense_weight}
+        return {"bm25": self.bm25_weight, "dense": self.dense_weight, "title": self.title_weight}
 
 
 @lru_cache(maxsize=1)

@@ -3,24 +3,28 @@ optional reranker.
 
 Measured with `python -m eval.bench_retrieval --tune-fusion` (hit@5 on all answerable questions
 of cmrc2018 / covid_faq / or_sharc, counted on distinct documents; BM25 alone 0.999 / 0.717 /
-0.968, dense alone 0.990 / 0.883 / 0.957; or_sharc queries carry their clarifying exchanges,
-see assistant/condense.py):
+0.968, dense alone 0.989 / 0.883 / 0.956; or_sharc queries carry their clarifying exchanges,
+see assistant/condense.py). Without the title list:
   rrf, equal weights, k=60          0.998 / 0.833 / 0.975   far below dense on covid_faq
                                                             (paraphrases: BM25's ranks are noise
                                                             there but count as much as dense's)
   rrf, w_bm25=0.3, k=20             0.993 / 0.904 / 0.970   the best rank fusion on average
-  score, dense min-max, w=1.75      0.995 / 0.912 / 0.969   the previous default
   score, dense from its floor to
-    cosine 1, w=0.5                 0.998 / 0.917 / 0.970   chosen: best mean hit@5 (0.961), at
-                                                            or above the previous default on every
-                                                            set, MRR@10 0.886; w=0.35-1.0 is a
-                                                            plateau (mean 0.954-0.961)
-  same, w=1.25 / 2.0                0.999 / 0.867 / 0.977   only from here does cmrc2018 reach
-                                                            BM25 (2,647 of 2,649), and covid_faq
-                                                            falls below dense: no weight is at
-                                                            least the best single retriever on all
-                                                            three sets (cmrc2018 misses by 2-4
-                                                            questions)
+    cosine 1, w_bm25=0.5            0.998 / 0.917 / 0.970   the previous default; w=1.25-2.0
+                                                            reach BM25 on cmrc2018 but drop
+                                                            covid_faq to 0.867
+With the title list (titles.py: unique titles only, scaled from cosine 0.85 to 1):
+  w_bm25 1.25, w_title 1.0          0.999 / 0.954 / 0.976   chosen: at or above the best single
+                                                            retriever on every set (cmrc2018
+                                                            2,647 of 2,649 = BM25), MRR@10
+                                                            0.994 / 0.803 / 0.915
+  w_bm25 1.0-1.5, w_title 0.75-1.25 mean 0.974-0.978        a plateau; below w_bm25 1.25
+                                                            cmrc2018 falls 1-3 questions short
+  w_bm25 0.5, w_title 1.0 (all
+    titles, floor = list's lowest)  0.996 / 0.963 / 0.952   shared titles crowd or_sharc
+The title list lets BM25 weigh more: a paraphrase that BM25 misses is caught by its title, so
+covid_faq no longer needs BM25 held down, and copied questions (cmrc2018) keep BM25's lead.
+
 No fixed rank weight suits both kinds of question: a copied question wants BM25, a paraphrase
 wants dense. Scaling each list between fixed bounds instead of its own best and worst makes the
 weight adapt per query: BM25 is divided by its ceiling (the score of a passage holding every
@@ -54,7 +58,7 @@ from assistant.types import Passage
 FusionMethod = Literal["rrf", "score"]
 
 DEFAULT_METHOD: FusionMethod = "score"
-DEFAULT_WEIGHTS: dict[str, float] = {"bm25": 0.5, "dense": 1.0}
+DEFAULT_WEIGHTS: dict[str, float] = {"bm25": 1.25, "dense": 1.0, "title": 1.0}
 DEFAULT_RRF_K = 60.0  # used when KEFU_FUSION_METHOD=rrf
 DEFAULT_FAQ_BOOST = 0.5
 DEFAULT_CHUNKS_PER_DOCUMENT = 1

@@ -1,8 +1,9 @@
-"""HybridRetriever: query -> BM25 + dense -> weighted fusion -> FAQ boost -> (rerank) -> passages.
+"""HybridRetriever: query -> BM25 + dense + titles -> weighted fusion -> FAQ boost -> (rerank) -> passages.
 
     snapshot  current catalog + BM25 index of the knowledge base (snapshot.py; cached per process)
     bm25      lexical ranking within the allowed chunks
     dense     embedding ranking (Chroma, same filters)
+    title     the query vector against document titles alone (titles.py)
     fuse      weighted score fusion (default) or weighted reciprocal-rank fusion (fusion.py), then
               at most max_chunks_per_document chunks of one document go first (fusion.collapse)
     hydrate   chunk + document rows from SQL for the best candidates (drops ids deleted meanwhile)
@@ -25,6 +26,7 @@ from assistant.retrieval.dense import DenseRetriever
 from assistant.retrieval.fusion import LiteLLMReranker, Reranker, RerankError, boost, collapse, fuse
 from assistant.retrieval.snapshot import KBSnapshot, SnapshotStore
 from assistant.retrieval.text import terms
+from assistant.retrieval.titles import TitleRetriever
 from assistant.retrieval.types import RankedList, RetrievalFilters, RetrievalResult
 from assistant.timing import StepTimer
 from assistant.types import Passage
@@ -104,7 +106,9 @@ class HybridRetriever:
         self.db = database or open_database(self.settings.sql_url)
         self.snapshots = shared_snapshots(self.settings, self.db)
         self.bm25 = BM25Retriever()
-        self.dense = DenseRetriever(embedder or get_embedder(self.settings), store or VectorStore(self.settings))
+        embedder = embedder or get_embedder(self.settings)
+        self.dense = DenseRetriever(embedder, store or VectorStore(self.settings))
+        self.title = TitleRetriever(embedder)
         self.reranker = reranker if reranker is not None else reranker_from_settings(self.retrieval)
 
     def run(
@@ -121,9 +125,12 @@ class HybridRetriever:
             lexical = self.bm25.run(query, snapshot.bm25, snapshot.catalog.chunk_ids, top_n=n, mask=mask)
         with timer.step("dense"):
             dense = self.dense.run(query, snapshot, top_n=n, filters=filters)
+        with timer.step("title"):
+            found = {h.chunk_id for h in lexical.hits} | {h.chunk_id for h in dense.hits}
+            title = self.title.run(query, snapshot.catalog, snapshot.titles, top_n=n, mask=mask, found=found)
         with timer.step("fuse"):
             r = self.retrieval
-            fused = fuse([lexical, dense], r.fusion_method, r.weights, r.rrf_k)
+            fused = fuse([lexical, dense, title], r.fusion_method, r.weights, r.rrf_k)
             units = document_units(snapshot, fused)
             fused = collapse(fused, units, r.max_chunks_per_document)
         with timer.step("hydrate"):
@@ -138,7 +145,7 @@ class HybridRetriever:
             }
             fused = collapse(boost(fused, strengths, r.faq_boost), units, r.max_chunks_per_document)
         ordered = [passages[h.chunk_id] for h in fused.hits if h.chunk_id in passages]
-        _add_scores(ordered, fused, lexical, dense, strengths)
+        _add_scores(ordered, fused, [lexical, dense, title], strengths)
         warnings: list[str] = []
         if self.reranker is not None:
             with timer.step("rerank"):
@@ -150,7 +157,7 @@ class HybridRetriever:
         return RetrievalResult(
             passages=result_passages,
             timings_ms=timer.ms,
-            candidates={"bm25": lexical, "dense": dense, "fused": fused},
+            candidates={"bm25": lexical, "dense": dense, "title": title, "fused": fused},
             kb_version=snapshot.version,
             query_terms={t: snapshot.bm25.idf(t) for t in query_terms},
             warnings=warnings,
@@ -202,7 +209,7 @@ class HybridRetriever:
 
 
 def _add_scores(
-    passages: list[Passage], fused: RankedList, lexical: RankedList, dense: RankedList, faq: dict[str, float]
+    passages: list[Passage], fused: RankedList, retrieved: list[RankedList], faq: dict[str, float]
 ) -> None:
     """The fused score, and per retriever the score and rank of each passage (absent: that
     retriever did not return it); FAQ passages also get their question match strength."""
@@ -211,7 +218,7 @@ def _add_scores(
         passage.score = passage.scores["fused"] = fused_scores[passage.chunk_id]
         if passage.chunk_id in faq:
             passage.scores["faq"] = faq[passage.chunk_id]
-    for ranked in (lexical, dense):
+    for ranked in retrieved:
         scores, ranks = ranked.scores(), ranked.ranks()
         for passage in passages:
             if passage.chunk_id in scores:

@@ -9,6 +9,8 @@ the document timestamps catch both. Snapshots are found in this order:
   disk    settings.data_dir/bm25/kb<id>/v<version>/ (bm25s files + catalog.json + meta.json),
           written to a temporary folder and renamed into place, so readers never see half an index;
   SQL     built from the chunk rows when neither matches; older versions on disk are then removed.
+Title vectors (titles.py) are read from SQL's vector cache whenever a snapshot is loaded or built,
+and again every few seconds while some are missing (ingest embeds titles after the chunks).
 """
 
 from __future__ import annotations
@@ -28,10 +30,12 @@ from sqlalchemy.orm import Session
 from assistant.retrieval.bm25 import BM25Index
 from assistant.retrieval.catalog import ChunkCatalog, DocumentInfo, document_product, document_tags
 from assistant.retrieval.text import TOKENIZER_VERSION, configure_jieba_cache
+from assistant.retrieval.titles import TitleVectors, read_title_vectors
 from ingest.config import Settings
 from ingest.db import Database
 from ingest.models import Chunk, Document, KnowledgeBase
 from ingest.registry import KnowledgeBaseNotFound
+from ingest.vector_cache import SQLVectorCache
 
 _FINGERPRINT_RETRIES = 3
 
@@ -58,6 +62,7 @@ class KBSnapshot:
     fingerprint: Fingerprint
     catalog: ChunkCatalog
     bm25: BM25Index
+    titles: TitleVectors
 
 
 def _iso(value: datetime | None) -> str:
@@ -89,14 +94,14 @@ def read_fingerprint(session: Session, kb_name: str) -> tuple[Fingerprint, str, 
 def build(session: Session, kb_id: int) -> tuple[ChunkCatalog, BM25Index]:
     documents: list[DocumentInfo] = []
     doc_position: dict[str, int] = {}
-    for doc_id, source, extra in session.execute(
-        select(Document.id, Document.source, Document.extra)
+    for doc_id, source, extra, title in session.execute(
+        select(Document.id, Document.source, Document.extra, Document.title)
         .where(Document.kb_id == kb_id)
         .order_by(Document.id)
     ):
         doc_position[doc_id] = len(documents)
         extra = extra or {}
-        documents.append(DocumentInfo(doc_id, source, document_tags(extra), document_product(extra)))
+        documents.append(DocumentInfo(doc_id, source, document_tags(extra), document_product(extra), title or ""))
     chunk_ids, doc_index, kinds, langs, texts = [], [], [], [], []
     for chunk_id, doc_id, kind, lang, match_text in session.execute(
         select(Chunk.id, Chunk.doc_id, Chunk.kind, Chunk.lang, Chunk.match_text)
@@ -129,6 +134,8 @@ class SnapshotStore:
             fingerprint, model, dim = read_fingerprint(session, kb_name)
         current = self._memory.get(fingerprint.kb_id)
         if current is not None and current.fingerprint == fingerprint:
+            if current.titles.stale:  # titles still being embedded when it was read
+                current.titles = self._titles(model, current.catalog)
             return current
         with self._lock:
             kb_lock = self._locks.setdefault(fingerprint.kb_id, threading.Lock())
@@ -153,7 +160,10 @@ class SnapshotStore:
             bm25 = BM25Index.load(folder, len(catalog))
         except (OSError, ValueError, KeyError):
             return None  # missing, stale or damaged: rebuilt from SQL
-        return KBSnapshot(kb_name, fingerprint.kb_id, fingerprint.version, model, dim, fingerprint, catalog, bm25)
+        return KBSnapshot(
+            kb_name, fingerprint.kb_id, fingerprint.version, model, dim, fingerprint, catalog, bm25,
+            self._titles(model, catalog),
+        )
 
     def _build(self, kb_name: str) -> KBSnapshot:
         # Re-read the fingerprint after reading the chunks: an ingest that committed in between
@@ -165,9 +175,13 @@ class SnapshotStore:
                 after, _, _ = read_fingerprint(session, kb_name)
             if before == after:
                 self._persist(after, catalog, bm25)
-                return KBSnapshot(kb_name, after.kb_id, after.version, model, dim, after, catalog, bm25)
-        # Ingest keeps committing: serve what was read, without persisting it.
-        return KBSnapshot(kb_name, after.kb_id, after.version, model, dim, after, catalog, bm25)
+                break
+        # else ingest keeps committing: serve what was read, without persisting it.
+        titles = self._titles(model, catalog)
+        return KBSnapshot(kb_name, after.kb_id, after.version, model, dim, after, catalog, bm25, titles)
+
+    def _titles(self, model: str, catalog: ChunkCatalog) -> TitleVectors:
+        return read_title_vectors(SQLVectorCache(self.db, model), catalog)
 
     def _persist(self, fingerprint: Fingerprint, catalog: ChunkCatalog, bm25: BM25Index) -> None:
         final = self.folder(fingerprint.kb_id, fingerprint.version)

@@ -59,7 +59,7 @@ class ScoredChunk:
 class RankedList:
     """One retriever's answer: chunk ids best first."""
 
-    retriever: str  # "bm25" | "dense" | "fused"
+    retriever: str  # "bm25" | "dense" | "title" | "fused"
     hits: list[ScoredChunk]
     # The highest score this retriever could give this query, when there is one (BM25: every query
     # term matched at saturation; dense: cosine 1); lets score fusion keep a weak match weak.
@@ -79,8 +79,8 @@ class RankedList:
 @dataclass
 class RetrievalResult:
     passages: list[Passage]  # best first, n = 1..len
-    timings_ms: dict[str, float]  # per step: "index", "bm25", "dense", "fuse", "hydrate", "rerank", "total"
-    candidates: dict[str, RankedList]  # per retriever, before fusion ("bm25", "dense", "fused")
+    timings_ms: dict[str, float]  # per step: "index", "bm25", "dense", "title", "fuse", "hydrate", "rerank", "total"
+    candidates: dict[str, RankedList]  # per retriever, before fusion ("bm25", "dense", "title"), and "fused"
     kb_version: int
     # Query term -> inverse document frequency in this knowledge base (terms absent from it get the
     # highest value): lets the answerability judge weight rare terms such as names.

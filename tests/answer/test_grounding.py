@@ -95,6 +95,13 @@ def test_chinese_answer_is_scored_on_character_bigrams(make_passage) -> None:  #
     assert not check("商品可以在购买后30天内退货[2]。", passages).ok
 
 
+def test_a_looping_answer_fails_though_each_sentence_is_supported(shop_passages: list[Passage]) -> None:
+    claim = "You can return unused items within 30 days of purchase [1]."
+    assert check(f"{claim} {claim}", shop_passages).ok  # one repeat is tolerated
+    looped = check(" ".join([claim] * 4), shop_passages)
+    assert not looped.ok and looped.reasons == ["answer repeats itself (3 repeated sentences)"]
+
+
 def test_no_claim_at_all_fails(shop_passages: list[Passage]) -> None:
     result = check("Sure! [1]", shop_passages)
     assert not result.ok

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from assistant.retrieval.baseline import BaselineDocument, KefuEmbedding, NaiveLlamaIndexRetriever, SQLVectorCache
+from assistant.retrieval.baseline import BaselineDocument, KefuEmbedding, NaiveLlamaIndexRetriever
 from ingest.config import Settings
 from ingest.db import open_database
 from ingest.embedding import get_embedder
+from ingest.registry import text_hash
+from ingest.vector_cache import SQLVectorCache
 
 
 def test_baseline_builds_retrieves_and_caches_vectors(fresh_settings: Settings) -> None:
@@ -23,4 +25,4 @@ def test_baseline_builds_retrieves_and_caches_vectors(fresh_settings: Settings) 
 
     # Node texts (with llama-index's metadata header) are cached by hash: a rebuild embeds nothing.
     node_texts = [n.get_content(metadata_mode="embed") for n in baseline.index.docstore.docs.values()]
-    assert len(cache.get(node_texts)) == len(documents)
+    assert len(cache.get(text_hash(t) for t in node_texts)) == len(documents)
