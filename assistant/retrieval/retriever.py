@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import logging
 import threading
+from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 
@@ -40,6 +42,15 @@ log = logging.getLogger(__name__)
 
 # Fused candidates read from SQL: enough for the answer, the FAQ boost to look at, and the reranker.
 HYDRATE_MIN = 20
+# Passage rows a snapshot keeps (about 1-2 KB each); past this the store starts again.
+PASSAGE_ROWS_MAX = 20_000
+
+
+@lru_cache(maxsize=8192)
+def question_terms(question: str) -> frozenset[str]:
+    # FAQ questions come back on query after query: tokenising them (jieba for Chinese) was a
+    # fifth of retrieval's CPU time on the sample knowledge base.
+    return frozenset(terms(question))
 
 
 def faq_match_strength(query_terms: set[str], questions: str) -> float:
@@ -48,9 +59,9 @@ def faq_match_strength(query_terms: set[str], questions: str) -> float:
     only shares the topic shares one or two."""
     best = 0.0
     for question in questions.splitlines():
-        question_terms = set(terms(question))
-        if question_terms and query_terms:
-            best = max(best, 2 * len(query_terms & question_terms) / (len(query_terms) + len(question_terms)))
+        asked = question_terms(question)
+        if asked and query_terms:
+            best = max(best, 2 * len(query_terms & asked) / (len(query_terms) + len(asked)))
     return best
 
 
@@ -135,7 +146,7 @@ class HybridRetriever:
             fused = collapse(fused, units, r.max_chunks_per_document)
         with timer.step("hydrate"):
             pool = max(top_k, HYDRATE_MIN, r.rerank_candidates if self.reranker else 0)
-            passages = self._hydrate(fused, pool)
+            passages = self._hydrate(snapshot, fused, pool)
         query_terms = set(terms(query))
         with timer.step("faq"):
             strengths = {
@@ -177,35 +188,53 @@ class HybridRetriever:
             warnings.append(str(exc))
             return passages
 
-    def _hydrate(self, fused: RankedList, pool: int) -> dict[str, Passage]:
+    def _hydrate(self, snapshot: KBSnapshot, fused: RankedList, pool: int) -> dict[str, Passage]:
+        """Passages for the best `pool` candidates. Their rows are read from SQL once per snapshot:
+        a snapshot stands for one state of the knowledge base's documents, so its rows cannot go
+        stale, and popular chunks come back query after query (the ORM read was a third of
+        retrieval's CPU time). Each call gets fresh Passage objects: the answer steps mutate them."""
         ids = [h.chunk_id for h in fused.hits[:pool]]
-        if not ids:
-            return {}
+        rows = snapshot.passage_rows
+        missing = [chunk_id for chunk_id in ids if chunk_id not in rows]
+        if missing:
+            if len(rows) + len(missing) > PASSAGE_ROWS_MAX:
+                rows.clear()
+            rows.update(self._read_rows(missing))
+        passages: dict[str, Passage] = {}
+        for chunk_id in ids:
+            row = rows.get(chunk_id)
+            if row is not None:  # None: deleted since the snapshot was read
+                passages[chunk_id] = Passage(
+                    **{**row, "heading_path": list(row["heading_path"]), "extra": dict(row["extra"])}
+                )
+        return passages
+
+    def _read_rows(self, ids: list[str]) -> dict[str, dict[str, Any]]:
         with self.db.session() as session:
-            rows = session.execute(
+            found = session.execute(
                 select(Chunk, Document.title, Document.url, Document.source, Document.extra)
                 .join(Document, Document.id == Chunk.doc_id)
                 .where(Chunk.id.in_(ids))
             ).all()
-        passages: dict[str, Passage] = {}
-        for chunk, title, url, source, doc_extra in rows:
+        rows: dict[str, dict[str, Any]] = {}
+        for chunk, title, url, source, doc_extra in found:
             extra = {**(doc_extra or {}), **(chunk.extra or {})}
             if chunk.kind == "faq":
                 extra["questions"] = chunk.match_text
-            passages[chunk.id] = Passage(
-                chunk_id=chunk.id,
-                doc_id=chunk.doc_id,
-                text=chunk.text,
-                title=title or "",
-                heading_path=list(chunk.heading_path or []),
-                page=chunk.page,
-                url=url,
-                source=source,
-                lang=chunk.lang,
-                kind=chunk.kind,
-                extra=extra,
-            )
-        return passages
+            rows[chunk.id] = {
+                "chunk_id": chunk.id,
+                "doc_id": chunk.doc_id,
+                "text": chunk.text,
+                "title": title or "",
+                "heading_path": list(chunk.heading_path or []),
+                "page": chunk.page,
+                "url": url,
+                "source": source,
+                "lang": chunk.lang,
+                "kind": chunk.kind,
+                "extra": extra,
+            }
+        return rows
 
 
 def _add_scores(

@@ -19,7 +19,7 @@ import json
 import shutil
 import threading
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -63,6 +63,8 @@ class KBSnapshot:
     catalog: ChunkCatalog
     bm25: BM25Index
     titles: TitleVectors
+    # chunk id -> the SQL row fields of its Passage, filled as passages are read (retriever.py)
+    passage_rows: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 def _iso(value: datetime | None) -> str:
