@@ -13,15 +13,19 @@ fewer, slower chat turns (POST /v1/sessions/{id}/messages, English and Chinese q
 Prints req/s and latency p50/p95/p99 per phase and, because the machine may be shared, the CPU
 time per timed request (warm-up excluded) of the server (its whole process tree: workers and the
 `chroma run` that `--workers N` starts) and of this client, with the 1-minute load average
-before and after each phase. Stops the server and removes the data dir when done. Loopback
-only; nothing is downloaded.
+before and after each phase and the CPU that other processes (and interrupt handling) used
+meanwhile, and (Linux) how many of the search clients' connections each server process held at
+the end of the phase. Stops the server and removes the data dir when
+done. Loopback only; nothing is downloaded.
 
 The repeated phase hits the embedder's query-vector cache (ingest.embedding.QueryVectorCache);
 the distinct phase never does, so it shows the cost of a query embedding. --workers N > 1 makes
 `kefu serve` put the vectors behind a loopback `chroma run` (api/cli/serve_chroma.py says why),
 which costs ~1-3 ms more CPU per search than the embedded store; still, one worker is one GIL
-(~150 searches/s here), and two workers on 2 quiet cores served ~210/s. Default: the cores, at
-most 4. On a machine other jobs keep busy, compare --workers 1: it needs less CPU per request.
+(~150 searches/s here), and two workers on 2 quiet cores served 229-269/s, p95 160-187 ms, with
+the 32 connections split 17:15 or 16:16 (2026-11; uvicorn's shared socket had split them up to
+25:7). Default: the cores, at most 4. On a machine other jobs keep busy, compare --workers 1: it
+needs less CPU per request.
 
 Goal: /v1/search >= 200 req/s with p95 < 150 ms at 32 concurrent clients.
 """
@@ -40,6 +44,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 import numpy as np
@@ -85,6 +90,8 @@ class Phase:
     server_cpu_s: float = 0.0
     client_cpu_s: float = 0.0
     load: tuple[float, float] = (0.0, 0.0)  # 1-minute load average before and after
+    connections: list[int] = field(default_factory=list)  # per server process, at the phase's end
+    others_cores: float = 0.0  # CPU other processes used meanwhile, in cores (the machine may be shared)
 
     def summary(self) -> dict[str, object]:
         lat = np.array(self.latencies_ms) if self.latencies_ms else np.array([np.nan])
@@ -100,13 +107,15 @@ class Phase:
             "server_cpu_ms_per_req": round(1000 * self.server_cpu_s / self.requests, 2) if self.requests else None,
             "client_cpu_ms_per_req": round(1000 * self.client_cpu_s / self.requests, 2) if self.requests else None,
             "load_1m": list(self.load),
+            "connections_per_process": self.connections,
+            "others_cores": round(self.others_cores, 2),
             "statuses": self.statuses,
             **({"modes": self.modes} if self.modes else {}),
         }
 
 
-def tree_cpu_s(pid: int) -> float:
-    """User + system CPU seconds of a process and its live descendants (Linux /proc; 0 elsewhere)."""
+def process_tree(pid: int) -> set[int]:
+    """A process and its live descendants (Linux /proc; just the pid elsewhere)."""
     parents: dict[int, int] = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
@@ -119,14 +128,59 @@ def tree_cpu_s(pid: int) -> float:
         grown = {child for child, parent in parents.items() if parent in tree} - tree
         tree |= grown
         changed = bool(grown)
+    return tree
+
+
+def tree_cpu_s(pid: int) -> float:
+    """User + system CPU seconds of a process and its live descendants (Linux /proc; 0 elsewhere)."""
     total = 0.0
-    for member in tree:
+    for member in process_tree(pid):
         try:
             fields = Path(f"/proc/{member}/stat").read_text().rsplit(")", 1)[1].split()
         except (OSError, IndexError):
             continue
         total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
     return total
+
+
+def sockets_by_process(pid: int, port: int, state: str = "01") -> dict[int, int]:
+    """pid -> how many TCP sockets on local `port` in `state` (01 established, 0A listening) each
+    process of the tree holds (Linux /proc; empty elsewhere)."""
+    inodes: set[str] = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            rows = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for row in rows:
+            fields = row.split()
+            if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == state:
+                inodes.add(fields[9])
+    held: dict[int, int] = {}
+    for member in process_tree(pid):
+        try:
+            links = [os.readlink(fd) for fd in Path(f"/proc/{member}/fd").iterdir()]
+        except OSError:
+            continue
+        count = sum(1 for link in links if link.startswith("socket:[") and link[8:-1] in inodes)
+        if count:
+            held[member] = count
+    return held
+
+
+def connections_per_process(pid: int, port: int) -> list[int]:
+    """Established connections to `port` per server process, largest first: how evenly the
+    workers share the clients."""
+    return sorted(sockets_by_process(pid, port).values(), reverse=True)
+
+
+def machine_busy_s() -> float:
+    """CPU seconds all processes have used since boot, every core together (Linux; 0 elsewhere)."""
+    try:
+        fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:8]]
+    except (OSError, ValueError):
+        return 0.0
+    return (sum(fields) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")  # minus idle and iowait
 
 
 def _free_port() -> int:
@@ -188,6 +242,7 @@ async def _run(phase: Phase, total: int, concurrency: int, deadline: float, send
     # After the phase's warm-up requests: only the timed requests' CPU is counted.
     load_before, client_before = os.getloadavg()[0], time.process_time()
     server_before = tree_cpu_s(phase.server_pid) if phase.server_pid else 0.0
+    busy_before = machine_busy_s()
     started = time.perf_counter()
 
     async def worker() -> None:
@@ -212,6 +267,8 @@ async def _run(phase: Phase, total: int, concurrency: int, deadline: float, send
     phase.client_cpu_s = time.process_time() - client_before
     phase.server_cpu_s = tree_cpu_s(phase.server_pid) - server_before if phase.server_pid else 0.0
     phase.load = (round(load_before, 2), round(os.getloadavg()[0], 2))
+    others = machine_busy_s() - busy_before - phase.server_cpu_s - phase.client_cpu_s
+    phase.others_cores = max(0.0, others) / phase.seconds if phase.seconds else 0.0
 
 
 async def _search_phase(
@@ -248,6 +305,8 @@ async def _search_phase(
             return status, None
 
         await _run(phase, total, concurrency, time.monotonic() + seconds, send)
+        if server_pid:  # while the client's connections are still open
+            phase.connections = connections_per_process(server_pid, urlsplit(url).port or 80)
     return phase
 
 
@@ -337,7 +396,9 @@ def main(argv: list[str] | None = None) -> int:
                   f"p50 {s['p50_ms']} ms, p95 {s['p95_ms']} ms, p99 {s['p99_ms']} ms; statuses {s['statuses']}"
                   + (f"; modes {s['modes']}" if s.get("modes") else "")
                   + f"; CPU/request server {s['server_cpu_ms_per_req']} ms, client {s['client_cpu_ms_per_req']} ms"
-                  + f"; load {s['load_1m'][0]} -> {s['load_1m'][1]}")
+                  + f"; load {s['load_1m'][0]} -> {s['load_1m'][1]}, other processes {s['others_cores']} cores"
+                  + (f"; connections per server process {s['connections_per_process']}"
+                     if s["connections_per_process"] else ""))
         s = search.summary()
         met = (s["req_per_s"] or 0) >= 200 and s["p95_ms"] < 150  # type: ignore[operator]
         print(f"goal /v1/search >= 200 req/s and p95 < 150 ms: {'met' if met else 'NOT met'}")

@@ -34,8 +34,8 @@ def _free_port(host: str) -> int:
         return int(sock.getsockname()[1])
 
 
-def _die_with_parent() -> None:
-    """Linux: the sidecar gets SIGTERM when `kefu serve` dies, even by SIGKILL."""
+def die_with_parent() -> None:
+    """Linux: this process (the Chroma sidecar, a worker) gets SIGTERM when `kefu serve` dies, even by SIGKILL."""
     with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
@@ -58,7 +58,7 @@ def chroma_server(path: Path, log_file: Path, host: str = "127.0.0.1") -> Iterat
     with log_file.open("ab") as sink:
         process = subprocess.Popen(
             [str(chroma_executable()), "run", "--path", str(path), "--host", host, "--port", str(port)],
-            stdout=sink, stderr=sink, stdin=subprocess.DEVNULL, preexec_fn=_die_with_parent,  # noqa: PLW1509
+            stdout=sink, stderr=sink, stdin=subprocess.DEVNULL, preexec_fn=die_with_parent,  # noqa: PLW1509
         )
     try:
         _wait_ready(url, process)

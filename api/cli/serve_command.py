@@ -6,7 +6,9 @@ With `--workers N` (N > 1):
   - without KEFU_CHROMA_URL, a loopback `chroma run` on the data dir's Chroma folder serves the
     vectors to every worker (api.cli.serve_chroma says why embedded Chroma cannot be shared);
   - each worker's native thread pools (embedder, BLAS) get cores/N threads unless
-    OMP_NUM_THREADS / KEFU_EMBED_THREADS are set.
+    OMP_NUM_THREADS / KEFU_EMBED_THREADS are set;
+  - each worker listens on its own SO_REUSEPORT socket, under kefu's supervisor
+    (api.cli.serve_workers says why, and how dead workers and signals are handled).
 BM25 snapshots (per process, checked against SQL on every search), jobs (rows in SQL) and the
 agent feed (polls SQL) work across workers; rate limits and the key cache are per worker.
 """
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+from typing import Any
 
 import typer
 
@@ -32,24 +35,37 @@ def serve(
     import uvicorn
 
     from api.cli.serve_chroma import chroma_server, worker_threads
+    from api.cli.serve_workers import Supervisor, check_free
     from api.config import get_api_settings
+    from api.logs import configure_logging
     from ingest.db import open_database
 
     settings = get_api_settings()
     # Migrate once here: N workers starting together would each try to upgrade the same schema.
     open_database(settings.sql_url).dispose()
+    options: dict[str, Any] = dict(
+        factory=True, host=host, port=port,
+        log_config=None,  # the app installs JSON logging in each worker
+        access_log=False,  # the app logs every request itself, with its request id
+        proxy_headers=True, timeout_graceful_shutdown=10,
+    )
+    if workers == 1:
+        uvicorn.run("api.app:factory", **options)
+        return
+    configure_logging(settings.log_level)  # the supervisor's own lines, as JSON like the workers'
+    try:
+        options["port"] = check_free(host, port)  # before the sidecar starts; fixes port 0 for all workers
+    except OSError as exc:
+        typer.echo(f"kefu serve: cannot listen on {host}:{port}: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    threads = str(worker_threads(workers))
+    os.environ.setdefault("OMP_NUM_THREADS", threads)
+    os.environ.setdefault("KEFU_EMBED_THREADS", threads)
     with contextlib.ExitStack() as stack:
-        if workers > 1:
-            threads = str(worker_threads(workers))
-            os.environ.setdefault("OMP_NUM_THREADS", threads)
-            os.environ.setdefault("KEFU_EMBED_THREADS", threads)
-            if not settings.chroma_url:
-                url = stack.enter_context(chroma_server(settings.chroma_dir, settings.data_dir / "logs" / "chroma.log"))
-                os.environ["KEFU_CHROMA_URL"] = url  # read by every worker's settings
-                typer.echo(f"kefu serve: {workers} workers share the vectors through `chroma run` at {url}", err=True)
-        uvicorn.run(
-            "api.app:factory", factory=True, host=host, port=port, workers=workers,
-            log_config=None,  # the app installs JSON logging in each worker
-            access_log=False,  # the app logs every request itself, with its request id
-            proxy_headers=True, timeout_graceful_shutdown=10,
-        )
+        if not settings.chroma_url:
+            url = stack.enter_context(chroma_server(settings.chroma_dir, settings.data_dir / "logs" / "chroma.log"))
+            os.environ["KEFU_CHROMA_URL"] = url  # read by every worker's settings
+            typer.echo(f"kefu serve: {workers} workers share the vectors through `chroma run` at {url}", err=True)
+        code = Supervisor(uvicorn.Config("api.app:factory", **options), workers).run()
+    if code:
+        raise typer.Exit(code)
