@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from assistant.retrieval.snapshot import KBSnapshot
 from assistant.retrieval.types import RankedList, RetrievalFilters, ScoredChunk
 from ingest.embedding import Embedder, EmbeddingError
@@ -42,18 +44,28 @@ class DenseRetriever:
         self.embedder = embedder
         self.store = store
 
-    def run(
-        self, query: str, snapshot: KBSnapshot, *, top_n: int, filters: RetrievalFilters | None = None
-    ) -> RankedList:
+    def embed(self, query: str, snapshot: KBSnapshot) -> np.ndarray | None:
+        """The query's vector, shared with the title step; None when the knowledge base is empty."""
         if self.embedder.name != snapshot.embed_model:
             raise EmbeddingError(
                 f"knowledge base {snapshot.name!r} holds {snapshot.embed_model} vectors but the "
                 f"configured embedder is {self.embedder.name}"
             )
+        if len(snapshot.catalog) == 0:
+            return None
+        return self.embedder.embed_query(query)
+
+    def run(
+        self,
+        vector: np.ndarray | None,
+        snapshot: KBSnapshot,
+        *,
+        top_n: int,
+        filters: RetrievalFilters | None = None,
+    ) -> RankedList:
         allowed = snapshot.catalog.mask(filters)
-        if len(snapshot.catalog) == 0 or (allowed is not None and not allowed.any()):
+        if vector is None or (allowed is not None and not allowed.any()):
             return RankedList(self.name, [])  # Chroma rejects an empty "$in" list
-        vector = self.embedder.embed_query(query)
         hits = self.store.query(
             snapshot.kb_id,
             embed_model=snapshot.embed_model,

@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import logging
 import threading
+from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy import select
 
@@ -42,8 +42,8 @@ log = logging.getLogger(__name__)
 
 # Fused candidates read from SQL: enough for the answer, the FAQ boost to look at, and the reranker.
 HYDRATE_MIN = 20
-# Passage rows a snapshot keeps (about 1-2 KB each); past this the store starts again.
-PASSAGE_ROWS_MAX = 20_000
+# Passages a snapshot keeps (about 1-2 KB each); past this it starts again.
+PASSAGES_KEPT = 20_000
 
 
 @lru_cache(maxsize=8192)
@@ -119,7 +119,7 @@ class HybridRetriever:
         self.bm25 = BM25Retriever()
         embedder = embedder or get_embedder(self.settings)
         self.dense = DenseRetriever(embedder, store or VectorStore(self.settings))
-        self.title = TitleRetriever(embedder)
+        self.title = TitleRetriever()
         self.reranker = reranker if reranker is not None else reranker_from_settings(self.retrieval)
 
     def run(
@@ -135,10 +135,11 @@ class HybridRetriever:
         with timer.step("bm25"):
             lexical = self.bm25.run(query, snapshot.bm25, snapshot.catalog.chunk_ids, top_n=n, mask=mask)
         with timer.step("dense"):
-            dense = self.dense.run(query, snapshot, top_n=n, filters=filters)
+            vector = self.dense.embed(query, snapshot)
+            dense = self.dense.run(vector, snapshot, top_n=n, filters=filters)
         with timer.step("title"):
             found = {h.chunk_id for h in lexical.hits} | {h.chunk_id for h in dense.hits}
-            title = self.title.run(query, snapshot.catalog, snapshot.titles, top_n=n, mask=mask, found=found)
+            title = self.title.run(vector, snapshot.catalog, snapshot.titles, top_n=n, mask=mask, found=found)
         with timer.step("fuse"):
             r = self.retrieval
             fused = fuse([lexical, dense, title], r.fusion_method, r.weights, r.rrf_k)
@@ -194,47 +195,48 @@ class HybridRetriever:
         stale, and popular chunks come back query after query (the ORM read was a third of
         retrieval's CPU time). Each call gets fresh Passage objects: the answer steps mutate them."""
         ids = [h.chunk_id for h in fused.hits[:pool]]
-        rows = snapshot.passage_rows
-        missing = [chunk_id for chunk_id in ids if chunk_id not in rows]
+        read = snapshot.passages
+        missing = [chunk_id for chunk_id in ids if chunk_id not in read]
         if missing:
-            if len(rows) + len(missing) > PASSAGE_ROWS_MAX:
-                rows.clear()
-            rows.update(self._read_rows(missing))
-        passages: dict[str, Passage] = {}
-        for chunk_id in ids:
-            row = rows.get(chunk_id)
-            if row is not None:  # None: deleted since the snapshot was read
-                passages[chunk_id] = Passage(
-                    **{**row, "heading_path": list(row["heading_path"]), "extra": dict(row["extra"])}
-                )
-        return passages
+            if len(read) + len(missing) > PASSAGES_KEPT:
+                read.clear()
+            read.update(self._read(missing))
+        # Not in `read`: deleted since the snapshot was read.
+        return {chunk_id: _fresh_copy(read[chunk_id]) for chunk_id in ids if chunk_id in read}
 
-    def _read_rows(self, ids: list[str]) -> dict[str, dict[str, Any]]:
+    def _read(self, ids: list[str]) -> dict[str, Passage]:
         with self.db.session() as session:
-            found = session.execute(
+            rows = session.execute(
                 select(Chunk, Document.title, Document.url, Document.source, Document.extra)
                 .join(Document, Document.id == Chunk.doc_id)
                 .where(Chunk.id.in_(ids))
             ).all()
-        rows: dict[str, dict[str, Any]] = {}
-        for chunk, title, url, source, doc_extra in found:
+        passages: dict[str, Passage] = {}
+        for chunk, title, url, source, doc_extra in rows:
             extra = {**(doc_extra or {}), **(chunk.extra or {})}
             if chunk.kind == "faq":
                 extra["questions"] = chunk.match_text
-            rows[chunk.id] = {
-                "chunk_id": chunk.id,
-                "doc_id": chunk.doc_id,
-                "text": chunk.text,
-                "title": title or "",
-                "heading_path": list(chunk.heading_path or []),
-                "page": chunk.page,
-                "url": url,
-                "source": source,
-                "lang": chunk.lang,
-                "kind": chunk.kind,
-                "extra": extra,
-            }
-        return rows
+            passages[chunk.id] = Passage(
+                chunk_id=chunk.id,
+                doc_id=chunk.doc_id,
+                text=chunk.text,
+                title=title or "",
+                heading_path=list(chunk.heading_path or []),
+                page=chunk.page,
+                url=url,
+                source=source,
+                lang=chunk.lang,
+                kind=chunk.kind,
+                extra=extra,
+            )
+        return passages
+
+
+def _fresh_copy(passage: Passage) -> Passage:
+    """A copy whose mutable fields (set by scoring, numbering and the answer steps) are its own."""
+    return replace(
+        passage, heading_path=list(passage.heading_path), scores=dict(passage.scores), extra=dict(passage.extra)
+    )
 
 
 def _add_scores(

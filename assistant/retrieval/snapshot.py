@@ -31,6 +31,7 @@ from assistant.retrieval.bm25 import BM25Index
 from assistant.retrieval.catalog import ChunkCatalog, DocumentInfo, document_product, document_tags
 from assistant.retrieval.text import TOKENIZER_VERSION, configure_jieba_cache
 from assistant.retrieval.titles import TitleVectors, read_title_vectors
+from assistant.types import Passage
 from ingest.config import Settings
 from ingest.db import Database
 from ingest.models import Chunk, Document, KnowledgeBase
@@ -63,8 +64,9 @@ class KBSnapshot:
     catalog: ChunkCatalog
     bm25: BM25Index
     titles: TitleVectors
-    # chunk id -> the SQL row fields of its Passage, filled as passages are read (retriever.py)
-    passage_rows: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # chunk id -> its Passage as read from SQL, filled as passages are read (retriever.py); the
+    # retriever hands out copies
+    passages: dict[str, Passage] = field(default_factory=dict)
 
 
 def _iso(value: datetime | None) -> str:

@@ -25,7 +25,6 @@ import numpy as np
 
 from assistant.retrieval.catalog import ChunkCatalog
 from assistant.retrieval.types import RankedList, ScoredChunk
-from ingest.embedding import Embedder
 from ingest.registry import text_hash
 from ingest.vector_cache import SQLVectorCache
 
@@ -71,12 +70,9 @@ def read_title_vectors(cache: SQLVectorCache, catalog: ChunkCatalog) -> TitleVec
 class TitleRetriever:
     name = "title"
 
-    def __init__(self, embedder: Embedder) -> None:
-        self.embedder = embedder
-
     def run(
         self,
-        query: str,
+        vector: np.ndarray | None,
         catalog: ChunkCatalog,
         titles: TitleVectors,
         *,
@@ -84,11 +80,11 @@ class TitleRetriever:
         mask: np.ndarray | None,
         found: Collection[str],
     ) -> RankedList:
-        """The top_n documents by title cosine from TITLE_FLOOR up, as chunks: those in `found`
+        """The top_n documents by title cosine with the query `vector`, from TITLE_FLOOR up, as chunks: those in `found`
         (the other retrievers' candidates), else the document's first chunk allowed by `mask`."""
-        if not len(titles.doc_rows):
+        if vector is None or not len(titles.doc_rows):
             return RankedList(self.name, [], ceiling=COSINE_CEILING, floor=TITLE_FLOOR)
-        similarity = titles.matrix @ self.embedder.embed_query(query)  # cached query vector
+        similarity = titles.matrix @ vector
         if mask is not None:
             allowed = np.zeros(len(catalog.documents), dtype=bool)
             allowed[catalog.doc_index[mask]] = True
