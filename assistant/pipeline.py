@@ -3,6 +3,8 @@
   guard_in -> condense -> retrieve -> neutralise -> decide -> generate | extract -> ground -> guard_out -> record
 
 Each step is a component with one run(); this module only wires them and records per-step timings.
+Between decide and generate, the generation gate sends a turn to the extractive answer without a
+draft while the model's recent drafts keep failing the grounding check (generation_gate.py).
 Decisions that must not depend on the LLM being smart (refuse, which language the model may write,
 whether a generated answer is grounded) are made by code and scores; the LLM only phrases the answer.
 """
@@ -19,6 +21,7 @@ from assistant.condense import QueryCondenser
 from assistant.conversations import ConversationStore
 from assistant.extractive import ExtractiveAnswerer
 from assistant.generation import AnswerGenerator, attach_citations
+from assistant.generation_gate import GenerationGate
 from assistant.escalation.hook import Escalator
 from assistant.grounding import GroundingChecker, citations_in, is_chinese
 from assistant.guards.injection import neutralize_passage
@@ -120,6 +123,7 @@ class AnswerPipeline:
         self.grounding = GroundingChecker()
         self.output_guard = OutputGuard()
         self.capabilities = model_capabilities(settings.llm_model)
+        self.gate = GenerationGate(settings.llm_min_grounded_rate)
         self.escalator = Escalator(settings, database=self.db)
 
     # -- one turn, whole answer ---------------------------------------------------------------
@@ -162,8 +166,7 @@ class AnswerPipeline:
                     text, _ = attach_citations("".join(pieces).strip(), prepared.passages)
                     draft = _Draft(text, "generated", [], model=self.settings.llm_model)
                 except LLMError as exc:
-                    prepared.verdicts["llm_error"] = str(exc)
-                    draft = self._extractive(prepared)
+                    draft = self._llm_failed(prepared, exc)
             checked = await asyncio.to_thread(self._ground, prepared, draft, timer)
             if checked.text != draft.text:
                 yield {"type": "replace", "text": checked.text}
@@ -220,10 +223,13 @@ class AnswerPipeline:
         }
         if not verdict.answerable:
             turn.route = "refuse"
-        elif self.capabilities.writes(turn.lang):
-            turn.route = "generate"
-        else:
+        elif not self.capabilities.writes(turn.lang):
             turn.route = "extract"  # e.g. a Chinese question on the English-only local model
+        else:
+            gate = self.gate.run(turn.lang)
+            turn.verdicts["generation_gate"] = gate.as_dict()
+            # Closed: the model's recent drafts kept failing the grounding check (generation_gate.py).
+            turn.route = "generate" if gate.draft else "extract"
         return turn
 
     def _answer(self, turn: _Turn, timer: StepTimer) -> _Draft:
@@ -236,8 +242,7 @@ class AnswerPipeline:
             try:
                 generated = self.generator.run(turn.query_for_answer, turn.passages, turn.lang)
             except LLMError as exc:
-                turn.verdicts["llm_error"] = str(exc)
-                return self._extractive(turn)
+                return self._llm_failed(turn, exc)
         draft = _Draft(
             generated.text, "generated", generated.citations_used, model=generated.model,
             prompt_tokens=generated.prompt_tokens, completion_tokens=generated.completion_tokens,
@@ -248,6 +253,11 @@ class AnswerPipeline:
         extracted = self.extractor.run(turn.query_for_answer, turn.passages, turn.lang)
         return _Draft(extracted.text, "extractive", extracted.citations_used)
 
+    def _llm_failed(self, turn: _Turn, exc: LLMError) -> _Draft:
+        turn.verdicts["llm_error"] = str(exc)
+        self.gate.record(turn.lang, grounded=False)
+        return self._extractive(turn)
+
     def _ground(self, turn: _Turn, draft: _Draft, timer: StepTimer) -> _Draft:
         """A generated answer stands only if its citations and sentences are supported."""
         if draft.mode != "generated":
@@ -256,6 +266,7 @@ class AnswerPipeline:
             grounding = self.grounding.run(draft.text, turn.passages, question=turn.query_for_answer)
         turn.verdicts["grounding"] = {"ok": grounding.ok, "score": round(grounding.score, 4),
                                       "reasons": list(grounding.reasons)}
+        self.gate.record(turn.lang, grounded=grounding.ok)
         if grounding.ok:
             draft.citations_used = citations_in(draft.text)
             return draft

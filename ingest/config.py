@@ -47,6 +47,9 @@ class Settings(BaseSettings):
     # 1 thread held up far better than 2 on a loaded 2-core machine (DESIGN.md; measured again here).
     llm_threads: int = 1
     llm_context_tokens: int = 2048
+    # Below this share of grounded drafts (of the last 20, per language) answers go extractive
+    # without drafting, probing the model every 20th turn (assistant.generation_gate); 0 = always draft.
+    llm_min_grounded_rate: float = Field(0.25, ge=0.0, le=1.0)
 
     @field_validator("llm_fallbacks", mode="before")
     @classmethod
