@@ -3,7 +3,7 @@ measured in one run on the shared data sets; plus refusal quality and retrieval 
 
     python -m eval.bench_retrieval [--datasets DIR] [--sets cmrc2018,covid_faq,or_sharc]
                                    [--limit N] [--seed S] [--data-dir DIR]
-                                   [--tune-fusion] [--fit-answerability]
+                                   [--answers N] [--tune-fusion] [--fit-answerability]
 
 Each corpus is ingested once into a knowledge base in --data-dir (default ~/.cache/kefu-bench)
 exactly as the eval harness does it (eval.kb.build_dataset_kb: one document per corpus row,
@@ -21,6 +21,13 @@ precision/recall/balanced accuracy where a set has unanswerable questions, the r
 The baseline's latency leaves out the query embedding: the embedder's query cache serves it the
 vector kefu's retriever has just computed for the same text.
 
+--answers N    also answers N of each set's questions (seeded sample, default 30; 0: skip) with the
+               full answer pipeline on the default local model (guard, condense, retrieve, decide,
+               generate or extract, grounding check; not recorded: eval.arms' kefu arm, one
+               pipeline per set) and prints the full answer's latency p50/p95 and the answer modes.
+               The first English drafts set the generation gate (assistant/generation_gate.py), so
+               a small N overweights them.
+
 --tune-fusion  re-fuses the BM25, dense and title candidate lists offline over a grid of methods,
                weights and k, and prints mean hit@5 / MRR@10 per setting (how the defaults in
                assistant/retrieval/fusion.py were chosen).
@@ -36,6 +43,7 @@ import hashlib
 import os
 import sys
 import time
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -59,11 +67,13 @@ from assistant.retrieval.retriever import HybridRetriever
 from assistant.retrieval.types import RankedList
 from assistant.types import Message
 from eval.datasets import EvalDataset, EvalItem, load_layout, select
+from eval.arms import kefu_arm
 from eval.kb import build_dataset_kb
 from eval.metrics import doc_ranking
+from eval.runner import AnswerFn, ArmContext
 from ingest.config import Settings
 from ingest.db import open_database
-from ingest.embedding import get_embedder
+from ingest.embedding import Embedder, get_embedder
 from ingest.vector_cache import SQLVectorCache
 
 DEFAULT_SETS = ("cmrc2018", "covid_faq", "or_sharc")
@@ -223,6 +233,19 @@ class SetBench:
         )
 
 
+def print_answers(answer: AnswerFn, items: Sequence[EvalItem], embedder: Embedder) -> None:
+    """Full answers (the eval harness's kefu arm) to `items`: latency p50/p95 and the modes.
+    Each is a first-time question: the retrieval runs above left its query vector cached."""
+    records = []
+    for item in items:
+        embedder.query_cache.clear()
+        records.append(answer(item.prompt, item.history))
+    latencies = [r.latency_ms for r in records]
+    modes = ", ".join(f"{mode} {count}" for mode, count in sorted(Counter(r.mode for r in records).items()))
+    p50, p95 = np.percentile(latencies, 50), np.percentile(latencies, 95)
+    print(f"   full answer  {len(records)} questions: p50 {p50:6.1f} ms  p95 {p95:6.1f} ms  ({modes})")
+
+
 def _progress(name: str):  # type: ignore[no-untyped-def]
     last = [0.0]
 
@@ -339,6 +362,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--limit", type=int, help="sample this many questions per set (seeded)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--data-dir", type=Path, default=Path.home() / ".cache" / "kefu-bench")
+    parser.add_argument("--answers", type=int, default=30, metavar="N")
     parser.add_argument("--tune-fusion", action="store_true")
     parser.add_argument("--fit-answerability", action="store_true")
     parser.add_argument("--params-out", type=Path, default=DEFAULT_PARAMS_PATH)
@@ -359,6 +383,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         bench = SetBench(dataset, settings, retrieval)
         run = bench.run(select(dataset.items, sample=args.limit, seed=args.seed))
         print_set(run)
+        if args.answers > 0:
+            answer = kefu_arm(ArmContext(settings, bench.kb, dataset))
+            print_answers(answer, select(dataset.items, sample=args.answers, seed=args.seed), get_embedder(settings))
         runs.append(run)
     print_goals(runs)
     if args.tune_fusion:

@@ -29,6 +29,7 @@ class EmbeddingError(RuntimeError):
 
 class Embedder(Protocol):
     name: str  # recorded per knowledge base; a query with another embedder is an error
+    query_cache: QueryVectorCache  # recent query vectors (customers repeat questions)
 
     @property
     def dim(self) -> int: ...
