@@ -4,6 +4,7 @@ waiting for the model, probes it now and then, and drafts again once a probe is 
 from __future__ import annotations
 
 import pytest
+from pydantic import ValidationError
 
 from assistant.generation_gate import MIN_DRAFTS, PROBE_EVERY, GenerationGate
 from assistant.pipeline import AnswerPipeline, AnswerRequest
@@ -54,6 +55,12 @@ def test_rate_zero_never_closes_and_bad_settings_are_refused() -> None:
         GenerationGate(1.5)
     with pytest.raises(ValueError):
         GenerationGate(0.25, window=5, min_drafts=6)
+
+
+def test_an_out_of_range_setting_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KEFU_LLM_MIN_GROUNDED_RATE", "2")
+    with pytest.raises(ValidationError, match="llm_min_grounded_rate"):
+        Settings()
 
 
 def test_pipeline_skips_a_model_whose_drafts_keep_failing(sample_settings: Settings, scripted_llm) -> None:  # type: ignore[no-untyped-def]
