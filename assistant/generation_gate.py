@@ -53,9 +53,9 @@ class GenerationGate:
         if min_drafts > window or min_drafts < 1 or probe_every < 1:
             raise ValueError("need 1 <= min_drafts <= window and probe_every >= 1")
         self.min_pass_rate = min_pass_rate
+        self.window = window
         self.min_drafts = min_drafts
         self.probe_every = probe_every
-        self._window = window
         self._outcomes: dict[str, deque[bool]] = {}
         self._skipped: dict[str, int] = {}  # turns sent to the extractive answer since the last probe
         self._lock = threading.Lock()
@@ -63,7 +63,7 @@ class GenerationGate:
     def run(self, lang: str) -> GateDecision:
         """Whether this turn, in `lang`, should draft with the LLM."""
         with self._lock:
-            outcomes = self._outcomes.setdefault(lang, deque(maxlen=self._window))
+            outcomes = self._outcomes_of(lang)
             grounded, recent = sum(outcomes), len(outcomes)
             if not self._closed(grounded, recent):
                 return GateDecision(True, grounded, recent)
@@ -77,11 +77,14 @@ class GenerationGate:
     def record(self, lang: str, grounded: bool) -> None:
         """The outcome of a draft: grounded, or not (failed the check, or the LLM failed)."""
         with self._lock:
-            outcomes = self._outcomes.setdefault(lang, deque(maxlen=self._window))
+            outcomes = self._outcomes_of(lang)
             if grounded and self._closed(sum(outcomes), len(outcomes)):
                 outcomes.clear()  # a grounded probe: judge the model afresh
                 self._skipped[lang] = 0
             outcomes.append(grounded)
+
+    def _outcomes_of(self, lang: str) -> deque[bool]:
+        return self._outcomes.setdefault(lang, deque(maxlen=self.window))
 
     def _closed(self, grounded: int, recent: int) -> bool:
         return recent >= self.min_drafts and grounded < self.min_pass_rate * recent

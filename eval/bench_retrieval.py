@@ -66,8 +66,8 @@ from assistant.retrieval.fusion import fuse
 from assistant.retrieval.retriever import HybridRetriever
 from assistant.retrieval.types import RankedList
 from assistant.types import Message
-from eval.datasets import EvalDataset, EvalItem, load_layout, select
 from eval.arms import kefu_arm
+from eval.datasets import EvalDataset, EvalItem, load_layout, select
 from eval.kb import build_dataset_kb
 from eval.metrics import doc_ranking
 from eval.runner import AnswerFn, ArmContext
