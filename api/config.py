@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import NoDecode, SettingsConfigDict
@@ -56,8 +56,18 @@ class ApiSettings(Settings):
     channel_push_attempts: int = Field(3, ge=1, le=10)
     channel_push_backoff_s: float = Field(1.0, ge=0)
     channel_push_timeout_s: float = Field(10.0, gt=0)
-    # Background ingest jobs run on this many threads per process.
+    # Background ingest jobs run on this many threads per process (API process or `kefu worker`).
     job_workers: int = 1
+    # Where ingest jobs run: "thread" = in the API process that took the upload (the embedded
+    # default); "procrastinate" = queued in PostgreSQL (KEFU_DATABASE_URL) for `kefu worker`
+    # processes, the API only enqueues (api/queue.py).
+    job_queue: Literal["thread", "procrastinate"] = "thread"
+    # A worker writes a heartbeat this often; a job whose worker has been silent for
+    # job_stalled_after_s (killed, machine lost) is run again by another worker, at most
+    # job_max_attempts times in all.
+    job_heartbeat_s: float = Field(10.0, gt=0)
+    job_stalled_after_s: float = Field(30.0, gt=0)
+    job_max_attempts: int = Field(3, ge=1)
     # Load the answer pipeline (embedder, indexes, LLM) in the background right after start-up,
     # so the first customer does not wait for it; /healthz answers meanwhile.
     warmup: bool = True
@@ -102,6 +112,14 @@ class ApiSettings(Settings):
         for kb in self.webhook_callbacks:
             if not self.webhook_secrets.get(kb):
                 raise ValueError(f"KEFU_WEBHOOK_CALLBACKS[{kb!r}] needs KEFU_WEBHOOK_SECRETS[{kb!r}] to sign pushes")
+        return self
+
+    @model_validator(mode="after")
+    def _check_job_queue(self) -> ApiSettings:
+        if self.job_queue == "procrastinate" and not self.sql_url.startswith("postgresql"):
+            raise ValueError("KEFU_JOB_QUEUE=procrastinate keeps its queue in PostgreSQL: set KEFU_DATABASE_URL=postgresql+psycopg://...")
+        if self.job_stalled_after_s <= self.job_heartbeat_s:
+            raise ValueError("KEFU_JOB_STALLED_AFTER_S must be longer than KEFU_JOB_HEARTBEAT_S")
         return self
 
     @property

@@ -1,4 +1,5 @@
-"""Background ingest jobs: a row in api_jobs per job, run on a thread pool in this process.
+"""Background ingest jobs: a row in api_jobs per job, run on a thread pool in this process, or by
+`kefu worker` processes through the PostgreSQL job queue when KEFU_JOB_QUEUE=procrastinate (api/queue.py).
 
 The row carries status, stage, done/total and the per-file results, written as the pipeline
 reports progress, so `GET /v1/jobs/{id}` works from any worker and after a restart. A job whose
@@ -24,6 +25,7 @@ from api.models import Job
 from ingest.models import utcnow
 
 if TYPE_CHECKING:
+    from api.queue import JobQueue
     from api.services import Services
     from ingest.pipeline import IngestReport
 
@@ -48,6 +50,11 @@ class JobRunner:
         self.services = services
         self._pool: ThreadPoolExecutor | None = None
         self._pool_lock = threading.Lock()
+        self.queue: JobQueue | None = None  # set: jobs go to `kefu worker` processes (api/queue.py)
+        if services.settings.job_queue == "procrastinate":
+            from api.queue import JobQueue
+
+            self.queue = JobQueue(services.settings, services.db.engine)
 
     def _executor(self) -> ThreadPoolExecutor:
         with self._pool_lock:
@@ -67,11 +74,21 @@ class JobRunner:
             )
             session.add(job)
             session.flush()
-        self._executor().submit(self._run, job.id)
+        if self.queue is None:
+            self._executor().submit(self._run, job.id)
+            return job
+        try:
+            self.queue.enqueue(job.id, kb)
+        except Exception as exc:
+            self.update(job.id, status="failed", error=f"could not queue the job: {exc}", finished_at=utcnow())
+            raise
         return job
 
     def recover(self) -> int:
-        """Mark jobs of dead processes on this host failed; returns how many."""
+        """Mark jobs of dead processes on this host failed; returns how many. (With a queue, the
+        workers run such jobs again instead.)"""
+        if self.queue is not None:
+            return 0
         host = RUNNER.split(":")[0]
         count = 0
         with self.services.db.session() as session:
@@ -88,6 +105,8 @@ class JobRunner:
             if self._pool is not None:
                 self._pool.shutdown(wait=False, cancel_futures=True)
                 self._pool = None
+        if self.queue is not None:
+            self.queue.close()
 
     # -- running ---------------------------------------------------------------------------------
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections import defaultdict
 from typing import TYPE_CHECKING
 
 from anyio import CapacityLimiter
 
 from api.config import ApiSettings
 from api.jobs import JobRunner
+from api.locks import AdvisoryLock, KBLock
 from api.ratelimit import RateLimiter
 from assistant.conversations import ConversationStore
 from ingest.db import Database, open_database
@@ -41,7 +41,7 @@ class Services:
         self._retriever: HybridRetriever | None = None
         self._escalator: Escalator | None = None
         self._desk: AgentDesk | None = None
-        self._kb_locks: defaultdict[str, threading.Lock] = defaultdict(threading.Lock)
+        self._kb_locks: dict[str, KBLock] = {}
 
     def answers(self) -> AnswerPipeline:
         if self._answers is None:
@@ -94,10 +94,15 @@ class Services:
     def knowledge_loop(self) -> KnowledgeLoop:
         return self.desk().knowledge_loop
 
-    def kb_lock(self, kb: str) -> threading.Lock:
-        """Serialises writes to one knowledge base (uploads, FAQ edits, deletes) in this process:
-        each write bumps the knowledge-base version."""
+    def kb_lock(self, kb: str) -> KBLock:
+        """Serialises writes to one knowledge base (ingest jobs, FAQ edits, deletes): each write
+        bumps the knowledge-base version. Across processes too on PostgreSQL (api.locks)."""
         with self._build_lock:
+            if kb not in self._kb_locks:
+                shared = None
+                if self.db.engine.dialect.name == "postgresql":
+                    shared = AdvisoryLock(self.db.engine, f"kefu-kb:{kb}")
+                self._kb_locks[kb] = KBLock(threading.Lock(), shared)
             return self._kb_locks[kb]
 
     def warm_up(self) -> None:

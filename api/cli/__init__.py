@@ -13,6 +13,7 @@ from api.cli import (
     kb_commands,
     keys_commands,
     serve_command,
+    worker_command,
 )
 
 app = typer.Typer(
@@ -25,6 +26,6 @@ app = typer.Typer(
 
 for commands in (
     demo_command, kb_commands, answer_commands, eval_commands, agent_commands, faq_commands,
-    serve_command, keys_commands,
+    serve_command, worker_command, keys_commands,
 ):
     commands.register(app)
