@@ -58,9 +58,12 @@ def _run_job(context: JobContext, job_id: str) -> None:
 class JobQueue:
     """The procrastinate app of one process: enqueueing (API side) and working (`kefu worker`)."""
 
-    def __init__(self, settings: ApiSettings, engine: Engine, *, pool_size: int = 2) -> None:
+    def __init__(self, settings: ApiSettings, engine: Engine) -> None:
         self.settings = settings
         self.engine = engine
+        # A worker holds a connection per running job, plus the heartbeat, job fetching, LISTEN and
+        # the stalled-job search: a heartbeat queued behind a full pool makes a live worker look dead.
+        pool_size = max(1, settings.job_workers) + 4
         connector = PsycopgConnector(conninfo=libpq_url(settings.sql_url), min_size=1, max_size=pool_size)
         self.app = App(connector=connector)
         self.task = self.app.task(name=TASK_NAME, pass_context=True)(_run_job)
