@@ -1,5 +1,6 @@
 """The outermost layer of every request: request id in and out, body size limits, the access log,
-and a JSON 500 (with the request id) for errors nothing else handled."""
+a JSON 503 when a backing service is unreachable (api.unavailable), and a JSON 500 (with the
+request id) for other errors nothing else handled."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.config import ApiSettings
 from api.logs import request_id_var
+from api.unavailable import RETRY_AFTER_S, unavailable_service
 
 log = logging.getLogger("kefu.api.access")
 
@@ -55,10 +57,17 @@ class RequestContextMiddleware:
                 await self._reply(send_with_id, 413, f"request body is {int(length)} bytes; the limit is {limit}")
             else:
                 await self.app(scope, _limited(receive, limit), send_with_id)
-        except Exception:
-            log.exception("unhandled error", extra={"path": scope["path"]})
-            if status_holder["status"] == 0:
-                await self._reply(send_with_id, 500, f"internal error (request id {request_id})")
+        except Exception as exc:
+            service = unavailable_service(exc)
+            if service is not None:
+                log.warning("%s is unavailable: %s", service, type(exc).__name__, extra={"path": scope["path"]})
+                if status_holder["status"] == 0:
+                    detail = f"{service} is unavailable; retry shortly (request id {request_id})"
+                    await self._reply(send_with_id, 503, detail, retry_after=RETRY_AFTER_S)
+            else:
+                log.exception("unhandled error", extra={"path": scope["path"]})
+                if status_holder["status"] == 0:
+                    await self._reply(send_with_id, 500, f"internal error (request id {request_id})")
         finally:
             state = scope.get("state", {})
             if log.isEnabledFor(logging.INFO):  # the record is built only when it will be written
@@ -77,15 +86,12 @@ class RequestContextMiddleware:
             request_id_var.reset(token)
 
     @staticmethod
-    async def _reply(send: Send, status: int, detail: str) -> None:
+    async def _reply(send: Send, status: int, detail: str, *, retry_after: int | None = None) -> None:
         body = json.dumps({"detail": detail}).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": status,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
-            }
-        )
+        headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+        if retry_after is not None:
+            headers.append((b"retry-after", str(retry_after).encode()))
+        await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
 
 
