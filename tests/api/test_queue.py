@@ -4,6 +4,7 @@ killed mid-embedding leaves a job that another worker finishes with no duplicate
 
 from __future__ import annotations
 
+import asyncio
 import os
 import random
 import signal
@@ -22,6 +23,8 @@ from sqlalchemy import select, text
 
 from api.app import create_app
 from api.cli.serve_chroma import chroma_server
+from api.models import Job
+from api.queue import JobQueue
 from api.services import Services
 from ingest.models import Chunk, KnowledgeBase
 from ingest.vectorstore import collection_name
@@ -252,3 +255,47 @@ def test_worker_refuses_to_start_without_a_queue(tmp_path: Path) -> None:
     env["KEFU_JOB_QUEUE"] = "procrastinate"  # on SQLite: a clear settings error, not a traceback
     done = subprocess.run([str(KEFU), "worker"], env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 2 and "KEFU_DATABASE_URL=postgresql" in done.stderr, done.stderr
+
+
+def _stall(queue: JobQueue, attempts: int) -> None:
+    """Have a worker that then went silent take the queued job, after `attempts` earlier runs."""
+
+    async def take() -> None:
+        async with queue.app.open_async():
+            worker_id = await queue.app.job_manager.register_worker()
+            assert await queue.app.job_manager.fetch_job(queues=None, worker_id=worker_id) is not None
+
+    asyncio.run(take())
+    with queue.engine.begin() as connection:
+        connection.execute(text("UPDATE procrastinate_workers SET last_heartbeat = now() - interval '1 hour'"))
+        connection.execute(text("UPDATE procrastinate_jobs SET attempts = :n"), {"n": attempts})
+
+
+def _requeue(queue: JobQueue, services: Services) -> int:
+    async def run() -> int:
+        async with queue.app.open_async():
+            return await queue.requeue_stalled(services.jobs)
+
+    return asyncio.run(run())
+
+
+@pytest.mark.parametrize("earlier_runs", [0, 2])
+def test_a_stalled_job_is_requeued_until_its_last_attempt(postgres_url: str, tmp_path: Path, earlier_runs: int) -> None:
+    settings = api_settings(tmp_path / "data", database_url=postgres_url, job_queue="procrastinate", job_max_attempts=3)
+    services = Services(settings)
+    queue = services.jobs.queue
+    assert queue is not None
+    job = services.jobs.submit(kind="ingest", kb="shop", tenant="acme", params={"paths": []}, created_by=None, total=0)
+    services.jobs.update(job.id, status="running")
+    _stall(queue, earlier_runs)
+    assert _requeue(queue, services) == 1
+    assert _requeue(queue, services) == 0  # handled once
+    with services.db.session() as session:
+        row = session.get(Job, job.id)
+        assert row is not None
+        if earlier_runs + 1 < 3:  # runs left: back in the queue for the next worker
+            assert _job_row(services, job.id)["status"] == "todo" and row.status == "queued"
+        else:  # that was its third run: failed, and the job row says why
+            assert _job_row(services, job.id)["status"] == "failed"
+            assert row.status == "failed" and "interrupted 3 times" in (row.error or "")
+    services.close()
