@@ -162,6 +162,9 @@ class LLMClient:
             "max_tokens": max_tokens if max_tokens is not None else s.llm_max_tokens,
             "temperature": temperature if temperature is not None else s.llm_temperature,
             "timeout": timeout if timeout is not None else s.llm_timeout_s,
+            # One try per model: the provider SDK's own retries (openai's: 2) made a slow endpoint
+            # cost 3 timeouts per model; the fallbacks, then the extractive answer, are the retry.
+            "max_retries": 0,
         }
         if stop:
             arguments["stop"] = stop

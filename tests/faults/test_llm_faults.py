@@ -77,10 +77,13 @@ def test_the_primary_answers_when_it_works(desk: Desk) -> None:
 def test_a_failing_primary_falls_back_to_the_backup_model(desk: Desk, failure: str) -> None:
     desk.primary.set(failure)  # type: ignore[arg-type]
     desk.backup.set("ok")
+    desk.primary.requests.clear()
     desk.backup.requests.clear()
     answer = desk.ask()
     assert answer["mode"] == "generated" and answer["model"].endswith("backup-chat"), answer
     assert "30 days" in answer["text"] and answer["citations"]
+    # One try per model (the SDK's retries made a slow primary cost three timeouts).
+    assert desk.primary.requests == ([] if failure == "down" else ["primary-chat"])
     assert desk.backup.requests == ["backup-chat"]
 
 
@@ -88,8 +91,11 @@ def test_a_failing_primary_falls_back_to_the_backup_model(desk: Desk, failure: s
 def test_when_every_model_fails_the_extractive_answer_is_given(desk: Desk, failure: str) -> None:
     desk.primary.set(failure)  # type: ignore[arg-type]
     desk.backup.set(failure)  # type: ignore[arg-type]
+    desk.primary.requests.clear()
+    desk.backup.requests.clear()
     answer = desk.ask()
     assert answer["mode"] == "extractive", answer
+    assert len(desk.primary.requests) <= 1 and len(desk.backup.requests) <= 1
     assert "30 days" in answer["text"] and answer["citations"]
 
 
