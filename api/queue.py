@@ -73,7 +73,10 @@ class JobQueue:
     # -- schema ----------------------------------------------------------------------------------
 
     def ensure_schema(self) -> None:
-        """Create procrastinate's tables in kefu's schema once (processes may start together)."""
+        """Create procrastinate's tables in kefu's schema once (processes may start together).
+
+        procrastinate is pinned (.constraints.txt): moving to another version means applying the
+        SQL migrations it ships (procrastinate/sql/migrations) between the two, before restarting."""
         with self.engine.begin() as connection:
             connection.execute(text(f"SELECT pg_advisory_xact_lock({LOCK_KEY})"), {"name": "kefu-queue-schema"})
             if connection.scalar(text("SELECT to_regclass('procrastinate_jobs')")) is not None:

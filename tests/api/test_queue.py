@@ -50,8 +50,8 @@ class Queued:
     workers: list[subprocess.Popen]  # type: ignore[type-arg]
 
     def start_worker(self, name: str) -> subprocess.Popen:  # type: ignore[type-arg]
-        log = (self.root / f"{name}.log").open("wb")
-        process = subprocess.Popen([str(KEFU), "worker", "--name", name], env=self.env, stdout=log, stderr=log)
+        with (self.root / f"{name}.log").open("wb") as log:
+            process = subprocess.Popen([str(KEFU), "worker", "--name", name], env=self.env, stdout=log, stderr=log)
         self.workers.append(process)
         return process
 
