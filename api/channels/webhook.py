@@ -36,7 +36,7 @@ from api.channels.inbound import Inbound, check_timestamp, handle, hmac_sha256, 
 from api.channels.outbound import Push, PushError, register_pusher
 from api.config import ApiSettings
 from api.deps import services
-from api.schemas import WebhookIn, WebhookOut
+from api.schemas import Key, WebhookIn, WebhookOut
 from api.services import Services
 
 NAME = "webhook"
@@ -50,7 +50,7 @@ def sign(secret: str, timestamp: str, body: bytes) -> str:
 
 @router.post("/{kb}", response_model=WebhookOut)
 async def receive(
-    kb: str,
+    kb: Key,
     request: Request,
     svc: Annotated[Services, Depends(services)],
     x_kefu_timestamp: Annotated[str, Header()] = "",

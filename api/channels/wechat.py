@@ -32,6 +32,7 @@ from api.channels.outbound import register_pusher
 from api.channels.wechat_api import push
 from api.channels.wxcrypt import BadCiphertext, BadSignature, WrongReceiver, WXBizMsgCrypt
 from api.deps import services
+from api.schemas import Key
 from api.services import Services
 
 NAME = "wechat"
@@ -86,7 +87,7 @@ def _open(crypt: WXBizMsgCrypt, msg_signature: str, timestamp: str, nonce: str, 
 
 @router.get("/{kb}", response_class=PlainTextResponse)
 def verify(
-    kb: str, svc: Annotated[Services, Depends(services)], sig: Sig = "", timestamp: str = "", nonce: str = "",
+    kb: Key, svc: Annotated[Services, Depends(services)], sig: Sig = "", timestamp: str = "", nonce: str = "",
     echostr: str = "", msg_signature: str = "",
 ) -> str:
     """The platform's URL check: echo `echostr` (decrypted first when it comes with msg_signature)."""
@@ -150,7 +151,7 @@ def _xml(crypt: WXBizMsgCrypt | None, document: str) -> Response:
 
 @router.post("/{kb}")
 async def receive(
-    kb: str, request: Request, svc: Annotated[Services, Depends(services)], sig: Sig = "", timestamp: str = "",
+    kb: Key, request: Request, svc: Annotated[Services, Depends(services)], sig: Sig = "", timestamp: str = "",
     nonce: str = "", encrypt_type: str = "", msg_signature: str = "",
 ) -> Response:
     body = await request.body()

@@ -40,7 +40,7 @@ from api.openai_schemas import (
     ModelOut,
     Usage,
 )
-from api.schemas import AnswerOut
+from api.schemas import AnswerOut, Key
 from api.services import Services
 from assistant.models import Conversation
 from ingest.models import KnowledgeBase
@@ -179,6 +179,6 @@ def list_models(who: Chatter, svc: Svc) -> ModelList:
 
 
 @router.get("/models/{model}", response_model=ModelOut)
-def get_model(model: str, who: Chatter, svc: Svc) -> ModelOut:
+def get_model(model: Key, who: Chatter, svc: Svc) -> ModelOut:
     with svc.db.session() as session:
         return _model_out(load_kb(session, who, model))
