@@ -100,7 +100,7 @@ class SessionOut(BaseModel):
 
 
 class SendMessage(Strict):
-    text: SafeText = Field(min_length=1, max_length=4000)
+    text: SafeText = Field(min_length=1, description="At most KEFU_MAX_MESSAGE_CHARS characters (413 beyond).")
 
 
 class CitationOut(BaseModel):
@@ -403,7 +403,7 @@ class WebhookIn(BaseModel):
 
     message_id: SafeText = Field(min_length=1, max_length=128)
     user_id: SafeText = Field(min_length=1, max_length=256)
-    text: SafeText = Field(min_length=1, max_length=4000)
+    text: SafeText = Field(min_length=1, description="At most KEFU_MAX_MESSAGE_CHARS characters (413 beyond).")
     user_profile: SafeJson = Field(default_factory=dict)
 
 

@@ -30,6 +30,7 @@ from api.channels import register
 from api.channels.inbound import Inbound, check_timestamp, handle, same
 from api.channels.outbound import register_pusher
 from api.channels.wechat_api import push
+from api.chat_limits import check_message
 from api.channels.wxcrypt import BadCiphertext, BadSignature, WrongReceiver, WXBizMsgCrypt
 from api.deps import services
 from api.schemas import Key
@@ -175,6 +176,7 @@ async def receive(
         return PlainTextResponse("success")
     if kind != "text" or not fields.get("Content", "").strip():
         return _xml(crypt, text_reply(user, account, NOT_TEXT))
+    check_message(svc.settings, fields["Content"])
     message_id = fields.get("MsgId") or f"{user}:{fields.get('CreateTime', '')}"
     outcome = await handle(
         svc,

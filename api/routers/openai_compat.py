@@ -26,6 +26,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.answers import SSE_HEADERS, answer, result_out
 from api.auth import Principal
+from api.chat_limits import check_history, check_message
 from api.deps import CHAT, load_kb, require, services
 from api.openai_schemas import (
     AssistantMessage,
@@ -93,6 +94,8 @@ async def chat_completions(body: ChatCompletionRequest, who: Chatter, svc: Svc) 
     from assistant.pipeline import AnswerRequest
 
     question, history = _split(body)
+    check_message(svc.settings, question)
+    check_history(svc.settings, [m.content for m in history])
     conversation = await run_in_threadpool(_conversation, svc, who, body.model, body.user)
     request = AnswerRequest(
         question=question, kb=conversation.kb_name, conversation_id=conversation.id, history=history,

@@ -11,6 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.answers import SSE_HEADERS, answer, answer_request, message_out, result_out, stream_answer, wants_stream
 from api.auth import Principal
+from api.chat_limits import check_message
 from api.deps import CHAT, READ_SESSIONS, load_conversation, load_kb, require, services
 from api.schemas import (
     AnswerOut,
@@ -79,6 +80,7 @@ async def send_message(
 ) -> AnswerOut | StreamingResponse:
     """Ask a question in the session. With `Accept: text/event-stream` the answer streams as
     server-sent events: `sources`, `token`*, optional `replace`, then `final` (or `error`)."""
+    check_message(svc.settings, body.text)
     conversation = await run_in_threadpool(_conversation, svc, who, session_id)
     request = answer_request(conversation, body.text)
     if wants_stream(accept):
