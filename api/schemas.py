@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import math
+import re
 from datetime import datetime, timezone
 from typing import Annotated, Any, Literal
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import annotated_types
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
@@ -45,8 +47,49 @@ def clean_json(value: Any) -> Any:
     return value
 
 
+# A query parameter or fragment key that names a credential ("key", "api_key", "access_token",
+# "session", "sig", ...): profile URLs drop it. Browsers report page URLs as they are, and a key a
+# page was opened with would reach the agent's handoff package and the database.
+_CREDENTIAL_NAME = re.compile(
+    r"(?i)(?:^|[_\-.])(?:key|apikey|token|secret|password|passwd|pwd|auth|authorization|signature|sig"
+    r"|session|sessionid|sid|jwt|code|credentials?)$"
+)
+_KEFU_KEY = re.compile(r"kefu_[A-Za-z0-9_\-]{16,}")
+REDACTED = "[REDACTED]"
+
+
+def _without_credentials(value: str) -> str:
+    value = _KEFU_KEY.sub(REDACTED, value)
+    if not value.lower().startswith(("http://", "https://")):
+        return value
+    try:
+        parts = urlsplit(value)
+        host = parts.hostname or ""
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:
+        return value
+    if ":" in host:  # IPv6 literal
+        host = f"[{host}]"
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _CREDENTIAL_NAME.search(k)]
+    # A fragment with parameters (#access_token=...) can carry credentials too; a plain anchor stays.
+    fragment = "" if "=" in parts.fragment else parts.fragment
+    return urlunsplit((parts.scheme, host + port, parts.path, urlencode(query), fragment))
+
+
+def drop_credentials(value: Any) -> Any:
+    """The JSON value with kefu keys, URL user:password parts and credential-named URL parameters removed."""
+    if isinstance(value, str):
+        return _without_credentials(value)
+    if isinstance(value, dict):
+        return {k: drop_credentials(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [drop_credentials(v) for v in value]
+    return value
+
+
 SafeText = Annotated[str, AfterValidator(clean_text)]
-SafeJson = Annotated[dict[str, Any], AfterValidator(clean_json)]
+# A customer profile as a client sends it (shown to agents, stored with the conversation).
+Profile = Annotated[dict[str, Any], AfterValidator(clean_json), AfterValidator(drop_credentials)]
 # Ids and names in paths and queries (session, message, document, job ids; knowledge base names).
 Key = Annotated[str, StringConstraints(min_length=1, max_length=128), AfterValidator(clean_text)]
 # Integer row ids (tickets, FAQ candidates, outbox deliveries) and sequence numbers.
@@ -86,7 +129,7 @@ class CreateSession(Strict):
     kb: SafeText = Field(min_length=1, max_length=128)
     channel: SafeText = Field("api", min_length=1, max_length=64, pattern=r"^[a-z0-9_\-]+$")
     user_id: SafeText | None = Field(None, max_length=256, description="The end user's id in your system.")
-    user_profile: SafeJson = Field(default_factory=dict, description="Shown to agents on escalation.")
+    user_profile: Profile = Field(default_factory=dict, description="Shown to agents on escalation.")
 
 
 class SessionOut(BaseModel):
@@ -404,7 +447,7 @@ class WebhookIn(BaseModel):
     message_id: SafeText = Field(min_length=1, max_length=128)
     user_id: SafeText = Field(min_length=1, max_length=256)
     text: SafeText = Field(min_length=1, description="At most KEFU_MAX_MESSAGE_CHARS characters (413 beyond).")
-    user_profile: SafeJson = Field(default_factory=dict)
+    user_profile: Profile = Field(default_factory=dict)
 
 
 class WebhookOut(BaseModel):
