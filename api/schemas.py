@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import math
-import re
 from datetime import datetime, timezone
 from typing import Annotated, Any, Literal
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import annotated_types
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+
+from api.credentials import drop_credentials
 
 KB_NAME = r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,127}$"
 
@@ -44,46 +44,6 @@ def clean_json(value: Any) -> Any:
     elif isinstance(value, list):
         for item in value:
             clean_json(item)
-    return value
-
-
-# A query parameter or fragment key that names a credential ("key", "api_key", "access_token",
-# "session", "sig", ...): profile URLs drop it. Browsers report page URLs as they are, and a key a
-# page was opened with would reach the agent's handoff package and the database.
-_CREDENTIAL_NAME = re.compile(
-    r"(?i)(?:^|[_\-.])(?:key|apikey|token|secret|password|passwd|pwd|auth|authorization|signature|sig"
-    r"|session|sessionid|sid|jwt|code|credentials?)$"
-)
-_KEFU_KEY = re.compile(r"kefu_[A-Za-z0-9_\-]{16,}")
-REDACTED = "[REDACTED]"
-
-
-def _without_credentials(value: str) -> str:
-    value = _KEFU_KEY.sub(REDACTED, value)
-    if not value.lower().startswith(("http://", "https://")):
-        return value
-    try:
-        parts = urlsplit(value)
-        host = parts.hostname or ""
-        port = f":{parts.port}" if parts.port else ""
-    except ValueError:
-        return value
-    if ":" in host:  # IPv6 literal
-        host = f"[{host}]"
-    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _CREDENTIAL_NAME.search(k)]
-    # A fragment with parameters (#access_token=...) can carry credentials too; a plain anchor stays.
-    fragment = "" if "=" in parts.fragment else parts.fragment
-    return urlunsplit((parts.scheme, host + port, parts.path, urlencode(query), fragment))
-
-
-def drop_credentials(value: Any) -> Any:
-    """The JSON value with kefu keys, URL user:password parts and credential-named URL parameters removed."""
-    if isinstance(value, str):
-        return _without_credentials(value)
-    if isinstance(value, dict):
-        return {k: drop_credentials(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [drop_credentials(v) for v in value]
     return value
 
 
