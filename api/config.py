@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import NoDecode, SettingsConfigDict
 
+from assistant.guards.settings import GuardSettings
 from ingest.config import Settings
 
 
@@ -22,6 +23,13 @@ class ApiSettings(Settings):
     max_body_kb: int = 1024
     max_upload_mb: float = 200.0
     max_upload_files: int = 50
+    # Chat input on every chat route (api.chat_limits): one message at most max_message_chars (by
+    # default the input guard's limit, over which the guard would block the turn anyway); the
+    # history an OpenAI-style request carries at most max_history_messages and max_history_chars in
+    # all (only the last few turns are read; a longer history is refused, not silently cut).
+    max_message_chars: int = Field(GuardSettings.max_input_chars, ge=1)
+    max_history_messages: int = Field(50, ge=0)
+    max_history_chars: int = Field(32_000, ge=0)
     # Per-key token bucket: `rate_limit_per_minute` sustained, bursts of `rate_limit_burst`; 0 = off.
     # In-process, so with N workers a key gets up to N times this.
     rate_limit_per_minute: int = 600

@@ -7,6 +7,8 @@ import logging
 from contextvars import ContextVar
 from datetime import datetime, timezone
 
+from assistant.guards.pii import PiiRedactor
+
 request_id_var: ContextVar[str | None] = ContextVar("kefu_request_id", default=None)
 
 # LogRecord attributes that are not user fields passed with `extra=`.
@@ -14,12 +16,22 @@ _STANDARD = set(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {"me
 
 
 class JsonFormatter(logging.Formatter):
+    """Messages and tracebacks pass through the PII redactor: an exception's text may quote what
+    a customer wrote (SQL errors do not: the engines hide their parameters)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._redactor = PiiRedactor()
+
+    def _redact(self, text: str) -> str:
+        return self._redactor.run(text).text
+
     def format(self, record: logging.LogRecord) -> str:
         entry = {
             "ts": datetime.fromtimestamp(record.created, timezone.utc).isoformat(timespec="milliseconds"),
             "level": record.levelname.lower(),
             "logger": record.name,
-            "msg": record.getMessage(),
+            "msg": self._redact(record.getMessage()),
         }
         request_id = request_id_var.get()
         if request_id:
@@ -28,7 +40,7 @@ class JsonFormatter(logging.Formatter):
             if key not in _STANDARD and not key.startswith("_"):
                 entry[key] = value
         if record.exc_info:
-            entry["exc"] = self.formatException(record.exc_info)
+            entry["exc"] = self._redact(self.formatException(record.exc_info))
         return json.dumps(entry, ensure_ascii=False, default=str)
 
 

@@ -5,22 +5,38 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from api.schemas import CitationOut
+from api.schemas import CitationOut, SafeText
+
+
+class ContentPart(BaseModel):
+    """One part of a message's content; only "text" parts are read (image_url, input_audio, ...:
+    accepted, not used)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str = Field(min_length=1, max_length=64)
+    text: SafeText | None = None
+
+    @model_validator(mode="after")
+    def _text_part_has_text(self) -> ContentPart:
+        if self.type == "text" and self.text is None:
+            raise ValueError('a content part of type "text" needs a string `text`')
+        return self
 
 
 class ChatMessageIn(BaseModel):
     model_config = ConfigDict(extra="allow")  # name, tool_calls, ...: accepted, not used
 
     role: Literal["system", "developer", "user", "assistant", "tool", "function"]
-    content: str | list[dict[str, Any]] | None = None
+    content: SafeText | list[ContentPart] | None = None
 
     def text(self) -> str:
         """Plain text of the message; content parts of type "text" are joined."""
         if isinstance(self.content, str):
             return self.content
-        return "".join(part.get("text", "") for part in self.content or [] if part.get("type") == "text")
+        return "".join(part.text or "" for part in self.content or [] if part.type == "text")
 
 
 class StreamOptions(BaseModel):
@@ -34,12 +50,12 @@ class ChatCompletionRequest(BaseModel):
     # answer pipeline decides how to answer from the knowledge base.
     model_config = ConfigDict(extra="allow")
 
-    model: str = Field(min_length=1, description="The knowledge base to answer from.")
+    model: SafeText = Field(min_length=1, max_length=128, description="The knowledge base to answer from.")
     messages: list[ChatMessageIn] = Field(min_length=1)
     stream: bool = False
     stream_options: StreamOptions | None = None
     n: int = 1
-    user: str | None = Field(None, max_length=256)
+    user: SafeText | None = Field(None, max_length=256)
 
 
 class AssistantMessage(BaseModel):

@@ -2,12 +2,59 @@
 
 from __future__ import annotations
 
+import math
 from datetime import datetime, timezone
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+import annotated_types
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+
+from api.credentials import drop_credentials
 
 KB_NAME = r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,127}$"
+
+# -- input types shared by every body, path and query parameter ------------------------------------
+# What the databases cannot store is refused here, as a 422, before a route writes anything:
+# PostgreSQL text refuses NUL, neither database stores a lone surrogate (it is not UTF-8), and
+# PostgreSQL's INTEGER is 32-bit (SQLite's is 64-bit), so ids past 2^31 - 1 can name no row.
+INT32_MAX = 2**31 - 1
+
+
+def clean_text(value: str) -> str:
+    """The text, or a ValueError naming what cannot be stored."""
+    if "\x00" in value:
+        raise ValueError("text must not contain NUL (\\u0000) characters")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("text must be valid Unicode (it holds a lone surrogate)") from None
+    return value
+
+
+def clean_json(value: Any) -> Any:
+    """clean_text on every key and string of a JSON value; NaN and infinities refused too (not JSON)."""
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError("numbers must be finite")
+    if isinstance(value, dict):
+        for key, item in value.items():
+            clean_text(str(key))
+            clean_json(item)
+    elif isinstance(value, list):
+        for item in value:
+            clean_json(item)
+    return value
+
+
+SafeText = Annotated[str, AfterValidator(clean_text)]
+# A customer profile as a client sends it (shown to agents, stored with the conversation).
+Profile = Annotated[dict[str, Any], AfterValidator(clean_json), AfterValidator(drop_credentials)]
+# Ids and names in paths and queries (session, message, document, job ids; knowledge base names).
+Key = Annotated[str, StringConstraints(min_length=1, max_length=128), AfterValidator(clean_text)]
+# Integer row ids (tickets, FAQ candidates, outbox deliveries) and sequence numbers.
+RowId = Annotated[int, annotated_types.Interval(ge=1, le=INT32_MAX)]
+Seq = Annotated[int, annotated_types.Interval(ge=0, le=INT32_MAX)]
 
 
 def _utc(value: datetime | None) -> datetime | None:
@@ -39,10 +86,10 @@ class KeyInfo(BaseModel):
 
 
 class CreateSession(Strict):
-    kb: str = Field(min_length=1, max_length=128)
-    channel: str = Field("api", min_length=1, max_length=64, pattern=r"^[a-z0-9_\-]+$")
-    user_id: str | None = Field(None, max_length=256, description="The end user's id in your system.")
-    user_profile: dict[str, Any] = Field(default_factory=dict, description="Shown to agents on escalation.")
+    kb: SafeText = Field(min_length=1, max_length=128)
+    channel: SafeText = Field("api", min_length=1, max_length=64, pattern=r"^[a-z0-9_\-]+$")
+    user_id: SafeText | None = Field(None, max_length=256, description="The end user's id in your system.")
+    user_profile: Profile = Field(default_factory=dict, description="Shown to agents on escalation.")
 
 
 class SessionOut(BaseModel):
@@ -56,7 +103,7 @@ class SessionOut(BaseModel):
 
 
 class SendMessage(Strict):
-    text: str = Field(min_length=1, max_length=4000)
+    text: SafeText = Field(min_length=1, description="At most KEFU_MAX_MESSAGE_CHARS characters (413 beyond).")
 
 
 class CitationOut(BaseModel):
@@ -109,7 +156,7 @@ class MessageOut(BaseModel):
 
 class FeedbackIn(Strict):
     rating: Literal[1, -1] = Field(description="+1 thumbs up, -1 thumbs down")
-    comment: str = Field("", max_length=2000)
+    comment: SafeText = Field("", max_length=2000)
 
 
 class FeedbackOut(BaseModel):
@@ -120,7 +167,7 @@ class FeedbackOut(BaseModel):
 
 
 class EscalateIn(Strict):
-    reason: str = Field("", max_length=1000)
+    reason: SafeText = Field("", max_length=1000)
 
 
 class TicketOut(BaseModel):
@@ -154,17 +201,17 @@ class EscalationOut(BaseModel):
 
 
 class SearchFilters(Strict):
-    langs: list[str] = Field(default_factory=list)
+    langs: list[SafeText] = Field(default_factory=list)
     kinds: list[Literal["text", "table", "faq"]] = Field(default_factory=list)
-    doc_ids: list[str] = Field(default_factory=list)
-    sources: list[str] = Field(default_factory=list)
-    tags: list[str] = Field(default_factory=list)
-    products: list[str] = Field(default_factory=list)
+    doc_ids: list[SafeText] = Field(default_factory=list)
+    sources: list[SafeText] = Field(default_factory=list)
+    tags: list[SafeText] = Field(default_factory=list)
+    products: list[SafeText] = Field(default_factory=list)
 
 
 class SearchIn(Strict):
-    kb: str = Field(min_length=1, max_length=128)
-    query: str = Field(min_length=1, max_length=2000)
+    kb: SafeText = Field(min_length=1, max_length=128)
+    query: SafeText = Field(min_length=1, max_length=2000)
     top_k: int = Field(5, ge=1, le=50)
     filters: SearchFilters | None = None
 
@@ -198,8 +245,8 @@ class SearchOut(BaseModel):
 
 
 class CreateKB(Strict):
-    name: str = Field(pattern=KB_NAME)
-    description: str = Field("", max_length=2000)
+    name: SafeText = Field(pattern=KB_NAME)
+    description: SafeText = Field("", max_length=2000)
 
 
 class KBOut(BaseModel):
@@ -256,15 +303,15 @@ class UploadOut(BaseModel):
 
 
 class ReingestIn(Strict):
-    doc_ids: list[str] | None = Field(
+    doc_ids: list[Key] | None = Field(
         None, description="Documents to parse again from their uploaded files; default: all uploaded documents."
     )
 
 
 class FAQIn(Strict):
-    question: str = Field(min_length=1, max_length=1000)
-    similar_questions: list[str] = Field(default_factory=list, max_length=50)
-    answer: str = Field(min_length=1, max_length=10000)
+    question: SafeText = Field(min_length=1, max_length=1000)
+    similar_questions: list[SafeText] = Field(default_factory=list, max_length=50)
+    answer: SafeText = Field(min_length=1, max_length=10000)
 
 
 class FAQOut(BaseModel):
@@ -280,11 +327,11 @@ class FAQOut(BaseModel):
 
 
 class AgentReplyIn(Strict):
-    text: str = Field(min_length=1, max_length=4000)
+    text: SafeText = Field(min_length=1, max_length=4000)
 
 
 class ResolveIn(Strict):
-    resolution: str = Field("", max_length=10000, description="The answer that solved it (proposed as an FAQ entry).")
+    resolution: SafeText = Field("", max_length=10000, description="The answer that solved it (proposed as an FAQ entry).")
     propose_faq: bool = True
 
 
@@ -311,13 +358,13 @@ class ResolutionOut(BaseModel):
 
 
 class AcceptCandidateIn(Strict):
-    question: str | None = Field(None, max_length=1000)
-    answer: str | None = Field(None, max_length=10000)
-    note: str = Field("", max_length=2000)
+    question: SafeText | None = Field(None, max_length=1000)
+    answer: SafeText | None = Field(None, max_length=10000)
+    note: SafeText = Field("", max_length=2000)
 
 
 class RejectCandidateIn(Strict):
-    note: str = Field("", max_length=2000)
+    note: SafeText = Field("", max_length=2000)
 
 
 # -- analytics ----------------------------------------------------------------------------------------------
@@ -357,10 +404,10 @@ class ReadyOut(BaseModel):
 class WebhookIn(BaseModel):
     model_config = ConfigDict(extra="ignore")  # platforms add fields of their own
 
-    message_id: str = Field(min_length=1, max_length=128)
-    user_id: str = Field(min_length=1, max_length=256)
-    text: str = Field(min_length=1, max_length=4000)
-    user_profile: dict[str, Any] = Field(default_factory=dict)
+    message_id: SafeText = Field(min_length=1, max_length=128)
+    user_id: SafeText = Field(min_length=1, max_length=256)
+    text: SafeText = Field(min_length=1, description="At most KEFU_MAX_MESSAGE_CHARS characters (413 beyond).")
+    user_profile: Profile = Field(default_factory=dict)
 
 
 class WebhookOut(BaseModel):

@@ -39,7 +39,7 @@ class Outcome:
 
 def check_timestamp(timestamp: str, tolerance_s: int) -> None:
     """A signed timestamp too far from now is a replay (or a badly wrong clock): refuse it."""
-    if not timestamp.isdigit() or abs(time.time() - int(timestamp)) > tolerance_s:
+    if not (timestamp.isascii() and timestamp.isdigit()) or abs(time.time() - int(timestamp)) > tolerance_s:
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED, f"timestamp missing or more than {tolerance_s} s away from now"
         )

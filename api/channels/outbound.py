@@ -30,6 +30,7 @@ from api.channels import register
 from api.channels.models import ChannelDelivery
 from api.config import ApiSettings
 from api.deps import AGENT, require, services
+from api.schemas import Key, RowId
 from api.services import Services
 from assistant.models import ChatMessage, Conversation
 from ingest.models import utcnow
@@ -269,7 +270,7 @@ def outbox(
     who: Agent, svc: Svc,
     delivery_status: Annotated[Literal["pending", "sending", "delivered", "failed"] | None,
                                Query(alias="status")] = None,
-    session_id: str | None = None,
+    session_id: Key | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[DeliveryOut]:
     """Pushes of agent replies to channel users, newest first."""
@@ -286,7 +287,7 @@ def outbox(
 
 
 @router.post("/{delivery_id}/retry", status_code=status.HTTP_202_ACCEPTED, response_model=DeliveryOut)
-def retry(delivery_id: int, who: Agent, svc: Svc, background: BackgroundTasks) -> DeliveryOut:
+def retry(delivery_id: RowId, who: Agent, svc: Svc, background: BackgroundTasks) -> DeliveryOut:
     """Push a failed delivery again (or a pending one a crash left behind); 409 while it is sending
     or once delivered."""
     with svc.db.session() as session:

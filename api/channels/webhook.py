@@ -34,9 +34,10 @@ from pydantic import ValidationError
 from api.channels import register
 from api.channels.inbound import Inbound, check_timestamp, handle, hmac_sha256, same
 from api.channels.outbound import Push, PushError, register_pusher
+from api.chat_limits import check_message
 from api.config import ApiSettings
 from api.deps import services
-from api.schemas import WebhookIn, WebhookOut
+from api.schemas import Key, WebhookIn, WebhookOut
 from api.services import Services
 
 NAME = "webhook"
@@ -50,7 +51,7 @@ def sign(secret: str, timestamp: str, body: bytes) -> str:
 
 @router.post("/{kb}", response_model=WebhookOut)
 async def receive(
-    kb: str,
+    kb: Key,
     request: Request,
     svc: Annotated[Services, Depends(services)],
     x_kefu_timestamp: Annotated[str, Header()] = "",
@@ -67,6 +68,7 @@ async def receive(
         payload = WebhookIn.model_validate_json(body)
     except ValidationError as exc:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, exc.errors(include_url=False, include_context=False, include_input=False)) from exc
+    check_message(svc.settings, payload.text)
     outcome = await handle(
         svc,
         Inbound(channel=NAME, kb=kb, message_id=payload.message_id, user_id=payload.user_id, text=payload.text,

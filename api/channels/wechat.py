@@ -30,8 +30,10 @@ from api.channels import register
 from api.channels.inbound import Inbound, check_timestamp, handle, same
 from api.channels.outbound import register_pusher
 from api.channels.wechat_api import push
+from api.chat_limits import check_message
 from api.channels.wxcrypt import BadCiphertext, BadSignature, WrongReceiver, WXBizMsgCrypt
 from api.deps import services
+from api.schemas import Key
 from api.services import Services
 
 NAME = "wechat"
@@ -86,7 +88,7 @@ def _open(crypt: WXBizMsgCrypt, msg_signature: str, timestamp: str, nonce: str, 
 
 @router.get("/{kb}", response_class=PlainTextResponse)
 def verify(
-    kb: str, svc: Annotated[Services, Depends(services)], sig: Sig = "", timestamp: str = "", nonce: str = "",
+    kb: Key, svc: Annotated[Services, Depends(services)], sig: Sig = "", timestamp: str = "", nonce: str = "",
     echostr: str = "", msg_signature: str = "",
 ) -> str:
     """The platform's URL check: echo `echostr` (decrypted first when it comes with msg_signature)."""
@@ -150,7 +152,7 @@ def _xml(crypt: WXBizMsgCrypt | None, document: str) -> Response:
 
 @router.post("/{kb}")
 async def receive(
-    kb: str, request: Request, svc: Annotated[Services, Depends(services)], sig: Sig = "", timestamp: str = "",
+    kb: Key, request: Request, svc: Annotated[Services, Depends(services)], sig: Sig = "", timestamp: str = "",
     nonce: str = "", encrypt_type: str = "", msg_signature: str = "",
 ) -> Response:
     body = await request.body()
@@ -174,6 +176,7 @@ async def receive(
         return PlainTextResponse("success")
     if kind != "text" or not fields.get("Content", "").strip():
         return _xml(crypt, text_reply(user, account, NOT_TEXT))
+    check_message(svc.settings, fields["Content"])
     message_id = fields.get("MsgId") or f"{user}:{fields.get('CreateTime', '')}"
     outcome = await handle(
         svc,

@@ -22,7 +22,7 @@ from api.auth import Principal
 from api.channels.outbound import after_agent_reply
 from api.deps import AGENT, require, services
 from api.errors import http_errors
-from api.schemas import AgentReplyIn, MessageOut, ResolutionOut, ResolveIn, TicketOut
+from api.schemas import AgentReplyIn, MessageOut, ResolutionOut, ResolveIn, RowId, TicketOut
 from api.services import Services
 from api.tickets import candidate_out, ticket_out
 from assistant.models import ChatMessage
@@ -73,20 +73,20 @@ def inbox(
 
 
 @router.get("/tickets/{ticket_id}", response_model=TicketOut)
-def get_ticket(ticket_id: int, who: Agent, svc: Svc) -> TicketOut:
+def get_ticket(ticket_id: RowId, who: Agent, svc: Svc) -> TicketOut:
     """One ticket with its handoff package; the transcript is GET /v1/sessions/{session_id}/messages."""
     return ticket_out(_ticket(svc, who, ticket_id))
 
 
 @router.post("/tickets/{ticket_id}/claim", response_model=TicketOut)
-def claim(ticket_id: int, who: Agent, svc: Svc) -> TicketOut:
+def claim(ticket_id: RowId, who: Agent, svc: Svc) -> TicketOut:
     _ticket(svc, who, ticket_id)
     with _ticket_errors(ticket_id):
         return ticket_out(svc.desk().claim(ticket_id, who.key_id))
 
 
 @router.post("/tickets/{ticket_id}/reply", status_code=status.HTTP_201_CREATED, response_model=MessageOut)
-def reply(ticket_id: int, body: AgentReplyIn, who: Agent, svc: Svc, background: BackgroundTasks) -> MessageOut:
+def reply(ticket_id: RowId, body: AgentReplyIn, who: Agent, svc: Svc, background: BackgroundTasks) -> MessageOut:
     """Write to the customer in their conversation (claims an open ticket first). A customer on a
     messaging channel gets it pushed there after this response (GET /v1/channels/outbox)."""
     _ticket(svc, who, ticket_id)
@@ -100,7 +100,7 @@ def reply(ticket_id: int, body: AgentReplyIn, who: Agent, svc: Svc, background: 
 
 
 @router.post("/tickets/{ticket_id}/resolve", response_model=ResolutionOut)
-def resolve(ticket_id: int, body: ResolveIn, who: Agent, svc: Svc) -> ResolutionOut:
+def resolve(ticket_id: RowId, body: ResolveIn, who: Agent, svc: Svc) -> ResolutionOut:
     """Close the ticket with the answer that solved it; the bot answers the session again, and the
     answer is proposed as an FAQ entry (GET /v1/kbs/{kb}/faq-candidates)."""
     _ticket(svc, who, ticket_id)

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from api.auth import Principal
 from api.deps import ANALYTICS, ANY, load_kb, require, services
-from api.schemas import AnalyticsOut, KeyInfo
+from api.schemas import AnalyticsOut, Key, KeyInfo
 from api.services import Services
 from assistant.escalation.models import EscalationTicket
 from assistant.models import ChatMessage, Conversation, Feedback
@@ -32,7 +32,7 @@ def me(who: Annotated[Principal, Depends(require(*ANY))]) -> KeyInfo:
 def analytics(
     who: Annotated[Principal, Depends(require(*ANALYTICS))],
     svc: Annotated[Services, Depends(services)],
-    kb: str | None = None,
+    kb: Key | None = None,
     days: Annotated[int, Query(ge=1, le=365)] = 30,
 ) -> AnalyticsOut:
     since = utcnow() - timedelta(days=days)

@@ -14,7 +14,7 @@ from api.auth import Principal
 from api.deps import load_kb
 from api.errors import http_errors
 from api.routers.knowledge import Owner, Svc, document_in_kb, remove_source, writing
-from api.schemas import AcceptCandidateIn, CandidateOut, FAQIn, FAQOut, RejectCandidateIn
+from api.schemas import AcceptCandidateIn, CandidateOut, FAQIn, FAQOut, Key, RejectCandidateIn, RowId
 from api.services import Services
 from api.tickets import candidate_out
 from assistant.models import new_id
@@ -71,7 +71,7 @@ def _faq(session: Session, who: Principal, kb: str, faq_id: str) -> Document:
 
 
 @router.get("/kbs/{kb}/faqs", response_model=list[FAQOut])
-def list_faqs(kb: str, who: Owner, svc: Svc) -> list[FAQOut]:
+def list_faqs(kb: Key, who: Owner, svc: Svc) -> list[FAQOut]:
     with svc.db.session() as session:
         kb_row = load_kb(session, who, kb)
         docs = session.scalars(
@@ -83,7 +83,7 @@ def list_faqs(kb: str, who: Owner, svc: Svc) -> list[FAQOut]:
 
 
 @router.post("/kbs/{kb}/faqs", status_code=status.HTTP_201_CREATED, response_model=FAQOut)
-def create_faq(kb: str, body: FAQIn, who: Owner, svc: Svc) -> FAQOut:
+def create_faq(kb: Key, body: FAQIn, who: Owner, svc: Svc) -> FAQOut:
     """Add an FAQ entry; it is searchable and answerable when this returns."""
     from ingest.registry import document_id
 
@@ -96,7 +96,7 @@ def create_faq(kb: str, body: FAQIn, who: Owner, svc: Svc) -> FAQOut:
 
 
 @router.put("/kbs/{kb}/faqs/{faq_id}", response_model=FAQOut)
-def update_faq(kb: str, faq_id: str, body: FAQIn, who: Owner, svc: Svc) -> FAQOut:
+def update_faq(kb: Key, faq_id: Key, body: FAQIn, who: Owner, svc: Svc) -> FAQOut:
     with svc.db.session() as session:
         source = _faq(session, who, kb, faq_id).source
     _save_faq(svc, kb, source, body)
@@ -105,7 +105,7 @@ def update_faq(kb: str, faq_id: str, body: FAQIn, who: Owner, svc: Svc) -> FAQOu
 
 
 @router.delete("/kbs/{kb}/faqs/{faq_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_faq(kb: str, faq_id: str, who: Owner, svc: Svc) -> Response:
+def delete_faq(kb: Key, faq_id: Key, who: Owner, svc: Svc) -> Response:
     with svc.db.session() as session:
         source = _faq(session, who, kb, faq_id).source
     remove_source(svc, kb, source)
@@ -136,7 +136,7 @@ def _candidate(svc: Services, who: Principal, kb: str, candidate_id: int) -> Non
 
 @router.get("/kbs/{kb}/faq-candidates", response_model=list[CandidateOut])
 def list_candidates(
-    kb: str, who: Owner, svc: Svc, candidate_status: Annotated[str, Query(alias="status")] = "pending",
+    kb: Key, who: Owner, svc: Svc, candidate_status: Annotated[Key, Query(alias="status")] = "pending",
 ) -> list[CandidateOut]:
     """FAQ entries proposed from agents' answers; status pending (default), duplicate, accepted, rejected."""
     with svc.db.session() as session:
@@ -150,7 +150,7 @@ def list_candidates(
 
 
 @router.post("/kbs/{kb}/faq-candidates/{candidate_id}/accept", response_model=CandidateOut)
-def accept_candidate(kb: str, candidate_id: int, body: AcceptCandidateIn, who: Owner, svc: Svc) -> CandidateOut:
+def accept_candidate(kb: Key, candidate_id: RowId, body: AcceptCandidateIn, who: Owner, svc: Svc) -> CandidateOut:
     """Publish the candidate (optionally edited) as an FAQ entry of the knowledge base."""
     _candidate(svc, who, kb, candidate_id)
     with writing(svc, kb), _candidate_errors(candidate_id):
@@ -160,7 +160,7 @@ def accept_candidate(kb: str, candidate_id: int, body: AcceptCandidateIn, who: O
 
 
 @router.post("/kbs/{kb}/faq-candidates/{candidate_id}/reject", response_model=CandidateOut)
-def reject_candidate(kb: str, candidate_id: int, body: RejectCandidateIn, who: Owner, svc: Svc) -> CandidateOut:
+def reject_candidate(kb: Key, candidate_id: RowId, body: RejectCandidateIn, who: Owner, svc: Svc) -> CandidateOut:
     _candidate(svc, who, kb, candidate_id)
     with _candidate_errors(candidate_id):
         return candidate_out(svc.knowledge_loop().reject(candidate_id, who.key_id, note=body.note))

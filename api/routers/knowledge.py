@@ -26,6 +26,7 @@ from api.schemas import (
     FileResultOut,
     JobOut,
     KBOut,
+    Key,
     ReingestIn,
     UploadOut,
 )
@@ -116,13 +117,13 @@ def list_kbs(who: Annotated[Principal, Depends(require(*KB_READERS))], svc: Svc)
 
 
 @router.get("/kbs/{kb}", response_model=KBOut)
-def get_kb(kb: str, who: Annotated[Principal, Depends(require(*KB_READERS))], svc: Svc) -> KBOut:
+def get_kb(kb: Key, who: Annotated[Principal, Depends(require(*KB_READERS))], svc: Svc) -> KBOut:
     with svc.db.session() as session:
         return kb_out(session, load_kb(session, who, kb))
 
 
 @router.delete("/kbs/{kb}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_kb(kb: str, who: Owner, svc: Svc) -> Response:
+def delete_kb(kb: Key, who: Owner, svc: Svc) -> Response:
     """Delete the knowledge base with its documents, vectors and uploaded files."""
     with svc.db.session() as session:
         load_kb(session, who, kb)
@@ -200,7 +201,7 @@ def _store(folder: Path, name: str, upload: UploadFile) -> Path:
 
 
 @router.post("/kbs/{kb}/documents", status_code=status.HTTP_202_ACCEPTED, response_model=UploadOut)
-def upload_documents(kb: str, who: Owner, svc: Svc, files: Annotated[list[UploadFile], File()]) -> UploadOut:
+def upload_documents(kb: Key, who: Owner, svc: Svc, files: Annotated[list[UploadFile], File()]) -> UploadOut:
     """Upload files (multipart field `files`, repeatable). They are stored, then parsed, chunked
     and embedded by a background job: poll `GET /v1/jobs/{id}`."""
     with svc.db.session() as session:
@@ -216,7 +217,7 @@ def upload_documents(kb: str, who: Owner, svc: Svc, files: Annotated[list[Upload
 
 
 @router.get("/kbs/{kb}/documents", response_model=list[DocumentOut])
-def list_documents(kb: str, who: Owner, svc: Svc) -> list[DocumentOut]:
+def list_documents(kb: Key, who: Owner, svc: Svc) -> list[DocumentOut]:
     from ingest.registry import list_documents as registry_documents
 
     with svc.db.session() as session:
@@ -241,7 +242,7 @@ def document_in_kb(session: Session, who: Principal, kb: str, doc_id: str) -> Do
 
 
 @router.delete("/kbs/{kb}/documents/{doc_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_document(kb: str, doc_id: str, who: Owner, svc: Svc) -> Response:
+def delete_document(kb: Key, doc_id: Key, who: Owner, svc: Svc) -> Response:
     with svc.db.session() as session:
         source = document_in_kb(session, who, kb, doc_id).source
     remove_source(svc, kb, source)
@@ -249,7 +250,7 @@ def delete_document(kb: str, doc_id: str, who: Owner, svc: Svc) -> Response:
 
 
 @router.post("/kbs/{kb}/reingest", status_code=status.HTTP_202_ACCEPTED, response_model=JobOut)
-def reingest(kb: str, body: ReingestIn, who: Owner, svc: Svc) -> JobOut:
+def reingest(kb: Key, body: ReingestIn, who: Owner, svc: Svc) -> JobOut:
     """Parse uploaded documents again from their files (all of them by default) and embed any
     chunks still without vectors, as a background job."""
     folder = svc.settings.uploads_dir / kb
@@ -276,7 +277,7 @@ def reingest(kb: str, body: ReingestIn, who: Owner, svc: Svc) -> JobOut:
 
 
 @router.get("/jobs/{job_id}", response_model=JobOut)
-def get_job(job_id: str, who: Owner, svc: Svc) -> JobOut:
+def get_job(job_id: Key, who: Owner, svc: Svc) -> JobOut:
     with svc.db.session() as session:
         job = session.get(Job, job_id)
         if job is None or job.tenant != who.tenant or (who.kbs and job.kb_name not in who.kbs):
@@ -285,7 +286,7 @@ def get_job(job_id: str, who: Owner, svc: Svc) -> JobOut:
 
 
 @router.get("/kbs/{kb}/jobs", response_model=list[JobOut])
-def list_jobs(kb: str, who: Owner, svc: Svc) -> list[JobOut]:
+def list_jobs(kb: Key, who: Owner, svc: Svc) -> list[JobOut]:
     """The knowledge base's 20 most recent jobs, newest first."""
     with svc.db.session() as session:
         load_kb(session, who, kb)

@@ -26,6 +26,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.answers import SSE_HEADERS, answer, result_out
 from api.auth import Principal
+from api.chat_limits import check_history, check_message
 from api.deps import CHAT, load_kb, require, services
 from api.openai_schemas import (
     AssistantMessage,
@@ -40,7 +41,7 @@ from api.openai_schemas import (
     ModelOut,
     Usage,
 )
-from api.schemas import AnswerOut
+from api.schemas import AnswerOut, Key
 from api.services import Services
 from assistant.models import Conversation
 from ingest.models import KnowledgeBase
@@ -93,6 +94,8 @@ async def chat_completions(body: ChatCompletionRequest, who: Chatter, svc: Svc) 
     from assistant.pipeline import AnswerRequest
 
     question, history = _split(body)
+    check_message(svc.settings, question)
+    check_history(svc.settings, [m.content for m in history])
     conversation = await run_in_threadpool(_conversation, svc, who, body.model, body.user)
     request = AnswerRequest(
         question=question, kb=conversation.kb_name, conversation_id=conversation.id, history=history,
@@ -179,6 +182,6 @@ def list_models(who: Chatter, svc: Svc) -> ModelList:
 
 
 @router.get("/models/{model}", response_model=ModelOut)
-def get_model(model: str, who: Chatter, svc: Svc) -> ModelOut:
+def get_model(model: Key, who: Chatter, svc: Svc) -> ModelOut:
     with svc.db.session() as session:
         return _model_out(load_kb(session, who, model))

@@ -11,6 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.answers import SSE_HEADERS, answer, answer_request, message_out, result_out, stream_answer, wants_stream
 from api.auth import Principal
+from api.chat_limits import check_message
 from api.deps import CHAT, READ_SESSIONS, load_conversation, load_kb, require, services
 from api.schemas import (
     AnswerOut,
@@ -19,8 +20,10 @@ from api.schemas import (
     EscalationOut,
     FeedbackIn,
     FeedbackOut,
+    Key,
     MessageOut,
     SendMessage,
+    Seq,
     SessionOut,
 )
 from api.services import Services
@@ -57,7 +60,7 @@ def create_session(body: CreateSession, who: Chatter, svc: Svc) -> SessionOut:
 
 
 @router.get("/sessions/{session_id}", response_model=SessionOut)
-def get_session(session_id: str, who: Reader, svc: Svc) -> SessionOut:
+def get_session(session_id: Key, who: Reader, svc: Svc) -> SessionOut:
     with svc.db.session() as session:
         return session_out(load_conversation(session, who, session_id))
 
@@ -73,10 +76,11 @@ def _conversation(svc: Services, who: Principal, session_id: str) -> Conversatio
     responses={200: {"content": {"text/event-stream": {}}, "description": "JSON, or SSE when asked for"}},
 )
 async def send_message(
-    session_id: str, body: SendMessage, who: Chatter, svc: Svc, accept: Annotated[str | None, Header()] = None
+    session_id: Key, body: SendMessage, who: Chatter, svc: Svc, accept: Annotated[str | None, Header()] = None
 ) -> AnswerOut | StreamingResponse:
     """Ask a question in the session. With `Accept: text/event-stream` the answer streams as
     server-sent events: `sources`, `token`*, optional `replace`, then `final` (or `error`)."""
+    check_message(svc.settings, body.text)
     conversation = await run_in_threadpool(_conversation, svc, who, session_id)
     request = answer_request(conversation, body.text)
     if wants_stream(accept):
@@ -86,8 +90,8 @@ async def send_message(
 
 @router.get("/sessions/{session_id}/messages", response_model=list[MessageOut])
 def history(
-    session_id: str, who: Reader, svc: Svc,
-    after: Annotated[int, Query(ge=0, description="Only messages with seq greater than this.")] = 0,
+    session_id: Key, who: Reader, svc: Svc,
+    after: Annotated[Seq, Query(description="Only messages with seq greater than this.")] = 0,
 ) -> list[MessageOut]:
     with svc.db.session() as session:
         load_conversation(session, who, session_id)
@@ -100,7 +104,7 @@ def history(
 
 
 @router.post("/messages/{message_id}/feedback", status_code=status.HTTP_201_CREATED, response_model=FeedbackOut)
-def feedback(message_id: str, body: FeedbackIn, who: Chatter, svc: Svc) -> FeedbackOut:
+def feedback(message_id: Key, body: FeedbackIn, who: Chatter, svc: Svc) -> FeedbackOut:
     with svc.db.session() as session:
         message = session.get(ChatMessage, message_id)
         if message is None:
@@ -120,7 +124,7 @@ def feedback(message_id: str, body: FeedbackIn, who: Chatter, svc: Svc) -> Feedb
 
 
 @router.post("/sessions/{session_id}/escalate", response_model=EscalationOut)
-def escalate(session_id: str, body: EscalateIn, who: Chatter, svc: Svc) -> EscalationOut:
+def escalate(session_id: Key, body: EscalateIn, who: Chatter, svc: Svc) -> EscalationOut:
     """Hand the session to a human: a ticket with the handoff package enters the agents' inbox and
     the bot stops answering. Asking again returns the open ticket."""
     _conversation(svc, who, session_id)

@@ -177,7 +177,9 @@
 
   function ensureSession() {
     if (sessionId) return Promise.resolve(sessionId);
-    var profile = { page: location.href };
+    // The page without its query or fragment: those can carry keys and tokens, and the profile is
+    // stored and shown to agents.
+    var profile = { page: location.origin + location.pathname };
     return call("POST", "/v1/sessions", { kb: cfg.kb, channel: "widget", user_id: cfg.userId, user_profile: profile })
       .then(function (s) {
         sessionId = s.id;

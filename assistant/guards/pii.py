@@ -1,8 +1,11 @@
-"""PII detection and redaction: e-mails, phone numbers, Chinese resident IDs, bank cards.
+"""PII detection and redaction: e-mails, phone numbers, Chinese resident IDs, bank cards with their
+expiry dates and security codes.
 
 Numbers only count when they validate (ID checksum and birth date, card Luhn check), and never
 when they are glued to letters, dashes or slashes, so order ids ("ORD-2024-118833"), dates,
-prices and random 16-digit references pass through untouched.
+prices and random 16-digit references pass through untouched. An expiry date or a security code
+counts only near a card (a card number, or words such as "credit card", "visa", "CVV", "信用卡"),
+so "the warranty expires 12/29" keeps its date.
 """
 
 from __future__ import annotations
@@ -137,7 +140,57 @@ _DETECTORS: tuple[_Detector, ...] = (
 )
 
 PII_KINDS: tuple[str, ...] = ("email", "phone", "cn_id", "bank_card")
-_PLACEHOLDER = {"email": "EMAIL", "phone": "PHONE", "cn_id": "CN_ID", "bank_card": "BANK_CARD"}
+# Found with "bank_card": a card's expiry date and security code are part of the card.
+CARD_DETAIL_KINDS: tuple[str, ...] = ("card_expiry", "card_cvv")
+_PLACEHOLDER = {
+    "email": "EMAIL", "phone": "PHONE", "cn_id": "CN_ID", "bank_card": "BANK_CARD",
+    "card_expiry": "CARD_EXPIRY", "card_cvv": "CARD_CVV",
+}
+
+# -- card details: expiry date and security code, only near a card ----------------------------------
+_MONTH = r"(?:0?[1-9]|1[0-2])"
+_EXPIRY_DATE = rf"(?:{_MONTH}\s?[/\-.]\s?(?:20\d{{2}}|\d{{2}})|(?:20)?\d{{2}}\s?年\s?{_MONTH}\s?月)(?![\d/\-])"
+_EXPIRY_LABEL = (
+    r"(?<![A-Za-z])(?:exp(?:iry|iration|ires|\.)?(?:\s+date)?|valid\s+(?:thru|through|until)|good\s+thru)"
+    r"|有效期(?:至|到)?|到期(?:日|时间)?"
+)
+_CVV_LABEL = (
+    r"(?<![A-Za-z])(?:cvv2?|cvc2?|cvn2?|csc|security\s+code|card\s+verification\s+(?:code|value|number))(?![A-Za-z])"
+    r"|安全码|校验码"
+)
+_GLUE = r"\s*[:：#]?\s*(?:is\s+|是|为)?\s*"
+_EXPIRY = re.compile(rf"(?i)(?:{_EXPIRY_LABEL}){_GLUE}(?P<value>{_EXPIRY_DATE})")
+_CVV = re.compile(rf"(?i)(?:{_CVV_LABEL}){_GLUE}(?P<value>\d{{3,4}})(?!\d)")
+# Right after a card number: "4111 1111 1111 1111 12/29 123".
+_AFTER_CARD = re.compile(rf"[\s,;，；]{{1,3}}(?P<expiry>{_MONTH}\s?/\s?(?:20\d{{2}}|\d{{2}}))(?![\d/])"
+                         r"(?:[\s,;，；]{1,3}(?P<cvv>\d{3,4})(?![\d/]))?")
+_CARD_WORDS = re.compile(
+    r"(?i)(?<![A-Za-z])(?:credit\s+card|debit\s+card|bank\s+card|card\s+(?:number|no\.?)|visa|master\s?card|amex"
+    r"|american\s+express|union\s?pay|cvv2?|cvc2?)(?![A-Za-z])|信用卡|银行卡|借记卡|储蓄卡|卡号|安全码"
+)
+_CARD_WINDOW = 60  # characters either side of a date or code in which a card must be mentioned
+
+
+def _near_card(text: str, start: int, end: int, cards: list[PiiMatch]) -> bool:
+    if any(card.start - _CARD_WINDOW <= end and start <= card.end + _CARD_WINDOW for card in cards):
+        return True
+    return _CARD_WORDS.search(text, max(0, start - _CARD_WINDOW), min(len(text), end + _CARD_WINDOW)) is not None
+
+
+def _card_details(text: str, cards: list[PiiMatch]) -> list[PiiMatch]:
+    found: list[PiiMatch] = []
+    for kind, pattern in (("card_expiry", _EXPIRY), ("card_cvv", _CVV)):
+        for m in pattern.finditer(text):
+            if _near_card(text, m.start(), m.end(), cards):
+                found.append(PiiMatch(kind, m.start("value"), m.end("value"), m.group("value")))
+    for card in cards:
+        m = _AFTER_CARD.match(text, card.end)
+        if m is None:
+            continue
+        found.append(PiiMatch("card_expiry", m.start("expiry"), m.end("expiry"), m.group("expiry")))
+        if m.group("cvv"):
+            found.append(PiiMatch("card_cvv", m.start("cvv"), m.end("cvv"), m.group("cvv")))
+    return found
 
 
 def canonical(kind: str, value: str) -> str:
@@ -192,18 +245,24 @@ class RedactionResult:
 
 
 def detect_pii(text: str, kinds: Iterable[str] = PII_KINDS) -> list[PiiMatch]:
-    """Validated, non-overlapping matches in text order; earlier detectors win overlaps."""
+    """Validated, non-overlapping matches in text order; earlier detectors win overlaps. With
+    "bank_card", a card's expiry date and security code are found too."""
     wanted = set(kinds)
     taken: list[PiiMatch] = []
+
+    def take(match: PiiMatch) -> None:
+        if not any(match.start < t.end and t.start < match.end for t in taken):
+            taken.append(match)
+
     for detector in _DETECTORS:
         if detector.kind not in wanted:
             continue
         for m in detector.pattern.finditer(text):
-            if not detector.valid(m.group()):
-                continue
-            if any(m.start() < t.end and t.start < m.end() for t in taken):
-                continue
-            taken.append(PiiMatch(detector.kind, m.start(), m.end(), m.group()))
+            if detector.valid(m.group()):
+                take(PiiMatch(detector.kind, m.start(), m.end(), m.group()))
+    if "bank_card" in wanted:
+        for detail in _card_details(text, [t for t in taken if t.kind == "bank_card"]):
+            take(detail)
     return sorted(taken, key=lambda t: t.start)
 
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from api_fixture import EN_QUESTION, Live
+from api_fixture import EN_QUESTION, ZH_QUESTION, Live
 from sqlalchemy import select
 
-from assistant.models import Feedback
+from assistant.models import Conversation, Feedback
 from ingest.db import open_database
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -36,11 +36,20 @@ def browser():  # type: ignore[no-untyped-def]
         chromium.close()
 
 
+def load_widget(page, live: Live, path: str) -> None:  # type: ignore[no-untyped-def]
+    """The demo page's form, as a person fills it: the key is typed, never put in a URL."""
+    page.goto(f"{live.url}{path}")
+    page.fill("#choose input[name='kb']", "shop")
+    page.fill("#choose input[name='key']", live.keys["customer"])
+    page.click("#choose button")
+    page.locator("#kefu-widget textarea").wait_for(timeout=10_000)
+
+
 def test_widget_streams_an_answer_with_citations_and_takes_feedback(live: Live, browser) -> None:  # type: ignore[no-untyped-def]
     page = browser.new_page(viewport={"width": 1200, "height": 800})
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.goto(f"{live.url}/widget-demo?kb=shop&key={live.keys['customer']}")
+    load_widget(page, live, "/widget-demo")
     page.locator("#kefu-widget textarea").fill(EN_QUESTION)
     page.locator("#kefu-widget form button").click()
     citation = page.locator("#kefu-widget .kefu-cite").first
@@ -117,5 +126,32 @@ def test_console_agent_inbox_reply(live: Live, browser) -> None:  # type: ignore
     with httpx.Client(base_url=live.url, timeout=30) as client:
         messages = client.get(f"/v1/sessions/{session_id}/messages", headers=customer).json()
     assert [m["content"] for m in messages if m["role"] == "agent"] == ["Hello from the agent desk"]
+    assert errors == []
+    page.close()
+
+
+def test_no_key_in_the_address_bar_or_the_customer_profile(live: Live, browser) -> None:  # type: ignore[no-untyped-def]
+    key = live.keys["customer"]
+    page = browser.new_page(viewport={"width": 1200, "height": 800})
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    # A link made the old way (key in the query): the page drops it from the address and does not use it.
+    page.goto(f"{live.url}/widget-demo?kb=shop&key={key}&title=Help")
+    assert key not in page.url and "kb=shop" in page.url
+    assert "not used" in page.locator("#status").inner_text()
+    assert page.locator("#kefu-widget").count() == 0
+    # The page's own query and fragment (which can carry tokens) are not reported by the widget.
+    load_widget(page, live, "/widget-demo?kb=shop&ref=mail&token=t-123#section=help")
+    assert key not in page.url
+    page.locator("#kefu-widget textarea").fill(ZH_QUESTION)
+    page.locator("#kefu-widget form button").click()
+    page.locator("#kefu-widget .msg.bot[data-message-id]").first.wait_for(timeout=90_000)
+    session_id = page.evaluate(
+        "() => Object.keys(sessionStorage).filter(k => k.startsWith('kefu:')).map(k => sessionStorage.getItem(k))[0]"
+    )
+    with open_database(f"sqlite:///{(live.data_dir / 'kefu.db').resolve()}").session() as session:
+        profile = session.get(Conversation, session_id).user_profile
+    assert profile["page"] == f"{live.url}/widget-demo"
+    assert key not in str(profile) and "t-123" not in str(profile)
     assert errors == []
     page.close()

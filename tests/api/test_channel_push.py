@@ -293,7 +293,7 @@ def test_split_utf8_keeps_characters_whole() -> None:
 def test_outbox_roles(harness: Harness, role: str) -> None:
     """The outbox is the agents' (the role matrix in test_auth skips /v1/channels/: adapters sign instead)."""
     listed = harness.client.get("/v1/channels/outbox", headers=auth(harness.acme[role]))
-    retried = harness.client.post("/v1/channels/outbox/0/retry", headers=auth(harness.acme[role]))
+    retried = harness.client.post("/v1/channels/outbox/999999/retry", headers=auth(harness.acme[role]))
     if role in ("agent", "admin"):
         assert listed.status_code == 200 and retried.status_code == 404
     else:

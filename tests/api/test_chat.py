@@ -147,7 +147,7 @@ def test_bad_bodies_get_clear_4xx(harness: Harness) -> None:
     assert malformed.status_code == 422 and malformed.json()["detail"][0]["type"] == "json_invalid"
     assert client.post(url, json={}, headers=auth(key)).json()["detail"][0]["loc"] == ["body", "text"]
     assert client.post(url, json={"text": ""}, headers=auth(key)).status_code == 422
-    assert client.post(url, json={"text": "x" * 4001}, headers=auth(key)).status_code == 422
+    assert client.post(url, json={"text": "x" * 4001}, headers=auth(key)).status_code == 413
     too_big = client.post(url, json={"text": "x" * 70_000}, headers=auth(key))
     assert too_big.status_code == 413 and "limit" in too_big.json()["detail"]
 
