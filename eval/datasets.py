@@ -153,15 +153,29 @@ def resolve(path_or_name: str | Path) -> Path:
     raise DatasetError(f"no data set at {path} nor {candidate}")
 
 
-def load(path_or_name: str | Path, *, corpus_dir: Path | None = None) -> EvalDataset:
+def load(path_or_name: str | Path, *, corpus_dir: Path | None = None, split: str | None = None) -> EvalDataset:
+    """A data set by path or name. Built in: `helpcentres` and `helpcentres/<centre>`, the
+    help-centre benchmark (eval.helpcentres), whose `split` is tune or heldout. Other sets take
+    a split only when their questions name one in meta.split."""
+    from eval.helpcentres.dataset import is_helpcentre_name, load_helpcentres
+
+    if isinstance(path_or_name, str) and is_helpcentre_name(path_or_name) and not Path(path_or_name).exists():
+        return load_helpcentres(path_or_name, split=split)
     path = resolve(path_or_name)
     if path.is_dir():
         if not (path / "questions.jsonl").exists():
             raise DatasetError(f"{path} has no questions.jsonl (expected the shared data-set layout)")
-        return load_layout(path)
-    if path.suffix.lower() in GOLDEN_SUFFIXES:
-        return load_golden(path, corpus_dir=corpus_dir)
-    raise DatasetError(f"{path}: expected a data-set folder or a golden set ({', '.join(GOLDEN_SUFFIXES)})")
+        dataset = load_layout(path)
+    elif path.suffix.lower() in GOLDEN_SUFFIXES:
+        dataset = load_golden(path, corpus_dir=corpus_dir)
+    else:
+        raise DatasetError(f"{path}: expected a data-set folder or a golden set ({', '.join(GOLDEN_SUFFIXES)})")
+    if split is not None:
+        named = {str(item.meta.get("split")) for item in dataset.items if item.meta.get("split") is not None}
+        if split not in named:
+            raise DatasetError(f"{path} has no split {split!r} (its questions' meta.split: {sorted(named) or 'none'})")
+        dataset.items = [item for item in dataset.items if item.meta.get("split") == split]
+    return dataset
 
 
 def _read_jsonl(path: Path) -> list[tuple[int, Any]]:

@@ -36,8 +36,9 @@ CITATION = re.compile(r"[\[【［]\s*\d+(?:\s*[,，、]\s*\d+)*\s*[\]】］]")
 @dataclass(frozen=True)
 class Quantity:
     dim: str
-    value: float
+    value: float  # in the dimension's canonical unit
     text: str = ""  # the surface form it was read from
+    written: float | None = None  # the number as written ("24" of "24 hours"), when it differs
 
     def key(self) -> tuple[str, float]:
         return (self.dim, round(self.value, 6))
@@ -210,7 +211,7 @@ def _discounts(text: str) -> tuple[list[Quantity], str]:
 _QUANTITY = re.compile(
     rf"(?:(?P<pre>{'|'.join(p for p, _ in _CURRENCY_PREFIX)})\s?|(?<![A-Za-z\d.]))"
     rf"(?P<num>{NUM})(?![\d])"
-    rf"(?:\s?(?P<suf>{'|'.join(p for p, _ in _CURRENCY_SUFFIX)}|{'|'.join(p for p, _, _ in _UNITS)}))?",
+    rf"(?:[\s-]?(?P<suf>{'|'.join(p for p, _ in _CURRENCY_SUFFIX)}|{'|'.join(p for p, _, _ in _UNITS)}))?",
     re.I,
 )
 _PERCENT_CN = re.compile(rf"百分之\s*({_DIGITS}|{_CN_NUM})")
@@ -257,7 +258,7 @@ def quantities(text: str) -> list[Quantity]:
         if dim == "months" and is_digits and _YEAR.fullmatch(raw) and (m.group("suf") or "").startswith("年"):
             found.append(Quantity("year", value, m.group(0).strip()))  # 2024年: a year, not 2024 years
             continue
-        found.append(Quantity(dim, value * factor, m.group(0).strip()))
+        found.append(Quantity(dim, value * factor, m.group(0).strip(), value if factor != 1 else None))
     return found
 
 
@@ -288,6 +289,10 @@ def _comparable_value(q: Quantity, other: Quantity) -> float:
 def same_fact(a: Quantity, b: Quantity) -> bool:
     if not compatible(a.dim, b.dim):
         return False
+    if "number" in (a.dim, b.dim) and a.dim != b.dim:  # a bare number: the other one as written
+        bare, other = (a, b) if a.dim == "number" else (b, a)
+        written = other.value if other.written is None else other.written
+        return abs(bare.value - written) < 1e-6
     return abs(_comparable_value(a, b) - _comparable_value(b, a)) < 1e-6
 
 
