@@ -13,7 +13,7 @@ Wrong fact (answerable questions the system answered): the answer states at leas
      of that dimension, none of them a key fact of that dimension (a per-minute price where the
      one-off fee was asked, last year's number);
   3. the opposite of a yes/no key fact: the polarity (eval.facts.polarity) of the answer's first
-     sentence differs from it;
+     sentence that is not a question differs from it;
   4. a name of the help centre's vocabulary (the name key facts of all its questions) that no
      gold document, question or history turn contains.
 A bare number in a gold text supports the same number with a unit ("Fee (HK$): 58" supports
@@ -21,7 +21,8 @@ A bare number in a gold text supports the same number with a unit ("Fee (HK$): 5
 Citation markers ([1]) are not numbers.
 
 Irrelevant sentence: the answer (citation markers removed) is split into sentences at . ! ? 。
-！？ ； and line ends; a sentence without a letter or Chinese character is not counted. A counted
+！？ ； and line ends; a sentence without a letter or Chinese character is not counted, nor is a
+lead-in that ends with a colon ("According to our help centre:", "根据帮助中心的资料："). A counted
 sentence is relevant when it mentions an alias or key fact of the question, or when it states no
 quantity (eval.facts) other than the key facts and at least half of its content tokens (English
 words without stop words, Chinese character bigrams, numbers) occur in the question, the last
@@ -70,7 +71,7 @@ def split_sentences(answer: str) -> list[str]:
     """The counted sentences of an answer (see the module docstring)."""
     text = strip_citations(answer)
     parts = [part.strip() for part in _SENTENCE_END.split(text)]
-    return [part for part in parts if part and _HAS_WORD.search(part)]
+    return [part for part in parts if part and _HAS_WORD.search(part) and not part.endswith((":", "："))]
 
 
 def content_tokens(text: str) -> set[str]:
@@ -143,7 +144,8 @@ def wrong_facts(answer: str, gold: AnswerGold) -> list[str]:
     sentences = split_sentences(answer)
     for fact in facts:
         if fact.kind == "yes_no" and sentences:
-            first = next((s for s in sentences if not s.rstrip().endswith((":", "："))), sentences[0])
+            # An answer quoting an FAQ entry starts with its question; the reply is what counts.
+            first = next((s for s in sentences if not s.endswith(("?", "？"))), sentences[0])
             if polarity(first) != yes_no_value(fact):
                 reasons.append(f"says {polarity(first)!r} where the answer is {yes_no_value(fact)!r}")
     sources = " ".join([*gold.gold_texts, _asked(gold)])

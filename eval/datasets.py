@@ -155,12 +155,13 @@ def resolve(path_or_name: str | Path) -> Path:
 
 def load(path_or_name: str | Path, *, corpus_dir: Path | None = None, split: str | None = None) -> EvalDataset:
     """A data set by path or name. Built in: `helpcentres` and `helpcentres/<centre>`, the
-    help-centre benchmark (eval.helpcentres), whose `split` is tune or heldout. Other sets take
-    a split only when their questions name one in meta.split."""
+    help-centre benchmark (eval.helpcentres), whose `split` is tune or heldout and whose
+    document files are built into `corpus_dir` (default: in the kefu data folder). Other sets
+    take a split only when their questions name one in meta.split."""
     from eval.helpcentres.dataset import is_helpcentre_name, load_helpcentres
 
     if isinstance(path_or_name, str) and is_helpcentre_name(path_or_name) and not Path(path_or_name).exists():
-        return load_helpcentres(path_or_name, split=split)
+        return load_helpcentres(path_or_name, split=split, out_dir=corpus_dir)
     path = resolve(path_or_name)
     if path.is_dir():
         if not (path / "questions.jsonl").exists():

@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import csv
 import io
+import re
 import shutil
 import textwrap
 import zipfile
@@ -62,16 +63,23 @@ def output_name(path: Path) -> str:
     return path.name[: -len(kind[0])] + kind[1] if kind else path.name
 
 
+_W3CDTF = re.compile(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:)")
+
+
 def _normalised_zip(data: bytes) -> bytes:
-    """The same archive with fixed member timestamps and order (python-docx and openpyxl stamp
-    the current time into the zip entries)."""
+    """The same archive with fixed member timestamps and order, and fixed created/modified
+    times in docProps/core.xml (python-docx and openpyxl stamp the current time into both)."""
     source = zipfile.ZipFile(io.BytesIO(data))
     out = io.BytesIO()
+    stamp = FIXED_TIME.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
         for name in sorted(source.namelist()):
             info = zipfile.ZipInfo(name, date_time=_ZIP_TIME)
             info.compress_type = zipfile.ZIP_DEFLATED
-            target.writestr(info, source.read(name))
+            content = source.read(name)
+            if name == "docProps/core.xml":
+                content = _W3CDTF.sub(lambda m: m.group(1) + stamp + m.group(2), content)
+            target.writestr(info, content)
     return out.getvalue()
 
 
