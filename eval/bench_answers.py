@@ -18,7 +18,9 @@ answerable), the wrong-fact rate (of answered answerable), the false-refusal rat
 answerable), refusal recall (of unanswerable), the irrelevant-sentence rate (of the sentences
 of answered answerable questions) and hit@5 of the arm's passages. Unless --no-retrieval, also
 hit@5 per help centre of kefu's BM25, dense and hybrid retrieval on the condensed query.
---out writes every row (answer, passages, scores, wrong-fact reasons, irrelevant sentences).
+--out writes every row (answer, passages, scores, wrong-fact reasons, irrelevant sentences);
+--rescore FILE scores the rows of such a file again with the current scoring, answering nothing
+(the figures of one set of answers after a change of eval.answer_scores).
 """
 
 from __future__ import annotations
@@ -70,6 +72,20 @@ def answer_centre(dataset: EvalDataset, settings: Settings, kb: str, arm: str, l
     return rows
 
 
+def rescore(path: Path, settings: Settings, data_dir: Path) -> tuple[str, dict[str, list[Row]], dict[str, Any]]:
+    """(split, rows per arm, retrieval) of an --out file, its rows scored again."""
+    saved = json.loads(path.read_text(encoding="utf-8"))
+    rows: dict[str, list[Row]] = saved["rows"]
+    for centre in [c for c in CENTRES if any(r["meta"]["centre"] == c for arm in rows.values() for r in arm)]:
+        dataset = load_helpcentres(f"helpcentres/{centre}", split=saved["split"], out_dir=data_dir / "helpcentres")
+        kb = build_dataset_kb(dataset, settings).name
+        for arm_rows in rows.values():
+            mine = [row for row in arm_rows if row["meta"]["centre"] == centre]
+            gold = {doc for row in mine for doc in row["gold_doc_ids"]}
+            score_rows(mine, reference_texts(dataset, settings, kb, gold))
+    return saved["split"], rows, saved.get("retrieval", {})
+
+
 def retrieval_hits(dataset: EvalDataset, settings: Settings, kb: str, limit: int | None) -> dict[str, float]:
     """hit@5 of kefu's BM25, dense and hybrid rankings (distinct documents) on the condensed
     query, over the answerable questions."""
@@ -112,6 +128,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--data-dir", type=Path, default=Path.home() / ".cache" / "kefu-bench")
     parser.add_argument("--no-retrieval", action="store_true", help="skip the BM25/dense/hybrid hit@5 table")
     parser.add_argument("--out", type=Path, help="write every scored row as JSON")
+    parser.add_argument("--rescore", type=Path, help="score the rows of an earlier --out file again")
     args = parser.parse_args(argv)
 
     started = time.perf_counter()
@@ -120,7 +137,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     arms = args.arm or list(ARMS)
     rows: dict[str, list[Row]] = {arm: [] for arm in arms}
     retrieval: dict[str, dict[str, float]] = {}
-    for centre in args.centre or CENTRES:
+    if args.rescore:
+        args.split, rows, retrieval = rescore(args.rescore, settings, args.data_dir)
+        arms = list(rows)
+    for centre in [] if args.rescore else args.centre or CENTRES:
         dataset = load_helpcentres(f"helpcentres/{centre}", split=args.split, out_dir=args.data_dir / "helpcentres")
         kb = build_dataset_kb(dataset, settings, _progress(dataset.name)).name
         for arm in arms:
