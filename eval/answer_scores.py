@@ -12,8 +12,10 @@ Wrong fact (answerable questions the system answered): the answer states at leas
   2. for a dimension of the question's key facts (HKD, duration, percent, date, ...): quantities
      of that dimension, none of them a key fact of that dimension (a per-minute price where the
      one-off fee was asked, last year's number);
-  3. the opposite of a yes/no key fact: the polarity (eval.facts.polarity) of the answer's first
-     sentence that is not a question differs from it;
+  3. the opposite of a yes/no key fact: the answer's first sentence that is not a question says
+     the opposite (eval.facts.polarity: a leading yes/no word, else a negation means "no"; a
+     plain statement says neither, so "SSO is in the Business plan" to "Does Team have SSO?"
+     is not counted);
   4. a name of the help centre's vocabulary (the name key facts of all its questions) that no
      gold document, question or history turn contains.
 A bare number in a gold text supports the same number with a unit ("Fee (HK$): 58" supports
@@ -24,7 +26,8 @@ Irrelevant sentence: the answer (citation markers removed) is split into sentenc
 ！？ ； and line ends; a sentence without a letter or Chinese character is not counted, nor is a
 lead-in that ends with a colon ("According to our help centre:", "根据帮助中心的资料："). A counted
 sentence is relevant when it mentions an alias or key fact of the question, or when it states no
-quantity (eval.facts) other than the key facts and at least half of its content tokens (English
+quantity (eval.facts) other than the key facts and those of the question, and at least half of
+its content tokens (English
 words without stop words, Chinese character bigrams, numbers) occur in the question, the last
 user turn of the history or the gold passages. Every other sentence is irrelevant, and so is a
 sentence repeating an earlier one (same normalised text). The irrelevant-sentence rate of a set
@@ -146,8 +149,9 @@ def wrong_facts(answer: str, gold: AnswerGold) -> list[str]:
         if fact.kind == "yes_no" and sentences:
             # An answer quoting an FAQ entry starts with its question; the reply is what counts.
             first = next((s for s in sentences if not s.endswith(("?", "？"))), sentences[0])
-            if polarity(first) != yes_no_value(fact):
-                reasons.append(f"says {polarity(first)!r} where the answer is {yes_no_value(fact)!r}")
+            said = polarity(first)
+            if said is not None and said != yes_no_value(fact):
+                reasons.append(f"says {said!r} where the answer is {yes_no_value(fact)!r}")
     sources = " ".join([*gold.gold_texts, _asked(gold)])
     for name in gold.names:
         if contains(answer, name) and not contains(sources, name):
@@ -164,7 +168,7 @@ def _mentions_gold(sentence: str, gold: AnswerGold, facts: list[KeyFact]) -> boo
 def irrelevant_sentences(answer: str, gold: AnswerGold) -> tuple[int, list[str]]:
     """(counted sentences, the irrelevant ones) per the module docstring."""
     facts = [key_fact(text) for text in gold.key_facts]
-    keys = [q for fact in facts if fact.kind == "quantity" for q in fact.quantities]
+    keys = [q for fact in facts if fact.kind == "quantity" for q in fact.quantities] + quantities(_asked(gold))
     last_user = next((t["content"] for t in reversed(gold.history) if t.get("role") == "user"), "")
     context = content_tokens(" ".join([gold.question, last_user, *gold.gold_passages]))
     sentences = split_sentences(answer)

@@ -312,9 +312,9 @@ _LEAD_YES = re.compile(r"^\s*(?:(?:yes|yeah|yep|sure)\b|是的|是|可以|能|�
 _LEAD_NO = re.compile(r"^\s*(?:no\b|不|没有|无法|否)", re.I)
 
 
-def polarity(sentence: str) -> str:
-    """"yes" or "no": a leading yes/no word decides; otherwise "no" when the sentence has a
-    negation (not, cannot, 不, 没, 无, 未, ...), else "yes"."""
+def polarity(sentence: str) -> str | None:
+    """"yes", "no" or None: a leading yes/no word decides; otherwise "no" when the sentence has
+    a negation (not, cannot, 不, 没, 无, 未, ...); a plain statement says neither (None)."""
     text = strip_citations(sentence).strip()
     if _LEAD_NO.match(text):
         return "no"
@@ -322,7 +322,7 @@ def polarity(sentence: str) -> str:
         return "yes"
     if _NEGATION_EN.search(text) or _NEGATION_ZH.search(text):
         return "no"
-    return "yes"
+    return None
 
 
 # --- facts as the questions state them ------------------------------------------------------

@@ -70,7 +70,7 @@ def test_polarity_and_key_fact_kinds() -> None:
     assert polarity("No credit card is needed.") == "no"
     assert polarity("我们不接受PayPal及货到付款。") == "no"
     assert polarity("可以。携号转台免费。") == "yes"
-    assert polarity("You can return an item within 60 days.") == "yes"
+    assert polarity("You can return an item within 60 days.") is None  # a plain statement
     assert [key_fact(t).kind for t in ("HK$120", "yes", "Okta", "1 January 2024", "18 Tai Seng Street")] == [
         "quantity", "yes_no", "name", "quantity", "name",
     ]
@@ -131,6 +131,9 @@ def test_flipped_yes_no_is_a_wrong_fact() -> None:
     assert wrong_facts("No, we do not accept PayPal.", gold) == []
     assert wrong_facts("Q: Do you accept PayPal? A: We do not accept PayPal.", gold) == []
     assert wrong_facts("Yes, PayPal is accepted.", gold) == ["says 'yes' where the answer is 'no'"]
+    team = AnswerGold(question="Does the Team plan include SSO?", aliases=[["No"]], key_facts=["no"],
+                      gold_texts=["SSO is included in the Business and Enterprise plans."])
+    assert wrong_facts("SSO is included in the Business and Enterprise plans.", team) == []  # says neither
 
 
 def test_a_name_of_the_help_centre_absent_from_the_gold_is_a_wrong_fact() -> None:
@@ -206,3 +209,11 @@ def test_summary_per_type_counts_refusals_wrong_facts_and_sentences() -> None:
     assert by_type["nearmiss"]["refusal_recall"] == 1.0 and by_type["offtopic"]["refusal_recall"] == 0.0
     assert breakdown(rows, "centre")["shop"]["questions"] == 1
     assert rows[1]["answer_check"]["wrong_facts"] == ["HKD stated as 'HK$4', not 'HK$58'"]
+
+
+def test_a_year_the_question_names_is_not_an_unasked_fact() -> None:
+    gold = AnswerGold(question="What was the notice period in the 2022 policy?", aliases=[["30 days"]],
+                      key_facts=["30 days"], gold_texts=["Contract cancellation policy (2022 edition). 30 days' notice."],
+                      gold_passages=["To cancel, give us 30 days' notice."])
+    assert irrelevant_sentences("Contract cancellation policy (2022 edition). Give us 30 days' notice.", gold) == (2, [])
+    assert irrelevant_sentences("The 2023 edition changed the notice period.", gold)[1] != []
