@@ -215,5 +215,5 @@ def test_a_year_the_question_names_is_not_an_unasked_fact() -> None:
     gold = AnswerGold(question="What was the notice period in the 2022 policy?", aliases=[["30 days"]],
                       key_facts=["30 days"], gold_texts=["Contract cancellation policy (2022 edition). 30 days' notice."],
                       gold_passages=["To cancel, give us 30 days' notice."])
-    assert irrelevant_sentences("Contract cancellation policy (2022 edition). Give us 30 days' notice.", gold) == (2, [])
+    assert irrelevant_sentences("The 2022 policy set the notice period. Give us 30 days' notice.", gold) == (2, [])
     assert irrelevant_sentences("The 2023 edition changed the notice period.", gold)[1] != []
