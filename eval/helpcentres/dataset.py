@@ -35,6 +35,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
 from eval.datasets import DatasetError, EvalDataset, EvalItem, check_gold_ids, read_questions, validated
 from eval.facts import key_fact
+from ingest.parsing.frontmatter import split_front_matter
 from ingest.parsing.table_text import render_row
 from eval.helpcentres.build import (
     CENTRES,
@@ -219,7 +220,7 @@ def _text_lines(text: str, *, csv_file: bool) -> list[str]:
             continue
         flush()
         line = line.lstrip("#").strip()
-        if line and line != "---" and not re.fullmatch(r"\w+:.*", line) or line and " " in line.split(":")[0]:
+        if line and line != "---":
             lines.append(line)
     flush()
     return lines
@@ -238,5 +239,7 @@ def source_lines(centre: str, doc_id: str) -> list[str]:
             return _html_lines(text)
         if path.name.endswith(".xlsx.csv"):
             return [" ".join(row) for row in list(csv.reader(text.splitlines()))[1:]]
+        if path.suffix == ".md":
+            text = split_front_matter(text)[1]
         return _text_lines(text, csv_file=path.name.endswith(".csv"))
     raise DatasetError(f"help centre {centre} has no document {doc_id}")
