@@ -4,6 +4,10 @@ Shared layout (../shared/datasets/README.md): a folder with corpus.jsonl {"id","
 and questions.jsonl {"id","question","answer","answer_aliases","gold_doc_ids","answerable",
 "history","meta"}. Gold ids are corpus ids, which become Document.source when ingested.
 
+Every record is validated completely when the set is loaded (pydantic models of the layout
+below), so a malformed set fails at once with its file, line and field, not after an hour of
+answering.
+
 Golden set: a .jsonl or .csv file with question, reference_answer, expected_sources (sources as
 `kefu kb show` lists them, pipe-separated), answerable, history (JSON list of {role, content});
 optionally id and answer_aliases (JSON AND-of-OR groups). Its documents are a folder of files
@@ -18,16 +22,71 @@ import json
 import random
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, ValidationError
 
 from eval.config import get_eval_settings
 
 Only = Literal["answerable", "unanswerable"]
+ModelT = TypeVar("ModelT", bound=BaseModel)
 GOLDEN_SUFFIXES = (".jsonl", ".csv")
 
 
 class DatasetError(ValueError):
     """A data set that cannot be read; the message says which file and line."""
+
+
+# --- the layout's records, validated on load -------------------------------------------------
+
+
+class HistoryTurn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    role: Literal["user", "assistant"]
+    content: StrictStr
+
+
+class CorpusRecord(BaseModel):
+    """A line of corpus.jsonl; fields beyond id/title/text are kept as the document's extra."""
+
+    model_config = ConfigDict(extra="allow")
+
+    id: StrictStr | StrictInt
+    title: StrictStr | None = None
+    text: StrictStr = Field(min_length=1)
+
+
+class QuestionRecord(BaseModel):
+    """A line of questions.jsonl. Unknown fields are errors: a misspelt field name would
+    otherwise be dropped silently."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: StrictStr | StrictInt
+    question: StrictStr = Field(min_length=1)
+    answer: StrictStr | None = None
+    answer_aliases: list[list[StrictStr]] | None = None
+    gold_doc_ids: list[StrictStr | StrictInt] | None = None
+    answerable: StrictBool = True
+    history: list[HistoryTurn] | None = None
+    scenario: StrictStr | None = None
+    meta: dict[str, Any] | None = None
+
+
+def validated(model: type[ModelT], row: Any, where: str) -> ModelT:
+    """The row as `model`, or a DatasetError naming the place and every bad field."""
+    if not isinstance(row, dict):
+        raise DatasetError(f"{where}: expected a JSON object, got {type(row).__name__}")
+    try:
+        return model.model_validate(row)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"field {'.'.join(str(part) for part in error['loc']) or '(record)'}: {error['msg']}"
+            + ("" if error["type"] in ("missing", "extra_forbidden") else f" (got {error['input']!r:.80})")
+            for error in exc.errors()
+        )
+        raise DatasetError(f"{where}: {problems}") from exc
 
 
 @dataclass
@@ -94,25 +153,41 @@ def resolve(path_or_name: str | Path) -> Path:
     raise DatasetError(f"no data set at {path} nor {candidate}")
 
 
-def load(path_or_name: str | Path, *, corpus_dir: Path | None = None) -> EvalDataset:
+def load(path_or_name: str | Path, *, corpus_dir: Path | None = None, split: str | None = None) -> EvalDataset:
+    """A data set by path or name. Built in: `helpcentres` and `helpcentres/<centre>`, the
+    help-centre benchmark (eval.helpcentres), whose `split` is tune or heldout and whose
+    document files are built into `corpus_dir` (default: in the kefu data folder). Other sets
+    take a split only when their questions name one in meta.split."""
+    from eval.helpcentres.dataset import is_helpcentre_name, load_helpcentres
+
+    if isinstance(path_or_name, str) and is_helpcentre_name(path_or_name) and not Path(path_or_name).exists():
+        return load_helpcentres(path_or_name, split=split, out_dir=corpus_dir)
     path = resolve(path_or_name)
     if path.is_dir():
         if not (path / "questions.jsonl").exists():
             raise DatasetError(f"{path} has no questions.jsonl (expected the shared data-set layout)")
-        return load_layout(path)
-    if path.suffix.lower() in GOLDEN_SUFFIXES:
-        return load_golden(path, corpus_dir=corpus_dir)
-    raise DatasetError(f"{path}: expected a data-set folder or a golden set ({', '.join(GOLDEN_SUFFIXES)})")
+        dataset = load_layout(path)
+    elif path.suffix.lower() in GOLDEN_SUFFIXES:
+        dataset = load_golden(path, corpus_dir=corpus_dir)
+    else:
+        raise DatasetError(f"{path}: expected a data-set folder or a golden set ({', '.join(GOLDEN_SUFFIXES)})")
+    if split is not None:
+        named = {str(item.meta.get("split")) for item in dataset.items if item.meta.get("split") is not None}
+        if split not in named:
+            raise DatasetError(f"{path} has no split {split!r} (its questions' meta.split: {sorted(named) or 'none'})")
+        dataset.items = [item for item in dataset.items if item.meta.get("split") == split]
+    return dataset
 
 
-def _read_jsonl(path: Path) -> list[dict[str, Any]]:
+def _read_jsonl(path: Path) -> list[tuple[int, Any]]:
+    """(line number, parsed JSON) of every non-empty line."""
     rows = []
     with path.open(encoding="utf-8") as handle:
         for number, line in enumerate(handle, 1):
             if not line.strip():
                 continue
             try:
-                rows.append(json.loads(line))
+                rows.append((number, json.loads(line)))
             except json.JSONDecodeError as exc:
                 raise DatasetError(f"{path}:{number}: invalid JSON: {exc.msg}") from exc
     return rows
@@ -130,40 +205,50 @@ def _hash_files(*paths: Path) -> str:
     return digest.hexdigest()
 
 
+def item_from_record(record: QuestionRecord) -> EvalItem:
+    return EvalItem(
+        id=str(record.id),
+        question=record.question,
+        answer=record.answer or "",
+        aliases=[list(group) for group in record.answer_aliases or []],
+        gold_doc_ids=[str(d) for d in record.gold_doc_ids or []],
+        answerable=record.answerable,
+        history=[turn.model_dump() for turn in record.history or []],
+        scenario=record.scenario or "",
+        meta=dict(record.meta or {}),
+    )
+
+
+def read_questions(questions_file: Path) -> list[EvalItem]:
+    """Every line of a questions.jsonl validated (QuestionRecord), ids unique."""
+    items: list[EvalItem] = []
+    seen: dict[str, int] = {}
+    for number, row in _read_jsonl(questions_file):
+        item = item_from_record(validated(QuestionRecord, row, f"{questions_file}:{number}"))
+        if item.id in seen:
+            raise DatasetError(f"{questions_file}:{number}: id {item.id!r} already used on line {seen[item.id]}")
+        seen[item.id] = number
+        items.append(item)
+    return items
+
+
+def check_gold_ids(items: list[EvalItem], known: set[str], where: Path) -> None:
+    for item in items:
+        unknown = [d for d in item.gold_doc_ids if d not in known]
+        if unknown:
+            raise DatasetError(f"{where}: question {item.id} cites unknown documents {unknown}")
+
+
 def load_layout(folder: Path) -> EvalDataset:
     corpus_file, questions_file = folder / "corpus.jsonl", folder / "questions.jsonl"
     if not corpus_file.exists():
         raise DatasetError(f"{folder} has no corpus.jsonl")
     corpus = []
-    for row in _read_jsonl(corpus_file):
-        try:
-            extra = {k: v for k, v in row.items() if k not in ("id", "title", "text")}
-            corpus.append(CorpusDoc(str(row["id"]), row.get("title") or "", row["text"], extra))
-        except KeyError as exc:
-            raise DatasetError(f"{corpus_file}: document without {exc.args[0]!r}: {row}") from exc
-    items = []
-    for number, row in enumerate(_read_jsonl(questions_file), 1):
-        try:
-            items.append(
-                EvalItem(
-                    id=str(row["id"]),
-                    question=row["question"],
-                    answer=row.get("answer") or "",
-                    aliases=[list(group) for group in row.get("answer_aliases") or []],
-                    gold_doc_ids=[str(d) for d in row.get("gold_doc_ids") or []],
-                    answerable=bool(row.get("answerable", True)),
-                    history=list(row.get("history") or []),
-                    scenario=row.get("scenario") or "",
-                    meta=dict(row.get("meta") or {}),
-                )
-            )
-        except KeyError as exc:
-            raise DatasetError(f"{questions_file}:{number}: missing field {exc.args[0]!r}") from exc
-    known = {doc.id for doc in corpus}
-    for item in items:
-        unknown = [d for d in item.gold_doc_ids if d not in known]
-        if unknown:
-            raise DatasetError(f"{questions_file}: question {item.id} cites unknown documents {unknown}")
+    for number, row in _read_jsonl(corpus_file):
+        record = validated(CorpusRecord, row, f"{corpus_file}:{number}")
+        corpus.append(CorpusDoc(str(record.id), record.title or "", record.text, dict(record.model_extra or {})))
+    items = read_questions(questions_file)
+    check_gold_ids(items, {doc.id for doc in corpus}, questions_file)
     return EvalDataset(
         name=folder.resolve().name, path=folder, items=items, corpus=corpus,
         content_hash=_hash_files(corpus_file, questions_file),
@@ -196,36 +281,35 @@ def _parse_json_field(value: Any, where: str, name: str) -> list[Any]:
 
 
 def _golden_item(row: dict[str, Any], number: int, where: str) -> EvalItem:
-    question = (row.get("question") or "").strip()
-    if not question:
-        raise DatasetError(f"{where}: empty question")
-    sources = row.get("expected_sources") or ""
+    """A golden-set row (CSV cells or JSON values) as the layout's QuestionRecord, validated."""
+    question = row.get("question")
+    sources = row.get("expected_sources") or []
     if isinstance(sources, str):
-        sources = [s.strip() for s in sources.split("|")]
-    history = _parse_json_field(row.get("history"), where, "history")
-    for turn in history:
-        if not isinstance(turn, dict) or "role" not in turn or "content" not in turn:
-            raise DatasetError(f"{where}: history turns must be {{role, content}} objects")
-    return EvalItem(
-        id=str(row.get("id") or f"golden-{number}"),
-        question=question,
-        answer=row.get("reference_answer") or "",
-        aliases=[list(g) for g in _parse_json_field(row.get("answer_aliases"), where, "answer_aliases")],
-        gold_doc_ids=[s for s in sources if s],
-        answerable=_parse_bool(row.get("answerable", True), where),
-        history=history,
-    )
+        sources = [s.strip() for s in sources.split("|") if s.strip()]
+    record = {
+        "id": row.get("id") or f"golden-{number}",
+        "question": question.strip() if isinstance(question, str) else question,
+        "answer": row.get("reference_answer") or None,
+        "answer_aliases": _parse_json_field(row.get("answer_aliases"), where, "answer_aliases"),
+        "gold_doc_ids": sources,
+        "answerable": _parse_bool(row.get("answerable", True), where),
+        "history": _parse_json_field(row.get("history"), where, "history"),
+    }
+    return item_from_record(validated(QuestionRecord, record, where))
 
 
 def load_golden(path: Path, *, corpus_dir: Path | None = None) -> EvalDataset:
     if path.suffix.lower() == ".csv":
         with path.open(encoding="utf-8-sig", newline="") as handle:
             rows = list(csv.DictReader(handle))
-        first_line = 2  # after the header
+        numbered = [(n + 1, row) for n, row in enumerate(rows, 1)]  # after the header line
     else:
-        rows = _read_jsonl(path)
-        first_line = 1
-    items = [_golden_item(row, n, f"{path}:{n + first_line - 1}") for n, row in enumerate(rows, 1)]
+        numbered = _read_jsonl(path)
+    items = []
+    for n, (line, row) in enumerate(numbered, 1):
+        if not isinstance(row, dict):
+            raise DatasetError(f"{path}:{line}: expected a JSON object, got {type(row).__name__}")
+        items.append(_golden_item(row, n, f"{path}:{line}"))
     if corpus_dir is None and (path.parent / "corpus").is_dir():
         corpus_dir = path.parent / "corpus"
     if corpus_dir is not None and not corpus_dir.is_dir():

@@ -72,6 +72,7 @@ class RunSpec:
     sample: int | None = None
     seed: int = 0
     only: Only | None = None
+    split: str | None = None  # a named half of the set (help-centre benchmark: tune, heldout)
     workers: int = 1
     corpus: Path | None = None  # golden sets: folder of documents
     kb: str | None = None  # golden sets: evaluate against this existing knowledge base
@@ -122,6 +123,7 @@ def _row(item: EvalItem) -> Row:
         "aliases": item.aliases,
         "gold_doc_ids": item.gold_doc_ids,
         "answerable": item.answerable,
+        "meta": item.meta,
     }
 
 
@@ -201,7 +203,7 @@ def run(
 
     started = time.perf_counter()
     created_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    dataset = load(spec.dataset, corpus_dir=spec.corpus)
+    dataset = load(spec.dataset, corpus_dir=spec.corpus, split=spec.split)
     items = select(dataset.items, only=spec.only, sample=spec.sample, seed=spec.seed, limit=spec.limit)
     if not items:
         raise ValueError(f"no questions selected from {dataset.path}")
@@ -221,7 +223,7 @@ def run(
         spec={k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(spec).items()},
         config=relevant_config(settings),
         dataset={
-            "name": dataset.name, "path": str(dataset.path), "hash": dataset.content_hash,
+            "name": dataset.name, "split": spec.split, "path": str(dataset.path), "hash": dataset.content_hash,
             "selection_hash": selection_hash(items), "questions": len(items),
             "total_questions": len(dataset.items),
         },
