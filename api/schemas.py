@@ -239,7 +239,7 @@ class JobOut(BaseModel):
     id: str
     kind: str
     kb: str
-    status: str  # queued | running | succeeded | failed
+    status: Literal["queued", "running", "succeeded", "partial", "failed"]  # partial: some files failed
     stage: str
     done: int
     total: int

@@ -43,6 +43,8 @@ from ingest.vector_cache import SQLVectorCache
 from ingest.vectorstore import VectorStore
 
 Outcome = Literal["added", "changed", "unchanged", "removed", "failed"]
+# succeeded: no file failed; partial: some did (each keeps its previous version); failed: all did.
+RunStatus = Literal["succeeded", "partial", "failed"]
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
 
@@ -74,6 +76,16 @@ class IngestReport:
     @property
     def failed(self) -> list[FileResult]:
         return [f for f in self.files if f.outcome == "failed"]
+
+    @property
+    def status(self) -> RunStatus:
+        return run_status(len(self.failed), len(self.files))
+
+
+def run_status(failed: int, files: int) -> RunStatus:
+    if failed and failed == files:
+        return "failed"
+    return "partial" if failed else "succeeded"
 
 
 def _noop(stage: str, done: int, total: int) -> None:
@@ -119,14 +131,18 @@ class IngestPipeline:
         *,
         delete_missing: bool = False,
         embed: bool = True,
+        force: bool = False,
         progress: Progress = _noop,
     ) -> IngestReport:
+        """Each file is parsed and chunked completely before its document's chunks are replaced
+        in one transaction, so a file that fails keeps the previous version. force: parse files
+        again even when their bytes are unchanged (a re-ingest after a parser upgrade)."""
         started = time.perf_counter()
         report = IngestReport(kb=kb)
         kb_id = self._kb_id(kb)
         files = list(iter_files(paths))
         for done, (file, source) in enumerate(files, 1):
-            report.files.append(self._ingest_file(kb_id, file, source))
+            report.files.append(self._ingest_file(kb_id, file, source, force=force))
             progress("parse", done, len(files))
         if delete_missing:
             seen = {source for _, source in files}
@@ -186,7 +202,7 @@ class IngestPipeline:
                 session, kb, embed_model=self.embedder.name, embed_dim=self.embedder.dim
             ).id
 
-    def _ingest_file(self, kb_id: int, file: Path, source: str) -> FileResult:
+    def _ingest_file(self, kb_id: int, file: Path, source: str, *, force: bool = False) -> FileResult:
         try:
             if file.suffix.lower() not in SUPPORTED_EXTENSIONS:
                 raise IngestError(
@@ -199,7 +215,7 @@ class IngestPipeline:
                     f"file is {size / 1e6:.1f} MB, over the {self.settings.max_file_mb:g} MB limit"
                 )
             digest = hashlib.sha256(file.read_bytes()).hexdigest()
-            if self._unchanged(kb_id, source, digest):
+            if not force and self._unchanged(kb_id, source, digest):
                 return FileResult(source, "unchanged")
             parsed = parse_file(file, max_bytes=self.settings.max_file_bytes)
             parsed.source = source
@@ -207,7 +223,7 @@ class IngestPipeline:
             return self._failed(kb_id, source, str(exc))
         except OSError as exc:
             return self._failed(kb_id, source, f"cannot read file: {exc.strerror or exc}")
-        return self._stage(kb_id, parsed, digest, size=size)
+        return self._stage(kb_id, parsed, digest, size=size, force=force)
 
     def _unchanged(self, kb_id: int, source: str, digest: str) -> bool:
         with self.db.session() as session:
@@ -222,9 +238,11 @@ class IngestPipeline:
                 doc.last_error = reason
         return FileResult(source, "failed", reason=reason)
 
-    def _stage(self, kb_id: int, parsed: ParsedDocument, digest: str, *, size: int) -> FileResult:
+    def _stage(
+        self, kb_id: int, parsed: ParsedDocument, digest: str, *, size: int, force: bool = False
+    ) -> FileResult:
         doc_id = document_id(kb_id, parsed.source)
-        if self._unchanged(kb_id, parsed.source, digest):
+        if not force and self._unchanged(kb_id, parsed.source, digest):
             return FileResult(parsed.source, "unchanged")
         drafts = chunk_document(
             parsed,
@@ -235,7 +253,7 @@ class IngestPipeline:
             return self._failed(kb_id, parsed.source, "no text found in the document")
         with self.db.session() as session:
             doc = session.get(Document, doc_id)
-            if doc is not None and doc.content_hash == digest:
+            if doc is not None and doc.content_hash == digest and not force:
                 return FileResult(parsed.source, "unchanged")
             outcome: Outcome = "added" if doc is None else "changed"
             if doc is None:

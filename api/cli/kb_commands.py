@@ -35,6 +35,13 @@ def print_report(report: IngestReport) -> None:
     console.print(table)
     for result in report.failed:
         console.print(f"[red]failed[/] {result.source}: {result.reason}")
+    if report.status == "partial":
+        console.print(
+            f"[yellow]partial[/]: {len(report.failed)} of {len(report.files)} files failed; "
+            "each keeps its previous version"
+        )
+    elif report.status == "failed":
+        console.print("[red]failed[/]: no file could be ingested")
 
 
 def ingest(
@@ -48,15 +55,16 @@ def ingest(
         help="Compute vectors now; --no-embed stages text only (searchable lexically) for `kefu kb embed`.",
     ),
 ) -> None:
-    """Parse, chunk and embed documents into a knowledge base (unchanged files are skipped)."""
+    """Parse, chunk and embed documents into a knowledge base (unchanged files are skipped).
+    Exit code 1 when no file could be ingested, 2 when some files failed (partial)."""
     pipeline = IngestPipeline(get_settings())
     with stage_progress() as progress:
         report = pipeline.ingest_paths(
             paths, kb, delete_missing=delete_missing, embed=embed, progress=progress
         )
     print_report(report)
-    if report.failed and len(report.failed) == len(report.files):
-        raise typer.Exit(1)
+    if report.status != "succeeded":
+        raise typer.Exit(1 if report.status == "failed" else 2)
 
 
 @kb_app.command("embed")

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import tempfile
 import threading
 import unicodedata
 from collections.abc import Iterator
@@ -30,6 +29,7 @@ from api.schemas import (
     UploadOut,
 )
 from api.services import Services
+from api.uploads import discard_staged, new_staging_folder, store
 from ingest.models import Document, KnowledgeBase
 
 router = APIRouter(prefix="/v1", tags=["knowledge"])
@@ -188,30 +188,24 @@ def _measure(upload: UploadFile) -> int:
     return size
 
 
-def _store(folder: Path, name: str, upload: UploadFile) -> Path:
-    """Write through a temporary file and rename, so a half-written upload never replaces a file."""
-    folder.mkdir(parents=True, exist_ok=True)
-    upload.file.seek(0)
-    with tempfile.NamedTemporaryFile(dir=folder, prefix=".upload-", delete=False) as tmp:
-        shutil.copyfileobj(upload.file, tmp)
-    target = folder / name
-    os.replace(tmp.name, target)
-    return target
-
-
 @router.post("/kbs/{kb}/documents", status_code=status.HTTP_202_ACCEPTED, response_model=UploadOut)
 def upload_documents(kb: str, who: Owner, svc: Svc, files: Annotated[list[UploadFile], File()]) -> UploadOut:
-    """Upload files (multipart field `files`, repeatable). They are stored, then parsed, chunked
-    and embedded by a background job: poll `GET /v1/jobs/{id}`."""
+    """Upload files (multipart field `files`, repeatable). They are staged, then parsed, chunked
+    and embedded by a background job (poll `GET /v1/jobs/{id}`); a file that fails keeps the
+    previous version of its document and its previously uploaded copy."""
     with svc.db.session() as session:
         kb_row = load_kb(session, who, kb)
     named = _validate(svc, files)
-    folder = svc.settings.uploads_dir / kb_row.name
-    paths = [_store(folder, name, upload) for name, upload in named]
-    job = svc.jobs.submit(
-        kind="ingest", kb=kb_row.name, tenant=who.tenant, params={"paths": [str(p) for p in paths]},
-        created_by=who.key_id, total=len(paths),
-    )
+    folder = new_staging_folder(svc.settings.uploads_dir, kb_row.name)
+    paths = [store(folder, name, upload.file) for name, upload in named]
+    try:
+        job = svc.jobs.submit(
+            kind="ingest", kb=kb_row.name, tenant=who.tenant,
+            params={"paths": [str(p) for p in paths], "staged": True}, created_by=who.key_id, total=len(paths),
+        )
+    except BaseException:
+        discard_staged(paths)
+        raise
     return UploadOut(job=job_out(job), files=[p.name for p in paths])
 
 

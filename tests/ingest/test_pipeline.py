@@ -144,6 +144,29 @@ def test_bad_files_are_reported_and_lose_nothing(settings: Settings, tmp_path: P
         assert doc.last_error
 
 
+def test_forced_reingest_replaces_each_document_only_once_parsed(settings: Settings, tmp_path: Path) -> None:
+    docs = write_pages(tmp_path / "docs")
+    pipeline = IngestPipeline(settings)
+    first = pipeline.ingest_paths([docs], "kb")
+    stored = sql_chunk_ids(pipeline, "kb")
+
+    forced = pipeline.ingest_paths([docs], "kb", force=True)  # unchanged bytes, parsed again
+    assert [f.outcome for f in forced.files] == ["changed"] * 3 and forced.status == "succeeded"
+    assert sql_chunk_ids(pipeline, "kb") == stored and forced.embedded == 0  # same ids, cached vectors
+    assert forced.version == first.version + 1
+    assert_consistent(pipeline, "kb")
+
+    (docs / "shipping.md").write_bytes(b"\x00\x01\x02" * 100)
+    partial = pipeline.ingest_paths([docs], "kb", force=True)
+    assert partial.status == "partial" and [f.source for f in partial.failed] == ["shipping.md"]
+    assert sql_chunk_ids(pipeline, "kb") == stored  # the previous shipping.md is kept
+    assert_consistent(pipeline, "kb")
+    for name in ("returns.md", "zh/退货.txt"):
+        (docs / name).write_bytes(b"\x00\x01\x02" * 100)
+    assert pipeline.ingest_paths([docs], "kb", force=True).status == "failed"
+    assert sql_chunk_ids(pipeline, "kb") == stored
+
+
 def test_embedder_mismatch_is_a_clear_error(settings: Settings, tmp_path: Path) -> None:
     docs = write_pages(tmp_path / "docs", {"a.md": "# A\n\nSome text.\n"})
     pipeline = IngestPipeline(settings)
