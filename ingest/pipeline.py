@@ -217,7 +217,9 @@ class IngestPipeline:
             digest = hashlib.sha256(file.read_bytes()).hexdigest()
             if not force and self._unchanged(kb_id, source, digest):
                 return FileResult(source, "unchanged")
-            parsed = parse_file(file, max_bytes=self.settings.max_file_bytes)
+            parsed = parse_file(
+                file, max_bytes=self.settings.max_file_bytes, zip_limits=self.settings.zip_limits
+            )
             parsed.source = source
         except IngestError as exc:
             return self._failed(kb_id, source, str(exc))

@@ -167,6 +167,18 @@ def test_forced_reingest_replaces_each_document_only_once_parsed(settings: Setti
     assert sql_chunk_ids(pipeline, "kb") == stored
 
 
+def test_a_zip_bomb_fails_its_file_under_the_settings_limits(settings: Settings, tmp_path: Path) -> None:
+    import zipfile
+
+    docs = write_pages(tmp_path / "docs", {"a.md": "# A\n\nSome text.\n"})
+    with zipfile.ZipFile(docs / "bomb.xlsx", "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/worksheets/sheet1.xml", "<row/>" * 400_000)  # 2.4 MB from a few kB
+    report = IngestPipeline(settings.model_copy(update={"max_unzipped_mb": 2.0})).ingest_paths([docs], "kb")
+    assert [f.source for f in report.failed] == ["bomb.xlsx"] and report.status == "partial"
+    assert "over the 2 MB limit" in report.failed[0].reason
+    assert Settings(max_zip_ratio=50).zip_limits.max_ratio == 50  # KEFU_MAX_ZIP_RATIO reaches parsing
+
+
 def test_embedder_mismatch_is_a_clear_error(settings: Settings, tmp_path: Path) -> None:
     docs = write_pages(tmp_path / "docs", {"a.md": "# A\n\nSome text.\n"})
     pipeline = IngestPipeline(settings)
