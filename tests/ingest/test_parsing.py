@@ -141,6 +141,33 @@ def test_text_file_encodings(write_file, encoding: str) -> None:
     assert doc.sections[0].text == "会员退货期为60天。Members get 60 days."
 
 
+def _all_text(doc) -> str:  # type: ignore[no-untyped-def]
+    return "\n".join(f"{s.question or ''} {s.text}" for s in doc.sections)
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "encoding"),
+    [
+        ("dessert.txt", "Our crème brûlée costs 6 euros.", "latin-1"),  # issue 16: "crčme brűlée"
+        ("cafe.txt", "The café opens at nine.", "cp1252"),
+        ("menu.md", "# Desserts\n\nNotre crème brûlée est délicieuse.\n", "latin-1"),
+        ("faq.csv", "question,answer\n¿Dónde está mi pedido?,Mañana llega.\n", "cp1252"),
+        ("preise.csv", "Artikel,Preis\nGrößenänderung,5 €\n", "cp1252"),
+        # Central European text keeps its own code page.
+        ("pl.txt", "Zwroty\n\nZwrot towaru jest możliwy w ciągu 14 dni. Proszę zachować paragon.", "cp1250"),
+        ("pl-iso.txt", "Zwroty\n\nZwrot towaru jest możliwy w ciągu 14 dni. Proszę zachować paragon.", "iso-8859-2"),
+        ("ru.txt", "Возврат товара возможен в течение 14 дней после доставки.", "cp1251"),
+        ("cs.txt", "Příliš žluťoučký kůň úpěl ďábelské ódy.", "cp1250"),
+    ],
+)
+def test_short_single_byte_texts_decode_right(write_file, name: str, text: str, encoding: str) -> None:
+    doc = parse(write_file(name, text, encoding=encoding))
+    lines = text.splitlines()[1 if name.endswith(".csv") else 0 :]  # a csv's header row is not text
+    words = [w for line in lines for w in line.replace(",", " ").replace("#", " ").split()]
+    got = _all_text(doc) + " " + doc.title
+    assert all(word in got for word in words), got
+
+
 def test_html_headings_table_and_boilerplate(write_file) -> None:
     html = """<html><head><title>Membership</title></head><body>
     <nav><a href="/">Home</a></nav>
