@@ -74,6 +74,10 @@ class Settings(BaseSettings):
     def chroma_dir(self) -> Path:
         return self.data_dir / "chroma"
 
+    def bm25_dir(self, kb_id: int) -> Path:
+        """Where retrieval keeps a knowledge base's BM25 indexes (one folder per version)."""
+        return self.data_dir / "bm25" / f"kb{kb_id}"
+
     @property
     def max_file_bytes(self) -> int:
         return int(self.max_file_mb * 1024 * 1024)

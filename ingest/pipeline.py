@@ -14,6 +14,7 @@ point is repaired by the next run:
 from __future__ import annotations
 
 import hashlib
+import shutil
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -182,11 +183,13 @@ class IngestPipeline:
         return True
 
     def drop(self, kb: str) -> None:
+        """Delete the knowledge base: its rows, its vectors and retrieval's BM25 indexes."""
         with self.db.session() as session:
             kb_row = get_kb(session, kb)
             kb_id = kb_row.id
             session.delete(kb_row)
         self.store.drop(kb_id)
+        shutil.rmtree(self.settings.bm25_dir(kb_id), ignore_errors=True)
 
     def embed_pending(self, kb: str, *, progress: Progress = _noop) -> IngestReport:
         report = IngestReport(kb=kb)

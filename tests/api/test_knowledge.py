@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from api.app import create_app
 from api.jobs import RUNNER
 from api.models import Job
-from ingest.models import Document
+from ingest.models import Document, KnowledgeBase
 
 
 def _documents(harness: Harness) -> list[str]:
@@ -172,7 +172,14 @@ def test_delete_knowledge_base(harness: Harness, tmp_path: Path) -> None:
     assert harness.client.post("/v1/kbs", json={"name": "scratch"}, headers=owner).status_code == 201
     (tmp_path / "a.md").write_text("# A\n\nScratch text.\n")
     assert upload(harness.client, owner_key, "scratch", [tmp_path / "a.md"])["status"] == "succeeded"
+    # A search persists the knowledge base's BM25 index under the data dir.
+    assert harness.client.post("/v1/search", json={"kb": "scratch", "query": "scratch text"}, headers=owner).json()["hits"]
+    with harness.services.db.session() as session:
+        kb_id = session.scalar(select(KnowledgeBase.id).where(KnowledgeBase.name == "scratch"))
+    index = harness.services.settings.bm25_dir(kb_id)
+    assert any(index.glob("v*/meta.json"))
     assert harness.client.delete("/v1/kbs/scratch", headers=owner).status_code == 204
+    assert not index.exists()  # issue 16: the BM25 index stayed on disk
     assert harness.client.get("/v1/kbs/scratch", headers=owner).status_code == 404
     assert not (harness.services.settings.uploads_dir / "scratch").exists()
     with harness.services.db.session() as session:
