@@ -5,6 +5,9 @@ point is repaired by the next run:
   stage   per document, one SQL transaction: the document row and all its chunk rows
           (embedded = false) replace the previous version. Chunk ids are derived from
           (document, position, text), so re-running produces the same ids, never duplicates.
+          Each chunk first goes through the screen, when one is given (the answer side passes its
+          prompt-injection detectors): a flagged chunk is stored quarantined, with the reason,
+          and is never embedded nor retrieved.
   embed   pending chunks in batches: vectors come from the cache by text hash or the embedder,
           go to Chroma (upsert), then the chunks are marked embedded. Before that, vectors in
           Chroma whose chunk no longer exists in SQL (left by a crash) are deleted. Last, each
@@ -47,6 +50,8 @@ Outcome = Literal["added", "changed", "unchanged", "removed", "failed"]
 # succeeded: no file failed; partial: some did (each keeps its previous version); failed: all did.
 RunStatus = Literal["succeeded", "partial", "failed"]
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
+# Chunk text -> the reason it must be quarantined (instructions planted in it), or None.
+ChunkScreen = Callable[[str], "str | None"]
 
 
 @dataclass
@@ -55,6 +60,7 @@ class FileResult:
     outcome: Outcome
     chunks: int = 0
     reason: str = ""
+    quarantined: int = 0  # chunks held back by the screen
 
 
 @dataclass
@@ -116,8 +122,10 @@ class IngestPipeline:
         database: Database | None = None,
         store: VectorStore | None = None,
         embedder: Embedder | None = None,
+        screen: ChunkScreen | None = None,
     ) -> None:
         self.settings = settings
+        self.screen = screen
         self.db = database or open_database(settings.sql_url)
         self.store = store or VectorStore(settings)
         self.embedder = embedder or get_embedder(settings)
@@ -256,6 +264,7 @@ class IngestPipeline:
         )
         if not drafts:
             return self._failed(kb_id, parsed.source, "no text found in the document")
+        reasons = [self._screen(draft.text, draft.match_text) for draft in drafts]
         with self.db.session() as session:
             doc = session.get(Document, doc_id)
             if doc is not None and doc.content_hash == digest and not force:
@@ -297,9 +306,17 @@ class IngestPipeline:
                         char_end=draft.char_end,
                         extra=dict(draft.extra),
                         embedded=False,
+                        quarantine_reason=reasons[ordinal],
                     )
                 )
-        return FileResult(parsed.source, outcome, chunks=len(drafts))
+        quarantined = sum(reason is not None for reason in reasons)
+        return FileResult(parsed.source, outcome, chunks=len(drafts), quarantined=quarantined)
+
+    def _screen(self, text: str, match_text: str) -> str | None:
+        """The screen's reason for holding the chunk back; an FAQ pair's questions are read too."""
+        if self.screen is None:
+            return None
+        return self.screen(text if match_text == text else f"{match_text}\n{text}")
 
     def _remove_missing(self, kb_id: int, seen: set[str]) -> list[FileResult]:
         with self.db.session() as session:
@@ -328,7 +345,9 @@ class IngestPipeline:
             self._embed_pending(kb_id, report, progress)
         with self.db.session() as session:
             report.pending = (
-                session.query(Chunk).filter(Chunk.kb_id == kb_id, Chunk.embedded.is_(False)).count()
+                session.query(Chunk)
+                .filter(Chunk.kb_id == kb_id, Chunk.embedded.is_(False), Chunk.quarantine_reason.is_(None))
+                .count()
             )
         report.seconds = time.perf_counter() - started
         return report
@@ -336,7 +355,12 @@ class IngestPipeline:
     def _delete_orphan_vectors(self, kb_id: int) -> None:
         name, dim = self.embedder.name, self.embedder.dim
         with self.db.session() as session:
-            known = set(session.scalars(select(Chunk.id).where(Chunk.kb_id == kb_id)))
+            # A quarantined chunk's vector (from before it was quarantined) goes too.
+            known = set(
+                session.scalars(
+                    select(Chunk.id).where(Chunk.kb_id == kb_id, Chunk.quarantine_reason.is_(None))
+                )
+            )
         orphans = self.store.ids(kb_id, embed_model=name, dim=dim) - known
         self.store.delete(kb_id, embed_model=name, dim=dim, ids=sorted(orphans))
 
@@ -345,7 +369,7 @@ class IngestPipeline:
             pending = list(
                 session.scalars(
                     select(Chunk)
-                    .where(Chunk.kb_id == kb_id, Chunk.embedded.is_(False))
+                    .where(Chunk.kb_id == kb_id, Chunk.embedded.is_(False), Chunk.quarantine_reason.is_(None))
                     .order_by(Chunk.doc_id, Chunk.ordinal)
                 )
             )

@@ -25,6 +25,7 @@ from api.schemas import (
     FileResultOut,
     JobOut,
     KBOut,
+    QuarantinedChunkOut,
     ReingestIn,
     UploadOut,
 )
@@ -49,6 +50,7 @@ def kb_out(session: Session, kb: KnowledgeBase) -> KBOut:
     return KBOut(
         name=s.name, tenant=s.tenant, description=kb.description, version=s.version, documents=s.documents,
         chunks=s.chunks, embedded=s.embedded, faq_chunks=s.faq_chunks, embed_model=s.embed_model,
+        quarantined=s.quarantined,
     )
 
 
@@ -215,6 +217,25 @@ def list_documents(kb: str, who: Owner, svc: Svc) -> list[DocumentOut]:
 
     with svc.db.session() as session:
         return [document_out(d) for d in registry_documents(session, load_kb(session, who, kb))]
+
+
+EXCERPT_CHARS = 300
+
+
+@router.get("/kbs/{kb}/quarantine", response_model=list[QuarantinedChunkOut])
+def list_quarantine(kb: str, who: Owner, svc: Svc) -> list[QuarantinedChunkOut]:
+    """Chunks held back at ingest because instructions were planted in them, with the reason:
+    they are never retrieved. Fix the document and upload it again, or delete it."""
+    from ingest.registry import list_quarantined
+
+    with svc.db.session() as session:
+        return [
+            QuarantinedChunkOut(
+                doc_id=doc.id, source=doc.source, title=doc.title, chunk_id=chunk.id,
+                excerpt=chunk.text[:EXCERPT_CHARS], reason=chunk.quarantine_reason or "",
+            )
+            for chunk, doc in list_quarantined(session, load_kb(session, who, kb))
+        ]
 
 
 def remove_source(svc: Services, kb: str, source: str) -> None:

@@ -109,7 +109,7 @@ def build(session: Session, kb_id: int) -> tuple[ChunkCatalog, BM25Index]:
     chunk_ids, doc_index, kinds, langs, texts = [], [], [], [], []
     for chunk_id, doc_id, kind, lang, match_text in session.execute(
         select(Chunk.id, Chunk.doc_id, Chunk.kind, Chunk.lang, Chunk.match_text)
-        .where(Chunk.kb_id == kb_id)
+        .where(Chunk.kb_id == kb_id, Chunk.quarantine_reason.is_(None))  # held back at ingest
         .order_by(Chunk.doc_id, Chunk.ordinal)
     ):
         if doc_id not in doc_position:  # a document added between the two reads
