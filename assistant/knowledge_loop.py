@@ -267,7 +267,7 @@ class KnowledgeLoop:
         )
         report = IngestPipeline(
             self.settings, database=self.db, embedder=self.embedder, screen=PlantedInstructionScreen()
-        ).ingest_documents([document], kb_name)
+        ).ingest_documents([document], kb_name, refuse_flagged=True)
         if report.failed:
             raise FaqIngestError(f"FAQ candidate {candidate_id} could not be ingested: {report.failed[0].reason}")
         with self.db.session() as session:

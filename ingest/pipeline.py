@@ -164,15 +164,18 @@ class IngestPipeline:
         kb: str,
         *,
         embed: bool = True,
+        refuse_flagged: bool = False,
         progress: Progress = _noop,
     ) -> IngestReport:
-        """Documents that arrive already parsed: data-set corpora, accepted FAQ answers."""
+        """Documents that arrive already parsed: data-set corpora, FAQ entries. refuse_flagged:
+        a document with a chunk the screen flags fails (its previous version stays) instead of
+        being stored quarantined: for entries written through the API, whose author can rephrase."""
         started = time.perf_counter()
         report = IngestReport(kb=kb)
         kb_id = self._kb_id(kb)
         for done, doc in enumerate(documents, 1):
             digest = hashlib.sha256(repr((doc.title, doc.sections)).encode()).hexdigest()
-            report.files.append(self._stage(kb_id, doc, digest, size=0))
+            report.files.append(self._stage(kb_id, doc, digest, size=0, refuse_flagged=refuse_flagged))
             progress("parse", done, len(documents))
         return self._finish(kb_id, report, embed=embed, progress=progress, started=started)
 
@@ -252,7 +255,14 @@ class IngestPipeline:
         return FileResult(source, "failed", reason=reason)
 
     def _stage(
-        self, kb_id: int, parsed: ParsedDocument, digest: str, *, size: int, force: bool = False
+        self,
+        kb_id: int,
+        parsed: ParsedDocument,
+        digest: str,
+        *,
+        size: int,
+        force: bool = False,
+        refuse_flagged: bool = False,
     ) -> FileResult:
         doc_id = document_id(kb_id, parsed.source)
         if not force and self._unchanged(kb_id, parsed.source, digest):
@@ -265,6 +275,9 @@ class IngestPipeline:
         if not drafts:
             return self._failed(kb_id, parsed.source, "no text found in the document")
         reasons = [self._screen(draft.text, draft.match_text) for draft in drafts]
+        flagged = next((reason for reason in reasons if reason is not None), None)
+        if refuse_flagged and flagged is not None:
+            return self._failed(kb_id, parsed.source, f"refused: {flagged}")
         with self.db.session() as session:
             doc = session.get(Document, doc_id)
             if doc is not None and doc.content_hash == digest and not force:
