@@ -50,14 +50,14 @@ def _sha256(path: Path) -> str:
 def settle_staged(db: Database, uploads_dir: Path, kb: str, staged: list[Path]) -> None:
     """Move each staged file whose document now holds its content into uploads/<kb>/; delete the
     others (they failed to ingest, or the job stopped before them), then the staging folders."""
+    hashes: dict[str, str | None] = {}
     with db.session() as session:
         kb_id = session.scalar(select(KnowledgeBase.id).where(KnowledgeBase.name == kb))
-        hashes = {
-            path.name: session.scalar(
-                select(Document.content_hash).where(Document.id == document_id(kb_id, path.name))
-            )
-            for path in staged
-        } if kb_id is not None else {}
+        if kb_id is not None:  # else the knowledge base was deleted meanwhile: nothing to keep
+            for path in staged:
+                hashes[path.name] = session.scalar(
+                    select(Document.content_hash).where(Document.id == document_id(kb_id, path.name))
+                )
     for path in staged:
         if not path.is_file():
             continue
