@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from assistant.escalation.config import EscalationSettings
 from assistant.escalation.models import CANDIDATE_STATUSES, EscalationTicket, FaqCandidate
 from assistant.escalation.tickets import TicketNotFound, aware
+from assistant.guards.ingest_screen import PlantedInstructionScreen
 from assistant.guards.pii import PiiRedactor
 from assistant.guards.text import detect_lang
 from assistant.models import ChatMessage
@@ -264,9 +265,9 @@ class KnowledgeLoop:
             sections=[Section(text=answer, kind="faq", question=question, heading_path=["FAQ"])],
             extra={"origin": "escalation", "candidate_id": candidate_id, "ticket_id": ticket_id, "reviewer": reviewer},
         )
-        report = IngestPipeline(self.settings, database=self.db, embedder=self.embedder).ingest_documents(
-            [document], kb_name
-        )
+        report = IngestPipeline(
+            self.settings, database=self.db, embedder=self.embedder, screen=PlantedInstructionScreen()
+        ).ingest_documents([document], kb_name, refuse_flagged=True)
         if report.failed:
             raise FaqIngestError(f"FAQ candidate {candidate_id} could not be ingested: {report.failed[0].reason}")
         with self.db.session() as session:

@@ -8,10 +8,18 @@ import typer
 from rich.table import Table
 
 from api.cli.console import console, fail, stage_progress
+from assistant.guards.ingest_screen import PlantedInstructionScreen
 from ingest.config import get_settings
 from ingest.db import open_database
 from ingest.pipeline import IngestPipeline, IngestReport
-from ingest.registry import KnowledgeBaseNotFound, get_kb, list_documents, list_kbs, summarise
+from ingest.registry import (
+    KnowledgeBaseNotFound,
+    get_kb,
+    list_documents,
+    list_kbs,
+    list_quarantined,
+    summarise,
+)
 
 kb_app = typer.Typer(help="Inspect and manage knowledge bases.", no_args_is_help=True)
 
@@ -35,6 +43,13 @@ def print_report(report: IngestReport) -> None:
     console.print(table)
     for result in report.failed:
         console.print(f"[red]failed[/] {result.source}: {result.reason}")
+    if report.status == "partial":
+        console.print(
+            f"[yellow]partial[/]: {len(report.failed)} of {len(report.files)} files failed; "
+            "each keeps its previous version"
+        )
+    elif report.status == "failed":
+        console.print("[red]failed[/]: no file could be ingested")
 
 
 def ingest(
@@ -48,15 +63,16 @@ def ingest(
         help="Compute vectors now; --no-embed stages text only (searchable lexically) for `kefu kb embed`.",
     ),
 ) -> None:
-    """Parse, chunk and embed documents into a knowledge base (unchanged files are skipped)."""
-    pipeline = IngestPipeline(get_settings())
+    """Parse, chunk and embed documents into a knowledge base (unchanged files are skipped).
+    Exit code 1 when no file could be ingested, 2 when some files failed (partial)."""
+    pipeline = IngestPipeline(get_settings(), screen=PlantedInstructionScreen())
     with stage_progress() as progress:
         report = pipeline.ingest_paths(
             paths, kb, delete_missing=delete_missing, embed=embed, progress=progress
         )
     print_report(report)
-    if report.failed and len(report.failed) == len(report.files):
-        raise typer.Exit(1)
+    if report.status != "succeeded":
+        raise typer.Exit(1 if report.status == "failed" else 2)
 
 
 @kb_app.command("embed")
@@ -98,7 +114,8 @@ def show(name: str = typer.Argument("default")) -> None:
         s = summarise(session, kb)
         console.print(
             f"[bold]{s.name}[/] version {s.version} · {s.documents} documents · {s.chunks} chunks "
-            f"({s.faq_chunks} FAQ) · vectors {s.embedded}/{s.chunks} · {s.embed_model} {s.embed_dim}-d"
+            f"({s.faq_chunks} FAQ) · vectors {s.embedded}/{s.chunks} · {s.quarantined} quarantined · "
+            f"{s.embed_model} {s.embed_dim}-d"
         )
         table = Table()
         for column in ("source", "type", "lang", "chunks", "version", "title", "last error"):
@@ -107,6 +124,12 @@ def show(name: str = typer.Argument("default")) -> None:
             table.add_row(doc.source, doc.file_type, doc.lang, str(doc.n_chunks), str(doc.version),
                           doc.title, doc.last_error or "")
         console.print(table)
+        if s.quarantined:
+            console.print(
+                f"[yellow]{s.quarantined} chunks quarantined[/] (instructions planted in them; never retrieved):"
+            )
+            for chunk, doc in list_quarantined(session, kb):
+                console.print(f"  {doc.source} #{chunk.ordinal}: {chunk.quarantine_reason}")
 
 
 @kb_app.command("rm-doc")

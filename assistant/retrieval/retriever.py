@@ -209,7 +209,7 @@ class HybridRetriever:
             rows = session.execute(
                 select(Chunk, Document.title, Document.url, Document.source, Document.extra)
                 .join(Document, Document.id == Chunk.doc_id)
-                .where(Chunk.id.in_(ids))
+                .where(Chunk.id.in_(ids), Chunk.quarantine_reason.is_(None))  # never to the model
             ).all()
         passages: dict[str, Passage] = {}
         for chunk, title, url, source, doc_extra in rows:

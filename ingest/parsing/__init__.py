@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+from ingest.parsing.archive import ZIP_FORMATS, ZipLimits
 from ingest.parsing.language import detect_language
 from ingest.parsing.registry import (
     EXTENSIONS,
@@ -23,6 +24,8 @@ __all__ = [
     "SUPPORTED_EXTENSIONS",
     "Parser",
     "SourceFile",
+    "ZIP_FORMATS",
+    "ZipLimits",
     "detect_file_type",
     "detect_language",
     "parse_file",
