@@ -23,7 +23,7 @@ from assistant.extractive import ExtractiveAnswerer
 from assistant.generation import AnswerGenerator, attach_citations
 from assistant.generation_gate import GenerationGate
 from assistant.escalation.hook import Escalator
-from assistant.grounding import GroundingChecker, citations_in, is_chinese
+from assistant.grounding import GroundingChecker
 from assistant.guards.injection import neutralize_passage
 from assistant.guards.input_guard import InputGuard
 from assistant.guards.output_guard import OutputGuard
@@ -32,12 +32,11 @@ from assistant.llm.client import LLMError
 from assistant.retrieval.retriever import HybridRetriever, RetrievalFilters
 from assistant.timing import StepTimer
 from assistant.types import AnswerMode, Citation, Message, Passage
-from ingest.chunking import count_tokens
 from ingest.config import Settings
 from ingest.db import Database, open_database
+from ingest.text import citations_in, count_tokens, detect_language
 
 TOP_K = 5
-HISTORY_TURNS = 6
 
 NOT_IN_KB = {
     "en": "I couldn't find this in our help centre, so I'd rather not guess. "
@@ -79,10 +78,6 @@ class AnswerResult:
     @property
     def refused(self) -> bool:
         return self.mode == "refused"
-
-
-def detect_language(text: str) -> str:
-    return "zh" if is_chinese(text) else "en"
 
 
 def cite(passages: list[Passage], numbers: list[int]) -> list[Citation]:
@@ -198,7 +193,7 @@ class AnswerPipeline:
 
         history = request.history
         if history is None and turn.conversation_id is not None:
-            history = self.conversations.history(turn.conversation_id, last=HISTORY_TURNS)
+            history = self.conversations.history(turn.conversation_id, last=self.condenser.window)
         with timer.step("condense"):
             condensed = self.condenser.run(turn.question, history or [])
         turn.query = condensed.query

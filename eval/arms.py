@@ -77,7 +77,7 @@ def kefu_arm(ctx: ArmContext) -> AnswerFn:
 def _extractive_answer_fn(search: Callable[[str], list[Any]]) -> AnswerFn:
     """An answer function quoting the top passages of `search` (question -> Passages, numbered)."""
     from assistant.extractive import ExtractiveAnswerer
-    from ingest.parsing.language import detect_language
+    from ingest.text import detect_language
 
     extractor = ExtractiveAnswerer()
 

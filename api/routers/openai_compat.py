@@ -81,7 +81,7 @@ def _split(body: ChatCompletionRequest) -> tuple[str, list[Any]]:
 
 
 def _usage(answer_out: AnswerOut, question: str, result: Any) -> Usage:
-    from ingest.chunking import count_tokens
+    from ingest.text import count_tokens
 
     prompt = result.prompt_tokens or count_tokens(question)
     completion = result.completion_tokens or count_tokens(answer_out.text)

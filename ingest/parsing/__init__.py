@@ -6,7 +6,6 @@
 
 from __future__ import annotations
 
-from ingest.parsing.language import detect_language
 from ingest.parsing.registry import (
     EXTENSIONS,
     PARSERS,
@@ -16,6 +15,7 @@ from ingest.parsing.registry import (
     parse_file,
 )
 from ingest.parsing.source import SourceFile
+from ingest.text import detect_language
 
 __all__ = [
     "EXTENSIONS",
