@@ -2,8 +2,6 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
 from assistant.guards import GuardSettings, OutputGuard
 from assistant.types import Passage
 
