@@ -16,16 +16,17 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy import select
 
+from api.config import ApiSettings
 from api.models import Job
+from ingest.db import Database
 from ingest.models import utcnow
 
 if TYPE_CHECKING:
-    from api.services import Services
-    from ingest.pipeline import IngestReport
+    from ingest.pipeline import IngestPipeline, IngestReport
 
 log = logging.getLogger("kefu.api.jobs")
 
@@ -43,8 +44,20 @@ def _process_alive(pid: int) -> bool:
     return True
 
 
+class JobHost(Protocol):
+    """What the runner needs from the process's shared services (api.services.Services, which
+    owns the runner: typed here, not imported, so the two modules do not import each other)."""
+
+    settings: ApiSettings
+    db: Database
+
+    def ingest(self) -> IngestPipeline: ...
+
+    def kb_lock(self, kb: str) -> threading.Lock: ...
+
+
 class JobRunner:
-    def __init__(self, services: Services) -> None:
+    def __init__(self, services: JobHost) -> None:
         self.services = services
         self._pool: ThreadPoolExecutor | None = None
         self._pool_lock = threading.Lock()
