@@ -13,6 +13,7 @@ code and scores; the LLM only phrases the answer.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, replace
 
@@ -140,8 +141,6 @@ class Answerer:
         """Sources, then the draft's pieces as Tokens, then the checked AnswerResult (whose text is
         the one to keep: a streamed draft that fails the grounding check is replaced by the
         extractive answer there)."""
-        import asyncio
-
         timer = StepTimer()
         prepared = await asyncio.to_thread(self.prepare, question, timer)
         if isinstance(prepared, AnswerResult):

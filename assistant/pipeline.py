@@ -19,6 +19,7 @@ from typing import Any
 from assistant.answering import Answerer, Sources, Token
 from assistant.conversations import ConversationStore, LoadedConversation, add_rows, turn_rows, user_row
 from assistant.escalation.hook import Escalator, Handoff, handoff_notice
+from assistant.retrieval.types import RetrievalFilters
 from assistant.turn import AnswerResult, EscalationVerdict, Question, Verdicts
 from assistant.types import Message
 from ingest.config import Settings
@@ -33,7 +34,7 @@ class AnswerRequest:
     conversation_id: str | None = None
     # Explicit history (evaluation runs, OpenAI-style calls); otherwise the conversation's stored turns.
     history: list[Message] | None = None
-    filters: Any = None  # assistant.retrieval.RetrievalFilters
+    filters: RetrievalFilters | None = None
     channel: str = "api"
     user_id: str | None = None
     user_profile: dict[str, Any] = field(default_factory=dict)

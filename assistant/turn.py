@@ -19,6 +19,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Literal
 
+from assistant.retrieval.types import RetrievalFilters
 from assistant.types import AnswerMode, Citation, Message, Passage
 from ingest.text import Lang, detect_language
 
@@ -32,11 +33,11 @@ class Question:
     lang: Lang  # every step answers, refuses and checks in this language
     kb: str
     history: tuple[Message, ...] = ()
-    filters: Any = None  # assistant.retrieval.RetrievalFilters
+    filters: RetrievalFilters | None = None
 
     @classmethod
     def of(
-        cls, text: str, kb: str, history: Sequence[Message] = (), filters: Any = None
+        cls, text: str, kb: str, history: Sequence[Message] = (), filters: RetrievalFilters | None = None
     ) -> Question:
         return cls(text=text, lang=detect_language(text), kb=kb, history=tuple(history), filters=filters)
 
