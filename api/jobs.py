@@ -20,18 +20,20 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy import select
 
+from api.config import ApiSettings
 from api.models import Job
 from api.uploads import discard_staged, settle_staged
+from ingest.db import Database
 from ingest.models import utcnow
 
 if TYPE_CHECKING:
+    from api.locks import KBLock
     from api.queue import JobQueue
-    from api.services import Services
-    from ingest.pipeline import IngestReport
+    from ingest.pipeline import IngestPipeline, IngestReport
 
 log = logging.getLogger("kefu.api.jobs")
 
@@ -49,8 +51,20 @@ def _process_alive(pid: int) -> bool:
     return True
 
 
+class JobHost(Protocol):
+    """What the runner needs from the process's shared services (api.services.Services, which
+    owns the runner: typed here, not imported, so the two modules do not import each other)."""
+
+    settings: ApiSettings
+    db: Database
+
+    def ingest(self) -> IngestPipeline: ...
+
+    def kb_lock(self, kb: str) -> KBLock: ...
+
+
 class JobRunner:
-    def __init__(self, services: Services) -> None:
+    def __init__(self, services: JobHost) -> None:
         self.services = services
         self._pool: ThreadPoolExecutor | None = None
         self._pool_lock = threading.Lock()

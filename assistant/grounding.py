@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass, field
 
 from assistant.types import Passage
+from ingest.text import CITATION_PATTERN, CJK_CLASS, CJK_RE, citations_in, is_chinese, strip_citations
 
 # A sentence is supported when at least this share of its content units occurs in the passage(s).
 # English: the local model paraphrases with function words, which are dropped, and stems that the
@@ -29,13 +30,9 @@ MIN_CLAIM_UNITS = 2
 # its token limit: "Refunds are issued within 3 business days [3]." eight times), not answered.
 MAX_REPEATED_CLAIMS = 1
 
-_CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-_CJK_RE = re.compile(f"[{_CJK}]")
-_UNIT_RE = re.compile(rf"[{_CJK}]+|[a-z0-9]+(?:['’.,:][a-z0-9]+)*")
+_UNIT_RE = re.compile(rf"[{CJK_CLASS}]+|[a-z0-9]+(?:['’.,:][a-z0-9]+)*")
 _NUMBER_RE = re.compile(r"\d+(?:[.,:]\d+)*")
-# [1], [1, 2], [1][2]; also full-width brackets, which hosted models use in Chinese answers.
-_CITATION_RE = re.compile(r"[\[【［]\s*(\d+(?:\s*[,，、]\s*\d+)*)\s*[\]】］]")
-_LEADING_CITATIONS_RE = re.compile(rf"^(?:\s*{_CITATION_RE.pattern})+")
+_LEADING_CITATIONS_RE = re.compile(rf"^(?:\s*{CITATION_PATTERN})+")
 _ENUMERATOR_RE = re.compile(r"^\s*(?:\d+[.)、]|[-*•])\s+", re.MULTILINE)
 # Sentence ends inside a line: CJK terminators (no space follows them) and Latin ones before
 # whitespace (so "1.5" and "e.g.x" stay whole). Line breaks always end a sentence.
@@ -57,13 +54,6 @@ NEGATIONS_ZH = ("不", "没", "未", "无法", "禁止")
 _NEGATION_RE = re.compile(r"\b(?:not|no|never|cannot|none|nor|without)\b|n['’]t\b")
 
 
-def is_chinese(text: str) -> bool:
-    """True when CJK characters make up at least a third of the letters in text."""
-    cjk = len(_CJK_RE.findall(text))
-    latin = sum(ch.isascii() and ch.isalpha() for ch in text)
-    return cjk > 0 and cjk * 3 >= cjk + latin
-
-
 def _stem(word: str) -> str:
     # Crude suffix strip + 6-character truncation: enough to match return/returns/returned and
     # purchase/purchases without an NLP dependency; over-merging only makes support more lenient.
@@ -83,7 +73,7 @@ def lexical_units(text: str, stop: frozenset[str] = STOP_WORDS) -> list[str]:
     units: list[str] = []
     for match in _UNIT_RE.finditer(text.lower()):
         token = match.group()
-        if _CJK_RE.match(token):
+        if CJK_RE.match(token):
             pieces = [token] if len(token) == 1 else [token[i : i + 2] for i in range(len(token) - 1)]
             units.extend(p for p in pieces if p not in stop)
         elif token not in stop:
@@ -115,19 +105,6 @@ def split_sentences(text: str) -> list[str]:
                 line_sentences.append(piece)
         sentences.extend(line_sentences)
     return sentences
-
-
-def citations_in(text: str) -> list[int]:
-    """Citation numbers in order of first appearance."""
-    seen: dict[int, None] = {}
-    for match in _CITATION_RE.finditer(text):
-        for number in re.split(r"[,，、]", match.group(1)):
-            seen.setdefault(int(number), None)
-    return list(seen)
-
-
-def strip_citations(text: str) -> str:
-    return _CITATION_RE.sub(" ", text)
 
 
 @dataclass

@@ -55,11 +55,12 @@ from eval.facts import (
     yes_no_value,
 )
 from eval.text import contains, normalize
+from ingest.text import CJK_CLASS
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|(?<=[。！？；;])|\n+")
-_HAS_WORD = re.compile(r"[A-Za-z\u4e00-\u9fff]")
+_HAS_WORD = re.compile(f"[A-Za-z{CJK_CLASS}]")
 _EN_TOKEN = re.compile(r"[a-z][a-z0-9'-]*|\d+(?:\.\d+)?")
-_CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
+_CJK_RUN = re.compile(f"[{CJK_CLASS}]+")
 _STOP = frozenset(
     "a an the and or but if of to in on at by for with from as is are was were be been being it its "
     "this that these those there here i you your we our us they them he she his her my me do does "

@@ -29,6 +29,7 @@ import re
 from dataclasses import dataclass
 
 from eval.text import normalize
+from ingest.text import CJK_CLASS
 
 CITATION = re.compile(r"[\[【［]\s*\d+(?:\s*[,，、]\s*\d+)*\s*[\]】］]")
 
@@ -350,7 +351,7 @@ def key_fact(text: str) -> KeyFact:
     rest = text
     for q in found:
         rest = rest.replace(q.text, " ", 1)
-    if found and not re.search(r"[A-Za-z\u4e00-\u9fff]", rest.replace("to", "")):
+    if found and not re.search(f"[A-Za-z{CJK_CLASS}]", rest.replace("to", "")):
         return KeyFact(text, "quantity", tuple(found))
     return KeyFact(text, "name")
 

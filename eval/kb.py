@@ -50,7 +50,7 @@ def kb_name(dataset: EvalDataset, settings: Settings) -> str:
 
 
 def parsed_document(doc: CorpusDoc):  # type: ignore[no-untyped-def]
-    from ingest.parsing.language import detect_language
+    from ingest.text import detect_language
     from ingest.types import ParsedDocument, Section
 
     url = doc.extra.get("url")

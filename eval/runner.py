@@ -1,7 +1,7 @@
-"""Run a data set through an answer function: the contract with the assistant, and the run loop.
+"""Run a data set through an answer function: the run loop.
 
-The assistant is reached only through AnswerFn (question + history -> AnswerRecord), so any
-pipeline, a baseline or a retrieval-only arm can be evaluated the same way (see eval.arms).
+The assistant is reached only through AnswerFn (question + history -> AnswerRecord, eval.contract),
+so any pipeline, a baseline or a retrieval-only arm can be evaluated the same way (see eval.arms).
 """
 
 from __future__ import annotations
@@ -9,59 +9,20 @@ from __future__ import annotations
 import math
 import time
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
-from eval.datasets import EvalDataset, EvalItem, Only, load, select, selection_hash
+from eval.contract import AnswerFn, ArmContext, ArmFactory
+from eval.datasets import EvalItem, Only, load, select, selection_hash
 from eval.kb import KBBuilder, Progress, build_dataset_kb, existing_kb, reference_texts
 from eval.scoring import score_rows, summarise
 from ingest.config import Settings
 
 Row = dict[str, Any]
-
-
-@dataclass
-class AnswerRecord:
-    """What an answer function returns for one question.
-
-    passages: the retrieved passages in rank order, each {chunk_id, doc_id, text, score} where
-    doc_id is Document.source (for data-set corpora: the corpus id), numbered [1]..[n] for
-    citations. citations: the passage numbers the answer cites. refusal_probability: the
-    pipeline's probability that the question should be refused (1 - P(answerable)), if it has
-    one; it draws the refusal threshold curve.
-    """
-
-    answer: str
-    mode: str  # "generated" | "extractive" | "refused" | "escalated"
-    refused: bool
-    passages: list[dict[str, Any]]
-    citations: list[int]
-    latency_ms: float
-    timings_ms: dict[str, float] = field(default_factory=dict)
-    refusal_probability: float | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
-
-
-class AnswerFn(Protocol):
-    def __call__(self, question: str, history: list[dict[str, str]]) -> AnswerRecord: ...
-
-
-@dataclass
-class ArmContext:
-    """What an arm is built from: the settings, the KB holding the data set, the data set itself
-    (whose corpus a baseline may index its own way)."""
-
-    settings: Settings
-    kb: str
-    dataset: EvalDataset
-
-
-# Builds the answer function of one arm; see eval.arms for the registered ones.
-ArmFactory = Callable[[ArmContext], AnswerFn]
 
 
 @dataclass

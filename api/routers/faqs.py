@@ -27,7 +27,7 @@ FAQ_PREFIX = "faq/"
 
 
 def _faq_document(source: str, body: FAQIn) -> ParsedDocument:
-    from ingest.parsing import detect_language
+    from ingest.text import detect_language
 
     similar = [q.strip() for q in body.similar_questions if q.strip()]
     entry = {"question": body.question.strip(), "similar_questions": similar, "answer": body.answer.strip()}

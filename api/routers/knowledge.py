@@ -74,7 +74,7 @@ def document_out(doc: Document) -> DocumentOut:
 @contextmanager
 def writing(svc: Services, kb: str) -> Iterator[None]:
     """Hold the knowledge base's write lock, or answer 409 while a job keeps it busy."""
-    lock: threading.Lock = svc.kb_lock(kb)
+    lock = svc.kb_lock(kb)
     if not lock.acquire(timeout=LOCK_WAIT_S):
         raise HTTPException(
             status.HTTP_409_CONFLICT, f"knowledge base {kb!r} is being updated by a job; retry shortly",

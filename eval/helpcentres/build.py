@@ -29,7 +29,7 @@ from datetime import datetime
 from pathlib import Path
 
 from eval.pdf_writer import pdf_bytes
-from ingest.parsing.language import has_cjk
+from ingest.text import has_cjk
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 CENTRES = ("carrier", "shop", "saas")

@@ -7,7 +7,6 @@
 from __future__ import annotations
 
 from ingest.parsing.archive import ZIP_FORMATS, ZipLimits
-from ingest.parsing.language import detect_language
 from ingest.parsing.registry import (
     EXTENSIONS,
     PARSERS,
@@ -17,6 +16,7 @@ from ingest.parsing.registry import (
     parse_file,
 )
 from ingest.parsing.source import SourceFile
+from ingest.text import detect_language
 
 __all__ = [
     "EXTENSIONS",

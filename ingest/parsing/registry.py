@@ -12,11 +12,11 @@ from pathlib import Path
 
 from ingest.parsing.archive import ZIP_FORMATS, ZipLimits, check_zip
 from ingest.parsing.faq import parse_faq_jsonl
-from ingest.parsing.language import detect_language
 from ingest.parsing.markup import parse_docx, parse_html, parse_markdown, parse_text
 from ingest.parsing.pdf import parse_pdf
 from ingest.parsing.source import SourceFile, read_source
 from ingest.parsing.tables import parse_csv, parse_xlsx
+from ingest.text import detect_language
 from ingest.types import IngestError, ParsedDocument
 
 Parser = Callable[[SourceFile], ParsedDocument]

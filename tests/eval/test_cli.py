@@ -12,8 +12,8 @@ from eval_fixture import ANSWERS, EXPECTED, QUESTIONS, eval_cli, fixed_answer
 from typer.testing import CliRunner
 
 from eval import arms
+from eval.contract import AnswerRecord
 from eval.record import run_store
-from eval.runner import AnswerRecord
 from ingest.config import get_settings
 from ingest.db import open_database
 from ingest.registry import get_or_create_kb
