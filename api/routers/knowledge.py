@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import threading
 import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
