@@ -123,7 +123,8 @@ class AnswerPipeline:
         self.grounding = GroundingChecker()
         self.output_guard = OutputGuard()
         self.capabilities = model_capabilities(settings.llm_model)
-        self.gate = GenerationGate(settings.llm_min_grounded_rate)
+        # The gate's record is shared through the database by every process answering with this model.
+        self.gate = GenerationGate(settings.llm_min_grounded_rate, database=self.db, model=settings.llm_model)
         self.escalator = Escalator(settings, database=self.db)
 
     # -- one turn, whole answer ---------------------------------------------------------------
