@@ -35,6 +35,7 @@ from assistant.types import AnswerMode, Citation, Message, Passage
 from ingest.chunking import count_tokens
 from ingest.config import Settings
 from ingest.db import Database, open_database
+from ingest.embedding import get_embedder
 
 TOP_K = 5
 HISTORY_TURNS = 6
@@ -120,7 +121,8 @@ class AnswerPipeline:
         self.judge = AnswerabilityJudge()
         self.generator = AnswerGenerator(settings)
         self.extractor = ExtractiveAnswerer()
-        self.grounding = GroundingChecker()
+        # Sentence similarity lets a paraphrase that shares few words with its passage pass.
+        self.grounding = GroundingChecker(embedder=get_embedder(settings))
         self.output_guard = OutputGuard()
         self.capabilities = model_capabilities(settings.llm_model)
         # The gate's record is shared through the database by every process answering with this model.
