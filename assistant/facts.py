@@ -39,6 +39,8 @@ _units(_UNITS_EN, "km|kms|kilometre|kilometres|kilometer|kilometers", "distance"
 _units(_UNITS_EN, "m|metre|metres|meter|meters", "distance", "metre", 1)
 _units(_UNITS_EN, "cm|centimetre|centimetres|centimeter|centimeters", "distance", "metre", 0.01)
 _units(_UNITS_EN, "mile|miles|mi", "distance", "mile", 1)
+_units(_UNITS_EN, "km/h|kmh|kph|kilometres per hour|kilometers per hour", "speed", "km/h", 1)
+_units(_UNITS_EN, "mph|miles per hour", "speed", "mph", 1)
 _units(_UNITS_EN, "kg|kgs|kilogram|kilograms|kilo|kilos", "weight", "gram", 1000)
 _units(_UNITS_EN, "g|gram|grams", "weight", "gram", 1)
 _units(_UNITS_EN, "lb|lbs", "weight", "pound", 1)
@@ -59,6 +61,7 @@ _units(_UNITS_ZH, "公里|千米", "distance", "metre", 1000)
 _units(_UNITS_ZH, "米", "distance", "metre", 1)
 _units(_UNITS_ZH, "厘米", "distance", "metre", 0.01)
 _units(_UNITS_ZH, "英里", "distance", "mile", 1)
+_units(_UNITS_ZH, "公里/小时|公里每小时|千米/小时|千米每小时", "speed", "km/h", 1)
 _units(_UNITS_ZH, "公斤|千克", "weight", "gram", 1000)
 _units(_UNITS_ZH, "克", "weight", "gram", 1)
 _units(_UNITS_ZH, "岁|周岁", "age", "year", 1)
@@ -318,3 +321,33 @@ def _described(text: str, fact: Fact) -> Fact:
         # "16 years old", "aged 16 years": an age, comparable with "the minimum age is 16"
         return Fact("age", _raw_number(fact), "year", fact.text, fact.start, fact.end, per, bound)
     return Fact(fact.kind, fact.value, fact.unit, fact.text, fact.start, fact.end, per, bound)
+
+
+# What a question asks for, by the kind of fact that answers it.
+_ASKS_EN = (
+    (re.compile(r"\bhow (?:long|soon|many (?:days|hours|weeks|months|years|minutes))\b|\bwhen\b"), {"duration", "date"}),
+    (re.compile(r"\bhow much\b|\b(?:price|prices|cost|costs|fee|fees|charge|charged|pay|rate|tariff)\b"), {"money", "percent"}),
+    (re.compile(r"\bhow far\b|\b(?:range|distance)\b"), {"distance"}),
+    (re.compile(r"\bhow old\b|\b(?:age|aged)\b"), {"age"}),
+    (re.compile(r"\bhow heavy\b|\bweight\b|\bweigh\b"), {"weight"}),
+    (re.compile(r"\bhow fast\b|\b(?:speed|top speed)\b"), {"speed"}),
+)
+_ASKS_ZH = (
+    (re.compile(r"多久|多长时间|几天|多少天|几个小时|多少小时|几个月|什么时候|何时"), {"duration", "date"}),
+    (re.compile(r"多少钱|价格|费用|收费|多少元|几块|价钱|资费"), {"money", "percent"}),
+    (re.compile(r"多远|续航|距离|多少公里"), {"distance"}),
+    (re.compile(r"几岁|年龄|多大年纪"), {"age"}),
+    (re.compile(r"多重|重量"), {"weight"}),
+    (re.compile(r"多快|速度|时速"), {"speed"}),
+)
+
+
+def asked_kinds(question: str) -> set[str]:
+    """The kinds of fact that answer a question: {"duration", "date"} for "how long", {"money",
+    "percent"} for "how much", {"distance"} for "what is the range"; empty when it asks for none."""
+    lowered = normalise(question)
+    asked: set[str] = set()
+    for pattern, kinds in (*_ASKS_EN, *_ASKS_ZH):
+        if pattern.search(lowered):
+            asked |= kinds
+    return asked

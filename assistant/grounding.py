@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from assistant.facts import Fact, find_facts, normalise
+from assistant.facts import Fact, asked_kinds, find_facts, normalise
 from assistant.sentence_similarity import SentenceSimilarity
 from assistant.types import Passage
 from ingest.embedding import Embedder
@@ -317,7 +317,7 @@ def _check_facts(sentence: str, source: str, source_sentences: list[str]) -> tup
         if not same and fact.kind != "number":
             # A table cell under a header naming the unit: "Range (km): 60" states "60 km".
             same = [g for g in source_facts if g.kind == "number" and abs(g.raw - fact.raw) < 1e-9
-                    and _unit_word(fact) in lowered_source]
+                    and any(w in lowered_source for w in _unit_words(fact))]
         if not same:
             problems.append(f"not in passage: {fact.text}" if fact.kind != "number" else f"numbers not in passage: ['{fact.text}']")
             continue
@@ -332,8 +332,12 @@ def _check_facts(sentence: str, source: str, source_sentences: list[str]) -> tup
     return matched, problems, list(dict.fromkeys(lines))
 
 
-def _unit_word(fact: Fact) -> str:
-    return re.sub(r"^[\d.,\s-]+", "", fact.text).strip() or fact.text
+def _unit_words(fact: Fact) -> list[str]:
+    """Words naming the fact's unit: "days" of "30 days"; "usd" and "$" of "$129"."""
+    words = [re.sub(r"[\d.,\s-]+", " ", fact.text).strip()]
+    if fact.kind == "money":
+        words.append(fact.unit.lower())
+    return [w for w in words if w]
 
 
 def _states(sentence: str, fact: Fact) -> bool:
@@ -384,21 +388,6 @@ def _looks_like_row(line: str) -> bool:
     return line.count(":") >= 2 or ";" in line or "|" in line
 
 
-# What a question asks for, by the kind of fact that answers it.
-_ASKS_EN = (
-    (re.compile(r"\bhow (?:long|soon|many (?:days|hours|weeks|months|years|minutes))\b|\bwhen\b"), {"duration", "date"}),
-    (re.compile(r"\bhow much\b|\b(?:price|prices|cost|costs|fee|fees|charge|charged|pay|rate|tariff)\b"), {"money", "percent"}),
-    (re.compile(r"\bhow far\b|\b(?:range|distance)\b"), {"distance"}),
-    (re.compile(r"\bhow old\b|\b(?:age|aged)\b"), {"age"}),
-    (re.compile(r"\bhow heavy\b|\bweight\b|\bweigh\b"), {"weight"}),
-)
-_ASKS_ZH = (
-    (re.compile(r"多久|多长时间|几天|多少天|几个小时|多少小时|几个月|什么时候|何时"), {"duration", "date"}),
-    (re.compile(r"多少钱|价格|费用|收费|多少元|几块|价钱|资费"), {"money", "percent"}),
-    (re.compile(r"多远|续航|距离|多少公里"), {"distance"}),
-    (re.compile(r"几岁|年龄|多大年纪"), {"age"}),
-    (re.compile(r"多重|重量"), {"weight"}),
-)
 _ONE_OFF_RE = re.compile(r"\b(?:one[- ]off|one[- ]time|once|flat|up-?front|unlock(?:ing)?|activation|set-?up|joining|sign-?up|entry)\b|一次性|开通费|解锁费|起步价|入会费|激活费")
 _PERIOD_ASKED = (
     (re.compile(r"\bper minute\b|\ba minute\b|每分钟"), "minute"),
@@ -412,16 +401,6 @@ _PERIOD_ASKED = (
 def _has_prefix_match(unit: str, source_units: set[str]) -> bool:
     """ride/rider, month/monthl: the crude stemmer leaves such pairs apart."""
     return len(unit) >= 4 and any(len(v) >= 4 and (v.startswith(unit) or unit.startswith(v)) for v in source_units)
-
-
-def asked_kinds(question: str) -> set[str]:
-    """The kinds of fact that answer the question: {"duration", "date"} for "how long", ..."""
-    lowered = normalise(question)
-    asked: set[str] = set()
-    for pattern, kinds in _ASKS_ZH if is_chinese(question) else _ASKS_EN:
-        if pattern.search(lowered):
-            asked |= kinds
-    return asked
 
 
 def answers_asked_kind(question: str, facts: list[MatchedFact]) -> bool:

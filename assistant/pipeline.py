@@ -120,8 +120,9 @@ class AnswerPipeline:
         self.retriever = HybridRetriever(settings, database=self.db)
         self.judge = AnswerabilityJudge()
         self.generator = AnswerGenerator(settings)
-        self.extractor = ExtractiveAnswerer()
-        # Sentence similarity lets a paraphrase that shares few words with its passage pass.
+        # The embedder's sentence similarity: which sentence answers (extractor), whether a
+        # paraphrase that shares few words with its passage is supported (grounding).
+        self.extractor = ExtractiveAnswerer(embedder=get_embedder(settings))
         self.grounding = GroundingChecker(embedder=get_embedder(settings))
         self.output_guard = OutputGuard()
         self.capabilities = model_capabilities(settings.llm_model)
