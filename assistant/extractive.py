@@ -225,8 +225,6 @@ def _cut_at_end(piece: str, passage: Passage) -> bool:
     text = passage.text.rstrip()
     if not text.endswith(piece.strip()) or _SENTENCE_END_RE.search(piece.strip()):
         return False
-    if passage.extra.get("section_end") is True:
-        return False
     # A list item, heading or "label: value" line ends without punctuation by design; prose that
     # ends mid-clause was cut at the chunk edge.
     return not _LIST_OR_LABEL_RE.search(piece) and len(piece.strip()) >= 8

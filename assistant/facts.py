@@ -326,7 +326,10 @@ def _described(text: str, fact: Fact) -> Fact:
 # What a question asks for, by the kind of fact that answers it.
 _ASKS_EN = (
     (re.compile(r"\bhow (?:long|soon|many (?:days|hours|weeks|months|years|minutes))\b|\bwhen\b"), {"duration", "date"}),
-    (re.compile(r"\bhow much\b|\b(?:price|prices|cost|costs|fee|fees|charge|charged|pay|rate|tariff)\b"), {"money", "percent"}),
+    (re.compile(r"\bhow much\b(?!\s+(?:data|storage|space|memory|time|longer|weight|battery))"
+                r"|\b(?:price|prices|cost|costs|fee|fees|charge|charged|pay|rate|tariff)\b"), {"money", "percent"}),
+    (re.compile(r"\bhow much (?:data|storage|space|memory)\b"), {"data"}),
+    (re.compile(r"\bhow much (?:time|longer)\b"), {"duration"}),
     (re.compile(r"\bhow far\b|\b(?:range|distance)\b"), {"distance"}),
     (re.compile(r"\bhow old\b|\b(?:age|aged)\b"), {"age"}),
     (re.compile(r"\bhow heavy\b|\bweight\b|\bweigh\b"), {"weight"}),

@@ -266,7 +266,9 @@ class GroundingChecker:
                 problems.append(f"below {threshold}")
             else:
                 closest = similar
-        missing_topic = sorted(u for u in (units & question_units) - source_units if not _has_prefix_match(u, source_units))
+        missing_topic = sorted(
+            u for u in (units & question_units) - source_units - _GENERIC_VERBS if not _has_prefix_match(u, source_units)
+        )
         if missing_topic:
             problems.append(f"asked-about words not in passage: {missing_topic}")
         if _negated(bare) != _negated(closest):
@@ -395,6 +397,13 @@ _PERIOD_ASKED = (
     (re.compile(r"\bper day\b|\bdaily\b|每天|每日"), "day"),
     (re.compile(r"\bper month\b|\bmonthly\b|\ba month\b|每月|每个月|月费"), "month"),
     (re.compile(r"\bper year\b|\byearly\b|\bannual(?:ly)?\b|\ba year\b|每年|年费"), "year"),
+)
+
+
+# Verbs a question and its answer share whatever the topic ("does the plan include", "includes"):
+# the asked-about-words check looks for the topic ("refund"), not these.
+_GENERIC_VERBS = frozenset(
+    lexical_units("include cover cost take need have get make offer allow work use come go give keep last")
 )
 
 

@@ -69,6 +69,7 @@ def test_adversarial_drafts_are_rejected(checker: GroundingChecker, question: st
         ("How long is my account suspended?", "If a payment fails, your account can be suspended for a week [2]."),
         ("Can I open the device myself?", "No. You can't open the device yourself; our service centre does repairs [5]."),
         ("How much does riding cost?", "After unlocking, each minute of riding costs €0.25 [3]."),
+        ("How much data does the Basic plan include?", "The Basic plan includes 5 GB of data [4]."),
         ("退货期限是多久？", "未使用的商品可以在购买后三十天内退货[6]。"),
         ("退款要多久？", "退款会在五到七个工作日内退回您的原支付方式[6]。"),
     ],
