@@ -40,7 +40,7 @@ CROSS_LANGUAGE_LEADS = {"en": "Our help centre says (in Chinese):", "zh": "帮�
 TOP_PASSAGES = 3
 MAX_SENTENCES = 3
 # A further sentence is added only when it scores at least this share of the best one.
-RELATIVE_SCORE_MIN = 0.6
+RELATIVE_SCORE_MIN = 0.75
 # Fragments with fewer units are headings or labels ("## Returns", "Q:"), not answers.
 MIN_SENTENCE_UNITS = 3
 MAX_CHARS = 600  # keep the quote readable in a chat bubble
@@ -50,12 +50,18 @@ MAX_CHARS = 600  # keep the quote readable in a chat bubble
 SIMILARITY_WEIGHT = 0.5
 SIMILARITY_SPAN = 0.06
 KIND_WEIGHT = 0.5
-RANK_PENALTY = 0.05  # per retrieval rank: between equals, the better-ranked passage
+# Per retrieval rank: retrieval judged the whole chunk with its title and headings, which a single
+# sentence's words and similarity do not see (measured on the sample help centre: the password
+# FAQ's "reset link" outscored the hub's reset steps ranked above it).
+RANK_PENALTY = 0.15
 # Two sentences sharing this share of their units are the same sentence (near-duplicate passages).
 DUPLICATE_OVERLAP = 0.8
 
 # Words that say "this is a question" and match any passage equally: dropped from the question.
-_QUESTION_WORDS_EN = frozenset("get tell know want need like help question ask".split())
+# "How long", "how much", "how far" are the kind of fact asked for, scored as such (facts.py).
+_QUESTION_WORDS_EN = frozenset(
+    lexical_units("get tell know want need like help question ask long much many far old soon often take", frozenset())
+)
 _QUESTION_BIGRAMS_ZH = frozenset(
     "什么 怎么 怎样 如何 可以 请问 是否 多少 哪些 哪里 为什么 我的 你们 我们 我想 想要 一下 能否 能不".split()
 )
@@ -65,6 +71,7 @@ _FINAL_PUNCT_RE = re.compile(r"[.!?。！？；;]+$")
 # A complete sentence ends with one of these (closing quotes and brackets may follow).
 _SENTENCE_END_RE = re.compile(r"[.!?。！？；;:：…][\"'”’）)\]】]*$")
 _LIST_OR_LABEL_RE = re.compile(r"^\s*(?:[-*•]|\d+[.)、]|#)|[:：]")
+_HEADER_UNIT_RE = re.compile(r"[(（]([^)）]{1,12})[)）]")
 _CELL_RE = re.compile(r"^(?P<header>[^:;：]{1,60})[:：]\s*(?P<value>.+)$")
 
 
@@ -173,7 +180,12 @@ class ExtractiveAnswerer:
         # A sentence on the question's topic that states the kind of fact asked for answers it
         # before any other: "how long until someone looks at my report" -> "reviewed within 24
         # hours", not the reporting steps that share more words.
-        ranked = sorted(candidates, key=lambda c: (-(c.states_asked_kind and c.distinct), -c.score, c.rank, c.position))
+        # Not for table rows: a row is a record, picked by the words naming it; the kind asked
+        # for picks its column (_quote).
+        ranked = sorted(
+            candidates,
+            key=lambda c: (-(c.states_asked_kind and c.distinct and c.row is None), -c.score, c.rank, c.position),
+        )
         best = ranked[0]
         if best.score <= 0.0 and self.similarity is None:
             # No words in common and no embedder (e.g. a cross-lingual match): trust retrieval
@@ -184,8 +196,8 @@ class ExtractiveAnswerer:
         for c in ranked[1:]:
             if len(chosen) == MAX_SENTENCES or c.score < best.score * RELATIVE_SCORE_MIN:
                 break
-            if not c.distinct:
-                continue  # only the product's name in common with the question, or no word at all
+            if not c.distinct or c.words < best.words * RELATIVE_SCORE_MIN:
+                continue  # only the product's name in common with the question, or few words
             if asks_a_kind and best.states_asked_kind and not c.states_asked_kind:
                 continue  # asked "what is the range": not the minimum age next to it
             if c.row is not None or best.row is not None:
@@ -242,25 +254,30 @@ def _cells(row: str) -> list[tuple[str, str]] | None:
 
 
 def _quote(candidate: _Candidate, question_units: set[str], question: str, zh: bool) -> str:
-    """The text to quote: the sentence, or for a table row its label and the column asked for."""
+    """The text to quote: the sentence, or for a table row its name and the column asked for:
+    "Premium plan, monthly price: 30 euros", "Lumo Hub LH-300, price (USD): 129"."""
     if candidate.row is None:
         return candidate.text
     (label_header, label), *cells = candidate.row
     asked = asked_kinds(question)
 
+    def named_in_question(cell: tuple[str, str]) -> bool:  # an identifier the customer gave ("LH-300")
+        units = set(lexical_units(cell[1]))
+        return bool(units) and units <= question_units
+
     def relevance(cell: tuple[str, str]) -> float:
         # The header naming what was asked ("data") outweighs a value of the asked kind ("how
-        # much" -> an amount).
+        # much" -> an amount); a header's unit in brackets is the value's ("Price (USD): 129").
         header, value = cell
-        words = len(question_units & set(lexical_units(header))) + 0.5 * len(question_units & set(lexical_units(value)))
-        kind = any(f.kind in asked for f in find_facts(f"{header} {value}"))
-        return words + 0.5 * kind
+        unit = _HEADER_UNIT_RE.search(header)
+        kinds = asked_kinds(header) | {f.kind for f in find_facts(f"{value} {unit.group(1)}" if unit else value)}
+        return len(question_units & set(lexical_units(header))) + 0.5 * bool(asked & kinds) - named_in_question(cell)
 
     best = max(cells, key=relevance)
     if relevance(best) <= 0:
         return candidate.text  # no column stands out: the whole row
-    name = label
-    if " " not in label_header.strip() and label_header.lower() not in label.lower() and not zh:
+    name = " ".join([label, *(value for header, value in cells if named_in_question((header, value)))])
+    if name == label and " " not in label.strip() and " " not in label_header.strip() and not zh:
         name = f"{label} {label_header.lower()}"  # "Premium" under "Plan" -> "Premium plan"
     header = best[0] if zh or best[0][:2].isupper() else best[0][:1].lower() + best[0][1:]
     return f"{name}，{header}：{best[1]}" if zh else f"{name}, {header}: {best[1]}"

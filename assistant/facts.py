@@ -14,7 +14,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from assistant.escalation.amounts import find_amounts, parse_zh_numeral
+from assistant.escalation.amounts import Amount, find_amounts, parse_zh_numeral
 
 # unit word -> (kind, canonical unit, factor to the kind's base unit). Durations that convert
 # exactly share a base (minutes; months); "business day" converts to nothing.
@@ -147,7 +147,7 @@ _YEARS_OLD_AFTER = re.compile(r"^[\s-]*(?:old|of age|or older|and older)\b")
 
 @dataclass(frozen=True)
 class Fact:
-    kind: str  # duration | money | distance | weight | percent | age | date | year | number | ...
+    kind: str  # duration | money | distance | speed | weight | percent | age | date | data | number | ...
     value: float  # in the kind's base unit (minutes, months, metres, grams); dates: yyyymmdd
     unit: str  # canonical unit: "minute", "month", "business_day", "metre", "EUR", "%", "" (bare)
     text: str  # as written
@@ -155,6 +155,7 @@ class Fact:
     end: int
     per: str | None = None  # a rate's denominator: "minute", "month", "km"
     bound: str | None = None  # "min" (at least, or older, 以上) | "max" (up to, until, 以内)
+    number: float | None = None  # the number as written, before unit conversion ("30" of "30 days")
 
     def same_quantity(self, other: Fact) -> bool:
         """Same kind, unit and value (after converting units); a bare number matches by value."""
@@ -169,23 +170,7 @@ class Fact:
     @property
     def raw(self) -> float:
         """The number as written, before unit conversion."""
-        return _raw_number(self)
-
-
-def _raw_number(fact: Fact) -> float:
-    number = _first_number(fact.text)
-    return fact.value if number is None else number
-
-
-def _first_number(text: str) -> float | None:
-    match = re.search(rf"{_DIGITS}", text)
-    if match:
-        return float(match.group().replace(",", ""))
-    match = re.search(_WORD_NUMBER, text.lower())
-    if match:
-        return _number_value(match.group())
-    match = re.search(_ZH_NUMBER, text)
-    return parse_zh_numeral(match.group()) if match else None
+        return self.value if self.number is None else self.number
 
 
 def _same_date(a: int, b: int) -> bool:
@@ -250,13 +235,13 @@ def find_facts(text: str) -> list[Fact]:
             for group in ("num", "num2"):
                 value = _number_value(m[group]) if m[group] else None
                 if value is not None:
-                    fact = Fact(kind, value * factor, unit, m.group(), m.start(), m.end())
+                    fact = Fact(kind, value * factor, unit, m.group(), m.start(), m.end(), number=value)
                     add(_described(text, fact))
             taken.append((m.start(), m.end()))
     for m in _ZH_PERCENT.finditer(text):
         value = _number_value(m["num"])
         if value is not None and free(m.start(), m.end()):
-            add(Fact("percent", value, "%", m.group(), m.start(), m.end()))
+            add(Fact("percent", value, "%", m.group(), m.start(), m.end(), number=value))
     for m in _BARE_NUMBER.finditer(text):
         if free(m.start(), m.end()):
             value = float(m["num"].replace(",", ""))
@@ -270,7 +255,7 @@ def find_facts(text: str) -> list[Fact]:
     return sorted(facts, key=lambda f: f.start)
 
 
-def _amounts_with_spans(text: str) -> list[tuple[object, tuple[int, int]]]:
+def _amounts_with_spans(text: str) -> list[tuple[Amount, tuple[int, int]]]:
     """find_amounts gives values in order; locate each one's text to know its span."""
     spans = []
     cursor = 0
@@ -319,8 +304,8 @@ def _described(text: str, fact: Fact) -> Fact:
         bound = "max"
     if fact.kind == "duration" and fact.unit == "month" and (_YEARS_OLD_AFTER.match(after) or _AGE_BEFORE.search(before)):
         # "16 years old", "aged 16 years": an age, comparable with "the minimum age is 16"
-        return Fact("age", _raw_number(fact), "year", fact.text, fact.start, fact.end, per, bound)
-    return Fact(fact.kind, fact.value, fact.unit, fact.text, fact.start, fact.end, per, bound)
+        return Fact("age", fact.raw, "year", fact.text, fact.start, fact.end, per, bound, fact.raw)
+    return Fact(fact.kind, fact.value, fact.unit, fact.text, fact.start, fact.end, per, bound, fact.number)
 
 
 # What a question asks for, by the kind of fact that answers it.

@@ -50,6 +50,7 @@ def test_a_different_number_or_unit_is_a_different_fact() -> None:
 def test_ranges_give_both_ends() -> None:
     assert [f[1] for f in facts("Refunds take 5-7 business days.")] == [5.0, 7.0]
     assert [f[1] for f in facts("标准配送需要3至5个工作日")] == [3.0, 5.0]
+    assert [f.raw for f in find_facts("5-7 days")] == [5.0, 7.0]  # as written, not in minutes
 
 
 def test_rates_are_kept_with_the_amount() -> None:
