@@ -62,27 +62,30 @@ class _Record:
 
 class _Records(Protocol):
     def open(self, lang: str) -> AbstractContextManager[_Record]:
-        """The record of `lang`, locked against other turns; changes are kept on exit."""
+        """The record of `lang`, locked against other turns; changes are kept on exit. A record
+        that does not exist yet starts with `initial` outcomes."""
 
 
 class _ProcessRecords:
-    def __init__(self) -> None:
+    def __init__(self, initial: str) -> None:
+        self.initial = initial
         self._records: dict[str, _Record] = {}
         self._lock = threading.Lock()
 
     @contextmanager
     def open(self, lang: str) -> Iterator[_Record]:
         with self._lock:
-            yield self._records.setdefault(lang, _Record())
+            yield self._records.setdefault(lang, _Record(self.initial))
 
 
 class _SqlRecords:
     """Rows of generation_gate_records for one model. The row is locked (SELECT ... FOR UPDATE on
     PostgreSQL; SQLite serialises writers) so two workers cannot both take the same probe."""
 
-    def __init__(self, database: Database, model: str) -> None:
+    def __init__(self, database: Database, model: str, initial: str) -> None:
         self.database = database
         self.model = model
+        self.initial = initial
 
     @contextmanager
     def open(self, lang: str) -> Iterator[_Record]:
@@ -104,7 +107,7 @@ class _SqlRecords:
                 return
         try:
             with self.database.session() as session:
-                session.add(GenerationGateRecord(model=self.model, lang=lang, outcomes="", skipped=0))
+                session.add(GenerationGateRecord(model=self.model, lang=lang, outcomes=self.initial, skipped=0))
         except IntegrityError:
             pass  # another process created it first
 
@@ -119,9 +122,13 @@ class GenerationGate:
         window: int = WINDOW,
         min_drafts: int = MIN_DRAFTS,
         probe_every: int = PROBE_EVERY,
+        start_closed: bool = False,
     ) -> None:
         """`database`: keep the record there, per `model` (the litellm model name: a record says how
-        that model's drafts fared); without one, the record lives in this process only."""
+        that model's drafts fared); without one, the record lives in this process only.
+        `start_closed`: a new record starts as `min_drafts` failed drafts, for a model known to
+        fail the check (the packaged local model): the first customers do not wait for drafts
+        that fail, and the probes still open the gate if the model does better than known."""
         if not 0.0 <= min_pass_rate <= 1.0:
             raise ValueError(f"min_pass_rate must be within 0..1, got {min_pass_rate}")
         if min_drafts > window or min_drafts < 1 or probe_every < 1 or window > MAX_WINDOW:
@@ -130,7 +137,10 @@ class GenerationGate:
         self.window = window
         self.min_drafts = min_drafts
         self.probe_every = probe_every
-        self._records: _Records = _SqlRecords(database, model) if database is not None else _ProcessRecords()
+        initial = "0" * min_drafts if start_closed and min_pass_rate > 0 else ""
+        self._records: _Records = (
+            _SqlRecords(database, model, initial) if database is not None else _ProcessRecords(initial)
+        )
 
     def run(self, lang: str) -> GateDecision:
         """Whether this turn, in `lang`, should draft with the LLM."""

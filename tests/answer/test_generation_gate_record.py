@@ -57,11 +57,31 @@ def test_two_gates_on_postgresql_share_the_record(postgres_url: str) -> None:
 
 
 def test_a_new_pipeline_starts_with_the_record_earlier_pipelines_left(settings: Settings) -> None:
-    # As two `kefu ask` processes: each builds its own pipeline on the same database URL.
+    # As two `kefu ask` processes: each builds its own pipeline on the same database URL. (A hosted
+    # model: the packaged local one starts closed, see below.)
+    settings = settings.model_copy(update={"llm_model": "openai/gpt-4o"})
     earlier = AnswerPipeline(settings, database=Database(settings.sql_url))
     _fail_drafts(earlier.gate, "en")
     later = AnswerPipeline(settings, database=Database(settings.sql_url))
     assert not later.gate.run("en").draft
+
+
+def test_a_gate_that_starts_closed_answers_the_first_turns_without_drafting(tmp_path: Path) -> None:
+    gate = GenerationGate(0.25, database=Database(f"sqlite:///{tmp_path / 'kefu.db'}"), model=MODEL, start_closed=True)
+    decisions = [gate.run("en") for _ in range(PROBE_EVERY)]
+    assert [d.draft for d in decisions] == [False] * (PROBE_EVERY - 1) + [True] and decisions[-1].probe
+    gate.record("en", grounded=True)  # the model did better than known: judged afresh
+    assert gate.run("en").draft
+    assert GenerationGate(0.0, start_closed=True).run("en").draft  # rate 0 turns the gate off
+
+
+def test_the_packaged_local_model_starts_with_the_gate_closed(settings: Settings) -> None:
+    # The first `kefu ask` on a fresh install does not wait for a draft that would fail.
+    assert settings.llm_model.startswith("kefu-local/")
+    first = AnswerPipeline(settings).gate.run("en")
+    assert not first.draft and not first.probe
+    hosted = AnswerPipeline(settings.model_copy(update={"llm_model": "openai/gpt-4o"}))
+    assert hosted.gate.run("en").draft
 
 
 def test_without_a_database_the_record_is_kept_in_the_process() -> None:
