@@ -346,6 +346,7 @@ def _states(sentence: str, fact: Fact) -> bool:
 # Capitalised words inside a sentence and codes mixing letters and digits name things: plans,
 # products, places. Words that open a sentence or are capitalised by convention do not.
 _NAME_RE = re.compile(r"\b([A-Z][a-zA-Z]+|[A-Za-z]+\d+[A-Za-z\d]*)\b")
+_NAME_CONTINUES_RE = re.compile(rf"\s+[A-Z][a-zA-Z]*\b|\s*[{_CJK}]")
 _NOT_NAMES = frozenset(
     "i i'm ok yes no monday tuesday wednesday thursday friday saturday sunday january february march april "
     "may june july august september october november december faq faqs url app eu uk us usa".split()
@@ -356,8 +357,9 @@ def names_in(text: str) -> list[str]:
     names = []
     for match in _NAME_RE.finditer(text):
         start = match.start()
-        if start == 0 or re.search(r"[.!?:;\]\n]\s*$", text[:start]) or text[:start].strip() == "":
-            continue  # opens a sentence: capitalised by rule
+        opens_sentence = start == 0 or re.search(r"[.!?:;\]\n]\s*$", text[:start]) or not text[:start].strip()
+        if opens_sentence and not _NAME_CONTINUES_RE.match(text, match.end()):
+            continue  # capitalised by rule, unless a name goes on ("Lumo Hub has", "Lumina 会员")
         name = match.group(1)
         if name.lower() not in _NOT_NAMES and name.lower() not in STOP_WORDS:
             names.append(name)

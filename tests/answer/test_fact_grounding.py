@@ -22,6 +22,7 @@ PASSAGES = [
             "Plan: Premium; Monthly price: 30 euros; Data: 50 GB", kind="table"),
     passage(5, "Repairs", "You cannot open the device yourself. Repairs are done by our service centre."),
     passage(6, "退货政策", "未使用的商品可在购买后30天内退货。退款将在5至7个工作日内退回原支付方式。", lang="zh"),
+    passage(7, "Lumo Plus 会员", "Lumo Plus 会员年费168元，可在 App 中开通。", lang="zh"),
 ]
 
 
@@ -49,6 +50,8 @@ def checker() -> GroundingChecker:
         ("How long is my account suspended?", "The Lumo S2 account is suspended for 7 days [2].",
          "name not in passage: Lumo"),
         ("How fast can the scooter go?", "The top speed is 25 km/h [2].", "not in passage"),
+        # The local model's copy of a Chinese passage with the product renamed.
+        ("How much is Lumo Plus?", "Lumina 会员年费168元[7]。", "name not in passage: Lumina"),
         ("退货期限是多久？", "未使用的商品可以在购买后七天内退货[6]。", "not in passage: 七天"),
         ("退款要多久？", "退款将在5至7天内退回原支付方式[6]。", "not in passage"),
     ],
@@ -72,6 +75,7 @@ def test_adversarial_drafts_are_rejected(checker: GroundingChecker, question: st
         ("How much data does the Basic plan include?", "The Basic plan includes 5 GB of data [4]."),
         ("退货期限是多久？", "未使用的商品可以在购买后三十天内退货[6]。"),
         ("退款要多久？", "退款会在五到七个工作日内退回您的原支付方式[6]。"),
+        ("How much is Lumo Plus?", "Lumo Plus 会员年费168元[7]。"),
     ],
 )
 def test_correct_paraphrases_pass(checker: GroundingChecker, question: str, draft: str) -> None:
