@@ -101,7 +101,8 @@ _ZH_QUANTITY = re.compile(
     rf"(?P<num>{_DIGITS}|{_ZH_NUMBER})(?:{_RANGE}(?P<num2>{_DIGITS}|{_ZH_NUMBER}))?\s?(?P<unit>{_alternation(_UNITS_ZH)})"
 )
 _ZH_PERCENT = re.compile(rf"百分之(?P<num>{_DIGITS}|{_ZH_NUMBER})")
-_BARE_NUMBER = re.compile(rf"(?<![\w.])(?P<num>{_DIGITS})(?![\d])")
+# Not the digits of a model code ("LH-300", "X2"): those are names, checked as such.
+_BARE_NUMBER = re.compile(rf"(?<![\w.])(?<![a-z]-)(?P<num>{_DIGITS})(?![\d]|-?[a-z]\d)")
 _ISO_DATE = re.compile(r"(?<!\d)(?P<y>(?:19|20)\d\d)[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})(?!\d)")
 _ZH_DATE = re.compile(r"(?:(?P<y>(?:19|20)\d\d)\s?年\s?)?(?P<m>\d{1,2})\s?月\s?(?P<d>\d{1,2})\s?[日号]")
 _ZH_YEAR = re.compile(r"(?P<y>(?:19|20)\d\d)\s?年(?!\s?\d{1,2}\s?月)")

@@ -262,7 +262,7 @@ class GroundingChecker:
             else:
                 closest = similar
         missing_topic = sorted(
-            u for u in (units & question_units) - source_units - _GENERIC_VERBS if not _has_prefix_match(u, source_units)
+            u for u in (units & question_units) - source_units - _GENERIC_WORDS if not _has_prefix_match(u, source_units)
         )
         if missing_topic:
             problems.append(f"asked-about words not in passage: {missing_topic}")
@@ -399,10 +399,11 @@ _PERIOD_ASKED = (
 )
 
 
-# Verbs a question and its answer share whatever the topic ("does the plan include", "includes"):
-# the asked-about-words check looks for the topic ("refund"), not these.
-_GENERIC_VERBS = frozenset(
-    lexical_units("include cover cost take need have get make offer allow work use come go give keep last")
+# Words a question and its answer share whatever the topic ("does the plan include", "includes",
+# "return something"): the asked-about-words check looks for the topic ("refund"), not these.
+_GENERIC_WORDS = frozenset(
+    lexical_units("include cover cost take need have get make offer allow work use come go give keep last "
+                  "something anything thing")
 )
 
 

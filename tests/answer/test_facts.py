@@ -100,4 +100,5 @@ def test_number_words_without_a_unit_state_no_fact() -> None:
 
 def test_bare_digits_are_numbers_and_full_width_digits_are_read() -> None:
     assert facts("Press button 3") == [("number", 3.0, "", None, None)]
+    assert facts("The Lumo Hub LH-300 and the X2") == []  # model codes are names, not numbers
     assert find_facts("３０天")[0].same_quantity(find_facts("30 days")[0])
