@@ -50,6 +50,9 @@ MAX_CHARS = 600  # keep the quote readable in a chat bubble
 SIMILARITY_WEIGHT = 0.5
 SIMILARITY_SPAN = 0.06
 KIND_WEIGHT = 0.5
+# A long FAQ answer is embedded by its head: its opening says what it answers, and the embedding
+# time grows with the length (the answer is on the customer's clock).
+SIMILARITY_CHARS = 300
 # Per retrieval rank: retrieval judged the whole chunk with its title and headings, which a single
 # sentence's words and similarity do not see (measured on the sample help centre: the password
 # FAQ's "reset link" outscored the hub's reset steps ranked above it).
@@ -173,7 +176,7 @@ class ExtractiveAnswerer:
             return []
         # Asymmetric, as in retrieval: the question as a query, sentences as passages.
         query = self.embedder.embed_query(question)
-        vectors = self.similarity.vectors([c.text for c in candidates])
+        vectors = self.similarity.vectors([c.text[:SIMILARITY_CHARS] for c in candidates])
         return [float(v) for v in vectors @ query]
 
     def _choose(self, candidates: list[_Candidate], asks_a_kind: bool) -> list[_Candidate]:
