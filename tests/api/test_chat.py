@@ -10,6 +10,7 @@ from api_fixture import EN_QUESTION, ZH_QUESTION, Harness, auth, parse_sse
 from sqlalchemy import select
 
 from api.logs import JsonFormatter
+from assistant.generation_gate import GenerationGate
 from assistant.models import ChatMessage, Conversation, Feedback
 
 
@@ -90,6 +91,9 @@ def test_stream_replaces_an_ungrounded_answer(harness: Harness, monkeypatch: pyt
             yield piece
 
     monkeypatch.setattr(pipeline.generator, "astream", invented)
+    # The packaged local model's gate starts closed (it would answer extractively at once); this
+    # test forces a draft, so the gate must let it through.
+    monkeypatch.setattr(pipeline, "gate", GenerationGate(0.0))
     key = harness.acme["customer"]
     events = _stream(harness, key, harness.session(key), EN_QUESTION)
     names = [name for name, _ in events]
