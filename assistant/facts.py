@@ -106,8 +106,11 @@ _BARE_NUMBER = re.compile(rf"(?<![\w.])(?<![a-z]-)(?P<num>{_DIGITS})(?![\d]|-?[a
 _ISO_DATE = re.compile(r"(?<!\d)(?P<y>(?:19|20)\d\d)[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})(?!\d)")
 _ZH_DATE = re.compile(r"(?:(?P<y>(?:19|20)\d\d)\s?年\s?)?(?P<m>\d{1,2})\s?月\s?(?P<d>\d{1,2})\s?[日号]")
 _ZH_YEAR = re.compile(r"(?P<y>(?:19|20)\d\d)\s?年(?!\s?\d{1,2}\s?月)")
-_EN_DATE_DMY = re.compile(rf"(?<!\d)(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<mon>{_alternation(_MONTHS)})\b\.?,?(?:\s+(?P<y>(?:19|20)\d\d))?")
-_EN_DATE_MDY = re.compile(rf"\b(?P<mon>{_alternation(_MONTHS)})\.?\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\b,?(?:\s+(?P<y>(?:19|20)\d\d))?")
+_YEAR_AFTER = r",?(?:\s+(?P<y>(?:19|20)\d\d))?"
+_EN_DATE_DMY = re.compile(
+    rf"(?<!\d)(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<mon>{_alternation(_MONTHS)})\b\.?{_YEAR_AFTER}"
+)
+_EN_DATE_MDY = re.compile(rf"\b(?P<mon>{_alternation(_MONTHS)})\.?\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\b{_YEAR_AFTER}")
 
 # A rate after the quantity: "€0.25 per minute", "5 GB a month", "/min"; before it: "每分钟0.5元",
 # "monthly fee of €5".
@@ -216,7 +219,8 @@ def find_facts(text: str) -> list[Fact]:
     for pattern in (_ISO_DATE, _ZH_DATE, _EN_DATE_DMY, _EN_DATE_MDY):
         for m in pattern.finditer(text):
             if free(m.start(), m.end()):
-                month = m["m"] if "m" in m.groupdict() and m["m"] else _MONTHS.get((m.groupdict().get("mon") or "").rstrip("."), 0)
+                groups = m.groupdict()
+                month = groups.get("m") or _MONTHS.get((groups.get("mon") or "").rstrip("."), 0)
                 value = int(m["y"] or 0) * 10000 + int(month) * 100 + int(m["d"])
                 add(Fact("date", float(value), "date", m.group(), m.start(), m.end()))
     for m in _ZH_YEAR.finditer(text):

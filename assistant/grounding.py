@@ -316,7 +316,7 @@ def _check_facts(sentence: str, source: str, source_sentences: list[str]) -> tup
             same = [g for g in source_facts if g.kind == "number" and abs(g.raw - fact.raw) < 1e-9
                     and any(w in lowered_source for w in _unit_words(fact))]
         if not same:
-            problems.append(f"not in passage: {fact.text}" if fact.kind != "number" else f"numbers not in passage: ['{fact.text}']")
+            problems.append(f"numbers not in passage: ['{fact.text}']" if fact.kind == "number" else f"not in passage: {fact.text}")
             continue
         # A rate the answer adds must be the passage's ("€5 a month" for "€5 per month"); a bare
         # table cell takes its rate from the header, which the words check covers.
@@ -389,7 +389,10 @@ def _looks_like_row(line: str) -> bool:
     return line.count(":") >= 2 or ";" in line or "|" in line
 
 
-_ONE_OFF_RE = re.compile(r"\b(?:one[- ]off|one[- ]time|once|flat|up-?front|unlock(?:ing)?|activation|set-?up|joining|sign-?up|entry)\b|一次性|开通费|解锁费|起步价|入会费|激活费")
+_ONE_OFF_RE = re.compile(
+    r"\b(?:one[- ]off|one[- ]time|once|flat|up-?front|unlock(?:ing)?|activation|set-?up|joining|sign-?up|entry)\b"
+    r"|一次性|开通费|解锁费|起步价|入会费|激活费"
+)
 _PERIOD_ASKED = (
     (re.compile(r"\bper minute\b|\ba minute\b|每分钟"), "minute"),
     (re.compile(r"\bper hour\b|\bhourly\b|每小时"), "hour"),
