@@ -27,19 +27,22 @@ class SentenceSimilarity:
         self._lock = threading.Lock()
 
     def vectors(self, texts: Sequence[str]) -> np.ndarray:
+        """Vectors of texts, in order (rows of a len(texts) x dim array)."""
+        if not texts:
+            return np.zeros((0, 1), dtype=np.float32)
         with self._lock:
-            missing = list(dict.fromkeys(t for t in texts if t not in self._vectors))
+            found = {t: self._vectors[t] for t in texts if t in self._vectors}
+            for text in found:
+                self._vectors.move_to_end(text)
+        missing = [t for t in dict.fromkeys(texts) if t not in found]
         if missing:
-            embedded = self.embedder.embed_passages(missing)
+            found.update(zip(missing, self.embedder.embed_passages(missing)))
             with self._lock:
-                for text, vector in zip(missing, embedded):
-                    self._vectors[text] = vector
+                for text in missing:
+                    self._vectors[text] = found[text]
                 while len(self._vectors) > self.cache_size:
                     self._vectors.popitem(last=False)
-        with self._lock:
-            for text in texts:
-                self._vectors.move_to_end(text, last=True) if text in self._vectors else None
-            return np.stack([self._vectors[t] for t in texts]) if texts else np.zeros((0, 1), np.float32)
+        return np.stack([found[t] for t in texts])
 
     def matrix(self, left: Sequence[str], right: Sequence[str]) -> np.ndarray:
         """Cosine similarity of every left text with every right text (len(left) x len(right))."""
