@@ -19,5 +19,6 @@ def test_a_paraphrase_is_closer_than_another_topic_and_vectors_are_cached() -> N
     assert scores.shape == (2, 1) and scores[0, 0] > scores[1, 0]
     again = similarity.vectors([passage, passage])
     assert np.allclose(again[0], again[1]) and np.allclose(again[0], similarity.vectors([passage])[0])
-    assert len(similarity._vectors) == 3  # the oldest of the four texts was dropped
+    similarity.vectors(["Store opening hours are 9 to 5."])
+    assert len(similarity._vectors) == 3  # four texts seen: the least recently used was dropped
     assert similarity.vectors([]).shape[0] == 0
