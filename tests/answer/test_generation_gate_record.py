@@ -61,9 +61,9 @@ def test_a_new_pipeline_starts_with_the_record_earlier_pipelines_left(settings: 
     # model: the packaged local one starts closed, see below.)
     settings = settings.model_copy(update={"llm_model": "openai/gpt-4o"})
     earlier = AnswerPipeline(settings, database=Database(settings.sql_url))
-    _fail_drafts(earlier.gate, "en")
+    _fail_drafts(earlier.answerer.gate, "en")
     later = AnswerPipeline(settings, database=Database(settings.sql_url))
-    assert not later.gate.run("en").draft
+    assert not later.answerer.gate.run("en").draft
 
 
 def test_a_gate_that_starts_closed_answers_the_first_turns_without_drafting(tmp_path: Path) -> None:
