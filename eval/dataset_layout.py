@@ -1,7 +1,7 @@
 """Evaluation data sets as files: the shared JSONL layout and hand-written golden sets, read and
 validated (loading by name, built-in sets and sampling are in eval.datasets).
 
-Shared layout (../shared/datasets/README.md): a folder with corpus.jsonl {"id","title","text",...}
+Shared layout (described in the data sets folder's README): a folder with corpus.jsonl {"id","title","text",...}
 and questions.jsonl {"id","question","answer","answer_aliases","gold_doc_ids","answerable",
 "history","meta"}. Gold ids are corpus ids, which become Document.source when ingested.
 
