@@ -1,0 +1,66 @@
+"""Response models of the analytics routes (definitions of each metric: assistant/analytics/metrics.py)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+
+
+class MetricSetOut(BaseModel):
+    sessions: int = Field(description="conversations started in the window, including empty ones")
+    contacts: int = Field(description="conversations with at least one customer message")
+    automated_resolutions: int
+    automated_resolution_rate: float | None = Field(
+        description="answered by the bot, not transferred, no negative feedback, no repeat contact; / contacts")
+    first_contact_resolutions: int
+    first_contact_resolution_rate: float | None = Field(
+        description="resolved by the bot or an agent with no negative feedback and no repeat contact; / contacts")
+    transfers: int
+    transfer_rate: float | None = Field(description="conversations handed to a human / contacts")
+    repeat_contacts: int = Field(description="same customer, same topic, again within the repeat window")
+    answers: int
+    answers_by_mode: dict[str, int]
+    refusals: int
+    refusal_rate: float | None
+    thumbs_up: int
+    thumbs_down: int
+    thumbs_up_rate: float | None
+    scores: int = Field(description="how many optional 1-5 satisfaction scores")
+    score_mean: float | None
+    csat: float | None = Field(description="share of 1-5 scores at or above the satisfied threshold (4)")
+    first_token_ms_p50: float | None
+    first_token_ms_p95: float | None
+    answer_ms_p50: float | None
+    answer_ms_p95: float | None
+    tickets: int
+    tickets_resolved: int
+    handling_s_p50: float | None = Field(description="resolved tickets: resolved - claimed, seconds")
+    handling_s_p95: float | None
+    sla_breaches: int
+    sla_breach_rate: float | None
+
+
+class BreakdownOut(BaseModel):
+    key: str
+    metrics: MetricSetOut
+
+
+class AnalyticsOut(BaseModel):
+    kb: str | None
+    days: int
+    since: datetime
+    until: datetime
+    repeat_window_hours: float
+    # The headline numbers of earlier releases, kept for their clients.
+    sessions: int
+    answers: int
+    messages_by_mode: dict[str, int]
+    refusal_rate: float | None
+    thumbs_up: int
+    thumbs_down: int
+    escalations: int
+    latency_ms_p50: float | None
+    latency_ms_p95: float | None
+    metrics: MetricSetOut
+    by: dict[str, list[BreakdownOut]] = Field(description="day, kb, channel, lang, arm -> one row per value")

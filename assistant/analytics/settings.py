@@ -1,0 +1,22 @@
+"""Analytics settings: KEFU_ANALYTICS_* environment variables over defaults."""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class AnalyticsSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="KEFU_ANALYTICS_", env_file=".env", extra="ignore")
+
+    # A customer who comes back on the same topic within this many hours was not resolved.
+    repeat_window_hours: float = Field(72.0, gt=0, le=24 * 90)
+    # A 1-5 satisfaction score at or below this is negative feedback (like a thumbs down).
+    negative_score_max: int = Field(2, ge=1, le=5)
+    # CSAT: the share of 1-5 scores at or above this ("satisfied" or "very satisfied").
+    satisfied_score_min: int = Field(4, ge=1, le=5)
+
+    # Gap mining: HDBSCAN's smallest cluster, and how many examples/chunks/answers a cluster shows.
+    gap_min_cluster_size: int = Field(3, ge=2)
+    gap_examples: int = Field(5, ge=1, le=50)
+    gap_questions_max: int = Field(20_000, ge=10)  # newest failed questions clustered per call

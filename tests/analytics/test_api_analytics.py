@@ -1,0 +1,75 @@
+"""GET /v1/analytics serves the metrics service's numbers; bad input is a 4xx; feedback takes a 1-5 score."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from api_fixture import api_settings, auth, make_keys
+from conversation_fixture import build
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from assistant.models import Feedback
+from ingest.embedding import Embedder
+from ingest.models import KnowledgeBase
+
+WINDOW = "since=2026-11-01T00:00:00Z&until=2026-11-05T00:00:00Z"
+
+
+@pytest.fixture
+def app_client(tmp_path: Path, embedder: Embedder) -> Iterator[tuple[TestClient, dict[str, str], object]]:
+    app = create_app(api_settings(tmp_path / "data"))
+    services = app.state.services
+    keys = make_keys(services, "default")
+    fixture = build(services.settings, services.db, embedder)
+    with services.db.session() as session:
+        for name in ("shop", "bank"):
+            session.add(KnowledgeBase(name=name, tenant="default", embed_model=embedder.name, embed_dim=384))
+    with TestClient(app) as client:
+        yield client, keys, fixture
+
+
+def test_analytics_route_serves_the_service_numbers(app_client) -> None:
+    client, keys, _ = app_client
+    body = client.get(f"/v1/analytics?{WINDOW}", headers=auth(keys["qa"])).json()
+    m = body["metrics"]
+    assert (body["sessions"], body["answers"], body["escalations"]) == (8, 8, 2)
+    assert (body["latency_ms_p50"], body["latency_ms_p95"], body["refusal_rate"]) == (175.0, 365.0, 0.25)
+    assert (m["automated_resolution_rate"], m["first_contact_resolution_rate"]) == (round(1 / 7, 4), round(2 / 7, 4))
+    assert (m["first_token_ms_p50"], m["handling_s_p50"], m["sla_breaches"], m["csat"]) == (75.0, 1680.0, 1, round(2 / 3, 4))
+    assert set(body["by"]) == {"day", "kb", "channel", "lang", "arm"}
+    days = {row["key"]: row["metrics"]["contacts"] for row in body["by"]["day"]}
+    assert days == {"2026-11-02": 3, "2026-11-03": 3, "2026-11-04": 1}
+
+    bank = client.get(f"/v1/analytics?kb=bank&by=channel&{WINDOW}", headers=auth(keys["owner"])).json()
+    assert bank["sessions"] == 2 and set(bank["by"]) == {"channel"} and bank["metrics"]["sla_breach_rate"] == 1.0
+    short = client.get(f"/v1/analytics?repeat_window_hours=20&{WINDOW}", headers=auth(keys["qa"])).json()
+    assert short["metrics"]["automated_resolutions"] == 3
+
+
+def test_analytics_bad_input_is_a_4xx(app_client) -> None:
+    client, keys, _ = app_client
+    qa = auth(keys["qa"])
+    assert client.get("/v1/analytics?by=weekday", headers=qa).status_code == 422
+    assert client.get("/v1/analytics?since=2026-11-05&until=2026-11-01", headers=qa).status_code == 422
+    assert client.get("/v1/analytics?kb=nosuch", headers=qa).status_code == 404
+    assert client.get("/v1/analytics?repeat_window_hours=0", headers=qa).status_code == 422
+    assert client.get("/v1/analytics", headers=auth(keys["customer"])).status_code == 403
+
+
+def test_feedback_takes_an_optional_score(app_client) -> None:
+    client, keys, fixture = app_client
+    message = fixture.messages["C5.a1"]
+    # The customer key of the fixture did not create the session: an owner key gives feedback here.
+    bad = client.post(f"/v1/messages/{message}/feedback", json={"rating": 1, "score": 6}, headers=auth(keys["owner"]))
+    assert bad.status_code == 422
+    good = client.post(f"/v1/messages/{message}/feedback", json={"rating": 1, "score": 4}, headers=auth(keys["owner"]))
+    assert good.status_code == 201 and good.json()["score"] == 4
+    services = client.app.state.services
+    with services.db.session() as session:
+        scores = sorted(f.score for f in session.query(Feedback).all() if f.score is not None)
+    assert scores == [2, 4, 4, 5]  # the rejected 6 stored nothing
+    body = client.get(f"/v1/analytics?{WINDOW}", headers=auth(keys["qa"])).json()
+    assert body["metrics"]["scores"] == 4 and body["metrics"]["csat"] == 0.75
