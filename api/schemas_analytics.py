@@ -6,6 +6,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
+from api.schemas import Strict
+
 
 class MetricSetOut(BaseModel):
     sessions: int = Field(description="conversations started in the window, including empty ones")
@@ -64,3 +66,52 @@ class AnalyticsOut(BaseModel):
     latency_ms_p95: float | None
     metrics: MetricSetOut
     by: dict[str, list[BreakdownOut]] = Field(description="day, kb, channel, lang, arm -> one row per value")
+
+
+class FailedQuestionOut(BaseModel):
+    conversation_id: str
+    message_id: str
+    text: str
+    kb: str
+    channel: str
+    lang: str
+    created_at: datetime
+    reasons: list[str] = Field(description="refused | low_confidence | thumbs_down | escalated")
+
+
+class ChunkRefOut(BaseModel):
+    chunk_id: str
+    source: str
+    title: str
+    text: str
+    hits: int = Field(description="questions of the cluster that retrieved this chunk first")
+
+
+class GapClusterOut(BaseModel):
+    id: int = Field(description="rank: by volume, then trend")
+    name: str = Field(description="the cluster's most central question")
+    kb: str
+    volume: int
+    recent: int = Field(description="questions in the second half of the window")
+    earlier: int
+    trend: int = Field(description="recent - earlier")
+    reasons: dict[str, int]
+    examples: list[FailedQuestionOut]
+    chunks: list[ChunkRefOut]
+    agent_answers: list[str]
+    conversation_ids: list[str]
+
+
+class GapReportOut(BaseModel):
+    since: datetime
+    until: datetime
+    failed: int
+    clusters: list[GapClusterOut]
+    unclustered: list[FailedQuestionOut]
+
+
+class GapCandidateIn(Strict):
+    kb: str = Field(min_length=1, max_length=128)
+    question: str = Field(min_length=1, max_length=2000, description="usually the cluster's name")
+    answer: str = Field("", max_length=20000, description="an agent's answer from the cluster, or empty")
+    volume: int | None = Field(None, ge=1, description="the cluster's size, kept in the note for the reviewer")

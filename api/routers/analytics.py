@@ -11,10 +11,12 @@ from starlette.concurrency import run_in_threadpool
 
 from api.auth import Principal
 from api.deps import ANALYTICS, ANY, load_kb, require, services
-from api.schemas import KeyInfo
-from api.schemas_analytics import AnalyticsOut
+from api.schemas import CandidateOut, KeyInfo
+from api.schemas_analytics import AnalyticsOut, GapCandidateIn, GapReportOut
 from api.services import Services
+from api.tickets import candidate_out
 from assistant.analytics.facts import DIMENSIONS, Scope
+from assistant.analytics.gaps import GapMiner
 from assistant.analytics.metrics import MetricsService, last_days
 from assistant.escalation.tickets import aware
 
@@ -83,3 +85,48 @@ async def analytics(
         metrics=asdict(m),
         by={name: [{"key": b.key, "metrics": asdict(b.metrics)} for b in rows] for name, rows in report.by.items()},
     )
+
+
+@router.get("/analytics/gaps", response_model=GapReportOut)
+async def gaps(
+    who: Analyst,
+    svc: Svc,
+    kb: str | None = None,
+    days: Annotated[int, Query(ge=1, le=365)] = 30,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> GapReportOut:
+    """What the bot could not answer: refused, low-confidence, thumbs-down and escalated questions
+    clustered by topic, ranked by volume then trend, each with examples, the closest chunks and
+    the agents' answers (definitions: assistant/analytics/gaps.py)."""
+    scope = await run_in_threadpool(analytics_scope, svc, who, kb, days, since, until)
+    report = await run_in_threadpool(gap_miner(svc).run, scope)
+    clusters = [{**asdict(c), "trend": c.trend} for c in report.clusters]
+    return GapReportOut(
+        since=report.since, until=report.until, failed=report.failed, clusters=clusters,
+        unclustered=[asdict(q) for q in report.unclustered],
+    )
+
+
+@router.post("/analytics/gaps/faq-candidates", status_code=status.HTTP_201_CREATED, response_model=CandidateOut)
+async def gap_to_candidate(body: GapCandidateIn, who: Analyst, svc: Svc) -> CandidateOut:
+    """Turn a gap cluster into an FAQ candidate for review (GET /v1/kbs/{kb}/faq-candidates):
+    its question, and an agent's answer when the cluster has one (else the reviewer writes it)."""
+
+    def propose() -> CandidateOut:
+        with svc.db.session() as session:
+            kb_name = load_kb(session, who, body.kb).name
+        note = f"from a gap cluster of {body.volume} questions" if body.volume else "from a gap cluster"
+        try:
+            candidate = svc.knowledge_loop().propose_question(who.tenant, kb_name, body.question, body.answer, note=note)
+        except ValueError as exc:
+            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from exc
+        return candidate_out(candidate)
+
+    return await run_in_threadpool(propose)
+
+
+def gap_miner(svc: Services) -> GapMiner:
+    from ingest.embedding import get_embedder  # the embedder loads on first use, not at start-up
+
+    return GapMiner(svc.db, get_embedder(svc.settings))

@@ -165,12 +165,9 @@ class MetricsService:
             contact=bool(conversation.user_turns),
             answered=any(t.mode in ANSWERED_MODES for t in answers),
             transferred=bool(conversation.tickets) or any(t.mode == "escalated" for t in answers),
-            negative=any(self.is_negative(f.rating, f.score) for f in conversation.feedback),
+            negative=any(self.settings.is_negative(f.rating, f.score) for f in conversation.feedback),
             repeated=repeated,
         )
-
-    def is_negative(self, rating: int, score: int | None) -> bool:
-        return rating < 0 or (score is not None and score <= self.settings.negative_score_max)
 
     def _repeated(self, conversations: Sequence[ConversationFacts], window: timedelta) -> set[str]:
         """Ids of conversations whose customer came back on the same topic within the window."""

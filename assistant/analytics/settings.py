@@ -16,7 +16,10 @@ class AnalyticsSettings(BaseSettings):
     # CSAT: the share of 1-5 scores at or above this ("satisfied" or "very satisfied").
     satisfied_score_min: int = Field(4, ge=1, le=5)
 
-    # Gap mining: HDBSCAN's smallest cluster, and how many examples/chunks/answers a cluster shows.
-    gap_min_cluster_size: int = Field(3, ge=2)
+    # Gap mining: how many examples, chunks and agents' answers a cluster shows.
     gap_examples: int = Field(5, ge=1, le=50)
     gap_questions_max: int = Field(20_000, ge=10)  # newest failed questions clustered per call
+
+    def is_negative(self, rating: int, score: int | None) -> bool:
+        """A thumbs down, or a low 1-5 score."""
+        return rating < 0 or (score is not None and score <= self.negative_score_max)

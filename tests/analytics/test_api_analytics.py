@@ -73,3 +73,49 @@ def test_feedback_takes_an_optional_score(app_client) -> None:
     assert scores == [2, 4, 4, 5]  # the rejected 6 stored nothing
     body = client.get(f"/v1/analytics?{WINDOW}", headers=auth(keys["qa"])).json()
     assert body["metrics"]["scores"] == 4 and body["metrics"]["csat"] == 0.75
+
+
+@pytest.fixture
+def gap_client(tmp_path: Path, embedder: Embedder) -> Iterator[tuple[TestClient, dict[str, str]]]:
+    from gap_fixture import build_gaps
+
+    app = create_app(api_settings(tmp_path / "data"))
+    services = app.state.services
+    keys = make_keys(services, "default")
+    build_gaps(services.settings, services.db, embedder)
+    with TestClient(app) as client:
+        yield client, keys
+
+
+def test_gap_routes_list_clusters_and_propose_a_candidate(gap_client) -> None:
+    from gap_fixture import AGENT_ANSWER, PAYPAL, SHIPPING
+
+    client, keys = gap_client
+    window = "since=2026-11-01T00:00:00Z&until=2026-11-09T00:00:00Z"
+    body = client.get(f"/v1/analytics/gaps?kb=shop&{window}", headers=auth(keys["qa"])).json()
+    assert body["failed"] == 7
+    top = body["clusters"][0]
+    assert top["name"] in SHIPPING and top["trend"] == 1 and top["chunks"][0]["source"] == "shipping.md"
+    paypal = next(c for c in body["clusters"] if c["name"] in PAYPAL)
+    assert paypal["agent_answers"] == [AGENT_ANSWER] and len(paypal["examples"]) == 3
+
+    proposed = client.post("/v1/analytics/gaps/faq-candidates", headers=auth(keys["qa"]), json={
+        "kb": "shop", "question": paypal["name"], "answer": paypal["agent_answers"][0], "volume": paypal["volume"]})
+    assert proposed.status_code == 201, proposed.text
+    candidate = proposed.json()
+    assert (candidate["status"], candidate["answer"], candidate["review_note"]) == (
+        "pending", AGENT_ANSWER, "from a gap cluster of 3 questions")
+    queue = client.get("/v1/kbs/shop/faq-candidates", headers=auth(keys["owner"])).json()
+    assert [c["id"] for c in queue] == [candidate["id"]]
+
+    # Bad input: 4xx, and the queue keeps what it had.
+    qa = auth(keys["qa"])
+    assert client.post("/v1/analytics/gaps/faq-candidates", headers=qa, json={"kb": "shop", "question": ""}).status_code == 422
+    assert client.post("/v1/analytics/gaps/faq-candidates", headers=qa,
+                       json={"kb": "shop", "question": "x", "extra": 1}).status_code == 422
+    assert client.post("/v1/analytics/gaps/faq-candidates", headers=qa,
+                       json={"kb": "nosuch", "question": "Do you ship to Canada?"}).status_code == 404
+    assert client.get("/v1/analytics/gaps?kb=nosuch", headers=qa).status_code == 404
+    assert client.get("/v1/analytics/gaps", headers=auth(keys["customer"])).status_code == 403
+    assert [c["id"] for c in client.get("/v1/kbs/shop/faq-candidates", headers=auth(keys["owner"])).json()] == [
+        candidate["id"]]

@@ -1,0 +1,68 @@
+"""Groups question vectors into topics: scikit-learn's HDBSCAN over L2-normalised embeddings
+(Euclidean distance on unit vectors orders pairs like cosine), optionally reduced by PCA first.
+
+Label -1 is noise: a question unlike any other, left out of every cluster. The defaults were
+tuned by `python -m eval.bench_gaps` on one half of the covid_faq paraphrase groups mixed with
+answerable questions from other sets, and reported on the other half.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class ClusterParams:
+    min_cluster_size: int = 2
+    min_samples: int | None = 1  # None: HDBSCAN's default (min_cluster_size)
+    method: Literal["eom", "leaf"] = "leaf"
+    epsilon: float = 0.0  # clusters closer than this (unit-vector distance) are merged
+    dims: int | None = None  # PCA components before clustering; None keeps the embedding's
+
+    def describe(self) -> str:
+        return (f"min_cluster_size={self.min_cluster_size} min_samples={self.min_samples} "
+                f"method={self.method} epsilon={self.epsilon} dims={self.dims or 'full'}")
+
+
+def normalise(vectors: np.ndarray) -> np.ndarray:
+    vectors = np.asarray(vectors, dtype=np.float32)
+    return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+
+
+def reduce(vectors: np.ndarray, dims: int | None) -> np.ndarray:
+    """Unit vectors, PCA-reduced to `dims` components (and normalised again) when asked."""
+    unit = normalise(vectors)
+    if dims is None or dims >= min(unit.shape):
+        return unit
+    from sklearn.decomposition import PCA
+
+    return normalise(PCA(n_components=dims, random_state=0).fit_transform(unit))
+
+
+def cluster(vectors: np.ndarray, params: ClusterParams | None = None) -> np.ndarray:
+    """One label per row: a cluster number from 0, or -1 for noise."""
+    params = params or ClusterParams()
+    n = len(vectors)
+    if n < max(2, params.min_cluster_size):
+        return np.full(n, -1, dtype=int)
+    from sklearn.cluster import HDBSCAN  # scikit-learn loads in ~1 s: only when clustering
+
+    points = reduce(vectors, params.dims)
+    model = HDBSCAN(
+        min_cluster_size=params.min_cluster_size,
+        min_samples=None if params.min_samples is None else min(params.min_samples, n - 1),
+        cluster_selection_method=params.method,
+        cluster_selection_epsilon=params.epsilon,
+        metric="euclidean",
+        copy=True,
+    )
+    return np.asarray(model.fit_predict(points), dtype=int)
+
+
+def medoid(vectors: np.ndarray) -> int:
+    """Index of the most central row: the highest mean cosine with the others."""
+    unit = normalise(vectors)
+    return int(np.argmax((unit @ unit.T).mean(axis=1)))
