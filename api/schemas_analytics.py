@@ -115,3 +115,22 @@ class GapCandidateIn(Strict):
     question: str = Field(min_length=1, max_length=2000, description="usually the cluster's name")
     answer: str = Field("", max_length=20000, description="an agent's answer from the cluster, or empty")
     volume: int | None = Field(None, ge=1, description="the cluster's size, kept in the note for the reviewer")
+
+
+class QaSignalOut(BaseModel):
+    code: str
+    count: int
+    weight: float
+    points: float = Field(description="count x weight")
+    message_ids: list[str]
+
+
+class QaScoreOut(BaseModel):
+    conversation_id: str
+    kb: str
+    channel: str
+    lang: str
+    day: str
+    score: float = Field(description="100 plus the points of every signal, clamped to [0, 100]")
+    signals: list[QaSignalOut]
+    explanation: str

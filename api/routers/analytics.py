@@ -10,13 +10,14 @@ from fastapi import APIRouter, Depends, HTTPException, Query, status
 from starlette.concurrency import run_in_threadpool
 
 from api.auth import Principal
-from api.deps import ANALYTICS, ANY, load_kb, require, services
+from api.deps import ANALYTICS, ANY, load_conversation, load_kb, require, services
 from api.schemas import CandidateOut, KeyInfo
-from api.schemas_analytics import AnalyticsOut, GapCandidateIn, GapReportOut
+from api.schemas_analytics import AnalyticsOut, GapCandidateIn, GapReportOut, QaScoreOut
 from api.services import Services
 from api.tickets import candidate_out
 from assistant.analytics.facts import DIMENSIONS, Scope
 from assistant.analytics.gaps import GapMiner
+from assistant.analytics.qa import QaScore, QaService
 from assistant.analytics.metrics import MetricsService, last_days
 from assistant.escalation.tickets import aware
 
@@ -130,3 +131,41 @@ def gap_miner(svc: Services) -> GapMiner:
     from ingest.embedding import get_embedder  # the embedder loads on first use, not at start-up
 
     return GapMiner(svc.db, get_embedder(svc.settings))
+
+
+def qa_out(score: QaScore) -> QaScoreOut:
+    return QaScoreOut(
+        conversation_id=score.conversation_id, kb=score.kb, channel=score.channel, lang=score.lang, day=score.day,
+        score=score.score, explanation=score.explain(),
+        signals=[{**asdict(s), "points": s.points} for s in score.signals],
+    )
+
+
+@router.get("/analytics/qa", response_model=list[QaScoreOut])
+async def qa_scores(
+    who: Analyst,
+    svc: Svc,
+    kb: str | None = None,
+    days: Annotated[int, Query(ge=1, le=365)] = 30,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    limit: Annotated[int, Query(ge=1, le=10_000)] = 100,
+) -> list[QaScoreOut]:
+    """The QA score of every conversation in the window, worst first, each with the signals that
+    fired and their weights (assistant/analytics/qa.py)."""
+    scope = await run_in_threadpool(analytics_scope, svc, who, kb, days, since, until)
+    scores = await run_in_threadpool(QaService(svc.db).run, scope, limit=limit)
+    return [qa_out(s) for s in scores]
+
+
+@router.get("/analytics/qa/{conversation_id}", response_model=QaScoreOut)
+async def qa_score(conversation_id: str, who: Analyst, svc: Svc) -> QaScoreOut:
+    def score() -> QaScore:
+        with svc.db.session() as session:
+            load_conversation(session, who, conversation_id)  # 404 outside the caller's scope
+        found = QaService(svc.db).one(conversation_id)
+        if found is None:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, f"conversation {conversation_id!r} not found")
+        return found
+
+    return qa_out(await run_in_threadpool(score))

@@ -20,6 +20,10 @@ class AnalyticsSettings(BaseSettings):
     gap_examples: int = Field(5, ge=1, le=50)
     gap_questions_max: int = Field(20_000, ge=10)  # newest failed questions clustered per call
 
+    # QA score: an answer slower than this is a "slow_answer"; weights override qa.DEFAULT_WEIGHTS.
+    qa_slow_ms: float = Field(10_000.0, gt=0)
+    qa_weights: dict[str, float] = Field(default_factory=dict)
+
     def is_negative(self, rating: int, score: int | None) -> bool:
         """A thumbs down, or a low 1-5 score."""
         return rating < 0 or (score is not None and score <= self.negative_score_max)

@@ -119,3 +119,18 @@ def test_gap_routes_list_clusters_and_propose_a_candidate(gap_client) -> None:
     assert client.get("/v1/analytics/gaps", headers=auth(keys["customer"])).status_code == 403
     assert [c["id"] for c in client.get("/v1/kbs/shop/faq-candidates", headers=auth(keys["owner"])).json()] == [
         candidate["id"]]
+
+
+def test_qa_routes_score_and_explain(app_client) -> None:
+    client, keys, fixture = app_client
+    qa = auth(keys["qa"])
+    scores = client.get(f"/v1/analytics/qa?{WINDOW}", headers=qa).json()
+    worst = {s["conversation_id"] for s in scores[:2]}
+    assert len(scores) == 7 and worst == {fixture.ids["C4"], fixture.ids["C2"]} and scores[0]["score"] == 65.0
+    assert [s["score"] for s in scores] == sorted(s["score"] for s in scores)
+    one = client.get(f"/v1/analytics/qa/{fixture.ids['C2']}", headers=qa).json()
+    assert one["score"] == 65.0 and one["explanation"] == "65: rephrasing x1 (-10), thumbs_down x1 (-25)"
+    assert {s["code"]: s["points"] for s in one["signals"]} == {"rephrasing": -10, "thumbs_down": -25}
+    assert len(client.get(f"/v1/analytics/qa?limit=2&{WINDOW}", headers=qa).json()) == 2
+    assert client.get("/v1/analytics/qa/nosuch", headers=qa).status_code == 404
+    assert client.get("/v1/analytics/qa?limit=0", headers=qa).status_code == 422
