@@ -62,7 +62,9 @@ def build_gaps(settings: Settings, db: Database, embedder: Embedder) -> GapFixtu
     c = w.conversation("P2", "shop", "wechat", at(4, 11), user="p2")
     w.turn("P2", c, at(4, 11), PAYPAL[2], "We accept Visa [1].", "extractive", latency=90, chunk=chunks["payment"])
     ticket = w.ticket(c, 3, at(4, 11, 1))
+    w.desk.reply(ticket, "agent-ann", AGENT_ANSWER)
     w.desk.resolve(ticket, "agent-ann", AGENT_ANSWER, propose_faq=False)
+    w.backdate_ticket(ticket, claimed_at=at(4, 11, 5), first_response_at=at(4, 11, 6), resolved_at=at(4, 11, 20))
 
     c = w.conversation("OK", "shop", "web", at(6, 9), user="ok")
     reply = w.turn("OK", c, at(6, 9), "How long does delivery take?", "3 to 5 working days [1].", "generated",
