@@ -134,3 +134,16 @@ class QaScoreOut(BaseModel):
     score: float = Field(description="100 plus the points of every signal, clamped to [0, 100]")
     signals: list[QaSignalOut]
     explanation: str
+
+
+class FaqEntryOut(BaseModel):
+    """One FAQ entry of a knowledge base as retrieval sees it: typed in the console, accepted from
+    a candidate, or a row of an uploaded csv/xlsx/jsonl FAQ file."""
+
+    chunk_id: str
+    doc_id: str
+    source: str
+    question: str
+    similar_questions: list[str]
+    answer: str
+    editable: bool = Field(description="an entry of the FAQ editor (PUT/DELETE /v1/kbs/{kb}/faqs/{doc_id})")

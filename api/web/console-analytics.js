@@ -299,6 +299,18 @@
       }).catch(function (e) { showError("jobs-error", e); });
     }
 
-    return { analytics: loadAnalytics, gaps: loadGaps, quality: loadQuality, candidates: loadCandidates, jobs: loadJobs, csv: toCsv };
+    // -- FAQ entries (the editor's, accepted candidates' and uploaded files' rows) ----------------
+
+    function loadFaqEntries() {
+      return api("GET", "/v1/kbs/" + encodeURIComponent(kb()) + "/faq-entries").then(function (entries) {
+        var box = $("faq-entries");
+        box.innerHTML = "";
+        table(box, "faq_entries", ["question", "similar questions", "answer", "source"], entries.map(function (e) {
+          return [e.question, e.similar_questions.join(" | "), e.answer, e.source];
+        }));
+      }).catch(function (e) { showError("faqs-error", e); });
+    }
+
+    return { analytics: loadAnalytics, faqEntries: loadFaqEntries, gaps: loadGaps, quality: loadQuality, candidates: loadCandidates, jobs: loadJobs, csv: toCsv };
   };
 })();

@@ -91,6 +91,7 @@
   // The operations pages (analytics, gaps, QA, candidates, jobs) live in console-analytics.js.
   var ops = window.kefuOpsPages({ $: $, el: el, api: api, kb: kb, showError: showError });
   ["analytics", "gaps", "quality", "candidates", "jobs"].forEach(function (name) { pages[name] = ops[name]; });
+  pages.faqs = function () { return Promise.all([loadFaqs(), ops.faqEntries()]); };
 
   function route() {
     if (!me) return;

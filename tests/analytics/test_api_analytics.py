@@ -134,3 +134,30 @@ def test_qa_routes_score_and_explain(app_client) -> None:
     assert len(client.get(f"/v1/analytics/qa?limit=2&{WINDOW}", headers=qa).json()) == 2
     assert client.get("/v1/analytics/qa/nosuch", headers=qa).status_code == 404
     assert client.get("/v1/analytics/qa?limit=0", headers=qa).status_code == 422
+
+
+def test_faq_entries_include_uploaded_csv_rows(tmp_path: Path) -> None:
+    from api_fixture import upload
+
+    app = create_app(api_settings(tmp_path / "data"))
+    keys = make_keys(app.state.services, "default")
+    faq_csv = tmp_path / "faq.csv"
+    faq_csv.write_text("question,answer,similar\nDo you gift-wrap?,Yes for 5 dollars.,Can you wrap my present?\n"
+                       "退货要多久？,七个工作日内退款。,\n", encoding="utf-8")
+    with TestClient(app) as client:
+        owner = auth(keys["owner"])
+        assert client.post("/v1/kbs", json={"name": "shop"}, headers=owner).status_code == 201
+        assert upload(client, keys["owner"], "shop", [faq_csv])["status"] == "succeeded"
+        typed = client.post("/v1/kbs/shop/faqs", headers=owner, json={
+            "question": "Where is the shop?", "similar_questions": [], "answer": "12 Main Street."})
+        assert typed.status_code == 201, typed.text
+        entries = client.get("/v1/kbs/shop/faq-entries", headers=owner).json()
+        by_question = {e["question"]: e for e in entries}
+        assert set(by_question) == {"Do you gift-wrap?", "退货要多久？", "Where is the shop?"}
+        wrap = by_question["Do you gift-wrap?"]
+        assert (wrap["answer"], wrap["similar_questions"], wrap["source"], wrap["editable"]) == (
+            "Yes for 5 dollars.", ["Can you wrap my present?"], "faq.csv", False)
+        assert by_question["退货要多久？"]["answer"] == "七个工作日内退款。"
+        assert by_question["Where is the shop?"]["editable"] is True
+        assert client.get("/v1/kbs/nosuch/faq-entries", headers=owner).status_code == 404
+        assert client.get("/v1/kbs/shop/faq-entries", headers=auth(keys["customer"])).status_code == 403

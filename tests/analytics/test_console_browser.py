@@ -62,7 +62,7 @@ def browser():  # type: ignore[no-untyped-def]
         chromium.close()
 
 
-def test_console_operations_pages(server, browser) -> None:  # type: ignore[no-untyped-def]
+def test_console_operations_pages(server, browser, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     url, keys = server
     page = browser.new_page(viewport={"width": 1300, "height": 1000})
     errors: list[str] = []
@@ -98,6 +98,10 @@ def test_console_operations_pages(server, browser) -> None:  # type: ignore[no-u
     row.wait_for(timeout=10_000)
     assert "Canada" in row.inner_text() and "gap cluster" in row.inner_text()
     page.screenshot(path=str(ARTIFACTS / "console-candidates.png"), full_page=True)
+    # The cluster had no agent's answer: the reviewer writes one when accepting.
+    page.once("dialog", lambda dialog: dialog.accept("We ship to mainland China only, for now."))
+    row.locator("button", has_text="Accept").click()
+    page.locator(".table-box[data-table='faq_candidates'] tbody tr").first.wait_for(state="detached", timeout=60_000)
 
     page.click("nav a[href='#quality']")
     page.locator(".table-box[data-table='qa_scores'] tbody tr").first.wait_for(timeout=10_000)
@@ -109,8 +113,23 @@ def test_console_operations_pages(server, browser) -> None:  # type: ignore[no-u
     lines = Path(download.value.path()).read_text(encoding="utf-8").splitlines()
     assert lines[0] == "conversation,kb,channel,day,score,signals" and len(lines) == 17
 
+    import httpx
+    from api_fixture import upload
+
+    faq_csv = tmp_path / "faq.csv"
+    faq_csv.write_text("question,answer\nDo you gift-wrap?,Yes for 5 dollars.\n", encoding="utf-8")
+    with httpx.Client(base_url=url, timeout=60) as client:
+        assert upload(client, keys["owner"], "shop", [faq_csv])["status"] == "succeeded"
+    page.click("nav a[href='#faqs']")
+    entries = page.locator(".table-box[data-table='faq_entries'] tbody tr")
+    entries.nth(1).wait_for(timeout=10_000)
+    texts = entries.all_inner_texts()
+    assert any("Do you gift-wrap?" in t and "faq.csv" in t for t in texts)
+    assert any("mainland China only, for now" in t for t in texts)  # the accepted candidate
+    page.screenshot(path=str(ARTIFACTS / "console-faq-entries.png"), full_page=True)
+
     page.click("nav a[href='#jobs']")
-    page.locator(".table-box[data-table='jobs']").wait_for(timeout=10_000)
+    page.locator(".table-box[data-table='jobs'] tbody tr", has_text="succeeded").first.wait_for(timeout=10_000)
     page.screenshot(path=str(ARTIFACTS / "console-jobs.png"), full_page=True)
     assert errors == []
     page.close()
