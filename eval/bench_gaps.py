@@ -249,9 +249,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         started = time.perf_counter()
         big = cluster(vectors[: args.scale], defaults)
         cluster_s = time.perf_counter() - started
+        rate = f"cold at {fresh / embed_s:.1f}/s: ~{len(all_texts) / (fresh / embed_s):.0f} s" if fresh else (
+            "all cached in this run (see the first run for the cold time)")
         print(f"\nclustering {min(args.scale, len(vectors))} questions: {cluster_s:.1f} s "
-              f"({big.max() + 1} clusters, {int((big < 0).sum())} noise); "
-              f"embedding them cold at the rate above: ~{len(all_texts) / (fresh / embed_s) if fresh else float('nan'):.0f} s")
+              f"({big.max() + 1} clusters, {int((big < 0).sum())} noise); embedding them: {rate}")
     return 0
 
 
