@@ -140,9 +140,18 @@
     var BREAKDOWN = ["contacts", "automated_resolution_rate", "first_contact_resolution_rate", "transfer_rate",
       "refusal_rate", "thumbs_up_rate", "csat", "answer_ms_p50", "answer_ms_p95", "tickets", "sla_breaches"];
 
+    var latest = {};  // page -> number of its newest request: an older answer arriving late is dropped
+    function fresh(pageName) {
+      var n = (latest[pageName] || 0) + 1;
+      latest[pageName] = n;
+      return function () { return latest[pageName] === n; };
+    }
+
     function loadAnalytics() {
       showError("analytics-error");
+      var current = fresh("analytics");
       return api("GET", "/v1/analytics?" + windowQuery()).then(function (a) {
+        if (!current()) return;
         var m = a.metrics;
         var cards = $("analytics-cards");
         cards.innerHTML = "";
@@ -194,7 +203,9 @@
       showError("gaps-error");
       $("gaps-list").innerHTML = "";
       $("gaps-meta").textContent = "clustering…";
+      var current = fresh("gaps");
       return api("GET", "/v1/analytics/gaps?" + windowQuery()).then(function (report) {
+        if (!current()) return;
         $("gaps-meta").textContent = report.failed + " failed questions · " + report.clusters.length + " clusters · " +
           report.unclustered.length + " in no cluster";
         var list = $("gaps-list");
