@@ -125,6 +125,14 @@ class QaSignalOut(BaseModel):
     message_ids: list[str]
 
 
+class JudgedQaOut(BaseModel):
+    model: str
+    rating: int | None = Field(description="the judge's 1-5 rating; None when it failed")
+    score: float | None = Field(description="(rating - 1) x 25")
+    reason: str
+    error: str | None
+
+
 class QaScoreOut(BaseModel):
     conversation_id: str
     kb: str
@@ -134,6 +142,7 @@ class QaScoreOut(BaseModel):
     score: float = Field(description="100 plus the points of every signal, clamped to [0, 100]")
     signals: list[QaSignalOut]
     explanation: str
+    judged: JudgedQaOut | None = Field(None, description="the LLM judge's view, when asked for (judge=true)")
 
 
 class FaqEntryOut(BaseModel):

@@ -18,6 +18,8 @@ from api.tickets import candidate_out
 from assistant.analytics.facts import DIMENSIONS, Scope
 from assistant.analytics.gaps import GapMiner
 from assistant.analytics.qa import QaScore, QaService
+from assistant.analytics.qa_judge import QaJudge
+from assistant.analytics.settings import AnalyticsSettings
 from assistant.analytics.metrics import MetricsService, last_days
 from assistant.escalation.tickets import aware
 
@@ -134,11 +136,24 @@ def gap_miner(svc: Services) -> GapMiner:
 
 
 def qa_out(score: QaScore) -> QaScoreOut:
+    judged = None if score.judged is None else {**asdict(score.judged), "score": score.judged.score}
     return QaScoreOut(
         conversation_id=score.conversation_id, kb=score.kb, channel=score.channel, lang=score.lang, day=score.day,
         score=score.score, explanation=score.explain(),
-        signals=[{**asdict(s), "points": s.points} for s in score.signals],
+        signals=[{**asdict(s), "points": s.points} for s in score.signals], judged=judged,
     )
+
+
+def qa_service(svc: Services, judge: bool) -> QaService:
+    """With judge=True the configured judge model rates each conversation too (422 without one)."""
+    if not judge:
+        return QaService(svc.db)
+    model = AnalyticsSettings().qa_judge_model
+    if not model:
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT, "no QA judge model is configured (KEFU_ANALYTICS_QA_JUDGE_MODEL)"
+        )
+    return QaService(svc.db, judge=QaJudge(svc.settings, model))
 
 
 @router.get("/analytics/qa", response_model=list[QaScoreOut])
@@ -150,20 +165,25 @@ async def qa_scores(
     since: datetime | None = None,
     until: datetime | None = None,
     limit: Annotated[int, Query(ge=1, le=10_000)] = 100,
+    judge: bool = False,
 ) -> list[QaScoreOut]:
     """The QA score of every conversation in the window, worst first, each with the signals that
-    fired and their weights (assistant/analytics/qa.py)."""
+    fired and their weights (assistant/analytics/qa.py); judge=true: the `limit` worst are also
+    rated by the configured LLM judge (assistant/analytics/qa_judge.py)."""
+    service = qa_service(svc, judge)
     scope = await run_in_threadpool(analytics_scope, svc, who, kb, days, since, until)
-    scores = await run_in_threadpool(QaService(svc.db).run, scope, limit=limit)
+    scores = await run_in_threadpool(service.run, scope, limit=limit)
     return [qa_out(s) for s in scores]
 
 
 @router.get("/analytics/qa/{conversation_id}", response_model=QaScoreOut)
-async def qa_score(conversation_id: str, who: Analyst, svc: Svc) -> QaScoreOut:
+async def qa_score(conversation_id: str, who: Analyst, svc: Svc, judge: bool = False) -> QaScoreOut:
+    service = qa_service(svc, judge)
+
     def score() -> QaScore:
         with svc.db.session() as session:
             load_conversation(session, who, conversation_id)  # 404 outside the caller's scope
-        found = QaService(svc.db).one(conversation_id)
+        found = service.one(conversation_id)
         if found is None:
             raise HTTPException(status.HTTP_404_NOT_FOUND, f"conversation {conversation_id!r} not found")
         return found

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import cast
 
 from assistant.analytics.facts import ConversationFacts, Scope, load_conversations
+from assistant.analytics.qa_judge import JudgedQa, QaJudge
 from assistant.analytics.settings import AnalyticsSettings
 from assistant.escalation.config import EscalationSettings
 from assistant.escalation.handoff import guard_flags, turn_outcome
@@ -60,6 +61,7 @@ class QaScore:
     day: str
     score: float
     signals: list[Signal]
+    judged: JudgedQa | None = None  # the LLM judge's rating, when one is configured and asked
 
     def explain(self) -> str:
         parts = [f"{s.code} x{s.count} ({s.points:+g})" for s in self.signals]
@@ -117,18 +119,29 @@ class QaScorer:
 class QaService:
     """QA scores of every conversation in a scope with at least one customer message, worst first."""
 
-    def __init__(self, database: Database, scorer: QaScorer | None = None) -> None:
+    def __init__(self, database: Database, scorer: QaScorer | None = None, judge: QaJudge | None = None) -> None:
         self.db = database
         self.scorer = scorer or QaScorer()
+        self.judge = judge
 
     def run(self, scope: Scope, *, limit: int | None = None) -> list[QaScore]:
-        scores = [self.scorer.run(c) for c in load_conversations(self.db, scope) if c.user_turns]
-        scores.sort(key=lambda s: (s.score, s.conversation_id))
-        return scores[:limit] if limit is not None else scores
+        """Worst first; with a judge, the `limit` worst are also judged (one LLM call each)."""
+        conversations = {c.id: c for c in load_conversations(self.db, scope) if c.user_turns}
+        scores = sorted((self.scorer.run(c) for c in conversations.values()), key=lambda s: (s.score, s.conversation_id))
+        scores = scores[:limit] if limit is not None else scores
+        if self.judge is not None:
+            for score in scores:
+                score.judged = self.judge.run(conversations[score.conversation_id])
+        return scores
 
     def one(self, conversation_id: str) -> QaScore | None:
         found = load_conversations(self.db, None, extra_ids=[conversation_id])
-        return self.scorer.run(found[0]) if found else None
+        if not found:
+            return None
+        score = self.scorer.run(found[0])
+        if self.judge is not None:
+            score.judged = self.judge.run(found[0])
+        return score
 
 
 def mean_score(scores: Sequence[QaScore]) -> float | None:

@@ -23,6 +23,8 @@ class AnalyticsSettings(BaseSettings):
     # QA score: an answer slower than this is a "slow_answer"; weights override qa.DEFAULT_WEIGHTS.
     qa_slow_ms: float = Field(10_000.0, gt=0)
     qa_weights: dict[str, float] = Field(default_factory=dict)
+    # The LLM-judged QA variant (qa_judge.py): a litellm model name; None turns it off.
+    qa_judge_model: str | None = None
 
     def is_negative(self, rating: int, score: int | None) -> bool:
         """A thumbs down, or a low 1-5 score."""

@@ -161,3 +161,19 @@ def test_faq_entries_include_uploaded_csv_rows(tmp_path: Path) -> None:
         assert by_question["Where is the shop?"]["editable"] is True
         assert client.get("/v1/kbs/nosuch/faq-entries", headers=owner).status_code == 404
         assert client.get("/v1/kbs/shop/faq-entries", headers=auth(keys["customer"])).status_code == 403
+
+
+def test_qa_route_with_the_llm_judge(app_client, scripted_llm, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    client, keys, fixture = app_client
+    qa = auth(keys["qa"])
+    refused = client.get(f"/v1/analytics/qa/{fixture.ids['C2']}?judge=true", headers=qa)
+    assert refused.status_code == 422 and "KEFU_ANALYTICS_QA_JUDGE_MODEL" in refused.text
+    monkeypatch.setenv("KEFU_ANALYTICS_QA_JUDGE_MODEL", "kefu-test/judge")
+    scripted_llm.replies["judge"] = '{"rating": 4, "reason": "Answered, but the customer had to ask twice."}'
+    one = client.get(f"/v1/analytics/qa/{fixture.ids['C2']}?judge=true", headers=qa).json()
+    assert one["score"] == 65.0 and one["judged"] == {
+        "model": "kefu-test/judge", "rating": 4, "score": 75.0,
+        "reason": "Answered, but the customer had to ask twice.", "error": None}
+    worst = client.get(f"/v1/analytics/qa?judge=true&limit=3&{WINDOW}", headers=qa).json()
+    assert len(worst) == 3 and all(s["judged"]["rating"] == 4 for s in worst)
+    assert client.get(f"/v1/analytics/qa/{fixture.ids['C2']}", headers=qa).json()["judged"] is None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from conversation_fixture import NOW, SINCE, UNTIL, build
 
-from assistant.analytics.facts import Scope
+from assistant.analytics.facts import Scope, load_conversations
 from assistant.analytics.qa import QaScorer, QaService
 from assistant.analytics.settings import AnalyticsSettings
 from ingest.config import Settings
@@ -44,3 +44,26 @@ def test_qa_scores_and_their_explanations(store_settings: Settings, db: Database
     assert QaService(db).one("nosuch") is None
     with pytest.raises(ValueError, match="unknown QA signals"):
         QaScorer(AnalyticsSettings(qa_weights={"typo": 1}))
+
+
+def test_llm_judged_variant(store_settings: Settings, db: Database, embedder: Embedder, scripted_llm) -> None:  # type: ignore[no-untyped-def]
+    """A scripted judge (the test must force exact replies): its rating becomes a 0-100 score; a
+    failing or out-of-shape judge leaves the conversation unjudged with the error."""
+    from assistant.analytics.qa_judge import QaJudge, transcript
+
+    fixture = build(store_settings, db, embedder)
+    judge = QaJudge(store_settings, "kefu-test/judge")
+    scripted_llm.replies["judge"] = 'Sure. {"rating": 2, "reason": "The bot refused and a person had to step in."}'
+    judged = QaService(db, judge=judge).one(fixture.ids["C3"])
+    assert judged.score == 80.0  # the deterministic score stands beside the judged one
+    assert (judged.judged.rating, judged.judged.score, judged.judged.model) == (2, 25.0, "kefu-test/judge")
+    assert judged.judged.reason == "The bot refused and a person had to step in."
+    conversation_text = transcript(load_conversations(db, None, extra_ids=[fixture.ids["C3"]])[0])
+    assert conversation_text.splitlines()[0] == "user: 你们几点开门？" and "agent: 我们早上九点开门。" in conversation_text
+
+    scripted_llm.replies["judge"] = "I would say it went fine."
+    vague = QaService(db, judge=judge).one(fixture.ids["C1"]).judged
+    assert vague.rating is None and vague.score is None and "no 1-5 rating" in vague.error
+    scripted_llm.replies["judge"] = RuntimeError("judge is down")
+    down = QaService(db, judge=judge).run(Scope(SINCE, UNTIL, tenant="default"), limit=2)
+    assert len(down) == 2 and all(s.judged.rating is None and "judge is down" in s.judged.error for s in down)
