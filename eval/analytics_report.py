@@ -204,7 +204,7 @@ def render_html(report: OpsReport) -> str:
     charts = daily_charts(by_day)
     if report.qa:
         charts.append(histogram("QA scores", [s.score for s in report.qa], x_label="score", bins=10,
-                                x_range=(0.0, 100.0)))
+                                x_range=(0.0, 100.0), y_label="conversations"))
     drill = ""
     if report.gaps is not None:
         items = []

@@ -133,6 +133,10 @@ def test_qa_routes_score_and_explain(app_client) -> None:
     assert {s["code"]: s["points"] for s in one["signals"]} == {"rephrasing": -10, "thumbs_down": -25}
     assert len(client.get(f"/v1/analytics/qa?limit=2&{WINDOW}", headers=qa).json()) == 2
     assert client.get("/v1/analytics/qa/nosuch", headers=qa).status_code == 404
+    other = make_keys(client.app.state.services, "beta", ("qa",))
+    assert client.get(f"/v1/analytics/qa/{fixture.ids['C2']}", headers=auth(other["qa"])).status_code == 404
+    beta = client.get(f"/v1/analytics/qa?{WINDOW}", headers=auth(other["qa"])).json()
+    assert [s["conversation_id"] for s in beta] == [fixture.ids["C11"]]  # its tenant's conversation only
     assert client.get("/v1/analytics/qa?limit=0", headers=qa).status_code == 422
 
 
