@@ -37,7 +37,7 @@ from assistant.escalation.agents import AgentDesk
 from assistant.escalation.hook import Escalator
 from assistant.escalation.models import EscalationTicket
 from assistant.escalation.types import EscalationDecision, RuleHit
-from assistant.models import ChatMessage, Conversation, Feedback
+from assistant.models import Conversation, Feedback
 from ingest.config import Settings
 from ingest.db import Database
 from ingest.embedding import Embedder

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conversation_fixture import NOW, SINCE, UNTIL, build
+from conversation_fixture import SINCE, UNTIL, build
 
 from assistant.analytics.facts import Scope, load_conversations
 from assistant.analytics.qa import QaScorer, QaService
