@@ -29,7 +29,8 @@ from assistant.analytics.facts import ConversationFacts, Scope, load_conversatio
 from assistant.analytics.qa_judge import JudgedQa, QaJudge
 from assistant.analytics.settings import AnalyticsSettings
 from assistant.escalation.config import EscalationSettings
-from assistant.escalation.handoff import guard_flags, turn_outcome
+from assistant.escalation.handoff import turn_outcome
+from assistant.turn import Verdicts
 from assistant.escalation.similarity import jaccard
 from assistant.models import ChatMessage
 from ingest.db import Database
@@ -85,7 +86,8 @@ class QaScorer:
         flagged = False  # the customer message being answered already counted as a guard hit
         for turn in conversation.turns:
             if turn.role == "user":
-                flagged = bool(guard_flags(turn.verdicts.get("input_guard")))
+                guard = Verdicts.from_json(turn.verdicts, text=turn.content).input_guard
+                flagged = guard is not None and bool(guard.flags)
                 if flagged:
                     hits["guard_hit"].append(turn.id)
                 if previous_question is not None and jaccard(previous_question, turn.content) >= self.escalation.rephrase_lexical:
@@ -99,8 +101,8 @@ class QaScorer:
                     hits["low_confidence"].append(turn.id)
                 elif outcome == "blocked" and not flagged:
                     hits["guard_hit"].append(turn.id)  # blocked (e.g. too long) with no flag on the message
-                grounding = turn.verdicts.get("grounding") or {}
-                if grounding.get("ok") is False or turn.verdicts.get("llm_error"):
+                verdicts = Verdicts.from_json(turn.verdicts)
+                if (verdicts.grounding is not None and not verdicts.grounding.ok) or verdicts.llm_error:
                     hits["grounding_failure"].append(turn.id)
                 if turn.latency_ms is not None and turn.latency_ms > self.settings.qa_slow_ms:
                     hits["slow_answer"].append(turn.id)

@@ -38,6 +38,7 @@ from assistant.escalation.hook import Escalator
 from assistant.escalation.models import EscalationTicket
 from assistant.escalation.types import EscalationDecision, RuleHit
 from assistant.models import Conversation, Feedback
+from assistant.turn import InputGuardVerdict, Verdicts
 from ingest.config import Settings
 from ingest.db import Database
 from ingest.embedding import Embedder
@@ -87,16 +88,18 @@ class Writer:
              lang: str = "en", latency: float, first_token: float | None = None, chunk: str | None = None,
              arm: str | None = None, verdicts: dict[str, Any] | None = None,
              guard: list[dict[str, Any]] | None = None) -> str:
-        """A customer message and its reply, recorded as AnswerPipeline._record does (`guard`: the
-        input guard's verdicts, on both)."""
-        guard_verdicts = {"input_guard": guard} if guard is not None else {}
+        """A customer message and its reply, recorded as the turn service does (`guard`: the input
+        guard's own checks, on both; a flagged injection blocks the message)."""
+        guard_verdicts = {} if guard is None else Verdicts(input_guard=InputGuardVerdict(
+            question, blocked=True, reason="prompt_injection", flags=("injection",), checks=tuple(guard),
+        )).to_json()
         self.store.add_message(conversation, "user", question, lang=lang, created_at=when, verdicts=guard_verdicts)
         timings = {"total": latency} | ({"first_token": first_token} if first_token is not None else {})
         reply = self.store.add_message(
             conversation, "assistant", answer, mode=mode, lang=lang, query=question,
             sources=source(chunk) if chunk else [], timings_ms=timings, latency_ms=latency, arm=arm,
             verdicts=guard_verdicts | (verdicts if verdicts is not None else {
-                "answerability": {"answerable": mode != "refused", "probability": 0.9}}),
+                "answerability": {"answerable": mode != "refused", "probability": 0.9, "reason": ""}}),
             created_at=when + timedelta(milliseconds=latency),
         )
         self.fixture.messages[name] = reply.id
