@@ -83,6 +83,22 @@ def datasets_dir() -> Path:
     return get_eval_settings().datasets_dir
 
 
+class DatasetNotFound(DatasetError, LookupError):
+    pass
+
+
+def available() -> list[str]:
+    """Names of the data sets in the data sets folder: layout folders and golden-set files."""
+    folder = datasets_dir()
+    if not folder.is_dir():
+        return []
+    return sorted(
+        entry.name for entry in folder.iterdir()
+        if (entry.is_dir() and (entry / "questions.jsonl").is_file())
+        or (entry.is_file() and entry.suffix.lower() in GOLDEN_SUFFIXES)
+    )
+
+
 def resolve(path_or_name: str | Path) -> Path:
     """An existing path as given, else a data-set name inside the data sets folder."""
     path = Path(path_or_name)
@@ -91,7 +107,10 @@ def resolve(path_or_name: str | Path) -> Path:
     candidate = datasets_dir() / path
     if candidate.exists():
         return candidate
-    raise DatasetError(f"no data set at {path} nor {candidate}")
+    raise DatasetNotFound(
+        f"no data set {str(path_or_name)!r} (neither a path nor a name in {datasets_dir()}); "
+        f"existing: {', '.join(available()) or '(none)'}"
+    )
 
 
 def load(path_or_name: str | Path, *, corpus_dir: Path | None = None) -> EvalDataset:
