@@ -83,7 +83,9 @@ def _run(
     if spec.judge and spec.judge.startswith("kefu-local/"):
         # Measured: SmolLM2-135M answers Ragas' prompts in prose or runs out of tokens, so every
         # judged metric fails to parse. Allowed (the failures are recorded), but said up front.
-        err_console.print(f"[yellow]warning:[/] {spec.judge} is too small to judge; expect judge errors on every question")
+        err_console.print(
+            f"[yellow]warning:[/] {spec.judge} is too small to judge; expect judge errors on every question"
+        )
     try:
         with stage_progress("eval") as progress:
             result = run(spec, settings, progress=progress)

@@ -12,7 +12,7 @@ from api.cli.console import JsonFlag, console, err_console, fail, print_json, st
 from api.cli.exits import ExitCode, KefuCommand, KefuGroup
 from ingest.config import get_settings
 from ingest.db import open_database
-from ingest.pipeline import IngestPipeline, IngestReport, iter_files
+from ingest.pipeline import IngestPipeline, IngestReport, iter_files, missing_documents
 from ingest.registry import get_kb, list_documents, list_kbs, summarise
 
 kb_app = typer.Typer(help="Inspect and manage knowledge bases.", no_args_is_help=True, cls=KefuGroup)
@@ -36,22 +36,24 @@ def print_report(report: IngestReport) -> None:
     )
     console.print(table)
     for result in report.failed:
-        err_console.print(f"[red]failed[/] {escape(result.source)}: {escape(result.reason)}", highlight=False, soft_wrap=True)
+        err_console.print(
+            f"[red]failed[/] {escape(result.source)}: {escape(result.reason)}", highlight=False, soft_wrap=True
+        )
 
 
 def missing_sources(paths: list[Path], kb: str) -> list[str]:
-    """Documents of the knowledge base whose source is not among PATHS' files: what
+    """Sources of the knowledge base's documents whose file is not among PATHS: what
     `--delete-missing` removes."""
     seen = {source for _, source in iter_files(paths)}
     with open_database(get_settings().sql_url).session() as session:
-        return [doc.source for doc in list_documents(session, get_kb(session, kb)) if doc.source not in seen]
+        return [doc.source for doc in missing_documents(list_documents(session, get_kb(session, kb)), seen)]
 
 
 def ingest(
     paths: list[Path] = typer.Argument(..., exists=True, help="Files or folders to ingest."),
     kb: str = typer.Option("default", "--kb", help="Knowledge base name."),
     delete_missing: bool = typer.Option(
-        False, "--delete-missing", help="Remove documents that are no longer among PATHS."
+        False, "--delete-missing", help="Remove the documents whose file is no longer among PATHS (FAQ entries stay)."
     ),
     embed: bool = typer.Option(
         True, "--embed/--no-embed",
@@ -72,7 +74,8 @@ def ingest(
             listed = ", ".join(gone[:10]) + (f" and {len(gone) - 10} more" if len(gone) > 10 else "")
             again = f"kefu ingest {' '.join(str(p) for p in paths)} --kb {kb} --delete-missing"
             err_console.print(
-                f"[yellow]{len(gone)} documents of {kb!r} are no longer among the files given:[/] {escape(listed)}\n"
+                f"[yellow]knowledge base {kb!r} has {len(gone)} {'document' if len(gone) == 1 else 'documents'}"
+                f" whose file is no longer among the paths given:[/] {escape(listed)}\n"
                 f"  remove them with `{escape(again)}` (or one at a time with `kefu kb rm-doc SOURCE --kb {kb}`)",
                 highlight=False, soft_wrap=True,
             )
