@@ -72,7 +72,8 @@ def _progress_lines(label: str) -> Callable[[str, int, int], None]:
 @contextmanager
 def stage_progress(label: str = "kefu") -> Iterator[Callable[[str, int, int], None]]:
     """A progress callback (stage, done, total): one bar per stage on a terminal, else plain lines."""
-    if not err_console.is_terminal:
+    # The stream itself, not rich's is_terminal: FORCE_COLOR would make a log file "a terminal".
+    if not sys.stderr.isatty():
         yield _progress_lines(label)
         return
     bars = Progress(
