@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import logging
+from dataclasses import asdict
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import HTTPException, status
 from starlette.concurrency import run_in_threadpool
@@ -14,10 +15,15 @@ from api.schemas import AnswerOut, CitationOut, MessageOut, SourceOut
 from api.services import Services
 from assistant.models import ChatMessage, Conversation
 
+if TYPE_CHECKING:
+    from assistant.pipeline import AnswerRequest
+    from assistant.turn import AnswerResult
+    from assistant.types import Passage
+
 log = logging.getLogger("kefu.api")
 
 
-def answer_request(conversation: Conversation, text: str) -> Any:
+def answer_request(conversation: Conversation, text: str) -> AnswerRequest:
     from assistant.pipeline import AnswerRequest
 
     return AnswerRequest(
@@ -30,7 +36,7 @@ def _kb_gone(exc: Exception) -> HTTPException:
     return HTTPException(status.HTTP_404_NOT_FOUND, str(exc))
 
 
-async def answer(svc: Services, request: Any) -> Any:
+async def answer(svc: Services, request: AnswerRequest) -> AnswerResult:
     """AnswerPipeline.run off the event loop; a knowledge base deleted meanwhile is a 404."""
     from ingest.registry import KnowledgeBaseNotFound
 
@@ -41,27 +47,21 @@ async def answer(svc: Services, request: Any) -> Any:
         raise _kb_gone(exc) from exc
 
 
-def answer_out(data: dict[str, Any]) -> AnswerOut:
-    """From answer_to_dict(AnswerResult) (the pipeline's "final" event carries the same dict)."""
+def result_out(result: AnswerResult) -> AnswerOut:
+    """The decided reply (assistant.turn.AnswerResult), as the API returns it."""
     return AnswerOut(
-        message_id=data["message_id"], session_id=data["conversation_id"], text=data["text"], mode=data["mode"],
-        lang=data["lang"], refused=data["mode"] == "refused",
-        citations=[CitationOut(**c) for c in data["citations"]], timings_ms=data["timings_ms"],
-        model=data.get("model"),
+        message_id=result.message_id, session_id=result.conversation_id, text=result.text, mode=result.mode,
+        lang=result.lang, refused=result.refused,
+        citations=[CitationOut(**asdict(c)) for c in result.citations], timings_ms=dict(result.timings_ms),
+        model=result.model,
     )
 
 
-def result_out(result: Any) -> AnswerOut:
-    from assistant.pipeline import answer_to_dict
-
-    return answer_out(answer_to_dict(result))
-
-
-def source_out(passage: dict[str, Any]) -> SourceOut:
+def source_out(passage: Passage) -> SourceOut:
     return SourceOut(
-        n=passage["n"], chunk_id=passage["chunk_id"], doc_id=passage["doc_id"], title=passage["title"],
-        source=passage["source"], url=passage["url"], page=passage["page"], kind=passage["kind"],
-        score=passage["score"], snippet=passage["text"][:240],
+        n=passage.n, chunk_id=passage.chunk_id, doc_id=passage.doc_id, title=passage.title,
+        source=passage.source, url=passage.url, page=passage.page, kind=passage.kind,
+        score=passage.score, snippet=passage.text[:240],
     )
 
 
@@ -77,22 +77,23 @@ def sse(event: str, data: Any) -> bytes:
     return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False, default=str)}\n\n".encode()
 
 
-async def stream_answer(svc: Services, request: Any) -> AsyncIterator[bytes]:
-    """AnswerPipeline.astream as SSE: `sources`, `token`*, optional `replace` (the streamed text
-    failed a check; show this text instead), `final` (the recorded answer; its text is the one
-    to keep), or `error`."""
+async def stream_answer(svc: Services, request: AnswerRequest) -> AsyncIterator[bytes]:
+    """AnswerPipeline.astream as SSE: `sources`, `token`*, then `final`: the decided reply as
+    stored, whose text is the one to keep (the streamed draft may have failed a check, or the turn
+    handed the conversation to a human); or `error`."""
+    from assistant.answering import Sources, Token
+    from assistant.pipeline import Final
     from ingest.registry import KnowledgeBaseNotFound
 
     try:
         pipeline = await run_in_threadpool(svc.answers)
         async for event in pipeline.astream(request):
-            kind = event["type"]
-            if kind == "sources":
-                yield sse("sources", {"sources": [source_out(p).model_dump() for p in event["passages"]]})
-            elif kind in ("token", "replace"):
-                yield sse(kind, {"text": event["text"]})
-            elif kind == "final":
-                yield sse("final", answer_out(event["answer"]).model_dump(mode="json"))
+            if isinstance(event, Sources):
+                yield sse("sources", {"sources": [source_out(p).model_dump() for p in event.passages]})
+            elif isinstance(event, Token):
+                yield sse("token", {"text": event.text})
+            elif isinstance(event, Final):
+                yield sse("final", result_out(event.answer).model_dump(mode="json"))
     except KnowledgeBaseNotFound as exc:
         yield sse("error", {"status": 404, "detail": str(exc)})
     except Exception as exc:  # headers are sent: the stream itself must carry the failure

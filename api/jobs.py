@@ -5,6 +5,9 @@ The row carries status, stage, done/total and the per-file results, written as t
 reports progress, so `GET /v1/jobs/{id}` works from any worker and after a restart. A job whose
 process died (restart, crash) is marked failed on the next start-up on the same host: the ingest
 pipeline is idempotent, so re-submitting it redoes only what is missing.
+
+A job ends succeeded, partial (some files failed: each keeps its previous version, the per-file
+outcomes say which) or failed (every file failed, or the job itself did).
 """
 
 from __future__ import annotations
@@ -17,17 +20,20 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy import select
 
+from api.config import ApiSettings
 from api.models import Job
+from api.uploads import discard_staged, settle_staged
+from ingest.db import Database
 from ingest.models import utcnow
 
 if TYPE_CHECKING:
+    from api.locks import KBLock
     from api.queue import JobQueue
-    from api.services import Services
-    from ingest.pipeline import IngestReport
+    from ingest.pipeline import IngestPipeline, IngestReport
 
 log = logging.getLogger("kefu.api.jobs")
 
@@ -45,8 +51,20 @@ def _process_alive(pid: int) -> bool:
     return True
 
 
+class JobHost(Protocol):
+    """What the runner needs from the process's shared services (api.services.Services, which
+    owns the runner: typed here, not imported, so the two modules do not import each other)."""
+
+    settings: ApiSettings
+    db: Database
+
+    def ingest(self) -> IngestPipeline: ...
+
+    def kb_lock(self, kb: str) -> KBLock: ...
+
+
 class JobRunner:
-    def __init__(self, services: Services) -> None:
+    def __init__(self, services: JobHost) -> None:
         self.services = services
         self._pool: ThreadPoolExecutor | None = None
         self._pool_lock = threading.Lock()
@@ -97,6 +115,8 @@ class JobRunner:
                 if job_host == host and pid.isdigit() and not _process_alive(int(pid)):
                     job.status, job.finished_at = "failed", utcnow()
                     job.error = "interrupted: the server stopped while this job ran; upload again to finish it"
+                    if job.params.get("staged"):
+                        discard_staged([Path(p) for p in job.params.get("paths", [])])
                     count += 1
         return count
 
@@ -137,30 +157,38 @@ class JobRunner:
             log.exception("job %s failed", job_id)
             self.update(job_id, status="failed", error=f"{type(exc).__name__}: {exc}", finished_at=utcnow())
             return
+        from ingest.pipeline import run_status  # here: the ingest stack loads on first use
+
         files = [asdict(f) for report in reports for f in report.files]
-        failed = [f for f in files if f["outcome"] == "failed"]
+        failed = sum(1 for f in files if f["outcome"] == "failed")
+        status = run_status(failed, len(files))
         pending = reports[-1].pending if reports else 0
-        error = None
-        if files and len(failed) == len(files):
-            error = "no file could be ingested"
-        elif pending:
-            error = f"{pending} chunks still without vectors (searchable by keywords only)"
+        problems = []
+        if status == "failed":
+            problems.append("no file could be ingested")
+        elif status == "partial":
+            problems.append(f"{failed} of {len(files)} files failed; each keeps its previous version")
+        if pending and status != "failed":
+            problems.append(f"{pending} chunks still without vectors (searchable by keywords only)")
         self.update(
-            job_id, status="failed" if files and len(failed) == len(files) else "succeeded",
-            stage="done", files=files, error=error, finished_at=utcnow(),
+            job_id, status=status, stage="done", files=files, error="; ".join(problems) or None,
+            finished_at=utcnow(),
         )
 
     def _ingest(self, kb: str, params: dict[str, Any], progress: _ProgressWriter) -> IngestReport:
         paths = [Path(p) for p in params["paths"]]
-        return self.services.ingest().ingest_paths(paths, kb, progress=progress)
+        try:
+            return self.services.ingest().ingest_paths(paths, kb, progress=progress)
+        finally:
+            if params.get("staged"):
+                settle_staged(self.services.db, self.services.settings.uploads_dir, kb, paths)
 
     def _reingest(self, kb: str, params: dict[str, Any], progress: _ProgressWriter) -> list[IngestReport]:
-        """Parse the given uploaded files again from scratch (after a parser upgrade, say)."""
+        """Parse the given uploaded files again (after a parser upgrade, say). Each document is
+        replaced only once its file parsed: a file that fails keeps its previous version."""
         pipeline = self.services.ingest()
         paths = [Path(p) for p in params["paths"]]
-        for path in paths:
-            pipeline.remove_document(kb, path.name)
-        report = pipeline.ingest_paths(paths, kb, progress=progress) if paths else pipeline.embed_pending(kb)
+        report = pipeline.ingest_paths(paths, kb, force=True, progress=progress) if paths else pipeline.embed_pending(kb)
         return [report]
 
 

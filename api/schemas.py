@@ -259,6 +259,7 @@ class KBOut(BaseModel):
     embedded: int
     faq_chunks: int
     embed_model: str
+    quarantined: int = 0  # chunks held back at ingest (GET /v1/kbs/{kb}/quarantine); not in `chunks`
 
 
 class DocumentOut(BaseModel):
@@ -280,13 +281,14 @@ class FileResultOut(BaseModel):
     outcome: str  # added | changed | unchanged | removed | failed
     chunks: int = 0
     reason: str = ""
+    quarantined: int = 0  # of its chunks, held back for planted instructions
 
 
 class JobOut(BaseModel):
     id: str
     kind: str
     kb: str
-    status: str  # queued | running | succeeded | failed
+    status: Literal["queued", "running", "succeeded", "partial", "failed"]  # partial: some files failed
     stage: str
     done: int
     total: int
@@ -295,6 +297,17 @@ class JobOut(BaseModel):
     created_at: Timestamp
     started_at: Timestamp
     finished_at: Timestamp
+
+
+class QuarantinedChunkOut(BaseModel):
+    """A chunk held back at ingest: never retrieved, so never shown to the model."""
+
+    doc_id: str
+    source: str
+    title: str
+    chunk_id: str
+    excerpt: str
+    reason: str
 
 
 class UploadOut(BaseModel):

@@ -68,9 +68,12 @@ class Services:
         if self._ingest is None:
             with self._build_lock:
                 if self._ingest is None:
+                    from assistant.guards.ingest_screen import PlantedInstructionScreen
                     from ingest.pipeline import IngestPipeline
 
-                    self._ingest = IngestPipeline(self.settings, database=self.db)
+                    self._ingest = IngestPipeline(
+                        self.settings, database=self.db, screen=PlantedInstructionScreen()
+                    )
         return self._ingest
 
     def escalator(self) -> Escalator:

@@ -148,10 +148,10 @@ def _passage_terms(passage: Passage) -> set[str]:
 
 def _agree(passages: Sequence[Passage]) -> float | None:
     """1.0 when one passage is ranked first by both BM25 and dense; None without a dense ranking."""
-    ranks = [p.extra.get("ranks", {}) for p in passages]
-    if not any("dense" in r for r in ranks):
+    scores = [p.scores for p in passages]
+    if all(s.dense_rank is None for s in scores):
         return None
-    return float(any(r.get("bm25") == 1 and r.get("dense") == 1 for r in ranks))
+    return float(any(s.bm25_rank == 1 and s.dense_rank == 1 for s in scores))
 
 
 def evidence(
@@ -177,10 +177,10 @@ def evidence(
         "coverage": coverage,
         "missing_rare": weights.get(missing[0], 1.0) / highest if missing and highest > 0 else 0.0,
     }
-    dense = [p.scores["dense"] for p in top if "dense" in p.scores]
+    dense = [p.scores.dense for p in top if p.scores.dense is not None]
     if dense:
         features["dense_top"] = max(dense)
-    titles = [p.scores["title"] for p in top if "title" in p.scores]
+    titles = [p.scores.title for p in top if p.scores.title is not None]
     if titles:
         features["title_top"] = max(titles)
     agree = _agree(top)

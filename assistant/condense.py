@@ -31,9 +31,10 @@ from typing import Literal
 
 from assistant.llm import LLMClient, LLMError, model_capabilities
 from assistant.retrieval.config import RetrievalSettings, get_retrieval_settings
-from assistant.retrieval.text import EN_STOP_WORDS, is_chinese, normalise
+from assistant.retrieval.text import EN_STOP_WORDS, normalise
 from assistant.types import Message
 from ingest.config import Settings, get_settings
+from ingest.text import cjk_count, is_chinese
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +62,6 @@ _ANSWERED_LABEL = {"en": "answered", "zh": "已回答"}
 MAX_REPLY_WORDS_EN = 3
 MAX_REPLY_CHARS_ZH = 4
 _WORD_RE = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
-_CJK_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _TRAILING_PUNCTUATION = "?？!！。.,，;；:： "
 
 _REWRITE_PROMPT = (
@@ -83,7 +83,7 @@ def is_follow_up(question: str) -> bool:
     if not text:
         return False
     if is_chinese(text):
-        chars = len(_CJK_RE.findall(text))
+        chars = cjk_count(text)
         if chars > MAX_FOLLOW_UP_CHARS_ZH:
             return False
         marked = text.startswith(_ZH_OPENERS) or text.endswith(_ZH_ENDINGS) or any(p in text for p in _ZH_PRONOUNS)
@@ -112,7 +112,7 @@ def is_short_reply(message: str) -> bool:
     if not text:
         return False
     if is_chinese(text):
-        return len(_CJK_RE.findall(text)) <= MAX_REPLY_CHARS_ZH
+        return cjk_count(text) <= MAX_REPLY_CHARS_ZH
     return len([w for w in _WORD_RE.findall(text) if w not in EN_STOP_WORDS]) <= MAX_REPLY_WORDS_EN
 
 

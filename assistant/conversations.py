@@ -1,15 +1,24 @@
-"""Conversation persistence: sessions and their messages, in the SQL state store."""
+"""Conversation persistence: sessions and their messages, in the SQL state store.
+
+turn_rows() is the one serialiser of an answered turn: the customer's message and the reply as
+rows, the reply's verdicts written by assistant.turn.Verdicts.to_json (read back with from_json).
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
-from assistant.models import ChatMessage, Conversation
-from assistant.types import Message
+from assistant.models import ChatMessage, Conversation, new_id
+from assistant.turn import AnswerResult, Verdicts
+from assistant.types import Message, Passage
 from ingest.db import Database
+from ingest.models import utcnow
+from ingest.text import count_tokens
 
 
 class ConversationNotFound(LookupError):
@@ -27,6 +36,78 @@ class ConversationInfo:
     user_id: str | None
     user_profile: dict[str, Any]
     state: str
+
+
+@dataclass(frozen=True)
+class LoadedConversation:
+    """A conversation and its stored messages, read once at the start of a turn."""
+
+    info: ConversationInfo
+    messages: tuple[ChatMessage, ...]
+
+    def history(self, last: int) -> list[Message]:
+        """The last `last` user/assistant/agent messages, oldest first (system events left out)."""
+        visible = [m for m in self.messages if m.role != "system"]
+        recent = visible[-last:] if last > 0 else []
+        return [Message(role=m.role, content=m.content) for m in recent]  # type: ignore[arg-type]
+
+    @property
+    def next_seq(self) -> int:
+        return max((m.seq for m in self.messages), default=0) + 1
+
+
+def source_json(passage: Passage) -> dict[str, Any]:
+    return {
+        "n": passage.n, "chunk_id": passage.chunk_id, "doc_id": passage.doc_id, "source": passage.source,
+        "title": passage.title, "score": passage.score, "scores": passage.scores.as_dict(),
+        "ranks": passage.scores.ranks(),
+    }
+
+
+def user_row(conversation_id: str, seq: int, text: str, lang: str | None, verdicts: Verdicts | None = None) -> ChatMessage:
+    return ChatMessage(
+        id=new_id(), conversation_id=conversation_id, seq=seq, role="user", content=text, lang=lang,
+        tokens=count_tokens(text), verdicts=(verdicts or Verdicts()).to_json(), created_at=utcnow(),
+    )
+
+
+def turn_rows(
+    conversation_id: str, seq: int, result: AnswerResult, *, ids: tuple[str, str] | None = None
+) -> tuple[ChatMessage, ChatMessage]:
+    """The customer's message (as the input guard redacted it, with its verdict) and the reply."""
+    user = user_row(conversation_id, seq, result.question, result.lang, Verdicts(input_guard=result.verdicts.input_guard))
+    reply = ChatMessage(
+        id=new_id(), conversation_id=conversation_id, seq=seq + 1, role="assistant", content=result.text,
+        mode=result.mode, lang=result.lang, query=result.query,
+        sources=[source_json(p) for p in result.passages], citations=[asdict(c) for c in result.citations],
+        verdicts=result.verdicts.to_json(), timings_ms=dict(result.timings_ms),
+        latency_ms=result.timings_ms.get("total"), tokens=count_tokens(result.text),
+        prompt_tokens=result.prompt_tokens, completion_tokens=result.completion_tokens, model=result.model,
+        kb_version=result.kb_version, created_at=user.created_at,
+    )
+    if ids is not None:
+        user.id, reply.id = ids
+    return user, reply
+
+
+def next_seq(session: Session, conversation_id: str) -> int:
+    """The seq after the conversation's last message, read inside the writing transaction."""
+    last = session.scalar(
+        select(func.coalesce(func.max(ChatMessage.seq), 0)).where(ChatMessage.conversation_id == conversation_id)
+    )
+    return int(last or 0) + 1
+
+
+def add_rows(session: Session, rows: Sequence[ChatMessage]) -> None:
+    """Stores rows built for a conversation, renumbered after what is stored by now (an agent may
+    have written meanwhile)."""
+    if not rows:
+        return
+    seq = next_seq(session, rows[0].conversation_id)
+    for offset, row in enumerate(rows):
+        row.seq = seq + offset
+        session.add(row)
+    session.flush()
 
 
 def _info(row: Conversation) -> ConversationInfo:
@@ -67,6 +148,17 @@ class ConversationStore:
             if row is None:
                 raise ConversationNotFound(conversation_id)
             return _info(row)
+
+    def load(self, conversation_id: str) -> LoadedConversation:
+        """The conversation and all its messages, in one read."""
+        with self.db.session() as session:
+            row = session.get(Conversation, conversation_id)
+            if row is None:
+                raise ConversationNotFound(conversation_id)
+            messages = session.scalars(
+                select(ChatMessage).where(ChatMessage.conversation_id == conversation_id).order_by(ChatMessage.seq)
+            )
+            return LoadedConversation(_info(row), tuple(messages))
 
     def set_state(self, conversation_id: str, state: str) -> None:
         with self.db.session() as session:

@@ -16,22 +16,18 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from functools import lru_cache
-from typing import Any
 
 from assistant.grounding import (
     MIN_CLAIM_UNITS,
     MIN_SUPPORT_BIGRAMS,
     MIN_SUPPORT_WORDS,
-    citations_in,
-    is_chinese,
     lexical_units,
     split_sentences,
-    strip_citations,
 )
 from assistant.llm.client import LLMClient, LLMError, LLMReply
 from assistant.types import Passage
 from ingest.config import Settings, get_settings
+from ingest.text import citations_in, count_tokens, is_chinese, strip_citations, truncate_tokens
 
 # cl100k counts are converted to the model's tokens with this factor. Measured for SmolLM2's
 # tokenizer: 1.18x cl100k on English prompts (chat template included), 2.05x on Chinese.
@@ -89,17 +85,6 @@ class GeneratedAnswer:
     citations_added: list[int] = field(default_factory=list)  # attached by code, not by the model
     passages_used: list[int] = field(default_factory=list)  # n of the passages that fit the prompt
     finish_reason: str | None = None
-
-
-@lru_cache(maxsize=1)
-def _encoding() -> Any:
-    import tiktoken
-
-    return tiktoken.get_encoding("cl100k_base")
-
-
-def count_tokens(text: str) -> int:
-    return len(_encoding().encode(text, disallowed_special=()))
 
 
 def _lang_key(lang: str) -> str:
@@ -174,7 +159,7 @@ class AnswerGenerator:
                 budget -= tokens
                 continue
             if budget >= MIN_PASSAGE_TOKENS:
-                blocks.append((passage.n, _encoding().decode(_encoding().encode(block, disallowed_special=())[: budget - 2]) + "…"))
+                blocks.append((passage.n, truncate_tokens(block, budget - 2) + "…"))
             break
         return blocks
 

@@ -22,14 +22,15 @@ from sqlalchemy.orm import Session
 from assistant.escalation.config import EscalationSettings
 from assistant.escalation.models import CANDIDATE_STATUSES, EscalationTicket, FaqCandidate
 from assistant.escalation.tickets import TicketNotFound, aware
+from assistant.guards.ingest_screen import PlantedInstructionScreen
 from assistant.guards.pii import PiiRedactor
-from assistant.guards.text import detect_lang
 from assistant.models import ChatMessage
 from ingest.config import Settings
 from ingest.db import Database, open_database
 from ingest.embedding import Embedder, get_embedder
 from ingest.models import CachedVector, Chunk, KnowledgeBase, utcnow
 from ingest.registry import text_hash
+from ingest.text import detect_language
 from ingest.types import ParsedDocument, Section
 
 REVIEWABLE = ("pending", "duplicate")
@@ -128,7 +129,7 @@ class KnowledgeLoop:
         with self.db.session() as session:
             row = FaqCandidate(
                 ticket_id=ticket_id, tenant=tenant, kb_name=kb_name, question=question, answer=answer,
-                lang=detect_lang(question), status=status,
+                lang=detect_language(question), status=status,
                 similar_to=asdict(nearest) if nearest is not None else None,
                 similarity=round(score, 4) if nearest is not None else None,
             )
@@ -255,7 +256,7 @@ class KnowledgeLoop:
         if not question or not answer:
             raise ValueError("an FAQ entry needs a question and an answer")
         source = f"{SOURCE_PREFIX}{candidate_id}"
-        lang = detect_lang(question)
+        lang = detect_language(question)
         document = ParsedDocument(
             source=source,
             title=question[:200],
@@ -264,9 +265,9 @@ class KnowledgeLoop:
             sections=[Section(text=answer, kind="faq", question=question, heading_path=["FAQ"])],
             extra={"origin": "escalation", "candidate_id": candidate_id, "ticket_id": ticket_id, "reviewer": reviewer},
         )
-        report = IngestPipeline(self.settings, database=self.db, embedder=self.embedder).ingest_documents(
-            [document], kb_name
-        )
+        report = IngestPipeline(
+            self.settings, database=self.db, embedder=self.embedder, screen=PlantedInstructionScreen()
+        ).ingest_documents([document], kb_name, refuse_flagged=True)
         if report.failed:
             raise FaqIngestError(f"FAQ candidate {candidate_id} could not be ingested: {report.failed[0].reason}")
         with self.db.session() as session:

@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from eval.runner import AnswerFn, AnswerRecord, ArmContext, ArmFactory
+from eval.contract import AnswerFn, AnswerRecord, ArmContext, ArmFactory
 
 TOP_K = 10
 
@@ -53,7 +53,7 @@ def kefu_arm(ctx: ArmContext) -> AnswerFn:
             )
         )
         latency = result.timings_ms.get("total", (time.perf_counter() - started) * 1000)
-        p_answerable = (result.verdicts.get("answerability") or {}).get("probability")
+        answerability = result.verdicts.answerability
         return AnswerRecord(
             answer=result.text,
             mode=result.mode,
@@ -63,9 +63,9 @@ def kefu_arm(ctx: ArmContext) -> AnswerFn:
             citations=[c.n for c in result.citations],
             latency_ms=float(latency),
             timings_ms={k: float(v) for k, v in result.timings_ms.items()},
-            refusal_probability=None if p_answerable is None else 1.0 - float(p_answerable),
+            refusal_probability=None if answerability is None else 1.0 - answerability.probability,
             extra={"query": result.query, "model": result.model, "lang": result.lang,
-                   "verdicts": result.verdicts},
+                   "verdicts": result.verdicts.to_json()},
         )
 
     return answer
@@ -74,7 +74,7 @@ def kefu_arm(ctx: ArmContext) -> AnswerFn:
 def _extractive_answer_fn(search: Callable[[str], list[Any]]) -> AnswerFn:
     """An answer function quoting the top passages of `search` (question -> Passages, numbered)."""
     from assistant.extractive import ExtractiveAnswerer
-    from ingest.parsing.language import detect_language
+    from ingest.text import detect_language
 
     extractor = ExtractiveAnswerer()
 

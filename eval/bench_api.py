@@ -231,7 +231,7 @@ def _build_kb(url: str, owner: str, timeout_s: float) -> dict[str, object]:
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             job = client.get(f"/v1/jobs/{job_id}", headers=headers).json()
-            if job["status"] in ("succeeded", "failed"):
+            if job["status"] in ("succeeded", "partial", "failed"):
                 return job
             time.sleep(0.5)
     raise TimeoutError("the ingest job did not finish")

@@ -15,6 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from assistant.guards.ingest_screen import PlantedInstructionScreen
 from eval.datasets import load_layout, resolve
 from eval.kb import parsed_document
 from ingest.chunking import chunk_document
@@ -59,7 +60,7 @@ def main() -> None:
             embedder.embed_passages(texts[start : start + settings.embed_batch_size])
         raw_s = time.perf_counter() - started
 
-        pipeline = IngestPipeline(settings, embedder=embedder)
+        pipeline = IngestPipeline(settings, embedder=embedder, screen=PlantedInstructionScreen())
         started = time.perf_counter()
         first = pipeline.ingest_documents(documents, "bench")
         ingest_s = time.perf_counter() - started

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from assistant.guards.ingest_screen import PlantedInstructionScreen
 from eval.datasets import CorpusDoc, EvalDataset
 from ingest.chunking import CHUNKER_VERSION
 from ingest.config import Settings
@@ -49,7 +50,7 @@ def kb_name(dataset: EvalDataset, settings: Settings) -> str:
 
 
 def parsed_document(doc: CorpusDoc):  # type: ignore[no-untyped-def]
-    from ingest.parsing.language import detect_language
+    from ingest.text import detect_language
     from ingest.types import ParsedDocument, Section
 
     url = doc.extra.get("url")
@@ -91,7 +92,7 @@ def build_dataset_kb(dataset: EvalDataset, settings: Settings, progress: Progres
             IngestPipeline(settings).embed_pending(name)
             return KBRef(name, version, reused=True)
     kwargs = {"progress": progress} if progress is not None else {}
-    pipeline = IngestPipeline(settings)
+    pipeline = IngestPipeline(settings, screen=PlantedInstructionScreen())
     if dataset.corpus:
         docs = [parsed_document(doc) for doc in dataset.corpus]
         report = pipeline.ingest_documents(docs, name, **kwargs)

@@ -11,7 +11,8 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from eval.text import citation_numbers, contains, normalize
+from eval.text import contains, normalize
+from ingest.text import citation_numbers
 
 HIT_KS = (1, 3, 5, 10)
 

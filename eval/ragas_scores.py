@@ -18,7 +18,7 @@ import warnings
 from functools import lru_cache
 from typing import Any
 
-from eval.text import has_cjk
+from ingest.text import has_cjk
 
 CONTEXT_METRICS = (
     "non_llm_context_recall",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -28,7 +29,8 @@ DISTRIBUTIONS = (
 # Summary sections: (heading, metric names).
 GROUPS = (
     ("Retrieval", tuple(f"hit@{k}" for k in HIT_KS) + ("mrr@10", "ndcg@10")),
-    ("Answers", ("correct", "answer_match", "exact_match", "citation_valid", "citation_rate")),
+    ("Answers", ("correct", "answer_match", "exact_match", "citation_valid", "citation_rate",
+                 "answer_correct", "wrong_fact_rate", "irrelevant_sentence_rate")),
     ("Refusal", ("refusal_precision", "refusal_recall", "refusal_f1", "refusal_balanced_accuracy",
                  "false_refusal_rate")),
     ("Ragas (no LLM)", ("id_based_context_recall", "id_based_context_precision",
@@ -92,6 +94,36 @@ def print_summary(run: RunResult, console: Console) -> None:
         f"with history {counts['with_history']} · errors {counts['errors']} · modes: {modes}"
         + (f" · judge: {run.judge}" if run.judge else "")
     )
+    print_breakdowns(run.summary, console)
+
+
+BREAKDOWN_COLUMNS = (
+    ("questions", "n"), ("answerable", "ans"), ("answer_correct", "correct"), ("wrong_fact_rate", "wrong fact"),
+    ("false_refusal_rate", "false refusal"), ("refusal_recall", "refusal recall"),
+    ("irrelevant_sentence_rate", "irrelevant sent."), ("hit@5", "hit@5"),
+)
+
+
+def breakdown_table(title: str, groups: dict[str, dict[str, Any]], order: Sequence[str] = ()) -> Table:
+    """One row per question type or help centre (eval.scoring.breakdown), plus the total when given
+    as the group "all"."""
+    table = Table(title=title)
+    table.add_column("")
+    for _, label in BREAKDOWN_COLUMNS:
+        table.add_column(label, justify="right")
+    names = [n for n in order if n in groups] + sorted(n for n in groups if n not in order)
+    for name in names:
+        table.add_row(name, *(fmt(groups[name].get(key), key) for key, _ in BREAKDOWN_COLUMNS))
+    return table
+
+
+def print_breakdowns(summary: dict[str, Any], console: Console) -> None:
+    from eval.helpcentres.dataset import QUESTION_TYPES
+
+    if "by_type" in summary:
+        console.print(breakdown_table("per question type", summary["by_type"], QUESTION_TYPES))
+    if "by_centre" in summary:
+        console.print(breakdown_table("per help centre", summary["by_centre"]))
 
 
 def print_comparison(comparison: Comparison, console: Console) -> None:

@@ -1,7 +1,7 @@
-"""Run a data set through an answer function: the contract with the assistant, and the run loop.
+"""Run a data set through an answer function: the run loop.
 
-The assistant is reached only through AnswerFn (question + history -> AnswerRecord), so any
-pipeline, a baseline or a retrieval-only arm can be evaluated the same way (see eval.arms).
+The assistant is reached only through AnswerFn (question + history -> AnswerRecord, eval.contract),
+so any pipeline, a baseline or a retrieval-only arm can be evaluated the same way (see eval.arms).
 """
 
 from __future__ import annotations
@@ -9,59 +9,20 @@ from __future__ import annotations
 import math
 import time
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
-from eval.datasets import EvalDataset, EvalItem, Only, load, select, selection_hash
+from eval.contract import AnswerFn, ArmContext, ArmFactory
+from eval.datasets import EvalItem, Only, load, select, selection_hash
 from eval.kb import KBBuilder, Progress, build_dataset_kb, existing_kb, reference_texts
 from eval.scoring import score_rows, summarise
 from ingest.config import Settings
 
 Row = dict[str, Any]
-
-
-@dataclass
-class AnswerRecord:
-    """What an answer function returns for one question.
-
-    passages: the retrieved passages in rank order, each {chunk_id, doc_id, text, score} where
-    doc_id is Document.source (for data-set corpora: the corpus id), numbered [1]..[n] for
-    citations. citations: the passage numbers the answer cites. refusal_probability: the
-    pipeline's probability that the question should be refused (1 - P(answerable)), if it has
-    one; it draws the refusal threshold curve.
-    """
-
-    answer: str
-    mode: str  # "generated" | "extractive" | "refused" | "escalated"
-    refused: bool
-    passages: list[dict[str, Any]]
-    citations: list[int]
-    latency_ms: float
-    timings_ms: dict[str, float] = field(default_factory=dict)
-    refusal_probability: float | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
-
-
-class AnswerFn(Protocol):
-    def __call__(self, question: str, history: list[dict[str, str]]) -> AnswerRecord: ...
-
-
-@dataclass
-class ArmContext:
-    """What an arm is built from: the settings, the KB holding the data set, the data set itself
-    (whose corpus a baseline may index its own way)."""
-
-    settings: Settings
-    kb: str
-    dataset: EvalDataset
-
-
-# Builds the answer function of one arm; see eval.arms for the registered ones.
-ArmFactory = Callable[[ArmContext], AnswerFn]
 
 
 @dataclass
@@ -72,6 +33,7 @@ class RunSpec:
     sample: int | None = None
     seed: int = 0
     only: Only | None = None
+    split: str | None = None  # a named half of the set (help-centre benchmark: tune, heldout)
     workers: int = 1
     corpus: Path | None = None  # golden sets: folder of documents
     kb: str | None = None  # golden sets: evaluate against this existing knowledge base
@@ -122,6 +84,7 @@ def _row(item: EvalItem) -> Row:
         "aliases": item.aliases,
         "gold_doc_ids": item.gold_doc_ids,
         "answerable": item.answerable,
+        "meta": item.meta,
     }
 
 
@@ -201,7 +164,7 @@ def run(
 
     started = time.perf_counter()
     created_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    dataset = load(spec.dataset, corpus_dir=spec.corpus)
+    dataset = load(spec.dataset, corpus_dir=spec.corpus, split=spec.split)
     items = select(dataset.items, only=spec.only, sample=spec.sample, seed=spec.seed, limit=spec.limit)
     if not items:
         raise ValueError(f"no questions selected from {dataset.path}")
@@ -221,7 +184,7 @@ def run(
         spec={k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(spec).items()},
         config=relevant_config(settings),
         dataset={
-            "name": dataset.name, "path": str(dataset.path), "hash": dataset.content_hash,
+            "name": dataset.name, "split": spec.split, "path": str(dataset.path), "hash": dataset.content_hash,
             "selection_hash": selection_hash(items), "questions": len(items),
             "total_questions": len(dataset.items),
         },

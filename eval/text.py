@@ -1,18 +1,10 @@
-"""Text helpers for answer matching: normalisation, CJK detection, citation markers."""
+"""Text helpers for answer matching: normalisation and alias containment (CJK and citations: ingest.text)."""
 
 from __future__ import annotations
 
-import re
 import unicodedata
 
-_CJK_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
-# [1], [1, 2], [1][2]; full-width brackets and separators too (hosted models use them in Chinese).
-_CITATION_RE = re.compile(r"[\[【［]\s*(\d+(?:\s*[,，、]\s*\d+)*)\s*[\]】］]")
-_NUMBER_RE = re.compile(r"\d+")
-
-
-def has_cjk(text: str) -> bool:
-    return _CJK_RE.search(text) is not None
+from ingest.text import has_cjk
 
 
 def normalize(text: str) -> str:
@@ -36,7 +28,3 @@ def contains(answer: str, alias: str) -> bool:
         return norm_alias.replace(" ", "") in norm_answer.replace(" ", "")
     return f" {norm_alias} " in f" {norm_answer} "
 
-
-def citation_numbers(text: str) -> list[int]:
-    """Every citation number in the text, in order of appearance (repeats kept)."""
-    return [int(n) for group in _CITATION_RE.findall(text) for n in _NUMBER_RE.findall(group)]

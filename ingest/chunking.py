@@ -28,42 +28,23 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-import tiktoken
 from llama_index.core.node_parser import SentenceSplitter
 from llama_index.core.utils import globals_helper
 from nltk.tokenize import PunktTokenizer
 
-from ingest.parsing.language import detect_language
+from ingest.text import CJK_CLASS, count_tokens, detect_language, tokenize
 from ingest.types import ChunkDraft, ParsedDocument, Section
 
-ENCODING_NAME = "cl100k_base"
 # Bumped whenever the chunks of the same document change, so caches keyed on chunking rebuild.
 CHUNKER_VERSION = 2
 
-_CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _CLOSERS = re.escape("”’」』）》〉】)\"'")
-_SENTENCE_END = re.compile(rf"(?:[。｡！？；…]|(?<=[{_CJK}])[!?;])+[{_CLOSERS}]*|\n+")
+_SENTENCE_END = re.compile(rf"(?:[。｡！？；…]|(?<=[{CJK_CLASS}])[!?;])+[{_CLOSERS}]*|\n+")
 _LATIN_SENTENCE_END = re.compile(r"[.!?]")
 # Backup split for one sentence over budget: at clause punctuation, English and Chinese.
 _CLAUSE_REGEX = "[^,.;:，、；：。！？]+[,.;:，、；：。！？]?|[,.;:，、；：。！？]"
 _FAQ_LABELS = {"zh": ("问：", "答："), "en": ("Q: ", "A: ")}
 _MIN_REFIT_TOKENS = 8  # below this a re-split budget would cut single characters apart
-
-
-@lru_cache(maxsize=1)
-def _encoding() -> tiktoken.Encoding:
-    # Offline: ingest.runtime points TIKTOKEN_CACHE_DIR at the cache llama-index-core ships.
-    return tiktoken.get_encoding(ENCODING_NAME)
-
-
-def _tokenize(text: str) -> list[int]:
-    # disallowed_special=(): a document containing "<|endoftext|>" is text, not an error.
-    return _encoding().encode(text, disallowed_special=())
-
-
-def count_tokens(text: str) -> int:
-    """Tokens in cl100k_base, the unit of every kefu budget."""
-    return len(_tokenize(text))
 
 
 @lru_cache(maxsize=1)
@@ -102,7 +83,7 @@ def _splitter(
     return SentenceSplitter(
         chunk_size=chunk_tokens,
         chunk_overlap=overlap_tokens,
-        tokenizer=_tokenize,
+        tokenizer=tokenize,
         paragraph_separator=paragraph_separator,
         chunking_tokenizer_fn=split_sentences,
         secondary_chunking_regex=_CLAUSE_REGEX,

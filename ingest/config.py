@@ -8,7 +8,10 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from pydantic import field_validator
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
+
+if TYPE_CHECKING:
+    from ingest.parsing.archive import ZipLimits
 
 
 class Settings(BaseSettings):
@@ -35,6 +38,9 @@ class Settings(BaseSettings):
     chunk_tokens: int = 320
     chunk_overlap_tokens: int = 40
     max_file_mb: float = 50.0
+    # Zip-based files (docx, xlsx) are refused before parsing when they unpack past either limit.
+    max_unzipped_mb: float = Field(200.0, gt=0)
+    max_zip_ratio: float = Field(100.0, gt=1)
 
     # LLM: every call goes through litellm with this model name.
     llm_model: str = "kefu-local/smollm2-135m-instruct"
@@ -44,7 +50,7 @@ class Settings(BaseSettings):
     llm_temperature: float = 0.1
     llm_max_tokens: int = 160
     llm_timeout_s: float = 30.0
-    # 1 thread held up far better than 2 on a loaded 2-core machine (DESIGN.md; measured again here).
+    # 1 thread held up far better than 2 on a loaded 2-core machine (measured).
     llm_threads: int = 1
     llm_context_tokens: int = 2048
     # Below this share of grounded drafts (of the last 20, per language) answers go extractive
@@ -68,9 +74,19 @@ class Settings(BaseSettings):
     def chroma_dir(self) -> Path:
         return self.data_dir / "chroma"
 
+    def bm25_dir(self, kb_id: int) -> Path:
+        """Where retrieval keeps a knowledge base's BM25 indexes (one folder per version)."""
+        return self.data_dir / "bm25" / f"kb{kb_id}"
+
     @property
     def max_file_bytes(self) -> int:
         return int(self.max_file_mb * 1024 * 1024)
+
+    @property
+    def zip_limits(self) -> ZipLimits:
+        from ingest.parsing.archive import ZipLimits
+
+        return ZipLimits(max_unzipped_mb=self.max_unzipped_mb, max_ratio=self.max_zip_ratio)
 
 
 @lru_cache(maxsize=1)

@@ -95,7 +95,8 @@ class Document(Base):
 
 class Chunk(Base):
     """A chunk's text lives here (the lexical index is built from it as soon as a file is parsed);
-    its vector lives in the knowledge base's Chroma collection once `embedded` is true."""
+    its vector lives in the knowledge base's Chroma collection once `embedded` is true. Quarantined
+    chunks (quarantine_reason set) are left out of both."""
 
     __tablename__ = "chunks"
 
@@ -115,6 +116,9 @@ class Chunk(Base):
     char_end: Mapped[int] = mapped_column(Integer, default=0)
     extra: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     embedded: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    # Set when the ingest screen found instructions planted in the text: the chunk is kept for its
+    # owner to see, but gets no vector and is never retrieved (so never shown to the model).
+    quarantine_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
 
     document: Mapped[Document] = relationship(back_populates="chunks")
 

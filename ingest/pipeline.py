@@ -5,6 +5,9 @@ point is repaired by the next run:
   stage   per document, one SQL transaction: the document row and all its chunk rows
           (embedded = false) replace the previous version. Chunk ids are derived from
           (document, position, text), so re-running produces the same ids, never duplicates.
+          Each chunk first goes through the screen, when one is given (the answer side passes its
+          prompt-injection detectors): a flagged chunk is stored quarantined, with the reason,
+          and is never embedded nor retrieved.
   embed   pending chunks in batches: vectors come from the cache by text hash or the embedder,
           go to Chroma (upsert), then the chunks are marked embedded. Before that, vectors in
           Chroma whose chunk no longer exists in SQL (left by a crash) are deleted. Last, each
@@ -14,6 +17,7 @@ point is repaired by the next run:
 from __future__ import annotations
 
 import hashlib
+import shutil
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -43,7 +47,11 @@ from ingest.vector_cache import SQLVectorCache
 from ingest.vectorstore import VectorStore
 
 Outcome = Literal["added", "changed", "unchanged", "removed", "failed"]
+# succeeded: no file failed; partial: some did (each keeps its previous version); failed: all did.
+RunStatus = Literal["succeeded", "partial", "failed"]
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
+# Chunk text -> the reason it must be quarantined (instructions planted in it), or None.
+ChunkScreen = Callable[[str], "str | None"]
 
 
 @dataclass
@@ -52,6 +60,7 @@ class FileResult:
     outcome: Outcome
     chunks: int = 0
     reason: str = ""
+    quarantined: int = 0  # chunks held back by the screen
 
 
 @dataclass
@@ -74,6 +83,16 @@ class IngestReport:
     @property
     def failed(self) -> list[FileResult]:
         return [f for f in self.files if f.outcome == "failed"]
+
+    @property
+    def status(self) -> RunStatus:
+        return run_status(len(self.failed), len(self.files))
+
+
+def run_status(failed: int, files: int) -> RunStatus:
+    if failed and failed == files:
+        return "failed"
+    return "partial" if failed else "succeeded"
 
 
 def _noop(stage: str, done: int, total: int) -> None:
@@ -109,8 +128,10 @@ class IngestPipeline:
         database: Database | None = None,
         store: VectorStore | None = None,
         embedder: Embedder | None = None,
+        screen: ChunkScreen | None = None,
     ) -> None:
         self.settings = settings
+        self.screen = screen
         self.db = database or open_database(settings.sql_url)
         self.store = store or VectorStore(settings)
         self.embedder = embedder or get_embedder(settings)
@@ -125,14 +146,18 @@ class IngestPipeline:
         *,
         delete_missing: bool = False,
         embed: bool = True,
+        force: bool = False,
         progress: Progress = _noop,
     ) -> IngestReport:
+        """Each file is parsed and chunked completely before its document's chunks are replaced
+        in one transaction, so a file that fails keeps the previous version. force: parse files
+        again even when their bytes are unchanged (a re-ingest after a parser upgrade)."""
         started = time.perf_counter()
         report = IngestReport(kb=kb)
         kb_id = self._kb_id(kb)
         files = list(iter_files(paths))
         for done, (file, source) in enumerate(files, 1):
-            report.files.append(self._ingest_file(kb_id, file, source))
+            report.files.append(self._ingest_file(kb_id, file, source, force=force))
             progress("parse", done, len(files))
         if delete_missing:
             seen = {source for _, source in files}
@@ -145,15 +170,18 @@ class IngestPipeline:
         kb: str,
         *,
         embed: bool = True,
+        refuse_flagged: bool = False,
         progress: Progress = _noop,
     ) -> IngestReport:
-        """Documents that arrive already parsed: data-set corpora, accepted FAQ answers."""
+        """Documents that arrive already parsed: data-set corpora, FAQ entries. refuse_flagged:
+        a document with a chunk the screen flags fails (its previous version stays) instead of
+        being stored quarantined: for entries written through the API, whose author can rephrase."""
         started = time.perf_counter()
         report = IngestReport(kb=kb)
         kb_id = self._kb_id(kb)
         for done, doc in enumerate(documents, 1):
             digest = hashlib.sha256(repr((doc.title, doc.sections)).encode()).hexdigest()
-            report.files.append(self._stage(kb_id, doc, digest, size=0))
+            report.files.append(self._stage(kb_id, doc, digest, size=0, refuse_flagged=refuse_flagged))
             progress("parse", done, len(documents))
         return self._finish(kb_id, report, embed=embed, progress=progress, started=started)
 
@@ -172,11 +200,13 @@ class IngestPipeline:
         return True
 
     def drop(self, kb: str) -> None:
+        """Delete the knowledge base: its rows, its vectors and retrieval's BM25 indexes."""
         with self.db.session() as session:
             kb_row = get_kb(session, kb)
             kb_id = kb_row.id
             session.delete(kb_row)
         self.store.drop(kb_id)
+        shutil.rmtree(self.settings.bm25_dir(kb_id), ignore_errors=True)
 
     def embed_pending(self, kb: str, *, progress: Progress = _noop) -> IngestReport:
         report = IngestReport(kb=kb)
@@ -192,7 +222,7 @@ class IngestPipeline:
                 session, kb, embed_model=self.embedder.name, embed_dim=self.embedder.dim
             ).id
 
-    def _ingest_file(self, kb_id: int, file: Path, source: str) -> FileResult:
+    def _ingest_file(self, kb_id: int, file: Path, source: str, *, force: bool = False) -> FileResult:
         try:
             if file.suffix.lower() not in SUPPORTED_EXTENSIONS:
                 raise IngestError(
@@ -205,15 +235,17 @@ class IngestPipeline:
                     f"file is {size / 1e6:.1f} MB, over the {self.settings.max_file_mb:g} MB limit"
                 )
             digest = hashlib.sha256(file.read_bytes()).hexdigest()
-            if self._unchanged(kb_id, source, digest):
+            if not force and self._unchanged(kb_id, source, digest):
                 return FileResult(source, "unchanged")
-            parsed = parse_file(file, max_bytes=self.settings.max_file_bytes)
+            parsed = parse_file(
+                file, max_bytes=self.settings.max_file_bytes, zip_limits=self.settings.zip_limits
+            )
             parsed.source = source
         except IngestError as exc:
             return self._failed(kb_id, source, str(exc))
         except OSError as exc:
             return self._failed(kb_id, source, f"cannot read file: {exc.strerror or exc}")
-        return self._stage(kb_id, parsed, digest, size=size)
+        return self._stage(kb_id, parsed, digest, size=size, force=force)
 
     def _unchanged(self, kb_id: int, source: str, digest: str) -> bool:
         with self.db.session() as session:
@@ -228,9 +260,18 @@ class IngestPipeline:
                 doc.last_error = reason
         return FileResult(source, "failed", reason=reason)
 
-    def _stage(self, kb_id: int, parsed: ParsedDocument, digest: str, *, size: int) -> FileResult:
+    def _stage(
+        self,
+        kb_id: int,
+        parsed: ParsedDocument,
+        digest: str,
+        *,
+        size: int,
+        force: bool = False,
+        refuse_flagged: bool = False,
+    ) -> FileResult:
         doc_id = document_id(kb_id, parsed.source)
-        if self._unchanged(kb_id, parsed.source, digest):
+        if not force and self._unchanged(kb_id, parsed.source, digest):
             return FileResult(parsed.source, "unchanged")
         drafts = chunk_document(
             parsed,
@@ -239,9 +280,13 @@ class IngestPipeline:
         )
         if not drafts:
             return self._failed(kb_id, parsed.source, "no text found in the document")
+        reasons = [self._screen(draft.text, draft.match_text) for draft in drafts]
+        flagged = next((reason for reason in reasons if reason is not None), None)
+        if refuse_flagged and flagged is not None:
+            return self._failed(kb_id, parsed.source, f"refused: {flagged}")
         with self.db.session() as session:
             doc = session.get(Document, doc_id)
-            if doc is not None and doc.content_hash == digest:
+            if doc is not None and doc.content_hash == digest and not force:
                 return FileResult(parsed.source, "unchanged")
             outcome: Outcome = "added" if doc is None else "changed"
             if doc is None:
@@ -280,9 +325,17 @@ class IngestPipeline:
                         char_end=draft.char_end,
                         extra=dict(draft.extra),
                         embedded=False,
+                        quarantine_reason=reasons[ordinal],
                     )
                 )
-        return FileResult(parsed.source, outcome, chunks=len(drafts))
+        quarantined = sum(reason is not None for reason in reasons)
+        return FileResult(parsed.source, outcome, chunks=len(drafts), quarantined=quarantined)
+
+    def _screen(self, text: str, match_text: str) -> str | None:
+        """The screen's reason for holding the chunk back; an FAQ pair's questions are read too."""
+        if self.screen is None:
+            return None
+        return self.screen(text if match_text == text else f"{match_text}\n{text}")
 
     def _remove_missing(self, kb_id: int, seen: set[str]) -> list[FileResult]:
         with self.db.session() as session:
@@ -311,7 +364,9 @@ class IngestPipeline:
             self._embed_pending(kb_id, report, progress)
         with self.db.session() as session:
             report.pending = (
-                session.query(Chunk).filter(Chunk.kb_id == kb_id, Chunk.embedded.is_(False)).count()
+                session.query(Chunk)
+                .filter(Chunk.kb_id == kb_id, Chunk.embedded.is_(False), Chunk.quarantine_reason.is_(None))
+                .count()
             )
         report.seconds = time.perf_counter() - started
         return report
@@ -319,7 +374,12 @@ class IngestPipeline:
     def _delete_orphan_vectors(self, kb_id: int) -> None:
         name, dim = self.embedder.name, self.embedder.dim
         with self.db.session() as session:
-            known = set(session.scalars(select(Chunk.id).where(Chunk.kb_id == kb_id)))
+            # A quarantined chunk's vector (from before it was quarantined) goes too.
+            known = set(
+                session.scalars(
+                    select(Chunk.id).where(Chunk.kb_id == kb_id, Chunk.quarantine_reason.is_(None))
+                )
+            )
         orphans = self.store.ids(kb_id, embed_model=name, dim=dim) - known
         self.store.delete(kb_id, embed_model=name, dim=dim, ids=sorted(orphans))
 
@@ -328,7 +388,7 @@ class IngestPipeline:
             pending = list(
                 session.scalars(
                     select(Chunk)
-                    .where(Chunk.kb_id == kb_id, Chunk.embedded.is_(False))
+                    .where(Chunk.kb_id == kb_id, Chunk.embedded.is_(False), Chunk.quarantine_reason.is_(None))
                     .order_by(Chunk.doc_id, Chunk.ordinal)
                 )
             )

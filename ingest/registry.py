@@ -41,9 +41,10 @@ class KBSummary:
     embed_model: str
     embed_dim: int
     documents: int
-    chunks: int
+    chunks: int  # searchable chunks: quarantined ones are counted apart
     embedded: int
     faq_chunks: int
+    quarantined: int = 0
 
     @property
     def pending(self) -> int:
@@ -76,11 +77,13 @@ def get_or_create_kb(
 
 def summarise(session: Session, kb: KnowledgeBase) -> KBSummary:
     documents = session.scalar(select(func.count()).where(Document.kb_id == kb.id)) or 0
+    searchable = Chunk.quarantine_reason.is_(None)
     counts = session.execute(
         select(
-            func.count(Chunk.id),
-            func.count(Chunk.id).filter(Chunk.embedded.is_(True)),
-            func.count(Chunk.id).filter(Chunk.kind == "faq"),
+            func.count(Chunk.id).filter(searchable),
+            func.count(Chunk.id).filter(searchable, Chunk.embedded.is_(True)),
+            func.count(Chunk.id).filter(searchable, Chunk.kind == "faq"),
+            func.count(Chunk.id).filter(Chunk.quarantine_reason.is_not(None)),
         ).where(Chunk.kb_id == kb.id)
     ).one()
     return KBSummary(
@@ -93,11 +96,25 @@ def summarise(session: Session, kb: KnowledgeBase) -> KBSummary:
         chunks=counts[0],
         embedded=counts[1],
         faq_chunks=counts[2],
+        quarantined=counts[3],
     )
 
 
 def list_kbs(session: Session) -> list[KnowledgeBase]:
     return list(session.scalars(select(KnowledgeBase).order_by(KnowledgeBase.name)))
+
+
+def list_quarantined(session: Session, kb: KnowledgeBase) -> list[tuple[Chunk, Document]]:
+    """The knowledge base's quarantined chunks with their documents, in document order."""
+    return [
+        (chunk, doc)
+        for chunk, doc in session.execute(
+            select(Chunk, Document)
+            .join(Document, Document.id == Chunk.doc_id)
+            .where(Chunk.kb_id == kb.id, Chunk.quarantine_reason.is_not(None))
+            .order_by(Document.source, Chunk.ordinal)
+        )
+    ]
 
 
 def list_documents(session: Session, kb: KnowledgeBase) -> list[Document]:

@@ -6,14 +6,16 @@ We always pass our own vectors: Chroma's default embedding function would downlo
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlparse
 
 import numpy as np
 
 from ingest.config import Settings
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -69,6 +71,18 @@ class VectorStore:
                 self._collections[kb_id] = collection
             return self._collections[kb_id]
 
+    def _on_collection(self, kb_id: int, embed_model: str, dim: int, call: Callable[[Any], T]) -> T:
+        """call(collection), once more with a fresh handle when the cached one was dropped by
+        another store or process (a deleted knowledge base whose id a new one reuses)."""
+        from chromadb.errors import NotFoundError
+
+        try:
+            return call(self.collection(kb_id, embed_model=embed_model, dim=dim))
+        except NotFoundError:
+            with self._lock:
+                self._collections.pop(kb_id, None)
+            return call(self.collection(kb_id, embed_model=embed_model, dim=dim))
+
     def upsert(
         self,
         kb_id: int,
@@ -81,24 +95,27 @@ class VectorStore:
     ) -> None:
         if not ids:
             return
-        collection = self.collection(kb_id, embed_model=embed_model, dim=int(vectors.shape[1]))
-        collection.upsert(
-            ids=list(ids),
-            embeddings=vectors.astype(np.float32),
-            metadatas=[_chroma_metadata(m) for m in metadatas],
-            documents=list(documents),
+        self._on_collection(
+            kb_id, embed_model, int(vectors.shape[1]),
+            lambda collection: collection.upsert(
+                ids=list(ids),
+                embeddings=vectors.astype(np.float32),
+                metadatas=[_chroma_metadata(m) for m in metadatas],
+                documents=list(documents),
+            ),
         )
 
     def delete(self, kb_id: int, *, embed_model: str, dim: int, ids: Sequence[str]) -> None:
         if ids:
-            self.collection(kb_id, embed_model=embed_model, dim=dim).delete(ids=list(ids))
+            self._on_collection(kb_id, embed_model, dim, lambda collection: collection.delete(ids=list(ids)))
 
     def ids(self, kb_id: int, *, embed_model: str, dim: int) -> set[str]:
-        collection = self.collection(kb_id, embed_model=embed_model, dim=dim)
-        return set(collection.get(include=[])["ids"])
+        return self._on_collection(
+            kb_id, embed_model, dim, lambda collection: set(collection.get(include=[])["ids"])
+        )
 
     def count(self, kb_id: int, *, embed_model: str, dim: int) -> int:
-        return int(self.collection(kb_id, embed_model=embed_model, dim=dim).count())
+        return self._on_collection(kb_id, embed_model, dim, lambda collection: int(collection.count()))
 
     def query(
         self,
@@ -113,12 +130,14 @@ class VectorStore:
         """Nearest chunks. Per search this is the hot path, so it asks Chroma for ids and distances
         only (reading metadata back cost ~1.8 ms of CPU per query at top 50) and does not call
         count() first (~0.5 ms, holding the GIL): an empty collection simply returns no hits."""
-        collection = self.collection(kb_id, embed_model=embed_model, dim=int(vector.shape[-1]))
-        result = collection.query(
-            query_embeddings=[vector.astype(np.float32)],
-            n_results=top_k,
-            where=where or None,
-            include=["metadatas", "distances"] if with_metadata else ["distances"],
+        result = self._on_collection(
+            kb_id, embed_model, int(vector.shape[-1]),
+            lambda collection: collection.query(
+                query_embeddings=[vector.astype(np.float32)],
+                n_results=top_k,
+                where=where or None,
+                include=["metadatas", "distances"] if with_metadata else ["distances"],
+            ),
         )
         ids, distances = result["ids"][0], result["distances"][0]
         metadatas = result["metadatas"][0] if with_metadata else [None] * len(ids)

@@ -10,9 +10,14 @@ that can push registers a pusher there, and the outbox of pushes is mounted at
 
 from __future__ import annotations
 
+import importlib
+
 from fastapi import APIRouter
 
 CHANNELS: dict[str, APIRouter] = {}
+# Loaded by name, as plug-ins are: the adapters import this package to register themselves, so
+# importing them from here would make the two import each other.
+BUILTIN = ("api.channels.outbound", "api.channels.webhook", "api.channels.wechat")
 
 
 def register(name: str, router: APIRouter) -> None:
@@ -23,7 +28,8 @@ def register(name: str, router: APIRouter) -> None:
 
 def load_builtin() -> None:
     """Import the built-in adapters and the outbox (importing registers them)."""
-    from api.channels import outbound, webhook, wechat  # noqa: F401
+    for name in BUILTIN:
+        importlib.import_module(name)
 
 
 def channel_routers() -> dict[str, APIRouter]:

@@ -8,7 +8,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from api.cli.console import JsonFlag, console, fail, print_json
+from api.cli.console import JsonFlag, console, print_json
 from api.cli.exits import ExitCode, KefuGroup, exit_with
 from ingest.config import get_settings
 

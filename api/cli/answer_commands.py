@@ -5,8 +5,8 @@ from __future__ import annotations
 import typer
 from rich.markup import escape
 
-from api.cli.console import JsonFlag, console, fail, print_json
-from api.cli.exits import ExitCode, KefuCommand
+from api.cli.console import JsonFlag, console, print_json
+from api.cli.exits import ExitCode, KefuCommand, fail
 from ingest.config import get_settings
 
 

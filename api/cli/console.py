@@ -1,4 +1,4 @@
-"""Shared terminal output: one rich console, JSON on stdout, progress and error exits on stderr.
+"""Shared terminal output: one rich console, JSON on stdout, progress on stderr (errors: api.cli.exits).
 
 Scripts read stdout: a `--json` command writes one JSON document there and nothing else;
 progress, warnings and errors go to stderr.
@@ -11,14 +11,12 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any
 
 import typer
 from pydantic import BaseModel
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
-from api.cli.exits import ExitCode
 
 console = Console()
 err_console = Console(stderr=True)
@@ -29,11 +27,6 @@ JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON document 
 STAGE_UNITS = {"parse": "files", "embed": "chunks", "answer": "questions", "score": "questions",
                "judge": "questions"}
 LINE_EVERY_S = 5.0  # plain progress lines: at most one per stage this often (and at each stage's end)
-
-
-def fail(message: str, code: ExitCode = ExitCode.FAILURE) -> NoReturn:
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
-    raise typer.Exit(int(code))
 
 
 def print_json(data: BaseModel | list[BaseModel] | dict[str, Any] | list[Any]) -> None:

@@ -27,13 +27,16 @@ def demo(
     ),
 ) -> None:
     """Ingest the bundled sample knowledge base (offline) and answer questions from it."""
+    from assistant.guards.ingest_screen import PlantedInstructionScreen
     from assistant.pipeline import AnswerPipeline, AnswerRequest
     from ingest.pipeline import IngestPipeline
     from ingest.sample import sample_files
 
     settings = get_settings()
     with stage_progress("demo") as progress:
-        report = IngestPipeline(settings).ingest_paths(sample_files(), kb, progress=progress)
+        report = IngestPipeline(settings, screen=PlantedInstructionScreen()).ingest_paths(
+            sample_files(), kb, progress=progress
+        )
     print_report(report)
     pipeline = AnswerPipeline(settings)
     for text in question:

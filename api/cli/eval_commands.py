@@ -12,8 +12,8 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from api.cli.console import JsonFlag, console, err_console, fail, print_json, stage_progress
-from api.cli.exits import ExitCode, KefuGroup, exit_with
+from api.cli.console import JsonFlag, console, err_console, print_json, stage_progress
+from api.cli.exits import ExitCode, KefuGroup, exit_with, fail
 from eval.arms import describe_arms
 from eval.gate import DEFAULT_MAX_DROP
 from ingest.config import get_settings
@@ -36,14 +36,18 @@ class OnlyChoice(str, Enum):
 
 
 DATASET_HELP = (
-    "Data-set folder (corpus.jsonl + questions.jsonl), golden-set .jsonl/.csv, or a name inside "
-    "KEFU_DATASETS (default ../shared/datasets)."
+    "Data-set folder (corpus.jsonl + questions.jsonl), golden-set .jsonl/.csv, a name inside "
+    "KEFU_DATASETS (default ../shared/datasets), or the built-in help-centre benchmark: "
+    "helpcentres, helpcentres/carrier, helpcentres/shop, helpcentres/saas."
 )
 DatasetOpt = Annotated[str | None, typer.Option("--dataset", "-d", help=DATASET_HELP)]
 LimitOpt = Annotated[int | None, typer.Option("--limit", min=1, help="Only the first N selected questions.")]
 SampleOpt = Annotated[int | None, typer.Option("--sample", min=1, help="A seeded sample of N questions, stratified: answerable/unanswerable and single/multi-turn kept in proportion.")]
 SeedOpt = Annotated[int, typer.Option("--seed", help="Seed of --sample.")]
 OnlyOpt = Annotated[OnlyChoice | None, typer.Option("--only", help="Only answerable or unanswerable questions.")]
+SplitOpt = Annotated[
+    str | None, typer.Option("--split", help="Only this half of the set (helpcentres: tune or heldout).")
+]
 ArmOpt = Annotated[str, typer.Option("--arm", help="What answers. " + " ".join(
     f"{name}: {description}" for name, description in describe_arms().items()))]
 WorkersOpt = Annotated[
@@ -63,7 +67,8 @@ KbOpt = Annotated[str | None, typer.Option("--kb", help="Golden sets: evaluate a
 
 
 def _run(
-    dataset: str, *, limit: int | None, sample: int | None, seed: int, only: OnlyChoice | None, arm: str,
+    dataset: str, *, limit: int | None, sample: int | None, seed: int, only: OnlyChoice | None,
+    split: str | None, arm: str,
     workers: int | None, judge: str | None, judge_base_url: str | None, out: Path | None,
     corpus: Path | None, kb: str | None,
 ) -> None:
@@ -75,7 +80,7 @@ def _run(
     eval_settings = get_eval_settings()
     spec = RunSpec(
         dataset=dataset, arm=arm, limit=limit, sample=sample, seed=seed,
-        only=only.value if only else None, workers=workers or eval_settings.eval_workers,
+        only=only.value if only else None, split=split, workers=workers or eval_settings.eval_workers,
         corpus=corpus, kb=kb, judge=judge or eval_settings.judge_model,
         judge_base_url=judge_base_url or eval_settings.judge_api_base,
     )
@@ -109,6 +114,7 @@ def main(
     sample: SampleOpt = None,
     seed: SeedOpt = 0,
     only: OnlyOpt = None,
+    split: SplitOpt = None,
     arm: ArmOpt = "kefu",
     workers: WorkersOpt = None,
     judge: JudgeOpt = None,
@@ -123,7 +129,7 @@ def main(
     if dataset is None:
         console.print(ctx.get_help())
         raise typer.Exit(0)
-    _run(dataset, limit=limit, sample=sample, seed=seed, only=only, arm=arm, workers=workers, judge=judge,
+    _run(dataset, limit=limit, sample=sample, seed=seed, only=only, split=split, arm=arm, workers=workers, judge=judge,
          judge_base_url=judge_base_url, out=out, corpus=corpus, kb=kb)
 
 
@@ -134,6 +140,7 @@ def run_command(
     sample: SampleOpt = None,
     seed: SeedOpt = 0,
     only: OnlyOpt = None,
+    split: SplitOpt = None,
     arm: ArmOpt = "kefu",
     workers: WorkersOpt = None,
     judge: JudgeOpt = None,
@@ -143,7 +150,7 @@ def run_command(
     kb: KbOpt = None,
 ) -> None:
     """Answer a data set's questions, score them, store the run and write its reports."""
-    _run(dataset, limit=limit, sample=sample, seed=seed, only=only, arm=arm, workers=workers, judge=judge,
+    _run(dataset, limit=limit, sample=sample, seed=seed, only=only, split=split, arm=arm, workers=workers, judge=judge,
          judge_base_url=judge_base_url, out=out, corpus=corpus, kb=kb)
 
 

@@ -8,7 +8,7 @@
     5  conflict: the state forbids it (a ticket another agent holds, a candidate already reviewed)
 
 Commands raise the components' own errors; KefuGroup and KefuCommand print the message to stderr
-and exit with the error's code. `fail()` in api.cli.console is for errors the CLI itself finds.
+and exit with the error's code. `fail()` is for errors the CLI itself finds.
 """
 
 from __future__ import annotations
@@ -18,7 +18,10 @@ from enum import IntEnum
 from typing import Any, NoReturn
 
 import click
+import typer
 from typer.core import TyperCommand, TyperGroup
+
+from api.cli.console import err_console
 
 
 class ExitCode(IntEnum):
@@ -28,6 +31,12 @@ class ExitCode(IntEnum):
     NOT_FOUND = 3
     UNAVAILABLE = 4
     CONFLICT = 5
+
+
+def fail(message: str, code: ExitCode = ExitCode.FAILURE) -> NoReturn:
+    """Print the error to stderr and exit with its code."""
+    err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    raise typer.Exit(int(code))
 
 
 def _error_codes() -> list[tuple[type[BaseException], ExitCode]]:
@@ -91,8 +100,6 @@ def describe(exc: BaseException) -> str:
 def exit_with(exc: Exception, default: ExitCode) -> NoReturn:
     """Exit after printing the error: with its own code when it has one, else `default`
     (for a command that knows what a plain ValueError means where it called)."""
-    from api.cli.console import fail
-
     fail(describe(exc), exit_code_for(exc) or default)
 
 
@@ -101,8 +108,6 @@ def report_and_exit(exc: Exception) -> None:
     code = exit_code_for(exc)
     if code is None:
         raise exc
-    from api.cli.console import fail
-
     fail(describe(exc), code)
 
 

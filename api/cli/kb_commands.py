@@ -8,12 +8,13 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from api.cli.console import JsonFlag, console, err_console, fail, print_json, stage_progress
-from api.cli.exits import ExitCode, KefuCommand, KefuGroup
+from api.cli.console import JsonFlag, console, err_console, print_json, stage_progress
+from api.cli.exits import ExitCode, KefuCommand, KefuGroup, fail
+from assistant.guards.ingest_screen import PlantedInstructionScreen
 from ingest.config import get_settings
 from ingest.db import open_database
 from ingest.pipeline import IngestPipeline, IngestReport, iter_files, missing_documents
-from ingest.registry import get_kb, list_documents, list_kbs, summarise
+from ingest.registry import get_kb, list_documents, list_kbs, list_quarantined, summarise
 
 kb_app = typer.Typer(help="Inspect and manage knowledge bases.", no_args_is_help=True, cls=KefuGroup)
 
@@ -39,6 +40,13 @@ def print_report(report: IngestReport) -> None:
         err_console.print(
             f"[red]failed[/] {escape(result.source)}: {escape(result.reason)}", highlight=False, soft_wrap=True
         )
+    if report.status == "partial":
+        err_console.print(
+            f"[yellow]partial[/]: {len(report.failed)} of {len(report.files)} files failed; "
+            "each keeps its previous version"
+        )
+    elif report.status == "failed":
+        err_console.print("[red]failed[/]: no file could be ingested")
 
 
 def missing_sources(paths: list[Path], kb: str) -> list[str]:
@@ -61,8 +69,8 @@ def ingest(
     ),
 ) -> None:
     """Parse, chunk and embed documents into a knowledge base (unchanged files are skipped).
-    Exits 1 when any file failed, naming each with its reason."""
-    pipeline = IngestPipeline(get_settings())
+    Exits 1 when any file failed (a file that fails keeps its previous version), naming each with its reason."""
+    pipeline = IngestPipeline(get_settings(), screen=PlantedInstructionScreen())
     with stage_progress("ingest") as progress:
         report = pipeline.ingest_paths(
             paths, kb, delete_missing=delete_missing, embed=embed, progress=progress
@@ -128,7 +136,8 @@ def show(name: str = typer.Argument("default"), as_json: JsonFlag = False) -> No
         s = summarise(session, kb)
         console.print(
             f"[bold]{s.name}[/] version {s.version} · {s.documents} documents · {s.chunks} chunks "
-            f"({s.faq_chunks} FAQ) · vectors {s.embedded}/{s.chunks} · {s.embed_model} {s.embed_dim}-d"
+            f"({s.faq_chunks} FAQ) · vectors {s.embedded}/{s.chunks} · {s.quarantined} quarantined · "
+            f"{s.embed_model} {s.embed_dim}-d"
         )
         table = Table()
         for column in ("source", "type", "lang", "chunks", "version", "title", "last error"):
@@ -137,6 +146,12 @@ def show(name: str = typer.Argument("default"), as_json: JsonFlag = False) -> No
             table.add_row(doc.source, doc.file_type, doc.lang, str(doc.n_chunks), str(doc.version),
                           doc.title, doc.last_error or "")
         console.print(table)
+        if s.quarantined:
+            console.print(
+                f"[yellow]{s.quarantined} chunks quarantined[/] (instructions planted in them; never retrieved):"
+            )
+            for chunk, doc in list_quarantined(session, kb):
+                console.print(f"  {doc.source} #{chunk.ordinal}: {chunk.quarantine_reason}")
 
 
 @kb_app.command("rm-doc")

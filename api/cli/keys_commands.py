@@ -7,8 +7,8 @@ from datetime import datetime
 import typer
 from rich.table import Table
 
-from api.cli.console import JsonFlag, console, err_console, fail, print_json
-from api.cli.exits import ExitCode, KefuGroup, exit_with
+from api.cli.console import JsonFlag, console, err_console, print_json
+from api.cli.exits import ExitCode, KefuGroup, exit_with, fail
 from api.models import ROLES
 from api.schemas import KeyInfo, Timestamp
 

@@ -27,7 +27,7 @@ FAQ_PREFIX = "faq/"
 
 
 def _faq_document(source: str, body: FAQIn) -> ParsedDocument:
-    from ingest.parsing import detect_language
+    from ingest.text import detect_language
 
     similar = [q.strip() for q in body.similar_questions if q.strip()]
     entry = {"question": body.question.strip(), "similar_questions": similar, "answer": body.answer.strip()}
@@ -58,7 +58,7 @@ def _accepted_candidate(session: Session, doc: Document) -> dict[str, object]:
 
 def _save_faq(svc: Services, kb: str, source: str, body: FAQIn) -> None:
     with writing(svc, kb):
-        report = svc.ingest().ingest_documents([_faq_document(source, body)], kb)
+        report = svc.ingest().ingest_documents([_faq_document(source, body)], kb, refuse_flagged=True)
     if report.failed:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, report.failed[0].reason)
 

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import tempfile
-import threading
 import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -27,10 +25,12 @@ from api.schemas import (
     JobOut,
     KBOut,
     Key,
+    QuarantinedChunkOut,
     ReingestIn,
     UploadOut,
 )
 from api.services import Services
+from api.uploads import discard_staged, new_staging_folder, store
 from ingest.models import Document, KnowledgeBase
 
 router = APIRouter(prefix="/v1", tags=["knowledge"])
@@ -50,6 +50,7 @@ def kb_out(session: Session, kb: KnowledgeBase) -> KBOut:
     return KBOut(
         name=s.name, tenant=s.tenant, description=kb.description, version=s.version, documents=s.documents,
         chunks=s.chunks, embedded=s.embedded, faq_chunks=s.faq_chunks, embed_model=s.embed_model,
+        quarantined=s.quarantined,
     )
 
 
@@ -72,7 +73,7 @@ def document_out(doc: Document) -> DocumentOut:
 @contextmanager
 def writing(svc: Services, kb: str) -> Iterator[None]:
     """Hold the knowledge base's write lock, or answer 409 while a job keeps it busy."""
-    lock: threading.Lock = svc.kb_lock(kb)
+    lock = svc.kb_lock(kb)
     if not lock.acquire(timeout=LOCK_WAIT_S):
         raise HTTPException(
             status.HTTP_409_CONFLICT, f"knowledge base {kb!r} is being updated by a job; retry shortly",
@@ -189,30 +190,24 @@ def _measure(upload: UploadFile) -> int:
     return size
 
 
-def _store(folder: Path, name: str, upload: UploadFile) -> Path:
-    """Write through a temporary file and rename, so a half-written upload never replaces a file."""
-    folder.mkdir(parents=True, exist_ok=True)
-    upload.file.seek(0)
-    with tempfile.NamedTemporaryFile(dir=folder, prefix=".upload-", delete=False) as tmp:
-        shutil.copyfileobj(upload.file, tmp)
-    target = folder / name
-    os.replace(tmp.name, target)
-    return target
-
-
 @router.post("/kbs/{kb}/documents", status_code=status.HTTP_202_ACCEPTED, response_model=UploadOut)
 def upload_documents(kb: Key, who: Owner, svc: Svc, files: Annotated[list[UploadFile], File()]) -> UploadOut:
-    """Upload files (multipart field `files`, repeatable). They are stored, then parsed, chunked
-    and embedded by a background job: poll `GET /v1/jobs/{id}`."""
+    """Upload files (multipart field `files`, repeatable). They are staged, then parsed, chunked
+    and embedded by a background job (poll `GET /v1/jobs/{id}`); a file that fails keeps the
+    previous version of its document and its previously uploaded copy."""
     with svc.db.session() as session:
         kb_row = load_kb(session, who, kb)
     named = _validate(svc, files)
-    folder = svc.settings.uploads_dir / kb_row.name
-    paths = [_store(folder, name, upload) for name, upload in named]
-    job = svc.jobs.submit(
-        kind="ingest", kb=kb_row.name, tenant=who.tenant, params={"paths": [str(p) for p in paths]},
-        created_by=who.key_id, total=len(paths),
-    )
+    folder = new_staging_folder(svc.settings.uploads_dir, kb_row.name)
+    paths = [store(folder, name, upload.file) for name, upload in named]
+    try:
+        job = svc.jobs.submit(
+            kind="ingest", kb=kb_row.name, tenant=who.tenant,
+            params={"paths": [str(p) for p in paths], "staged": True}, created_by=who.key_id, total=len(paths),
+        )
+    except BaseException:
+        discard_staged(paths)
+        raise
     return UploadOut(job=job_out(job), files=[p.name for p in paths])
 
 
@@ -222,6 +217,25 @@ def list_documents(kb: Key, who: Owner, svc: Svc) -> list[DocumentOut]:
 
     with svc.db.session() as session:
         return [document_out(d) for d in registry_documents(session, load_kb(session, who, kb))]
+
+
+EXCERPT_CHARS = 300
+
+
+@router.get("/kbs/{kb}/quarantine", response_model=list[QuarantinedChunkOut])
+def list_quarantine(kb: Key, who: Owner, svc: Svc) -> list[QuarantinedChunkOut]:
+    """Chunks held back at ingest because instructions were planted in them, with the reason:
+    they are never retrieved. Fix the document and upload it again, or delete it."""
+    from ingest.registry import list_quarantined
+
+    with svc.db.session() as session:
+        return [
+            QuarantinedChunkOut(
+                doc_id=doc.id, source=doc.source, title=doc.title, chunk_id=chunk.id,
+                excerpt=chunk.text[:EXCERPT_CHARS], reason=chunk.quarantine_reason or "",
+            )
+            for chunk, doc in list_quarantined(session, load_kb(session, who, kb))
+        ]
 
 
 def remove_source(svc: Services, kb: str, source: str) -> None:

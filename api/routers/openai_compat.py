@@ -7,8 +7,9 @@ Each call is recorded as a conversation on channel "openai"; the completion id i
 answer mode, next to `citations`.
 
 Streaming sends the role chunk at once and the content once the answer has passed its checks:
-kefu's own SSE can tell a client to replace streamed text that failed the grounding check, the
-OpenAI stream cannot retract text, so it only ever carries the checked answer.
+a streamed draft can still fail the grounding check (kefu's own SSE ends with the decided reply
+in its `final` event), and the OpenAI stream cannot retract text, so it only ever carries the
+decided reply.
 """
 
 from __future__ import annotations
@@ -82,7 +83,7 @@ def _split(body: ChatCompletionRequest) -> tuple[str, list[Any]]:
 
 
 def _usage(answer_out: AnswerOut, question: str, result: Any) -> Usage:
-    from ingest.chunking import count_tokens
+    from ingest.text import count_tokens
 
     prompt = result.prompt_tokens or count_tokens(question)
     completion = result.completion_tokens or count_tokens(answer_out.text)

@@ -42,13 +42,11 @@ def _search(body: SearchIn, who: Principal, svc: Services) -> SearchOut:
         result = svc.retriever().run(body.query, body.kb, top_k=body.top_k, filters=filters)
     except KnowledgeBaseNotFound as exc:
         raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
-    ranks = {name: ranked.ranks() for name, ranked in result.candidates.items() if name != "fused"}
     hits = [
         SearchHit(
             n=p.n, chunk_id=p.chunk_id, doc_id=p.doc_id, source=p.source, title=p.title,
             heading_path=p.heading_path, page=p.page, kind=p.kind, lang=p.lang, text=p.text,
-            score=p.score, scores=p.scores,
-            ranks={name: r[p.chunk_id] for name, r in ranks.items() if p.chunk_id in r},
+            score=p.score, scores=p.scores.as_dict(), ranks=p.scores.ranks(),
         )
         for p in result.passages
     ]

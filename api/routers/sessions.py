@@ -79,7 +79,8 @@ async def send_message(
     session_id: Key, body: SendMessage, who: Chatter, svc: Svc, accept: Annotated[str | None, Header()] = None
 ) -> AnswerOut | StreamingResponse:
     """Ask a question in the session. With `Accept: text/event-stream` the answer streams as
-    server-sent events: `sources`, `token`*, optional `replace`, then `final` (or `error`)."""
+    server-sent events: `sources`, `token`*, then `final` (or `error`). The `final` event carries
+    the decided reply as stored: show its text (the streamed draft may have failed a check)."""
     check_message(svc.settings, body.text)
     conversation = await run_in_threadpool(_conversation, svc, who, session_id)
     request = answer_request(conversation, body.text)

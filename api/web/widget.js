@@ -244,9 +244,6 @@
           if (event === "token") {
             streamed += data.text;
             body.textContent = streamed;
-          } else if (event === "replace") {
-            streamed = data.text;
-            body.textContent = streamed;
           } else if (event === "final") {
             div.dataset.messageId = data.message_id || "";
             div.dataset.mode = data.mode;

@@ -1,7 +1,7 @@
 """kefu.assistant.escalation: when to hand a conversation to a human, the handoff package, the agent desk.
 
 policy.EscalationPolicy  the rules (rules.RULES registry) evaluated on the session after every turn
-hook.Escalator           the pipeline step: runs the policy, opens a ticket, hands the conversation over
+hook.Escalator           decides on a turn before it is stored; opens the ticket in the turn's transaction
 agents.AgentDesk         inbox, claim, reply, resolve
 config.EscalationSettings  KEFU_ESCALATION_* settings
 The loop that turns resolved tickets into FAQ entries is assistant.knowledge_loop; the handoff

@@ -3,6 +3,7 @@
 session_context()  the turns since the last handoff, as the policy's TurnContext
 HandoffBuilder     the handoff package: customer, transcript, every bot attempt with its evidence,
                    guard verdicts, the reasons, and a summary
+Stored verdicts are read as the typed record they were written from (assistant.turn.Verdicts).
 """
 
 from __future__ import annotations
@@ -15,48 +16,31 @@ from typing import Any
 from assistant.conversations import ConversationInfo
 from assistant.escalation.config import EscalationSettings
 from assistant.escalation.types import EscalationDecision, TurnContext, TurnOutcome, TurnRecord
-from assistant.guards.settings import GuardSettings
 from assistant.models import ChatMessage
 from assistant.summary import Attempt, HandoffSummarizer, SummaryInput
+from assistant.turn import InputGuardVerdict, Verdicts
 from assistant.types import Message
 from ingest.models import utcnow
 
-GuardVerdicts = list[dict[str, Any]]
+
+def verdicts_of(message: ChatMessage) -> Verdicts:
+    return Verdicts.from_json(message.verdicts, text=message.content)
 
 
-def _guard(verdicts: GuardVerdicts | None, name: str) -> dict[str, Any]:
-    return next((v for v in verdicts or [] if v.get("guard") == name), {})
-
-
-def guard_flags(verdicts: GuardVerdicts | None) -> tuple[str, ...]:
-    """What the input guard noticed: "injection", "pii", "abuse:<category>", "sensitive:<category>"."""
-    flags = [name for name in ("injection", "pii") if _guard(verdicts, name).get("flagged")]
-    for name in ("abuse", "sensitive"):
-        flags += [f"{name}:{category}" for category in _guard(verdicts, name).get("categories", [])]
-    return tuple(flags)
-
-
-def block_reason(verdicts: GuardVerdicts | None, guard_settings: GuardSettings) -> str:
-    """Which of the input guard's block rules fired, in the guard's own priority order."""
-    if _guard(verdicts, "injection").get("flagged"):
-        return "prompt_injection"
-    if set(_guard(verdicts, "abuse").get("categories", [])) & set(guard_settings.abuse_block_categories):
-        return "abuse"
-    if _guard(verdicts, "length").get("flagged"):
-        return "too_long"
-    return "blocked"
+def input_guard_of(message: ChatMessage) -> InputGuardVerdict:
+    """The input guard's verdict on a customer message (an empty one for a message stored unchecked)."""
+    return verdicts_of(message).input_guard or InputGuardVerdict(message.content)
 
 
 def turn_outcome(reply: ChatMessage, config: EscalationSettings) -> TurnOutcome:
-    verdicts = reply.verdicts or {}
+    verdicts = verdicts_of(reply)
     if reply.mode == "escalated":
         return "escalated"
     if reply.mode == "refused":
-        # The input guard refuses before retrieval, so a refusal without an answerability
-        # verdict is a blocked message, not a question the knowledge base could not answer.
-        return "refused" if "answerability" in verdicts else "blocked"
-    probability = (verdicts.get("answerability") or {}).get("probability")
-    if probability is not None and probability < config.low_confidence:
+        # The input guard refuses before retrieval: a blocked message, not a question the
+        # knowledge base could not answer.
+        return "blocked" if verdicts.input_guard is not None and verdicts.input_guard.blocked else "refused"
+    if verdicts.answerability is not None and verdicts.answerability.probability < config.low_confidence:
         return "low_confidence"
     return "answered"
 
@@ -80,23 +64,20 @@ def session_pairs(messages: Sequence[ChatMessage]) -> list[tuple[ChatMessage, Ch
 
 
 def session_context(
-    conversation_id: str,
-    messages: Sequence[ChatMessage],
-    config: EscalationSettings,
-    guard_settings: GuardSettings | None = None,
+    conversation_id: str, messages: Sequence[ChatMessage], config: EscalationSettings
 ) -> TurnContext | None:
-    guard_settings = guard_settings or GuardSettings()
     turns = []
     for user, reply in session_pairs(messages):
-        guard = (user.verdicts or {}).get("input_guard")
+        guard = input_guard_of(user)
+        answerability = verdicts_of(reply).answerability
         outcome = turn_outcome(reply, config)
         turns.append(
             TurnRecord(
                 user=user.content,
                 outcome=outcome,
-                confidence=((reply.verdicts or {}).get("answerability") or {}).get("probability"),
-                block_reason=block_reason(guard, guard_settings) if outcome == "blocked" else None,
-                guard_flags=guard_flags(guard),
+                confidence=answerability.probability if answerability is not None else None,
+                block_reason=(guard.reason or "blocked") if outcome == "blocked" else None,
+                guard_flags=guard.flags,
                 message_id=reply.id,
             )
         )
@@ -128,8 +109,12 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
+def _json(verdict: Any) -> dict[str, Any] | None:
+    return verdict.to_json() if verdict is not None else None
+
+
 def _attempt(user: ChatMessage, reply: ChatMessage, config: EscalationSettings) -> dict[str, Any]:
-    verdicts = reply.verdicts or {}
+    verdicts = verdicts_of(reply)
     return {
         "message_id": reply.id,
         "seq": reply.seq,
@@ -140,10 +125,10 @@ def _attempt(user: ChatMessage, reply: ChatMessage, config: EscalationSettings) 
         "answer": reply.content,
         "sources": list(reply.sources or []),
         "citations": list(reply.citations or []),
-        "answerability": verdicts.get("answerability"),
-        "grounding": verdicts.get("grounding"),
-        "output_guard": verdicts.get("output_guard"),
-        "llm_error": verdicts.get("llm_error"),
+        "answerability": _json(verdicts.answerability),
+        "grounding": _json(verdicts.grounding),
+        "output_guard": _json(verdicts.output_guard),
+        "llm_error": verdicts.llm_error,
         "model": reply.model,
         "kb_version": reply.kb_version,
         "at": _iso(reply.created_at),
@@ -202,10 +187,9 @@ class HandoffBuilder:
             ],
             attempts=attempts,
             guard_verdicts=[
-                {"seq": m.seq, "flags": list(guard_flags((m.verdicts or {}).get("input_guard"))),
-                 "verdicts": (m.verdicts or {}).get("input_guard")}
+                {"seq": m.seq, "flags": list(guard.flags), "verdicts": list(guard.checks)}
                 for m in visible
-                if m.role == "user"
+                if m.role == "user" and (guard := input_guard_of(m)) is not None
             ],
             created_at=utcnow().isoformat(),
         )

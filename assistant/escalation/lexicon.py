@@ -12,7 +12,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from assistant.guards.text import CJK_CLASS, normalize
+from assistant.guards.text import normalize
+from ingest.text import CJK_CLASS
 
 # Traditional forms in these patterns that the guards' fold table does not cover.
 _EXTRA_FOLD = str.maketrans("轉與氣夠塊萬兩實屬釋費構啟聯繫訴", "转与气够块万两实属释费构启联系诉")

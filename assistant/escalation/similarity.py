@@ -11,8 +11,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from assistant.escalation.lexicon import EN_STOPWORDS, prepare
-from assistant.guards.text import CJK_CLASS
 from ingest.embedding import Embedder
+from ingest.text import CJK_CLASS
 
 _LATIN = re.compile(r"[a-z0-9]+")
 _CJK_RUN = re.compile(f"[{CJK_CLASS}]+")

@@ -13,7 +13,6 @@ from assistant.guards.output_guard import OutputGuard, OutputGuardResult, Violat
 from assistant.guards.passage_guard import PassageGuard, PassageGuardResult
 from assistant.guards.pii import PiiFinding, PiiRedactor, RedactionResult, detect_pii
 from assistant.guards.settings import GuardSettings
-from assistant.guards.text import detect_lang
 from assistant.guards.wordlists import WordHit, WordList, WordLists
 
 __all__ = [
@@ -34,7 +33,6 @@ __all__ = [
     "WordHit",
     "WordList",
     "WordLists",
-    "detect_lang",
     "detect_pii",
     "neutralize_passage",
     "refusal_message",

@@ -13,8 +13,8 @@ from typing import Any
 from assistant.guards.injection import InjectionDetector, InjectionVerdict
 from assistant.guards.pii import PiiFinding, PiiRedactor
 from assistant.guards.settings import GuardSettings
-from assistant.guards.text import Lang, detect_lang
 from assistant.guards.wordlists import WordHit, WordLists
+from ingest.text import Lang, detect_language
 
 _REFUSALS: dict[str, dict[Lang, str]] = {
     "prompt_injection": {
@@ -91,12 +91,13 @@ class InputGuard:
             "too_long": lambda c: c.raw_chars > self.settings.max_input_chars,
         }
 
-    def run(self, text: str) -> InputGuardResult:
+    def run(self, text: str, *, lang: Lang | None = None) -> InputGuardResult:
+        """lang: the message's language when the caller decided it already (the answer pipeline)."""
         redacted = self.redactor.run(text)
         injection = self.detector.run(redacted.text)
         abuse = self.wordlists.abuse.find(redacted.text)
         sensitive = self.wordlists.sensitive.find(redacted.text)
-        lang = detect_lang(text)
+        lang = lang or detect_language(text)
         checked = _Checked(len(text), injection, abuse)
         reason = next((name for name, fires in self.block_rules.items() if fires(checked)), None)
         verdicts = [

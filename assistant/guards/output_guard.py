@@ -7,29 +7,15 @@ pipeline to act on (fall back to the extractive answer, refuse, or escalate).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import Any
 
 from assistant.guards.pii import PiiFinding, PiiRedactor
 from assistant.guards.settings import GuardSettings
-from assistant.guards.text import cjk_share, detect_lang
 from assistant.guards.wordlists import WordLists
 from assistant.types import Passage
-
-# [1], [1, 2], [1-3], and the full-width/Chinese bracket forms 【1】 ［1］.
-_CITATION = re.compile(r"[\[【［]\s*(\d+(?:\s*[,，、\-–]\s*\d+)*)\s*[\]】］]")
-
-
-def cited_numbers(answer: str) -> list[int]:
-    numbers: list[int] = []
-    for match in _CITATION.finditer(answer):
-        for part in re.split(r"\s*[,，、]\s*", match.group(1)):
-            low, _, high = re.sub(r"\s", "", part).replace("–", "-").partition("-")
-            numbers += range(int(low), int(high or low) + 1)
-    return numbers
-
+from ingest.text import Lang, citation_numbers, cjk_share, detect_language
 
 @dataclass
 class Violation:
@@ -63,6 +49,7 @@ class _Draft:
     answer: str
     question: str
     passages: list[Passage]
+    lang: Lang  # the question's
 
 
 class OutputGuard:
@@ -90,7 +77,10 @@ class OutputGuard:
         question: str,
         passages: list[Passage],
         customer_pii_values: Collection[str] = frozenset(),
+        *,
+        lang: Lang | None = None,
     ) -> OutputGuardResult:
+        """lang: the question's language when the caller decided it already (the answer pipeline)."""
         allowed = self._allowed_pii(customer_pii_values, passages)
         redacted = self.redactor.run(answer, allowed=allowed)
         violations: list[Violation] = []
@@ -98,7 +88,7 @@ class OutputGuard:
             kinds = sorted({finding.kind for finding in redacted.findings})
             detail = f"redacted {len(redacted.findings)} PII value(s) not the customer's own"
             violations.append(Violation("pii_leak", detail, {"kinds": kinds}))
-        draft = _Draft(redacted.text, question, passages)
+        draft = _Draft(redacted.text, question, passages, lang or detect_language(question))
         violations += [v for check in self.checks.values() if (v := check(draft)) is not None]
         return OutputGuardResult(not violations, redacted.text, violations, redacted.findings)
 
@@ -111,7 +101,7 @@ class OutputGuard:
 
     def _check_citations(self, draft: _Draft) -> Violation | None:
         valid = {passage.n or index for index, passage in enumerate(draft.passages, start=1)}
-        invalid = sorted({n for n in cited_numbers(draft.answer) if n not in valid})
+        invalid = sorted({n for n in citation_numbers(draft.answer) if n not in valid})
         if not invalid:
             return None
         return Violation("invalid_citation", f"cites {invalid}, passages are {sorted(valid)}", {"invalid": invalid})
@@ -119,7 +109,7 @@ class OutputGuard:
     def _check_language(self, draft: _Draft) -> Violation | None:
         if not draft.answer.strip() or not draft.question.strip():
             return None
-        want, got = detect_lang(draft.question), detect_lang(draft.answer)
+        want, got = draft.lang, detect_language(draft.answer)
         if want == got:
             return None
         share = round(cjk_share(draft.answer), 2)

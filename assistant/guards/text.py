@@ -1,4 +1,4 @@
-"""Text normalisation and language detection shared by every guard.
+"""Text normalisation shared by every guard (language detection is ingest.text's).
 
 Attackers and angry customers write the same words in many shapes: full-width letters, zero-width
 characters, Cyrillic look-alikes, traditional characters, letters spaced out or written in leetspeak.
@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Literal
 
-Lang = Literal["zh", "en"]
+from ingest.text import CJK_CLASS
 
 ZERO_WIDTH = "\u200b\u200c\u200d\u200e\u200f\u2060\u2061\u2062\u2063\u2064\ufeff\u00ad\u180e\u034f"
 _ZERO_WIDTH_RE = re.compile(f"[{ZERO_WIDTH}]")
@@ -39,8 +38,6 @@ _TRADITIONAL = dict(
 )
 _FOLD = str.maketrans({**_HOMOGLYPHS, **_TRADITIONAL})
 
-CJK_CLASS = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-_CJK = re.compile(f"[{CJK_CLASS}]")
 # Separators smuggled between Chinese characters ("忽 略", "忽-略") carry no meaning.
 _CJK_GAP = re.compile(f"(?<=[{CJK_CLASS}])[\\s\\-_.*·|/\\\\~]+(?=[{CJK_CLASS}])")
 _HSPACE = re.compile(r"[^\S\n]+")
@@ -51,12 +48,6 @@ _LEET_TOKEN = re.compile(r"(?=[a-z0-9@$]*[a-z])(?=[a-z0-9@$]*[0-9@$])[a-z0-9@$]+
 _SPACED = re.compile(r"(?:(?<![a-z])[a-z][\s.\-_*|/·,]{1,3}){5,}[a-z](?![a-z])")
 _IN_WORD_PUNCT = re.compile(r"(?<=[a-z])[.*·|'`_\-]+(?=[a-z])")
 _NOT_COMPACT = re.compile(f"[^a-z0-9{CJK_CLASS}]+")
-
-_URL = re.compile(r"https?://\S+|www\.\S+")
-_PLACEHOLDER = re.compile(r"\[[A-Z_]+_\d+\]")
-# One word per run of Latin letters, digits and id/encoding punctuation, so "X2", "ORD-2024-1188"
-# and a base64 blob each count once.
-_LATIN_WORD = re.compile(r"[A-Za-z0-9_+/=%\\.\-]*[A-Za-z][A-Za-z0-9_+/=%\\.\-]*")
 
 
 def strip_zero_width(text: str) -> str:
@@ -105,18 +96,3 @@ def compact(normalized: str) -> str:
     """Letters, digits and CJK only: 'i g n o r e  a l l' -> 'ignoreall'."""
     return _NOT_COMPACT.sub("", normalized)
 
-
-def cjk_share(text: str) -> float:
-    """CJK characters / (CJK characters + Latin words); URLs and [EMAIL_1] placeholders ignored.
-
-    Counting Latin words rather than letters keeps product names ("Hub Pro X2") from
-    outweighing the Chinese around them.
-    """
-    text = _PLACEHOLDER.sub(" ", _URL.sub(" ", unicodedata.normalize("NFKC", text)))
-    cjk = len(_CJK.findall(text))
-    words = len(_LATIN_WORD.findall(text))
-    return cjk / (cjk + words) if cjk + words else 0.0
-
-
-def detect_lang(text: str) -> Lang:
-    return "zh" if cjk_share(text) >= 0.5 else "en"

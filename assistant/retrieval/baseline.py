@@ -16,7 +16,7 @@ from typing import Any
 from llama_index.core.base.embeddings.base import BaseEmbedding
 from pydantic import PrivateAttr
 
-from assistant.types import Passage
+from assistant.types import Passage, PassageScores
 from ingest.embedding import Embedder
 from ingest.vector_cache import SQLVectorCache
 
@@ -76,8 +76,7 @@ class NaiveLlamaIndexRetriever:
                 source=hit.node.ref_doc_id or "",
                 text=hit.node.get_content(),
                 title=str(hit.node.metadata.get("title", "")),
-                score=float(hit.score or 0.0),
-                scores={"dense": float(hit.score or 0.0)},
+                scores=PassageScores(fused=float(hit.score or 0.0), dense=float(hit.score or 0.0), dense_rank=number),
                 n=number,
             )
             for number, hit in enumerate(nodes, 1)

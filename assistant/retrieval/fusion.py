@@ -50,6 +50,7 @@ for word, its curated answer goes before document text.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Literal, Protocol
 
 from assistant.retrieval.types import RankedList, ScoredChunk
@@ -188,7 +189,6 @@ class LiteLLMReranker:
         reranked: list[Passage] = []
         for result in response.results or []:
             passage = passages[result["index"]]
-            passage.scores["rerank"] = float(result["relevance_score"])
-            passage.score = passage.scores["rerank"]
-            reranked.append(passage)
+            scores = replace(passage.scores, rerank=float(result["relevance_score"]))
+            reranked.append(replace(passage, scores=scores))
         return reranked

@@ -31,7 +31,7 @@ from assistant.retrieval.text import terms
 from assistant.retrieval.titles import TitleRetriever
 from assistant.retrieval.types import RankedList, RetrievalFilters, RetrievalResult
 from assistant.timing import StepTimer
-from assistant.types import Passage
+from assistant.types import Passage, PassageScores
 from ingest.config import Settings, get_settings
 from ingest.db import Database, open_database
 from ingest.embedding import Embedder, get_embedder
@@ -156,15 +156,14 @@ class HybridRetriever:
                 if p.kind == "faq"
             }
             fused = collapse(boost(fused, strengths, r.faq_boost), units, r.max_chunks_per_document)
-        ordered = [passages[h.chunk_id] for h in fused.hits if h.chunk_id in passages]
-        _add_scores(ordered, fused, [lexical, dense, title], strengths)
+        ordered = _scored(
+            [passages[h.chunk_id] for h in fused.hits if h.chunk_id in passages], fused, [lexical, dense, title], strengths
+        )
         warnings: list[str] = []
         if self.reranker is not None:
             with timer.step("rerank"):
                 ordered = self._rerank(query, ordered[: r.rerank_candidates], warnings) + ordered[r.rerank_candidates :]
-        result_passages = ordered[:top_k]
-        for number, passage in enumerate(result_passages, 1):
-            passage.n = number
+        result_passages = [replace(passage, n=number) for number, passage in enumerate(ordered[:top_k], 1)]
         timer.ms["total"] = timer.total()
         return RetrievalResult(
             passages=result_passages,
@@ -193,7 +192,7 @@ class HybridRetriever:
         """Passages for the best `pool` candidates. Their rows are read from SQL once per snapshot:
         a snapshot stands for one state of the knowledge base's documents, so its rows cannot go
         stale, and popular chunks come back query after query (the ORM read was a third of
-        retrieval's CPU time). Each call gets fresh Passage objects: the answer steps mutate them."""
+        retrieval's CPU time). Passages are frozen, so every query shares them."""
         ids = [h.chunk_id for h in fused.hits[:pool]]
         read = snapshot.passages
         missing = [chunk_id for chunk_id in ids if chunk_id not in read]
@@ -202,14 +201,14 @@ class HybridRetriever:
                 read.clear()
             read.update(self._read(missing))
         # Not in `read`: deleted since the snapshot was read.
-        return {chunk_id: _fresh_copy(read[chunk_id]) for chunk_id in ids if chunk_id in read}
+        return {chunk_id: read[chunk_id] for chunk_id in ids if chunk_id in read}
 
     def _read(self, ids: list[str]) -> dict[str, Passage]:
         with self.db.session() as session:
             rows = session.execute(
                 select(Chunk, Document.title, Document.url, Document.source, Document.extra)
                 .join(Document, Document.id == Chunk.doc_id)
-                .where(Chunk.id.in_(ids))
+                .where(Chunk.id.in_(ids), Chunk.quarantine_reason.is_(None))  # never to the model
             ).all()
         passages: dict[str, Passage] = {}
         for chunk, title, url, source, doc_extra in rows:
@@ -232,26 +231,17 @@ class HybridRetriever:
         return passages
 
 
-def _fresh_copy(passage: Passage) -> Passage:
-    """A copy whose mutable fields (set by scoring, numbering and the answer steps) are its own."""
-    return replace(
-        passage, heading_path=list(passage.heading_path), scores=dict(passage.scores), extra=dict(passage.extra)
-    )
-
-
-def _add_scores(
+def _scored(
     passages: list[Passage], fused: RankedList, retrieved: list[RankedList], faq: dict[str, float]
-) -> None:
-    """The fused score, and per retriever the score and rank of each passage (absent: that
-    retriever did not return it); FAQ passages also get their question match strength."""
+) -> list[Passage]:
+    """The passages with their scores: the fused one, each retriever's score and rank (None: that
+    retriever did not return it), and an FAQ entry's question match strength."""
     fused_scores = fused.scores()
+    by_retriever = {ranked.retriever: (ranked.scores(), ranked.ranks()) for ranked in retrieved}
+    result = []
     for passage in passages:
-        passage.score = passage.scores["fused"] = fused_scores[passage.chunk_id]
-        if passage.chunk_id in faq:
-            passage.scores["faq"] = faq[passage.chunk_id]
-    for ranked in retrieved:
-        scores, ranks = ranked.scores(), ranked.ranks()
-        for passage in passages:
-            if passage.chunk_id in scores:
-                passage.scores[ranked.retriever] = scores[passage.chunk_id]
-                passage.extra.setdefault("ranks", {})[ranked.retriever] = ranks[passage.chunk_id]
+        found: dict[str, float | int | None] = {"fused": fused_scores[passage.chunk_id], "faq": faq.get(passage.chunk_id)}
+        for name, (scores, ranks) in by_retriever.items():
+            found[name], found[f"{name}_rank"] = scores.get(passage.chunk_id), ranks.get(passage.chunk_id)
+        result.append(replace(passage, scores=PassageScores(**found)))  # type: ignore[arg-type]
+    return result

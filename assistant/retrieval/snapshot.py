@@ -6,7 +6,7 @@ for exactly that fingerprint. The version alone is not enough: ingest stages a d
 before it bumps the version, and a crash in between leaves staged chunks under the old version;
 the document timestamps catch both. Snapshots are found in this order:
   memory  one per knowledge base per process (the loaded index is reused across calls);
-  disk    settings.data_dir/bm25/kb<id>/v<version>/ (bm25s files + catalog.json + meta.json),
+  disk    settings.bm25_dir(kb id)/v<version>/ (bm25s files + catalog.json + meta.json),
           written to a temporary folder and renamed into place, so readers never see half an index;
   SQL     built from the chunk rows when neither matches; older versions on disk are then removed.
 Title vectors (titles.py) are read from SQL's vector cache whenever a snapshot is loaded or built,
@@ -109,7 +109,7 @@ def build(session: Session, kb_id: int) -> tuple[ChunkCatalog, BM25Index]:
     chunk_ids, doc_index, kinds, langs, texts = [], [], [], [], []
     for chunk_id, doc_id, kind, lang, match_text in session.execute(
         select(Chunk.id, Chunk.doc_id, Chunk.kind, Chunk.lang, Chunk.match_text)
-        .where(Chunk.kb_id == kb_id)
+        .where(Chunk.kb_id == kb_id, Chunk.quarantine_reason.is_(None))  # held back at ingest
         .order_by(Chunk.doc_id, Chunk.ordinal)
     ):
         if doc_id not in doc_position:  # a document added between the two reads
@@ -126,7 +126,7 @@ class SnapshotStore:
     """The current snapshot of each knowledge base in one database (see module docstring)."""
 
     def __init__(self, settings: Settings, database: Database) -> None:
-        self.root = settings.data_dir / "bm25"
+        self.settings = settings
         self.db = database
         self._memory: dict[int, KBSnapshot] = {}
         self._locks: dict[int, threading.Lock] = {}
@@ -152,7 +152,7 @@ class SnapshotStore:
             return snapshot
 
     def folder(self, kb_id: int, version: int) -> Path:
-        return self.root / f"kb{kb_id}" / f"v{version}"
+        return self.settings.bm25_dir(kb_id) / f"v{version}"
 
     def _load(self, kb_name: str, fingerprint: Fingerprint, model: str, dim: int) -> KBSnapshot | None:
         folder = self.folder(fingerprint.kb_id, fingerprint.version)

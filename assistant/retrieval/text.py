@@ -30,12 +30,12 @@ import unicodedata
 from pathlib import Path
 from typing import Any
 
+from ingest.text import CJK_CLASS, CJK_RUN_RE
+
 # Bumped whenever tokenisation changes, so persisted BM25 indexes are rebuilt.
 TOKENIZER_VERSION = 3
 
-_CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-_CJK_RUN_RE = re.compile(f"[{_CJK}]+")
-_RUN_RE = re.compile(rf"[{_CJK}]+|\d+(?:[.,:]\d+)*|[a-z0-9]+(?:['’][a-z]+)?")
+_RUN_RE = re.compile(rf"[{CJK_CLASS}]+|\d+(?:[.,:]\d+)*|[a-z0-9]+(?:['’][a-z]+)?")
 
 EN_STOP_WORDS = frozenset(
     """a about above after again against all am an and any are as at be because been before being
@@ -160,7 +160,7 @@ def _terms(text: str, en_stop: frozenset[str], zh_stop: frozenset[str]) -> list[
     result: list[str] = []
     for match in _RUN_RE.finditer(text):
         run = match.group()
-        if _CJK_RUN_RE.fullmatch(run):
+        if CJK_RUN_RE.fullmatch(run):
             result.extend(chinese_terms(run, zh_stop))
         elif run not in en_stop:
             result.append(stem(run))
@@ -177,13 +177,6 @@ def key_terms(text: str) -> list[str]:
         text = _EN_TAKE_RE.sub(" ", text)  # "how long does it take": take only asks for a duration
     text = _EN_QUESTION_FRAME_RE.sub(" ", text)
     return _terms(text, EN_KEY_STOP_WORDS, ZH_KEY_STOP_WORDS)
-
-
-def is_chinese(text: str) -> bool:
-    """True when CJK characters make up at least a third of the letters in text."""
-    cjk = len(re.findall(f"[{_CJK}]", text))
-    latin = sum(ch.isascii() and ch.isalpha() for ch in text)
-    return cjk > 0 and cjk * 3 >= cjk + latin
 
 
 _SENTENCE_END_RE = re.compile(r"(?<=[。！？；!?;])|(?<=[.])\s+|\n+")

@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-from ingest.parsing.language import detect_language
+from ingest.parsing.archive import ZIP_FORMATS, ZipLimits
 from ingest.parsing.registry import (
     EXTENSIONS,
     PARSERS,
@@ -16,6 +16,7 @@ from ingest.parsing.registry import (
     parse_file,
 )
 from ingest.parsing.source import SourceFile
+from ingest.text import detect_language
 
 __all__ = [
     "EXTENSIONS",
@@ -23,6 +24,8 @@ __all__ = [
     "SUPPORTED_EXTENSIONS",
     "Parser",
     "SourceFile",
+    "ZIP_FORMATS",
+    "ZipLimits",
     "detect_file_type",
     "detect_language",
     "parse_file",

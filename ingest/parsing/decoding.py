@@ -8,13 +8,19 @@ Order of attempts (first that succeeds wins):
    are common Simplified Chinese (encodable in GB2312). charset-normalizer alone guesses short
    GBK text wrong (it reads "退货期限是多久？" as Korean cp949), and GBK is the legacy encoding
    Chinese help-desk files are most likely to use, so it gets its own check;
-5. charset-normalizer's best guess for everything else (Big5, Shift-JIS, cp1252, ...).
+5. for short input, the Latin single-byte pages: cp1252 (Western, a superset of Latin-1's
+   letters), cp1250 and ISO-8859-2 (Central European), each scored by the share of its non-ASCII
+   characters that are letters of the languages it serves; ties go to cp1252. On a few dozen
+   bytes charset-normalizer guesses rare pages ("crème brûlée" came out as cp1250 "crčme brűlée",
+   "café" as UTF-16);
+6. charset-normalizer's best guess for everything else (Big5, Shift-JIS, cp1251, ...).
 Anything left, or text that decodes into control characters, is reported as binary.
 """
 
 from __future__ import annotations
 
 import codecs
+import re
 import unicodedata
 
 import charset_normalizer
@@ -31,6 +37,19 @@ _BOMS = (
 _GB2312_SHARE = 0.9  # share of non-ASCII characters that must be common Simplified Chinese
 _MAX_CONTROL_SHARE = 0.02  # control characters (other than whitespace) allowed in real text
 _SNIFF_BYTES = 8192
+_SHORT_TEXT_BYTES = 2048  # charset-normalizer was right on prose from about 100 bytes up
+
+# Accented letters of the languages each Latin page serves (the rest of the page is rare).
+_WESTERN_LETTERS = frozenset("ÀÁÂÃÄÅÆÇÈÉÊËÌÍÎÏÑÒÓÔÕÖØÙÚÛÜÝßàáâãäåæçèéêëìíîïñòóôõöøùúûüýÿŒœ")
+_CENTRAL_LETTERS = frozenset(
+    "ĄĆĘŁŃÓŚŹŻąćęłńóśźżÁÄČĎÉĚÍŇÔÖŘŠŤÚŮÜÝŽáäčďéěíňôöřšťúůüýžŐŰőűĂÂÎȘȚăâîșțŞŢşţĹĽŔĺľŕß"
+)
+# Punctuation and signs these pages share; fine between words, a sign of a wrong page inside one.
+_LATIN_SIGNS = frozenset("€‚„…†‡‰‹›‘’“”•–—™¡¿«»°§©®·×÷¢£½\u00a0")
+_LATIN_PAGES = (("cp1252", _WESTERN_LETTERS), ("cp1250", _CENTRAL_LETTERS), ("iso-8859-2", _CENTRAL_LETTERS))
+_MIN_LATIN_SCORE = 0.95
+_MAX_NON_ASCII_WORDS = 0.2  # Cyrillic, Greek... read as Latin give words without an ASCII letter
+_WORD = re.compile(r"[^\W\d_]{2,}")
 
 
 def _bom_encoding(data: bytes) -> str | None:
@@ -63,6 +82,39 @@ def _looks_simplified_chinese(text: str) -> bool:
             continue
         common += 1
     return common / len(non_ascii) >= _GB2312_SHARE
+
+
+def _latin_score(text: str, letters: frozenset[str]) -> float:
+    """The share of non-ASCII characters that are expected letters, or signs outside words."""
+    expected = total = 0
+    for i, char in enumerate(text):
+        if ord(char) < 128:
+            continue
+        total += 1
+        if char in letters:
+            expected += 1
+        elif char in _LATIN_SIGNS:
+            inside_word = 0 < i < len(text) - 1 and text[i - 1].isalpha() and text[i + 1].isalpha()
+            expected += not inside_word
+    return expected / total if total else 0.0
+
+
+def _short_latin(data: bytes) -> str | None:
+    """Short text in a Latin single-byte page, when one reads as plausible text (see above)."""
+    best: tuple[float, str] | None = None
+    for encoding, letters in _LATIN_PAGES:
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        score = _latin_score(text, letters)
+        if best is None or score > best[0]:
+            best = (score, text)
+    if best is None or best[0] < _MIN_LATIN_SCORE:
+        return None
+    words = _WORD.findall(best[1])
+    foreign = sum(1 for word in words if not any(char.isascii() for char in word))
+    return best[1] if words and foreign / len(words) <= _MAX_NON_ASCII_WORDS else None
 
 
 def _control_share(text: str) -> float:
@@ -102,6 +154,10 @@ def _decode(data: bytes) -> str | None:
         pass
     else:
         if _looks_simplified_chinese(text):
+            return text
+    if len(data) <= _SHORT_TEXT_BYTES:
+        text = _short_latin(data)
+        if text is not None:
             return text
     best = charset_normalizer.from_bytes(data).best()
     return str(best) if best is not None else None

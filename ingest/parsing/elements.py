@@ -12,9 +12,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ingest.parsing.language import has_cjk
 from ingest.parsing.source import normalize_text
 from ingest.parsing.table_text import html_table_rows, render_table
+from ingest.text import has_cjk
 from ingest.types import Section
 
 _SKIPPED_CATEGORIES = {"Header", "Footer", "PageBreak", "PageNumber", "Image", "Formula"}

@@ -11,8 +11,8 @@ from __future__ import annotations
 import logging
 from io import BytesIO
 
-from ingest.parsing.language import has_cjk
 from ingest.parsing.source import SourceFile, normalize_text
+from ingest.text import has_cjk
 from ingest.types import IngestError, ParsedDocument, Section
 
 logger = logging.getLogger(__name__)

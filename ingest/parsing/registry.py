@@ -10,12 +10,13 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
+from ingest.parsing.archive import ZIP_FORMATS, ZipLimits, check_zip
 from ingest.parsing.faq import parse_faq_jsonl
-from ingest.parsing.language import detect_language
 from ingest.parsing.markup import parse_docx, parse_html, parse_markdown, parse_text
 from ingest.parsing.pdf import parse_pdf
 from ingest.parsing.source import SourceFile, read_source
 from ingest.parsing.tables import parse_csv, parse_xlsx
+from ingest.text import detect_language
 from ingest.types import IngestError, ParsedDocument
 
 Parser = Callable[[SourceFile], ParsedDocument]
@@ -64,15 +65,18 @@ def _document_text(document: ParsedDocument) -> str:
     return "\n".join(f"{section.question or ''}\n{section.text}" for section in document.sections)
 
 
-def parse_file(path: Path, *, max_bytes: int) -> ParsedDocument:
+def parse_file(path: Path, *, max_bytes: int, zip_limits: ZipLimits = ZipLimits()) -> ParsedDocument:
     """Read one file into sections in reading order, with title and language filled in.
 
     Raises IngestError with a reason a person can act on: unsupported type, empty, too large,
-    binary/garbage, corrupt (including anything the format library fails on), no text.
+    binary/garbage, a zip bomb (zip_limits, checked before the parser runs), corrupt (including
+    anything the format library fails on), no text.
     """
     path = Path(path)
     file_type = detect_file_type(path)
     source = read_source(path, file_type, max_bytes=max_bytes)
+    if file_type in ZIP_FORMATS:
+        check_zip(source.data, file_type, zip_limits)
     try:
         document = PARSERS[file_type](source)
     except IngestError:

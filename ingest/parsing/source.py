@@ -6,9 +6,9 @@ import re
 import zipfile
 from dataclasses import dataclass
 from functools import cached_property
-from io import BytesIO
 from pathlib import Path
 
+from ingest.parsing.archive import open_zip
 from ingest.parsing.decoding import decode_text
 from ingest.types import IngestError
 
@@ -36,12 +36,7 @@ class SourceFile:
 
     def zip_archive(self) -> zipfile.ZipFile:
         """The file as a zip archive (docx, xlsx are zips); IngestError when it is not one."""
-        try:
-            return zipfile.ZipFile(BytesIO(self.data))
-        except zipfile.BadZipFile as exc:
-            raise IngestError(
-                f"corrupt .{self.file_type} file: not a valid Office Open XML (zip) archive"
-            ) from exc
+        return open_zip(self.data, self.file_type)
 
 
 def read_source(path: Path, file_type: str, *, max_bytes: int) -> SourceFile:

@@ -97,7 +97,7 @@ def wait_job(client: Any, key: str, job_id: str, timeout_s: float = 120) -> dict
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         job = client.get(f"/v1/jobs/{job_id}", headers=auth(key)).json()
-        if job["status"] in ("succeeded", "failed"):
+        if job["status"] in ("succeeded", "partial", "failed"):
             return job
         time.sleep(0.2)
     raise TimeoutError(f"job {job_id} did not finish in {timeout_s} s")

@@ -44,6 +44,7 @@ ROUTES = [
     ("DELETE", "/v1/kbs/nope/documents/none", {}, KNOWLEDGE),
     ("POST", "/v1/kbs/nope/reingest", {"json": {}}, KNOWLEDGE),
     ("GET", "/v1/kbs/nope/jobs", {}, KNOWLEDGE),
+    ("GET", "/v1/kbs/nope/quarantine", {}, KNOWLEDGE),
     ("GET", "/v1/jobs/none", {}, KNOWLEDGE),
     ("GET", "/v1/kbs/nope/faqs", {}, KNOWLEDGE),
     ("POST", "/v1/kbs/nope/faqs", {"json": FAQ}, KNOWLEDGE),

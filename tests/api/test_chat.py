@@ -10,6 +10,7 @@ from api_fixture import EN_QUESTION, ZH_QUESTION, Harness, auth, parse_sse
 from sqlalchemy import select
 
 from api.logs import JsonFormatter
+from assistant.generation_gate import GenerationGate
 from assistant.models import ChatMessage, Conversation, Feedback
 
 
@@ -81,21 +82,30 @@ def test_streamed_answer_from_the_local_llm(harness: Harness) -> None:
     assert "30" in final["text"]
 
 
-def test_stream_replaces_an_ungrounded_answer(harness: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A fake LLM forces an answer the passages do not support: the stream must say `replace`."""
-    pipeline = harness.services.answers()
+def test_stream_ends_with_the_decided_reply_when_the_draft_is_ungrounded(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A fake LLM forces an answer the passages do not support: the final event is the extractive
+    answer that was stored, not the streamed draft."""
+    pipeline = harness.services.answers().answerer
 
     async def invented(question: str, passages: object, lang: str) -> AsyncIterator[str]:
         for piece in ("Returns are accepted ", "for ten years on the moon [1]."):
             yield piece
 
     monkeypatch.setattr(pipeline.generator, "astream", invented)
+    # The packaged local model's gate starts closed (it would answer extractively at once); this
+    # test forces a draft, so the gate must let it through.
+    monkeypatch.setattr(pipeline, "gate", GenerationGate(0.0))
     key = harness.acme["customer"]
-    events = _stream(harness, key, harness.session(key), EN_QUESTION)
+    session_id = harness.session(key)
+    events = _stream(harness, key, session_id, EN_QUESTION)
     names = [name for name, _ in events]
-    assert names == ["sources", "token", "token", "replace", "final"], names
-    replaced, final = events[3][1]["text"], events[4][1]
-    assert "moon" not in replaced and final["mode"] == "extractive" and "moon" not in final["text"]
+    assert names == ["sources", "token", "token", "final"], names
+    final = events[-1][1]
+    assert final["mode"] == "extractive" and "moon" not in final["text"] and final["citations"]
+    stored = harness.client.get(f"/v1/sessions/{session_id}/messages", headers=auth(key)).json()
+    assert (stored[-1]["id"], stored[-1]["content"]) == (final["message_id"], final["text"])
 
 
 def test_feedback_is_stored_and_validated(harness: Harness) -> None:

@@ -8,6 +8,7 @@ from pydantic import ValidationError
 
 from assistant.generation_gate import MIN_DRAFTS, PROBE_EVERY, GenerationGate
 from assistant.pipeline import AnswerPipeline, AnswerRequest
+from assistant.turn import GateVerdict
 from ingest.config import Settings
 
 SAMPLE_KB = "sample"  # built by the sample_settings fixture (conftest.py)
@@ -73,22 +74,22 @@ def test_pipeline_skips_a_model_whose_drafts_keep_failing(sample_settings: Setti
 
     for _ in range(MIN_DRAFTS):
         result = ask()
-        assert result.mode == "extractive" and not result.verdicts["grounding"]["ok"]
+        assert result.mode == "extractive" and not result.verdicts.grounding.ok
     assert len(scripted_llm.calls) == MIN_DRAFTS
 
     skipped = [ask() for _ in range(PROBE_EVERY - 1)]
     assert len(scripted_llm.calls) == MIN_DRAFTS, "the model was asked although its drafts kept failing"
     for result in skipped:
         assert result.mode == "extractive" and result.citations and "30" in result.text
-        assert result.verdicts["generation_gate"] == {"draft": False, "probe": False, "recent_grounded": f"0/{MIN_DRAFTS}"}
-        assert "grounding" not in result.verdicts
+        assert result.verdicts.generation_gate == GateVerdict(draft=False, probe=False, grounded=0, recent=MIN_DRAFTS)
+        assert result.verdicts.grounding is None
 
     # The model recovers: it now quotes the returns policy. The next probe is grounded and the
     # gate opens, so the turn after it drafts again.
     scripted_llm.replies["flaky"] = skipped[0].text
     probe = ask()
-    assert probe.verdicts["generation_gate"]["probe"] and probe.mode == "generated", probe.verdicts
+    assert probe.verdicts.generation_gate.probe and probe.mode == "generated", probe.verdicts
     assert len(scripted_llm.calls) == MIN_DRAFTS + 1
     after = ask()
-    assert after.mode == "generated" and after.verdicts["generation_gate"]["draft"]
+    assert after.mode == "generated" and after.verdicts.generation_gate.draft
     assert len(scripted_llm.calls) == MIN_DRAFTS + 2

@@ -1,7 +1,7 @@
-"""Real conversations through the answer pipeline with the escalation hook after every turn (exactly
-the insertion into AnswerPipeline.run): one conversation per trigger with its handoff package
-checked, the bot's silence while an agent holds the conversation, and the whole loop from a
-refused question to an accepted FAQ entry that answers it."""
+"""Real conversations through the turn service (AnswerPipeline.run: answer, escalation decision, one
+write): one conversation per trigger with its handoff package checked, the bot's silence while an
+agent holds the conversation, and the whole loop from a refused question to an accepted FAQ entry
+that answers it."""
 
 from __future__ import annotations
 
@@ -54,14 +54,10 @@ DOCS = [
 class World:
     settings: Settings
     pipeline: AnswerPipeline
-    escalator: Escalator
     desk: AgentDesk
 
     def turn(self, question: str, conversation_id: str | None = None, **request: Any) -> AnswerResult:
-        # What AnswerPipeline.run does once the hook is inserted: run the turn, then the escalator.
-        return self.escalator.apply(
-            self.pipeline.run(AnswerRequest(question=question, kb=KB, conversation_id=conversation_id, **request))
-        )
+        return self.pipeline.run(AnswerRequest(question=question, kb=KB, conversation_id=conversation_id, **request))
 
     def conversation(self, *questions: str, **request: Any) -> list[AnswerResult]:
         results: list[AnswerResult] = []
@@ -79,15 +75,16 @@ def world(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> World
     loop = KnowledgeLoop(settings, database=db, config=config, embedder=embedder)
     return World(
         settings=settings,
-        pipeline=AnswerPipeline(settings, database=db),
-        escalator=Escalator(settings, database=db, config=config, embedder=embedder),
+        pipeline=AnswerPipeline(
+            settings, database=db, escalator=Escalator(settings, database=db, config=config, embedder=embedder)
+        ),
         desk=AgentDesk(settings, database=db, config=config, knowledge_loop=loop),
     )
 
 
 def package_of(world: World, result: AnswerResult) -> dict[str, Any]:
     assert result.mode == "escalated", f"expected an escalation, got {result.mode}: {result.text!r}"
-    ticket = world.desk.ticket(result.verdicts["escalation"]["ticket_id"])
+    ticket = world.desk.ticket(result.verdicts.escalation.ticket_id)
     assert ticket.conversation_id == result.conversation_id and ticket.status == "open"
     return ticket.package
 
@@ -99,7 +96,7 @@ def test_explicit_request(world: World) -> None:
     )
     assert first.mode == "refused"
     package = package_of(world, second)
-    assert second.text.startswith("I'm passing this conversation to a human agent") and second.citations == []
+    assert second.text.startswith("I'm passing this conversation to a human agent") and second.citations == ()
     assert [r["code"] for r in package["reasons"]] == ["explicit_request"]
     assert package["customer"] == {"user_id": "cust-1", "channel": "web", "lang": "en",
                                    "profile": {"name": "Ana", "tier": "gold"}}
@@ -140,12 +137,11 @@ def test_rephrasing(world: World, embedder: Embedder) -> None:
     # Only the rephrasing rule, so the test does not depend on whether the judge answers these.
     escalator = Escalator(world.settings, database=world.desk.db, embedder=embedder,
                           config=EscalationSettings(_env_file=None, rules=["rephrasing"]))
-    first = escalator.apply(world.pipeline.run(AnswerRequest(question="标准快递几天送达？", kb=KB)))
-    second = escalator.apply(world.pipeline.run(
-        AnswerRequest(question="标准快递要几天能送到？", kb=KB, conversation_id=first.conversation_id)))
+    pipeline = AnswerPipeline(world.settings, database=world.desk.db, escalator=escalator)
+    first = pipeline.run(AnswerRequest(question="标准快递几天送达？", kb=KB))
+    second = pipeline.run(AnswerRequest(question="标准快递要几天能送到？", kb=KB, conversation_id=first.conversation_id))
     assert second.mode != "escalated"  # asked twice is not yet a pattern
-    third = escalator.apply(world.pipeline.run(
-        AnswerRequest(question="标准快递几天能送达？", kb=KB, conversation_id=first.conversation_id)))
+    third = pipeline.run(AnswerRequest(question="标准快递几天能送达？", kb=KB, conversation_id=first.conversation_id))
     package = package_of(world, third)
     assert [r["code"] for r in package["reasons"]] == ["rephrasing"]
     assert "3 times" in package["reasons"][0]["detail"]
@@ -172,7 +168,7 @@ def test_sensitive_topics(world: World, question: str, code: str, priority: int)
     [result] = world.conversation(question)
     package = package_of(world, result)
     assert code in [r["code"] for r in package["reasons"]] and package["priority"] == priority
-    ticket = world.desk.ticket(result.verdicts["escalation"]["ticket_id"])
+    ticket = world.desk.ticket(result.verdicts.escalation.ticket_id)
     assert ticket.priority == priority and ticket.package["reasons"][0]["evidence"] == question
 
 
@@ -191,7 +187,7 @@ def test_full_loop_refused_escalated_answered_from_the_new_faq(world: World) -> 
               "and online, and they never expire.")
     refused, escalated = world.conversation(question, "I want to speak to a real person")
     assert refused.mode == "refused"
-    ticket_id = package_of(world, escalated) and escalated.verdicts["escalation"]["ticket_id"]
+    ticket_id = package_of(world, escalated) and escalated.verdicts.escalation.ticket_id
     conversation_id = escalated.conversation_id
     assert world.turn("hello?", conversation_id).mode == "human"
 

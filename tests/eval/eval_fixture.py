@@ -24,7 +24,7 @@ import typer
 from api.cli import eval_commands
 from api.cli.console import console
 from eval.config import get_eval_settings
-from eval.runner import AnswerRecord
+from eval.contract import AnswerRecord
 from ingest.config import get_settings
 
 CORPUS = {

@@ -12,8 +12,8 @@ from eval_fixture import ANSWERS, EXPECTED, QUESTIONS, eval_cli, fixed_answer
 from typer.testing import CliRunner
 
 from eval import arms
+from eval.contract import AnswerRecord
 from eval.record import run_store
-from eval.runner import AnswerRecord
 from ingest.config import get_settings
 from ingest.db import open_database
 from ingest.registry import get_or_create_kb
@@ -150,7 +150,8 @@ def test_a_missing_data_set_names_the_existing_ones(
     get_eval_settings.cache_clear()
     result = CliRunner().invoke(cli, ["eval", "run", "--dataset", "tiyn"])
     assert result.exit_code == 3, result.output
-    assert "no data set 'tiyn'" in result.stderr and "existing: golden.jsonl, tiny" in result.stderr
+    assert "no data set 'tiyn'" in result.stderr
+    assert "existing: golden.jsonl, tiny, helpcentres, helpcentres/" in result.stderr  # then the built-in sets
 
 
 def test_progress_lines_when_piped_and_list_as_json(cli: typer.Typer, golden: Path) -> None:

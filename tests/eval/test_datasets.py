@@ -152,3 +152,63 @@ def test_shared_data_sets_load(name: str) -> None:
     dataset = load(name)
     assert dataset.items and dataset.corpus
     assert all(item.answerable or not item.gold_doc_ids for item in dataset.items)
+
+
+def _layout(folder: Path, questions: list[object], corpus: list[object] | None = None) -> Path:
+    folder.mkdir(exist_ok=True)
+    rows = corpus if corpus is not None else [{"id": "1", "title": "t", "text": "Returns within 30 days."}]
+    (folder / "corpus.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    (folder / "questions.jsonl").write_text("".join(json.dumps(q) + "\n" for q in questions))
+    return folder
+
+
+GOOD = {"id": "a", "question": "How long?", "answer": "30 days", "answer_aliases": [["30 days"]],
+        "gold_doc_ids": ["1"], "answerable": True, "history": [], "meta": {}}
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"answer": ["30 days"]}, "field answer"),  # a list where a string belongs
+        ({"answer_aliases": ["30 days"]}, "field answer_aliases.0"),  # a group that is not a list
+        ({"answer_aliases": [[30]]}, "field answer_aliases.0.0"),
+        ({"question": ""}, "field question"),
+        ({"answerable": "yes"}, "field answerable"),
+        ({"history": [{"role": "customer", "content": "hi"}]}, "field history.0.role"),
+        ({"history": [{"role": "user"}]}, "field history.0.content"),
+        ({"gold_doc_ids": "1"}, "field gold_doc_ids"),
+        ({"meta": []}, "field meta"),
+        ({"answer_alias": [["x"]]}, "field answer_alias: Extra inputs are not permitted"),
+    ],
+)
+def test_every_question_field_is_validated_on_load(tmp_path: Path, change: dict, field: str) -> None:
+    folder = _layout(tmp_path / "set", [GOOD, {**GOOD, "id": "b", **change}])
+    with pytest.raises(DatasetError) as error:
+        load(folder)
+    assert f"questions.jsonl:2: {field}" in str(error.value)
+
+
+def test_corpus_rows_and_ids_are_validated(tmp_path: Path) -> None:
+    with pytest.raises(DatasetError, match=r"corpus.jsonl:1: field text"):
+        load(_layout(tmp_path / "c1", [GOOD], corpus=[{"id": "1", "text": ["not", "a string"]}]))
+    with pytest.raises(DatasetError, match=r"corpus.jsonl:1: expected a JSON object"):
+        load(_layout(tmp_path / "c2", [GOOD], corpus=[["1", "text"]]))
+    with pytest.raises(DatasetError, match=r"questions.jsonl:2: id 'a' already used on line 1"):
+        load(_layout(tmp_path / "c3", [GOOD, GOOD]))
+
+
+def test_golden_rows_are_validated_like_the_layout(tmp_path: Path) -> None:
+    path = tmp_path / "golden.jsonl"
+    path.write_text(json.dumps({"question": ["Q?"]}) + "\n")
+    with pytest.raises(DatasetError, match=r"golden.jsonl:1: field question"):
+        load(path)
+    path.write_text(json.dumps({"question": "Q?", "answer_aliases": [["ok"], "bad"]}) + "\n")
+    with pytest.raises(DatasetError, match=r"golden.jsonl:1: field answer_aliases.1"):
+        load(path)
+
+
+def test_split_of_a_layout_set(tmp_path: Path) -> None:
+    folder = _layout(tmp_path / "s", [{**GOOD, "meta": {"split": "tune"}}, {**GOOD, "id": "b", "meta": {"split": "heldout"}}])
+    assert [i.id for i in load(folder, split="heldout").items] == ["b"]
+    with pytest.raises(DatasetError, match="no split 'test'"):
+        load(folder, split="test")

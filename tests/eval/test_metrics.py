@@ -19,7 +19,8 @@ from eval.metrics import (
     refusal_scores,
     retrieval_scores,
 )
-from eval.text import citation_numbers, contains, normalize
+from eval.text import contains, normalize
+from ingest.text import citation_numbers
 
 
 def test_doc_ranking_keeps_first_occurrence_of_each_document() -> None:

@@ -6,10 +6,11 @@ from pathlib import Path
 
 import pytest
 
+from eval.contract import AnswerRecord
 from eval.datasets import load
 from eval.kb import KBRef
 from eval.ragas_scores import ragas_row_scores
-from eval.runner import AnswerRecord, RunSpec, answer_all, run
+from eval.runner import RunSpec, answer_all, run
 from ingest.config import Settings
 from eval_fixture import EXPECTED, fixed_answer
 

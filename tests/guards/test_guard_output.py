@@ -2,10 +2,7 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
 from assistant.guards import GuardSettings, OutputGuard
-from assistant.guards.output_guard import cited_numbers
 from assistant.types import Passage
 
 PASSAGES = [
@@ -20,14 +17,6 @@ def test_clean_answer_passes_unchanged(output_guard: OutputGuard) -> None:
     answer = "Yes, within 30 days with the receipt [1]. Questions: call 010-62345678 [2]."
     result = output_guard.run(answer, EN_Q, PASSAGES)
     assert (result.ok, result.answer, result.violations) == (True, answer, [])
-
-
-@pytest.mark.parametrize(
-    ("answer", "numbers"),
-    [("a [1] b [2]", [1, 2]), ("a [1, 2]", [1, 2]), ("见【2】", [2]), ("a [1-3]", [1, 2, 3]), ("[EMAIL_1] (2)", [])],
-)
-def test_citation_parsing(answer: str, numbers: list[int]) -> None:
-    assert cited_numbers(answer) == numbers
 
 
 def test_citation_to_a_missing_passage_is_a_violation(output_guard: OutputGuard) -> None:

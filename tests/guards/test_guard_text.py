@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.guards import detect_lang
 from assistant.guards.decoders import decode_payloads, readable
 from assistant.guards.text import compact, fold_leet, has_spaced_letters, normalize
+from ingest.text import detect_language
 
 
 def test_normalize_folds_the_usual_disguises() -> None:
@@ -31,8 +31,8 @@ def test_leet_and_spaced_views() -> None:
         ("", "en"),
     ],
 )
-def test_detect_lang(text: str, lang: str) -> None:
-    assert detect_lang(text) == lang
+def test_detect_language(text: str, lang: str) -> None:
+    assert detect_language(text) == lang
 
 
 def test_decoders_only_return_readable_text() -> None:

@@ -10,6 +10,8 @@ import csv
 import io
 import json
 import random
+import struct
+import zipfile
 from pathlib import Path
 
 import docx
@@ -17,7 +19,7 @@ import openpyxl
 import pytest
 from pypdf import PdfReader, PdfWriter
 
-from ingest.parsing import SUPPORTED_EXTENSIONS, detect_file_type, detect_language, parse_file
+from ingest.parsing import SUPPORTED_EXTENSIONS, ZipLimits, detect_file_type, detect_language, parse_file
 from ingest.parsing.offline_spacy import use_packaged_spacy_model
 from ingest.sample import SAMPLE_DIR, sample_files
 from ingest.types import IngestError
@@ -137,6 +139,33 @@ def test_short_gbk_text_is_not_mistaken_for_another_encoding(write_file) -> None
 def test_text_file_encodings(write_file, encoding: str) -> None:
     doc = parse(write_file("notes.txt", "会员退货期为60天。Members get 60 days.\n", encoding=encoding))
     assert doc.sections[0].text == "会员退货期为60天。Members get 60 days."
+
+
+def _all_text(doc) -> str:  # type: ignore[no-untyped-def]
+    return "\n".join(f"{s.question or ''} {s.text}" for s in doc.sections)
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "encoding"),
+    [
+        ("dessert.txt", "Our crème brûlée costs 6 euros.", "latin-1"),  # issue 16: "crčme brűlée"
+        ("cafe.txt", "The café opens at nine.", "cp1252"),
+        ("menu.md", "# Desserts\n\nNotre crème brûlée est délicieuse.\n", "latin-1"),
+        ("faq.csv", "question,answer\n¿Dónde está mi pedido?,Mañana llega.\n", "cp1252"),
+        ("preise.csv", "Artikel,Preis\nGrößenänderung,5 €\n", "cp1252"),
+        # Central European text keeps its own code page.
+        ("pl.txt", "Zwroty\n\nZwrot towaru jest możliwy w ciągu 14 dni. Proszę zachować paragon.", "cp1250"),
+        ("pl-iso.txt", "Zwroty\n\nZwrot towaru jest możliwy w ciągu 14 dni. Proszę zachować paragon.", "iso-8859-2"),
+        ("ru.txt", "Возврат товара возможен в течение 14 дней после доставки.", "cp1251"),
+        ("cs.txt", "Příliš žluťoučký kůň úpěl ďábelské ódy.", "cp1250"),
+    ],
+)
+def test_short_single_byte_texts_decode_right(write_file, name: str, text: str, encoding: str) -> None:
+    doc = parse(write_file(name, text, encoding=encoding))
+    lines = text.splitlines()[1 if name.endswith(".csv") else 0 :]  # a csv's header row is not text
+    words = [w for line in lines for w in line.replace(",", " ").replace("#", " ").split()]
+    got = _all_text(doc) + " " + doc.title
+    assert all(word in got for word in words), got
 
 
 def test_html_headings_table_and_boilerplate(write_file) -> None:
@@ -486,3 +515,72 @@ def test_sample_knowledge_base_parses_completely() -> None:
     returns_zh = "\n".join(section.text for section in docs["zh-returns-refunds.md"].sections)
     assert "30天" in returns_zh and "60天" in returns_zh
     assert [section.page for section in docs["lumo-warranty-and-privacy.pdf"].sections] == [1, 2, 3]
+
+
+# --- zip bombs (issue 16, defect 2) ------------------------------------------------------------
+
+WORD_XML = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+    '<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>'
+    "<w:p><w:r><w:t>{text}</w:t></w:r></w:p></w:body></w:document>"
+)
+
+
+def _docx_with_body(path: Path, text: str) -> Path:
+    """A valid .docx (python-docx's package) whose word/document.xml holds one paragraph of text."""
+    template = io.BytesIO()
+    docx.Document().save(template)
+    with zipfile.ZipFile(template) as source, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            if info.filename == "word/document.xml":
+                target.writestr(info.filename, WORD_XML.format(text=text), compresslevel=9)
+            else:
+                target.writestr(info, source.read(info))
+    return path
+
+
+def test_a_docx_zip_bomb_is_refused_before_parsing(tmp_path: Path) -> None:
+    # 8 MB of one repeated sentence deflates to about 25 kB: a ratio of several hundred.
+    bomb = _docx_with_body(tmp_path / "bomb.docx", "Refunds take five days. " * 350_000)
+    assert bomb.stat().st_size < 100_000
+    with pytest.raises(IngestError, match=r"unpacks to \d+ times its size.*limit is 100"):
+        parse(bomb)
+    # The same bomb is also over an absolute limit, whatever the ratio allows.
+    with pytest.raises(IngestError, match=r"unpacks to 8\.\d MB.*over the 5 MB limit"):
+        parse_file(bomb, max_bytes=MAX_BYTES, zip_limits=ZipLimits(max_unzipped_mb=5, max_ratio=10_000))
+    normal = _docx_with_body(tmp_path / "normal.docx", "Refunds take five days.")
+    assert parse(normal).sections[0].text == "Refunds take five days."
+
+
+def test_a_zip_whose_headers_understate_its_size_is_refused(tmp_path: Path) -> None:
+    """Sizes come from the central directory; a member that inflates past what its header says
+    (a lying header) is caught while streaming it, before any parser reads it."""
+    path = _docx_with_body(tmp_path / "liar.docx", "Refunds take five days. " * 80_000)
+    data = bytearray(path.read_bytes())
+    with zipfile.ZipFile(path) as archive:
+        info = archive.getinfo("word/document.xml")
+        real = info.file_size
+    # Declare 1000 bytes for word/document.xml in its local header and its central directory entry.
+    small = struct.pack("<I", 1000)
+    data[info.header_offset + 22 : info.header_offset + 26] = small
+    central = data.rfind(b"PK\x01\x02", 0, data.rfind(b"word/document.xml"))
+    data[central + 24 : central + 28] = small
+    path.write_bytes(bytes(data))
+    assert real > 1000
+    with pytest.raises(IngestError, match="corrupt .docx file"):
+        parse_file(path, max_bytes=MAX_BYTES, zip_limits=ZipLimits(max_unzipped_mb=200, max_ratio=10_000))
+
+
+@pytest.mark.parametrize("suffix", [".xlsx", ".docx"])
+def test_every_zip_format_is_checked(tmp_path: Path, suffix: str) -> None:
+    path = tmp_path / f"bomb{suffix}"
+    if suffix == ".xlsx":
+        workbook = openpyxl.Workbook()
+        workbook.active.append(["Question", "Answer"])
+        workbook.save(path)
+        with zipfile.ZipFile(path, "a", zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr("xl/padding.xml", " " * 6_000_000, compresslevel=9)
+    else:
+        _docx_with_body(path, " " * 6_000_000)
+    with pytest.raises(IngestError, match="unpacks to"):
+        parse(path)

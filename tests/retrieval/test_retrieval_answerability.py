@@ -8,7 +8,7 @@ import pytest
 from assistant.answerability import AnswerabilityJudge, AnswerabilityParams, evidence, fit, load_params
 from assistant.retrieval import HybridRetriever
 from assistant.retrieval.config import RetrievalSettings
-from assistant.types import Passage
+from assistant.types import Passage, PassageScores
 from ingest.config import Settings
 
 KB = "help"
@@ -59,7 +59,8 @@ def test_nothing_retrieved_is_refused() -> None:
 
 
 def passage(text: str, ranks: dict[str, int] | None = None, **scores: float) -> Passage:
-    return Passage(chunk_id="c", doc_id="d", text=text, title="Returns", scores=dict(scores), extra={"ranks": ranks or {}})
+    found = PassageScores(**scores, **{f"{name}_rank": rank for name, rank in (ranks or {}).items()})
+    return Passage(chunk_id="c", doc_id="d", text=text, title="Returns", scores=found)
 
 
 def test_features() -> None:

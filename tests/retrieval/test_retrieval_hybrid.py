@@ -32,7 +32,7 @@ def test_finds_the_right_chunk_in_english_and_chinese(kb_settings: Settings) -> 
     assert best.source == "returns.md" and "60 days" in best.text
     assert best.n == 1 and best.title == "Returns and refunds" and best.heading_path == ["Returns", "Members"]
     assert best.lang == "en" and best.kind == "text" and best.doc_id
-    assert {"bm25", "dense", "fused"} <= set(best.scores) and best.score == best.scores["fused"]
+    assert {"bm25", "dense", "fused"} <= set(best.scores.as_dict()) and best.score == best.scores.fused
     assert set(result.timings_ms) >= {"index", "bm25", "dense", "fuse", "hydrate", "total"}
     assert result.kb_version == 1 and result.candidates["bm25"].hits and result.candidates["dense"].hits
 
@@ -56,7 +56,7 @@ def test_faq_chunks_match_on_their_questions(kb_settings: Settings) -> None:
     retriever = HybridRetriever(kb_settings)
     best = retriever.run("can gift cards and coupons be combined", KB, top_k=3).passages[0]
     assert best.kind == "faq" and best.text.startswith("Q: Can I use a gift card")
-    assert best.scores["faq"] == 1.0  # the query is one of its similar questions
+    assert best.scores.faq == 1.0  # the query is one of its similar questions
 
 
 def test_filters(kb_settings: Settings) -> None:

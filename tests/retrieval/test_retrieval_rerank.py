@@ -37,7 +37,7 @@ def test_configured_reranker_reorders_passages(kb_settings: Settings, rerank_url
     result = HybridRetriever(kb_settings, retrieval=retrieval).run("how long to return an item", KB, top_k=4)
     lengths = [len(p.text) for p in result.passages]
     assert lengths == sorted(lengths) and result.warnings == []
-    assert [p.scores["rerank"] for p in result.passages] == [1.0, 0.5, pytest.approx(1 / 3), 0.25]
+    assert [p.scores.rerank for p in result.passages] == [1.0, 0.5, pytest.approx(1 / 3), 0.25]
     assert [p.n for p in result.passages] == [1, 2, 3, 4]
 
 
@@ -46,4 +46,4 @@ def test_failing_reranker_keeps_fused_order(kb_settings: Settings, rerank_url: s
     result = HybridRetriever(kb_settings, retrieval=retrieval).run("fail: return an item", KB, top_k=3)
     assert result.warnings and "rerank" in result.warnings[0]
     fused = [p.score for p in result.passages]
-    assert fused == sorted(fused, reverse=True) and all("rerank" not in p.scores for p in result.passages)
+    assert fused == sorted(fused, reverse=True) and all(p.scores.rerank is None for p in result.passages)

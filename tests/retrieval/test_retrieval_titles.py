@@ -65,7 +65,7 @@ def test_a_paraphrase_finds_the_entry_by_its_title(fresh_settings: Settings) -> 
 
     assert title_sources(retriever, PARAPHRASE)[0] == "address.md"
     best = retriever.run(PARAPHRASE, KB, top_k=2).passages[0]
-    assert best.source == "address.md" and 0 < best.scores["title"] <= 1
+    assert best.source == "address.md" and 0 < best.scores.title <= 1
     assert "title" in retriever.run(PARAPHRASE, KB).timings_ms
 
     # Filters hold for titles as for the other retrievers.
