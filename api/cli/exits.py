@@ -19,6 +19,7 @@ from typing import Any, NoReturn
 
 import click
 import typer
+from rich.markup import escape
 from typer.core import TyperCommand, TyperGroup
 
 from api.cli.console import err_console
@@ -34,8 +35,8 @@ class ExitCode(IntEnum):
 
 
 def fail(message: str, code: ExitCode = ExitCode.FAILURE) -> NoReturn:
-    """Print the error to stderr and exit with its code."""
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    """Print the error (plain text: brackets in it are not markup) to stderr and exit with its code."""
+    err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     raise typer.Exit(int(code))
 
 

@@ -84,8 +84,8 @@ def test_ingest_failures_missing_files_and_kb_json(data_dir: Path, tmp_path: Pat
                     ["kb", "rm-doc", "returns.md", "--kb", "shoes"]):
         result = kefu(*command)
         assert result.exit_code == ExitCode.NOT_FOUND and "existing: shop" in result.stderr, (command, result.output)
-    no_doc = kefu("kb", "rm-doc", "nothing.md", "--kb", "shop")
-    assert no_doc.exit_code == ExitCode.NOT_FOUND and "no document 'nothing.md'" in no_doc.stderr
+    no_doc = kefu("kb", "rm-doc", "[draft] nothing.md", "--kb", "shop")  # brackets are not markup
+    assert no_doc.exit_code == ExitCode.NOT_FOUND and "no document '[draft] nothing.md'" in no_doc.stderr
     assert kefu("ask", "  ", "--kb", "shop").exit_code == ExitCode.USAGE
 
 
