@@ -1,11 +1,6 @@
 """The systems an evaluation run can answer with ("arms"), each an ArmFactory: ArmContext -> AnswerFn.
-
-  kefu       the full answer pipeline (assistant.pipeline.AnswerPipeline), history included
-  retrieval  HybridRetriever top 10 + the extractive answerer: kefu's retrieval without the
-             decide/generate steps (never refuses, ignores history)
-  baseline   the naive llama-index retriever (assistant.retrieval.baseline: default chunking,
-             in-memory vectors, same embedder) top 10 + the same extractive answerer, so the
-             comparison with `retrieval` is about the retrieval design
+Each factory's docstring says what the arm is; its first paragraph is the arm's description in
+`kefu eval run --help` (describe_arms).
 
 Components are imported when an arm is built, so a missing or broken one fails only its own arm,
 with a message naming it. More arms can be added with register_arm().
@@ -13,6 +8,7 @@ with a message naming it. More arms can be added with register_arm().
 
 from __future__ import annotations
 
+import inspect
 import time
 from collections.abc import Callable
 from typing import Any
@@ -40,6 +36,7 @@ def passage_dict(passage: Any) -> dict[str, Any]:
 
 
 def kefu_arm(ctx: ArmContext) -> AnswerFn:
+    """The full answer pipeline (assistant.pipeline.AnswerPipeline), history included."""
     try:
         from assistant.pipeline import AnswerPipeline, AnswerRequest
         from assistant.types import Message
@@ -100,6 +97,8 @@ def _extractive_answer_fn(search: Callable[[str], list[Any]]) -> AnswerFn:
 
 
 def retrieval_arm(ctx: ArmContext) -> AnswerFn:
+    """kefu's hybrid retrieval, top 10, quoted by the extractive answerer: no decide or generate
+    step (never refuses, ignores history)."""
     try:
         from assistant.retrieval.retriever import HybridRetriever
     except ImportError as exc:
@@ -110,6 +109,8 @@ def retrieval_arm(ctx: ArmContext) -> AnswerFn:
 
 
 def baseline_arm(ctx: ArmContext) -> AnswerFn:
+    """A naive llama-index retriever (default chunking, in-memory vectors, same embedder), top 10,
+    quoted by the same extractive answerer: compared with `retrieval`, only the retrieval design differs."""
     try:
         from assistant.retrieval.baseline import (
             BaselineDocument,
@@ -138,6 +139,14 @@ ARMS: dict[str, ArmFactory] = {"kefu": kefu_arm, "retrieval": retrieval_arm, "ba
 
 def register_arm(name: str, factory: ArmFactory) -> None:
     ARMS[name] = factory
+
+
+def describe_arms() -> dict[str, str]:
+    """Arm name -> the first paragraph of its factory's docstring, on one line."""
+    return {
+        name: " ".join((inspect.getdoc(factory) or "").split("\n\n")[0].split())
+        for name, factory in ARMS.items()
+    }
 
 
 def get_arm(name: str) -> ArmFactory:

@@ -22,15 +22,34 @@ from eval.dataset_layout import (
     load_golden,
     load_layout,
 )
-from eval.helpcentres.dataset import is_helpcentre_name, load_helpcentres
+from eval.helpcentres.dataset import CENTRES, NAME, is_helpcentre_name, load_helpcentres
 
-__all__ = ["CorpusDoc", "DatasetError", "EvalDataset", "EvalItem", "load", "load_layout", "resolve", "select"]
+__all__ = [
+    "CorpusDoc", "DatasetError", "DatasetNotFound", "EvalDataset", "EvalItem", "available", "load", "load_layout",
+    "resolve", "select",
+]
 
 Only = Literal["answerable", "unanswerable"]
 
 
 def datasets_dir() -> Path:
     return get_eval_settings().datasets_dir
+
+
+class DatasetNotFound(DatasetError, LookupError):
+    pass
+
+
+def available() -> list[str]:
+    """Names a data set can be given by: layout folders and golden-set files in the data sets
+    folder, then the built-in sets."""
+    folder = datasets_dir()
+    named = sorted(
+        entry.name for entry in folder.iterdir()
+        if (entry.is_dir() and (entry / "questions.jsonl").is_file())
+        or (entry.is_file() and entry.suffix.lower() in GOLDEN_SUFFIXES)
+    ) if folder.is_dir() else []
+    return [*named, NAME, *(f"{NAME}/{centre}" for centre in CENTRES)]
 
 
 def resolve(path_or_name: str | Path) -> Path:
@@ -41,7 +60,10 @@ def resolve(path_or_name: str | Path) -> Path:
     candidate = datasets_dir() / path
     if candidate.exists():
         return candidate
-    raise DatasetError(f"no data set at {path} nor {candidate}")
+    raise DatasetNotFound(
+        f"no data set {str(path_or_name)!r} (neither a path nor a name in {datasets_dir()}); "
+        f"existing: {', '.join(available())}"
+    )
 
 
 def load(path_or_name: str | Path, *, corpus_dir: Path | None = None, split: str | None = None) -> EvalDataset:

@@ -114,6 +114,12 @@ def iter_files(paths: Iterable[Path]) -> Iterable[tuple[Path, str]]:
             yield path, path.name
 
 
+def missing_documents(documents: Iterable[Document], seen: set[str]) -> list[Document]:
+    """The documents whose file is not among the `seen` sources: what `delete_missing` removes.
+    FAQ entries (written through the API or accepted from escalations) have no file, so never."""
+    return [doc for doc in documents if doc.source not in seen and doc.file_type != "faq"]
+
+
 class IngestPipeline:
     def __init__(
         self,
@@ -335,7 +341,7 @@ class IngestPipeline:
         with self.db.session() as session:
             kb_row = session.get(KnowledgeBase, kb_id)
             assert kb_row is not None
-            gone = [doc for doc in list_documents(session, kb_row) if doc.source not in seen]
+            gone = missing_documents(list_documents(session, kb_row), seen)
             for doc in gone:
                 session.delete(doc)
             return [FileResult(doc.source, "removed") for doc in gone]

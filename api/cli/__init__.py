@@ -1,4 +1,5 @@
-"""The `kefu` command. Each command group lives in its own module and is registered here."""
+"""The `kefu` command. Each command group lives in its own module and is registered here; every
+command exits with the codes of api/cli/exits.py."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from api.cli import (
     serve_command,
     worker_command,
 )
+from api.cli.exits import KefuGroup
 
 app = typer.Typer(
     name="kefu",
@@ -23,6 +25,7 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
+    cls=KefuGroup,  # exit codes: api/cli/exits.py
 )
 
 for commands in (

@@ -8,10 +8,11 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from api.cli.console import console, fail
+from api.cli.console import JsonFlag, console, print_json
+from api.cli.exits import ExitCode, KefuGroup, exit_with
 from ingest.config import get_settings
 
-agent_app = typer.Typer(help="Work escalated conversations as a human agent.", no_args_is_help=True)
+agent_app = typer.Typer(help="Work escalated conversations as a human agent.", no_args_is_help=True, cls=KefuGroup)
 
 AgentOption = typer.Option(..., "--agent", "-a", envvar="KEFU_AGENT", help="Your agent id (or KEFU_AGENT).")
 
@@ -38,15 +39,21 @@ def inbox(
     assignee: str | None = typer.Option(None, "--assignee"),
     breached: bool = typer.Option(False, "--breached", help="Only tickets past an SLA due time."),
     limit: int = typer.Option(50, "--limit"),
+    as_json: JsonFlag = False,
 ) -> None:
-    """Escalated conversations, most urgent and oldest first."""
+    """Escalated conversations, most urgent and oldest first (--json: as GET /v1/agent/inbox)."""
     try:
         tickets = _desk().inbox(
             statuses=_split(status), tenant=tenant, kb_name=kb, assignee=assignee,
             breached=True if breached else None, limit=limit,
         )
     except ValueError as exc:
-        fail(str(exc))
+        exit_with(exc, ExitCode.USAGE)
+    if as_json:
+        from api.tickets import ticket_out
+
+        print_json([ticket_out(t) for t in tickets])
+        return
     table = Table()
     for column in ("id", "priority", "status", "assignee", "kb", "reasons", "age", "SLA", "summary"):
         table.add_column(column)
@@ -64,15 +71,10 @@ def inbox(
 @agent_app.command("show")
 def show(ticket_id: int = typer.Argument(...), raw: bool = typer.Option(False, "--json", help="The handoff package as JSON.")) -> None:
     """A ticket's handoff package and the conversation so far."""
-    from assistant.escalation.tickets import TicketNotFound
-
     desk = _desk()
-    try:
-        ticket = desk.ticket(ticket_id)
-    except TicketNotFound as exc:
-        fail(str(exc))
+    ticket = desk.ticket(ticket_id)
     if raw:
-        console.print_json(json.dumps(ticket.package, ensure_ascii=False, default=str))
+        print_json(ticket.package)
         return
     package = ticket.package
     console.print(f"[bold]ticket #{ticket.id}[/] {ticket.status} · {ticket.priority_name} · {', '.join(ticket.reasons)}"
@@ -88,24 +90,20 @@ def show(ticket_id: int = typer.Argument(...), raw: bool = typer.Option(False, "
 @agent_app.command("claim")
 def claim(ticket_id: int = typer.Argument(...), agent: str = AgentOption) -> None:
     """Take a ticket (fails if another agent holds it)."""
-    from assistant.escalation.tickets import TicketConflict, TicketNotFound
-
     try:
         ticket = _desk().claim(ticket_id, agent)
-    except (TicketNotFound, TicketConflict, ValueError) as exc:
-        fail(str(exc))
+    except ValueError as exc:
+        exit_with(exc, ExitCode.USAGE)
     console.print(f"ticket #{ticket.id} claimed by {ticket.assignee}")
 
 
 @agent_app.command("reply")
 def reply(ticket_id: int = typer.Argument(...), text: str = typer.Argument(...), agent: str = AgentOption) -> None:
     """Send a message to the customer in their conversation."""
-    from assistant.escalation.tickets import TicketConflict, TicketNotFound
-
     try:
         _desk().reply(ticket_id, agent, text)
-    except (TicketNotFound, TicketConflict, ValueError) as exc:
-        fail(str(exc))
+    except ValueError as exc:
+        exit_with(exc, ExitCode.USAGE)
     console.print(f"sent to ticket #{ticket_id}'s conversation")
 
 
@@ -117,12 +115,10 @@ def resolve(
     faq: bool = typer.Option(True, "--faq/--no-faq", help="Propose the answer as an FAQ entry."),
 ) -> None:
     """Close the ticket; the bot takes the conversation back."""
-    from assistant.escalation.tickets import TicketConflict, TicketNotFound
-
     try:
         result = _desk().resolve(ticket_id, agent, resolution, propose_faq=faq)
-    except (TicketNotFound, TicketConflict, ValueError) as exc:
-        fail(str(exc))
+    except ValueError as exc:
+        exit_with(exc, ExitCode.USAGE)
     console.print(f"ticket #{ticket_id} resolved")
     if result.candidate is not None:
         c = result.candidate

@@ -5,13 +5,14 @@ from __future__ import annotations
 import typer
 from rich.markup import escape
 
-from api.cli.console import console, fail
+from api.cli.console import JsonFlag, console, print_json
+from api.cli.exits import ExitCode, KefuCommand, fail
 from ingest.config import get_settings
 
 
 def register(app: typer.Typer) -> None:
-    app.command("ask")(ask)
-    app.command("chat")(chat)
+    app.command("ask", cls=KefuCommand)(ask)
+    app.command("chat", cls=KefuCommand)(chat)
 
 
 def _pipeline():  # type: ignore[no-untyped-def]
@@ -34,17 +35,20 @@ def ask(
     question: str = typer.Argument(..., help="The customer's question."),
     kb: str = typer.Option("default", "--kb", help="Knowledge base to answer from."),
     session: str | None = typer.Option(None, "--session", help="Continue this conversation id."),
+    as_json: JsonFlag = False,
 ) -> None:
-    """Answer one question with citations (or say it is not in the knowledge base)."""
+    """Answer one question with citations (or say it is not in the knowledge base).
+    --json: the reply as POST /v1/sessions/{id}/messages returns it."""
     from assistant.pipeline import AnswerRequest
-    from ingest.registry import KnowledgeBaseNotFound
 
     if not question.strip():
-        fail("the question is empty")
-    try:
-        result = _pipeline().run(AnswerRequest(question=question, kb=kb, conversation_id=session, channel="cli"))
-    except KnowledgeBaseNotFound as exc:
-        fail(f"{exc}; create it with `kefu ingest PATH --kb {kb}`")
+        fail("the question is empty", ExitCode.USAGE)
+    result = _pipeline().run(AnswerRequest(question=question, kb=kb, conversation_id=session, channel="cli"))
+    if as_json:
+        from api.answers import result_out
+
+        print_json(result_out(result))
+        return
     print_answer(result)
 
 
@@ -54,7 +58,6 @@ def chat(
 ) -> None:
     """An interactive multi-turn conversation (empty line or Ctrl-D to quit)."""
     from assistant.pipeline import AnswerRequest
-    from ingest.registry import KnowledgeBaseNotFound
 
     pipeline = _pipeline()
     while True:
@@ -64,9 +67,6 @@ def chat(
             break
         if not question.strip():
             break
-        try:
-            result = pipeline.run(AnswerRequest(question=question, kb=kb, conversation_id=session, channel="cli"))
-        except KnowledgeBaseNotFound as exc:
-            fail(str(exc))
+        result = pipeline.run(AnswerRequest(question=question, kb=kb, conversation_id=session, channel="cli"))
         session = result.conversation_id
         print_answer(result)

@@ -6,6 +6,7 @@ import typer
 
 from api.cli.answer_commands import print_answer
 from api.cli.console import console, stage_progress
+from api.cli.exits import KefuCommand
 from api.cli.kb_commands import print_report
 from ingest.config import get_settings
 
@@ -16,7 +17,7 @@ DEMO_QUESTIONS = (
 
 
 def register(app: typer.Typer) -> None:
-    app.command("demo")(demo)
+    app.command("demo", cls=KefuCommand)(demo)
 
 
 def demo(
@@ -32,7 +33,7 @@ def demo(
     from ingest.sample import sample_files
 
     settings = get_settings()
-    with stage_progress() as progress:
+    with stage_progress("demo") as progress:
         report = IngestPipeline(settings, screen=PlantedInstructionScreen()).ingest_paths(
             sample_files(), kb, progress=progress
         )

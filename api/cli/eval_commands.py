@@ -12,7 +12,9 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from api.cli.console import console, fail, stage_progress
+from api.cli.console import JsonFlag, console, err_console, print_json, stage_progress
+from api.cli.exits import ExitCode, KefuGroup, exit_with, fail
+from eval.arms import describe_arms
 from eval.gate import DEFAULT_MAX_DROP
 from ingest.config import get_settings
 
@@ -20,6 +22,7 @@ eval_app = typer.Typer(
     help="Evaluate the assistant on data sets: run, compare, gate, list, generate. "
     "`kefu eval --dataset PATH [options]` is short for `kefu eval run --dataset PATH [options]`.",
     invoke_without_command=True,
+    cls=KefuGroup,
 )
 
 
@@ -45,7 +48,8 @@ OnlyOpt = Annotated[OnlyChoice | None, typer.Option("--only", help="Only answera
 SplitOpt = Annotated[
     str | None, typer.Option("--split", help="Only this half of the set (helpcentres: tune or heldout).")
 ]
-ArmOpt = Annotated[str, typer.Option("--arm", help="What answers: kefu (full pipeline), retrieval, baseline.")]
+ArmOpt = Annotated[str, typer.Option("--arm", help="What answers. " + " ".join(
+    f"{name}: {description}" for name, description in describe_arms().items()))]
 WorkersOpt = Annotated[
     int | None, typer.Option("--workers", min=1, help="Questions answered at once (default KEFU_EVAL_WORKERS, 1).")
 ]
@@ -68,10 +72,7 @@ def _run(
     workers: int | None, judge: str | None, judge_base_url: str | None, out: Path | None,
     corpus: Path | None, kb: str | None,
 ) -> None:
-    from eval.arms import ArmUnavailable
     from eval.config import get_eval_settings
-    from eval.datasets import DatasetError
-    from eval.kb import KBBuildError
     from eval.record import record_run
     from eval.report import print_summary
     from eval.runner import RunSpec, run
@@ -87,12 +88,14 @@ def _run(
     if spec.judge and spec.judge.startswith("kefu-local/"):
         # Measured: SmolLM2-135M answers Ragas' prompts in prose or runs out of tokens, so every
         # judged metric fails to parse. Allowed (the failures are recorded), but said up front.
-        console.print(f"[yellow]warning:[/] {spec.judge} is too small to judge; expect judge errors on every question")
+        err_console.print(
+            f"[yellow]warning:[/] {spec.judge} is too small to judge; expect judge errors on every question"
+        )
     try:
-        with stage_progress() as progress:
+        with stage_progress("eval") as progress:
             result = run(spec, settings, progress=progress)
-    except (DatasetError, KBBuildError, ArmUnavailable, ValueError, LookupError) as exc:
-        fail(str(exc))
+    except ValueError as exc:  # the selection is empty (or a known error: its own code)
+        exit_with(exc, ExitCode.USAGE)
     record_run(result, settings, out)
     print_summary(result, console)
     console.print(f"report: {result.report_paths['html']}\nresults: {result.report_paths['json']}")
@@ -158,12 +161,7 @@ def _store():  # type: ignore[no-untyped-def]
 
 
 def _resolve(ref: str):  # type: ignore[no-untyped-def]
-    from eval.store import RunNotFound
-
-    try:
-        return _store().resolve(ref)
-    except RunNotFound as exc:
-        fail(str(exc), code=2)
+    return _store().resolve(ref)
 
 
 @eval_app.command("compare")
@@ -189,7 +187,7 @@ def _parse_max_drop(values: list[str]) -> dict[str, float] | None:
                 raise ValueError
             limits[metric.strip()] = float(number)
         except ValueError:
-            fail(f"--max-drop takes METRIC=NUMBER, e.g. hit@5=0.02; got {value!r}", code=2)
+            fail(f"--max-drop takes METRIC=NUMBER, e.g. hit@5=0.02; got {value!r}", ExitCode.USAGE)
     return limits
 
 
@@ -206,7 +204,8 @@ def gate_command(
         bool, typer.Option("--allow-different-questions", help="Gate runs that answered different questions.")
     ] = False,
 ) -> None:
-    """Exit 1 when the candidate run is worse than the baseline by more than allowed (2 on usage errors)."""
+    """Exit 1 when the candidate run is worse than the baseline by more than allowed (2 on usage errors,
+    3 when a run does not exist)."""
     from eval.gate import gate
     from eval.report import fmt
 
@@ -223,17 +222,22 @@ def gate_command(
             f"  {failure.metric}: {fmt(failure.baseline, failure.metric)} → "
             f"{fmt(failure.candidate, failure.metric)} — {failure.reason}"
         )
-    raise typer.Exit(1)
+    raise typer.Exit(ExitCode.FAILURE)
 
 
 @eval_app.command("list")
 def list_command(
     limit: Annotated[int, typer.Option("--limit", min=1)] = 20,
     dataset: Annotated[str | None, typer.Option("--dataset", help="Only runs of this data set (name).")] = None,
+    as_json: JsonFlag = False,
 ) -> None:
-    """Stored runs, newest first."""
+    """Stored runs, newest first (--json: each run with the fields of its results .json, without the rows)."""
     from eval.report import fmt
 
+    if as_json:
+        runs = [run.to_dict() for run in _store().list(limit=limit, dataset=dataset)]
+        print_json([{key: value for key, value in run.items() if key != "rows"} for run in runs])
+        return
     table = Table()
     shown = ("hit@5", "mrr@10", "correct", "refusal_f1", "latency_p95_ms")
     for column in ("id", "created", "dataset", "arm", "questions", "kb", *shown, "judge"):
@@ -259,8 +263,7 @@ def generate_command(
 ) -> None:
     """Generate a golden set from a knowledge base with Ragas' TestsetGenerator (needs a capable LLM)."""
     from eval.config import get_eval_settings
-    from eval.generate import GenerationFailed, GeneratorNotConfigured, check_generator, generate_golden_set
-    from ingest.registry import KnowledgeBaseNotFound
+    from eval.generate import check_generator, generate_golden_set
 
     eval_settings = get_eval_settings()
     model = judge or eval_settings.judge_model
@@ -270,6 +273,6 @@ def generate_command(
             get_settings(), kb, out, model=model, base_url=judge_base_url or eval_settings.judge_api_base,
             size=size, max_chunks=max_chunks,
         )
-    except (GeneratorNotConfigured, GenerationFailed, KnowledgeBaseNotFound, ValueError) as exc:
-        fail(str(exc))
+    except ValueError as exc:
+        exit_with(exc, ExitCode.USAGE)
     console.print(f"wrote {written} questions to {out}; review them, then: kefu eval run --dataset {out} --kb {kb}")

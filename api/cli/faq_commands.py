@@ -6,10 +6,13 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from api.cli.console import console, fail
+from api.cli.console import JsonFlag, console, print_json
+from api.cli.exits import ExitCode, KefuGroup, exit_with
 from ingest.config import get_settings
 
-faq_app = typer.Typer(help="Review FAQ candidates learned from human agents' answers.", no_args_is_help=True)
+faq_app = typer.Typer(
+    help="Review FAQ candidates learned from human agents' answers.", no_args_is_help=True, cls=KefuGroup
+)
 
 ReviewerOption = typer.Option(..., "--reviewer", "-r", envvar="KEFU_REVIEWER", help="Your id (or KEFU_REVIEWER).")
 
@@ -30,13 +33,19 @@ def candidates(
     kb: str | None = typer.Option(None, "--kb"),
     tenant: str | None = typer.Option(None, "--tenant"),
     limit: int = typer.Option(100, "--limit"),
+    as_json: JsonFlag = False,
 ) -> None:
-    """Proposed FAQ entries with the closest existing question."""
+    """Proposed FAQ entries with the closest existing question (--json: as GET /v1/kbs/{kb}/faq-candidates)."""
     statuses = [part.strip() for part in status.split(",") if part.strip()]
     try:
         rows = _loop().candidates(statuses=statuses, kb_name=kb, tenant=tenant, limit=limit)
     except ValueError as exc:
-        fail(str(exc))
+        exit_with(exc, ExitCode.USAGE)
+    if as_json:
+        from api.tickets import candidate_out
+
+        print_json([candidate_out(c) for c in rows])
+        return
     table = Table(show_lines=True)
     for column in ("id", "status", "kb", "question", "answer", "closest existing", "ticket"):
         table.add_column(column)
@@ -56,12 +65,10 @@ def accept(
     note: str = typer.Option("", "--note"),
 ) -> None:
     """Publish the candidate into its knowledge base (a new KB version)."""
-    from assistant.knowledge_loop import CandidateClosed, CandidateNotFound, FaqIngestError
-
     try:
         c = _loop().accept(candidate_id, reviewer, question=question, answer=answer, note=note)
-    except (CandidateNotFound, CandidateClosed, FaqIngestError, ValueError) as exc:
-        fail(str(exc))
+    except ValueError as exc:
+        exit_with(exc, ExitCode.USAGE)
     console.print(f"accepted: {c.source} in knowledge base {c.kb_name!r}, version {c.kb_version}")
 
 
@@ -72,10 +79,5 @@ def reject(
     note: str = typer.Option("", "--note"),
 ) -> None:
     """Drop the candidate."""
-    from assistant.knowledge_loop import CandidateClosed, CandidateNotFound
-
-    try:
-        c = _loop().reject(candidate_id, reviewer, note=note)
-    except (CandidateNotFound, CandidateClosed) as exc:
-        fail(str(exc))
+    c = _loop().reject(candidate_id, reviewer, note=note)
     console.print(f"rejected FAQ candidate #{c.id}")

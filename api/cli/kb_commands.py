@@ -5,27 +5,22 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
-from api.cli.console import console, fail, stage_progress
+from api.cli.console import JsonFlag, console, err_console, print_json, stage_progress
+from api.cli.exits import ExitCode, KefuCommand, KefuGroup, fail
 from assistant.guards.ingest_screen import PlantedInstructionScreen
 from ingest.config import get_settings
 from ingest.db import open_database
-from ingest.pipeline import IngestPipeline, IngestReport
-from ingest.registry import (
-    KnowledgeBaseNotFound,
-    get_kb,
-    list_documents,
-    list_kbs,
-    list_quarantined,
-    summarise,
-)
+from ingest.pipeline import IngestPipeline, IngestReport, iter_files, missing_documents
+from ingest.registry import get_kb, list_documents, list_kbs, list_quarantined, summarise
 
-kb_app = typer.Typer(help="Inspect and manage knowledge bases.", no_args_is_help=True)
+kb_app = typer.Typer(help="Inspect and manage knowledge bases.", no_args_is_help=True, cls=KefuGroup)
 
 
 def register(app: typer.Typer) -> None:
-    app.command("ingest")(ingest)
+    app.command("ingest", cls=KefuCommand)(ingest)
     app.add_typer(kb_app, name="kb")
 
 
@@ -42,21 +37,31 @@ def print_report(report: IngestReport) -> None:
     )
     console.print(table)
     for result in report.failed:
-        console.print(f"[red]failed[/] {result.source}: {result.reason}")
+        err_console.print(
+            f"[red]failed[/] {escape(result.source)}: {escape(result.reason)}", highlight=False, soft_wrap=True
+        )
     if report.status == "partial":
-        console.print(
+        err_console.print(
             f"[yellow]partial[/]: {len(report.failed)} of {len(report.files)} files failed; "
             "each keeps its previous version"
         )
     elif report.status == "failed":
-        console.print("[red]failed[/]: no file could be ingested")
+        err_console.print("[red]failed[/]: no file could be ingested")
+
+
+def missing_sources(paths: list[Path], kb: str) -> list[str]:
+    """Sources of the knowledge base's documents whose file is not among PATHS: what
+    `--delete-missing` removes."""
+    seen = {source for _, source in iter_files(paths)}
+    with open_database(get_settings().sql_url).session() as session:
+        return [doc.source for doc in missing_documents(list_documents(session, get_kb(session, kb)), seen)]
 
 
 def ingest(
     paths: list[Path] = typer.Argument(..., exists=True, help="Files or folders to ingest."),
     kb: str = typer.Option("default", "--kb", help="Knowledge base name."),
     delete_missing: bool = typer.Option(
-        False, "--delete-missing", help="Remove documents that are no longer among PATHS."
+        False, "--delete-missing", help="Remove the documents whose file is no longer among PATHS (FAQ entries stay)."
     ),
     embed: bool = typer.Option(
         True, "--embed/--no-embed",
@@ -64,33 +69,47 @@ def ingest(
     ),
 ) -> None:
     """Parse, chunk and embed documents into a knowledge base (unchanged files are skipped).
-    Exit code 1 when no file could be ingested, 2 when some files failed (partial)."""
+    Exits 1 when any file failed (a file that fails keeps its previous version), naming each with its reason."""
     pipeline = IngestPipeline(get_settings(), screen=PlantedInstructionScreen())
-    with stage_progress() as progress:
+    with stage_progress("ingest") as progress:
         report = pipeline.ingest_paths(
             paths, kb, delete_missing=delete_missing, embed=embed, progress=progress
         )
     print_report(report)
-    if report.status != "succeeded":
-        raise typer.Exit(1 if report.status == "failed" else 2)
+    if not delete_missing:
+        gone = missing_sources(paths, kb)
+        if gone:
+            listed = ", ".join(gone[:10]) + (f" and {len(gone) - 10} more" if len(gone) > 10 else "")
+            again = f"kefu ingest {' '.join(str(p) for p in paths)} --kb {kb} --delete-missing"
+            err_console.print(
+                f"[yellow]knowledge base {kb!r} has {len(gone)} {'document' if len(gone) == 1 else 'documents'}"
+                f" whose file is no longer among the paths given:[/] {escape(listed)}\n"
+                f"  remove them with `{escape(again)}` (or one at a time with `kefu kb rm-doc SOURCE --kb {kb}`)",
+                highlight=False, soft_wrap=True,
+            )
+    if report.failed:
+        fail(f"{len(report.failed)} of {len(report.files)} files failed to ingest", ExitCode.FAILURE)
 
 
 @kb_app.command("embed")
 def embed_pending(kb: str = typer.Option("default", "--kb")) -> None:
     """Compute the vectors of chunks staged without them (resumable)."""
     pipeline = IngestPipeline(get_settings())
-    try:
-        with stage_progress() as progress:
-            report = pipeline.embed_pending(kb, progress=progress)
-    except KnowledgeBaseNotFound as exc:
-        fail(str(exc))
+    with stage_progress("embed") as progress:
+        report = pipeline.embed_pending(kb, progress=progress)
     print_report(report)
 
 
 @kb_app.command("list")
-def list_command() -> None:
-    """All knowledge bases with their sizes."""
+def list_command(as_json: JsonFlag = False) -> None:
+    """All knowledge bases with their sizes (--json: the fields of GET /v1/kbs)."""
     db = open_database(get_settings().sql_url)
+    if as_json:
+        from api.routers.knowledge import kb_out
+
+        with db.session() as session:
+            print_json([kb_out(session, kb) for kb in list_kbs(session)])
+        return
     table = Table()
     for column in ("name", "version", "documents", "chunks", "embedded", "faq", "embedder"):
         table.add_column(column)
@@ -103,14 +122,17 @@ def list_command() -> None:
 
 
 @kb_app.command("show")
-def show(name: str = typer.Argument("default")) -> None:
-    """One knowledge base: its documents and embedding progress."""
+def show(name: str = typer.Argument("default"), as_json: JsonFlag = False) -> None:
+    """One knowledge base: its documents and embedding progress (--json: {"kb": the fields of
+    GET /v1/kbs/{kb}, "documents": those of GET /v1/kbs/{kb}/documents})."""
     db = open_database(get_settings().sql_url)
     with db.session() as session:
-        try:
-            kb = get_kb(session, name)
-        except KnowledgeBaseNotFound as exc:
-            fail(str(exc))
+        kb = get_kb(session, name)
+        if as_json:
+            from api.routers.knowledge import document_out, kb_out
+
+            print_json({"kb": kb_out(session, kb), "documents": [document_out(d) for d in list_documents(session, kb)]})
+            return
         s = summarise(session, kb)
         console.print(
             f"[bold]{s.name}[/] version {s.version} · {s.documents} documents · {s.chunks} chunks "
@@ -135,12 +157,9 @@ def show(name: str = typer.Argument("default")) -> None:
 @kb_app.command("rm-doc")
 def rm_doc(source: str, kb: str = typer.Option("default", "--kb")) -> None:
     """Remove one document (by its source as `kefu kb show` lists it) and its vectors."""
-    try:
-        removed = IngestPipeline(get_settings()).remove_document(kb, source)
-    except KnowledgeBaseNotFound as exc:
-        fail(str(exc))
+    removed = IngestPipeline(get_settings()).remove_document(kb, source)
     if not removed:
-        fail(f"no document {source!r} in knowledge base {kb!r}")
+        fail(f"no document {source!r} in knowledge base {kb!r}; `kefu kb show {kb}` lists them", ExitCode.NOT_FOUND)
     console.print(f"removed {source}")
 
 
@@ -152,8 +171,5 @@ def drop(
     """Delete a knowledge base with all its documents and vectors."""
     if not yes:
         typer.confirm(f"Drop knowledge base {name!r} and all its documents?", abort=True)
-    try:
-        IngestPipeline(get_settings()).drop(name)
-    except KnowledgeBaseNotFound as exc:
-        fail(str(exc))
+    IngestPipeline(get_settings()).drop(name)
     console.print(f"dropped {name}")

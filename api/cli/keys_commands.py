@@ -7,10 +7,21 @@ from datetime import datetime
 import typer
 from rich.table import Table
 
-from api.cli.console import console, err_console, fail
+from api.cli.console import JsonFlag, console, err_console, print_json
+from api.cli.exits import ExitCode, KefuGroup, exit_with, fail
 from api.models import ROLES
+from api.schemas import KeyInfo, Timestamp
 
-keys_app = typer.Typer(help="Create, list and revoke API keys.", no_args_is_help=True)
+keys_app = typer.Typer(help="Create, list and revoke API keys.", no_args_is_help=True, cls=KefuGroup)
+
+
+class KeyListing(KeyInfo):
+    """A key as `kefu keys list --json` shows it: GET /v1/me's fields and when it was used (never the secret)."""
+
+    prefix: str
+    created_at: Timestamp
+    last_used_at: Timestamp
+    revoked_at: Timestamp
 
 
 def register(app: typer.Typer) -> None:
@@ -43,7 +54,7 @@ def create(
             created = create_key(session, role=role, tenant=tenant, kbs=kb, name=name)
             key_id = created.row.id
     except ValueError as exc:
-        fail(str(exc))
+        exit_with(exc, ExitCode.USAGE)
     print(created.key)  # alone on stdout, so scripts can capture it
     err_console.print(f"[dim]id {key_id} · role {role} · tenant {tenant}"
                   + (f" · kbs {', '.join(kb)}" if kb else " · all knowledge bases of the tenant")
@@ -51,10 +62,21 @@ def create(
 
 
 @keys_app.command("list")
-def list_command(tenant: str | None = typer.Option(None, "--tenant", help="Only this tenant's keys.")) -> None:
+def list_command(
+    tenant: str | None = typer.Option(None, "--tenant", help="Only this tenant's keys."), as_json: JsonFlag = False
+) -> None:
     """Keys with their role and scope (never the secret)."""
     from api.auth import list_keys
 
+    if as_json:
+        with _database().session() as session:
+            print_json([
+                KeyListing(id=row.id, name=row.name, role=row.role, tenant=row.tenant, kbs=list(row.kbs or []),
+                           prefix=row.prefix, created_at=row.created_at, last_used_at=row.last_used_at,
+                           revoked_at=row.revoked_at)
+                for row in list_keys(session, tenant)
+            ])
+        return
     table = Table()
     for column in ("id", "prefix", "name", "role", "tenant", "kbs", "created", "last used", "revoked"):
         table.add_column(column, no_wrap=column in ("id", "prefix"))
@@ -73,6 +95,6 @@ def revoke(key: str = typer.Argument(..., help="The key's id or its prefix as `k
     with _database().session() as session:
         row = revoke_key(session, key)
         if row is None:
-            fail(f"no single key matches {key!r}; use the id from `kefu keys list`")
+            fail(f"no single key matches {key!r}; use the id from `kefu keys list`", ExitCode.NOT_FOUND)
         key_id = row.id
     console.print(f"revoked {key_id}")

@@ -21,9 +21,21 @@ from typing import Any
 
 import typer
 
+from api.cli.exits import ExitCode, KefuCommand
+
 
 def register(app: typer.Typer) -> None:
-    app.command("serve")(serve)
+    app.command("serve", cls=KefuCommand)(serve)
+
+
+def _exit_code(code: int | str | None) -> ExitCode:
+    """uvicorn's exit code as kefu's: a worker that cannot start (app import, lifespan, bind) is
+    uvicorn's STARTUP_FAILURE, which kefu reports as unavailable; anything else as a failure."""
+    from uvicorn.config import STARTUP_FAILURE
+
+    if not code:
+        return ExitCode.OK
+    return ExitCode.UNAVAILABLE if code == STARTUP_FAILURE else ExitCode.FAILURE
 
 
 def serve(
@@ -50,14 +62,17 @@ def serve(
         proxy_headers=True, timeout_graceful_shutdown=10,
     )
     if workers == 1:
-        uvicorn.run("api.app:factory", **options)
+        try:
+            uvicorn.run("api.app:factory", **options)
+        except SystemExit as exc:  # uvicorn exits by itself when the app cannot start
+            raise typer.Exit(_exit_code(exc.code)) from exc
         return
     configure_logging(settings.log_level)  # the supervisor's own lines, as JSON like the workers'
     try:
         options["port"] = check_free(host, port)  # before the sidecar starts; fixes port 0 for all workers
     except OSError as exc:
         typer.echo(f"kefu serve: cannot listen on {host}:{port}: {exc}", err=True)
-        raise typer.Exit(1) from exc
+        raise typer.Exit(ExitCode.UNAVAILABLE) from exc
     threads = str(worker_threads(workers))
     os.environ.setdefault("OMP_NUM_THREADS", threads)
     os.environ.setdefault("KEFU_EMBED_THREADS", threads)
@@ -68,4 +83,4 @@ def serve(
             typer.echo(f"kefu serve: {workers} workers share the vectors through `chroma run` at {url}", err=True)
         code = Supervisor(uvicorn.Config("api.app:factory", **options), workers).run()
     if code:
-        raise typer.Exit(code)
+        raise typer.Exit(_exit_code(code))

@@ -13,9 +13,11 @@ import socket
 
 import typer
 
+from api.cli.exits import ExitCode, KefuCommand
+
 
 def register(app: typer.Typer) -> None:
-    app.command("worker")(worker)
+    app.command("worker", cls=KefuCommand)(worker)
 
 
 def worker(
@@ -32,14 +34,14 @@ def worker(
         settings = get_api_settings()
     except ValidationError as exc:
         typer.echo(f"kefu worker: {exc}", err=True)
-        raise typer.Exit(2) from exc
+        raise typer.Exit(ExitCode.USAGE) from exc
     if settings.job_queue != "procrastinate":
         typer.echo(
             "kefu worker: no job queue is configured (KEFU_JOB_QUEUE=thread runs jobs inside `kefu serve`); "
             "set KEFU_JOB_QUEUE=procrastinate and KEFU_DATABASE_URL=postgresql+psycopg://...",
             err=True,
         )
-        raise typer.Exit(2)
+        raise typer.Exit(ExitCode.USAGE)
     configure_logging(settings.log_level)
     services = Services(settings)
     assert services.jobs.queue is not None

@@ -175,7 +175,7 @@ def test_keys_cli_create_list_revoke(tmp_path: Path, monkeypatch: pytest.MonkeyP
         listed = runner.invoke(app, ["keys", "list", "--tenant", "acme"], env={"COLUMNS": "220"})
         assert "desk" in listed.stdout and key not in listed.stdout and key[:12] in listed.stdout
         bad = runner.invoke(app, ["keys", "create", "--role", "root", "--tenant", "acme"])
-        assert bad.exit_code == 1 and "unknown role" in bad.output
+        assert bad.exit_code == 2 and "unknown role" in bad.output  # invalid input
         revoked = runner.invoke(app, ["keys", "revoke", key[:12]])
         assert revoked.exit_code == 0, revoked.output
         from api.auth import authenticate

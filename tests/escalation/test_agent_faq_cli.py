@@ -43,7 +43,7 @@ def test_agent_and_faq_commands(cli: tuple[typer.Typer, Settings]) -> None:
     assert inbox.exit_code == 0 and str(ticket.id) in inbox.output and "explicit_request" in inbox.output
     assert run(app, ["agent", "claim", str(ticket.id), "--agent", "lin"]).exit_code == 0
     taken = run(app, ["agent", "claim", str(ticket.id), "--agent", "bo"])
-    assert taken.exit_code == 1 and "claimed by lin" in taken.output
+    assert taken.exit_code == 5 and "claimed by lin" in taken.output  # conflict
     assert run(app, ["agent", "reply", str(ticket.id), "Yes, for 5 dollars at checkout.", "--agent", "lin"]).exit_code == 0
     shown = run(app, ["agent", "show", str(ticket.id)])
     assert "agent> Yes, for 5 dollars at checkout." in shown.output and "Do you gift-wrap orders?" in shown.output
@@ -57,5 +57,5 @@ def test_agent_and_faq_commands(cli: tuple[typer.Typer, Settings]) -> None:
     accepted = run(app, ["faq", "accept", "1", "--reviewer", "owner"])
     assert accepted.exit_code == 0 and "faq/candidate-1" in accepted.output and "version 1" in accepted.output
     again = run(app, ["faq", "reject", "1", "--reviewer", "owner"])
-    assert again.exit_code == 1 and "already accepted" in again.output
-    assert run(app, ["agent", "claim", "999", "--agent", "lin"]).exit_code == 1
+    assert again.exit_code == 5 and "already accepted" in again.output  # conflict
+    assert run(app, ["agent", "claim", "999", "--agent", "lin"]).exit_code == 3  # not found

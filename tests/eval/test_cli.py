@@ -97,20 +97,20 @@ def test_run_list_compare_gate(cli: typer.Typer, golden: Path, tmp_path: Path) -
     bad = runner.invoke(cli, ["eval", "gate", "--baseline", "1", "--max-drop", "hit@5"])
     assert bad.exit_code == 2
     missing = runner.invoke(cli, ["eval", "gate", "--baseline", "99"])
-    assert missing.exit_code == 2 and "no evaluation run 99" in missing.output
+    assert missing.exit_code == 3 and "no evaluation run 99" in missing.output  # not found
 
 
 def test_usage_errors_exit_non_zero(cli: typer.Typer, golden: Path, tmp_path: Path) -> None:
     runner = CliRunner()
     assert runner.invoke(cli, ["eval"]).exit_code == 0  # help
-    unknown_arm = runner.invoke(cli, ["eval", "--dataset", str(golden), "--kb", "x", "--arm", "nope"])
-    assert unknown_arm.exit_code == 1
     _make_kb("support")
+    no_kb = runner.invoke(cli, ["eval", "--dataset", str(golden), "--kb", "x", "--arm", "fixed"])
+    assert no_kb.exit_code == 3 and "no knowledge base 'x'; existing: support" in no_kb.stderr
     unknown = runner.invoke(cli, ["eval", "--dataset", str(golden), "--kb", "support", "--arm", "nope"])
-    assert unknown.exit_code == 1 and "unknown arm" in unknown.output
+    assert unknown.exit_code == 4 and "unknown arm" in unknown.output  # unavailable
     no_docs = runner.invoke(cli, ["eval", "run", "--dataset", str(golden), "--arm", "fixed"])
     assert no_docs.exit_code == 1 and "--corpus" in no_docs.output
-    assert runner.invoke(cli, ["eval", "run", "--dataset", str(tmp_path / "nothing")]).exit_code == 1
+    assert runner.invoke(cli, ["eval", "run", "--dataset", str(tmp_path / "nothing")]).exit_code == 3
 
 
 def test_a_run_where_every_question_fails_exits_non_zero(
@@ -130,7 +130,60 @@ def test_a_run_where_every_question_fails_exits_non_zero(
 def test_generate_needs_a_capable_model(cli: typer.Typer) -> None:
     runner = CliRunner()
     result = runner.invoke(cli, ["eval", "generate", "--kb", "support"])
-    assert result.exit_code == 1
+    assert result.exit_code == 4  # unavailable
     assert "KEFU_JUDGE_MODEL" in result.output
     local = runner.invoke(cli, ["eval", "generate", "--kb", "support", "--judge", "kefu-local/smollm2-135m-instruct"])
-    assert local.exit_code == 1 and "too small" in local.output
+    assert local.exit_code == 4 and "too small" in local.output
+
+
+def test_a_missing_data_set_names_the_existing_ones(
+    cli: typer.Typer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from eval.config import get_eval_settings
+    from eval_fixture import write_dataset
+
+    datasets = tmp_path / "datasets"
+    write_dataset(datasets / "tiny")
+    (datasets / "golden.jsonl").write_text("", encoding="utf-8")
+    (datasets / "notes").mkdir()  # a folder without questions.jsonl is no data set
+    monkeypatch.setenv("KEFU_DATASETS", str(datasets))
+    get_eval_settings.cache_clear()
+    result = CliRunner().invoke(cli, ["eval", "run", "--dataset", "tiyn"])
+    assert result.exit_code == 3, result.output
+    assert "no data set 'tiyn'" in result.stderr
+    assert "existing: golden.jsonl, tiny, helpcentres, helpcentres/" in result.stderr  # then the built-in sets
+
+
+def test_progress_lines_when_piped_and_list_as_json(cli: typer.Typer, golden: Path) -> None:
+    """CliRunner's stderr is not a terminal: progress comes as plain lines there, never on stdout."""
+    runner = CliRunner()
+    _make_kb("support")
+    done = runner.invoke(cli, ["eval", "run", "--dataset", str(golden), "--kb", "support", "--arm", "fixed"])
+    assert done.exit_code == 0, done.output
+    lines = [line for line in done.stderr.splitlines() if line.startswith("eval: ")]
+    assert any(line.startswith("eval: answer 6/6 questions, ") and line.endswith(" s") for line in lines), done.stderr
+    assert any(line.startswith("eval: score 6/6 questions, ") for line in lines), done.stderr
+    assert "eval: " not in done.stdout
+
+    listed = runner.invoke(cli, ["eval", "list", "--json"])
+    assert listed.exit_code == 0, listed.output
+    runs = json.loads(listed.stdout)  # stdout is the JSON document and nothing else
+    assert [run["id"] for run in runs] == [1]
+    run = runs[0]
+    assert {"id", "created_at", "spec", "dataset", "kb", "judge", "summary", "duration_s", "report_paths"} <= set(run)
+    assert "rows" not in run
+    assert run["spec"]["arm"] == "fixed" and run["kb"]["name"] == "support" and run["dataset"]["questions"] == 6
+    assert run["summary"]["metrics"]["hit@5"] == pytest.approx(stored_hit_at_5())
+
+
+def stored_hit_at_5() -> float:
+    return run_store(get_settings()).load(1).summary["metrics"]["hit@5"]
+
+
+def test_run_help_describes_each_arm(cli: typer.Typer) -> None:
+    """The descriptions come from the arms' docstrings, so they cannot drift from the code."""
+    shown = CliRunner().invoke(cli, ["eval", "run", "--help"], env={"COLUMNS": "300"}).output
+    shown = " ".join(shown.replace("│", " ").split())
+    described = arms.describe_arms()
+    for name in ("kefu", "retrieval", "baseline"):
+        assert described[name] and f"{name}: {described[name]}" in shown, name
