@@ -15,15 +15,30 @@ provider outage ends, a better prompt) is noticed. A capable model never closes 
 Measured with that eval command (covid_faq, 100 questions, local model): answer latency p50 6.4 s
 -> 43 ms, mean 1.7 s (1.1 s after the first 20 questions); generated answers 8 -> 2, the other six
 now extractive at once. p95 stays at 8.7-9.0 s: the first ten drafts and the probes.
+
+The record lives in SQL (table generation_gate_records, one row per model and language) when the
+gate is given a database, as the pipeline does: every `kefu ask` is a new process, and a record in
+one process's memory started empty each time, so every CLI question waited for a draft. The CLI,
+every worker and eval runs on the same database now share it. Without a database (a library caller,
+unit tests of the rule) the record is kept in this process.
 """
 
 from __future__ import annotations
 
 import threading
-from collections import deque
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
+from typing import Protocol
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from assistant.models import GenerationGateRecord
+from ingest.db import Database
 
 WINDOW = 20
+MAX_WINDOW = 64  # the width of the outcomes column
 MIN_DRAFTS = 10
 PROBE_EVERY = 20
 
@@ -39,52 +54,115 @@ class GateDecision:
         return {"draft": self.draft, "probe": self.probe, "recent_grounded": f"{self.grounded}/{self.recent}"}
 
 
+@dataclass
+class _Record:
+    outcomes: str = ""  # one character per draft, oldest first: "1" grounded, "0" not
+    skipped: int = 0  # turns sent to the extractive answer since the last probe
+
+
+class _Records(Protocol):
+    def open(self, lang: str) -> AbstractContextManager[_Record]:
+        """The record of `lang`, locked against other turns; changes are kept on exit. A record
+        that does not exist yet starts with `initial` outcomes."""
+
+
+class _ProcessRecords:
+    def __init__(self, initial: str) -> None:
+        self.initial = initial
+        self._records: dict[str, _Record] = {}
+        self._lock = threading.Lock()
+
+    @contextmanager
+    def open(self, lang: str) -> Iterator[_Record]:
+        with self._lock:
+            yield self._records.setdefault(lang, _Record(self.initial))
+
+
+class _SqlRecords:
+    """Rows of generation_gate_records for one model. The row is locked (SELECT ... FOR UPDATE on
+    PostgreSQL; SQLite serialises writers) so two workers cannot both take the same probe."""
+
+    def __init__(self, database: Database, model: str, initial: str) -> None:
+        self.database = database
+        self.model = model
+        self.initial = initial
+
+    @contextmanager
+    def open(self, lang: str) -> Iterator[_Record]:
+        self._ensure_row(lang)
+        with self.database.session() as session:
+            row = session.execute(
+                select(GenerationGateRecord)
+                .where(GenerationGateRecord.model == self.model, GenerationGateRecord.lang == lang)
+                .with_for_update()
+            ).scalar_one()
+            record = _Record(row.outcomes, row.skipped)
+            yield record
+            if (record.outcomes, record.skipped) != (row.outcomes, row.skipped):
+                row.outcomes, row.skipped = record.outcomes, record.skipped
+
+    def _ensure_row(self, lang: str) -> None:
+        with self.database.session() as session:
+            if session.get(GenerationGateRecord, (self.model, lang)) is not None:
+                return
+        try:
+            with self.database.session() as session:
+                session.add(GenerationGateRecord(model=self.model, lang=lang, outcomes=self.initial, skipped=0))
+        except IntegrityError:
+            pass  # another process created it first
+
+
 class GenerationGate:
     def __init__(
         self,
         min_pass_rate: float,
         *,
+        database: Database | None = None,
+        model: str = "",
         window: int = WINDOW,
         min_drafts: int = MIN_DRAFTS,
         probe_every: int = PROBE_EVERY,
+        start_closed: bool = False,
     ) -> None:
+        """`database`: keep the record there, per `model` (the litellm model name: a record says how
+        that model's drafts fared); without one, the record lives in this process only.
+        `start_closed`: a new record starts as `min_drafts` failed drafts, for a model known to
+        fail the check (the packaged local model): the first customers do not wait for drafts
+        that fail, and the probes still open the gate if the model does better than known."""
         if not 0.0 <= min_pass_rate <= 1.0:
             raise ValueError(f"min_pass_rate must be within 0..1, got {min_pass_rate}")
-        if min_drafts > window or min_drafts < 1 or probe_every < 1:
-            raise ValueError("need 1 <= min_drafts <= window and probe_every >= 1")
+        if min_drafts > window or min_drafts < 1 or probe_every < 1 or window > MAX_WINDOW:
+            raise ValueError(f"need 1 <= min_drafts <= window <= {MAX_WINDOW} and probe_every >= 1")
         self.min_pass_rate = min_pass_rate
         self.window = window
         self.min_drafts = min_drafts
         self.probe_every = probe_every
-        self._outcomes: dict[str, deque[bool]] = {}
-        self._skipped: dict[str, int] = {}  # turns sent to the extractive answer since the last probe
-        self._lock = threading.Lock()
+        initial = "0" * min_drafts if start_closed and min_pass_rate > 0 else ""
+        self._records: _Records = (
+            _SqlRecords(database, model, initial) if database is not None else _ProcessRecords(initial)
+        )
 
     def run(self, lang: str) -> GateDecision:
         """Whether this turn, in `lang`, should draft with the LLM."""
-        with self._lock:
-            outcomes = self._outcomes_of(lang)
-            grounded, recent = sum(outcomes), len(outcomes)
+        with self._records.open(lang) as record:
+            outcomes = record.outcomes[-self.window :]
+            grounded, recent = outcomes.count("1"), len(outcomes)
             if not self._closed(grounded, recent):
                 return GateDecision(True, grounded, recent)
-            skipped = self._skipped.get(lang, 0) + 1
-            if skipped >= self.probe_every:
-                self._skipped[lang] = 0
+            record.skipped += 1
+            if record.skipped >= self.probe_every:
+                record.skipped = 0
                 return GateDecision(True, grounded, recent, probe=True)
-            self._skipped[lang] = skipped
             return GateDecision(False, grounded, recent)
 
     def record(self, lang: str, grounded: bool) -> None:
         """The outcome of a draft: grounded, or not (failed the check, or the LLM failed)."""
-        with self._lock:
-            outcomes = self._outcomes_of(lang)
-            if grounded and self._closed(sum(outcomes), len(outcomes)):
-                outcomes.clear()  # a grounded probe: judge the model afresh
-                self._skipped[lang] = 0
-            outcomes.append(grounded)
-
-    def _outcomes_of(self, lang: str) -> deque[bool]:
-        return self._outcomes.setdefault(lang, deque(maxlen=self.window))
+        with self._records.open(lang) as record:
+            outcomes = record.outcomes[-self.window :]
+            if grounded and self._closed(outcomes.count("1"), len(outcomes)):
+                outcomes = ""  # a grounded probe: judge the model afresh
+                record.skipped = 0
+            record.outcomes = (outcomes + ("1" if grounded else "0"))[-self.window :]
 
     def _closed(self, grounded: int, recent: int) -> bool:
         return recent >= self.min_drafts and grounded < self.min_pass_rate * recent

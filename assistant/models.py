@@ -76,3 +76,17 @@ class Feedback(Base):
     rating: Mapped[int] = mapped_column(Integer)  # +1 thumbs up, -1 thumbs down
     comment: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class GenerationGateRecord(Base):
+    """The generation gate's memory of one model's recent drafts in one language (generation_gate.py),
+    shared by the CLI, every worker and eval runs through the database."""
+
+    __tablename__ = "generation_gate_records"
+
+    model: Mapped[str] = mapped_column(String(256), primary_key=True)
+    lang: Mapped[str] = mapped_column(String(8), primary_key=True)
+    # One character per draft, oldest first: "1" grounded, "0" not (ungrounded, LLM error, timeout).
+    outcomes: Mapped[str] = mapped_column(String(64), default="")
+    skipped: Mapped[int] = mapped_column(Integer, default=0)  # turns sent past the model since the last probe
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)

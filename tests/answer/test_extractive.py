@@ -62,10 +62,11 @@ def test_chinese_faq_answer_is_quoted_whole(make_passage) -> None:  # type: igno
 
 
 def test_without_word_overlap_the_top_passage_opening_is_quoted(make_passage) -> None:  # type: ignore[no-untyped-def]
-    # A cross-lingual match: retrieval found it, lexical overlap cannot rank its sentences.
+    # A cross-lingual match: retrieval found it, lexical overlap cannot rank its sentences. The
+    # lead-in tells the customer, in their language, that the quote is from the English pages.
     passages = [make_passage(1, "Returns", "Unused items can be returned within 30 days. Bring the receipt.")]
     answer = extract("可以退货吗？", passages, "zh")
-    assert answer.text == "根据帮助中心的资料：\nUnused items can be returned within 30 days[1]."
+    assert answer.text == "帮助中心的英文资料写道：\nUnused items can be returned within 30 days [1]."
     assert answer.citations_used == [1]
 
 

@@ -10,6 +10,7 @@ from api_fixture import EN_QUESTION, ZH_QUESTION, Harness, auth, parse_sse
 from sqlalchemy import select
 
 from api.logs import JsonFormatter
+from assistant.generation_gate import GenerationGate
 from assistant.models import ChatMessage, Conversation, Feedback
 
 
@@ -93,6 +94,9 @@ def test_stream_ends_with_the_decided_reply_when_the_draft_is_ungrounded(
             yield piece
 
     monkeypatch.setattr(pipeline.generator, "astream", invented)
+    # The packaged local model's gate starts closed (it would answer extractively at once); this
+    # test forces a draft, so the gate must let it through.
+    monkeypatch.setattr(pipeline, "gate", GenerationGate(0.0))
     key = harness.acme["customer"]
     session_id = harness.session(key)
     events = _stream(harness, key, session_id, EN_QUESTION)

@@ -1,0 +1,346 @@
+"""Facts a sentence states: numbers with their units, durations, dates, money, ages, percentages,
+in English and Chinese, so a claim can be compared with its passage fact by fact.
+
+"30 days", "thirty days", "三十天" and "30天" are the same Fact; "30 hours" or "7 days" are not. A fact
+also keeps what the words around it say about it: a rate ("€0.25 per minute", "每月5元") and a bound
+("at least 16", "until you are 16", "16岁以上", "30天内"), because "you can ride until you are 16"
+against "the minimum age is 16" has the right number and the wrong meaning.
+Money is read by assistant.escalation.amounts (one parser of amounts in kefu).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from assistant.escalation.amounts import Amount, find_amounts, parse_zh_numeral
+
+# unit word -> (kind, canonical unit, factor to the kind's base unit). Durations that convert
+# exactly share a base (minutes; months); "business day" converts to nothing.
+_UNITS_EN: dict[str, tuple[str, str, float]] = {}
+_UNITS_ZH: dict[str, tuple[str, str, float]] = {}
+
+
+def _units(table: dict[str, tuple[str, str, float]], words: str, kind: str, unit: str, factor: float) -> None:
+    for word in words.split("|"):
+        table[word] = (kind, unit, factor)
+
+
+_units(_UNITS_EN, "second|seconds|sec|secs", "duration", "minute", 1 / 60)
+_units(_UNITS_EN, "minute|minutes|min|mins", "duration", "minute", 1)
+_units(_UNITS_EN, "hour|hours|hr|hrs|h", "duration", "minute", 60)
+_units(_UNITS_EN, "day|days|calendar day|calendar days", "duration", "minute", 1440)
+_units(_UNITS_EN, "business day|business days|working day|working days|workday|workdays", "duration", "business_day", 1)
+_units(_UNITS_EN, "week|weeks", "duration", "minute", 10080)
+_units(_UNITS_EN, "month|months", "duration", "month", 1)
+_units(_UNITS_EN, "year|years", "duration", "month", 12)
+_units(_UNITS_EN, "km|kms|kilometre|kilometres|kilometer|kilometers", "distance", "metre", 1000)
+_units(_UNITS_EN, "m|metre|metres|meter|meters", "distance", "metre", 1)
+_units(_UNITS_EN, "cm|centimetre|centimetres|centimeter|centimeters", "distance", "metre", 0.01)
+_units(_UNITS_EN, "mile|miles|mi", "distance", "mile", 1)
+_units(_UNITS_EN, "km/h|kmh|kph|kilometres per hour|kilometers per hour", "speed", "km/h", 1)
+_units(_UNITS_EN, "mph|miles per hour", "speed", "mph", 1)
+_units(_UNITS_EN, "kg|kgs|kilogram|kilograms|kilo|kilos", "weight", "gram", 1000)
+_units(_UNITS_EN, "g|gram|grams", "weight", "gram", 1)
+_units(_UNITS_EN, "lb|lbs", "weight", "pound", 1)
+_units(_UNITS_EN, "%|percent|per cent", "percent", "%", 1)
+_units(_UNITS_EN, "gb|gigabyte|gigabytes", "data", "mb", 1024)
+_units(_UNITS_EN, "mb|megabyte|megabytes", "data", "mb", 1)
+_units(_UNITS_EN, "mah", "charge", "mah", 1)
+_units(_UNITS_EN, "w|watt|watts", "power", "w", 1)
+_units(_UNITS_ZH, "秒|秒钟", "duration", "minute", 1 / 60)
+_units(_UNITS_ZH, "分钟|分", "duration", "minute", 1)
+_units(_UNITS_ZH, "小时|个小时|钟头|个钟头", "duration", "minute", 60)
+_units(_UNITS_ZH, "天|日", "duration", "minute", 1440)
+_units(_UNITS_ZH, "个工作日|工作日", "duration", "business_day", 1)
+_units(_UNITS_ZH, "周|个星期|星期|礼拜|个礼拜", "duration", "minute", 10080)
+_units(_UNITS_ZH, "个月", "duration", "month", 1)
+_units(_UNITS_ZH, "年", "duration", "month", 12)
+_units(_UNITS_ZH, "公里|千米", "distance", "metre", 1000)
+_units(_UNITS_ZH, "米", "distance", "metre", 1)
+_units(_UNITS_ZH, "厘米", "distance", "metre", 0.01)
+_units(_UNITS_ZH, "英里", "distance", "mile", 1)
+_units(_UNITS_ZH, "公里/小时|公里每小时|千米/小时|千米每小时", "speed", "km/h", 1)
+_units(_UNITS_ZH, "公斤|千克", "weight", "gram", 1000)
+_units(_UNITS_ZH, "克", "weight", "gram", 1)
+_units(_UNITS_ZH, "岁|周岁", "age", "year", 1)
+
+_EN_NUMBER_WORDS = {
+    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
+    "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30,
+    "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90, "hundred": 100,
+    "a": 1, "an": 1, "a single": 1,
+}
+_MONTHS = {
+    m: i for i, names in enumerate(
+        ["jan|january", "feb|february", "mar|march", "apr|april", "may", "jun|june", "jul|july",
+         "aug|august", "sep|sept|september", "oct|october", "nov|november", "dec|december"], 1)
+    for m in names.split("|")
+}
+
+
+def _alternation(words: object) -> str:
+    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))  # type: ignore[arg-type]
+
+
+_DIGITS = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
+_WORD_NUMBER = (
+    r"(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)[- ](?:one|two|three|four|five|six|seven|eight|nine)"
+    rf"|{_alternation(_EN_NUMBER_WORDS)}"
+)
+_ZH_NUMBER = r"[零一二两三四五六七八九十百千万]+"
+_RANGE = r"\s*(?:-|–|—|~|to|至|到)\s*"
+# A number (digits or a number word), an optional range partner, then a unit.
+_EN_QUANTITY = re.compile(
+    rf"(?<![\w.])(?P<num>{_DIGITS}|{_WORD_NUMBER})(?:{_RANGE}(?P<num2>{_DIGITS}|{_WORD_NUMBER}))?"
+    rf"[\s-]?(?P<unit>{_alternation(_UNITS_EN)})(?![a-z])"
+)
+_ZH_QUANTITY = re.compile(
+    rf"(?P<num>{_DIGITS}|{_ZH_NUMBER})(?:{_RANGE}(?P<num2>{_DIGITS}|{_ZH_NUMBER}))?\s?(?P<unit>{_alternation(_UNITS_ZH)})"
+)
+_ZH_PERCENT = re.compile(rf"百分之(?P<num>{_DIGITS}|{_ZH_NUMBER})")
+# Not the digits of a model code ("LH-300", "X2"): those are names, checked as such.
+_BARE_NUMBER = re.compile(rf"(?<![\w.])(?<![a-z]-)(?P<num>{_DIGITS})(?![\d]|-?[a-z]\d)")
+_ISO_DATE = re.compile(r"(?<!\d)(?P<y>(?:19|20)\d\d)[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})(?!\d)")
+_ZH_DATE = re.compile(r"(?:(?P<y>(?:19|20)\d\d)\s?年\s?)?(?P<m>\d{1,2})\s?月\s?(?P<d>\d{1,2})\s?[日号]")
+_ZH_YEAR = re.compile(r"(?P<y>(?:19|20)\d\d)\s?年(?!\s?\d{1,2}\s?月)")
+_YEAR_AFTER = r",?(?:\s+(?P<y>(?:19|20)\d\d))?"
+_EN_DATE_DMY = re.compile(
+    rf"(?<!\d)(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<mon>{_alternation(_MONTHS)})\b\.?{_YEAR_AFTER}"
+)
+_EN_DATE_MDY = re.compile(rf"\b(?P<mon>{_alternation(_MONTHS)})\.?\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\b{_YEAR_AFTER}")
+
+# A rate after the quantity: "€0.25 per minute", "5 GB a month", "/min"; before it: "每分钟0.5元",
+# "monthly fee of €5".
+_PERIODS = {
+    "second": "second", "minute": "minute", "min": "minute", "hour": "hour", "hr": "hour", "day": "day",
+    "week": "week", "month": "month", "mo": "month", "year": "year", "yr": "year", "km": "km",
+    "kilometre": "km", "kilometer": "km", "mile": "mile", "kwh": "kwh", "gb": "gb", "ride": "ride",
+    "trip": "ride", "person": "person", "order": "order", "item": "item", "night": "night",
+}
+_PERIODS_ZH = {"秒": "second", "分钟": "minute", "小时": "hour", "天": "day", "日": "day", "周": "week",
+               "月": "month", "个月": "month", "年": "year", "公里": "km", "次": "ride", "人": "person", "单": "order"}
+_ADVERB_PERIODS = {"hourly": "hour", "daily": "day", "weekly": "week", "monthly": "month", "yearly": "year",
+                   "annual": "year", "annually": "year", "per-minute": "minute"}
+_RATE_AFTER = re.compile(rf"^\s*(?:per|a|an|each|every|/)\s*(?P<p>{_alternation(_PERIODS)})s?\b")
+_RATE_AFTER_ZH = re.compile(rf"^\s*(?:/|每)\s*(?P<p>{_alternation(_PERIODS_ZH)})")
+_RATE_BEFORE_ZH = re.compile(rf"每\s*(?:个)?(?P<p>{_alternation(_PERIODS_ZH)})[^，。；,.;]{{0,6}}$")
+_RATE_BEFORE_EN = re.compile(rf"\b(?P<a>{_alternation(_ADVERB_PERIODS)})\b[^.;,\n]{{0,24}}$")
+
+# A bound on the quantity, said before it ("at least 16", "up to 60 km", "至少16岁") or after it
+# ("16 or older", "16岁以上", "30天内").
+_MIN_BEFORE = re.compile(
+    r"\b(?:at least|minimum|min\.?|no less than|not less than|more than|over|above|older than|"
+    r"from the age of|starting at|starting from|from)\b[^.;\n]{0,24}$|(?:至少|最少|最低|不少于|不低于|满|起码)[^。；\n]{0,6}$"
+)
+_MAX_BEFORE = re.compile(
+    r"\b(?:at most|up to|maximum|max\.?|no more than|not more than|less than|under|below|until|till|"
+    r"younger than|within|no later than)\b[^.;\n]{0,24}$|(?:最多|最长|至多|最高|不超过|不超|上限|以内)[^。；\n]{0,6}$"
+)
+_MIN_AFTER = re.compile(r"^\s*(?:\+|or (?:older|more|over|above|longer)|and (?:older|over|above|up))|^\s*(?:以上|及以上|或以上|起)")
+_MAX_AFTER = re.compile(
+    r"^\s*(?:or (?:less|younger|under|below|fewer|earlier)|at (?:the )?(?:most|latest))|^\s*(?:以下|及以下|以内|之内|内|或以下)"
+)
+# The number is an age: "aged 16", "age is 16", "you are 16", "16 years old", "16岁".
+_AGE_BEFORE = re.compile(r"\b(?:age|aged|ages|you are|you're|are at least|be at least|turn|turned|turns)\b[^.;\n]{0,16}$")
+_AGE_AFTER = re.compile(r"^\s*(?:years?|yrs?)[\s-]*old|^\s*(?:or older|and (?:older|over))")
+_YEARS_OLD_AFTER = re.compile(r"^[\s-]*(?:old|of age|or older|and older)\b")
+
+
+@dataclass(frozen=True)
+class Fact:
+    kind: str  # duration | money | distance | speed | weight | percent | age | date | data | number | ...
+    value: float  # in the kind's base unit (minutes, months, metres, grams); dates: yyyymmdd
+    unit: str  # canonical unit: "minute", "month", "business_day", "metre", "EUR", "%", "" (bare)
+    text: str  # as written
+    start: int
+    end: int
+    per: str | None = None  # a rate's denominator: "minute", "month", "km"
+    bound: str | None = None  # "min" (at least, or older, 以上) | "max" (up to, until, 以内)
+    number: float | None = None  # the number as written, before unit conversion ("30" of "30 days")
+
+    def same_quantity(self, other: Fact) -> bool:
+        """Same kind, unit and value (after converting units); a bare number matches by value."""
+        if self.kind == "date" or other.kind == "date":
+            return self.kind == other.kind and _same_date(int(self.value), int(other.value))
+        if self.kind == "number" or other.kind == "number":
+            return abs(self.raw - other.raw) < 1e-9
+        if (self.kind, self.unit) != (other.kind, other.unit):
+            return False
+        return abs(self.value - other.value) <= 1e-9 * max(1.0, abs(self.value))
+
+    @property
+    def raw(self) -> float:
+        """The number as written, before unit conversion."""
+        return self.value if self.number is None else self.number
+
+
+def _same_date(a: int, b: int) -> bool:
+    """Dates as yyyymmdd; a missing year (0) or day (00) matches any."""
+    ya, ma, da = a // 10000, a // 100 % 100, a % 100
+    yb, mb, db = b // 10000, b // 100 % 100, b % 100
+    return (ya == yb or 0 in (ya, yb)) and (ma == mb or 0 in (ma, mb)) and (da == db or 0 in (da, db))
+
+
+def _number_value(text: str) -> float | None:
+    text = text.strip().lower()
+    if re.fullmatch(_DIGITS, text):
+        return float(text.replace(",", ""))
+    if re.fullmatch(_ZH_NUMBER, text):
+        return parse_zh_numeral(text)
+    parts = re.split(r"[- ]", text)
+    if text in _EN_NUMBER_WORDS:
+        return float(_EN_NUMBER_WORDS[text])
+    if all(p in _EN_NUMBER_WORDS for p in parts):
+        return float(sum(_EN_NUMBER_WORDS[p] for p in parts))
+    return None
+
+
+def normalise(text: str) -> str:
+    """NFKC (full-width digits and letters become ASCII) and lower case, same length as a rule."""
+    return unicodedata.normalize("NFKC", text).lower()
+
+
+def find_facts(text: str) -> list[Fact]:
+    """Every fact stated in text, in order; spans index normalise(text)."""
+    text = normalise(text)
+    facts: list[Fact] = []
+    taken: list[tuple[int, int]] = []
+
+    def free(start: int, end: int) -> bool:
+        return not any(start < e and s < end for s, e in taken)
+
+    def add(fact: Fact) -> None:
+        facts.append(fact)
+        taken.append((fact.start, fact.end))
+
+    for pattern in (_ISO_DATE, _ZH_DATE, _EN_DATE_DMY, _EN_DATE_MDY):
+        for m in pattern.finditer(text):
+            if free(m.start(), m.end()):
+                groups = m.groupdict()
+                month = groups.get("m") or _MONTHS.get((groups.get("mon") or "").rstrip("."), 0)
+                value = int(m["y"] or 0) * 10000 + int(month) * 100 + int(m["d"])
+                add(Fact("date", float(value), "date", m.group(), m.start(), m.end()))
+    for m in _ZH_YEAR.finditer(text):
+        if free(m.start(), m.end()):
+            add(Fact("date", float(int(m["y"]) * 10000), "date", m.group(), m.start(), m.end()))
+    for amount, (start, end) in _amounts_with_spans(text):
+        if free(start, end):
+            add(_described(text, Fact("money", amount.value, amount.currency, text[start:end], start, end)))
+    for pattern, table in ((_ZH_QUANTITY, _UNITS_ZH), (_EN_QUANTITY, _UNITS_EN)):
+        for m in pattern.finditer(text):
+            unit_word = m["unit"]
+            if not free(m.start(), m.end()) or _false_unit(text, m, unit_word):
+                continue
+            if m["num"] in ("a", "an", "a single") and any(0 <= m.start() - f.end <= 2 for f in facts):
+                continue  # "24 hours a day", "€5 a month": a rate of the quantity before it
+            kind, unit, factor = table[unit_word]
+            for group in ("num", "num2"):
+                value = _number_value(m[group]) if m[group] else None
+                if value is not None:
+                    fact = Fact(kind, value * factor, unit, m.group(), m.start(), m.end(), number=value)
+                    add(_described(text, fact))
+            taken.append((m.start(), m.end()))
+    for m in _ZH_PERCENT.finditer(text):
+        value = _number_value(m["num"])
+        if value is not None and free(m.start(), m.end()):
+            add(Fact("percent", value, "%", m.group(), m.start(), m.end(), number=value))
+    for m in _BARE_NUMBER.finditer(text):
+        if free(m.start(), m.end()):
+            value = float(m["num"].replace(",", ""))
+            before, after = text[max(0, m.start() - 40) : m.start()], text[m.end() : m.end() + 20]
+            if _AGE_BEFORE.search(before) or _AGE_AFTER.match(after):
+                add(_described(text, Fact("age", value, "year", m.group(), m.start(), m.end())))
+            elif 1900 <= value <= 2099 and "." not in m["num"]:
+                add(Fact("date", value * 10000, "date", m.group(), m.start(), m.end()))
+            else:
+                add(_described(text, Fact("number", value, "", m.group(), m.start(), m.end())))
+    return sorted(facts, key=lambda f: f.start)
+
+
+def _amounts_with_spans(text: str) -> list[tuple[Amount, tuple[int, int]]]:
+    """find_amounts gives values in order; locate each one's text to know its span."""
+    spans = []
+    cursor = 0
+    for amount in find_amounts(text):
+        start = text.find(amount.text, cursor)
+        if start < 0:
+            continue
+        spans.append((amount, (start, start + len(amount.text))))
+        cursor = start + len(amount.text)
+    return spans
+
+
+def _false_unit(text: str, m: re.Match[str], unit_word: str) -> bool:
+    """Single letters and 分/日/年 are units only in clear places: "5 m" yes, "a m" no;
+    "2024年" is a year, "3月1日" a date (taken before), "a day" needs its article."""
+    number = m["num"]
+    if number in ("a", "an", "a single") and _UNITS_EN.get(unit_word, ("",))[0] != "duration":
+        return True
+    if unit_word in ("m", "g", "h", "w", "mi", "min") and not re.fullmatch(_DIGITS, number):
+        return True
+    if unit_word == "年" and re.fullmatch(r"(?:19|20)\d\d", number):
+        return True
+    if unit_word == "分" and text[m.end() : m.end() + 1] == "之":
+        return True
+    return False
+
+
+def _described(text: str, fact: Fact) -> Fact:
+    """The fact with the rate and bound the words around it give."""
+    before = text[max(0, fact.start - 40) : fact.start]
+    after = text[fact.end : fact.end + 24]
+    per = None
+    for pattern in (_RATE_AFTER, _RATE_AFTER_ZH):
+        if (m := pattern.match(after)) is not None:
+            per = _PERIODS.get(m["p"]) or _PERIODS_ZH.get(m["p"])
+            break
+    else:
+        if (m := _RATE_BEFORE_ZH.search(before)) is not None:
+            per = _PERIODS_ZH[m["p"]]
+        elif fact.kind == "money" and (m := _RATE_BEFORE_EN.search(before)) is not None:
+            per = _ADVERB_PERIODS[m["a"]]
+    bound = None
+    if _MIN_AFTER.match(after) or _MIN_BEFORE.search(before):
+        bound = "min"
+    if _MAX_AFTER.match(after) or (bound is None and _MAX_BEFORE.search(before)):
+        bound = "max"
+    if fact.kind == "duration" and fact.unit == "month" and (_YEARS_OLD_AFTER.match(after) or _AGE_BEFORE.search(before)):
+        # "16 years old", "aged 16 years": an age, comparable with "the minimum age is 16"
+        return Fact("age", fact.raw, "year", fact.text, fact.start, fact.end, per, bound, fact.raw)
+    return Fact(fact.kind, fact.value, fact.unit, fact.text, fact.start, fact.end, per, bound, fact.number)
+
+
+# What a question asks for, by the kind of fact that answers it.
+_ASKS_EN = (
+    (re.compile(r"\bhow (?:long|soon|many (?:days|hours|weeks|months|years|minutes))\b|\bwhen\b"), {"duration", "date"}),
+    (re.compile(r"\bhow much\b(?!\s+(?:data|storage|space|memory|time|longer|weight|battery))"
+                r"|\b(?:price|prices|cost|costs|fee|fees|charge|charged|pay|rate|tariff)\b"), {"money", "percent"}),
+    (re.compile(r"\bhow much (?:data|storage|space|memory)\b"), {"data"}),
+    (re.compile(r"\bhow much (?:time|longer)\b"), {"duration"}),
+    (re.compile(r"\bhow far\b|\b(?:range|distance)\b"), {"distance"}),
+    (re.compile(r"\bhow old\b|\b(?:age|aged)\b"), {"age"}),
+    (re.compile(r"\bhow heavy\b|\bweight\b|\bweigh\b"), {"weight"}),
+    (re.compile(r"\bhow fast\b|\b(?:speed|top speed)\b"), {"speed"}),
+)
+_ASKS_ZH = (
+    (re.compile(r"多久|多长时间|几天|多少天|几个小时|多少小时|几个月|什么时候|何时"), {"duration", "date"}),
+    (re.compile(r"多少钱|价格|费用|收费|多少元|几块|价钱|资费"), {"money", "percent"}),
+    (re.compile(r"多远|续航|距离|多少公里"), {"distance"}),
+    (re.compile(r"几岁|年龄|多大年纪"), {"age"}),
+    (re.compile(r"多重|重量"), {"weight"}),
+    (re.compile(r"多快|速度|时速"), {"speed"}),
+)
+
+
+def asked_kinds(question: str) -> set[str]:
+    """The kinds of fact that answer a question: {"duration", "date"} for "how long", {"money",
+    "percent"} for "how much", {"distance"} for "what is the range"; empty when it asks for none."""
+    lowered = normalise(question)
+    asked: set[str] = set()
+    for pattern, kinds in (*_ASKS_EN, *_ASKS_ZH):
+        if pattern.search(lowered):
+            asked |= kinds
+    return asked

@@ -1,0 +1,99 @@
+"""Answer composition (issue 12): the extractive answer quotes the sentences that answer the
+question and nothing else, once, whole, a table's row and column, and says when it quotes pages in
+the other language. Run with the real embedder, as the pipeline does."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.extractive import ExtractiveAnswerer
+from assistant.grounding import GroundingChecker
+from ingest.config import Settings
+from ingest.embedding import get_embedder
+from tests.answer.conftest import passage
+
+SCOOTER = passage(1, "Lumo S2 scooter", "The Lumo S2 scooter has a range of 60 km on a full battery. Riders of the "
+                  "Lumo S2 must be at least 16 years old. The Lumo S2 has a top speed of 25 km/h.")
+PLANS = passage(1, "Mobile plans", "Plan: Basic; Monthly price: 10 euros; Data: 5 GB\n"
+                "Plan: Premium; Monthly price: 30 euros; Data: 50 GB", kind="table")
+
+
+@pytest.fixture(scope="module")
+def embedder():  # type: ignore[no-untyped-def]
+    return get_embedder(Settings())
+
+
+@pytest.fixture(scope="module", params=["embedder", "words only"])
+def extractor(request, embedder) -> ExtractiveAnswerer:  # type: ignore[no-untyped-def]
+    return ExtractiveAnswerer(embedder=embedder if request.param == "embedder" else None)
+
+
+def test_the_range_question_does_not_get_the_minimum_age(extractor: ExtractiveAnswerer) -> None:
+    answer = extractor.run("What is the range of the Lumo S2?", [SCOOTER], "en")
+    assert answer.text == "According to our help centre:\nThe Lumo S2 scooter has a range of 60 km on a full battery [1]."
+
+
+def test_each_question_gets_its_own_sentence_of_one_passage(extractor: ExtractiveAnswerer) -> None:
+    age = extractor.run("How old do you have to be to ride the Lumo S2?", [SCOOTER], "en").text
+    assert "16 years old" in age and "60 km" not in age and "25 km/h" not in age
+    speed = extractor.run("How fast does the Lumo S2 go?", [SCOOTER], "en").text
+    assert "25 km/h" in speed and "16 years" not in speed
+
+
+def test_near_duplicate_passages_do_not_repeat_a_sentence(extractor: ExtractiveAnswerer) -> None:
+    passages = [
+        passage(1, "Returns policy 2023", "Unused items can be returned within 30 days of purchase. Bring the receipt."),
+        passage(2, "Returns policy 2022", "Unused items can be returned within 30 days of purchase! Bring your receipt."),
+        passage(3, "Returns policy (copy)", "Unused items can be returned within 30 days of purchase."),
+    ]
+    answer = extractor.run("How many days do I have to return unused items?", passages, "en")
+    assert answer.text.count("within 30 days") == 1, answer.text
+
+
+def test_a_sentence_cut_at_the_chunk_end_is_not_quoted(extractor: ExtractiveAnswerer) -> None:
+    chunk = passage(1, "中法学院", "中法学院的课程以法语授课。学生入学前需要通过法语水平考试。中法学院学生的英语能力普遍较", lang="zh")
+    answer = extractor.run("中法学院学生的英语能力怎么样？", [chunk], "zh")
+    assert "普遍较" not in answer.text
+    assert answer.text.startswith("根据帮助中心的资料：\n")
+
+
+def test_a_sentence_cut_at_the_chunk_start_is_not_quoted(extractor: ExtractiveAnswerer) -> None:
+    chunk = passage(1, "Returns", "and the original packaging. Returns are free within 30 days of delivery.")
+    chunk.extra["char_start"] = 412  # the chunk starts inside its section
+    answer = extractor.run("Do I need the original packaging to return something?", [chunk], "en")
+    assert answer.text == "According to our help centre:\nReturns are free within 30 days of delivery [1]."
+
+
+def test_a_table_question_is_answered_with_its_row_and_column(extractor: ExtractiveAnswerer) -> None:
+    price = extractor.run("How much is the Premium plan per month?", [PLANS], "en")
+    assert price.text == "According to our help centre:\nPremium plan, monthly price: 30 euros [1]."
+    data = extractor.run("How much data does the Basic plan include?", [PLANS], "en")
+    assert data.text == "According to our help centre:\nBasic plan, data: 5 GB [1]."
+    assert GroundingChecker().run(price.text, [PLANS], question="How much is the Premium plan per month?").ok
+
+
+def test_a_chinese_table_row(extractor: ExtractiveAnswerer) -> None:
+    fees = passage(1, "资费", "套餐: 基础版; 月费: 10元; 流量: 5 GB\n套餐: 高级版; 月费: 30元; 流量: 50 GB", kind="table", lang="zh")
+    answer = extractor.run("高级版的月费是多少？", [fees], "zh")
+    assert answer.text == "根据帮助中心的资料：\n高级版，月费：30元[1]。"
+
+
+def test_a_follow_up_gets_the_sentence_its_condensed_query_asks_for(embedder) -> None:  # type: ignore[no-untyped-def]
+    # "How do I report a broken device?" then "How long until someone looks at it?", condensed.
+    report = passage(1, "Broken devices", "To report a broken device, open the Lumo app and tap Report a problem. "
+                     "Attach a photo of the damage and your order number. Every report is reviewed within 24 hours.")
+    answer = ExtractiveAnswerer(embedder=embedder).run(
+        "How long until someone looks at my broken device report?", [report], "en"
+    )
+    assert answer.text == "According to our help centre:\nEvery report is reviewed within 24 hours [1]."
+
+
+def test_an_english_question_over_a_chinese_passage_gets_an_english_lead_in(embedder) -> None:  # type: ignore[no-untyped-def]
+    shipping = passage(1, "配送说明", "标准配送需要3至5个工作日。订单满50元免运费。加急配送费用为12元，次日送达。", lang="zh")
+    answer = ExtractiveAnswerer(embedder=embedder).run("How much does express delivery cost?", [shipping], "en")
+    assert answer.text == "Our help centre says (in Chinese):\n加急配送费用为12元，次日送达[1]。"
+
+
+def test_a_chinese_question_over_an_english_passage_gets_a_chinese_lead_in(embedder) -> None:  # type: ignore[no-untyped-def]
+    answer = ExtractiveAnswerer(embedder=embedder).run("滑板车的续航是多少公里？", [SCOOTER], "zh")
+    assert answer.text == "帮助中心的英文资料写道：\nThe Lumo S2 scooter has a range of 60 km on a full battery [1]."

@@ -1,0 +1,104 @@
+"""Facts a sentence states (assistant/facts.py): numbers with units, durations, dates, money, ages,
+rates and bounds, English and Chinese."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.facts import find_facts
+
+
+def facts(text: str) -> list[tuple[str, float, str, str | None, str | None]]:
+    return [(f.kind, f.value, f.unit, f.per, f.bound) for f in find_facts(text)]
+
+
+@pytest.mark.parametrize(
+    ("english", "chinese"),
+    [
+        ("within 30 days", "三十天内"),
+        ("within thirty days", "30天内"),
+        ("2 hours", "两个小时"),
+        ("5 business days", "5个工作日"),
+        ("a one-year warranty", "一年保修"),
+        ("60 km", "六十公里"),
+        ("€30", "30欧元"),
+        ("16 years old or older", "16岁以上"),
+        ("5%", "百分之五"),
+    ],
+)
+def test_english_and_chinese_forms_of_a_fact_are_the_same_quantity(english: str, chinese: str) -> None:
+    (en,), (zh,) = find_facts(english), find_facts(chinese)
+    assert en.same_quantity(zh), (en, zh)
+
+
+def test_units_convert_where_they_convert_exactly() -> None:
+    (day,), (hours,), (week,), (seven,) = (find_facts(t) for t in ("1 day", "24 hours", "one week", "7 days"))
+    assert day.same_quantity(hours) and week.same_quantity(seven)
+    (months,), (year,) = find_facts("12 months"), find_facts("1 year")
+    assert months.same_quantity(year)
+    (business,), (calendar,) = find_facts("5 business days"), find_facts("5 days")
+    assert not business.same_quantity(calendar)  # not the same length of time
+
+
+def test_a_different_number_or_unit_is_a_different_fact() -> None:
+    (thirty,), (seven,), (hours,) = (find_facts(t) for t in ("30 days", "7 days", "30 hours"))
+    assert not thirty.same_quantity(seven) and not thirty.same_quantity(hours)
+    (km,), (miles,) = find_facts("60 km"), find_facts("60 miles")
+    assert not km.same_quantity(miles)
+
+
+def test_ranges_give_both_ends() -> None:
+    assert [f[1] for f in facts("Refunds take 5-7 business days.")] == [5.0, 7.0]
+    assert [f[1] for f in facts("标准配送需要3至5个工作日")] == [3.0, 5.0]
+    assert [f.raw for f in find_facts("5-7 days")] == [5.0, 7.0]  # as written, not in minutes
+
+
+def test_rates_are_kept_with_the_amount() -> None:
+    assert facts("Unlocking costs €1, then €0.25 per minute.") == [
+        ("money", 1.0, "EUR", None, None), ("money", 0.25, "EUR", "minute", None),
+    ]
+    assert facts("每分钟0.5元")[0][3] == "minute"
+    assert facts("Monthly price: 30 euros")[0][3] == "month"
+    assert facts("Support is open 24 hours a day")[0][:4] == ("duration", 1440.0, "minute", "day")
+
+
+@pytest.mark.parametrize(
+    ("text", "bound"),
+    [
+        ("The minimum age is 16.", "min"),
+        ("Riders must be at least 16 years old.", "min"),
+        ("满16周岁", "min"),
+        ("16岁以上", "min"),
+        ("You can ride until you are 16.", "max"),
+        ("Returns are accepted within 30 days.", "max"),
+        ("可在购买后30天内退货", "max"),
+        ("It can go up to 60 km.", "max"),
+        ("The range is 60 km.", None),
+    ],
+)
+def test_bounds(text: str, bound: str | None) -> None:
+    (fact,) = find_facts(text)
+    assert fact.bound == bound
+
+
+def test_ages_are_ages_whatever_the_wording() -> None:
+    kinds = {find_facts(t)[0].kind for t in ("The minimum age is 16.", "until you are 16", "16 years old", "16岁")}
+    assert kinds == {"age"}
+
+
+def test_dates_in_several_forms() -> None:
+    (a,), (b,), (c,) = (find_facts(t) for t in ("2024-03-01", "1 March 2024", "2024年3月1日"))
+    assert a.same_quantity(b) and b.same_quantity(c)
+    (no_year,) = find_facts("March 1")
+    assert no_year.same_quantity(a) and not no_year.same_quantity(find_facts("March 2")[0])
+
+
+def test_number_words_without_a_unit_state_no_fact() -> None:
+    # "on one charge" says nothing checkable; requiring "1" in the passage rejected a right answer.
+    assert facts("It can go up to 60 kilometres on one charge") == [("distance", 60000.0, "metre", None, "max")]
+
+
+def test_bare_digits_are_numbers_and_full_width_digits_are_read() -> None:
+    assert facts("Press button 3") == [("number", 3.0, "", None, None)]
+    assert facts("The Lumo Hub LH-300 and the X2") == []  # model codes are names, not numbers
+    assert find_facts("３０天")[0].same_quantity(find_facts("30 days")[0])
