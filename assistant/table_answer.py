@@ -15,7 +15,7 @@ row ("Plan: Premium; Monthly price: 30 euros") is read back from its text.
   in the table's language; the lead-in is the caller's, in the customer's.
 - A row answers only a question that names it: a question naming another row ("the day pass for
   Brazil" over the USA row) must not get that row's value. Named = the question shares a word with
-  one of the row's cells; not named = it does not, and either both are Chinese or the question
+  one of the row's naming cells (not an amount, not a header's word); not named = it does not, and either both are Chinese or the question
   names something (a capitalised or coded word) found nowhere in the passage. Across languages
   words cannot tell, and retrieval's choice stands.
 """
@@ -76,8 +76,11 @@ def rendered_cells(line: str) -> list[tuple[str, str]] | None:
 
 def names_row(row: list[tuple[str, str]], passage: Passage, question: str, question_units: set[str]) -> bool:
     """Whether the question names this row (see the module docstring)."""
-    values = set(lexical_units(" ".join(value for _, value in row)))
-    if values & question_units:
+    # The cells that say which row this is: its name and other words, not its amounts ("12 months"
+    # names no row), nor the headers' own words ("No free shipping" under "Free shipping from").
+    headers = set(lexical_units(" ".join(header for header, _ in row)))
+    naming = [value for index, (_, value) in enumerate(row) if index == 0 or not find_facts(value)]
+    if (set(lexical_units(" ".join(naming))) - headers) & question_units:
         return True
     question_zh, row_zh = is_chinese(question), is_chinese(" ".join(value for _, value in row))
     if question_zh != row_zh:
