@@ -142,8 +142,11 @@ class TableAnswerer:
             shared = len(part_units & header_units)
             in_header = shared * (1 + 0.5 * shared / max(1, len(set(lexical_units(header, frozenset())))))
             # A yes/no question's words in a value the header does not have: "需要税项设置吗" ->
-            # "支持状态：不需要税项设置".
-            in_value = 0.0 if named[index] else 0.25 * len(part_units & set(lexical_units(value)) - header_units)
+            # "支持状态：不需要税项设置". Across languages the words in common are names ("Is GST
+            # supported?" and "税种：商品及服务税（GST）"), which say nothing about the column.
+            in_value = 0.0
+            if not named[index] and is_chinese(part) == is_chinese(value):
+                in_value = 0.25 * len(part_units & set(lexical_units(value)) - header_units)
             return in_header + 0.5 * bool(asked & kinds) + in_value - named[index]
 
         scores = [relevance(i) for i in range(len(cells))]
