@@ -213,7 +213,7 @@ class Answerer:
             return AnswerDecision("refuse", answerability)
         if not self.capabilities.writes(question.lang):
             return AnswerDecision("extract", answerability)  # e.g. a Chinese question on the English-only local model
-        if self.extractor.answers_from_table(retrieval.query, list(retrieval.passages)):
+        if self.extractor.answers_from_table(list(retrieval.passages)):
             return AnswerDecision("extract", answerability)  # a table look-up: the row and column, verbatim
         gate = GateVerdict.of(self.gate.run(question.lang))
         # Closed: the model's recent drafts kept failing the grounding check (generation_gate.py).

@@ -134,17 +134,13 @@ class ExtractiveAnswerer:
         lead = (CROSS_LANGUAGE_LEADS if other_language else LEADS)["zh" if zh else "en"]
         return ExtractiveAnswer(text=f"{lead}\n{body}", citations_used=citations)
 
-    def answers_from_table(self, question: str, passages: list[Passage]) -> bool:
-        """Whether retrieval's best passage is a table row the question names, with a column that
-        answers it: the row-and-column quote is then exact, where a draft can only restate it
-        (and the local model swaps cells: "free shipping to New Zealand" from "no free shipping")."""
-        structured = table_row(passages[0]) if passages and passages[0].kind == "table" else None
-        if structured is None:
-            return False
-        question_units = set(lexical_units(question, STOP_WORDS | _QUESTION_WORDS_EN | _QUESTION_BIGRAMS_ZH))
-        if not names_row(structured.cells, passages[0], question, question_units):
-            return False
-        return self.tables.run(structured.cells, question, question_units) is not None
+    @staticmethod
+    def answers_from_table(passages: list[Passage]) -> bool:
+        """Whether retrieval's best passage is a table row: the answer is then that row's cell
+        quoted with its row and column, or a refusal when the question names another row. A
+        draft could only restate the cell, and the local model swaps cells and rows ("free
+        shipping to New Zealand" from "no free shipping"; the USA price for Brazil)."""
+        return bool(passages) and passages[0].kind == "table" and table_row(passages[0]) is not None
 
     # -- candidates ---------------------------------------------------------------------------
 

@@ -14,10 +14,11 @@ row ("Plan: Premium; Monthly price: 30 euros") is read back from its text.
   data" -> "每日数据"). No column stands out: the whole row is quoted. The quote is punctuated
   in the table's language; the lead-in is the caller's, in the customer's.
 - A row answers only a question that names it: a question naming another row ("the day pass for
-  Brazil" over the USA row) must not get that row's value. Named = the question shares a word with
-  one of the row's naming cells (not an amount, not a header's word); not named = it does not, and either both are Chinese or the question
-  names something (a capitalised or coded word) found nowhere in the passage. Across languages
-  words cannot tell, and retrieval's choice stands.
+  Brazil" over the USA row) must not get that row's value. In English, not named = the question
+  names something (a capitalised word inside the sentence, a code like "LH-900") found nowhere in
+  the passage; in Chinese, named = the question shares a word with one of the row's naming cells
+  (not an amount, not a header's word). Across languages words cannot tell, and retrieval's
+  choice stands.
 """
 
 from __future__ import annotations
@@ -35,8 +36,9 @@ from ingest.parsing.table_text import TABLE_ROW_KEY
 _HEADER_UNIT_RE = re.compile(r"[(（]([^)）]{1,12})[)）]")
 _CELL_RE = re.compile(r"^(?P<header>[^:;：]{1,60})[:：]\s*(?P<value>.+)$")
 _QUESTION_PART_RE = re.compile(r"(?<=[?？;；])")
-# A word naming a thing rather than asking: capitalised after the first word, or a code ("LH-300").
-_NAME_RE = re.compile(r"(?<=\s)[A-Z][\w'-]*|\b[A-Za-z]+[-]?\d[\w-]*")
+# A word naming a thing rather than asking: capitalised inside a sentence ("Brazil", not "Which"
+# nor "SSO"), or a code ("LH-300").
+_NAME_RE = re.compile(r"(?<=[a-z0-9,] )[A-Z][a-z][\w'-]*|\b[A-Za-z]+-?\d[\w-]*")
 # The embedder picks a column only when its header is this much closer to the question than the
 # next one: multilingual-e5-small cosines of a question with short headers lie within ~0.05.
 HEADER_SIMILARITY_MARGIN = 0.02
@@ -76,19 +78,19 @@ def rendered_cells(line: str) -> list[tuple[str, str]] | None:
 
 def names_row(row: list[tuple[str, str]], passage: Passage, question: str, question_units: set[str]) -> bool:
     """Whether the question names this row (see the module docstring)."""
-    # The cells that say which row this is: its name and other words, not its amounts ("12 months"
-    # names no row), nor the headers' own words ("No free shipping" under "Free shipping from").
-    headers = set(lexical_units(" ".join(header for header, _ in row)))
-    naming = [value for index, (_, value) in enumerate(row) if index == 0 or not find_facts(value)]
-    if (set(lexical_units(" ".join(naming))) - headers) & question_units:
-        return True
     question_zh, row_zh = is_chinese(question), is_chinese(" ".join(value for _, value in row))
     if question_zh != row_zh:
         return True  # another language: words cannot tell
     if question_zh:
-        return False
+        # The cells that say which row this is: its name and other words, not its amounts ("12个月"
+        # names no row), nor the headers' own words ("不设免运费" under "免运费门槛").
+        headers = set(lexical_units(" ".join(header for header, _ in row)))
+        naming = [value for index, (_, value) in enumerate(row) if index == 0 or not find_facts(value)]
+        return bool((set(lexical_units(" ".join(naming))) - headers) & question_units)
+    # English names things in capitals and codes: one the passage lacks ("Brazil", "LH-900") is
+    # another row, even when other words match ("Lumo Hub LH-900" over the LH-300 row).
     passage_units = set(lexical_units("\n".join([passage.title, *passage.heading_path, passage.text])))
-    names = set(lexical_units(" ".join(_NAME_RE.findall(" " + question))))
+    names = set(lexical_units(" ".join(_NAME_RE.findall(question))))
     return not names - passage_units
 
 
