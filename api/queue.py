@@ -21,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol
 
 from procrastinate import App, JobContext, PsycopgConnector
 from procrastinate.jobs import Status
@@ -33,12 +33,19 @@ from ingest.models import utcnow
 
 if TYPE_CHECKING:
     from api.config import ApiSettings
-    from api.jobs import JobRunner
     from procrastinate.jobs import Job as QueuedJob
 
 log = logging.getLogger("kefu.api.queue")
 
 TASK_NAME = "kefu.run_job"
+
+
+class JobRunner(Protocol):
+    """What a worker needs of api.jobs.JobRunner (typed here, not imported: jobs imports this module)."""
+
+    def _run(self, job_id: str) -> None: ...
+
+    def update(self, job_id: str, **fields: Any) -> None: ...
 
 
 def libpq_url(sqlalchemy_url: str) -> str:

@@ -156,6 +156,7 @@ class MessageOut(BaseModel):
 
 class FeedbackIn(Strict):
     rating: Literal[1, -1] = Field(description="+1 thumbs up, -1 thumbs down")
+    score: int | None = Field(None, ge=1, le=5, description="optional satisfaction rating, 1 (poor) to 5 (great)")
     comment: SafeText = Field("", max_length=2000)
 
 
@@ -163,6 +164,7 @@ class FeedbackOut(BaseModel):
     id: int
     message_id: str
     rating: int
+    score: int | None = None
     comment: str
 
 
@@ -380,21 +382,7 @@ class RejectCandidateIn(Strict):
     note: SafeText = Field("", max_length=2000)
 
 
-# -- analytics ----------------------------------------------------------------------------------------------
-
-
-class AnalyticsOut(BaseModel):
-    kb: str | None
-    days: int
-    sessions: int
-    answers: int
-    messages_by_mode: dict[str, int]
-    refusal_rate: float | None
-    thumbs_up: int
-    thumbs_down: int
-    escalations: int
-    latency_ms_p50: float | None
-    latency_ms_p95: float | None
+# -- analytics: api/schemas_analytics.py ---------------------------------------------------------------------
 
 
 # -- health ---------------------------------------------------------------------------------------------------

@@ -4,6 +4,8 @@ into the knowledge base (a new version, retrievable on the next question) or rej
 propose(ticket)   question (the customer's main question, redacted) -> the agent's answer, checked
                   against the KB's FAQ questions and the pending candidates: near-identical ones
                   are marked "duplicate", the closest one is always recorded for the reviewer
+propose_question a question customers keep asking (a gap cluster from assistant.analytics.gaps),
+                  with the agents' answer when there is one, else for the reviewer to write
 accept(candidate) ingested as an FAQ document `faq/candidate-<id>` through IngestPipeline
 reject(candidate)
 """
@@ -124,12 +126,27 @@ class KnowledgeLoop:
             tenant, kb_name = ticket.tenant, ticket.kb_name
         if not question or not answer:
             return None
+        return self._create(tenant, kb_name, question, answer, ticket_id=ticket_id)
+
+    def propose_question(
+        self, tenant: str, kb_name: str, question: str, answer: str = "", *, note: str = ""
+    ) -> CandidateInfo:
+        """A candidate from a question customers keep asking (e.g. a gap cluster, see
+        assistant.analytics.gaps); the answer may be left for the reviewer to write."""
+        question = self.redactor.run(question.strip()).text
+        if not question:
+            raise ValueError("an FAQ candidate needs a question")
+        return self._create(tenant, kb_name, question, answer.strip(), note=note)
+
+    def _create(
+        self, tenant: str, kb_name: str, question: str, answer: str, *, ticket_id: int | None = None, note: str = ""
+    ) -> CandidateInfo:
         nearest, score = self._nearest(kb_name, question)
         status = "duplicate" if nearest is not None and score >= self.config.faq_duplicate_similarity else "pending"
         with self.db.session() as session:
             row = FaqCandidate(
                 ticket_id=ticket_id, tenant=tenant, kb_name=kb_name, question=question, answer=answer,
-                lang=detect_language(question), status=status,
+                lang=detect_language(question), status=status, review_note=note,
                 similar_to=asdict(nearest) if nearest is not None else None,
                 similarity=round(score, 4) if nearest is not None else None,
             )

@@ -63,6 +63,8 @@ class ChatMessage(Base):
     model: Mapped[str | None] = mapped_column(String(256), nullable=True)
     kb_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
     author: Mapped[str | None] = mapped_column(String(256), nullable=True)  # agent id for role=agent
+    # The release arm that answered (e.g. a canary pipeline); None until a turn records one.
+    arm: Mapped[str | None] = mapped_column(String(64), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     conversation: Mapped[Conversation] = relationship(back_populates="messages")
@@ -74,6 +76,7 @@ class Feedback(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     message_id: Mapped[str] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"), index=True)
     rating: Mapped[int] = mapped_column(Integer)  # +1 thumbs up, -1 thumbs down
+    score: Mapped[int | None] = mapped_column(Integer, nullable=True)  # optional 1-5 satisfaction rating
     comment: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 

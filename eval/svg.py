@@ -124,6 +124,7 @@ def histogram(
     x_label: str,
     bins: int = 10,
     x_range: tuple[float, float] | None = None,
+    y_label: str = "questions",
 ) -> str:
     low, high = x_range if x_range is not None else (min(values, default=0.0), max(values, default=1.0))
     if high <= low:
@@ -143,4 +144,4 @@ def histogram(
             f'height="{HEIGHT - BOTTOM - y:.1f}" fill="{COLORS[0]}"><title>{_fmt(low + i * width)}–'
             f'{_fmt(low + (i + 1) * width)}: {count}</title></rect>'
         )
-    return _frame(title, x_label, "questions", body, "histogram")
+    return _frame(title, x_label, y_label, body, "histogram")

@@ -50,7 +50,7 @@ class Settings(BaseSettings):
     llm_temperature: float = 0.1
     llm_max_tokens: int = 160
     llm_timeout_s: float = 30.0
-    # 1 thread held up far better than 2 on a loaded 2-core machine (DESIGN.md; measured again here).
+    # 1 thread held up far better than 2 on a loaded 2-core machine (measured).
     llm_threads: int = 1
     llm_context_tokens: int = 2048
     # Below this share of grounded drafts (of the last 20, per language) answers go extractive

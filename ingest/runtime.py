@@ -1,7 +1,7 @@
 """Offline runtime set-up, done once per process before any third-party library is used.
 
-Each line here stops a library from reaching the network at run time (measured traps, see
-DESIGN.md): tiktoken fetches encodings, litellm fetches a cost map, Chroma/ragas send telemetry,
+Each line here stops a library from reaching the network at run time (each a trap measured
+offline): tiktoken fetches encodings, litellm fetches a cost map, Chroma/ragas send telemetry,
 Hugging Face libraries look for hub updates.
 """
 

@@ -12,6 +12,7 @@ from api.cli import (
     faq_commands,
     kb_commands,
     keys_commands,
+    report_command,
     serve_command,
     worker_command,
 )
@@ -26,6 +27,6 @@ app = typer.Typer(
 
 for commands in (
     demo_command, kb_commands, answer_commands, eval_commands, agent_commands, faq_commands,
-    serve_command, worker_command, keys_commands,
+    serve_command, worker_command, keys_commands, report_command,
 ):
     commands.register(app)

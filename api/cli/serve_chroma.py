@@ -5,7 +5,7 @@ process that loaded it, and does not reload it when another process writes. Meas
 chromadb 1.5.9: process B loaded a collection of 10 vectors; after process A added 20 more, B's
 count() said 30 but its queries still searched the 10 (until B restarted). With several workers,
 an upload handled by one worker would stay invisible to the dense retriever of the others. One
-Chroma server that every worker talks to (the scale-out set-up DESIGN.md describes) keeps them
+Chroma server that every worker talks to (the scale-out set-up in README's deployment section) keeps them
 consistent; it costs ~1 ms of CPU per query more than the embedded store (HTTP on loopback).
 """
 

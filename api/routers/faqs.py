@@ -15,10 +15,11 @@ from api.deps import load_kb
 from api.errors import http_errors
 from api.routers.knowledge import Owner, Svc, document_in_kb, remove_source, writing
 from api.schemas import AcceptCandidateIn, CandidateOut, FAQIn, FAQOut, Key, RejectCandidateIn, RowId
+from api.schemas_analytics import FaqEntryOut
 from api.services import Services
 from api.tickets import candidate_out
 from assistant.models import new_id
-from ingest.models import Document
+from ingest.models import Chunk, Document
 from ingest.types import ParsedDocument, Section
 
 router = APIRouter(prefix="/v1", tags=["knowledge"])
@@ -80,6 +81,36 @@ def list_faqs(kb: Key, who: Owner, svc: Svc) -> list[FAQOut]:
             .order_by(Document.created_at)
         )
         return [faq_out(session, d) for d in docs]
+
+
+# The labels ingest.chunking puts before an FAQ chunk's question and answer ("Q: ...\nA: ...").
+ANSWER_LABELS = ("A: ", "答：")
+
+
+def _answer(chunk_text: str) -> str:
+    _, _, answer = chunk_text.partition("\n")
+    return next((answer[len(label):] for label in ANSWER_LABELS if answer.startswith(label)), answer)
+
+
+@router.get("/kbs/{kb}/faq-entries", response_model=list[FaqEntryOut])
+def list_faq_entries(kb: Key, who: Owner, svc: Svc) -> list[FaqEntryOut]:
+    """Every FAQ entry of the knowledge base, including the rows of uploaded csv/xlsx FAQ files."""
+    with svc.db.session() as session:
+        kb_row = load_kb(session, who, kb)
+        rows = session.execute(
+            select(Chunk, Document.source)
+            .join(Document, Document.id == Chunk.doc_id)
+            .where(Chunk.kb_id == kb_row.id, Chunk.kind == "faq")
+            .order_by(Document.source, Chunk.ordinal)
+        ).all()
+        entries = []
+        for chunk, source in rows:
+            question, *similar = [line for line in chunk.match_text.split("\n") if line.strip()] or [""]
+            entries.append(FaqEntryOut(
+                chunk_id=chunk.id, doc_id=chunk.doc_id, source=source, question=question, similar_questions=similar,
+                answer=_answer(chunk.text), editable=source.startswith(FAQ_PREFIX),
+            ))
+        return entries
 
 
 @router.post("/kbs/{kb}/faqs", status_code=status.HTTP_201_CREATED, response_model=FAQOut)

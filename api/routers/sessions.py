@@ -118,10 +118,12 @@ def feedback(message_id: Key, body: FeedbackIn, who: Chatter, svc: Svc) -> Feedb
             raise HTTPException(
                 status.HTTP_422_UNPROCESSABLE_CONTENT, "feedback is for answers (assistant or agent messages)"
             )
-        row = Feedback(message_id=message.id, rating=body.rating, comment=body.comment)
+        row = Feedback(message_id=message.id, rating=body.rating, score=body.score, comment=body.comment)
         session.add(row)
         session.flush()
-        return FeedbackOut(id=row.id, message_id=row.message_id, rating=row.rating, comment=row.comment)
+        return FeedbackOut(
+            id=row.id, message_id=row.message_id, rating=row.rating, score=row.score, comment=row.comment
+        )
 
 
 @router.post("/sessions/{session_id}/escalate", response_model=EscalationOut)

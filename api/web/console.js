@@ -87,7 +87,11 @@
 
   // -- pages ---------------------------------------------------------------------------------------
 
-  var pages = { documents: loadDocuments, search: function () {}, faqs: loadFaqs, inbox: loadInbox, analytics: loadAnalytics };
+  var pages = { documents: loadDocuments, search: function () {}, faqs: loadFaqs, inbox: loadInbox };
+  // The operations pages (analytics, gaps, QA, candidates, jobs) live in console-analytics.js.
+  var ops = window.kefuOpsPages({ $: $, el: el, api: api, kb: kb, showError: showError });
+  ["analytics", "gaps", "quality", "candidates", "jobs"].forEach(function (name) { pages[name] = ops[name]; });
+  pages.faqs = function () { return Promise.all([loadFaqs(), ops.faqEntries()]); };
 
   function route() {
     if (!me) return;
@@ -368,35 +372,6 @@
         feedAbort = null;
       });
   }
-
-  // -- analytics ---------------------------------------------------------------------------------------
-
-  function card(label, value) {
-    var div = el("div", { class: "card" });
-    div.appendChild(el("div", { class: "v" }, value === null || value === undefined ? "–" : value));
-    div.appendChild(el("div", { class: "k" }, label));
-    return div;
-  }
-
-  function loadAnalytics() {
-    showError("analytics-error");
-    var days = $("analytics-form").elements.days.value;
-    var query = "?days=" + days + (kb() ? "&kb=" + encodeURIComponent(kb()) : "");
-    return api("GET", "/v1/analytics" + query).then(function (a) {
-      var box = $("analytics-cards");
-      box.innerHTML = "";
-      box.appendChild(card("sessions", a.sessions));
-      box.appendChild(card("answers", a.answers));
-      Object.keys(a.messages_by_mode).forEach(function (mode) { box.appendChild(card("mode: " + mode, a.messages_by_mode[mode])); });
-      box.appendChild(card("refusal rate", a.refusal_rate === null ? null : (a.refusal_rate * 100).toFixed(1) + "%"));
-      box.appendChild(card("👍", a.thumbs_up));
-      box.appendChild(card("👎", a.thumbs_down));
-      box.appendChild(card("escalations", a.escalations));
-      box.appendChild(card("latency p50 (ms)", a.latency_ms_p50));
-      box.appendChild(card("latency p95 (ms)", a.latency_ms_p95));
-    }).catch(function (e) { showError("analytics-error", e); });
-  }
-  $("analytics-form").addEventListener("submit", function (e) { e.preventDefault(); loadAnalytics(); });
 
   if (key()) login(key());
 })();

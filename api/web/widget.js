@@ -55,12 +55,24 @@
     ".error{color:#b91c1c}",
   ].join("\n");
 
+  // Inline SVG icons: emoji render as empty boxes where no emoji font is installed.
+  function svgIcon(path, size) {
+    size = size || 18;
+    return '<svg viewBox="0 0 24 24" width="' + size + '" height="' + size + '" fill="currentColor" aria-hidden="true">' +
+      '<path d="' + path + '"/></svg>';
+  }
+  var ICON = {
+    chat: svgIcon("M4 3h16a2 2 0 0 1 2 2v11a2 2 0 0 1-2 2H8l-5 4V5a2 2 0 0 1 1-2z", 26),
+    up: svgIcon("M2 10h3v10H2zM7 10l4-8c1.7 0 3 1.3 3 3v3h5.5c1.1 0 2 1 1.8 2.1l-1.5 8.2c-.2 1-1 1.7-2 1.7H7z"),
+    down: svgIcon("M2 4h3v10H2zM7 14l4 8c1.7 0 3-1.3 3-3v-3h5.5c1.1 0 2-1 1.8-2.1l-1.5-8.2c-.2-1-1-1.7-2-1.7H7z"),
+  };
+
   var host = document.createElement("div");
   host.id = "kefu-widget";
   var root = host.attachShadow({ mode: "open" });
   root.innerHTML =
     "<style>" + CSS + "</style>" +
-    '<button class="launcher" part="launcher" aria-label="Open chat">💬</button>' +
+    '<button class="launcher" part="launcher" aria-label="Open chat">' + ICON.chat + "</button>" +
     '<section class="panel" role="dialog" aria-label="Chat">' +
     '<header><b></b><button class="human" type="button">Talk to a human</button></header>' +
     '<div class="log" aria-live="polite"></div>' +
@@ -150,12 +162,12 @@
     var up = document.createElement("button");
     up.className = "thumb-up";
     up.type = "button";
-    up.textContent = "👍";
+    up.innerHTML = ICON.up;
     up.setAttribute("aria-label", "Helpful");
     var down = document.createElement("button");
     down.className = "thumb-down";
     down.type = "button";
-    down.textContent = "👎";
+    down.innerHTML = ICON.down;
     down.setAttribute("aria-label", "Not helpful");
     var note = document.createElement("span");
     function rate(rating, button) {

@@ -24,7 +24,7 @@ class Capabilities:
         return lang.split("-")[0].lower() in self.languages
 
 
-# SmolLM2-135M-Instruct, measured (DESIGN.md "Packaged models"): English only, Chinese output is
+# SmolLM2-135M-Instruct, measured on a 2-core machine: English only, Chinese output is
 # garbage, lists facts without citing unless shown a worked example, invents answers.
 LOCAL_WEAK = Capabilities(
     languages=frozenset({"en"}),

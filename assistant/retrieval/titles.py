@@ -31,7 +31,7 @@ from ingest.vector_cache import SQLVectorCache
 # Cosine of a text with itself: the title list is scaled from TITLE_FLOOR up to this.
 COSINE_CEILING = 1.0
 # Below this cosine a title does not count as a match at all. The packaged E5 model puts unrelated
-# short texts near 0.8 (DESIGN.md), so generic titles ("FAQ", "1. Overview") stay out while a
+# short texts near 0.8, so generic titles ("FAQ", "1. Overview") stay out while a
 # paraphrased question (0.9+) counts. Measured on the three dev sets: hit@5 with floor 0.85 /
 # 0.83 / the list's own lowest score .9992/.9542/.9758, .9985/.9500/.9735, .9985/.9542/.9733.
 TITLE_FLOOR = 0.85

@@ -1,7 +1,7 @@
 """The help-centre benchmark as an eval data set: `helpcentres` (all three centres in one
 knowledge base) or `helpcentres/<centre>`, optionally one split (`tune` or `heldout`).
 
-Questions: data/questions/<centre>.jsonl, the shared layout (eval.datasets.QuestionRecord) whose
+Questions: data/questions/<centre>.jsonl, the shared layout (eval.dataset_layout.QuestionRecord) whose
 meta is validated as HelpCentreMeta:
 
   centre        carrier | shop | saas
@@ -33,7 +33,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
-from eval.datasets import DatasetError, EvalDataset, EvalItem, check_gold_ids, read_questions, validated
+from eval.dataset_layout import DatasetError, EvalDataset, EvalItem, check_gold_ids, read_questions, validated
 from eval.facts import key_fact
 from ingest.parsing.frontmatter import split_front_matter
 from ingest.parsing.table_text import render_row

@@ -52,6 +52,13 @@ def checker() -> GroundingChecker:
         ("How fast can the scooter go?", "The top speed is 25 km/h [2].", "not in passage"),
         # The local model's copy of a Chinese passage with the product renamed.
         ("How much is Lumo Plus?", "Lumina 会员年费168元[7]。", "name not in passage: Lumina"),
+        # Across languages: an English answer from the Chinese page, a Chinese one from the English.
+        ("How long do I have to return unused items?", "Unused items can be returned within 7 days of purchase [6].",
+         "not in passage: 7 days"),
+        ("How long do I have to return unused items?", "Unused items cannot be returned after purchase [6].",
+         "negation differs"),
+        ("滑板车能跑多远？", "Lumo S2 滑板车充满电可行驶80公里[1]。", "not in passage: 80公里"),
+        ("骑车最低年龄是多少？", "16岁以下可以骑行[1]。", "bound differs"),
         ("退货期限是多久？", "未使用的商品可以在购买后七天内退货[6]。", "not in passage: 七天"),
         ("退款要多久？", "退款将在5至7天内退回原支付方式[6]。", "not in passage"),
     ],
@@ -76,6 +83,10 @@ def test_adversarial_drafts_are_rejected(checker: GroundingChecker, question: st
         ("退货期限是多久？", "未使用的商品可以在购买后三十天内退货[6]。"),
         ("退款要多久？", "退款会在五到七个工作日内退回您的原支付方式[6]。"),
         ("How much is Lumo Plus?", "Lumo Plus 会员年费168元[7]。"),
+        ("How long do I have to return unused items?", "You can return unused items within thirty days after buying them [6]."),
+        ("How long do refunds take?", "Refunds go back to your original payment method within 5 to 7 working days [6]."),
+        ("滑板车能跑多远？", "Lumo S2 滑板车充满电可行驶60公里[1]。"),
+        ("骑车最低年龄是多少？", "骑手必须年满16岁[1]。"),
     ],
 )
 def test_correct_paraphrases_pass(checker: GroundingChecker, question: str, draft: str) -> None:

@@ -61,9 +61,9 @@ def test_a_new_pipeline_starts_with_the_record_earlier_pipelines_left(settings: 
     # model: the packaged local one starts closed, see below.)
     settings = settings.model_copy(update={"llm_model": "openai/gpt-4o"})
     earlier = AnswerPipeline(settings, database=Database(settings.sql_url))
-    _fail_drafts(earlier.gate, "en")
+    _fail_drafts(earlier.answerer.gate, "en")
     later = AnswerPipeline(settings, database=Database(settings.sql_url))
-    assert not later.gate.run("en").draft
+    assert not later.answerer.gate.run("en").draft
 
 
 def test_a_gate_that_starts_closed_answers_the_first_turns_without_drafting(tmp_path: Path) -> None:
@@ -78,10 +78,10 @@ def test_a_gate_that_starts_closed_answers_the_first_turns_without_drafting(tmp_
 def test_the_packaged_local_model_starts_with_the_gate_closed(settings: Settings) -> None:
     # The first `kefu ask` on a fresh install does not wait for a draft that would fail.
     assert settings.llm_model.startswith("kefu-local/")
-    first = AnswerPipeline(settings).gate.run("en")
+    first = AnswerPipeline(settings).answerer.gate.run("en")
     assert not first.draft and not first.probe
     hosted = AnswerPipeline(settings.model_copy(update={"llm_model": "openai/gpt-4o"}))
-    assert hosted.gate.run("en").draft
+    assert hosted.answerer.gate.run("en").draft
 
 
 def test_without_a_database_the_record_is_kept_in_the_process() -> None:

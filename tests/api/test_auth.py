@@ -60,6 +60,11 @@ ROUTES = [
     ("POST", "/v1/agent/tickets/0/resolve", {"json": {}}, AGENT),
     ("GET", "/v1/agent/feed", {}, AGENT),  # streams for allowed roles: only refusals are checked
     ("GET", "/v1/analytics", {}, ANALYTICS),
+    ("GET", "/v1/analytics/gaps", {}, ANALYTICS),
+    ("POST", "/v1/analytics/gaps/faq-candidates", {"json": {"kb": "nope", "question": "x"}}, ANALYTICS),
+    ("GET", "/v1/analytics/qa", {}, ANALYTICS),
+    ("GET", "/v1/analytics/qa/none", {}, ANALYTICS),
+    ("GET", "/v1/kbs/nope/faq-entries", {}, KNOWLEDGE),
     ("GET", "/v1/me", {}, set(ROLES)),
 ]
 STREAMING = {"/v1/agent/feed"}
@@ -93,6 +98,7 @@ def _template(path: str) -> str:
         "/v1/jobs/none": "/v1/jobs/{job_id}",
         "/v1/agent/tickets/0": "/v1/agent/tickets/{ticket_id}",
         "/faq-candidates/0": "/faq-candidates/{candidate_id}",
+        "/v1/analytics/qa/none": "/v1/analytics/qa/{conversation_id}",
     }
     for concrete, template in names.items():
         path = path.replace(concrete, template)
