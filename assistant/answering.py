@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 
 from assistant.answerability import AnswerabilityJudge
 from assistant.condense import CondensedQuery, QueryCondenser
-from assistant.extractive import ExtractiveAnswerer
+from assistant.extractive import ExtractiveAnswerer, NoAnswerInPassages
 from assistant.generation import AnswerGenerator, attach_citations
 from assistant.generation_gate import GenerationGate
 from assistant.grounding import GroundingChecker
@@ -213,6 +213,8 @@ class Answerer:
             return AnswerDecision("refuse", answerability)
         if not self.capabilities.writes(question.lang):
             return AnswerDecision("extract", answerability)  # e.g. a Chinese question on the English-only local model
+        if self.extractor.answers_from_table(list(retrieval.passages)):
+            return AnswerDecision("extract", answerability)  # a table look-up: the row and column, verbatim
         gate = GateVerdict.of(self.gate.run(question.lang))
         # Closed: the model's recent drafts kept failing the grounding check (generation_gate.py).
         return AnswerDecision("generate" if gate.draft else "extract", answerability, gate)
@@ -238,7 +240,10 @@ class Answerer:
         return self.ground(prepared, draft, verdicts, timer)
 
     def extract(self, prepared: Prepared) -> Draft:
-        extracted = self.extractor.run(prepared.query, list(prepared.retrieval.passages), prepared.question.lang)
+        try:
+            extracted = self.extractor.run(prepared.query, list(prepared.retrieval.passages), prepared.question.lang)
+        except NoAnswerInPassages:  # e.g. only a table row the question does not name
+            return Draft(NOT_IN_KB[prepared.question.lang], "refused")
         return Draft(extracted.text, "extractive", tuple(extracted.citations_used))
 
     def _llm_failed(self, prepared: Prepared, verdicts: Verdicts, exc: LLMError) -> tuple[Draft, Verdicts]:

@@ -15,8 +15,10 @@ How sentences are picked (the question is the condensed standalone query for fol
   does not get the minimum age from the same passage);
 - a sentence already quoted from a near-duplicate passage is not quoted again;
 - a piece cut at a chunk edge (no sentence end, or starting mid-sentence) is not quoted;
-- a table row ("Plan: Premium; Monthly price: 30 euros; Data: 50 GB", as ingest renders rows) is
-  answered with its row and the column asked for: "Premium plan, monthly price: 30 euros";
+- a table row (ingest keeps each row with its headers) is answered with its row and the column
+  asked for: "Premium plan, monthly price: 30 euros" (assistant/table_answer.py); a row the question
+  does not name is never quoted, and when retrieval's best passage was such a row and no named row
+  is left, there is no answer here (NoAnswerInPassages: the caller refuses);
 - over a passage in the other language, the lead-in says so in the customer's language.
 """
 
@@ -29,6 +31,7 @@ from dataclasses import dataclass
 from assistant.facts import asked_kinds, find_facts
 from assistant.grounding import STOP_WORDS, is_chinese, lexical_units, split_sentences
 from assistant.sentence_similarity import SentenceSimilarity
+from assistant.table_answer import TableAnswerer, names_row, rendered_cells, table_row
 from assistant.types import Passage
 from ingest.embedding import Embedder
 
@@ -79,8 +82,10 @@ _FINAL_PUNCT_RE = re.compile(r"[.!?。！？；;]+$")
 # A complete sentence ends with one of these (closing quotes and brackets may follow).
 _SENTENCE_END_RE = re.compile(r"[.!?。！？；;:：…][\"'”’）)\]】]*$")
 _LIST_OR_LABEL_RE = re.compile(r"^\s*(?:[-*•]|\d+[.)、]|#)|[:：]")
-_HEADER_UNIT_RE = re.compile(r"[(（]([^)）]{1,12})[)）]")
-_CELL_RE = re.compile(r"^(?P<header>[^:;：]{1,60})[:：]\s*(?P<value>.+)$")
+
+
+class NoAnswerInPassages(ValueError):
+    """The passages hold nothing that answers the question (a table row it does not name)."""
 
 
 @dataclass
@@ -108,6 +113,7 @@ class ExtractiveAnswerer:
         """Without an embedder, sentences are ranked on words and facts only."""
         self.similarity = SentenceSimilarity(embedder) if embedder is not None else None
         self.embedder = embedder
+        self.tables = TableAnswerer(embedder, self.similarity)
 
     def run(self, question: str, passages: list[Passage], lang: str) -> ExtractiveAnswer:
         if not passages:
@@ -117,15 +123,24 @@ class ExtractiveAnswerer:
         candidates = [c for rank, p in enumerate(passages[:TOP_PASSAGES]) for c in self._candidates(p, rank)]
         if not candidates:
             raise ValueError("the passages contain no text to quote")
+        candidates = self._named_rows_only(candidates, question, question_units)
         self._score(question, question_units, candidates)
         chosen = self._choose(candidates, bool(asked_kinds(question)))
         chosen.sort(key=lambda c: (c.rank, c.position))  # read in document order
-        quotes = [_with_marker(_quote(c, question_units, question, zh), c.passage.n) for c in chosen]
+        quotes = [_with_marker(self._quote(c, question_units, question), c.passage.n) for c in chosen]
         body = ("" if zh else " ").join(quotes)
         citations = list(dict.fromkeys(c.passage.n for c in chosen))
         other_language = all(is_chinese(c.text) != zh for c in chosen)
         lead = (CROSS_LANGUAGE_LEADS if other_language else LEADS)["zh" if zh else "en"]
         return ExtractiveAnswer(text=f"{lead}\n{body}", citations_used=citations)
+
+    @staticmethod
+    def answers_from_table(passages: list[Passage]) -> bool:
+        """Whether retrieval's best passage is a table row: the answer is then that row's cell
+        quoted with its row and column, or a refusal when the question names another row. A
+        draft could only restate the cell, and the local model swaps cells and rows ("free
+        shipping to New Zealand" from "no free shipping"; the USA price for Brazil)."""
+        return bool(passages) and passages[0].kind == "table" and table_row(passages[0]) is not None
 
     # -- candidates ---------------------------------------------------------------------------
 
@@ -137,9 +152,13 @@ class ExtractiveAnswerer:
             units = frozenset(lexical_units(faq.group("q") + "\n" + answer))
             return [_Candidate(passage, rank, 0, answer, units)]
         if passage.kind == "table":
+            structured = table_row(passage)
+            if structured is not None:
+                text = passage.text.strip()
+                return [_Candidate(passage, rank, 0, text, frozenset(lexical_units(text)), row=structured.cells)]
             rows = [line.strip() for line in passage.text.splitlines() if line.strip()]
             return [
-                _Candidate(passage, rank, i, row, frozenset(lexical_units(row)), row=_cells(row))
+                _Candidate(passage, rank, i, row, frozenset(lexical_units(row)), row=rendered_cells(row))
                 for i, row in enumerate(rows)
             ]
         pieces = _whole_sentences(passage)
@@ -152,6 +171,28 @@ class ExtractiveAnswerer:
             text = " ".join(pieces)
             candidates = [_Candidate(passage, rank, 0, text, frozenset(lexical_units(text)))]
         return candidates
+
+    @staticmethod
+    def _named_rows_only(candidates: list[_Candidate], question: str, question_units: set[str]) -> list[_Candidate]:
+        """Without the table rows the question does not name; NoAnswerInPassages when retrieval's
+        best passage was such a row and no named row is left (its neighbours are then other
+        topics: the FAQ on opening hours does not answer the day pass for Brazil)."""
+        kept, dropped_top = [], False
+        for c in candidates:
+            if c.row is not None and not names_row(c.row, c.passage, question, question_units):
+                dropped_top = dropped_top or c.rank == 0
+            else:
+                kept.append(c)
+        if not kept or (dropped_top and not any(c.row is not None for c in kept)):
+            raise NoAnswerInPassages("no passage row is the one the question names")
+        return kept
+
+    def _quote(self, candidate: _Candidate, question_units: set[str], question: str) -> str:
+        """The text to quote: the sentence, or for a table row its name and the column asked for
+        ("Premium plan, monthly price: 30 euros"); the whole row when no column stands out."""
+        if candidate.row is None:
+            return candidate.text
+        return self.tables.run(candidate.row, question, question_units) or candidate.text
 
     # -- relevance ----------------------------------------------------------------------------
 
@@ -264,47 +305,6 @@ def _cut_at_end(piece: str, passage: Passage) -> bool:
     # A list item, heading or "label: value" line ends without punctuation by design; prose that
     # ends mid-clause was cut at the chunk edge.
     return not _LIST_OR_LABEL_RE.search(piece) and len(piece.strip()) >= 8
-
-
-def _cells(row: str) -> list[tuple[str, str]] | None:
-    """A rendered table row's (header, value) cells, or None when the row is not in that form."""
-    cells = []
-    for part in re.split(r";\s+", row):
-        match = _CELL_RE.match(part.strip())
-        if match is None:
-            return None
-        cells.append((match["header"].strip(), match["value"].strip().rstrip(";")))
-    return cells if len(cells) >= 2 else None
-
-
-def _quote(candidate: _Candidate, question_units: set[str], question: str, zh: bool) -> str:
-    """The text to quote: the sentence, or for a table row its name and the column asked for:
-    "Premium plan, monthly price: 30 euros", "Lumo Hub LH-300, price (USD): 129"."""
-    if candidate.row is None:
-        return candidate.text
-    (label_header, label), *cells = candidate.row
-    asked = asked_kinds(question)
-
-    def named_in_question(cell: tuple[str, str]) -> bool:  # an identifier the customer gave ("LH-300")
-        units = set(lexical_units(cell[1]))
-        return bool(units) and units <= question_units
-
-    def relevance(cell: tuple[str, str]) -> float:
-        # The header naming what was asked ("data") outweighs a value of the asked kind ("how
-        # much" -> an amount); a header's unit in brackets is the value's ("Price (USD): 129").
-        header, value = cell
-        unit = _HEADER_UNIT_RE.search(header)
-        kinds = asked_kinds(header) | {f.kind for f in find_facts(f"{value} {unit.group(1)}" if unit else value)}
-        return len(question_units & set(lexical_units(header))) + 0.5 * bool(asked & kinds) - named_in_question(cell)
-
-    best = max(cells, key=relevance)
-    if relevance(best) <= 0:
-        return candidate.text  # no column stands out: the whole row
-    name = " ".join([label, *(value for header, value in cells if named_in_question((header, value)))])
-    if name == label and " " not in label.strip() and " " not in label_header.strip() and not zh:
-        name = f"{label} {label_header.lower()}"  # "Premium" under "Plan" -> "Premium plan"
-    header = best[0] if zh or best[0][:2].isupper() else best[0][:1].lower() + best[0][1:]
-    return f"{name}，{header}：{best[1]}" if zh else f"{name}, {header}: {best[1]}"
 
 
 def _with_marker(sentence: str, n: int) -> str:

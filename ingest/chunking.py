@@ -10,7 +10,10 @@
   break unless one sentence alone is over budget (then it is cut at commas, then anywhere).
 - Every chunk's text is within chunk_tokens (FAQ pairs excepted) and is the exact slice
   section.text[char_start:char_end].
-- Table sections split only between rows and never overlap: rows are independent records.
+- A table comes from the parser as one section per row, rendered "Header: value; ..." with its
+  structure in extra["table_row"] (parsing/table_text.py), so each row is one chunk that carries
+  its headers, and its match text the table's title and heading. A row over budget is split
+  like a sentence, without overlap.
 - Each FAQ pair is exactly one chunk whatever its length: "Q: ...\nA: ..." (问：/答： in
   Chinese). Its match_text is the question and its similar questions, which is what a
   customer's message resembles.
@@ -36,7 +39,7 @@ from ingest.text import CJK_CLASS, count_tokens, detect_language, tokenize
 from ingest.types import ChunkDraft, ParsedDocument, Section
 
 # Bumped whenever the chunks of the same document change, so caches keyed on chunking rebuild.
-CHUNKER_VERSION = 2
+CHUNKER_VERSION = 3
 
 _CLOSERS = re.escape("”’」』）》〉】)\"'")
 _SENTENCE_END = re.compile(rf"(?:[。｡！？；…]|(?<=[{CJK_CLASS}])[!?;])+[{_CLOSERS}]*|\n+")
@@ -222,7 +225,7 @@ def chunk_document(
         lang = detect_language(f"{section.question or ''}\n{section.text}", default=doc.lang)
         if section.kind == "faq":
             chunks.append(_faq_chunk(section, index, lang))
-        elif section.kind == "table":  # a row is a paragraph and a record: no overlap
+        elif section.kind == "table":  # a row is a record: no overlap
             spans = _chunk_spans(section.text, chunk_tokens, 0, "\n")
             chunks.extend(_split_chunks(section, index, lang, spans, doc.title))
         elif section.text.strip():

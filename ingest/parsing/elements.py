@@ -1,7 +1,8 @@
 """unstructured elements -> Sections in reading order.
 
 A heading starts a new section and updates the heading path; a table becomes its own section
-(rows rendered "Header: value; ..."); body elements under one heading on one page are joined
+row by row, each row a section rendered "Header: value; ..." with its structure in
+extra (table_text.table_row_sections); body elements under one heading on one page are joined
 into one section. So sections never straddle a heading, a table edge or a page break, and the
 chunker, which never crosses sections, inherits all three boundaries.
 """
@@ -13,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ingest.parsing.source import normalize_text
-from ingest.parsing.table_text import html_table_rows, render_table
+from ingest.parsing.table_text import html_table_rows, table_row_sections
 from ingest.text import has_cjk
 from ingest.types import Section
 
@@ -62,12 +63,20 @@ class _SectionBuilder:
         self.flush()
         self.headings = [(d, t) for d, t in self.headings if d < depth] + [(depth, text)]
 
-    def table(self, text: str, page: int | None) -> None:
+    def table(self, rows: list[list[str]], page: int | None) -> None:
         self.flush()
-        if text:
-            self.sections.append(
-                Section(text=text, kind="table", heading_path=self.heading_path, page=page)
-            )
+        # A table's caption is the heading it sits under (unstructured keeps no <caption>).
+        caption = self.headings[-1][1] if self.headings else ""
+        self.sections.extend(
+            table_row_sections(rows, caption=caption, heading_path=self.heading_path, page=page)
+        )
+
+    def flat_table(self, text: str, page: int | None) -> None:
+        """A table unstructured gave no cell structure for: its text as one section."""
+        self.flush()
+        self.sections.append(
+            Section(text=text, kind="table", heading_path=self.heading_path, page=page)
+        )
 
     def body(self, category: str, text: str, page: int | None) -> None:
         if page != self.page:
@@ -96,7 +105,11 @@ def sections_from_elements(
             builder.heading(element.metadata.category_depth or 0, text)
         elif category == "Table":
             html = element.metadata.text_as_html
-            builder.table(render_table(html_table_rows(html)) if html else text, page)
+            rows = html_table_rows(html) if html else []
+            if rows:
+                builder.table(rows, page)
+            else:
+                builder.flat_table(text, page)
         else:
             builder.body(category, text, page)
         builder.last_category = category

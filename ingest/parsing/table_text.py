@@ -1,8 +1,21 @@
-"""Table rows as text a retriever and a reader both understand: "Header: value; Header: value"."""
+"""Table rows as text a retriever and a reader both understand: "Header: value; Header: value".
+
+A table becomes one section per body row (table_row_sections): the row rendered with its
+headers, so every chunk of a table reads on its own, and the structured row in
+extra["table_row"] = {"table": caption, "headers": [...], "cells": [...]}, which the extractive
+answerer reads to answer with the row and the column asked for ("Harbour Plus, monthly fee:
+HK$168"). Rows are records: one row alone answers a look-up, and a chunk of several rows would
+hand the answerer rows the question never named.
+"""
 
 from __future__ import annotations
 
 from html.parser import HTMLParser
+from typing import Any
+
+from ingest.types import Section
+
+TABLE_ROW_KEY = "table_row"  # Section/chunk extra key of a table row's structure
 
 
 def render_row(header: list[str], values: list[str]) -> str:
@@ -17,15 +30,44 @@ def render_row(header: list[str], values: list[str]) -> str:
     return "; ".join(parts)
 
 
-def render_table(rows: list[list[str]]) -> str:
-    """A table whose first row is its header, as one rendered line per body row."""
+def _clean(cell: str) -> str:
+    return " ".join(cell.split())
+
+
+def table_row_sections(
+    rows: list[list[str]], *, caption: str, heading_path: list[str], page: int | None = None
+) -> list[Section]:
+    """One "table" section per body row of a table whose first row is its header.
+
+    A table of one row has no header to name its cells: it stays one plain table section.
+    Rows with no content are dropped.
+    """
     if not rows:
-        return ""
-    header, body = rows[0], rows[1:]
-    if not body:
-        return render_row([], header)
-    lines = (render_row(header, row) for row in body)
-    return "\n".join(line for line in lines if line)
+        return []
+    header = [_clean(cell) for cell in rows[0]]
+    if len(rows) == 1:
+        text = render_row([], header)
+        return [Section(text=text, kind="table", heading_path=list(heading_path), page=page)] if text else []
+    sections = []
+    for row in rows[1:]:
+        text = render_row(header, row)
+        if not text:
+            continue
+        structure: dict[str, Any] = {
+            "table": caption,
+            "headers": header,
+            "cells": [_clean(cell) for cell in row],
+        }
+        sections.append(
+            Section(
+                text=text,
+                kind="table",
+                heading_path=list(heading_path),
+                page=page,
+                extra={TABLE_ROW_KEY: structure},
+            )
+        )
+    return sections
 
 
 class _RowCollector(HTMLParser):

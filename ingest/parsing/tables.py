@@ -2,7 +2,9 @@
 
 Each sheet is read on its own: a sheet whose header names question and answer columns gives
 one faq section per row; any other sheet gives one table section per row, rendered
-"Header: value; Header: value" under the sheet name. The first non-empty row is the header.
+"Header: value; Header: value" under the sheet name, with the row's structure in extra
+(table_text.table_row_sections; the sheet is the table's caption). The first non-empty row is
+the header.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from typing import Any
 
 from ingest.parsing.faq import faq_roles, faq_section
 from ingest.parsing.source import SourceFile
-from ingest.parsing.table_text import render_row
+from ingest.parsing.table_text import table_row_sections
 from ingest.types import IngestError, ParsedDocument, Section
 
 _CSV_DELIMITERS = ",\t;"
@@ -43,8 +45,8 @@ def sheet_sections(rows: list[list[str]], *, sheet: str) -> tuple[list[Section],
         if roles:
             section = faq_section(dict(zip(header, row)), roles)
         else:
-            text = render_row(header, row)
-            section = Section(text=text, kind="table", heading_path=[sheet]) if text else None
+            row_sections = table_row_sections([header, row], caption=sheet, heading_path=[sheet])
+            section = row_sections[0] if row_sections else None
         if section is not None:
             section.extra.update({"sheet": sheet, "row": number})
             sections.append(section)

@@ -1,0 +1,172 @@
+"""A table look-up answered from one row: the row's name and the column the question asks for,
+"Harbour Plus, monthly fee: HK$168" / "金卡会员，折扣：九五折".
+
+Ingest keeps every table row with its headers (chunk extra["table_row"]: caption, headers,
+cells; ingest/parsing/table_text.py); a passage without that structure whose text is one rendered
+row ("Plan: Premium; Monthly price: 30 euros") is read back from its text.
+
+- The row's name is its first cell, with any other cell the customer named ("Lumo Hub LH-300").
+- The column: per part of the question ("每月多少钱？包括多少分钟？" asks two), the header sharing
+  the question's words, else the one whose value or unit is the kind of fact asked for ("how
+  much" -> an amount; "Price (USD): 129") or whose value shares the question's words (a yes/no
+  question: "香港需要税项设置吗" -> "支持状态：不需要税项设置"), else the header the embedder finds closest to the
+  question when it stands out from the others (a paraphrase or the other language: "how much
+  data" -> "每日数据"). No column stands out: the whole row is quoted. The quote is punctuated
+  in the table's language; the lead-in is the caller's, in the customer's.
+- A row answers only a question that names it: a question naming another row ("the day pass for
+  Brazil" over the USA row) must not get that row's value. In English, not named = the question
+  names something (a capitalised word inside the sentence, a code like "LH-900") found nowhere in
+  the passage; in Chinese, named = the question shares a word with one of the row's naming cells
+  (not an amount, not a header's word). Across languages words cannot tell, and retrieval's
+  choice stands.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from assistant.facts import asked_kinds, find_facts
+from assistant.grounding import is_chinese, lexical_units
+from assistant.sentence_similarity import SentenceSimilarity
+from assistant.types import Passage
+from ingest.embedding import Embedder
+from ingest.parsing.table_text import TABLE_ROW_KEY
+
+_HEADER_UNIT_RE = re.compile(r"[(（]([^)）]{1,12})[)）]")
+_CELL_RE = re.compile(r"^(?P<header>[^:;：]{1,60})[:：]\s*(?P<value>.+)$")
+_QUESTION_PART_RE = re.compile(r"(?<=[?？;；])")
+# A word naming a thing rather than asking: capitalised inside a sentence ("Brazil", not "Which"
+# nor "SSO"), or a code ("LH-300").
+_NAME_RE = re.compile(r"(?<=[a-z0-9,] )[A-Z][a-z][\w'-]*|\b[A-Za-z]+-?\d[\w-]*")
+# The embedder picks a column only when its header is this much closer to the question than the
+# next one: multilingual-e5-small cosines of a question with short headers lie within ~0.05.
+HEADER_SIMILARITY_MARGIN = 0.02
+
+
+@dataclass(frozen=True)
+class TableRow:
+    caption: str
+    cells: list[tuple[str, str]]  # (header, value) with a value, in column order; the first names the row
+
+
+def table_row(passage: Passage) -> TableRow | None:
+    """The passage's table row: from ingest's structure, else from its text when that is one
+    rendered row; None for anything else."""
+    structure = passage.extra.get(TABLE_ROW_KEY)
+    if isinstance(structure, dict):
+        headers = [str(h) for h in structure.get("headers") or []]
+        values = [str(v) for v in structure.get("cells") or []]
+        cells = [(headers[i] if i < len(headers) else "", v) for i, v in enumerate(values) if v.strip()]
+        return TableRow(str(structure.get("table") or ""), cells) if len(cells) >= 2 else None
+    lines = [line for line in passage.text.splitlines() if line.strip()]
+    cells_of_line = rendered_cells(lines[0]) if len(lines) == 1 else None
+    return TableRow("", cells_of_line) if cells_of_line else None
+
+
+def rendered_cells(line: str) -> list[tuple[str, str]] | None:
+    """A rendered row's (header, value) cells ("Plan: Premium; Price: 30"), or None when the line
+    is not in that form."""
+    cells = []
+    for part in re.split(r";\s+", line):
+        match = _CELL_RE.match(part.strip())
+        if match is None:
+            return None
+        cells.append((match["header"].strip(), match["value"].strip().rstrip(";")))
+    return cells if len(cells) >= 2 else None
+
+
+def names_row(row: list[tuple[str, str]], passage: Passage, question: str, question_units: set[str]) -> bool:
+    """Whether the question names this row (see the module docstring)."""
+    question_zh, row_zh = is_chinese(question), is_chinese(" ".join(value for _, value in row))
+    if question_zh != row_zh:
+        return True  # another language: words cannot tell
+    if question_zh:
+        # The cells that say which row this is: its name and other words, not its amounts ("12个月"
+        # names no row), nor the headers' own words ("不设免运费" under "免运费门槛").
+        headers = set(lexical_units(" ".join(header for header, _ in row)))
+        naming = [value for index, (_, value) in enumerate(row) if index == 0 or not find_facts(value)]
+        return bool((set(lexical_units(" ".join(naming))) - headers) & question_units)
+    # English names things in capitals and codes: one the passage lacks ("Brazil", "LH-900") is
+    # another row, even when other words match ("Lumo Hub LH-900" over the LH-300 row).
+    passage_units = set(lexical_units("\n".join([passage.title, *passage.heading_path, passage.text])))
+    names = set(lexical_units(" ".join(_NAME_RE.findall(question))))
+    return not names - passage_units
+
+
+class TableAnswerer:
+    def __init__(self, embedder: Embedder | None = None, similarity: SentenceSimilarity | None = None) -> None:
+        """Without an embedder, columns are picked on words and the kind of fact only."""
+        self.embedder = embedder
+        self.similarity = similarity or (SentenceSimilarity(embedder) if embedder is not None else None)
+
+    def run(self, row: list[tuple[str, str]], question: str, question_units: set[str]) -> str | None:
+        """"<row name>, <header>: <value>" for the column(s) asked for; None when no column stands
+        out (the caller quotes the whole row)."""
+        (label_header, label), *cells = row
+        if not cells:
+            return None
+        zh = is_chinese(" ".join(f"{header} {value}" for header, value in row))
+        named = [bool(set(lexical_units(value))) and set(lexical_units(value)) <= question_units for _, value in cells]
+        picked: list[int] = []
+        for part in [p for p in _QUESTION_PART_RE.split(question) if p.strip()] or [question]:
+            column = self._column(cells, named, part, question_units)
+            if column is not None and column not in picked:
+                picked.append(column)
+        if not picked:
+            return None
+        name = " ".join([label, *(value for (_, value), is_named in zip(cells, named) if is_named)])
+        if name == label and " " not in label.strip() and " " not in label_header.strip() and not zh:
+            name = f"{label} {label_header.lower()}"  # "Premium" under "Plan" -> "Premium plan"
+        parts = []
+        for column in sorted(picked):
+            header, value = cells[column]
+            shown = header if zh or header[:2].isupper() else header[:1].lower() + header[1:]
+            parts.append(f"{shown}：{value}" if zh else f"{shown}: {value}")
+        return f"{name}，{'；'.join(parts)}" if zh else f"{name}, {'; '.join(parts)}"
+
+    def _column(
+        self, cells: list[tuple[str, str]], named: list[bool], part: str, question_units: set[str]
+    ) -> int | None:
+        """The column one part of the question asks for, or None."""
+        part_units = set(lexical_units(part)) & question_units or set(lexical_units(part))
+        asked = asked_kinds(part)
+
+        def relevance(index: int) -> float:
+            # The header naming what was asked ("data") outweighs a value of the asked kind ("how
+            # much" -> an amount); a header's unit in brackets is the value's ("Price (USD): 129").
+            header, value = cells[index]
+            unit = _HEADER_UNIT_RE.search(header)
+            kinds = asked_kinds(header) | {f.kind for f in find_facts(f"{value} {unit.group(1)}" if unit else value)}
+            header_units = set(lexical_units(header))
+            # The header most of whose words were asked is the more specific: "运费" over "免运费门槛",
+            # "Peak rate" over "Off-peak rate" (counting every word, stop words too).
+            shared = len(part_units & header_units)
+            in_header = shared * (1 + 0.5 * shared / max(1, len(set(lexical_units(header, frozenset())))))
+            # A yes/no question's words in a value the header does not have: "需要税项设置吗" ->
+            # "支持状态：不需要税项设置". Across languages the words in common are names ("Is GST
+            # supported?" and "税种：商品及服务税（GST）"), which say nothing about the column.
+            in_value = 0.0
+            if not named[index] and is_chinese(part) == is_chinese(value):
+                in_value = 0.25 * len(part_units & set(lexical_units(value)) - header_units)
+            return in_header + 0.5 * bool(asked & kinds) + in_value - named[index]
+
+        scores = [relevance(i) for i in range(len(cells))]
+        best = max(range(len(cells)), key=lambda i: scores[i])
+        if scores[best] > 0 and scores.count(scores[best]) == 1:
+            return best
+        # Words and kind leave it open: the header closest in meaning, if it stands out.
+        open_columns = [i for i in range(len(cells)) if scores[i] == scores[best] and not named[i]]
+        return self._closest_header(cells, open_columns, part)
+
+    def _closest_header(self, cells: list[tuple[str, str]], columns: list[int], part: str) -> int | None:
+        if self.embedder is None or self.similarity is None or not columns:
+            return None
+        if len(columns) == 1:
+            return columns[0]
+        query = self.embedder.embed_query(part)
+        cosines = self.similarity.vectors([cells[i][0] or cells[i][1] for i in columns]) @ query
+        order = sorted(range(len(columns)), key=lambda i: -float(cosines[i]))
+        if float(cosines[order[0]] - cosines[order[1]]) < HEADER_SIMILARITY_MARGIN:
+            return None
+        return columns[order[0]]

@@ -1,0 +1,137 @@
+"""Table look-ups (issue 12): a question answered by a table cell gets "<row>, <column>: <value>"
+from the row ingest kept with its headers, and a question naming a row the table does not have
+gets no other row's value. The passages are real chunks of real files, parsed and chunked as
+ingest does; run with and without the embedder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from assistant.extractive import ExtractiveAnswerer, NoAnswerInPassages
+from assistant.grounding import GroundingChecker
+from assistant.types import Passage
+from ingest.chunking import chunk_document
+from ingest.config import Settings
+from ingest.embedding import get_embedder
+from ingest.parsing import parse_file
+
+PLANS_MD = """# Mobile plans
+
+All prices are per month.
+
+| Plan | Monthly price (EUR) | Data | Contract |
+|---|---|---|---|
+| Basic | 10 | 5 GB | 12 months |
+| Premium | 30 | 50 GB | 24 months |
+"""
+ROAMING_HTML = """<html><body><h1>漫游日费计划</h1><table>
+<tr><th>目的地</th><th>日费（港元/日）</th><th>每日数据</th><th>通话（港元/分钟）</th></tr>
+<tr><td>日本及韩国</td><td>58</td><td>1 GB</td><td>4</td></tr>
+<tr><td>英国及欧洲</td><td>68</td><td>1 GB</td><td>6</td></tr>
+</table></body></html>"""
+
+
+def _passages(tmp_path: Path, name: str, content: str) -> list[Passage]:
+    path = tmp_path / name
+    path.write_text(content, encoding="utf-8")
+    doc = parse_file(path, max_bytes=1_000_000)
+    chunks = [c for c in chunk_document(doc, chunk_tokens=200, overlap_tokens=20) if c.kind == "table"]
+    return [
+        Passage(chunk_id=f"c{n}", doc_id="d", title=doc.title, text=c.text, n=n, kind=c.kind, lang=c.lang,
+                heading_path=c.heading_path, extra=dict(c.extra))
+        for n, c in enumerate(chunks, start=1)
+    ]
+
+
+def _ranked(passages: list[Passage], first: int) -> list[Passage]:
+    """Retrieval's order with row `first` (1-based) on top, numbered as ranked."""
+    ordered = [passages[first - 1], *(p for i, p in enumerate(passages, start=1) if i != first)]
+    return [Passage(**{**p.__dict__, "n": n}) for n, p in enumerate(ordered, start=1)]
+
+
+@pytest.fixture(scope="module")
+def embedder():  # type: ignore[no-untyped-def]
+    return get_embedder(Settings())
+
+
+@pytest.fixture(scope="module", params=["embedder", "words only"])
+def extractor(request, embedder) -> ExtractiveAnswerer:  # type: ignore[no-untyped-def]
+    return ExtractiveAnswerer(embedder=embedder if request.param == "embedder" else None)
+
+
+@pytest.fixture
+def plans(tmp_path: Path) -> list[Passage]:
+    return _passages(tmp_path, "plans.md", PLANS_MD)
+
+
+@pytest.fixture
+def roaming(tmp_path: Path) -> list[Passage]:
+    return _passages(tmp_path, "roaming.html", ROAMING_HTML)
+
+
+def test_the_row_and_the_column_asked_for(extractor: ExtractiveAnswerer, plans: list[Passage]) -> None:
+    question = "How much is the Premium plan per month?"
+    passages = _ranked(plans, first=2)
+    answer = extractor.run(question, passages, "en")
+    assert answer.text == "According to our help centre:\nPremium plan, monthly price (EUR): 30 [1]."
+    assert answer.citations_used == [1]
+    assert GroundingChecker().run(answer.text, passages, question=question).ok
+
+    contract = extractor.run("How long is the contract on the Basic plan?", _ranked(plans, first=1), "en")
+    assert contract.text == "According to our help centre:\nBasic plan, contract: 12 months [1]."
+
+
+def test_the_named_row_wins_over_a_better_ranked_one(extractor: ExtractiveAnswerer, plans: list[Passage]) -> None:
+    answer = extractor.run("How much data does the Basic plan include?", _ranked(plans, first=2), "en")
+    assert answer.text == "According to our help centre:\nBasic plan, data: 5 GB [2]."
+
+
+def test_a_chinese_question_over_a_chinese_table(extractor: ExtractiveAnswerer, roaming: list[Passage]) -> None:
+    answer = extractor.run("去日本漫游，打电话每分钟多少钱？", roaming, "zh")
+    assert answer.text == "根据帮助中心的资料：\n日本及韩国，通话（港元/分钟）：4[1]。"
+
+
+def test_an_english_question_over_a_chinese_table(extractor: ExtractiveAnswerer, roaming: list[Passage]) -> None:
+    answer = extractor.run("How much data per day do I get when roaming?", roaming, "en")
+    assert answer.text == "Our help centre says (in Chinese):\n日本及韩国，每日数据：1 GB[1]。"
+
+
+def test_two_questions_in_one_get_two_columns(extractor: ExtractiveAnswerer, roaming: list[Passage]) -> None:
+    answer = extractor.run("英国漫游日费多少？每分钟通话多少钱？", _ranked(roaming, first=2), "zh")
+    assert answer.text == "根据帮助中心的资料：\n英国及欧洲，日费（港元/日）：68；通话（港元/分钟）：6[1]。"
+
+
+@pytest.mark.parametrize(
+    ("question", "lang"),
+    [
+        ("How much is the Ultra plan per month?", "en"),
+        ("What is the monthly price for Brazil?", "en"),
+        ("How much is the Premium Plus plan per month?", "en"),  # "Premium" matches, "Plus" does not
+    ],
+)
+def test_a_row_the_table_does_not_have_gets_no_other_rows_value(
+    extractor: ExtractiveAnswerer, plans: list[Passage], question: str, lang: str
+) -> None:
+    with pytest.raises(NoAnswerInPassages):
+        extractor.run(question, plans, lang)
+
+
+def test_a_chinese_row_the_table_does_not_have(extractor: ExtractiveAnswerer, roaming: list[Passage]) -> None:
+    with pytest.raises(NoAnswerInPassages):
+        extractor.run("去巴西漫游，打电话每分钟多少钱？", roaming, "zh")
+
+
+def test_a_table_look_up_takes_the_extractive_route(plans: list[Passage]) -> None:
+    prose = Passage(chunk_id="p", doc_id="d2", title="Plans", text="Every plan includes EU roaming.", n=1)
+    assert ExtractiveAnswerer.answers_from_table(plans)
+    assert not ExtractiveAnswerer.answers_from_table([prose, *plans])
+
+
+def test_an_unnamed_row_below_a_prose_answer_does_not_block_it(extractor: ExtractiveAnswerer, plans: list[Passage]) -> None:
+    prose = Passage(chunk_id="p", doc_id="d2", title="Roaming", text="Roaming in the EU costs nothing extra on every plan.",
+                    n=1, kind="text", lang="en")
+    rows = [Passage(**{**p.__dict__, "n": n}) for n, p in enumerate(plans, start=2)]
+    answer = extractor.run("Does roaming in the EU cost extra?", [prose, *rows], "en")
+    assert answer.text == "According to our help centre:\nRoaming in the EU costs nothing extra on every plan [1]."
