@@ -2,26 +2,27 @@
 
     python -m eval.bench_soak [--topology embedded|scaled] [--seconds 300] [--search-clients 6]
                               [--chat-clients 1] [--upload-clients 2] [--upload-pause 2]
-                              [--api-workers 4] [--ingest-workers 2] [--json]
+                              [--api-workers 4] [--ingest-workers 2] [--sample-files N] [--json]
 
 Starts the service itself on 127.0.0.1 (eval.soak_stack: `embedded` = 1 API worker, SQLite,
 embedded Chroma, in-process ingest jobs; `scaled` = --api-workers on a fresh PostgreSQL database +
 a Chroma server + the procrastinate job queue with --ingest-workers `kefu worker` processes),
-builds the sample help centre (ingest/sample) as knowledge base "bench", then for --seconds runs
-three kinds of clients at once, each loop bounded by a request count and the deadline:
+builds the sample help centre (ingest/sample) as knowledge base "bench", warms the service up
+(not measured), then for --seconds runs three kinds of clients at once, each loop bounded by a
+request count and the deadline:
   search   POST /v1/search back to back (eval.loadclient keep-alive sockets): the 16 queries of
            eval.bench_api, every 4th one made new so it needs a query embedding;
   chat     a minority: turns on the local model, rotating over /v1/chat/completions (plain and
            streamed) and the session API (JSON and SSE), three turns per session;
-  upload   each client owns a few generated .md/.txt names and uploads one file every
-           --upload-pause seconds: new names, changed and identical re-uploads, and some corrupt
-           (binary) files under a name that has a good version; it waits for the job, checks the
-           outcome the job reports, then that the good version is searchable and the text it
-           replaced is not.
-Prints, per request kind and overall, req/s and p50/p95/p99; statuses by class, with every 5xx
-and transport error listed; the chat turns' latency and answer modes on their own (the local model
-is slow); the memory of the server's processes (API workers, ingest workers, Chroma) after the
-build and at the end; then an integrity check through the API (each name's good version found by
+  upload   each client owns a few generated .md/.txt names and, in turn, uploads one of them
+           every --upload-pause seconds: first a new file, then a corrupt (binary) one under
+           that name, the last good one again, and new content twice (AFTER_FIRST); it waits for
+           the job, checks the outcome the job reports, then that the good version is searchable,
+           the text it replaced is not, and the document shows an error only after a corrupt one.
+Prints, per request kind and overall, req/s and p50/p95/p99; statuses by class, with every 5xx,
+transport and broken-stream error listed; the chat turns' latency and answer modes on their own
+(the local model is slow); the memory of the server's processes (API workers, ingest workers, Chroma) after the
+warm-up and at the end; then an integrity check through the API (each name's good version found by
 its marker, no replaced text left, corrupt uploads flagged on the document) and in the stores
 once the kefu processes stopped (eval.soak_integrity: SQL chunks = Chroma vectors, no orphans).
 Exit code 0 when there was no 5xx nor transport error and integrity held.
@@ -69,7 +70,7 @@ class Tally:
     started: float = field(default_factory=time.perf_counter)
     latencies: dict[str, list[float]] = field(default_factory=dict)
     statuses: dict[str, dict[str, int]] = field(default_factory=dict)
-    failures: list[str] = field(default_factory=list)  # 5xx and transport errors, every one
+    failures: list[str] = field(default_factory=list)  # 5xx, transport and stream errors, every one
     unexpected: list[str] = field(default_factory=list)  # other statuses than the kind's expected one
     modes: dict[str, int] = field(default_factory=dict)  # chat answer modes
     problems: list[str] = field(default_factory=list)  # wrong outcomes seen during the run
@@ -88,7 +89,7 @@ class Tally:
         out: dict[str, int] = {}
         for bucket in self.statuses.values():
             for status, n in bucket.items():
-                name = f"{status[0]}xx" if status.isdigit() else "transport"
+                name = f"{status[0]}xx" if status.isdigit() else status  # transport, stream-error
                 out[name] = out.get(name, 0) + n
         return dict(sorted(out.items()))
 
@@ -243,7 +244,8 @@ async def _find(client: httpx.AsyncClient, tally: Tally, marker: str) -> list[di
 
 
 async def check_ledger(client: httpx.AsyncClient, tally: Tally, entry: Ledger) -> list[str]:
-    """The name's good version is searchable under its name; no replaced version is."""
+    """The name's good version is searchable under its name, no replaced version is, and its
+    document shows an error exactly when its last upload was corrupt."""
     problems = []
     if entry.good:
         hits = await _find(client, tally, entry.good)
@@ -252,6 +254,22 @@ async def check_ledger(client: httpx.AsyncClient, tally: Tally, entry: Ledger) -
     for old in entry.replaced:
         if await _find(client, tally, old):
             problems.append(f"{entry.name}: replaced text {old} is still found by search")
+    t0 = time.perf_counter()
+    try:
+        listed = await client.get(f"/v1/kbs/{KB}/documents")
+    except httpx.HTTPError as exc:
+        tally.record("verify", "transport", (time.perf_counter() - t0) * 1000, str(exc))
+        return problems
+    tally.record("verify", listed.status_code, (time.perf_counter() - t0) * 1000, listed.text[:300])
+    if listed.status_code != 200:
+        return problems
+    doc = next((d for d in listed.json() if d["source"] == entry.name), None)
+    if entry.good and doc is None:
+        problems.append(f"{entry.name}: not listed among the documents")
+    elif doc is not None and entry.corrupt_last and not doc["last_error"]:
+        problems.append(f"{entry.name}: its last upload was corrupt but the document shows no error")
+    elif doc is not None and not entry.corrupt_last and doc["last_error"]:
+        problems.append(f"{entry.name}: good last upload, yet the document shows {doc['last_error']!r}")
     return problems
 
 
@@ -291,12 +309,12 @@ def _marker(rng: random.Random) -> str:
 
 
 async def upload(client: httpx.AsyncClient, tally: Tally, files: list[tuple[str, bytes]], timeout_s: float,
-                 stats: UploadStats) -> dict[str, Any] | None:
+                 stats: UploadStats, kb: str = KB) -> dict[str, Any] | None:
     """POST the files, then poll their job until it ends; the final job, or None (recorded)."""
     names = ", ".join(name for name, _ in files)
     t0 = time.perf_counter()
     try:
-        response = await client.post(f"/v1/kbs/{KB}/documents", files=[("files", f) for f in files])
+        response = await client.post(f"/v1/kbs/{kb}/documents", files=[("files", f) for f in files])
     except httpx.HTTPError as exc:
         tally.record("upload", "transport", (time.perf_counter() - t0) * 1000, f"{names}: {exc}")
         return None
@@ -381,9 +399,14 @@ async def _soak(stack: Stack, args: argparse.Namespace, ledgers: list[list[Ledge
     return time.perf_counter() - started
 
 
-async def _warm_up(stack: Stack, connections: int) -> None:
+async def _warm_up(stack: Stack, connections: int, ingest_workers: int) -> None:
     """Not measured: the sample queries on every connection (with several API workers, the
-    connections spread over them) and one chat turn, so the figures start from a warmed server."""
+    connections spread over them), one chat turn, and with ingest workers one small upload to
+    a knowledge base of its own per worker, sent together so that each worker likely takes one
+    (a worker's first job loads the parsers and the embedder); the figures start from a warmed
+    service."""
+    if ingest_workers:
+        await asyncio.gather(*(_warm_ingest(stack, f"warm-{i}") for i in range(ingest_workers)))
     async with LoadClient(stack.url, connections, {"Authorization": f"Bearer {stack.keys['owner']}"}, 120) as client:
         for query in SEARCH_QUERIES:
             answers = await asyncio.gather(*(client.post_json("/v1/search", {"kb": KB, "query": query, "top_k": 5})
@@ -398,22 +421,25 @@ async def _warm_up(stack: Stack, connections: int) -> None:
             raise RuntimeError(f"warm-up chat turn answered {turn.status_code}: {turn.text[:300]}")
 
 
+async def _warm_ingest(stack: Stack, kb: str) -> None:
+    headers = {"Authorization": f"Bearer {stack.keys['owner']}"}
+    async with httpx.AsyncClient(base_url=stack.url, timeout=120, headers=headers) as client:
+        created = await client.post("/v1/kbs", json={"name": kb})
+        if created.status_code != 201:
+            raise RuntimeError(f"creating {kb} answered {created.status_code}: {created.text}")
+        content = b"# Warm-up\n\nThis note only warms up an ingest worker.\n"
+        job = await upload(client, Tally(), [("warm-up.md", content)], 600, UploadStats(), kb=kb)
+        if job is None or job["status"] != "succeeded":
+            raise RuntimeError(f"the warm-up upload to {kb} failed: {job}")
+
+
 async def _final_api_checks(stack: Stack, ledgers: list[Ledger], tally: Tally) -> list[str]:
     problems: list[str] = []
     headers = {"Authorization": f"Bearer {stack.keys['owner']}"}
     async with httpx.AsyncClient(base_url=stack.url, timeout=60, headers=headers) as client:
-        documents = {d["source"]: d for d in (await client.get(f"/v1/kbs/{KB}/documents")).json()}
         for entry in ledgers:
-            if entry.good is None:
-                continue
-            problems += await check_ledger(client, tally, entry)
-            doc = documents.get(entry.name)
-            if doc is None:
-                problems.append(f"{entry.name}: not listed among the documents")
-            elif entry.corrupt_last and not doc["last_error"]:
-                problems.append(f"{entry.name}: its last upload was corrupt but the document shows no error")
-            elif not entry.corrupt_last and doc["last_error"]:
-                problems.append(f"{entry.name}: good last upload, yet the document shows {doc['last_error']!r}")
+            if entry.good is not None:
+                problems += await check_ledger(client, tally, entry)
     return problems
 
 
@@ -456,7 +482,7 @@ def _measure(stack: Stack, args: argparse.Namespace, data_dir: Path, load_start:
              for lane in range(args.upload_clients) for k in range(args.names_per_client)]
     ledgers = [[Ledger(n) for n in names if n.startswith(f"soak-{lane}-")] for lane in range(args.upload_clients)]
     t0 = time.perf_counter()
-    asyncio.run(_warm_up(stack, args.search_clients))
+    asyncio.run(_warm_up(stack, args.search_clients, args.ingest_workers if args.topology == "scaled" else 0))
     warm_s = time.perf_counter() - t0
     memory_start = memory_mb(stack)
     tally, stats = Tally(), UploadStats()
@@ -523,10 +549,10 @@ def report(result: dict[str, Any]) -> str:
     u = result["uploads"]
     out.append(f"uploads: {u['outcomes']}; searchable right after the job {u['searchable_after_job']}; "
                f"upload-to-job-done p50 {u['job_p50_s']} s, p95 {u['job_p95_s']} s")
-    out.append(f"memory after the build: {_memory_line(result['memory_mb']['start'])}")
+    out.append(f"memory after warm-up:   {_memory_line(result['memory_mb']['start'])}")
     out.append(f"memory at the end:      {_memory_line(result['memory_mb']['end'])}")
     failures = result["failures"]
-    out.append(f"5xx and transport errors: {len(failures) or 'none'}")
+    out.append(f"5xx, transport and stream errors: {len(failures) or 'none'}")
     out += [f"  {line}" for line in failures]
     if result["unexpected"]:
         out.append(f"other unexpected statuses: {len(result['unexpected'])}")

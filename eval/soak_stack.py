@@ -167,7 +167,7 @@ def start(topology: str, data_dir: Path, *, api_workers: int = 4, ingest_workers
             for i in range(ingest_workers):
                 _spawn(stack, "ingest_workers", [_kefu(), "worker", "--name", f"soak-{i}"], env)
         try:
-            _wait_healthy(stack.url, server, 120)
+            _wait_healthy(stack.url, server, 600)  # 4 workers importing on a busy machine took > 2 min
         except Exception as exc:
             raise RuntimeError(f"{exc}\n{tail(stack.logs['api-0'])}") from exc
         stack.started_s = time.perf_counter() - t0
