@@ -248,9 +248,14 @@ class IngestPipeline:
         return self._stage(kb_id, parsed, digest, size=size, force=force)
 
     def _unchanged(self, kb_id: int, source: str, digest: str) -> bool:
+        """The stored version has this content. Then the error a failed newer file left on the
+        document no longer applies (the good file is back) and is cleared."""
         with self.db.session() as session:
             doc = session.get(Document, document_id(kb_id, source))
-            return doc is not None and doc.content_hash == digest
+            if doc is None or doc.content_hash != digest:
+                return False
+            doc.last_error = None
+            return True
 
     def _failed(self, kb_id: int, source: str, reason: str) -> FileResult:
         # A bad new version of a known document keeps the old chunks; the error is recorded on it.

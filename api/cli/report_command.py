@@ -8,7 +8,8 @@ from pathlib import Path
 
 import typer
 
-from api.cli.console import console, fail
+from api.cli.console import console
+from api.cli.exits import ExitCode, fail
 from ingest.config import get_settings
 
 
@@ -24,7 +25,7 @@ def _when(value: str | None, name: str) -> datetime | None:
     try:
         return aware(datetime.fromisoformat(value))
     except ValueError:
-        fail(f"--{name} {value!r} is not an ISO date or time (e.g. 2026-11-01 or 2026-11-01T08:00)")
+        fail(f"--{name} {value!r} is not an ISO date or time (e.g. 2026-11-01 or 2026-11-01T08:00)", ExitCode.USAGE)
 
 
 def report(
@@ -48,7 +49,7 @@ def report(
     default_start, default_end = last_days(days, now=_when(until, "until"))
     start, end = _when(since, "since") or default_start, default_end
     if start >= end:
-        fail("--since must be before --until")
+        fail("--since must be before --until", ExitCode.USAGE)
     settings = get_settings()
     db = open_database(settings.sql_url)
     scope = Scope(start, end, tenant=tenant, kbs=tuple(kb) or None)

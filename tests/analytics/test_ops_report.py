@@ -114,6 +114,6 @@ def test_kefu_report_rejects_a_bad_window(tmp_path: Path, monkeypatch: pytest.Mo
     app.command("noop")(lambda: None)
     run = CliRunner().invoke
     bad = run(app, ["report", "--since", "2026-11-09", "--until", "2026-11-01", "--out", str(tmp_path / "r.html")])
-    assert bad.exit_code == 1 and "before" in bad.output and not (tmp_path / "r.html").exists()
-    assert run(app, ["report", "--since", "yesterday"]).exit_code == 1
+    assert bad.exit_code == 2 and "before" in bad.output and not (tmp_path / "r.html").exists()
+    assert run(app, ["report", "--since", "yesterday"]).exit_code == 2  # usage errors (api/cli/exits.py)
     get_settings.cache_clear()

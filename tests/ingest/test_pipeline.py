@@ -213,6 +213,21 @@ def test_no_sample_chunk_is_quarantined(settings: Settings) -> None:
     assert [(f.source, f.quarantined) for f in report.files if f.quarantined] == []
 
 
+def test_good_file_again_after_a_corrupt_one_clears_the_error(settings: Settings, tmp_path: Path) -> None:
+    """The corrupt upload kept the old version and flagged it; the same good file sent again is
+    unchanged content, and the document must no longer show the corrupt upload's error."""
+    docs = write_pages(tmp_path / "docs", {"returns.md": PAGES["returns.md"]})
+    good = (docs / "returns.md").read_bytes()
+    pipeline = IngestPipeline(settings)
+    pipeline.ingest_paths([docs], "kb")
+    (docs / "returns.md").write_bytes(b"\x00\x01\x02" * 100)
+    assert [f.outcome for f in pipeline.ingest_paths([docs], "kb").files] == ["failed"]
+    (docs / "returns.md").write_bytes(good)
+    assert [f.outcome for f in pipeline.ingest_paths([docs], "kb").files] == ["unchanged"]
+    with pipeline.db.session() as session:
+        assert session.scalar(select(Document.last_error).where(Document.source == "returns.md")) is None
+
+
 def test_embedder_mismatch_is_a_clear_error(settings: Settings, tmp_path: Path) -> None:
     docs = write_pages(tmp_path / "docs", {"a.md": "# A\n\nSome text.\n"})
     pipeline = IngestPipeline(settings)
