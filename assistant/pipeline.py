@@ -12,6 +12,7 @@ Evaluation runs (record=False) answer without reading or writing any conversatio
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -83,9 +84,16 @@ class AnswerPipeline:
         if conversation.info.state == "human":
             yield Final(await asyncio.to_thread(self._silent, conversation, request))
             return
+        started, first_token_ms = time.perf_counter(), None
         async for event in self._astream_answer(request, conversation):
+            if isinstance(event, Token) and first_token_ms is None:
+                first_token_ms = (time.perf_counter() - started) * 1000
             if isinstance(event, Final):
-                event = Final(await asyncio.to_thread(self.record, conversation, event.answer))
+                # Time to first token (analytics): the first streamed piece, else the whole reply.
+                answer = event.answer
+                first = first_token_ms if first_token_ms is not None else (time.perf_counter() - started) * 1000
+                answer = replace(answer, timings_ms={**answer.timings_ms, "first_token": round(first, 2)})
+                event = Final(await asyncio.to_thread(self.record, conversation, answer))
             yield event
 
     async def _astream_answer(

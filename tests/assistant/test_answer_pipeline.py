@@ -4,6 +4,7 @@ LLM failures (the only place a scripted LLM is used) that must end in the extrac
 from __future__ import annotations
 
 import asyncio
+import time
 
 import litellm
 import pytest
@@ -82,13 +83,17 @@ def test_streaming_sends_sources_then_text_then_final(pipeline: AnswerPipeline) 
             AnswerRequest("How long is the warranty?", kb=SAMPLE_KB)
         )]
 
+    started = time.perf_counter()
     events = asyncio.run(collect())
+    wall_ms = (time.perf_counter() - started) * 1000
     assert isinstance(events[0], Sources) and isinstance(events[-1], Final)
     assert all(isinstance(e, Token) for e in events[1:-1]) and len(events) > 2
     final = events[-1].answer
     assert final.mode in ("generated", "extractive") and final.citations and final.text
     stored = pipeline.conversations.messages(final.conversation_id)
     assert (stored[-1].id, stored[-1].content) == (final.message_id, final.text)  # the decided reply, once
+    # Time to first token is recorded with the turn (analytics' first-token percentiles read it).
+    assert 0 < stored[-1].timings_ms["first_token"] < wall_ms
 
 
 @pytest.mark.parametrize(
