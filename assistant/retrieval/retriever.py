@@ -4,8 +4,10 @@
     bm25      lexical ranking within the allowed chunks
     dense     embedding ranking (Chroma, same filters)
     title     the query vector against document titles alone (titles.py)
-    fuse      weighted score fusion (default) or weighted reciprocal-rank fusion (fusion.py), then
-              at most max_chunks_per_document chunks of one document go first (fusion.collapse)
+    fuse      weighted score fusion (default) or weighted reciprocal-rank fusion (fusion.py)
+    edition   among a page's editions, the one the question names, else the newest, goes first
+              (editions.py); then at most max_chunks_per_document chunks of one document go first
+              (fusion.collapse)
     hydrate   chunk + document rows from SQL for the best candidates (drops ids deleted meanwhile)
     faq       an FAQ whose question the query nearly repeats moves up (fusion.FAQ_STRONG_MATCH)
     rerank    optional, by config (a litellm rerank model)
@@ -25,6 +27,7 @@ from sqlalchemy import select
 from assistant.retrieval.bm25 import BM25Retriever
 from assistant.retrieval.config import RetrievalSettings, get_retrieval_settings
 from assistant.retrieval.dense import DenseRetriever
+from assistant.retrieval.editions import EditionPreference
 from assistant.retrieval.fusion import LiteLLMReranker, Reranker, RerankError, boost, collapse, fuse
 from assistant.retrieval.snapshot import KBSnapshot, SnapshotStore
 from assistant.retrieval.text import terms
@@ -120,6 +123,7 @@ class HybridRetriever:
         embedder = embedder or get_embedder(self.settings)
         self.dense = DenseRetriever(embedder, store or VectorStore(self.settings))
         self.title = TitleRetriever()
+        self.editions = EditionPreference()
         self.reranker = reranker if reranker is not None else reranker_from_settings(self.retrieval)
 
     def run(
@@ -143,6 +147,9 @@ class HybridRetriever:
         with timer.step("fuse"):
             r = self.retrieval
             fused = fuse([lexical, dense, title], r.fusion_method, r.weights, r.rrf_k)
+        with timer.step("edition"):
+            fused = self.editions.run(fused, snapshot.catalog, query)
+        with timer.step("fuse"):
             units = document_units(snapshot, fused)
             fused = collapse(fused, units, r.max_chunks_per_document)
         with timer.step("hydrate"):
