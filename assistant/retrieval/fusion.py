@@ -63,6 +63,7 @@ DEFAULT_WEIGHTS: dict[str, float] = {"bm25": 1.25, "dense": 1.0, "title": 1.0}
 DEFAULT_RRF_K = 60.0  # used when KEFU_FUSION_METHOD=rrf
 DEFAULT_FAQ_BOOST = 0.5
 DEFAULT_CHUNKS_PER_DOCUMENT = 1
+DEFAULT_FAQ_PAIRS_PER_DOCUMENT = 2
 FAQ_STRONG_MATCH = 0.8  # Dice overlap from which an FAQ question counts as asked (see above)
 
 
