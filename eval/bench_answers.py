@@ -4,7 +4,8 @@ per help centre.
 
     python -m eval.bench_answers [--split tune|heldout] [--arm kefu|baseline ...]
                                  [--centre carrier|shop|saas ...] [--limit N]
-                                 [--data-dir DIR] [--no-retrieval] [--out FILE.json]
+                                 [--data-dir DIR] [--no-retrieval | --retrieval-only]
+                                 [--out FILE.json]
 
 Each help centre is built into files (md, html, txt, csv, docx, xlsx, pdf; English and Chinese)
 and ingested into its own knowledge base in --data-dir (default ~/.cache/kefu-bench), as a
@@ -17,7 +18,9 @@ Printed per arm: a table per question type and one per help centre with the shar
 answerable), the wrong-fact rate (of answered answerable), the false-refusal rate (of
 answerable), refusal recall (of unanswerable), the irrelevant-sentence rate (of the sentences
 of answered answerable questions) and hit@5 of the arm's passages. Unless --no-retrieval, also
-hit@5 per help centre of kefu's BM25, dense and hybrid retrieval on the condensed query.
+hit@5 per help centre of kefu's BM25, dense and hybrid retrieval on the condensed query, over
+all answerable questions and over the cross-language and edition ones (--retrieval-only: that
+table alone, no answers).
 --out writes every row (answer, passages, scores, wrong-fact reasons, irrelevant sentences);
 --rescore FILE scores the rows of such a file again with the current scoring, answering nothing
 (the figures of one set of answers after a change of eval.answer_scores).
@@ -47,6 +50,8 @@ from ingest.config import Settings
 
 ARMS = ("kefu", "baseline")
 RETRIEVERS = ("bm25", "dense", "hybrid")
+# Question types whose retrieval hit@5 is also shown on its own.
+RETRIEVAL_TYPES = ("crosslang", "edition")
 
 
 def _progress(label: str):  # type: ignore[no-untyped-def]
@@ -88,7 +93,10 @@ def rescore(path: Path, settings: Settings, data_dir: Path) -> tuple[str, dict[s
 
 def retrieval_hits(dataset: EvalDataset, settings: Settings, kb: str, limit: int | None) -> dict[str, float]:
     """hit@5 of kefu's BM25, dense and hybrid rankings (distinct documents) on the condensed
-    query, over the answerable questions."""
+    query, over the answerable questions ("bm25", "dense", "hybrid"), and over the cross-language
+    and edition questions alone ("crosslang bm25", ..., "edition hybrid"). "edition hybrid@1": the
+    hybrid's first document is the asked edition (every edition of a page is on topic, so hit@5
+    hardly tells a preferred edition from another)."""
     from assistant.condense import QueryCondenser
     from assistant.retrieval.retriever import HybridRetriever
     from eval.bench_retrieval import documents, history_messages, sources_of
@@ -97,14 +105,20 @@ def retrieval_hits(dataset: EvalDataset, settings: Settings, kb: str, limit: int
     condenser = QueryCondenser(settings)
     catalog = retriever.snapshot(kb).catalog
     chunk_source = {chunk: catalog.documents[doc].source for chunk, doc in zip(catalog.chunk_ids, catalog.doc_index)}
-    hits: dict[str, list[bool]] = {name: [] for name in RETRIEVERS}
+    hits: dict[str, list[bool]] = {}
     for item in select(dataset.items, only="answerable", limit=limit):
         query = condenser.run(item.prompt, history_messages(item)).query
         result = retriever.run(query, kb, top_k=10)
         ranked = {name: sources_of(result.candidates[name], chunk_source) for name in ("bm25", "dense")}
         ranked["hybrid"] = documents(p.source for p in result.passages)
+        kind = item.meta.get("type")
         for name, sources in ranked.items():
-            hits[name].append(any(source in item.gold_doc_ids for source in sources[:5]))
+            hit = any(source in item.gold_doc_ids for source in sources[:5])
+            hits.setdefault(name, []).append(hit)
+            if kind in RETRIEVAL_TYPES:
+                hits.setdefault(f"{kind} {name}", []).append(hit)
+        if kind == "edition":
+            hits.setdefault("edition hybrid@1", []).append(ranked["hybrid"][:1] != [] and ranked["hybrid"][0] in item.gold_doc_ids)
     return {name: sum(values) / len(values) for name, values in hits.items() if values}
 
 
@@ -127,6 +141,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--limit", type=int, help="only the first N questions of each centre's split")
     parser.add_argument("--data-dir", type=Path, default=Path.home() / ".cache" / "kefu-bench")
     parser.add_argument("--no-retrieval", action="store_true", help="skip the BM25/dense/hybrid hit@5 table")
+    parser.add_argument("--retrieval-only", action="store_true", help="only the hit@5 table: answer nothing")
     parser.add_argument("--out", type=Path, help="write every scored row as JSON")
     parser.add_argument("--rescore", type=Path, help="score the rows of an earlier --out file again")
     args = parser.parse_args(argv)
@@ -134,7 +149,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     started = time.perf_counter()
     console = Console(width=140)
     settings = Settings(data_dir=args.data_dir)
-    arms = args.arm or list(ARMS)
+    arms = [] if args.retrieval_only else args.arm or list(ARMS)
     rows: dict[str, list[Row]] = {arm: [] for arm in arms}
     retrieval: dict[str, dict[str, float]] = {}
     if args.rescore:
@@ -153,6 +168,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         console.print("hit@5 per help centre (answerable questions, condensed query):")
         for centre, hits in retrieval.items():
             console.print(f"  {centre:8s} " + "  ".join(f"{name} {hits[name]:.3f}" for name in RETRIEVERS if name in hits))
+            for kind in RETRIEVAL_TYPES:
+                names = [f"{kind} {name}" for name in (*RETRIEVERS, "hybrid@1")]
+                console.print(f"  {'':8s} " + "  ".join(f"{name} {hits[name]:.3f}" for name in names if name in hits))
     if args.out:
         args.out.write_text(
             json.dumps(finite({"split": args.split, "rows": rows, "retrieval": retrieval}), ensure_ascii=False, indent=1),

@@ -65,3 +65,33 @@ class ChunkDraft:
 
 class IngestError(Exception):
     """A document that cannot be ingested; the message is shown to the user as the reason."""
+
+
+EditionEvidence = Literal["front matter", "text", "title", "file name", "metadata"]
+
+
+@dataclass(frozen=True)
+class Edition:
+    year: int
+    date: str | None  # ISO date when a full date was stated; None when only the year is known
+    series: str  # the page this is an edition of (lower case, dates and edition words removed)
+    found_in: EditionEvidence  # where it was read (ingest.parsing.edition)
+
+    @property
+    def sort_key(self) -> str:
+        """Orders editions oldest first; a year alone counts as its first day."""
+        return self.date or f"{self.year:04d}-01-01"
+
+    def to_extra(self) -> dict[str, Any]:
+        return {"year": self.year, "date": self.date, "series": self.series, "found_in": self.found_in}
+
+    @classmethod
+    def from_extra(cls, extra: dict[str, Any] | None) -> Edition | None:
+        """The edition stored in Document.extra["edition"], or None (none detected, or malformed)."""
+        data = (extra or {}).get("edition")
+        if not isinstance(data, dict):
+            return None
+        year, iso, series = data.get("year"), data.get("date"), data.get("series")
+        if not isinstance(year, int) or not isinstance(series, str) or not (iso is None or isinstance(iso, str)):
+            return None
+        return cls(year, iso, series, data.get("found_in", "text"))

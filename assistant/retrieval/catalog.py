@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from assistant.retrieval.types import RetrievalFilters
+from ingest.types import Edition
 
 
 @dataclass(frozen=True)
@@ -19,6 +20,7 @@ class DocumentInfo:
     tags: frozenset[str]
     product: str | None
     title: str = ""
+    edition: Edition | None = None  # Document.extra["edition"] (ingest.parsing.edition)
 
 
 def document_tags(extra: dict[str, Any]) -> frozenset[str]:
@@ -52,6 +54,7 @@ class ChunkCatalog:
         self.documents = documents
         self.position = {chunk_id: i for i, chunk_id in enumerate(chunk_ids)}
         self._chunks_of: list[np.ndarray] | None = None
+        self._languages: list[str] | None = None
 
     def chunks_of(self, document: int) -> np.ndarray:
         """The catalog rows of one document's chunks, in order."""
@@ -60,6 +63,14 @@ class ChunkCatalog:
             bounds = np.searchsorted(self.doc_index[order], np.arange(len(self.documents) + 1))
             self._chunks_of = [order[bounds[i] : bounds[i + 1]] for i in range(len(self.documents))]
         return self._chunks_of[document]
+
+    def languages(self, mask: np.ndarray | None = None) -> list[str]:
+        """The chunk languages present (among the rows the mask allows), sorted."""
+        if mask is None:
+            if self._languages is None:
+                self._languages = sorted(set(self.langs.tolist()))
+            return self._languages
+        return sorted(set(self.langs[mask].tolist()))
 
     def __len__(self) -> int:
         return len(self.chunk_ids)
@@ -111,7 +122,10 @@ class ChunkCatalog:
             "kinds": self.kinds.tolist(),
             "langs": self.langs.tolist(),
             "documents": [
-                {"doc_id": d.doc_id, "source": d.source, "tags": sorted(d.tags), "product": d.product, "title": d.title}
+                {
+                    "doc_id": d.doc_id, "source": d.source, "tags": sorted(d.tags), "product": d.product,
+                    "title": d.title, "edition": d.edition.to_extra() if d.edition else None,
+                }
                 for d in self.documents
             ],
         }
@@ -119,7 +133,9 @@ class ChunkCatalog:
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> ChunkCatalog:
         documents = [
-            DocumentInfo(d["doc_id"], d["source"], frozenset(d["tags"]), d["product"], d["title"])
+            DocumentInfo(
+                d["doc_id"], d["source"], frozenset(d["tags"]), d["product"], d["title"], Edition.from_extra(d)
+            )
             for d in data["documents"]
         ]
         return cls(data["chunk_ids"], data["doc_index"], data["kinds"], data["langs"], documents)

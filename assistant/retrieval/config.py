@@ -28,6 +28,10 @@ class RetrievalSettings(BaseSettings):
     # the rest follow all other documents' chunks), so top_k is not filled with neighbouring
     # chunks of one document. FAQ pairs are exempt: each is an answer of its own. 0 = no limit.
     max_chunks_per_document: int = fusion.DEFAULT_CHUNKS_PER_DOCUMENT
+    # The same for the question-answer pairs of one FAQ file (each pair is an answer of its own, but
+    # ten pairs of one sheet, a Chinese one and its English twin, crowded the page holding the
+    # answer out of the top 10 on the help-centre benchmark). 0 = no limit.
+    max_faq_pairs_per_document: int = fusion.DEFAULT_FAQ_PAIRS_PER_DOCUMENT
 
     # Optional reranker: a litellm rerank model ("cohere/rerank-v3.5", "infinity/<model>", ...).
     rerank_model: str | None = None

@@ -4,8 +4,10 @@
     bm25      lexical ranking within the allowed chunks
     dense     embedding ranking (Chroma, same filters)
     title     the query vector against document titles alone (titles.py)
-    fuse      weighted score fusion (default) or weighted reciprocal-rank fusion (fusion.py), then
-              at most max_chunks_per_document chunks of one document go first (fusion.collapse)
+    fuse      weighted score fusion (default) or weighted reciprocal-rank fusion (fusion.py)
+    edition   among a page's editions, the one the question names, else the newest, goes first
+              (editions.py); then at most max_chunks_per_document chunks of one document, and
+              max_faq_pairs_per_document pairs of one FAQ file, go first (fusion.collapse)
     hydrate   chunk + document rows from SQL for the best candidates (drops ids deleted meanwhile)
     faq       an FAQ whose question the query nearly repeats moves up (fusion.FAQ_STRONG_MATCH)
     rerank    optional, by config (a litellm rerank model)
@@ -25,6 +27,7 @@ from sqlalchemy import select
 from assistant.retrieval.bm25 import BM25Retriever
 from assistant.retrieval.config import RetrievalSettings, get_retrieval_settings
 from assistant.retrieval.dense import DenseRetriever
+from assistant.retrieval.editions import EditionPreference
 from assistant.retrieval.fusion import LiteLLMReranker, Reranker, RerankError, boost, collapse, fuse
 from assistant.retrieval.snapshot import KBSnapshot, SnapshotStore
 from assistant.retrieval.text import terms
@@ -65,16 +68,23 @@ def faq_match_strength(query_terms: set[str], questions: str) -> float:
     return best
 
 
-def document_units(snapshot: KBSnapshot, ranked: RankedList) -> dict[str, int]:
+def document_units(snapshot: KBSnapshot, ranked: RankedList, *, faq: bool = False) -> dict[str, int]:
     """chunk id -> its document's position in the catalog, for the chunks that collapse per
-    document (not FAQ pairs)."""
+    document: document text (faq=False), or the pairs of one FAQ file (faq=True)."""
     catalog = snapshot.catalog
     units: dict[str, int] = {}
     for hit in ranked.hits:
         row = catalog.position.get(hit.chunk_id)
-        if row is not None and catalog.kinds[row] != "faq":
+        if row is not None and (catalog.kinds[row] == "faq") == faq:
             units[hit.chunk_id] = int(catalog.doc_index[row])
     return units
+
+
+def collapse_documents(snapshot: KBSnapshot, ranked: RankedList, retrieval: RetrievalSettings) -> RankedList:
+    """At most max_chunks_per_document chunks of one document, and max_faq_pairs_per_document
+    pairs of one FAQ file, among the leading hits (fusion.collapse)."""
+    text = collapse(ranked, document_units(snapshot, ranked), retrieval.max_chunks_per_document)
+    return collapse(text, document_units(snapshot, text, faq=True), retrieval.max_faq_pairs_per_document)
 
 
 def reranker_from_settings(retrieval: RetrievalSettings) -> Reranker | None:
@@ -120,6 +130,7 @@ class HybridRetriever:
         embedder = embedder or get_embedder(self.settings)
         self.dense = DenseRetriever(embedder, store or VectorStore(self.settings))
         self.title = TitleRetriever()
+        self.editions = EditionPreference()
         self.reranker = reranker if reranker is not None else reranker_from_settings(self.retrieval)
 
     def run(
@@ -143,8 +154,10 @@ class HybridRetriever:
         with timer.step("fuse"):
             r = self.retrieval
             fused = fuse([lexical, dense, title], r.fusion_method, r.weights, r.rrf_k)
-            units = document_units(snapshot, fused)
-            fused = collapse(fused, units, r.max_chunks_per_document)
+        with timer.step("edition"):
+            fused = self.editions.run(fused, snapshot.catalog, query)
+        with timer.step("fuse"):
+            fused = collapse_documents(snapshot, fused, r)
         with timer.step("hydrate"):
             pool = max(top_k, HYDRATE_MIN, r.rerank_candidates if self.reranker else 0)
             passages = self._hydrate(snapshot, fused, pool)
@@ -155,7 +168,7 @@ class HybridRetriever:
                 for p in passages.values()
                 if p.kind == "faq"
             }
-            fused = collapse(boost(fused, strengths, r.faq_boost), units, r.max_chunks_per_document)
+            fused = collapse_documents(snapshot, boost(fused, strengths, r.faq_boost), r)
         ordered = _scored(
             [passages[h.chunk_id] for h in fused.hits if h.chunk_id in passages], fused, [lexical, dense, title], strengths
         )

@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 
 from assistant.retrieval.bm25 import BM25Index
 from assistant.retrieval.catalog import ChunkCatalog, DocumentInfo, document_product, document_tags
+from ingest.types import Edition
 from assistant.retrieval.text import TOKENIZER_VERSION, configure_jieba_cache
 from assistant.retrieval.titles import TitleVectors, read_title_vectors
 from assistant.types import Passage
@@ -105,7 +106,11 @@ def build(session: Session, kb_id: int) -> tuple[ChunkCatalog, BM25Index]:
     ):
         doc_position[doc_id] = len(documents)
         extra = extra or {}
-        documents.append(DocumentInfo(doc_id, source, document_tags(extra), document_product(extra), title or ""))
+        documents.append(
+            DocumentInfo(
+                doc_id, source, document_tags(extra), document_product(extra), title or "", Edition.from_extra(extra)
+            )
+        )
     chunk_ids, doc_index, kinds, langs, texts = [], [], [], [], []
     for chunk_id, doc_id, kind, lang, match_text in session.execute(
         select(Chunk.id, Chunk.doc_id, Chunk.kind, Chunk.lang, Chunk.match_text)

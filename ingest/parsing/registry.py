@@ -11,6 +11,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from ingest.parsing.archive import ZIP_FORMATS, ZipLimits, check_zip
+from ingest.parsing.edition import detect_edition
 from ingest.parsing.faq import parse_faq_jsonl
 from ingest.parsing.markup import parse_docx, parse_html, parse_markdown, parse_text
 from ingest.parsing.pdf import parse_pdf
@@ -66,7 +67,8 @@ def _document_text(document: ParsedDocument) -> str:
 
 
 def parse_file(path: Path, *, max_bytes: int, zip_limits: ZipLimits = ZipLimits()) -> ParsedDocument:
-    """Read one file into sections in reading order, with title and language filled in.
+    """Read one file into sections in reading order, with title and language filled in, and the
+    document's edition (ingest.parsing.edition) in extra["edition"] when it states one.
 
     Raises IngestError with a reason a person can act on: unsupported type, empty, too large,
     binary/garbage, a zip bomb (zip_limits, checked before the parser runs), corrupt (including
@@ -87,8 +89,10 @@ def parse_file(path: Path, *, max_bytes: int, zip_limits: ZipLimits = ZipLimits(
         ) from exc
     if not document.sections:
         raise IngestError("no text content found in the file")
-    return replace(
-        document,
-        title=" ".join(document.title.split()) or source.default_title,
-        lang=detect_language(_document_text(document)),
+    title = " ".join(document.title.split()) or source.default_title
+    text = _document_text(document)
+    edition = detect_edition(
+        title=title, text=text, source=str(path), front_matter=document.extra, metadata=document.extra
     )
+    extra = {**document.extra, "edition": edition.to_extra()} if edition else document.extra
+    return replace(document, title=title, lang=detect_language(text), extra=extra)

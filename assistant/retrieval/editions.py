@@ -1,0 +1,95 @@
+"""Edition step: when several editions of one page are among the candidates, the edition the
+question means goes first: the one in effect on a date or in a year the question names ("under
+the 2022 policy", "2023年版", "on 1 May 2023"), else the newest.
+
+Editions are read at ingest (ingest.parsing.edition; DocumentInfo.edition in the catalog). The
+step only reorders within one page's own positions: the chunks of a series keep the positions
+(and scores) the series held in the fused ranking, and the asked edition's chunks take the best
+of them, so a page neither gains nor loses ground against other pages. Within the asked edition,
+and among the other editions, the fused order stays.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from assistant.retrieval.catalog import ChunkCatalog
+from assistant.retrieval.types import RankedList, ScoredChunk
+from ingest.parsing.edition import parse_date
+from ingest.types import Edition
+
+# Years and dates a question may name: "in 2022", "2022年", "the 2023 edition", "1 May 2023".
+_YEAR = re.compile(r"(?<![\d.,$¥€£])(?:19|20)\d\d(?![\d%])")
+
+
+@dataclass(frozen=True)
+class AskedDate:
+    """The year, and the ISO date when a full one was named, of a date in the question."""
+
+    year: int
+    date: str | None = None
+
+    @property
+    def sort_key(self) -> str:
+        # A year alone: any edition that took effect within it counts as in effect.
+        return self.date or f"{self.year:04d}-12-31"
+
+
+def asked_dates(question: str) -> list[AskedDate]:
+    """The years and dates the question names, in order. Numbers that are amounts (HK$2024,
+    20.24, 2024%) are not years."""
+    found = []
+    for match in _YEAR.finditer(question):
+        around = question[max(0, match.start() - 20) : match.end() + 12]
+        parsed = parse_date(around)
+        year = int(match.group(0))
+        iso = parsed[1] if parsed and parsed[0] == year else None
+        found.append(AskedDate(year, iso))
+    return found
+
+
+def chosen_edition(editions: list[Edition], asked: list[AskedDate]) -> Edition:
+    """The edition a question means among one page's editions: for a named year or date, the
+    newest edition in effect then (taken effect on or before it; an edition of that very year
+    counts even when its date is later in the year); else, or when the named date is before every
+    edition, the newest."""
+    newest_first = sorted(editions, key=lambda e: e.sort_key, reverse=True)
+    for when in asked:
+        same_year = [e for e in newest_first if e.year == when.year and (when.date is None or e.sort_key <= when.date)]
+        in_effect = same_year or [e for e in newest_first if e.sort_key <= when.sort_key]
+        if in_effect:
+            return in_effect[0]
+    return newest_first[0]
+
+
+class EditionPreference:
+    """Fused ranking -> the same ranking with each page's asked edition first among its editions."""
+
+    name = "edition"
+
+    def run(self, ranked: RankedList, catalog: ChunkCatalog, question: str) -> RankedList:
+        series: dict[str, list[int]] = {}  # series -> positions of its chunks in the ranking
+        edition_of: dict[int, Edition] = {}
+        for position, hit in enumerate(ranked.hits):
+            row = catalog.position.get(hit.chunk_id)
+            edition = catalog.documents[int(catalog.doc_index[row])].edition if row is not None else None
+            if edition is not None:
+                series.setdefault(edition.series, []).append(position)
+                edition_of[position] = edition
+        if not series:
+            return ranked
+        asked = asked_dates(question)
+        hits = list(ranked.hits)
+        for positions in series.values():
+            editions = {edition_of[p].sort_key: edition_of[p] for p in positions}
+            if len(editions) < 2:
+                continue
+            chosen = chosen_edition(list(editions.values()), asked)
+            # The chosen edition's chunks first, then the rest, each in fused order; they fill the
+            # series' positions, and take their scores so later re-sorting keeps this order.
+            order = sorted(positions, key=lambda p: edition_of[p] != chosen)
+            moved = [ranked.hits[p].chunk_id for p in order]
+            for slot, chunk_id in zip(positions, moved, strict=True):
+                hits[slot] = ScoredChunk(chunk_id, ranked.hits[slot].score)
+        return RankedList(ranked.retriever, hits, ranked.ceiling, ranked.floor)
