@@ -32,6 +32,8 @@ def chroma_where(snapshot: KBSnapshot, filters: RetrievalFilters | None) -> dict
 # candidate's cosine from the list's lowest up to this, not up to the list's best: a vague query
 # whose best match is mediocre then gets a mediocre dense score, not a full one (fusion.py).
 COSINE_CEILING = 1.0
+# How far the dense step asks past top_n for chunks of the searched version (see run).
+MAX_OVERFETCH = 16
 
 
 class DenseRetriever:
@@ -66,15 +68,14 @@ class DenseRetriever:
         allowed = snapshot.catalog.mask(filters)
         if vector is None or (allowed is not None and not allowed.any()):
             return RankedList(self.name, [])  # Chroma rejects an empty "$in" list
-        hits = self.store.query(
-            snapshot.kb_id,
-            embed_model=snapshot.embed_model,
-            vector=vector,
-            top_k=top_n,
-            where=chroma_where(snapshot, filters),
-        )
-        return RankedList(
-            self.name,
-            [ScoredChunk(h.chunk_id, h.similarity) for h in hits if h.chunk_id in snapshot.catalog],
-            ceiling=COSINE_CEILING,
-        )
+        # The collection also holds the vectors of other retained versions' chunks (ingest.versions):
+        # when they crowd this version's out of the top, ask again for more.
+        where = chroma_where(snapshot, filters)
+        asked = top_n
+        while True:
+            hits = self.store.query(snapshot.kb_id, embed_model=snapshot.embed_model, vector=vector, top_k=asked, where=where)
+            kept = [ScoredChunk(h.chunk_id, h.similarity) for h in hits if h.chunk_id in snapshot.catalog]
+            if len(kept) >= top_n or len(hits) < asked or asked >= top_n * MAX_OVERFETCH:
+                break
+            asked *= 2
+        return RankedList(self.name, kept[:top_n], ceiling=COSINE_CEILING)
