@@ -13,7 +13,7 @@ import shutil
 from datetime import datetime, timezone
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends, HTTPException, status
+from fastapi import APIRouter, Body, Depends, HTTPException, Response, status
 from sqlalchemy.orm import Session
 
 from api.auth import Principal
@@ -160,6 +160,15 @@ def trashed_out(session: Session, svc: Services, kb: KnowledgeBase) -> TrashedKB
     )
 
 
+def _trashed_id(svc: Services, who: Principal, name: str) -> int:
+    """The id of the most recently trashed knowledge base called `name` that the key may see."""
+    with svc.db.session() as session:
+        for kb in versions.list_trash(session, who.tenant):
+            if kb.trashed_name == name and _visible(who, kb):
+                return kb.id
+    raise HTTPException(status.HTTP_404_NOT_FOUND, f"no knowledge base {name!r} in the trash")
+
+
 @router.get("/trash", response_model=list[TrashedKBOut])
 def list_trash(who: Owner, svc: Svc) -> list[TrashedKBOut]:
     """Deleted knowledge bases of the tenant, restorable until `purge_after`."""
@@ -178,14 +187,7 @@ def restore(
     as_name = body.name if body is not None else None
     if as_name and who.kbs and as_name not in who.kbs:
         raise HTTPException(status.HTTP_403_FORBIDDEN, f"this key is limited to knowledge bases {list(who.kbs)}")
-    with svc.db.session() as session:
-        found = next(
-            (kb for kb in versions.list_trash(session, who.tenant) if kb.trashed_name == name and _visible(who, kb)),
-            None,
-        )
-        if found is None:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, f"no knowledge base {name!r} in the trash")
-        kb_id = found.id
+    kb_id = _trashed_id(svc, who, name)
     restored_name = as_name or name
     with writing(svc, restored_name), http_errors(_ERRORS):
         svc.ingest().restore(name, tenant=who.tenant, as_name=as_name)
@@ -195,3 +197,13 @@ def restore(
         uploads.rename(target)
     with svc.db.session() as session:
         return kb_out(session, load_kb(session, who, restored_name))
+
+
+@router.delete("/trash/{name}", status_code=status.HTTP_204_NO_CONTENT)
+def purge(name: Key, who: Owner, svc: Svc) -> Response:
+    """Delete the most recently trashed knowledge base called `name` for good, now: its rows,
+    vectors, BM25 indexes and uploaded files."""
+    kb_id = _trashed_id(svc, who, name)
+    svc.ingest().purge_id(kb_id)
+    shutil.rmtree(svc.settings.uploads_dir / TRASH_FOLDER / str(kb_id), ignore_errors=True)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -55,6 +55,7 @@ def test_review_publish_rollback_prune_trash(app_settings: Any, tmp_path: Path) 
         job = upload(client, owner, "shop", write_docs(tmp_path / "v1", {"zh-returns.md": THIRTY}))
         assert job["status"] == "succeeded", job
 
+        assert client.get("/v1/kbs/shop/versions", headers=auth(make_keys(app.state.services, "beta", ("qa",))["qa"])).status_code == 404
         versions = client.get("/v1/kbs/shop/versions", headers=auth(qa)).json()
         assert [(v["version"], v["state"]) for v in versions] == [(1, "draft")]
         assert versions[0]["config"]["embed_model"] and versions[0]["documents"] == 1
@@ -103,6 +104,9 @@ def test_review_publish_rollback_prune_trash(app_settings: Any, tmp_path: Path) 
         assert client.delete("/v1/kbs/shop", headers=auth(owner)).status_code == 204
         assert client.get("/v1/kbs/shop", headers=auth(owner)).status_code == 404
         assert client.post("/v1/sessions", json={"kb": "shop"}, headers=auth(customer)).status_code == 404
+        other = make_keys(app.state.services, "beta", ("owner", "qa"))
+        assert client.get("/v1/trash", headers=auth(other["owner"])).json() == []
+        assert client.post("/v1/trash/shop/restore", headers=auth(other["owner"])).status_code == 404
         trash = client.get("/v1/trash", headers=auth(owner)).json()
         assert [(t["name"], t["documents"]) for t in trash] == [("shop", 1)]
         assert client.post("/v1/trash/nope/restore", headers=auth(owner)).status_code == 404
