@@ -218,17 +218,17 @@ class IngestPipeline:
         with self.db.session() as session:
             gone = [(kb.id, kb.trashed_name or kb.name) for kb in versions.expired(session, self.settings.trash_days)]
         for kb_id, _ in gone:
-            self._purge(kb_id)
+            self.purge_id(kb_id)
         return [name for _, name in gone]
 
     def purge(self, kb: str, *, tenant: str | None = None) -> None:
-        """Delete a trashed knowledge base for good now."""
+        """Delete the most recently trashed knowledge base called `kb` for good now."""
         with self.db.session() as session:
             kb_id = versions.find_trashed(session, kb, tenant).id
-        self._purge(kb_id)
+        self.purge_id(kb_id)
 
-    def _purge(self, kb_id: int) -> None:
-        """The knowledge base's rows, its vectors and retrieval's BM25 indexes."""
+    def purge_id(self, kb_id: int) -> None:
+        """Delete a knowledge base for good: its rows, its vectors and retrieval's BM25 indexes."""
         with self.db.session() as session:
             kb_row = session.get(KnowledgeBase, kb_id)
             if kb_row is None:
