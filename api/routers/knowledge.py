@@ -110,7 +110,11 @@ def create_kb(body: CreateKB, who: Owner, svc: Svc) -> KBOut:
 @router.get("/kbs", response_model=list[KBOut])
 def list_kbs(who: Annotated[Principal, Depends(require(*KB_READERS))], svc: Svc) -> list[KBOut]:
     with svc.db.session() as session:
-        query = select(KnowledgeBase).where(KnowledgeBase.tenant == who.tenant).order_by(KnowledgeBase.name)
+        query = (
+            select(KnowledgeBase)
+            .where(KnowledgeBase.tenant == who.tenant, KnowledgeBase.deleted_at.is_(None))  # not in the trash
+            .order_by(KnowledgeBase.name)
+        )
         if who.kbs:
             query = query.where(KnowledgeBase.name.in_(who.kbs))
         return [kb_out(session, kb) for kb in session.scalars(query)]

@@ -103,6 +103,8 @@ def test_review_publish_rollback_prune_trash(app_settings: Any, tmp_path: Path) 
         # Delete to the trash and restore with documents, vectors and uploaded files.
         assert client.delete("/v1/kbs/shop", headers=auth(owner)).status_code == 204
         assert client.get("/v1/kbs/shop", headers=auth(owner)).status_code == 404
+        assert client.get("/v1/kbs", headers=auth(owner)).json() == []
+        assert client.get("/v1/models", headers=auth(customer)).json()["data"] == []
         assert client.post("/v1/sessions", json={"kb": "shop"}, headers=auth(customer)).status_code == 404
         other = make_keys(app.state.services, "beta", ("owner", "qa"))
         assert client.get("/v1/trash", headers=auth(other["owner"])).json() == []
