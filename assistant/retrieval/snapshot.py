@@ -100,7 +100,7 @@ def read_fingerprint(session: Session, kb_name: str, ref: VersionRef = "publishe
     return fingerprint, kb.embed_model, kb.embed_dim
 
 
-def build(session: Session, kb_id: int, version_row: int) -> tuple[ChunkCatalog, BM25Index]:
+def build(session: Session, version_row: int) -> tuple[ChunkCatalog, BM25Index]:
     """The catalog and BM25 index of the chunks one version lists."""
     revisions = select(VersionDocument.revision_id).where(VersionDocument.version_id == version_row)
     documents: list[DocumentInfo] = []
@@ -187,7 +187,7 @@ class SnapshotStore:
 
     def _build(self, kb_name: str, fingerprint: Fingerprint, model: str, dim: int) -> KBSnapshot:
         with self.db.session() as session:
-            catalog, bm25 = build(session, fingerprint.kb_id, fingerprint.version_row)
+            catalog, bm25 = build(session, fingerprint.version_row)
         if fingerprint.version:  # a version never changes: its index can be kept on disk
             self._persist(fingerprint, catalog, bm25)
         titles = self._titles(model, catalog)
