@@ -26,7 +26,7 @@ from api.channels import channel_routers
 from api.config import ApiSettings, api_settings
 from api.logs import configure_logging
 from api.middleware import RequestContextMiddleware
-from api.routers import agents, analytics, docs, faqs, health, knowledge, openai_compat, search, sessions, web
+from api.routers import agents, analytics, docs, faqs, health, knowledge, openai_compat, search, sessions, versions, web
 from api.services import Services
 from ingest.config import Settings
 from ingest.db import Database
@@ -120,7 +120,7 @@ def create_app(
     app.state.services = svc
     app.add_exception_handler(HTTPException, _http_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
-    for module in (health, sessions, openai_compat, search, knowledge, faqs, agents, analytics, web):
+    for module in (health, sessions, openai_compat, search, knowledge, faqs, versions, agents, analytics, web):
         app.include_router(module.router)
     for name, router in channel_routers().items():
         app.include_router(router, prefix=f"/v1/channels/{name}")

@@ -216,6 +216,9 @@ class SearchIn(Strict):
     query: SafeText = Field(min_length=1, max_length=2000)
     top_k: int = Field(5, ge=1, le=50)
     filters: SearchFilters | None = None
+    # Which version to search (ingest.versions): the newest draft by default (hit testing what
+    # was just uploaded), "published" for what customers get, or a version number.
+    version: Literal["draft", "published"] | Annotated[int, annotated_types.Interval(ge=1, le=INT32_MAX)] = "draft"
 
 
 class SearchHit(BaseModel):
@@ -262,6 +265,7 @@ class KBOut(BaseModel):
     faq_chunks: int
     embed_model: str
     quarantined: int = 0  # chunks held back at ingest (GET /v1/kbs/{kb}/quarantine); not in `chunks`
+    published_version: int | None = None  # what customers are served; `version` is the newest draft
 
 
 class DocumentOut(BaseModel):
@@ -418,3 +422,57 @@ class WebhookOut(BaseModel):
     mode: str
     citations: list[CitationOut]
     duplicate: bool = False
+
+
+# -- versions and trash ----------------------------------------------------------------------------------
+
+
+class VersionOut(BaseModel):
+    version: int
+    state: Literal["published", "draft", "previous", "legacy"]
+    created_at: datetime
+    published_at: datetime | None
+    documents: int
+    chunks: int
+    docs_added: int
+    docs_changed: int
+    docs_removed: int
+    config: dict[str, Any]
+
+
+class DocumentChangeOut(BaseModel):
+    source: str
+    change: Literal["added", "removed", "changed"]
+    chunks_before: int
+    chunks_after: int
+
+
+class VersionDiffOut(BaseModel):
+    a: int
+    b: int
+    documents: list[DocumentChangeOut]
+    chunks_added: int
+    chunks_removed: int
+    chunks_shared: int
+    config: dict[str, list[Any]]  # key -> [value in a, value in b], where they differ
+
+
+class PruneIn(Strict):
+    keep: int = Field(ge=1, le=10_000)
+
+
+class PruneOut(BaseModel):
+    versions: list[int]  # deleted
+    revisions: int
+    chunks: int  # chunk rows (and vectors) deleted
+
+
+class TrashedKBOut(BaseModel):
+    name: str
+    deleted_at: datetime
+    purge_after: datetime
+    documents: int
+
+
+class RestoreIn(Strict):
+    name: SafeText | None = Field(None, pattern=KB_NAME)  # restore under another name

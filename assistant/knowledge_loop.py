@@ -31,7 +31,7 @@ from ingest.config import Settings
 from ingest.db import Database, open_database
 from ingest.embedding import Embedder, get_embedder
 from ingest.models import CachedVector, Chunk, KnowledgeBase, utcnow
-from ingest.registry import text_hash
+from ingest.registry import current_chunk_ids, text_hash
 from ingest.text import detect_language
 from ingest.types import ParsedDocument, Section
 
@@ -180,7 +180,10 @@ class KnowledgeLoop:
             rows = session.execute(
                 select(Chunk.id, Chunk.match_text, Chunk.doc_id)
                 .join(KnowledgeBase, KnowledgeBase.id == Chunk.kb_id)
-                .where(KnowledgeBase.name == kb_name, Chunk.kind == "faq")
+                .where(
+                    KnowledgeBase.name == kb_name, Chunk.kind == "faq",
+                    Chunk.id.in_(current_chunk_ids(KnowledgeBase.id)),  # not older versions' chunks
+                )
             ).all()
             pending = session.scalars(
                 select(FaqCandidate).where(FaqCandidate.kb_name == kb_name, FaqCandidate.status == "pending")

@@ -54,7 +54,7 @@ def check_generator(model: str | None) -> str:
 def kb_chunks(settings: Settings, kb: str) -> list[tuple[str, str]]:
     """(source, text) of every chunk of the knowledge base, in document order."""
     from ingest.models import Chunk, Document
-    from ingest.registry import get_kb
+    from ingest.registry import current_chunk_ids, get_kb
 
     with open_database(settings.sql_url).session() as session:
         kb_id = get_kb(session, kb).id
@@ -63,7 +63,7 @@ def kb_chunks(settings: Settings, kb: str) -> list[tuple[str, str]]:
             for source, text in session.execute(
                 select(Document.source, Chunk.text)
                 .join(Chunk, Chunk.doc_id == Document.id)
-                .where(Document.kb_id == kb_id)
+                .where(Document.kb_id == kb_id, Chunk.id.in_(current_chunk_ids(kb_id)))  # not older versions' chunks
                 .order_by(Document.source, Chunk.ordinal)
             )
         ]

@@ -122,7 +122,7 @@ def existing_kb(settings: Settings, name: str) -> KBRef:
 def kb_document_texts(settings: Settings, kb: str, sources: set[str] | None = None) -> dict[str, str]:
     """Document source -> its chunks' text joined in order (all documents when sources is None)."""
     from ingest.models import Chunk, Document
-    from ingest.registry import get_kb
+    from ingest.registry import current_chunk_ids, get_kb
 
     texts: dict[str, list[str]] = {}
     with open_database(settings.sql_url).session() as session:
@@ -130,7 +130,7 @@ def kb_document_texts(settings: Settings, kb: str, sources: set[str] | None = No
         query = (
             select(Document.source, Chunk.text)
             .join(Chunk, Chunk.doc_id == Document.id)
-            .where(Document.kb_id == kb_id)
+            .where(Document.kb_id == kb_id, Chunk.id.in_(current_chunk_ids(kb_id)))  # not older versions' chunks
             .order_by(Document.source, Chunk.ordinal)
         )
         if sources is not None:

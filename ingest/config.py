@@ -42,6 +42,14 @@ class Settings(BaseSettings):
     max_unzipped_mb: float = Field(200.0, gt=0)
     max_zip_ratio: float = Field(100.0, gt=1)
 
+    # Versions (ingest.versions). Every change to a knowledge base records a version; customers are
+    # served the published one. True (the default, today's behaviour and the embedded demo's):
+    # each new version is published at once. False: new versions stay drafts (searchable by
+    # owners and QA) until `kefu kb publish` or POST /v1/kbs/{kb}/versions/{v}/publish.
+    auto_publish: bool = True
+    # A deleted knowledge base stays in the trash, restorable, for this many days, then is purged.
+    trash_days: float = Field(30.0, ge=0)
+
     # LLM: every call goes through litellm with this model name.
     llm_model: str = "kefu-local/smollm2-135m-instruct"
     llm_fallbacks: Annotated[list[str], NoDecode] = Field(default_factory=list)

@@ -69,8 +69,9 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True, hide_parameters=True)
 
 
-def upgrade(engine: Engine) -> None:
-    """Apply every pending migration of every kefu package."""
+def upgrade(engine: Engine, target: str = "heads") -> None:
+    """Apply every pending migration of every kefu package (up to `target`: tests start from an
+    older schema)."""
     from alembic import command
     from alembic.config import Config
 
@@ -82,7 +83,7 @@ def upgrade(engine: Engine) -> None:
     config.set_main_option("path_separator", "space")
     with engine.begin() as connection:
         config.attributes["connection"] = connection
-        command.upgrade(config, "heads")
+        command.upgrade(config, target)
 
 
 class Database:

@@ -2,9 +2,13 @@
 
 Two phases, so a large upload is searchable lexically before its vectors exist and a crash at any
 point is repaired by the next run:
-  stage   per document, one SQL transaction: the document row and all its chunk rows
-          (embedded = false) replace the previous version. Chunk ids are derived from
-          (document, position, text), so re-running produces the same ids, never duplicates.
+  stage   per document, one SQL transaction: the document row points to a new revision listing
+          its chunks; chunk rows not stored yet are added (embedded = false). Chunk ids are
+          derived from (document, position, content), so re-running produces the same ids,
+          never duplicates, and an unchanged chunk is shared with the older revisions that list
+          it. Older revisions and their chunks stay while a retained version lists them
+          (ingest.versions); the run ends by recording a new version (published at once when
+          settings.auto_publish).
           Each chunk first goes through the screen, when one is given (the answer side passes its
           prompt-injection detectors): a flagged chunk is stored quarantined, with the reason,
           and is never embedded nor retrieved.
@@ -25,21 +29,25 @@ from pathlib import Path
 from typing import Literal
 
 import numpy as np
-from sqlalchemy import delete, select
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from ingest.chunking import chunk_document
 from ingest.config import Settings
 from ingest.db import Database, open_database
 from ingest.embedding import Embedder, get_embedder
-from ingest.models import Chunk, Document, KnowledgeBase
+from ingest import versions
+from ingest.models import Chunk, Document, DocumentRevision, KnowledgeBase, RevisionChunk
 from ingest.parsing import SUPPORTED_EXTENSIONS, parse_file
 from ingest.registry import (
-    bump_version,
+    chunk_digest,
     chunk_id,
+    current_chunk_ids,
     document_id,
     get_kb,
     get_or_create_kb,
     list_documents,
+    revision_id,
     text_hash,
 )
 from ingest.types import IngestError, ParsedDocument
@@ -186,27 +194,90 @@ class IngestPipeline:
         return self._finish(kb_id, report, embed=embed, progress=progress, started=started)
 
     def remove_document(self, kb: str, source: str) -> bool:
+        """Take the document out of the working state as a new version; its chunks and vectors
+        stay while an older version lists them (until `prune`)."""
         with self.db.session() as session:
             kb_row = get_kb(session, kb)
             doc = session.get(Document, document_id(kb_row.id, source))
             if doc is None:
                 return False
-            chunk_ids = [c.id for c in doc.chunks]
             session.delete(doc)
-            bump_version(session, kb_row, added=0, changed=0, removed=1)
-            model, dim = kb_row.embed_model, kb_row.embed_dim
-            kb_id = kb_row.id
-        self.store.delete(kb_id, embed_model=model, dim=dim, ids=chunk_ids)
+            session.flush()
+            self._record_version(session, kb_row, added=0, changed=0, removed=1)
         return True
 
     def drop(self, kb: str) -> None:
-        """Delete the knowledge base: its rows, its vectors and retrieval's BM25 indexes."""
+        """Move the knowledge base to the trash: restorable (`restore`) with its documents and
+        vectors for settings.trash_days, then purged."""
         with self.db.session() as session:
-            kb_row = get_kb(session, kb)
-            kb_id = kb_row.id
+            versions.trash(session, get_kb(session, kb))
+        self.purge_expired()
+
+    def restore(self, kb: str, *, tenant: str | None = None, as_name: str | None = None) -> str:
+        """Take the most recently trashed knowledge base called `kb` out of the trash."""
+        self.purge_expired()
+        with self.db.session() as session:
+            return versions.restore(session, versions.find_trashed(session, kb, tenant), as_name=as_name).name
+
+    def purge_expired(self) -> list[str]:
+        """Delete for good the trashed knowledge bases older than settings.trash_days."""
+        with self.db.session() as session:
+            gone = [(kb.id, kb.trashed_name or kb.name) for kb in versions.expired(session, self.settings.trash_days)]
+        for kb_id, _ in gone:
+            self.purge_id(kb_id)
+        return [name for _, name in gone]
+
+    def purge(self, kb: str, *, tenant: str | None = None) -> None:
+        """Delete the most recently trashed knowledge base called `kb` for good now."""
+        with self.db.session() as session:
+            kb_id = versions.find_trashed(session, kb, tenant).id
+        self.purge_id(kb_id)
+
+    def purge_id(self, kb_id: int) -> None:
+        """Delete a knowledge base for good: its rows, its vectors and retrieval's BM25 indexes."""
+        with self.db.session() as session:
+            kb_row = session.get(KnowledgeBase, kb_id)
+            if kb_row is None:
+                return
             session.delete(kb_row)
         self.store.drop(kb_id)
         shutil.rmtree(self.settings.bm25_dir(kb_id), ignore_errors=True)
+
+    def publish(self, kb: str, version: int) -> int:
+        with self.db.session() as session:
+            return versions.publish(session, get_kb(session, kb), version).version
+
+    def rollback(self, kb: str) -> int:
+        with self.db.session() as session:
+            return versions.rollback(session, get_kb(session, kb)).version
+
+    def prune(self, kb: str, keep: int) -> versions.PruneResult:
+        """Delete all but the newest `keep` versions (and the published one), the chunks only
+        they listed, their vectors and their BM25 index folders."""
+        with self.db.session() as session:
+            kb_row = get_kb(session, kb)
+            result = versions.prune(session, kb_row, keep)
+            kb_id, model, dim = kb_row.id, kb_row.embed_model, kb_row.embed_dim
+        for start in range(0, len(result.chunk_ids), 500):
+            self.store.delete(kb_id, embed_model=model, dim=dim, ids=result.chunk_ids[start : start + 500])
+        for number in result.versions:
+            shutil.rmtree(self.settings.bm25_dir(kb_id) / f"v{number}", ignore_errors=True)
+        return result
+
+    def version_config(self) -> dict[str, object]:
+        """What a version records of how it was built."""
+        return {
+            "embed_model": self.embedder.name,
+            "embed_dim": self.embedder.dim,
+            "chunk_tokens": self.settings.chunk_tokens,
+            "chunk_overlap_tokens": self.settings.chunk_overlap_tokens,
+        }
+
+    def _record_version(self, session: Session, kb_row: KnowledgeBase, *, added: int, changed: int, removed: int) -> int:
+        return versions.record_version(
+            session, kb_row, added=added, changed=changed, removed=removed, config=self.version_config(),
+            publish=self.settings.auto_publish,
+        )
 
     def embed_pending(self, kb: str, *, progress: Progress = _noop) -> IngestReport:
         report = IngestReport(kb=kb)
@@ -289,6 +360,12 @@ class IngestPipeline:
         flagged = next((reason for reason in reasons if reason is not None), None)
         if refuse_flagged and flagged is not None:
             return self._failed(kb_id, parsed.source, f"refused: {flagged}")
+        ids = [chunk_id(doc_id, ordinal, chunk_digest(draft)) for ordinal, draft in enumerate(drafts)]
+        metadata = {
+            "source": parsed.source, "title": parsed.title[:512], "url": parsed.url, "file_type": parsed.file_type,
+            "lang": parsed.lang, "content_hash": digest, "size_bytes": size, "extra": dict(parsed.extra),
+        }
+        revision = revision_id(doc_id, ids, metadata)
         with self.db.session() as session:
             doc = session.get(Document, doc_id)
             if doc is not None and doc.content_hash == digest and not force:
@@ -297,8 +374,6 @@ class IngestPipeline:
             if doc is None:
                 doc = Document(id=doc_id, kb_id=kb_id, source=parsed.source)
                 session.add(doc)
-            else:
-                session.execute(delete(Chunk).where(Chunk.doc_id == doc_id))
             doc.title = parsed.title[:512]
             doc.url = parsed.url
             doc.file_type = parsed.file_type
@@ -309,18 +384,21 @@ class IngestPipeline:
             doc.last_error = None
             doc.extra = dict(parsed.extra)
             doc.version = -1  # set to the new kb version in _finish
-            session.flush()
+            doc.revision_id = revision
+            # Chunks already stored (an unchanged part, or an older revision coming back) are shared.
+            stored = set(session.scalars(select(Chunk.id).where(Chunk.doc_id == doc_id, Chunk.id.in_(ids))))
             for ordinal, draft in enumerate(drafts):
-                digest_text = text_hash(draft.match_text)
+                if ids[ordinal] in stored:
+                    continue
                 session.add(
                     Chunk(
-                        id=chunk_id(doc_id, ordinal, digest_text),
+                        id=ids[ordinal],
                         kb_id=kb_id,
                         doc_id=doc_id,
                         ordinal=ordinal,
                         text=draft.text,
                         match_text=draft.match_text,
-                        text_hash=digest_text,
+                        text_hash=text_hash(draft.match_text),
                         tokens=draft.tokens,
                         kind=draft.kind,
                         lang=draft.lang,
@@ -333,6 +411,11 @@ class IngestPipeline:
                         quarantine_reason=reasons[ordinal],
                     )
                 )
+            session.flush()
+            if session.get(DocumentRevision, revision) is None:
+                session.add(DocumentRevision(id=revision, kb_id=kb_id, doc_id=doc_id, n_chunks=len(ids), **metadata))
+                session.flush()
+                session.add_all(RevisionChunk(revision_id=revision, chunk_id=c) for c in dict.fromkeys(ids))
         quarantined = sum(reason is not None for reason in reasons)
         return FileResult(parsed.source, outcome, chunks=len(drafts), quarantined=quarantined)
 
@@ -359,7 +442,7 @@ class IngestPipeline:
             kb_row = session.get(KnowledgeBase, kb_id)
             assert kb_row is not None
             if added or changed or removed:
-                version = bump_version(session, kb_row, added=added, changed=changed, removed=removed)
+                version = self._record_version(session, kb_row, added=added, changed=changed, removed=removed)
                 session.query(Document).filter(
                     Document.kb_id == kb_id, Document.version == -1
                 ).update({Document.version: version})
@@ -370,7 +453,10 @@ class IngestPipeline:
         with self.db.session() as session:
             report.pending = (
                 session.query(Chunk)
-                .filter(Chunk.kb_id == kb_id, Chunk.embedded.is_(False), Chunk.quarantine_reason.is_(None))
+                .filter(
+                    Chunk.kb_id == kb_id, Chunk.embedded.is_(False), Chunk.quarantine_reason.is_(None),
+                    Chunk.id.in_(current_chunk_ids(kb_id)),
+                )
                 .count()
             )
         report.seconds = time.perf_counter() - started
@@ -397,12 +483,21 @@ class IngestPipeline:
                     .order_by(Chunk.doc_id, Chunk.ordinal)
                 )
             )
+            # A pending chunk may belong to an older revision only (its document since changed or
+            # removed): revisions name every document, the working state wins where both do.
             documents = {
                 doc_id: (title, source)
                 for doc_id, title, source in session.execute(
-                    select(Document.id, Document.title, Document.source).where(Document.kb_id == kb_id)
+                    select(DocumentRevision.doc_id, DocumentRevision.title, DocumentRevision.source)
+                    .where(DocumentRevision.kb_id == kb_id)
                 )
             }
+            documents.update(
+                (doc_id, (title, source))
+                for doc_id, title, source in session.execute(
+                    select(Document.id, Document.title, Document.source).where(Document.kb_id == kb_id)
+                )
+            )
         batch_size = max(1, self.settings.embed_batch_size)
         for start in range(0, len(pending), batch_size):
             batch = pending[start : start + batch_size]

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from ingest.models import Chunk, Document, KBVersion, KnowledgeBase
+from ingest.models import Chunk, Document, KnowledgeBase, RevisionChunk
+from ingest.types import ChunkDraft
 
 
 class KnowledgeBaseNotFound(LookupError):
@@ -25,8 +28,24 @@ def document_id(kb_id: int, source: str) -> str:
     return hashlib.sha1(f"{kb_id}:{source}".encode()).hexdigest()[:32]
 
 
-def chunk_id(doc_id: str, ordinal: int, text_hash: str) -> str:
-    return hashlib.sha1(f"{doc_id}:{ordinal}:{text_hash}".encode()).hexdigest()
+def chunk_id(doc_id: str, ordinal: int, digest: str) -> str:
+    """A chunk's id from its document, position and content digest (chunk_digest)."""
+    return hashlib.sha1(f"{doc_id}:{ordinal}:{digest}".encode()).hexdigest()
+
+
+def chunk_digest(draft: ChunkDraft) -> str:
+    """Everything a chunk row stores about its content. Versions share chunk rows by id, so the
+    id must change whenever any of it does: an FAQ answer edit keeps the match text (the
+    questions) but changes the text customers are shown."""
+    fields = [draft.match_text, draft.text, draft.kind, draft.lang, list(draft.heading_path), draft.page,
+              draft.char_start, draft.char_end, draft.extra]
+    return hashlib.sha256(json.dumps(fields, ensure_ascii=False, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def revision_id(doc_id: str, chunk_ids: list[str], metadata: dict[str, Any]) -> str:
+    """A document revision's id from its chunks and metadata: the same state is stored once."""
+    body = json.dumps([doc_id, chunk_ids, metadata], ensure_ascii=False, sort_keys=True, default=str)
+    return hashlib.sha1(body.encode()).hexdigest()
 
 
 def text_hash(text: str) -> str:
@@ -45,10 +64,21 @@ class KBSummary:
     embedded: int
     faq_chunks: int
     quarantined: int = 0
+    published_version: int | None = None
 
     @property
     def pending(self) -> int:
         return self.chunks - self.embedded
+
+
+def current_chunk_ids(kb_id: int) -> Select[tuple[str]]:
+    """The chunk ids of the working state (each document's current revision): older versions'
+    chunks share the chunks table."""
+    return (
+        select(RevisionChunk.chunk_id)
+        .join(Document, Document.revision_id == RevisionChunk.revision_id)
+        .where(Document.kb_id == kb_id)
+    )
 
 
 def get_kb(session: Session, name: str) -> KnowledgeBase:
@@ -84,7 +114,7 @@ def summarise(session: Session, kb: KnowledgeBase) -> KBSummary:
             func.count(Chunk.id).filter(searchable, Chunk.embedded.is_(True)),
             func.count(Chunk.id).filter(searchable, Chunk.kind == "faq"),
             func.count(Chunk.id).filter(Chunk.quarantine_reason.is_not(None)),
-        ).where(Chunk.kb_id == kb.id)
+        ).where(Chunk.kb_id == kb.id, Chunk.id.in_(current_chunk_ids(kb.id)))
     ).one()
     return KBSummary(
         name=kb.name,
@@ -97,11 +127,15 @@ def summarise(session: Session, kb: KnowledgeBase) -> KBSummary:
         embedded=counts[1],
         faq_chunks=counts[2],
         quarantined=counts[3],
+        published_version=kb.published_version,
     )
 
 
 def list_kbs(session: Session) -> list[KnowledgeBase]:
-    return list(session.scalars(select(KnowledgeBase).order_by(KnowledgeBase.name)))
+    """The knowledge bases not in the trash."""
+    return list(
+        session.scalars(select(KnowledgeBase).where(KnowledgeBase.deleted_at.is_(None)).order_by(KnowledgeBase.name))
+    )
 
 
 def list_quarantined(session: Session, kb: KnowledgeBase) -> list[tuple[Chunk, Document]]:
@@ -111,7 +145,7 @@ def list_quarantined(session: Session, kb: KnowledgeBase) -> list[tuple[Chunk, D
         for chunk, doc in session.execute(
             select(Chunk, Document)
             .join(Document, Document.id == Chunk.doc_id)
-            .where(Chunk.kb_id == kb.id, Chunk.quarantine_reason.is_not(None))
+            .where(Chunk.kb_id == kb.id, Chunk.quarantine_reason.is_not(None), Chunk.id.in_(current_chunk_ids(kb.id)))
             .order_by(Document.source, Chunk.ordinal)
         )
     ]
@@ -121,17 +155,3 @@ def list_documents(session: Session, kb: KnowledgeBase) -> list[Document]:
     return list(
         session.scalars(select(Document).where(Document.kb_id == kb.id).order_by(Document.source))
     )
-
-
-def bump_version(
-    session: Session, kb: KnowledgeBase, *, added: int, changed: int, removed: int
-) -> int:
-    kb.version += 1
-    chunks = session.scalar(select(func.count()).where(Chunk.kb_id == kb.id)) or 0
-    session.add(
-        KBVersion(
-            kb_id=kb.id, version=kb.version, docs_added=added, docs_changed=changed,
-            docs_removed=removed, chunks=chunks,
-        )
-    )
-    return kb.version

@@ -12,6 +12,7 @@ from api.cli import (
     eval_commands,
     faq_commands,
     kb_commands,
+    kb_version_commands,
     keys_commands,
     report_command,
     serve_command,
@@ -29,7 +30,7 @@ app = typer.Typer(
 )
 
 for commands in (
-    demo_command, kb_commands, answer_commands, eval_commands, agent_commands, faq_commands,
+    demo_command, kb_commands, kb_version_commands, answer_commands, eval_commands, agent_commands, faq_commands,
     serve_command, worker_command, keys_commands, report_command,
 ):
     commands.register(app)

@@ -50,6 +50,7 @@ def _error_codes() -> list[tuple[type[BaseException], ExitCode]]:
     from eval.kb import KBBuildError
     from eval.store import RunNotFound
     from ingest.registry import KnowledgeBaseNotFound
+    from ingest.versions import NameTaken, VersionError, VersionNotFound
 
     return [
         (KnowledgeBaseNotFound, ExitCode.NOT_FOUND),
@@ -57,6 +58,9 @@ def _error_codes() -> list[tuple[type[BaseException], ExitCode]]:
         (TicketNotFound, ExitCode.NOT_FOUND),
         (CandidateNotFound, ExitCode.NOT_FOUND),
         (RunNotFound, ExitCode.NOT_FOUND),
+        (VersionNotFound, ExitCode.NOT_FOUND),
+        (NameTaken, ExitCode.CONFLICT),
+        (VersionError, ExitCode.FAILURE),
         (TicketConflict, ExitCode.CONFLICT),
         (CandidateClosed, ExitCode.CONFLICT),
         (ArmUnavailable, ExitCode.UNAVAILABLE),

@@ -168,8 +168,9 @@ def drop(
     name: str,
     yes: bool = typer.Option(False, "--yes", help="Do not ask for confirmation."),
 ) -> None:
-    """Delete a knowledge base with all its documents and vectors."""
+    """Move a knowledge base with its documents and vectors to the trash (`kefu kb trash`,
+    `kefu kb restore`); it is purged after KEFU_TRASH_DAYS."""
     if not yes:
-        typer.confirm(f"Drop knowledge base {name!r} and all its documents?", abort=True)
+        typer.confirm(f"Drop knowledge base {name!r} and all its documents (to the trash)?", abort=True)
     IngestPipeline(get_settings()).drop(name)
-    console.print(f"dropped {name}")
+    console.print(f"dropped {name} (in the trash: `kefu kb restore {name}` brings it back)")

@@ -4,7 +4,6 @@ list, delete, re-ingest; job status. FAQ entries are in api/routers/faqs.py."""
 from __future__ import annotations
 
 import os
-import shutil
 import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -50,7 +49,7 @@ def kb_out(session: Session, kb: KnowledgeBase) -> KBOut:
     return KBOut(
         name=s.name, tenant=s.tenant, description=kb.description, version=s.version, documents=s.documents,
         chunks=s.chunks, embedded=s.embedded, faq_chunks=s.faq_chunks, embed_model=s.embed_model,
-        quarantined=s.quarantined,
+        quarantined=s.quarantined, published_version=s.published_version,
     )
 
 
@@ -111,7 +110,11 @@ def create_kb(body: CreateKB, who: Owner, svc: Svc) -> KBOut:
 @router.get("/kbs", response_model=list[KBOut])
 def list_kbs(who: Annotated[Principal, Depends(require(*KB_READERS))], svc: Svc) -> list[KBOut]:
     with svc.db.session() as session:
-        query = select(KnowledgeBase).where(KnowledgeBase.tenant == who.tenant).order_by(KnowledgeBase.name)
+        query = (
+            select(KnowledgeBase)
+            .where(KnowledgeBase.tenant == who.tenant, KnowledgeBase.deleted_at.is_(None))  # not in the trash
+            .order_by(KnowledgeBase.name)
+        )
         if who.kbs:
             query = query.where(KnowledgeBase.name.in_(who.kbs))
         return [kb_out(session, kb) for kb in session.scalars(query)]
@@ -125,12 +128,15 @@ def get_kb(kb: Key, who: Annotated[Principal, Depends(require(*KB_READERS))], sv
 
 @router.delete("/kbs/{kb}", status_code=status.HTTP_204_NO_CONTENT)
 def delete_kb(kb: Key, who: Owner, svc: Svc) -> Response:
-    """Delete the knowledge base with its documents, vectors and uploaded files."""
+    """Move the knowledge base to the trash with its documents, vectors and uploaded files:
+    restorable (POST /v1/trash/{kb}/restore) for KEFU_TRASH_DAYS, then purged."""
+    from api.routers.versions import trash_uploads
+
     with svc.db.session() as session:
-        load_kb(session, who, kb)
+        kb_id = load_kb(session, who, kb).id
     with writing(svc, kb):
         svc.ingest().drop(kb)
-        shutil.rmtree(svc.settings.uploads_dir / kb, ignore_errors=True)
+        trash_uploads(svc, kb, kb_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

@@ -166,7 +166,11 @@ async def _stream(
 
 def _models(svc: Services, who: Principal) -> list[KnowledgeBase]:
     with svc.db.session() as session:
-        query = select(KnowledgeBase).where(KnowledgeBase.tenant == who.tenant).order_by(KnowledgeBase.name)
+        query = (
+            select(KnowledgeBase)
+            .where(KnowledgeBase.tenant == who.tenant, KnowledgeBase.deleted_at.is_(None))  # not in the trash
+            .order_by(KnowledgeBase.name)
+        )
         if who.kbs:
             query = query.where(KnowledgeBase.name.in_(who.kbs))
         return list(session.scalars(query))

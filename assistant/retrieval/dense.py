@@ -76,6 +76,8 @@ def calibrate(per_language: dict[str, list[ScoredChunk]], top_n: int) -> list[Sc
         merged.extend(ScoredChunk(h.chunk_id, h.score + shift) for h in hits)
     merged.sort(key=lambda h: -h.score)
     return merged[:top_n]
+# How far the dense step asks past top_n for chunks of the searched version (see _search).
+MAX_OVERFETCH = 16
 
 
 class DenseRetriever:
@@ -121,5 +123,12 @@ class DenseRetriever:
     def _search(
         self, vector: np.ndarray, snapshot: KBSnapshot, top_n: int, where: dict[str, Any] | None
     ) -> list[ScoredChunk]:
-        hits = self.store.query(snapshot.kb_id, embed_model=snapshot.embed_model, vector=vector, top_k=top_n, where=where)
-        return [ScoredChunk(h.chunk_id, h.similarity) for h in hits if h.chunk_id in snapshot.catalog]
+        # The collection also holds the vectors of other retained versions' chunks (ingest.versions):
+        # when they crowd this version's out of the top, ask again for more.
+        asked = top_n
+        while True:
+            hits = self.store.query(snapshot.kb_id, embed_model=snapshot.embed_model, vector=vector, top_k=asked, where=where)
+            kept = [ScoredChunk(h.chunk_id, h.similarity) for h in hits if h.chunk_id in snapshot.catalog]
+            if len(kept) >= top_n or len(hits) < asked or asked >= top_n * MAX_OVERFETCH:
+                return kept[:top_n]
+            asked *= 2

@@ -38,8 +38,9 @@ from assistant.types import Passage, PassageScores
 from ingest.config import Settings, get_settings
 from ingest.db import Database, open_database
 from ingest.embedding import Embedder, get_embedder
-from ingest.models import Chunk, Document
+from ingest.models import Chunk, DocumentRevision, VersionDocument
 from ingest.vectorstore import VectorStore
+from ingest.versions import VersionRef
 
 log = logging.getLogger(__name__)
 
@@ -134,13 +135,16 @@ class HybridRetriever:
         self.reranker = reranker if reranker is not None else reranker_from_settings(self.retrieval)
 
     def run(
-        self, query: str, kb: str, top_k: int = 5, filters: RetrievalFilters | None = None
+        self, query: str, kb: str, top_k: int = 5, filters: RetrievalFilters | None = None,
+        version: VersionRef = "published",
     ) -> RetrievalResult:
+        """version: which version of the knowledge base to search: the published one (what
+        customers get), "draft" (the newest) or a version number (ingest.versions)."""
         if top_k < 1:
             raise ValueError(f"top_k must be at least 1, got {top_k}")
         timer = StepTimer()
         with timer.step("index"):
-            snapshot = self.snapshots.get(kb)
+            snapshot = self.snapshots.get(kb, version)
             mask = snapshot.catalog.mask(filters)
         n = max(self.retrieval.retrieval_candidates, top_k)
         with timer.step("bm25"):
@@ -187,9 +191,9 @@ class HybridRetriever:
             warnings=warnings,
         )
 
-    def snapshot(self, kb: str) -> KBSnapshot:
-        """The knowledge base's current catalog and BM25 index (built or loaded if needed)."""
-        return self.snapshots.get(kb)
+    def snapshot(self, kb: str, version: VersionRef = "published") -> KBSnapshot:
+        """One version's catalog and BM25 index (built or loaded if needed)."""
+        return self.snapshots.get(kb, version)
 
     def _rerank(self, query: str, passages: list[Passage], warnings: list[str]) -> list[Passage]:
         assert self.reranker is not None
@@ -212,16 +216,22 @@ class HybridRetriever:
         if missing:
             if len(read) + len(missing) > PASSAGES_KEPT:
                 read.clear()
-            read.update(self._read(missing))
+            read.update(self._read(missing, snapshot.fingerprint.version_row))
         # Not in `read`: deleted since the snapshot was read.
         return {chunk_id: read[chunk_id] for chunk_id in ids if chunk_id in read}
 
-    def _read(self, ids: list[str]) -> dict[str, Passage]:
+    def _read(self, ids: list[str], version_row: int) -> dict[str, Passage]:
+        # Document fields come from the revision the version lists, not the working state: a
+        # draft's new title or a removed document must not reach customers before it is published.
+        revisions = select(VersionDocument.revision_id).where(VersionDocument.version_id == version_row)
         with self.db.session() as session:
             rows = session.execute(
-                select(Chunk, Document.title, Document.url, Document.source, Document.extra)
-                .join(Document, Document.id == Chunk.doc_id)
-                .where(Chunk.id.in_(ids), Chunk.quarantine_reason.is_(None))  # never to the model
+                select(Chunk, DocumentRevision.title, DocumentRevision.url, DocumentRevision.source, DocumentRevision.extra)
+                .join(DocumentRevision, DocumentRevision.doc_id == Chunk.doc_id)
+                .where(
+                    Chunk.id.in_(ids), Chunk.quarantine_reason.is_(None),  # never to the model
+                    DocumentRevision.id.in_(revisions),
+                )
             ).all()
         passages: dict[str, Passage] = {}
         for chunk, title, url, source, doc_extra in rows:

@@ -46,6 +46,14 @@ ROUTES = [
     ("GET", "/v1/kbs/nope/jobs", {}, KNOWLEDGE),
     ("GET", "/v1/kbs/nope/quarantine", {}, KNOWLEDGE),
     ("GET", "/v1/jobs/none", {}, KNOWLEDGE),
+    ("GET", "/v1/kbs/nope/versions", {}, SEARCH),
+    ("GET", "/v1/kbs/nope/versions/1/diff/2", {}, SEARCH),
+    ("POST", "/v1/kbs/nope/versions/1/publish", {}, KNOWLEDGE),
+    ("POST", "/v1/kbs/nope/rollback", {}, KNOWLEDGE),
+    ("POST", "/v1/kbs/nope/prune", {"json": {"keep": 1}}, KNOWLEDGE),
+    ("GET", "/v1/trash", {}, KNOWLEDGE),
+    ("POST", "/v1/trash/nope/restore", {}, KNOWLEDGE),
+    ("DELETE", "/v1/trash/nope", {}, KNOWLEDGE),
     ("GET", "/v1/kbs/nope/faqs", {}, KNOWLEDGE),
     ("POST", "/v1/kbs/nope/faqs", {"json": FAQ}, KNOWLEDGE),
     ("PUT", "/v1/kbs/nope/faqs/none", {"json": FAQ}, KNOWLEDGE),
@@ -99,6 +107,9 @@ def _template(path: str) -> str:
         "/v1/agent/tickets/0": "/v1/agent/tickets/{ticket_id}",
         "/faq-candidates/0": "/faq-candidates/{candidate_id}",
         "/v1/analytics/qa/none": "/v1/analytics/qa/{conversation_id}",
+        "/versions/1/diff/2": "/versions/{a}/diff/{b}",
+        "/versions/1/publish": "/versions/{version}/publish",
+        "/v1/trash/nope": "/v1/trash/{name}",
     }
     for concrete, template in names.items():
         path = path.replace(concrete, template)

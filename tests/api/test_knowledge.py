@@ -179,9 +179,13 @@ def test_delete_knowledge_base(harness: Harness, tmp_path: Path) -> None:
     index = harness.services.settings.bm25_dir(kb_id)
     assert any(index.glob("v*/meta.json"))
     assert harness.client.delete("/v1/kbs/scratch", headers=owner).status_code == 204
-    assert not index.exists()  # issue 16: the BM25 index stayed on disk
+    # Deleted to the trash (tests/api/test_versions_api.py restores one); purged for good here.
     assert harness.client.get("/v1/kbs/scratch", headers=owner).status_code == 404
     assert not (harness.services.settings.uploads_dir / "scratch").exists()
+    assert harness.client.delete("/v1/trash/scratch", headers=owner).status_code == 204
+    assert harness.client.delete("/v1/trash/scratch", headers=owner).status_code == 404
+    assert not index.exists()  # issue 16: the BM25 index stayed on disk
+    assert not (harness.services.settings.uploads_dir / ".trash" / str(kb_id)).exists()
     with harness.services.db.session() as session:
         assert not session.scalars(select(Document).where(Document.source == "a.md")).all()
 

@@ -12,6 +12,7 @@ from assistant.retrieval.snapshot import SnapshotStore
 from ingest.config import Settings
 from ingest.models import Chunk, KnowledgeBase
 from ingest.pipeline import IngestPipeline
+from ingest.registry import current_chunk_ids
 from ingest.types import ParsedDocument, Section
 
 KB = "help"
@@ -83,8 +84,16 @@ def ids_everywhere(pipeline: IngestPipeline, retriever: HybridRetriever) -> tupl
     with pipeline.db.session() as session:
         kb = session.scalar(select(KnowledgeBase).where(KnowledgeBase.name == KB))
         assert kb is not None
-        sql = set(session.scalars(select(Chunk.id).where(Chunk.kb_id == kb.id)))
+        # Chunk rows and vectors of older versions are kept until pruned (ingest.versions): the
+        # working state's chunks are what the published (auto-published) version lists.
+        stored = set(session.scalars(select(Chunk.id).where(Chunk.kb_id == kb.id)))
+        sql = set(session.scalars(current_chunk_ids(kb.id)))
         chroma = pipeline.store.ids(kb.id, embed_model=kb.embed_model, dim=kb.embed_dim)
+    assert chroma == stored >= sql
+    pipeline.prune(KB, keep=1)
+    with pipeline.db.session() as session:
+        assert set(session.scalars(select(Chunk.id).where(Chunk.kb_id == kb.id))) == sql
+    chroma = pipeline.store.ids(kb.id, embed_model=kb.embed_model, dim=kb.embed_dim)
     return sql, chroma, set(retriever.snapshot(KB).catalog.chunk_ids)
 
 
@@ -128,8 +137,8 @@ def test_bm25_stays_consistent_with_sql_and_chroma(backend_settings: Settings, d
     assert "warranty.md" not in [p.source for p in result.passages]
     assert {h.chunk_id for r in result.candidates.values() for h in r.hits} <= sql
 
-    # one persisted index per knowledge base, for the current version; a new store (as in a new
-    # process) gets the same snapshot
+    # one persisted index per retained version (prune removed the others); a new store (as in a
+    # new process) gets the same snapshot
     snapshot = retriever.snapshot(KB)
     folder = backend_settings.data_dir / "bm25" / f"kb{snapshot.kb_id}"
     assert sorted(p.name for p in folder.iterdir()) == [f"v{snapshot.version}"] and snapshot.version == 4
