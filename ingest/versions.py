@@ -27,7 +27,7 @@ from ingest.models import (
     VersionDocument,
     utcnow,
 )
-from ingest.registry import KnowledgeBaseNotFound
+
 
 # Which version a search reads: the published one, the newest (draft), or a number.
 VersionRef = int | Literal["published", "draft"]
@@ -295,7 +295,13 @@ def find_trashed(session: Session, name: str, tenant: str | None = None) -> Know
     for kb in list_trash(session, tenant):
         if kb.trashed_name == name:
             return kb
-    raise KnowledgeBaseNotFound(name)
+    raise NotInTrash(name)
+
+
+class NotInTrash(LookupError):
+    def __init__(self, name: str) -> None:
+        super().__init__(f"no knowledge base {name!r} in the trash (`kefu kb trash` lists it)")
+        self.name = name
 
 
 class NameTaken(ValueError):

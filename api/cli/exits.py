@@ -50,7 +50,7 @@ def _error_codes() -> list[tuple[type[BaseException], ExitCode]]:
     from eval.kb import KBBuildError
     from eval.store import RunNotFound
     from ingest.registry import KnowledgeBaseNotFound
-    from ingest.versions import NameTaken, VersionError, VersionNotFound
+    from ingest.versions import NameTaken, NotInTrash, VersionError, VersionNotFound
 
     return [
         (KnowledgeBaseNotFound, ExitCode.NOT_FOUND),
@@ -59,6 +59,7 @@ def _error_codes() -> list[tuple[type[BaseException], ExitCode]]:
         (CandidateNotFound, ExitCode.NOT_FOUND),
         (RunNotFound, ExitCode.NOT_FOUND),
         (VersionNotFound, ExitCode.NOT_FOUND),
+        (NotInTrash, ExitCode.NOT_FOUND),
         (NameTaken, ExitCode.CONFLICT),
         (VersionError, ExitCode.FAILURE),
         (TicketConflict, ExitCode.CONFLICT),

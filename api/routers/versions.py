@@ -45,6 +45,7 @@ TRASH_FOLDER = ".trash"  # inside the uploads folder; no knowledge-base name sta
 
 _ERRORS = {
     versions.VersionNotFound: status.HTTP_404_NOT_FOUND,
+    versions.NotInTrash: status.HTTP_404_NOT_FOUND,
     KnowledgeBaseNotFound: status.HTTP_404_NOT_FOUND,
     versions.VersionError: status.HTTP_409_CONFLICT,
     versions.NameTaken: status.HTTP_409_CONFLICT,

@@ -35,7 +35,7 @@ def test_kb_version_commands(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
         kefu("ingest", str(docs), "--kb", "k")
         assert "changed  a.md" in kefu("kb", "diff", "1", "2", "--kb", "k")
         assert "no earlier published version" in kefu("kb", "rollback", "--kb", "k", code=1)
-        assert "no version 7" in kefu("kb", "publish", "7", "--kb", "k", code=1)
+        assert "no version 7" in kefu("kb", "publish", "7", "--kb", "k", code=3)  # not found (api/cli/exits.py)
         kefu("kb", "publish", "2", "--kb", "k")
         assert "version 1 published" in kefu("kb", "rollback", "--kb", "k")
         assert "deleted versions none" in kefu("kb", "prune", "--keep", "1", "--kb", "k")  # 2 newest, 1 published
@@ -44,6 +44,6 @@ def test_kb_version_commands(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
         assert "k" in kefu("kb", "trash").split()
         assert "restored k" in kefu("kb", "restore", "k")
         assert "published version 1" in kefu("kb", "versions", "k")
-        assert "does not exist" in kefu("kb", "restore", "k", code=1)  # nothing called k in the trash now
+        assert "in the trash" in kefu("kb", "restore", "k", code=3)  # nothing called k in the trash now
     finally:
         get_settings.cache_clear()

@@ -16,7 +16,7 @@ from ingest.models import Chunk, Document, KnowledgeBase
 from ingest.pipeline import IngestPipeline
 from ingest.registry import KnowledgeBaseNotFound, current_chunk_ids, get_kb, list_kbs
 from ingest.types import ParsedDocument, Section
-from ingest.versions import NameTaken, VersionError, VersionNotFound, diff, list_versions, version_state
+from ingest.versions import NameTaken, NotInTrash, VersionError, VersionNotFound, diff, list_versions, version_state
 
 PAGES = {
     "returns.md": "# Returns\n\nYou can return any item within 30 days with the receipt.\n",
@@ -205,7 +205,7 @@ def test_trash_restores_documents_and_vectors(backend: Settings, tmp_path: Path)
     assert working_state(pipeline, "shop-restored") == before
     assert pipeline.store.ids(kb_id, embed_model=pipeline.embedder.name, dim=pipeline.embedder.dim) == vectors
     assert texts(retriever, "how long does shipping take", "shop-restored") == hits
-    with pytest.raises(KnowledgeBaseNotFound):
+    with pytest.raises(NotInTrash):
         pipeline.restore("shop")  # nothing called "shop" is in the trash any more
 
 
@@ -223,5 +223,5 @@ def test_trash_is_purged_after_its_time(backend: Settings, tmp_path: Path) -> No
     with pipeline.db.session() as session:
         assert session.scalar(select(func.count()).where(Chunk.kb_id == kb_id)) == 0
         assert session.get(KnowledgeBase, kb_id) is None
-    with pytest.raises(KnowledgeBaseNotFound):
+    with pytest.raises(NotInTrash):
         pipeline.restore("old")
