@@ -12,8 +12,8 @@ question type, refusal recall per unanswerable type) and split 1 of each shared 
 Every question is answered as the answer pipeline does up to its decision: condensed (history
 included), retrieved (top 5, assistant.answering.TOP_K), and its features computed with the
 semantic evidence (sentence vectors through the SQL vector cache in --data-dir). --rows keeps
-the feature rows in a JSON file: an existing file is read instead of retrieving again, so a refit
-with other settings costs nothing. Each source (the benchmark, each shared set) weighs the same
+the feature rows in a JSON file: the sources it already holds are read instead of retrieved again
+(the others are computed and added), so a refit with other settings costs nothing. Each source (the benchmark, each shared set) weighs the same
 in the fit, and within it each class half (fit's class balance), so the ~3000-question shared sets
 do not drown the benchmark's few hundred. --limit samples N questions per shared set (seeded).
 --report-only PARAMS scores an existing parameter file on the same rows (e.g. the shipped one
@@ -83,14 +83,19 @@ def question_rows(dataset: EvalDataset, settings: Settings, source: str, parts: 
     return rows
 
 
-def collect(args: argparse.Namespace, settings: Settings) -> list[Row]:
-    rows: list[Row] = []
-    for split, part in (("tune", "train"), ("heldout", "heldout")):
+def collect(args: argparse.Namespace, settings: Settings, known: Sequence[Row] = ()) -> list[Row]:
+    """The rows of every source; a source with rows in `known` is taken from there."""
+    have = {r.source for r in known}
+    rows: list[Row] = [r for r in known if r.source == BENCHMARK]
+    for split, part in [] if BENCHMARK in have else (("tune", "train"), ("heldout", "heldout")):
         for centre in CENTRES:
             dataset = load_helpcentres(f"{BENCHMARK}/{centre}", split=split, out_dir=args.data_dir / BENCHMARK)
             rows += question_rows(dataset, settings, BENCHMARK, {item.id: part for item in dataset.items})
     root = datasets_root(args.datasets)
     for name in [s.strip() for s in args.sets.split(",") if s.strip()]:
+        if name in have:
+            rows += [r for r in known if r.source == name]
+            continue
         dataset = load_layout(root / name)
         items = select(dataset.items, sample=args.limit, seed=args.seed)
         parts = {item.id: ("train" if split_key(item) == 0 else "heldout") for item in items}
@@ -108,8 +113,9 @@ def report(params: AnswerabilityParams, rows: Sequence[Row]) -> dict[str, dict[s
     groups: dict[tuple[str, str], list[Row]] = defaultdict(list)
     for row in rows:
         if row.part == "heldout":
-            groups[(row.source, row.kind)].append(row)
             groups[(row.source, "all answerable" if row.answerable else "all unanswerable")].append(row)
+            if row.kind not in ("answerable", "unanswerable"):  # a shared set's only kinds: the line above
+                groups[(row.source, row.kind)].append(row)
     figures: dict[str, dict[str, float]] = {}
     for (source, kind), members in sorted(groups.items()):
         rate = sum(refused(params, r) for r in members) / len(members)
@@ -126,13 +132,13 @@ def report(params: AnswerabilityParams, rows: Sequence[Row]) -> dict[str, dict[s
     return figures
 
 
-def fit_rows(rows: Sequence[Row], features: Sequence[str]) -> AnswerabilityParams:
+def fit_rows(rows: Sequence[Row], features: Sequence[str], l2: float = 10.0) -> AnswerabilityParams:
     train = [r for r in rows if r.part == "train" and r.features]
     sources = {r.source for r in train}
     size = {s: sum(r.source == s for r in train) for s in sources}
     # Each source weighs the same in total (fit balances the two classes on top of this).
     weights = [len(train) / (len(sources) * size[r.source]) for r in train]
-    return fit([r.features for r in train], [r.answerable for r in train], features=features, sample_weights=weights)
+    return fit([r.features for r in train], [r.answerable for r in train], features=features, sample_weights=weights, l2=l2)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -144,32 +150,35 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--data-dir", type=Path, default=Path.home() / ".cache" / "kefu-bench")
     parser.add_argument("--rows", type=Path, help="feature rows: read if the file exists, else written")
     parser.add_argument("--features", default=",".join(FEATURES), help="features the model uses")
+    parser.add_argument("--l2", type=float, default=10.0, help="L2 penalty of the fit (chosen on the training rows)")
     parser.add_argument("--out", type=Path, default=DEFAULT_PARAMS_PATH)
     parser.add_argument("--report-only", type=Path, metavar="PARAMS")
     args = parser.parse_args(argv)
 
     started = time.perf_counter()
     settings = Settings(data_dir=args.data_dir)
+    known = []
     if args.rows and args.rows.exists():
-        rows = [Row(**row) for row in json.loads(args.rows.read_text(encoding="utf-8"))]
-    else:
-        rows = collect(args, settings)
-        if args.rows:
-            args.rows.write_text(json.dumps([asdict(r) for r in rows], ensure_ascii=False), encoding="utf-8")
+        known = [Row(**row) for row in json.loads(args.rows.read_text(encoding="utf-8"))]
+    rows = collect(args, settings, known)
+    if args.rows:
+        args.rows.write_text(json.dumps([asdict(r) for r in rows], ensure_ascii=False), encoding="utf-8")
     if args.report_only:
         print(f"== {args.report_only} on the held-out parts")
         report(AnswerabilityParams.load(args.report_only), rows)
         return 0
     features = [f.strip() for f in args.features.split(",") if f.strip()]
-    params = fit_rows(rows, features)
+    params = fit_rows(rows, features, args.l2)
     print("== fit: " + "  ".join(f"{f} {w:+.3f}" for f, w in zip(params.features, params.weights, strict=True)))
     print(f"   bias {params.bias:+.3f}, threshold {params.threshold}")
     print("== held out (never fitted on)")
     held_out = report(params, rows)
     params.fitted_on = {
         "command": "python -m eval.fit_answerability"
+        + (f" --sets {args.sets}" if args.sets != ",".join(DEFAULT_SETS) else "")
         + (f" --limit {args.limit} --seed {args.seed}" if args.limit else "")
-        + (f" --features {args.features}" if args.features != ",".join(FEATURES) else ""),
+        + (f" --features {args.features}" if args.features != ",".join(FEATURES) else "")
+        + (f" --l2 {args.l2:g}" if args.l2 != 10.0 else ""),
         "train_questions": {
             source: sum(r.source == source and r.part == "train" for r in rows) for source in dict.fromkeys(r.source for r in rows)
         },
