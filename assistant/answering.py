@@ -29,6 +29,7 @@ from assistant.guards.passage_guard import PassageGuard
 from assistant.llm.capabilities import model_capabilities
 from assistant.llm.client import LLMError
 from assistant.retrieval.retriever import HybridRetriever
+from assistant.sentence_vectors import SentenceVectors
 from assistant.timing import StepTimer
 from assistant.turn import (
     AnswerabilityVerdict,
@@ -113,7 +114,7 @@ class Answerer:
         self.condenser = QueryCondenser(settings)
         self.retriever = HybridRetriever(settings, database=database)
         self.passage_guard = PassageGuard()
-        self.judge = AnswerabilityJudge()
+        self.judge = AnswerabilityJudge(vectors=SentenceVectors.from_settings(settings, self.retriever.db))
         self.generator = AnswerGenerator(settings)
         # The embedder's sentence similarity: which sentence answers (extractor), whether a
         # paraphrase that shares few words with its passage is supported (grounding).

@@ -3,7 +3,7 @@ measured in one run on the shared data sets; plus refusal quality and retrieval 
 
     python -m eval.bench_retrieval [--datasets DIR] [--sets cmrc2018,covid_faq,or_sharc]
                                    [--limit N] [--seed S] [--data-dir DIR]
-                                   [--answers N] [--tune-fusion] [--fit-answerability]
+                                   [--answers N] [--tune-fusion]
 
 Each corpus is ingested once into a knowledge base in --data-dir (default ~/.cache/kefu-bench)
 exactly as the eval harness does it (eval.kb.build_dataset_kb: one document per corpus row,
@@ -31,9 +31,8 @@ vector kefu's retriever has just computed for the same text.
 --tune-fusion  re-fuses the BM25, dense and title candidate lists offline over a grid of methods,
                weights and k, and prints mean hit@5 / MRR@10 per setting (how the defaults in
                assistant/retrieval/fusion.py were chosen).
---fit-answerability  fits the answerability model on half of every set (split by gold or removed
-               document, so no paragraph is on both sides), reports the held-out half, and writes
-               assistant/answerability_params.json (or --params-out).
+The answerability model is fitted by eval.fit_answerability (on the help-centre benchmark's tune
+half and split_key 0 of these sets).
 """
 
 from __future__ import annotations
@@ -50,21 +49,14 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.answerability import (
-    DEFAULT_PARAMS_PATH,
-    AnswerabilityJudge,
-    AnswerabilityParams,
-    AnswerabilityParamsError,
-    evidence,
-    fit,
-    load_params,
-)
+from assistant.answerability import AnswerabilityJudge, AnswerabilityParamsError, evidence, load_params
 from assistant.condense import QueryCondenser
 from assistant.retrieval.baseline import BaselineDocument, KefuEmbedding, NaiveLlamaIndexRetriever
 from assistant.retrieval.config import RetrievalSettings
 from assistant.retrieval.fusion import fuse
 from assistant.retrieval.retriever import HybridRetriever
 from assistant.retrieval.types import RankedList
+from assistant.sentence_vectors import SentenceVectors
 from assistant.types import Message
 from eval.arms import kefu_arm
 from eval.datasets import EvalDataset, EvalItem, load_layout, select
@@ -177,8 +169,9 @@ class SetBench:
         self.retriever = HybridRetriever(settings, retrieval=retrieval)
         self.condenser = QueryCondenser(settings, retrieval=retrieval)
         try:
-            self.judge: AnswerabilityJudge | None = AnswerabilityJudge(load_params(retrieval))
-        except AnswerabilityParamsError as exc:  # first run: --fit-answerability writes them
+            vectors = SentenceVectors.from_settings(settings, self.retriever.db)
+            self.judge: AnswerabilityJudge | None = AnswerabilityJudge(load_params(retrieval), vectors=vectors)
+        except AnswerabilityParamsError as exc:  # a broken KEFU_ANSWERABILITY_PARAMS file
             print(f"  no answerability parameters, refusals not measured: {exc}", file=sys.stderr)
             self.judge = None
         embedder = get_embedder(settings)
@@ -228,7 +221,7 @@ class SetBench:
             },
             candidates={name: result.candidates[name] for name in LISTS},
             latency_ms={"hybrid": result.timings_ms["total"], "llama-index": baseline_ms},
-            features=evidence(query, result.passages, result.query_terms).features,
+            features=verdict.features if verdict else evidence(query, result.passages, result.query_terms).features,
             refused=verdict is not None and not verdict.answerable,
         )
 
@@ -332,29 +325,6 @@ def split_key(item: EvalItem) -> int:
     return hashlib.sha256(anchor.encode()).digest()[0] % 2
 
 
-def fit_answerability(runs: Sequence[SetRun], out: Path) -> AnswerabilityParams:
-    train = [r for run in runs for r in run.records if split_key(r.item) == 0]
-    params = fit([r.features for r in train], [r.item.answerable for r in train])
-    print("\n== answerability fit (train: split 0 of every set; held out: split 1)")
-    print("   " + "  ".join(f"{f} w={w:+.3f} (mean {m:.3f}, sd {s:.3f})" for f, w, m, s in zip(params.features, params.weights, params.mean, params.scale, strict=True)))
-    print(f"   bias {params.bias:+.3f}")
-    held_out: dict[str, dict[str, float]] = {}
-    for run in runs:
-        test = [r for r in run.records if split_key(r.item) == 1]
-        for r in test:
-            r.refused = params.probability(r.features) < params.threshold
-        held_out[run.name] = {k: round(v, 4) for k, v in refusal_metrics(test).items()} | {"questions": len(test)}
-        print(f"   held out {run.name}: " + "  ".join(f"{k} {v:.3f}" for k, v in held_out[run.name].items()))
-    params.fitted_on = {
-        "command": "python -m eval.bench_retrieval --fit-answerability",
-        "train_questions": {run.name: sum(split_key(r.item) == 0 for r in run.records) for run in runs},
-        "held_out": held_out,
-    }
-    out.write_text(params.to_json(), encoding="utf-8")
-    print(f"   written to {out}")
-    return params
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m eval.bench_retrieval", description=__doc__.split("\n\n")[0])
     parser.add_argument("--datasets", help="data sets folder (default: $KEFU_DATASETS or ../shared/datasets)")
@@ -364,8 +334,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--data-dir", type=Path, default=Path.home() / ".cache" / "kefu-bench")
     parser.add_argument("--answers", type=int, default=30, metavar="N")
     parser.add_argument("--tune-fusion", action="store_true")
-    parser.add_argument("--fit-answerability", action="store_true")
-    parser.add_argument("--params-out", type=Path, default=DEFAULT_PARAMS_PATH)
     args = parser.parse_args(argv)
 
     started = time.perf_counter()
@@ -390,8 +358,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     print_goals(runs)
     if args.tune_fusion:
         tune_fusion(runs)
-    if args.fit_answerability:
-        fit_answerability(runs, args.params_out)
     print(f"\nwall time {time.perf_counter() - started:.0f} s")
     return 0
 

@@ -8,15 +8,22 @@ import pytest
 from assistant.answerability import AnswerabilityJudge, AnswerabilityParams, evidence, fit, load_params
 from assistant.retrieval import HybridRetriever
 from assistant.retrieval.config import RetrievalSettings
+from assistant.sentence_vectors import SentenceVectors
 from assistant.types import Passage, PassageScores
 from ingest.config import Settings
 
 KB = "help"
 
 
+def judge(settings: Settings, retriever: HybridRetriever) -> AnswerabilityJudge:
+    """The judge as the answer pipeline builds it: with the sentence vectors of the KB's database."""
+    return AnswerabilityJudge(vectors=SentenceVectors.from_settings(settings, retriever.db))
+
+
 def verdict(settings: Settings, question: str):  # type: ignore[no-untyped-def]
-    result = HybridRetriever(settings).run(question, KB, top_k=5)
-    return AnswerabilityJudge().run(question, result.passages, term_weights=result.query_terms)
+    retriever = HybridRetriever(settings)
+    result = retriever.run(question, KB, top_k=5)
+    return judge(settings, retriever).run(question, result.passages, term_weights=result.query_terms)
 
 
 @pytest.mark.parametrize(
@@ -40,8 +47,9 @@ def test_refuses_when_the_passages_do_not(kb_settings: Settings, question: str) 
 
 
 def sample_verdict(settings: Settings, question: str):  # type: ignore[no-untyped-def]
-    result = HybridRetriever(settings).run(question, "sample", top_k=5)
-    return AnswerabilityJudge().run(question, result.passages, term_weights=result.query_terms)
+    retriever = HybridRetriever(settings)
+    result = retriever.run(question, "sample", top_k=5)
+    return judge(settings, retriever).run(question, result.passages, term_weights=result.query_terms)
 
 
 def test_question_words_are_not_looked_for_in_the_passages(sample_kb_settings: Settings) -> None:
