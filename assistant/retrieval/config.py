@@ -43,8 +43,7 @@ class RetrievalSettings(BaseSettings):
     # Follow-up questions: how many earlier messages the condenser looks at.
     condense_history_messages: int = 6
 
-    # Answerability model parameters (JSON written by `python -m eval.bench_retrieval
-    # --fit-answerability`); unset = the parameters shipped in assistant/answerability_params.json.
+    # Answerability model parameters (JSON written by `python -m eval.fit_answerability`); unset = the parameters shipped in assistant/answerability_params.json.
     answerability_params: Path | None = None
 
     @property
