@@ -59,7 +59,9 @@ def test_question_words_are_not_looked_for_in_the_passages(sample_kb_settings: S
     # The help centre sells devices, not insurance: on-topic passages, but not the key terms.
     refused = sample_verdict(sample_kb_settings, "Does Lumo sell travel insurance?")
     assert not refused.answerable, refused
-    assert "insurance" in refused.reason
+    # The reason names the missing key word, unless the best passage is in the other language
+    # (the sample help centre is bilingual and dense scores are calibrated across languages).
+    assert "insurance" in refused.reason or "another language" in refused.reason, refused.reason
 
 
 def test_nothing_retrieved_is_refused() -> None:
