@@ -73,3 +73,16 @@ def discard_staged(staged: list[Path]) -> None:
     for folder in {path.parent for path in staged}:
         if folder.parent.name == STAGING:  # never anything outside a staging folder
             shutil.rmtree(folder, ignore_errors=True)
+
+
+TRASH_FOLDER = ".trash"  # inside the uploads folder; no knowledge-base name starts with a dot
+
+
+def trash_uploads(uploads_dir: Path, kb_name: str, kb_id: int) -> None:
+    """Keep a deleted knowledge base's uploaded files with it in the trash (restored with it)."""
+    folder = uploads_dir / kb_name
+    if folder.is_dir():
+        target = uploads_dir / TRASH_FOLDER / str(kb_id)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.rmtree(target, ignore_errors=True)
+        folder.rename(target)

@@ -29,7 +29,7 @@ from api.schemas import (
     UploadOut,
 )
 from api.services import Services
-from api.uploads import discard_staged, new_staging_folder, store
+from api.uploads import discard_staged, new_staging_folder, store, trash_uploads
 from ingest.models import Document, KnowledgeBase
 
 router = APIRouter(prefix="/v1", tags=["knowledge"])
@@ -130,13 +130,11 @@ def get_kb(kb: Key, who: Annotated[Principal, Depends(require(*KB_READERS))], sv
 def delete_kb(kb: Key, who: Owner, svc: Svc) -> Response:
     """Move the knowledge base to the trash with its documents, vectors and uploaded files:
     restorable (POST /v1/trash/{kb}/restore) for KEFU_TRASH_DAYS, then purged."""
-    from api.routers.versions import trash_uploads
-
     with svc.db.session() as session:
         kb_id = load_kb(session, who, kb).id
     with writing(svc, kb):
         svc.ingest().drop(kb)
-        trash_uploads(svc, kb, kb_id)
+        trash_uploads(svc.settings.uploads_dir, kb, kb_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

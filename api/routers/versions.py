@@ -20,6 +20,7 @@ from api.auth import Principal
 from api.deps import load_kb, require
 from api.errors import http_errors
 from api.routers.knowledge import Owner, Svc, kb_out, writing
+from api.uploads import TRASH_FOLDER
 from api.schemas import (
     DocumentChangeOut,
     KBOut,
@@ -41,7 +42,6 @@ router = APIRouter(prefix="/v1", tags=["versions"])
 
 VERSION_READERS = ("owner", "qa", "admin")
 Reader = Annotated[Principal, Depends(require(*VERSION_READERS))]
-TRASH_FOLDER = ".trash"  # inside the uploads folder; no knowledge-base name starts with a dot
 
 _ERRORS = {
     versions.VersionNotFound: status.HTTP_404_NOT_FOUND,
@@ -125,16 +125,6 @@ def prune(kb: Key, body: PruneIn, who: Owner, svc: Svc) -> PruneOut:
 
 
 # -- trash --------------------------------------------------------------------------------------------
-
-
-def trash_uploads(svc: Services, kb_name: str, kb_id: int) -> None:
-    """Keep a deleted knowledge base's uploaded files with it in the trash."""
-    folder = svc.settings.uploads_dir / kb_name
-    if folder.is_dir():
-        target = svc.settings.uploads_dir / TRASH_FOLDER / str(kb_id)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.rmtree(target, ignore_errors=True)
-        folder.rename(target)
 
 
 def purge_expired(svc: Services) -> None:
