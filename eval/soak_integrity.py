@@ -5,7 +5,9 @@ index in the memory of the process that wrote it, so it is read only after the s
   - in every knowledge base, the chunks SQL marks embedded are exactly the vectors in Chroma
     (no chunk without its vector, no vector without its chunk), and no chunk waits for a vector;
   - no orphan chunk (a chunk whose document row is gone or belongs to another knowledge base);
-  - each document's n_chunks is the number of its chunk rows;
+  - each document's n_chunks is the number of chunks its current revision lists, and every chunk
+    row is listed by some retained version's revision (older versions share the chunks table
+    until pruned: ingest.versions);
   - the soaked knowledge base holds the expected documents: the sample files with their chunk
     counts from the first build, and every generated file that had a successful upload.
 """
@@ -18,7 +20,8 @@ from sqlalchemy import func, select
 
 from ingest.config import Settings
 from ingest.db import Database
-from ingest.models import Chunk, Document, KnowledgeBase
+from ingest.models import Chunk, Document, KnowledgeBase, RevisionChunk
+from ingest.registry import current_chunk_ids
 from ingest.vectorstore import VectorStore
 
 
@@ -77,16 +80,23 @@ def _check_kb(
         chunk_rows = session.execute(
             select(Chunk.id, Chunk.doc_id, Chunk.embedded).where(Chunk.kb_id == kb.id)
         ).all()
+        current = set(session.scalars(current_chunk_ids(kb.id)))
+        listed = set(session.scalars(
+            select(RevisionChunk.chunk_id).join(Chunk, Chunk.id == RevisionChunk.chunk_id).where(Chunk.kb_id == kb.id)
+        ))
     counts.documents, counts.chunks = len(documents), len(chunk_rows)
     embedded = {cid for cid, _, done in chunk_rows if done}
     counts.embedded = len(embedded)
     per_doc: dict[str, int] = {}
-    for _, doc_id, _ in chunk_rows:
-        per_doc[doc_id] = per_doc.get(doc_id, 0) + 1
+    for cid, doc_id, _ in chunk_rows:
+        if cid in current:
+            per_doc[doc_id] = per_doc.get(doc_id, 0) + 1
+    if unlisted := {cid for cid, _, _ in chunk_rows} - listed:
+        problems.append(f"{len(unlisted)} chunk rows that no retained version lists")
     by_source = {d.source: d for d in documents}
     for doc in documents:
         if per_doc.get(doc.id, 0) != doc.n_chunks:
-            problems.append(f"{doc.source}: n_chunks {doc.n_chunks} but {per_doc.get(doc.id, 0)} chunk rows")
+            problems.append(f"{doc.source}: n_chunks {doc.n_chunks} but its revision lists {per_doc.get(doc.id, 0)}")
     for source in sorted(expected_sources - set(by_source)):
         problems.append(f"{source}: document missing")
     for source, n in sorted(expected_chunks.items()):
