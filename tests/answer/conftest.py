@@ -7,8 +7,10 @@ from collections.abc import Callable
 
 import pytest
 
+from assistant.extractive import ExtractiveAnswerer
 from assistant.types import Passage
 from ingest.config import Settings
+from ingest.embedding import Embedder, get_embedder
 
 
 def passage(n: int, title: str, text: str, *, kind: str = "text", lang: str = "en") -> Passage:
@@ -38,3 +40,14 @@ def local_settings() -> Settings:
     # One thread: with other processes on the two cores, two llama.cpp threads that wait on each
     # other ran 5x slower here (a 15-token answer took 6 s instead of 1 s).
     return Settings(llm_threads=1, llm_timeout_s=30.0, llm_max_tokens=96, llm_temperature=0.0)
+
+
+@pytest.fixture(scope="module")
+def embedder() -> Embedder:
+    return get_embedder(Settings())
+
+
+@pytest.fixture(scope="module", params=["embedder", "words only"])
+def extractor(request: pytest.FixtureRequest, embedder: Embedder) -> ExtractiveAnswerer:
+    """The extractive answer with the embedder's sentence similarity, and with words only."""
+    return ExtractiveAnswerer(embedder=embedder if request.param == "embedder" else None)

@@ -4,28 +4,15 @@ the other language. Run with the real embedder, as the pipeline does."""
 
 from __future__ import annotations
 
-import pytest
 
 from assistant.extractive import ExtractiveAnswerer
 from assistant.grounding import GroundingChecker
-from ingest.config import Settings
-from ingest.embedding import get_embedder
 from tests.answer.conftest import passage
 
 SCOOTER = passage(1, "Lumo S2 scooter", "The Lumo S2 scooter has a range of 60 km on a full battery. Riders of the "
                   "Lumo S2 must be at least 16 years old. The Lumo S2 has a top speed of 25 km/h.")
 PLANS = passage(1, "Mobile plans", "Plan: Basic; Monthly price: 10 euros; Data: 5 GB\n"
                 "Plan: Premium; Monthly price: 30 euros; Data: 50 GB", kind="table")
-
-
-@pytest.fixture(scope="module")
-def embedder():  # type: ignore[no-untyped-def]
-    return get_embedder(Settings())
-
-
-@pytest.fixture(scope="module", params=["embedder", "words only"])
-def extractor(request, embedder) -> ExtractiveAnswerer:  # type: ignore[no-untyped-def]
-    return ExtractiveAnswerer(embedder=embedder if request.param == "embedder" else None)
 
 
 def test_the_range_question_does_not_get_the_minimum_age(extractor: ExtractiveAnswerer) -> None:

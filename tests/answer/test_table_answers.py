@@ -13,8 +13,6 @@ from assistant.extractive import ExtractiveAnswerer, NoAnswerInPassages
 from assistant.grounding import GroundingChecker
 from assistant.types import Passage
 from ingest.chunking import chunk_document
-from ingest.config import Settings
-from ingest.embedding import get_embedder
 from ingest.parsing import parse_file
 
 PLANS_MD = """# Mobile plans
@@ -49,16 +47,6 @@ def _ranked(passages: list[Passage], first: int) -> list[Passage]:
     """Retrieval's order with row `first` (1-based) on top, numbered as ranked."""
     ordered = [passages[first - 1], *(p for i, p in enumerate(passages, start=1) if i != first)]
     return [Passage(**{**p.__dict__, "n": n}) for n, p in enumerate(ordered, start=1)]
-
-
-@pytest.fixture(scope="module")
-def embedder():  # type: ignore[no-untyped-def]
-    return get_embedder(Settings())
-
-
-@pytest.fixture(scope="module", params=["embedder", "words only"])
-def extractor(request, embedder) -> ExtractiveAnswerer:  # type: ignore[no-untyped-def]
-    return ExtractiveAnswerer(embedder=embedder if request.param == "embedder" else None)
 
 
 @pytest.fixture
