@@ -325,13 +325,19 @@ def split_key(item: EvalItem) -> int:
     return hashlib.sha256(anchor.encode()).digest()[0] % 2
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m eval.bench_retrieval", description=__doc__.split("\n\n")[0])
+def add_shared_set_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of a benchmark over the shared data sets: where they are, which, how many
+    questions of each (a seeded sample), and the cache folder of their knowledge bases."""
     parser.add_argument("--datasets", help="data sets folder (default: $KEFU_DATASETS or ../shared/datasets)")
     parser.add_argument("--sets", default=",".join(DEFAULT_SETS))
-    parser.add_argument("--limit", type=int, help="sample this many questions per set (seeded)")
+    parser.add_argument("--limit", type=int, help="sample this many questions per shared set (seeded)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--data-dir", type=Path, default=Path.home() / ".cache" / "kefu-bench")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m eval.bench_retrieval", description=__doc__.split("\n\n")[0])
+    add_shared_set_arguments(parser)
     parser.add_argument("--answers", type=int, default=30, metavar="N")
     parser.add_argument("--tune-fusion", action="store_true")
     args = parser.parse_args(argv)

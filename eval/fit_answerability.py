@@ -43,7 +43,7 @@ from assistant.answering import TOP_K
 from assistant.condense import QueryCondenser
 from assistant.retrieval.retriever import HybridRetriever
 from assistant.sentence_vectors import SentenceVectors
-from eval.bench_retrieval import DEFAULT_SETS, datasets_root, history_messages, split_key
+from eval.bench_retrieval import DEFAULT_SETS, add_shared_set_arguments, datasets_root, history_messages, split_key
 from eval.datasets import EvalDataset, load_layout, select
 from eval.helpcentres.build import CENTRES
 from eval.helpcentres.dataset import load_helpcentres
@@ -143,11 +143,7 @@ def fit_rows(rows: Sequence[Row], features: Sequence[str], l2: float = 10.0) -> 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m eval.fit_answerability", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--datasets", help="shared data sets folder (default: $KEFU_DATASETS or ../shared/datasets)")
-    parser.add_argument("--sets", default=",".join(DEFAULT_SETS))
-    parser.add_argument("--limit", type=int, help="sample this many questions per shared set (seeded)")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--data-dir", type=Path, default=Path.home() / ".cache" / "kefu-bench")
+    add_shared_set_arguments(parser)
     parser.add_argument("--rows", type=Path, help="feature rows: read if the file exists, else written")
     parser.add_argument("--features", default=",".join(FEATURES), help="features the model uses")
     parser.add_argument("--l2", type=float, default=10.0, help="L2 penalty of the fit (chosen on the training rows)")
