@@ -27,8 +27,12 @@ def answer_request(conversation: Conversation, text: str) -> AnswerRequest:
     from assistant.pipeline import AnswerRequest
 
     return AnswerRequest(
-        question=text, kb=conversation.kb_name, conversation_id=conversation.id, channel=conversation.channel,
-        user_id=conversation.user_id, user_profile=dict(conversation.user_profile or {}),
+        question=text,
+        kb=conversation.kb_name,
+        conversation_id=conversation.id,
+        channel=conversation.channel,
+        user_id=conversation.user_id,
+        user_profile=dict(conversation.user_profile or {}),
     )
 
 
@@ -50,25 +54,43 @@ async def answer(svc: Services, request: AnswerRequest) -> AnswerResult:
 def result_out(result: AnswerResult) -> AnswerOut:
     """The decided reply (assistant.turn.AnswerResult), as the API returns it."""
     return AnswerOut(
-        message_id=result.message_id, session_id=result.conversation_id, text=result.text, mode=result.mode,
-        lang=result.lang, refused=result.refused,
-        citations=[CitationOut(**asdict(c)) for c in result.citations], timings_ms=dict(result.timings_ms),
+        message_id=result.message_id,
+        session_id=result.conversation_id,
+        text=result.text,
+        mode=result.mode,
+        lang=result.lang,
+        refused=result.refused,
+        citations=[CitationOut(**asdict(c)) for c in result.citations],
+        timings_ms=dict(result.timings_ms),
         model=result.model,
     )
 
 
 def source_out(passage: Passage) -> SourceOut:
     return SourceOut(
-        n=passage.n, chunk_id=passage.chunk_id, doc_id=passage.doc_id, title=passage.title,
-        source=passage.source, url=passage.url, page=passage.page, kind=passage.kind,
-        score=passage.score, snippet=passage.text[:240],
+        n=passage.n,
+        chunk_id=passage.chunk_id,
+        doc_id=passage.doc_id,
+        title=passage.title,
+        source=passage.source,
+        url=passage.url,
+        page=passage.page,
+        kind=passage.kind,
+        score=passage.score,
+        snippet=passage.text[:240],
     )
 
 
 def message_out(message: ChatMessage) -> MessageOut:
     return MessageOut(
-        id=message.id, seq=message.seq, role=message.role, content=message.content, mode=message.mode,
-        citations=list(message.citations or []), author=message.author, created_at=message.created_at,
+        id=message.id,
+        seq=message.seq,
+        role=message.role,
+        content=message.content,
+        mode=message.mode,
+        citations=list(message.citations or []),
+        author=message.author,
+        created_at=message.created_at,
     )
 
 

@@ -26,7 +26,19 @@ from api.channels import channel_routers
 from api.config import ApiSettings, api_settings
 from api.logs import configure_logging
 from api.middleware import RequestContextMiddleware
-from api.routers import agents, analytics, docs, faqs, health, knowledge, openai_compat, search, sessions, versions, web
+from api.routers import (
+    agents,
+    analytics,
+    docs,
+    faqs,
+    health,
+    knowledge,
+    openai_compat,
+    search,
+    sessions,
+    versions,
+    web,
+)
 from api.services import Services
 from ingest.config import Settings
 from ingest.db import Database
@@ -40,9 +52,20 @@ Roles: customer (chat), agent (inbox), owner (knowledge, search), qa (search, an
 
 
 def _openai_error(status_code: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
-    kind = {401: "authentication_error", 403: "permission_error", 404: "not_found_error", 429: "rate_limit_error"}
-    body = {"error": {"message": message, "type": kind.get(status_code, "invalid_request_error"), "param": None,
-                      "code": None}}
+    kind = {
+        401: "authentication_error",
+        403: "permission_error",
+        404: "not_found_error",
+        429: "rate_limit_error",
+    }
+    body = {
+        "error": {
+            "message": message,
+            "type": kind.get(status_code, "invalid_request_error"),
+            "param": None,
+            "code": None,
+        }
+    }
     return JSONResponse(body, status_code=status_code, headers=headers)
 
 
@@ -57,9 +80,7 @@ async def _http_error(request: Request, exc: HTTPException) -> JSONResponse:
 
 
 async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
-    errors = [
-        {k: v for k, v in e.items() if k in ("loc", "msg", "type")} for e in exc.errors()
-    ]
+    errors = [{k: v for k, v in e.items() if k in ("loc", "msg", "type")} for e in exc.errors()]
     if _is_openai(request):
         message = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in errors)
         return _openai_error(400, message)
@@ -106,7 +127,9 @@ def create_app(
         # Channel pushes a stopped server left unsent go out again, off the start-up path.
         threading.Thread(target=_resume_pushes, args=(svc,), name="kefu-outbox", daemon=True).start()
         if config.warmup:
-            threading.Thread(target=_warm_up, args=(svc, freeze_heap), name="kefu-warmup", daemon=True).start()
+            threading.Thread(
+                target=_warm_up, args=(svc, freeze_heap), name="kefu-warmup", daemon=True
+            ).start()
         yield
         svc.close()
 
@@ -120,16 +143,30 @@ def create_app(
     app.state.services = svc
     app.add_exception_handler(HTTPException, _http_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
-    for module in (health, sessions, openai_compat, search, knowledge, faqs, versions, agents, analytics, web):
+    for module in (
+        health,
+        sessions,
+        openai_compat,
+        search,
+        knowledge,
+        faqs,
+        versions,
+        agents,
+        analytics,
+        web,
+    ):
         app.include_router(module.router)
     for name, router in channel_routers().items():
         app.include_router(router, prefix=f"/v1/channels/{name}")
     app.mount("/web", StaticFiles(directory=web.WEB_DIR), name="web")
     if config.cors_origins:
         app.add_middleware(
-            CORSMiddleware, allow_origins=config.cors_origins, allow_methods=["GET", "POST", "PUT", "DELETE"],
+            CORSMiddleware,
+            allow_origins=config.cors_origins,
+            allow_methods=["GET", "POST", "PUT", "DELETE"],
             allow_headers=["Authorization", "X-API-Key", "Content-Type", "X-Request-ID", "Accept"],
-            expose_headers=["X-Request-ID", "Retry-After"], max_age=600,
+            expose_headers=["X-Request-ID", "Retry-After"],
+            max_age=600,
         )
     # Added last = outermost: request ids and size limits apply to everything, CORS preflights included.
     app.add_middleware(RequestContextMiddleware, settings=config)

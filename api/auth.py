@@ -69,7 +69,11 @@ def create_key(
         raise ValueError("tenant must not be empty")
     key = KEY_PREFIX + secrets.token_urlsafe(32)
     row = ApiKey(
-        name=name, prefix=key[:12], key_hash=hash_key(key), role=role, tenant=tenant.strip(),
+        name=name,
+        prefix=key[:12],
+        key_hash=hash_key(key),
+        role=role,
+        tenant=tenant.strip(),
         kbs=sorted(set(kbs or [])),
     )
     session.add(row)
@@ -88,9 +92,7 @@ def revoke_key(session: Session, key_id_or_prefix: str) -> ApiKey | None:
     """Revoke by id or by the shown prefix; None when nothing (or more than one key) matches."""
     rows = list(
         session.scalars(
-            select(ApiKey).where(
-                (ApiKey.id == key_id_or_prefix) | (ApiKey.prefix == key_id_or_prefix[:12])
-            )
+            select(ApiKey).where((ApiKey.id == key_id_or_prefix) | (ApiKey.prefix == key_id_or_prefix[:12]))
         )
     )
     if len(rows) != 1:
@@ -112,7 +114,9 @@ class KeyCache:
     """
 
     def __init__(
-        self, ttl_s: float = KEY_CACHE_TTL_S, size: int = KEY_CACHE_SIZE,
+        self,
+        ttl_s: float = KEY_CACHE_TTL_S,
+        size: int = KEY_CACHE_SIZE,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.ttl_s = ttl_s

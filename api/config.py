@@ -119,13 +119,17 @@ class ApiSettings(Settings):
                 raise ValueError(f"{name} must be an http:// or https:// URL, got {url!r}")
         for kb in self.webhook_callbacks:
             if not self.webhook_secrets.get(kb):
-                raise ValueError(f"KEFU_WEBHOOK_CALLBACKS[{kb!r}] needs KEFU_WEBHOOK_SECRETS[{kb!r}] to sign pushes")
+                raise ValueError(
+                    f"KEFU_WEBHOOK_CALLBACKS[{kb!r}] needs KEFU_WEBHOOK_SECRETS[{kb!r}] to sign pushes"
+                )
         return self
 
     @model_validator(mode="after")
     def _check_job_queue(self) -> ApiSettings:
         if self.job_queue == "procrastinate" and not self.sql_url.startswith("postgresql"):
-            raise ValueError("KEFU_JOB_QUEUE=procrastinate keeps its queue in PostgreSQL: set KEFU_DATABASE_URL=postgresql+psycopg://...")
+            raise ValueError(
+                "KEFU_JOB_QUEUE=procrastinate keeps its queue in PostgreSQL: set KEFU_DATABASE_URL=postgresql+psycopg://..."
+            )
         if self.job_stalled_after_s <= self.job_heartbeat_s:
             raise ValueError("KEFU_JOB_STALLED_AFTER_S must be longer than KEFU_JOB_HEARTBEAT_S")
         return self

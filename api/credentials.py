@@ -31,7 +31,9 @@ def _without_credentials(value: str) -> str:
         return value
     if ":" in host:  # IPv6 literal
         host = f"[{host}]"
-    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _CREDENTIAL_NAME.search(k)]
+    query = [
+        (k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _CREDENTIAL_NAME.search(k)
+    ]
     # A fragment with parameters (#access_token=...) can carry credentials too; a plain anchor stays.
     fragment = "" if "=" in parts.fragment else parts.fragment
     return urlunsplit((parts.scheme, host + port, parts.path, urlencode(query), fragment))

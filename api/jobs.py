@@ -87,8 +87,14 @@ class JobRunner:
     ) -> Job:
         with self.services.db.session() as session:
             job = Job(
-                kind=kind, kb_name=kb, tenant=tenant, params=params, created_by=created_by, total=total,
-                runner=RUNNER, files=[],
+                kind=kind,
+                kb_name=kb,
+                tenant=tenant,
+                params=params,
+                created_by=created_by,
+                total=total,
+                runner=RUNNER,
+                files=[],
             )
             session.add(job)
             session.flush()
@@ -98,7 +104,9 @@ class JobRunner:
         try:
             self.queue.enqueue(job.id, kb)
         except Exception as exc:
-            self.update(job.id, status="failed", error=f"could not queue the job: {exc}", finished_at=utcnow())
+            self.update(
+                job.id, status="failed", error=f"could not queue the job: {exc}", finished_at=utcnow()
+            )
             raise
         return job
 
@@ -114,7 +122,9 @@ class JobRunner:
                 job_host, _, pid = job.runner.rpartition(":")
                 if job_host == host and pid.isdigit() and not _process_alive(int(pid)):
                     job.status, job.finished_at = "failed", utcnow()
-                    job.error = "interrupted: the server stopped while this job ran; upload again to finish it"
+                    job.error = (
+                        "interrupted: the server stopped while this job ran; upload again to finish it"
+                    )
                     if job.params.get("staged"):
                         discard_staged([Path(p) for p in job.params.get("paths", [])])
                     count += 1
@@ -171,7 +181,11 @@ class JobRunner:
         if pending and status != "failed":
             problems.append(f"{pending} chunks still without vectors (searchable by keywords only)")
         self.update(
-            job_id, status=status, stage="done", files=files, error="; ".join(problems) or None,
+            job_id,
+            status=status,
+            stage="done",
+            files=files,
+            error="; ".join(problems) or None,
             finished_at=utcnow(),
         )
 
@@ -188,7 +202,11 @@ class JobRunner:
         replaced only once its file parsed: a file that fails keeps its previous version."""
         pipeline = self.services.ingest()
         paths = [Path(p) for p in params["paths"]]
-        report = pipeline.ingest_paths(paths, kb, force=True, progress=progress) if paths else pipeline.embed_pending(kb)
+        report = (
+            pipeline.ingest_paths(paths, kb, force=True, progress=progress)
+            if paths
+            else pipeline.embed_pending(kb)
+        )
         return [report]
 
 

@@ -49,18 +49,24 @@ class RequestContextMiddleware:
             await send(message)
 
         limit = (
-            self.settings.max_upload_bytes if _UPLOAD_PATH.match(scope["path"]) else self.settings.max_body_bytes
+            self.settings.max_upload_bytes
+            if _UPLOAD_PATH.match(scope["path"])
+            else self.settings.max_body_bytes
         )
         try:
             length = headers.get("content-length")
             if length is not None and length.isdigit() and int(length) > limit:
-                await self._reply(send_with_id, 413, f"request body is {int(length)} bytes; the limit is {limit}")
+                await self._reply(
+                    send_with_id, 413, f"request body is {int(length)} bytes; the limit is {limit}"
+                )
             else:
                 await self.app(scope, _limited(receive, limit), send_with_id)
         except Exception as exc:
             service = unavailable_service(exc)
             if service is not None:
-                log.warning("%s is unavailable: %s", service, type(exc).__name__, extra={"path": scope["path"]})
+                log.warning(
+                    "%s is unavailable: %s", service, type(exc).__name__, extra={"path": scope["path"]}
+                )
                 if status_holder["status"] == 0:
                     detail = f"{service} is unavailable; retry shortly (request id {request_id})"
                     await self._reply(send_with_id, 503, detail, retry_after=RETRY_AFTER_S)

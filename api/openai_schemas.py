@@ -3,7 +3,7 @@ plus kefu's extension: `citations` on the response and on the last stream chunk.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 

@@ -85,7 +85,9 @@ class JobQueue:
         procrastinate is pinned (.constraints.txt): moving to another version means applying the
         SQL migrations it ships (procrastinate/sql/migrations) between the two, before restarting."""
         with self.engine.begin() as connection:
-            connection.execute(text(f"SELECT pg_advisory_xact_lock({LOCK_KEY})"), {"name": "kefu-queue-schema"})
+            connection.execute(
+                text(f"SELECT pg_advisory_xact_lock({LOCK_KEY})"), {"name": "kefu-queue-schema"}
+            )
             if connection.scalar(text("SELECT to_regclass('procrastinate_jobs')")) is not None:
                 return
             # Raw driver call: no parameters, so psycopg sends the script's % signs as they are.
@@ -151,9 +153,11 @@ class JobQueue:
         if not await asyncio.to_thread(lock.acquire, False):
             return 0
         try:
-            stalled = list(await self.app.job_manager.get_stalled_jobs(
-                task_name=TASK_NAME, seconds_since_heartbeat=self.settings.job_stalled_after_s
-            ))
+            stalled = list(
+                await self.app.job_manager.get_stalled_jobs(
+                    task_name=TASK_NAME, seconds_since_heartbeat=self.settings.job_stalled_after_s
+                )
+            )
             for job in stalled:
                 await self._requeue(job, runner)
             return len(stalled)

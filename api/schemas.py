@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from typing import Annotated, Any, Literal
 
 import annotated_types
@@ -59,7 +59,7 @@ Seq = Annotated[int, annotated_types.Interval(ge=0, le=INT32_MAX)]
 
 def _utc(value: datetime | None) -> datetime | None:
     # SQLite hands back naive datetimes; every stored time is UTC.
-    return value.replace(tzinfo=timezone.utc) if value is not None and value.tzinfo is None else value
+    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
 
 
 Timestamp = Annotated[datetime | None, AfterValidator(_utc)]
@@ -103,7 +103,9 @@ class SessionOut(BaseModel):
 
 
 class SendMessage(Strict):
-    text: SafeText = Field(min_length=1, description="At most KEFU_MAX_MESSAGE_CHARS characters (413 beyond).")
+    text: SafeText = Field(
+        min_length=1, description="At most KEFU_MAX_MESSAGE_CHARS characters (413 beyond)."
+    )
 
 
 class CitationOut(BaseModel):
@@ -156,7 +158,9 @@ class MessageOut(BaseModel):
 
 class FeedbackIn(Strict):
     rating: Literal[1, -1] = Field(description="+1 thumbs up, -1 thumbs down")
-    score: int | None = Field(None, ge=1, le=5, description="optional satisfaction rating, 1 (poor) to 5 (great)")
+    score: int | None = Field(
+        None, ge=1, le=5, description="optional satisfaction rating, 1 (poor) to 5 (great)"
+    )
     comment: SafeText = Field("", max_length=2000)
 
 
@@ -218,7 +222,9 @@ class SearchIn(Strict):
     filters: SearchFilters | None = None
     # Which version to search (ingest.versions): the newest draft by default (hit testing what
     # was just uploaded), "published" for what customers get, or a version number.
-    version: Literal["draft", "published"] | Annotated[int, annotated_types.Interval(ge=1, le=INT32_MAX)] = "draft"
+    version: Literal["draft", "published"] | Annotated[int, annotated_types.Interval(ge=1, le=INT32_MAX)] = (
+        "draft"
+    )
 
 
 class SearchHit(BaseModel):
@@ -323,7 +329,8 @@ class UploadOut(BaseModel):
 
 class ReingestIn(Strict):
     doc_ids: list[Key] | None = Field(
-        None, description="Documents to parse again from their uploaded files; default: all uploaded documents."
+        None,
+        description="Documents to parse again from their uploaded files; default: all uploaded documents.",
     )
 
 
@@ -350,7 +357,9 @@ class AgentReplyIn(Strict):
 
 
 class ResolveIn(Strict):
-    resolution: SafeText = Field("", max_length=10000, description="The answer that solved it (proposed as an FAQ entry).")
+    resolution: SafeText = Field(
+        "", max_length=10000, description="The answer that solved it (proposed as an FAQ entry)."
+    )
     propose_faq: bool = True
 
 
@@ -411,7 +420,9 @@ class WebhookIn(BaseModel):
 
     message_id: SafeText = Field(min_length=1, max_length=128)
     user_id: SafeText = Field(min_length=1, max_length=256)
-    text: SafeText = Field(min_length=1, description="At most KEFU_MAX_MESSAGE_CHARS characters (413 beyond).")
+    text: SafeText = Field(
+        min_length=1, description="At most KEFU_MAX_MESSAGE_CHARS characters (413 beyond)."
+    )
     user_profile: Profile = Field(default_factory=dict)
 
 

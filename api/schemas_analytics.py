@@ -14,10 +14,12 @@ class MetricSetOut(BaseModel):
     contacts: int = Field(description="conversations with at least one customer message")
     automated_resolutions: int
     automated_resolution_rate: float | None = Field(
-        description="answered by the bot, not transferred, no negative feedback, no repeat contact; / contacts")
+        description="answered by the bot, not transferred, no negative feedback, no repeat contact; / contacts"
+    )
     first_contact_resolutions: int
     first_contact_resolution_rate: float | None = Field(
-        description="resolved by the bot or an agent with no negative feedback and no repeat contact; / contacts")
+        description="resolved by the bot or an agent with no negative feedback and no repeat contact; / contacts"
+    )
     transfers: int
     transfer_rate: float | None = Field(description="conversations handed to a human / contacts")
     repeat_contacts: int = Field(description="same customer, same topic, again within the repeat window")
@@ -114,7 +116,9 @@ class GapCandidateIn(Strict):
     kb: Key
     question: SafeText = Field(min_length=1, max_length=2000, description="usually the cluster's name")
     answer: SafeText = Field("", max_length=20000, description="an agent's answer from the cluster, or empty")
-    volume: int | None = Field(None, ge=1, le=2**31 - 1, description="the cluster's size, kept in the note for the reviewer")
+    volume: int | None = Field(
+        None, ge=1, le=2**31 - 1, description="the cluster's size, kept in the note for the reviewer"
+    )
 
 
 class QaSignalOut(BaseModel):

@@ -11,22 +11,44 @@ from api.services import Services
 def ticket_out(ticket: Any) -> TicketOut:
     """From assistant.escalation.tickets.TicketInfo."""
     return TicketOut(
-        id=ticket.id, session_id=ticket.conversation_id, kb=ticket.kb_name, status=ticket.status,
-        reasons=ticket.reasons, priority=ticket.priority, priority_name=ticket.priority_name,
-        assignee=ticket.assignee, resolution=ticket.resolution, summary=ticket.summary,
-        created_at=ticket.created_at, claimed_at=ticket.claimed_at, first_response_at=ticket.first_response_at,
-        resolved_at=ticket.resolved_at, first_response_due_at=ticket.first_response_due_at,
-        resolve_due_at=ticket.resolve_due_at, breached=ticket.breached, package=ticket.package,
+        id=ticket.id,
+        session_id=ticket.conversation_id,
+        kb=ticket.kb_name,
+        status=ticket.status,
+        reasons=ticket.reasons,
+        priority=ticket.priority,
+        priority_name=ticket.priority_name,
+        assignee=ticket.assignee,
+        resolution=ticket.resolution,
+        summary=ticket.summary,
+        created_at=ticket.created_at,
+        claimed_at=ticket.claimed_at,
+        first_response_at=ticket.first_response_at,
+        resolved_at=ticket.resolved_at,
+        first_response_due_at=ticket.first_response_due_at,
+        resolve_due_at=ticket.resolve_due_at,
+        breached=ticket.breached,
+        package=ticket.package,
     )
 
 
 def candidate_out(candidate: Any) -> CandidateOut:
     """From assistant.knowledge_loop.CandidateInfo."""
     return CandidateOut(
-        id=candidate.id, ticket_id=candidate.ticket_id, kb=candidate.kb_name, question=candidate.question,
-        answer=candidate.answer, lang=candidate.lang, status=candidate.status, similar_to=candidate.similar_to,
-        similarity=candidate.similarity, reviewer=candidate.reviewer, review_note=candidate.review_note,
-        source=candidate.source, created_at=candidate.created_at, reviewed_at=candidate.reviewed_at,
+        id=candidate.id,
+        ticket_id=candidate.ticket_id,
+        kb=candidate.kb_name,
+        question=candidate.question,
+        answer=candidate.answer,
+        lang=candidate.lang,
+        status=candidate.status,
+        similar_to=candidate.similar_to,
+        similarity=candidate.similarity,
+        reviewer=candidate.reviewer,
+        review_note=candidate.review_note,
+        source=candidate.source,
+        created_at=candidate.created_at,
+        reviewed_at=candidate.reviewed_at,
     )
 
 

@@ -18,7 +18,9 @@ def unavailable_service(exc: BaseException) -> str | None:
         seen.add(id(current))
         if isinstance(current, httpx.TransportError):  # chromadb's HttpClient: refused, reset, timed out
             return "the vector store"
-        if isinstance(current, OperationalError) or (isinstance(current, DBAPIError) and current.connection_invalidated):
+        if isinstance(current, OperationalError) or (
+            isinstance(current, DBAPIError) and current.connection_invalidated
+        ):
             return "the database"
         current = current.__cause__ or current.__context__
     return None

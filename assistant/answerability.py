@@ -115,9 +115,13 @@ class AnswerabilityParams:
             data = json.loads(path.read_text(encoding="utf-8"))
             params = cls(**data)
         except (OSError, json.JSONDecodeError, TypeError) as exc:
-            raise AnswerabilityParamsError(f"cannot read answerability parameters from {path}: {exc}") from exc
+            raise AnswerabilityParamsError(
+                f"cannot read answerability parameters from {path}: {exc}"
+            ) from exc
         unknown = set(params.features) - set(FEATURES)
-        if unknown or not len(params.features) == len(params.weights) == len(params.mean) == len(params.scale):
+        if unknown or not len(params.features) == len(params.weights) == len(params.mean) == len(
+            params.scale
+        ):
             raise AnswerabilityParamsError(
                 f"{path}: features {sorted(unknown)} unknown or feature/weight lists differ in length"
             )
@@ -209,7 +213,9 @@ def semantic_evidence(
     )
 
 
-def embed_semantic_evidence(question: str, passages: Sequence[Passage], vectors: SentenceVectors) -> SemanticEvidence:
+def embed_semantic_evidence(
+    question: str, passages: Sequence[Passage], vectors: SentenceVectors
+) -> SemanticEvidence:
     """semantic_evidence of the top passages, their sentences read from (or put in) the vector cache."""
     top = passages[:TOP_PASSAGES]
     sentences_of = [(s, p.lang) for p in top for s in passage_sentences(p)]
@@ -224,7 +230,9 @@ def embed_semantic_evidence(question: str, passages: Sequence[Passage], vectors:
     )
 
 
-def _lexical_passages(question: str, top: Sequence[Passage], semantic: SemanticEvidence | None) -> list[Passage]:
+def _lexical_passages(
+    question: str, top: Sequence[Passage], semantic: SemanticEvidence | None
+) -> list[Passage]:
     """The passages whose words can count for or against the question: those in its language.
     None when the best-ranked passage, or the one holding the sentence or FAQ question closest in
     meaning, is in the other language: "退货期限" shares no word with "return window", and a
@@ -259,7 +267,8 @@ def evidence(
                 best = (part_coverage, part_terms)
     coverage, best_terms = best if best is not None else (0.0, set())
     missing = sorted(
-        (t for t in best_terms if lexical and not _found(t, found_anywhere)), key=lambda t: -weights.get(t, 1.0)
+        (t for t in best_terms if lexical and not _found(t, found_anywhere)),
+        key=lambda t: -weights.get(t, 1.0),
     )
     highest = max(weights.values(), default=1.0)
     features: dict[str, float] = {}
@@ -292,7 +301,9 @@ class AnswerabilityJudge:
     retrieval's query_terms as term_weights (IDF): without them every term weighs the same.
     Without `vectors` the semantic features are absent (count as average)."""
 
-    def __init__(self, params: AnswerabilityParams | None = None, *, vectors: SentenceVectors | None = None) -> None:
+    def __init__(
+        self, params: AnswerabilityParams | None = None, *, vectors: SentenceVectors | None = None
+    ) -> None:
         self.params = params or load_params()
         self.vectors = vectors
 
@@ -316,7 +327,9 @@ class AnswerabilityJudge:
         return Verdict(answerable, probability, found.features, reason)
 
     def semantic(self, question: str, passages: Sequence[Passage]) -> SemanticEvidence | None:
-        if self.vectors is None or not any(name in self.params.features for name in ("sentence_top", "question_top")):
+        if self.vectors is None or not any(
+            name in self.params.features for name in ("sentence_top", "question_top")
+        ):
             return None
         return embed_semantic_evidence(question, passages, self.vectors)
 

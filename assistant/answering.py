@@ -89,8 +89,10 @@ class Prepared:
 
     def verdicts(self) -> Verdicts:
         return Verdicts(
-            input_guard=self.guarded, condense=self.condensed.method,
-            planted_instructions=self.retrieval.planted, answerability=self.decision.answerability,
+            input_guard=self.guarded,
+            condense=self.condensed.method,
+            planted_instructions=self.retrieval.planted,
+            answerability=self.decision.answerability,
             generation_gate=self.decision.gate,
         )
 
@@ -99,8 +101,15 @@ def cite(passages: Sequence[Passage], numbers: Sequence[int]) -> tuple[Citation,
     by_n = {p.n: p for p in passages}
     return tuple(
         Citation(
-            n=n, chunk_id=p.chunk_id, doc_id=p.doc_id, title=p.title, heading_path=p.heading_path,
-            page=p.page, url=p.url, source=p.source, snippet=p.text[:240],
+            n=n,
+            chunk_id=p.chunk_id,
+            doc_id=p.doc_id,
+            title=p.title,
+            heading_path=p.heading_path,
+            page=p.page,
+            url=p.url,
+            source=p.source,
+            snippet=p.text[:240],
         )
         for n in dict.fromkeys(numbers)
         if (p := by_n.get(n)) is not None
@@ -126,7 +135,9 @@ class Answerer:
         # The packaged local model's drafts pass the grounding check about one time in ten: its
         # record starts closed, so the first customers do not wait for drafts that fail.
         self.gate = GenerationGate(
-            settings.llm_min_grounded_rate, database=database, model=settings.llm_model,
+            settings.llm_min_grounded_rate,
+            database=database,
+            model=settings.llm_model,
             start_closed=self.capabilities.local,
         )
 
@@ -203,8 +214,11 @@ class Answerer:
         retrieved = self.retriever.run(query, question.kb, top_k=TOP_K, filters=question.filters)
         guarded = self.passage_guard.run(retrieved.passages)
         return Retrieval(
-            query=query, passages=tuple(guarded.passages), kb_version=retrieved.kb_version,
-            term_weights=retrieved.query_terms, planted=tuple(guarded.removed),
+            query=query,
+            passages=tuple(guarded.passages),
+            kb_version=retrieved.kb_version,
+            term_weights=retrieved.query_terms,
+            planted=tuple(guarded.removed),
         )
 
     def decide(self, question: Question, retrieval: Retrieval) -> AnswerDecision:
@@ -213,7 +227,9 @@ class Answerer:
         if not verdict.answerable:
             return AnswerDecision("refuse", answerability)
         if not self.capabilities.writes(question.lang):
-            return AnswerDecision("extract", answerability)  # e.g. a Chinese question on the English-only local model
+            return AnswerDecision(
+                "extract", answerability
+            )  # e.g. a Chinese question on the English-only local model
         if self.extractor.answers_from_table(list(retrieval.passages)):
             return AnswerDecision("extract", answerability)  # a table look-up: the row and column, verbatim
         gate = GateVerdict.of(self.gate.run(question.lang))
@@ -231,18 +247,26 @@ class Answerer:
                 return self.extract(prepared), verdicts
         with timer.step("generate"):
             try:
-                generated = self.generator.run(prepared.query, list(prepared.retrieval.passages), prepared.question.lang)
+                generated = self.generator.run(
+                    prepared.query, list(prepared.retrieval.passages), prepared.question.lang
+                )
             except LLMError as exc:
                 return self._llm_failed(prepared, verdicts, exc)
         draft = Draft(
-            generated.text, "generated", tuple(generated.citations_used), model=generated.model,
-            prompt_tokens=generated.prompt_tokens, completion_tokens=generated.completion_tokens,
+            generated.text,
+            "generated",
+            tuple(generated.citations_used),
+            model=generated.model,
+            prompt_tokens=generated.prompt_tokens,
+            completion_tokens=generated.completion_tokens,
         )
         return self.ground(prepared, draft, verdicts, timer)
 
     def extract(self, prepared: Prepared) -> Draft:
         try:
-            extracted = self.extractor.run(prepared.query, list(prepared.retrieval.passages), prepared.question.lang)
+            extracted = self.extractor.run(
+                prepared.query, list(prepared.retrieval.passages), prepared.question.lang
+            )
         except NoAnswerInPassages:  # e.g. only a table row the question does not name
             return Draft(NOT_IN_KB[prepared.question.lang], "refused")
         return Draft(extracted.text, "extractive", tuple(extracted.citations_used))
@@ -251,20 +275,26 @@ class Answerer:
         self.gate.record(prepared.question.lang, grounded=False)
         return self.extract(prepared), replace(verdicts, llm_error=str(exc))
 
-    def ground(self, prepared: Prepared, draft: Draft, verdicts: Verdicts, timer: StepTimer) -> tuple[Draft, Verdicts]:
+    def ground(
+        self, prepared: Prepared, draft: Draft, verdicts: Verdicts, timer: StepTimer
+    ) -> tuple[Draft, Verdicts]:
         """A generated answer stands only if its citations and sentences are supported; otherwise
         the extractive answer (the tokens the draft cost stay on the record)."""
         if draft.mode != "generated":
             return draft, verdicts
         with timer.step("ground"):
-            checked = self.grounding.run(draft.text, list(prepared.retrieval.passages), question=prepared.query)
+            checked = self.grounding.run(
+                draft.text, list(prepared.retrieval.passages), question=prepared.query
+            )
         grounding = GroundingVerdict(checked.ok, checked.score, tuple(checked.reasons))
         verdicts = replace(verdicts, grounding=grounding)
         self.gate.record(prepared.question.lang, grounded=grounding.ok)
         if grounding.ok:
             return replace(draft, citations=tuple(citations_in(draft.text))), verdicts
         fallback = replace(
-            self.extract(prepared), model=draft.model, prompt_tokens=draft.prompt_tokens,
+            self.extract(prepared),
+            model=draft.model,
+            prompt_tokens=draft.prompt_tokens,
             completion_tokens=draft.completion_tokens,
         )
         return fallback, verdicts
@@ -282,21 +312,41 @@ class Answerer:
         with timer.step("guard_out"):
             draft, output = self.guard_out(prepared, draft)
         return self._result(
-            prepared.question, prepared.guarded.text, draft, replace(verdicts, output_guard=output), timer,
-            query=prepared.query, retrieval=prepared.retrieval,
+            prepared.question,
+            prepared.guarded.text,
+            draft,
+            replace(verdicts, output_guard=output),
+            timer,
+            query=prepared.query,
+            retrieval=prepared.retrieval,
         )
 
     def _result(
-        self, question: Question, stored_question: str, draft: Draft, verdicts: Verdicts, timer: StepTimer,
-        *, query: str | None = None, retrieval: Retrieval | None = None,
+        self,
+        question: Question,
+        stored_question: str,
+        draft: Draft,
+        verdicts: Verdicts,
+        timer: StepTimer,
+        *,
+        query: str | None = None,
+        retrieval: Retrieval | None = None,
     ) -> AnswerResult:
         passages = retrieval.passages if retrieval is not None else ()
         timings = {name: round(ms, 2) for name, ms in timer.ms.items()}
         timings["total"] = round(timer.total(), 2)
         return AnswerResult(
-            text=draft.text, mode=draft.mode, lang=question.lang, question=stored_question,
-            query=query or stored_question, citations=cite(passages, draft.citations), passages=passages,
-            verdicts=verdicts, timings_ms=timings, model=draft.model, prompt_tokens=draft.prompt_tokens,
+            text=draft.text,
+            mode=draft.mode,
+            lang=question.lang,
+            question=stored_question,
+            query=query or stored_question,
+            citations=cite(passages, draft.citations),
+            passages=passages,
+            verdicts=verdicts,
+            timings_ms=timings,
+            model=draft.model,
+            prompt_tokens=draft.prompt_tokens,
             completion_tokens=draft.completion_tokens,
             kb_version=retrieval.kb_version if retrieval is not None else None,
         )

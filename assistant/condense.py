@@ -86,7 +86,9 @@ def is_follow_up(question: str) -> bool:
         chars = cjk_count(text)
         if chars > MAX_FOLLOW_UP_CHARS_ZH:
             return False
-        marked = text.startswith(_ZH_OPENERS) or text.endswith(_ZH_ENDINGS) or any(p in text for p in _ZH_PRONOUNS)
+        marked = (
+            text.startswith(_ZH_OPENERS) or text.endswith(_ZH_ENDINGS) or any(p in text for p in _ZH_PRONOUNS)
+        )
         return marked or chars <= MAX_BARE_CHARS_ZH
     words = _WORD_RE.findall(text)
     content = [w for w in words if w not in EN_STOP_WORDS]

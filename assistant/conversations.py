@@ -58,16 +58,30 @@ class LoadedConversation:
 
 def source_json(passage: Passage) -> dict[str, Any]:
     return {
-        "n": passage.n, "chunk_id": passage.chunk_id, "doc_id": passage.doc_id, "source": passage.source,
-        "title": passage.title, "score": passage.score, "scores": passage.scores.as_dict(),
+        "n": passage.n,
+        "chunk_id": passage.chunk_id,
+        "doc_id": passage.doc_id,
+        "source": passage.source,
+        "title": passage.title,
+        "score": passage.score,
+        "scores": passage.scores.as_dict(),
         "ranks": passage.scores.ranks(),
     }
 
 
-def user_row(conversation_id: str, seq: int, text: str, lang: str | None, verdicts: Verdicts | None = None) -> ChatMessage:
+def user_row(
+    conversation_id: str, seq: int, text: str, lang: str | None, verdicts: Verdicts | None = None
+) -> ChatMessage:
     return ChatMessage(
-        id=new_id(), conversation_id=conversation_id, seq=seq, role="user", content=text, lang=lang,
-        tokens=count_tokens(text), verdicts=(verdicts or Verdicts()).to_json(), created_at=utcnow(),
+        id=new_id(),
+        conversation_id=conversation_id,
+        seq=seq,
+        role="user",
+        content=text,
+        lang=lang,
+        tokens=count_tokens(text),
+        verdicts=(verdicts or Verdicts()).to_json(),
+        created_at=utcnow(),
     )
 
 
@@ -75,15 +89,29 @@ def turn_rows(
     conversation_id: str, seq: int, result: AnswerResult, *, ids: tuple[str, str] | None = None
 ) -> tuple[ChatMessage, ChatMessage]:
     """The customer's message (as the input guard redacted it, with its verdict) and the reply."""
-    user = user_row(conversation_id, seq, result.question, result.lang, Verdicts(input_guard=result.verdicts.input_guard))
+    user = user_row(
+        conversation_id, seq, result.question, result.lang, Verdicts(input_guard=result.verdicts.input_guard)
+    )
     reply = ChatMessage(
-        id=new_id(), conversation_id=conversation_id, seq=seq + 1, role="assistant", content=result.text,
-        mode=result.mode, lang=result.lang, query=result.query,
-        sources=[source_json(p) for p in result.passages], citations=[asdict(c) for c in result.citations],
-        verdicts=result.verdicts.to_json(), timings_ms=dict(result.timings_ms),
-        latency_ms=result.timings_ms.get("total"), tokens=count_tokens(result.text),
-        prompt_tokens=result.prompt_tokens, completion_tokens=result.completion_tokens, model=result.model,
-        kb_version=result.kb_version, created_at=user.created_at,
+        id=new_id(),
+        conversation_id=conversation_id,
+        seq=seq + 1,
+        role="assistant",
+        content=result.text,
+        mode=result.mode,
+        lang=result.lang,
+        query=result.query,
+        sources=[source_json(p) for p in result.passages],
+        citations=[asdict(c) for c in result.citations],
+        verdicts=result.verdicts.to_json(),
+        timings_ms=dict(result.timings_ms),
+        latency_ms=result.timings_ms.get("total"),
+        tokens=count_tokens(result.text),
+        prompt_tokens=result.prompt_tokens,
+        completion_tokens=result.completion_tokens,
+        model=result.model,
+        kb_version=result.kb_version,
+        created_at=user.created_at,
     )
     if ids is not None:
         user.id, reply.id = ids
@@ -93,7 +121,9 @@ def turn_rows(
 def next_seq(session: Session, conversation_id: str) -> int:
     """The seq after the conversation's last message, read inside the writing transaction."""
     last = session.scalar(
-        select(func.coalesce(func.max(ChatMessage.seq), 0)).where(ChatMessage.conversation_id == conversation_id)
+        select(func.coalesce(func.max(ChatMessage.seq), 0)).where(
+            ChatMessage.conversation_id == conversation_id
+        )
     )
     return int(last or 0) + 1
 
@@ -112,8 +142,13 @@ def add_rows(session: Session, rows: Sequence[ChatMessage]) -> None:
 
 def _info(row: Conversation) -> ConversationInfo:
     return ConversationInfo(
-        id=row.id, kb_name=row.kb_name, tenant=row.tenant, channel=row.channel,
-        user_id=row.user_id, user_profile=dict(row.user_profile or {}), state=row.state,
+        id=row.id,
+        kb_name=row.kb_name,
+        tenant=row.tenant,
+        channel=row.channel,
+        user_id=row.user_id,
+        user_profile=dict(row.user_profile or {}),
+        state=row.state,
     )
 
 
@@ -133,7 +168,10 @@ class ConversationStore:
     ) -> ConversationInfo:
         with self.db.session() as session:
             row = Conversation(
-                kb_name=kb_name, tenant=tenant, channel=channel, user_id=user_id,
+                kb_name=kb_name,
+                tenant=tenant,
+                channel=channel,
+                user_id=user_id,
                 user_profile=user_profile or {},
             )
             if conversation_id:
@@ -156,7 +194,9 @@ class ConversationStore:
             if row is None:
                 raise ConversationNotFound(conversation_id)
             messages = session.scalars(
-                select(ChatMessage).where(ChatMessage.conversation_id == conversation_id).order_by(ChatMessage.seq)
+                select(ChatMessage)
+                .where(ChatMessage.conversation_id == conversation_id)
+                .order_by(ChatMessage.seq)
             )
             return LoadedConversation(_info(row), tuple(messages))
 
@@ -200,7 +240,10 @@ class ConversationStore:
                 )
             )
             row = ChatMessage(
-                conversation_id=conversation_id, seq=int(seq or 0) + 1, role=role, content=content,
+                conversation_id=conversation_id,
+                seq=int(seq or 0) + 1,
+                role=role,
+                content=content,
                 **fields,
             )
             session.add(row)

@@ -71,7 +71,9 @@ DUPLICATE_OVERLAP = 0.8
 # Words that say "this is a question" and match any passage equally: dropped from the question.
 # "How long", "how much", "how far" are the kind of fact asked for, scored as such (facts.py).
 _QUESTION_WORDS_EN = frozenset(
-    lexical_units("get tell know want need like help question ask long much many far old soon often take", frozenset())
+    lexical_units(
+        "get tell know want need like help question ask long much many far old soon often take", frozenset()
+    )
 )
 _QUESTION_BIGRAMS_ZH = frozenset(
     "什么 怎么 怎样 如何 可以 请问 是否 多少 哪些 哪里 为什么 我的 你们 我们 我想 想要 一下 能否 能不".split()
@@ -155,7 +157,9 @@ class ExtractiveAnswerer:
             structured = table_row(passage)
             if structured is not None:
                 text = passage.text.strip()
-                return [_Candidate(passage, rank, 0, text, frozenset(lexical_units(text)), row=structured.cells)]
+                return [
+                    _Candidate(passage, rank, 0, text, frozenset(lexical_units(text)), row=structured.cells)
+                ]
             rows = [line.strip() for line in passage.text.splitlines() if line.strip()]
             return [
                 _Candidate(passage, rank, i, row, frozenset(lexical_units(row)), row=rendered_cells(row))
@@ -173,7 +177,9 @@ class ExtractiveAnswerer:
         return candidates
 
     @staticmethod
-    def _named_rows_only(candidates: list[_Candidate], question: str, question_units: set[str]) -> list[_Candidate]:
+    def _named_rows_only(
+        candidates: list[_Candidate], question: str, question_units: set[str]
+    ) -> list[_Candidate]:
         """Without the table rows the question does not name; NoAnswerInPassages when retrieval's
         best passage was such a row and no named row is left (its neighbours are then other
         topics: the FAQ on opening hours does not answer the day pass for Brazil)."""
@@ -199,12 +205,16 @@ class ExtractiveAnswerer:
     def _score(self, question: str, question_units: set[str], candidates: list[_Candidate]) -> None:
         # A question word found in few candidate sentences tells them apart; one in all, not.
         count = len(candidates)
-        weights = {u: math.log(1 + count / max(1, sum(u in c.units for c in candidates))) for u in question_units}
+        weights = {
+            u: math.log(1 + count / max(1, sum(u in c.units for c in candidates))) for u in question_units
+        }
         total = sum(weights.values())
         asked = asked_kinds(question)
         for c in candidates:
             c.words = sum(w for u, w in weights.items() if u in c.units) / total if total else 0.0
-            c.distinct = any(u in c.units and not all(u in o.units for o in candidates) for u in question_units)
+            c.distinct = any(
+                u in c.units and not all(u in o.units for o in candidates) for u in question_units
+            )
             c.states_asked_kind = bool(asked) and any(f.kind in asked for f in find_facts(c.text))
         similarity = self._similarities(question, candidates)
         best_similarity = max(similarity.values(), default=0.0)
@@ -215,7 +225,9 @@ class ExtractiveAnswerer:
             # refunds take" is not answered by the shipping time.
             on_topic = c.words > 0 or closeness >= 0.5
             c.score = (
-                c.words + SIMILARITY_WEIGHT * closeness + KIND_WEIGHT * (c.states_asked_kind and on_topic)
+                c.words
+                + SIMILARITY_WEIGHT * closeness
+                + KIND_WEIGHT * (c.states_asked_kind and on_topic)
                 - RANK_PENALTY * c.rank
             )
 
@@ -244,7 +256,12 @@ class ExtractiveAnswerer:
         # for picks its column (_quote).
         ranked = sorted(
             candidates,
-            key=lambda c: (-(c.states_asked_kind and c.distinct and c.row is None), -c.score, c.rank, c.position),
+            key=lambda c: (
+                -(c.states_asked_kind and c.distinct and c.row is None),
+                -c.score,
+                c.rank,
+                c.position,
+            ),
         )
         best = ranked[0]
         if best.score <= 0.0 and self.similarity is None:

@@ -31,7 +31,13 @@ _units(_UNITS_EN, "second|seconds|sec|secs", "duration", "minute", 1 / 60)
 _units(_UNITS_EN, "minute|minutes|min|mins", "duration", "minute", 1)
 _units(_UNITS_EN, "hour|hours|hr|hrs|h", "duration", "minute", 60)
 _units(_UNITS_EN, "day|days|calendar day|calendar days", "duration", "minute", 1440)
-_units(_UNITS_EN, "business day|business days|working day|working days|workday|workdays", "duration", "business_day", 1)
+_units(
+    _UNITS_EN,
+    "business day|business days|working day|working days|workday|workdays",
+    "duration",
+    "business_day",
+    1,
+)
 _units(_UNITS_EN, "week|weeks", "duration", "minute", 10080)
 _units(_UNITS_EN, "month|months", "duration", "month", 1)
 _units(_UNITS_EN, "year|years", "duration", "month", 12)
@@ -67,16 +73,58 @@ _units(_UNITS_ZH, "克", "weight", "gram", 1)
 _units(_UNITS_ZH, "岁|周岁", "age", "year", 1)
 
 _EN_NUMBER_WORDS = {
-    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
-    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
-    "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30,
-    "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90, "hundred": 100,
-    "a": 1, "an": 1, "a single": 1,
+    "zero": 0,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "thirteen": 13,
+    "fourteen": 14,
+    "fifteen": 15,
+    "sixteen": 16,
+    "seventeen": 17,
+    "eighteen": 18,
+    "nineteen": 19,
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fifty": 50,
+    "sixty": 60,
+    "seventy": 70,
+    "eighty": 80,
+    "ninety": 90,
+    "hundred": 100,
+    "a": 1,
+    "an": 1,
+    "a single": 1,
 }
 _MONTHS = {
-    m: i for i, names in enumerate(
-        ["jan|january", "feb|february", "mar|march", "apr|april", "may", "jun|june", "jul|july",
-         "aug|august", "sep|sept|september", "oct|october", "nov|november", "dec|december"], 1)
+    m: i
+    for i, names in enumerate(
+        [
+            "jan|january",
+            "feb|february",
+            "mar|march",
+            "apr|april",
+            "may",
+            "jun|june",
+            "jul|july",
+            "aug|august",
+            "sep|sept|september",
+            "oct|october",
+            "nov|november",
+            "dec|december",
+        ],
+        1,
+    )
     for m in names.split("|")
 }
 
@@ -110,20 +158,62 @@ _YEAR_AFTER = r",?(?:\s+(?P<y>(?:19|20)\d\d))?"
 _EN_DATE_DMY = re.compile(
     rf"(?<!\d)(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<mon>{_alternation(_MONTHS)})\b\.?{_YEAR_AFTER}"
 )
-_EN_DATE_MDY = re.compile(rf"\b(?P<mon>{_alternation(_MONTHS)})\.?\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\b{_YEAR_AFTER}")
+_EN_DATE_MDY = re.compile(
+    rf"\b(?P<mon>{_alternation(_MONTHS)})\.?\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\b{_YEAR_AFTER}"
+)
 
 # A rate after the quantity: "€0.25 per minute", "5 GB a month", "/min"; before it: "每分钟0.5元",
 # "monthly fee of €5".
 _PERIODS = {
-    "second": "second", "minute": "minute", "min": "minute", "hour": "hour", "hr": "hour", "day": "day",
-    "week": "week", "month": "month", "mo": "month", "year": "year", "yr": "year", "km": "km",
-    "kilometre": "km", "kilometer": "km", "mile": "mile", "kwh": "kwh", "gb": "gb", "ride": "ride",
-    "trip": "ride", "person": "person", "order": "order", "item": "item", "night": "night",
+    "second": "second",
+    "minute": "minute",
+    "min": "minute",
+    "hour": "hour",
+    "hr": "hour",
+    "day": "day",
+    "week": "week",
+    "month": "month",
+    "mo": "month",
+    "year": "year",
+    "yr": "year",
+    "km": "km",
+    "kilometre": "km",
+    "kilometer": "km",
+    "mile": "mile",
+    "kwh": "kwh",
+    "gb": "gb",
+    "ride": "ride",
+    "trip": "ride",
+    "person": "person",
+    "order": "order",
+    "item": "item",
+    "night": "night",
 }
-_PERIODS_ZH = {"秒": "second", "分钟": "minute", "小时": "hour", "天": "day", "日": "day", "周": "week",
-               "月": "month", "个月": "month", "年": "year", "公里": "km", "次": "ride", "人": "person", "单": "order"}
-_ADVERB_PERIODS = {"hourly": "hour", "daily": "day", "weekly": "week", "monthly": "month", "yearly": "year",
-                   "annual": "year", "annually": "year", "per-minute": "minute"}
+_PERIODS_ZH = {
+    "秒": "second",
+    "分钟": "minute",
+    "小时": "hour",
+    "天": "day",
+    "日": "day",
+    "周": "week",
+    "月": "month",
+    "个月": "month",
+    "年": "year",
+    "公里": "km",
+    "次": "ride",
+    "人": "person",
+    "单": "order",
+}
+_ADVERB_PERIODS = {
+    "hourly": "hour",
+    "daily": "day",
+    "weekly": "week",
+    "monthly": "month",
+    "yearly": "year",
+    "annual": "year",
+    "annually": "year",
+    "per-minute": "minute",
+}
 _RATE_AFTER = re.compile(rf"^\s*(?:per|a|an|each|every|/)\s*(?P<p>{_alternation(_PERIODS)})s?\b")
 _RATE_AFTER_ZH = re.compile(rf"^\s*(?:/|每)\s*(?P<p>{_alternation(_PERIODS_ZH)})")
 _RATE_BEFORE_ZH = re.compile(rf"每\s*(?:个)?(?P<p>{_alternation(_PERIODS_ZH)})[^，。；,.;]{{0,6}}$")
@@ -139,12 +229,16 @@ _MAX_BEFORE = re.compile(
     r"\b(?:at most|up to|maximum|max\.?|no more than|not more than|less than|under|below|until|till|"
     r"younger than|within|no later than)\b[^.;\n]{0,24}$|(?:最多|最长|至多|最高|不超过|不超|上限|以内)[^。；\n]{0,6}$"
 )
-_MIN_AFTER = re.compile(r"^\s*(?:\+|or (?:older|more|over|above|longer)|and (?:older|over|above|up))|^\s*(?:以上|及以上|或以上|起)")
+_MIN_AFTER = re.compile(
+    r"^\s*(?:\+|or (?:older|more|over|above|longer)|and (?:older|over|above|up))|^\s*(?:以上|及以上|或以上|起)"
+)
 _MAX_AFTER = re.compile(
     r"^\s*(?:or (?:less|younger|under|below|fewer|earlier)|at (?:the )?(?:most|latest))|^\s*(?:以下|及以下|以内|之内|内|或以下)"
 )
 # The number is an age: "aged 16", "age is 16", "you are 16", "16 years old", "16岁".
-_AGE_BEFORE = re.compile(r"\b(?:age|aged|ages|you are|you're|are at least|be at least|turn|turned|turns)\b[^.;\n]{0,16}$")
+_AGE_BEFORE = re.compile(
+    r"\b(?:age|aged|ages|you are|you're|are at least|be at least|turn|turned|turns)\b[^.;\n]{0,16}$"
+)
 _AGE_AFTER = re.compile(r"^\s*(?:years?|yrs?)[\s-]*old|^\s*(?:or older|and (?:older|over))")
 _YEARS_OLD_AFTER = re.compile(r"^[\s-]*(?:old|of age|or older|and older)\b")
 
@@ -307,7 +401,11 @@ def _described(text: str, fact: Fact) -> Fact:
         bound = "min"
     if _MAX_AFTER.match(after) or (bound is None and _MAX_BEFORE.search(before)):
         bound = "max"
-    if fact.kind == "duration" and fact.unit == "month" and (_YEARS_OLD_AFTER.match(after) or _AGE_BEFORE.search(before)):
+    if (
+        fact.kind == "duration"
+        and fact.unit == "month"
+        and (_YEARS_OLD_AFTER.match(after) or _AGE_BEFORE.search(before))
+    ):
         # "16 years old", "aged 16 years": an age, comparable with "the minimum age is 16"
         return Fact("age", fact.raw, "year", fact.text, fact.start, fact.end, per, bound, fact.raw)
     return Fact(fact.kind, fact.value, fact.unit, fact.text, fact.start, fact.end, per, bound, fact.number)
@@ -315,9 +413,17 @@ def _described(text: str, fact: Fact) -> Fact:
 
 # What a question asks for, by the kind of fact that answers it.
 _ASKS_EN = (
-    (re.compile(r"\bhow (?:long|soon|many (?:days|hours|weeks|months|years|minutes))\b|\bwhen\b"), {"duration", "date"}),
-    (re.compile(r"\bhow much\b(?!\s+(?:data|storage|space|memory|time|longer|weight|battery))"
-                r"|\b(?:price|prices|cost|costs|fee|fees|charge|charged|pay|rate|tariff)\b"), {"money", "percent"}),
+    (
+        re.compile(r"\bhow (?:long|soon|many (?:days|hours|weeks|months|years|minutes))\b|\bwhen\b"),
+        {"duration", "date"},
+    ),
+    (
+        re.compile(
+            r"\bhow much\b(?!\s+(?:data|storage|space|memory|time|longer|weight|battery))"
+            r"|\b(?:price|prices|cost|costs|fee|fees|charge|charged|pay|rate|tariff)\b"
+        ),
+        {"money", "percent"},
+    ),
     (re.compile(r"\bhow much (?:data|storage|space|memory)\b"), {"data"}),
     (re.compile(r"\bhow much (?:time|longer)\b"), {"duration"}),
     (re.compile(r"\bhow far\b|\b(?:range|distance)\b"), {"distance"}),

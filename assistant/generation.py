@@ -56,8 +56,11 @@ QUESTION_LABEL = {"en": "Question: ", "zh": "问题："}
 WORKED_EXAMPLE = {
     "en": (
         [
-            ("Changing an order", "You can change the delivery address until the order has shipped. "
-             "Go to My Orders and choose Edit address."),
+            (
+                "Changing an order",
+                "You can change the delivery address until the order has shipped. "
+                "Go to My Orders and choose Edit address.",
+            ),
             ("Gift cards", "Gift cards never expire and can be used online or in store."),
         ],
         "Can I change my delivery address?",
@@ -118,7 +121,9 @@ class AnswerGenerator:
         async for piece in self.client.astream(messages, max_tokens=self.settings.llm_max_tokens, stop=STOP):
             yield piece
 
-    def build_messages(self, question: str, passages: list[Passage], lang: str) -> tuple[list[dict[str, str]], list[int]]:
+    def build_messages(
+        self, question: str, passages: list[Passage], lang: str
+    ) -> tuple[list[dict[str, str]], list[int]]:
         """Chat messages for the question, and the n of the passages that fit the context window."""
         if not passages:
             raise ValueError("generation needs at least one passage")
@@ -130,12 +135,21 @@ class AnswerGenerator:
         ]
         head = [
             {"role": "system", "content": SYSTEM_PROMPT[key]},
-            {"role": "user", "content": self._user_message(key, [format_passage(p) for p in example], example_question)},
+            {
+                "role": "user",
+                "content": self._user_message(key, [format_passage(p) for p in example], example_question),
+            },
             {"role": "assistant", "content": example_answer},
         ]
-        fixed = sum(count_tokens(m["content"]) for m in head) + count_tokens(self._user_message(key, [], question))
+        fixed = sum(count_tokens(m["content"]) for m in head) + count_tokens(
+            self._user_message(key, [], question)
+        )
         # What the model's context holds besides the reply and the template, in cl100k tokens.
-        room = self.settings.llm_context_tokens - self.settings.llm_max_tokens - PER_MESSAGE_TOKENS * (len(head) + 1)
+        room = (
+            self.settings.llm_context_tokens
+            - self.settings.llm_max_tokens
+            - PER_MESSAGE_TOKENS * (len(head) + 1)
+        )
         budget = int(room / TOKENIZER_FACTOR[key]) - fixed
         blocks = self._fit(passages, budget)
         if not blocks:

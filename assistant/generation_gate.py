@@ -107,7 +107,9 @@ class _SqlRecords:
                 return
         try:
             with self.database.session() as session:
-                session.add(GenerationGateRecord(model=self.model, lang=lang, outcomes=self.initial, skipped=0))
+                session.add(
+                    GenerationGateRecord(model=self.model, lang=lang, outcomes=self.initial, skipped=0)
+                )
         except IntegrityError:
             pass  # another process created it first
 

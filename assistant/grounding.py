@@ -176,7 +176,9 @@ class GroundingChecker:
         total_units = 0
         for sentence in split_sentences(_ENUMERATOR_RE.sub("", answer)):
             if len(citations_in(sentence)) > MAX_CITATIONS_PER_SENTENCE:
-                reasons.append(f"citation dump ({len(citations_in(sentence))} citations on one sentence): {sentence[:80]}")
+                reasons.append(
+                    f"citation dump ({len(citations_in(sentence))} citations on one sentence): {sentence[:80]}"
+                )
             units = set(lexical_units(strip_citations(sentence)))
             if len(units) < MIN_CLAIM_UNITS or _is_lead_in(sentence):
                 continue
@@ -185,7 +187,9 @@ class GroundingChecker:
             weighted += result.score * len(units)
             total_units += len(units)
             if not result.supported:
-                reasons.append(f"unsupported ({result.score:.2f}; {'; '.join(result.problems)}): {sentence[:80]}")
+                reasons.append(
+                    f"unsupported ({result.score:.2f}; {'; '.join(result.problems)}): {sentence[:80]}"
+                )
 
         repeated = len(scores) - len({frozenset(lexical_units(strip_citations(s.sentence))) for s in scores})
         if repeated > MAX_REPEATED_CLAIMS:
@@ -218,7 +222,9 @@ class GroundingChecker:
         # two passages); an uncited one by the single best passage.
         groups = [[by_n[n] for n in cited]] if cited else [[p] for p in by_n.values()]
         if not groups:
-            return SentenceScore(sentence=sentence, citations=cited, score=0.0, supported=False, problems=["no passages"])
+            return SentenceScore(
+                sentence=sentence, citations=cited, score=0.0, supported=False, problems=["no passages"]
+            )
         results = [self._score_against(sentence, units, group, question_units) for group in groups]
         best = max(results, key=lambda r: (r.supported, r.score))
         best.citations = cited
@@ -249,14 +255,21 @@ class GroundingChecker:
             else:
                 closest = similar
         missing_topic = sorted(
-            u for u in (units & question_units) - source_units - _GENERIC_WORDS if not _has_prefix_match(u, source_units)
+            u
+            for u in (units & question_units) - source_units - _GENERIC_WORDS
+            if not _has_prefix_match(u, source_units)
         )
         if missing_topic and not other_language:
             problems.append(f"asked-about words not in passage: {missing_topic}")
         if _negated(bare) != _negated(closest):
             problems.append("negation differs from the passage")
         return SentenceScore(
-            sentence=sentence, citations=[], score=coverage, supported=not problems, problems=problems, facts=matched
+            sentence=sentence,
+            citations=[],
+            score=coverage,
+            supported=not problems,
+            problems=problems,
+            facts=matched,
         )
 
     def _paraphrase_of(
@@ -292,7 +305,9 @@ class MatchedFact:
         return self.sources[0].per
 
 
-def _check_facts(sentence: str, source: str, source_sentences: list[str]) -> tuple[list[MatchedFact], list[str], list[str]]:
+def _check_facts(
+    sentence: str, source: str, source_sentences: list[str]
+) -> tuple[list[MatchedFact], list[str], list[str]]:
     """(facts matched to the passage, problems, passage sentences stating the matched facts)."""
     source_facts = find_facts(source)
     lowered_source = normalise(source)
@@ -303,10 +318,19 @@ def _check_facts(sentence: str, source: str, source_sentences: list[str]) -> tup
         same = [g for g in source_facts if fact.same_quantity(g)]
         if not same and fact.kind != "number":
             # A table cell under a header naming the unit: "Range (km): 60" states "60 km".
-            same = [g for g in source_facts if g.kind == "number" and abs(g.raw - fact.raw) < 1e-9
-                    and any(w in lowered_source for w in _unit_words(fact))]
+            same = [
+                g
+                for g in source_facts
+                if g.kind == "number"
+                and abs(g.raw - fact.raw) < 1e-9
+                and any(w in lowered_source for w in _unit_words(fact))
+            ]
         if not same:
-            problems.append(f"numbers not in passage: ['{fact.text}']" if fact.kind == "number" else f"not in passage: {fact.text}")
+            problems.append(
+                f"numbers not in passage: ['{fact.text}']"
+                if fact.kind == "number"
+                else f"not in passage: {fact.text}"
+            )
             continue
         # A rate the answer adds must be the passage's ("€5 a month" for "€5 per month"); a bare
         # table cell takes its rate from the header, which the words check covers.
@@ -395,14 +419,18 @@ _PERIOD_ASKED = (
 # Words a question and its answer share whatever the topic ("does the plan include", "includes",
 # "return something"): the asked-about-words check looks for the topic ("refund"), not these.
 _GENERIC_WORDS = frozenset(
-    lexical_units("include cover cost take need have get make offer allow work use come go give keep last "
-                  "something anything thing")
+    lexical_units(
+        "include cover cost take need have get make offer allow work use come go give keep last "
+        "something anything thing"
+    )
 )
 
 
 def _has_prefix_match(unit: str, source_units: set[str]) -> bool:
     """ride/rider, month/monthl: the crude stemmer leaves such pairs apart."""
-    return len(unit) >= 4 and any(len(v) >= 4 and (v.startswith(unit) or unit.startswith(v)) for v in source_units)
+    return len(unit) >= 4 and any(
+        len(v) >= 4 and (v.startswith(unit) or unit.startswith(v)) for v in source_units
+    )
 
 
 def answers_asked_kind(question: str, facts: list[MatchedFact]) -> bool:
@@ -425,7 +453,11 @@ def answer_type_mismatch(question: str, facts: list[MatchedFact]) -> str | None:
         return f"answer states {sorted(kinds)} where the question asks for {sorted(asked)}"
     money = [m for m in facts if "money" in (m.fact.kind, m.sources[0].kind)]
     if money and _ONE_OFF_RE.search(lowered) and all(m.per is not None for m in money):
-        return "the question asks for a one-off fee; the answer gives a rate (" + ", ".join(m.fact.text for m in money) + ")"
+        return (
+            "the question asks for a one-off fee; the answer gives a rate ("
+            + ", ".join(m.fact.text for m in money)
+            + ")"
+        )
     for pattern, period in _PERIOD_ASKED:
         if money and pattern.search(lowered) and all(m.per not in (period, None) for m in money):
             return f"the question asks for a price per {period}; the answer gives another rate"

@@ -75,10 +75,22 @@ class CandidateInfo:
 
 def _info(row: FaqCandidate) -> CandidateInfo:
     return CandidateInfo(
-        id=row.id, ticket_id=row.ticket_id, tenant=row.tenant, kb_name=row.kb_name, question=row.question,
-        answer=row.answer, lang=row.lang, status=row.status, similar_to=row.similar_to, similarity=row.similarity,
-        reviewer=row.reviewer, review_note=row.review_note, source=row.source, kb_version=row.kb_version,
-        created_at=aware(row.created_at) or utcnow(), reviewed_at=aware(row.reviewed_at),
+        id=row.id,
+        ticket_id=row.ticket_id,
+        tenant=row.tenant,
+        kb_name=row.kb_name,
+        question=row.question,
+        answer=row.answer,
+        lang=row.lang,
+        status=row.status,
+        similar_to=row.similar_to,
+        similarity=row.similarity,
+        reviewer=row.reviewer,
+        review_note=row.review_note,
+        source=row.source,
+        kb_version=row.kb_version,
+        created_at=aware(row.created_at) or utcnow(),
+        reviewed_at=aware(row.reviewed_at),
     )
 
 
@@ -117,7 +129,9 @@ class KnowledgeLoop:
             if ticket is None:
                 raise TicketNotFound(ticket_id)
             if ticket.status != "resolved":
-                raise ValueError(f"ticket {ticket_id} is {ticket.status}; only resolved tickets propose FAQ entries")
+                raise ValueError(
+                    f"ticket {ticket_id} is {ticket.status}; only resolved tickets propose FAQ entries"
+                )
             existing = session.scalar(select(FaqCandidate).where(FaqCandidate.ticket_id == ticket_id))
             if existing is not None:
                 return _info(existing)
@@ -139,14 +153,31 @@ class KnowledgeLoop:
         return self._create(tenant, kb_name, question, answer.strip(), note=note)
 
     def _create(
-        self, tenant: str, kb_name: str, question: str, answer: str, *, ticket_id: int | None = None, note: str = ""
+        self,
+        tenant: str,
+        kb_name: str,
+        question: str,
+        answer: str,
+        *,
+        ticket_id: int | None = None,
+        note: str = "",
     ) -> CandidateInfo:
         nearest, score = self._nearest(kb_name, question)
-        status = "duplicate" if nearest is not None and score >= self.config.faq_duplicate_similarity else "pending"
+        status = (
+            "duplicate"
+            if nearest is not None and score >= self.config.faq_duplicate_similarity
+            else "pending"
+        )
         with self.db.session() as session:
             row = FaqCandidate(
-                ticket_id=ticket_id, tenant=tenant, kb_name=kb_name, question=question, answer=answer,
-                lang=detect_language(question), status=status, review_note=note,
+                ticket_id=ticket_id,
+                tenant=tenant,
+                kb_name=kb_name,
+                question=question,
+                answer=answer,
+                lang=detect_language(question),
+                status=status,
+                review_note=note,
                 similar_to=asdict(nearest) if nearest is not None else None,
                 similarity=round(score, 4) if nearest is not None else None,
             )
@@ -181,7 +212,8 @@ class KnowledgeLoop:
                 select(Chunk.id, Chunk.match_text, Chunk.doc_id)
                 .join(KnowledgeBase, KnowledgeBase.id == Chunk.kb_id)
                 .where(
-                    KnowledgeBase.name == kb_name, Chunk.kind == "faq",
+                    KnowledgeBase.name == kb_name,
+                    Chunk.kind == "faq",
                     Chunk.id.in_(current_chunk_ids(KnowledgeBase.id)),  # not older versions' chunks
                 )
             ).all()
@@ -195,9 +227,7 @@ class KnowledgeLoop:
                 for line in match_text.split("\n")
                 if line.strip()
             ]
-            known += [
-                _Known("candidate", str(c.id), c.question, f"{SOURCE_PREFIX}{c.id}") for c in pending
-            ]
+            known += [_Known("candidate", str(c.id), c.question, f"{SOURCE_PREFIX}{c.id}") for c in pending]
         return known
 
     def _nearest(self, kb_name: str, question: str) -> tuple[_Known | None, float]:
@@ -227,8 +257,11 @@ class KnowledgeLoop:
                 for digest, text in missing.items():
                     vector = np.asarray(self.embedder.embed_query(text), dtype="<f4")
                     cached[digest] = vector
-                    session.merge(CachedVector(model=model, text_hash=digest, dim=vector.shape[0],
-                                               vector=vector.tobytes()))
+                    session.merge(
+                        CachedVector(
+                            model=model, text_hash=digest, dim=vector.shape[0], vector=vector.tobytes()
+                        )
+                    )
         return np.stack([cached[h] for h in hashes])
 
     # -- review -------------------------------------------------------------------------------
@@ -283,13 +316,20 @@ class KnowledgeLoop:
             file_type="faq",
             lang=lang,
             sections=[Section(text=answer, kind="faq", question=question, heading_path=["FAQ"])],
-            extra={"origin": "escalation", "candidate_id": candidate_id, "ticket_id": ticket_id, "reviewer": reviewer},
+            extra={
+                "origin": "escalation",
+                "candidate_id": candidate_id,
+                "ticket_id": ticket_id,
+                "reviewer": reviewer,
+            },
         )
         report = IngestPipeline(
             self.settings, database=self.db, embedder=self.embedder, screen=PlantedInstructionScreen()
         ).ingest_documents([document], kb_name, refuse_flagged=True)
         if report.failed:
-            raise FaqIngestError(f"FAQ candidate {candidate_id} could not be ingested: {report.failed[0].reason}")
+            raise FaqIngestError(
+                f"FAQ candidate {candidate_id} could not be ingested: {report.failed[0].reason}"
+            )
         with self.db.session() as session:
             row = self._reviewable(session, candidate_id)
             row.question, row.answer, row.lang = question, answer, lang

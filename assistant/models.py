@@ -29,12 +29,12 @@ class Conversation(Base):
     # "bot": the assistant answers; "human": an agent holds the session and the bot stays silent.
     state: Mapped[str] = mapped_column(String(16), default="bot")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), default=utcnow, onupdate=utcnow
-    )
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 
     messages: Mapped[list[ChatMessage]] = relationship(
-        back_populates="conversation", cascade="all, delete-orphan", passive_deletes=True,
+        back_populates="conversation",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
         order_by="ChatMessage.seq",
     )
 

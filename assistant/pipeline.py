@@ -91,7 +91,9 @@ class AnswerPipeline:
             if isinstance(event, Final):
                 # Time to first token (analytics): the first streamed piece, else the whole reply.
                 answer = event.answer
-                first = first_token_ms if first_token_ms is not None else (time.perf_counter() - started) * 1000
+                first = (
+                    first_token_ms if first_token_ms is not None else (time.perf_counter() - started) * 1000
+                )
                 answer = replace(answer, timings_ms={**answer.timings_ms, "first_token": round(first, 2)})
                 event = Final(await asyncio.to_thread(self.record, conversation, answer))
             yield event
@@ -112,8 +114,11 @@ class AnswerPipeline:
             except LookupError:
                 pass
         info = self.conversations.create(
-            request.kb, channel=request.channel, user_id=request.user_id,
-            user_profile=request.user_profile, conversation_id=request.conversation_id,
+            request.kb,
+            channel=request.channel,
+            user_id=request.user_id,
+            user_profile=request.user_profile,
+            conversation_id=request.conversation_id,
         )
         return LoadedConversation(info, ())
 
@@ -130,8 +135,16 @@ class AnswerPipeline:
         with self.db.session() as session:
             add_rows(session, [user_row(conversation.info.id, conversation.next_seq, redacted, lang)])
         return AnswerResult(
-            text="", mode="human", lang=lang, question=redacted, query=redacted, citations=(), passages=(),
-            verdicts=Verdicts(), timings_ms={}, conversation_id=conversation.info.id,
+            text="",
+            mode="human",
+            lang=lang,
+            question=redacted,
+            query=redacted,
+            citations=(),
+            passages=(),
+            verdicts=Verdicts(),
+            timings_ms={},
+            conversation_id=conversation.info.id,
         )
 
     def record(self, conversation: LoadedConversation, answer: AnswerResult) -> AnswerResult:
@@ -152,10 +165,16 @@ class AnswerPipeline:
 def _escalated(answer: AnswerResult, handoff: Handoff, ticket_id: int) -> AnswerResult:
     """The handoff notice in place of the bot's reply, which the verdicts keep for the agent."""
     escalation = EscalationVerdict(
-        ticket_id=ticket_id, reasons=tuple(handoff.decision.reason_codes), priority=handoff.decision.priority,
-        bot_text=answer.text, bot_mode=answer.mode,
+        ticket_id=ticket_id,
+        reasons=tuple(handoff.decision.reason_codes),
+        priority=handoff.decision.priority,
+        bot_text=answer.text,
+        bot_mode=answer.mode,
     )
     return replace(
-        answer, text=handoff_notice(answer.lang, ticket_id), mode="escalated", citations=(),
+        answer,
+        text=handoff_notice(answer.lang, ticket_id),
+        mode="escalated",
+        citations=(),
         verdicts=replace(answer.verdicts, escalation=escalation),
     )

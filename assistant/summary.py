@@ -31,7 +31,9 @@ _PROMPT = (
 
 
 class Completer(Protocol):
-    def complete(self, messages: Sequence[Message | dict[str, str]], *, max_tokens: int | None = None) -> LLMReply: ...
+    def complete(
+        self, messages: Sequence[Message | dict[str, str]], *, max_tokens: int | None = None
+    ) -> LLMReply: ...
 
 
 @dataclass(frozen=True)
@@ -118,11 +120,13 @@ class HandoffSummarizer:
 
     def _prompt(self, data: SummaryInput) -> list[dict[str, str]]:
         lines = [
-            f"{m.role}: {m.content[:MAX_MESSAGE_CHARS]}"
-            for m in data.messages[-MAX_TRANSCRIPT_MESSAGES:]
+            f"{m.role}: {m.content[:MAX_MESSAGE_CHARS]}" for m in data.messages[-MAX_TRANSCRIPT_MESSAGES:]
         ]
         reasons = "\n".join(f"- {r}" for r in data.reasons)
         return [
             {"role": "system", "content": _PROMPT},
-            {"role": "user", "content": "Transcript:\n" + "\n".join(lines) + f"\n\nEscalation reasons:\n{reasons}"},
+            {
+                "role": "user",
+                "content": "Transcript:\n" + "\n".join(lines) + f"\n\nEscalation reasons:\n{reasons}",
+            },
         ]

@@ -95,19 +95,24 @@ def names_row(row: list[tuple[str, str]], passage: Passage, question: str, quest
 
 
 class TableAnswerer:
-    def __init__(self, embedder: Embedder | None = None, similarity: SentenceSimilarity | None = None) -> None:
+    def __init__(
+        self, embedder: Embedder | None = None, similarity: SentenceSimilarity | None = None
+    ) -> None:
         """Without an embedder, columns are picked on words and the kind of fact only."""
         self.embedder = embedder
         self.similarity = similarity or (SentenceSimilarity(embedder) if embedder is not None else None)
 
     def run(self, row: list[tuple[str, str]], question: str, question_units: set[str]) -> str | None:
-        """"<row name>, <header>: <value>" for the column(s) asked for; None when no column stands
+        """ "<row name>, <header>: <value>" for the column(s) asked for; None when no column stands
         out (the caller quotes the whole row)."""
         (label_header, label), *cells = row
         if not cells:
             return None
         zh = is_chinese(" ".join(f"{header} {value}" for header, value in row))
-        named = [bool(set(lexical_units(value))) and set(lexical_units(value)) <= question_units for _, value in cells]
+        named = [
+            bool(set(lexical_units(value))) and set(lexical_units(value)) <= question_units
+            for _, value in cells
+        ]
         picked: list[int] = []
         for part in [p for p in _QUESTION_PART_RE.split(question) if p.strip()] or [question]:
             column = self._column(cells, named, part, question_units)
@@ -137,7 +142,9 @@ class TableAnswerer:
             # much" -> an amount); a header's unit in brackets is the value's ("Price (USD): 129").
             header, value = cells[index]
             unit = _HEADER_UNIT_RE.search(header)
-            kinds = asked_kinds(header) | {f.kind for f in find_facts(f"{value} {unit.group(1)}" if unit else value)}
+            kinds = asked_kinds(header) | {
+                f.kind for f in find_facts(f"{value} {unit.group(1)}" if unit else value)
+            }
             header_units = set(lexical_units(header))
             # The header most of whose words were asked is the more specific: "运费" over "免运费门槛",
             # "Peak rate" over "Off-peak rate" (counting every word, stop words too).

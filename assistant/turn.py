@@ -1,16 +1,16 @@
 """What one turn knows, as frozen values: each answer step takes some of them and returns a new one.
 
-  Question             the customer's message, its language (decided once, here) and the history
-  InputGuardVerdict    the redacted message, whether it is blocked and why, what the guard noticed
-  Retrieval            the standalone query and the numbered passages with their typed scores
-  AnswerDecision       refuse, extract or generate, with the answerability and gate verdicts
-  Draft                the answer text before the checks (generated, extractive or a refusal)
-  GroundingVerdict     whether a generated draft is supported by the passages it cites
-  OutputGuardVerdict   what the output guard found in the answer
-  EscalationVerdict    the ticket a turn opened, and the bot's reply the customer did not get
-  Verdicts             every check of the turn: the one record written to and read from SQL
-                       (ChatMessage.verdicts), via to_json / from_json
-  AnswerResult         the decided reply: what is stored, returned and streamed last
+Question             the customer's message, its language (decided once, here) and the history
+InputGuardVerdict    the redacted message, whether it is blocked and why, what the guard noticed
+Retrieval            the standalone query and the numbered passages with their typed scores
+AnswerDecision       refuse, extract or generate, with the answerability and gate verdicts
+Draft                the answer text before the checks (generated, extractive or a refusal)
+GroundingVerdict     whether a generated draft is supported by the passages it cites
+OutputGuardVerdict   what the output guard found in the answer
+EscalationVerdict    the ticket a turn opened, and the bot's reply the customer did not get
+Verdicts             every check of the turn: the one record written to and read from SQL
+                     (ChatMessage.verdicts), via to_json / from_json
+AnswerResult         the decided reply: what is stored, returned and streamed last
 """
 
 from __future__ import annotations
@@ -58,22 +58,36 @@ class InputGuardVerdict:
     @classmethod
     def of(cls, result: Any) -> InputGuardVerdict:
         """From assistant.guards.InputGuardResult."""
-        flags = [name for name, hit in (("injection", result.injection.flagged), ("pii", bool(result.pii))) if hit]
+        flags = [
+            name for name, hit in (("injection", result.injection.flagged), ("pii", bool(result.pii))) if hit
+        ]
         flags += [f"abuse:{category}" for category in sorted({hit.category for hit in result.abuse})]
         flags += [f"sensitive:{category}" for category in result.sensitive_categories]
         return cls(
-            text=result.text, blocked=result.blocked, reason=result.block_reason, refusal=result.refusal,
-            flags=tuple(flags), checks=tuple(result.verdicts),
+            text=result.text,
+            blocked=result.blocked,
+            reason=result.block_reason,
+            refusal=result.refusal,
+            flags=tuple(flags),
+            checks=tuple(result.verdicts),
         )
 
     def to_json(self) -> Json:
-        return {"blocked": self.blocked, "reason": self.reason, "flags": list(self.flags), "checks": list(self.checks)}
+        return {
+            "blocked": self.blocked,
+            "reason": self.reason,
+            "flags": list(self.flags),
+            "checks": list(self.checks),
+        }
 
     @classmethod
     def from_json(cls, data: Json, text: str = "") -> InputGuardVerdict:
         return cls(
-            text=text, blocked=bool(data.get("blocked")), reason=data.get("reason"),
-            flags=tuple(data.get("flags") or ()), checks=tuple(data.get("checks") or ()),
+            text=text,
+            blocked=bool(data.get("blocked")),
+            reason=data.get("reason"),
+            flags=tuple(data.get("flags") or ()),
+            checks=tuple(data.get("checks") or ()),
         )
 
 
@@ -84,7 +98,11 @@ class AnswerabilityVerdict:
     reason: str
 
     def to_json(self) -> Json:
-        return {"answerable": self.answerable, "probability": round(self.probability, 4), "reason": self.reason}
+        return {
+            "answerable": self.answerable,
+            "probability": round(self.probability, 4),
+            "reason": self.reason,
+        }
 
     @classmethod
     def from_json(cls, data: Json) -> AnswerabilityVerdict:
@@ -103,14 +121,21 @@ class GateVerdict:
     @classmethod
     def of(cls, decision: Any) -> GateVerdict:
         """From assistant.generation_gate.GateDecision."""
-        return cls(draft=decision.draft, probe=decision.probe, grounded=decision.grounded, recent=decision.recent)
+        return cls(
+            draft=decision.draft, probe=decision.probe, grounded=decision.grounded, recent=decision.recent
+        )
 
     def to_json(self) -> Json:
         return asdict(self)
 
     @classmethod
     def from_json(cls, data: Json) -> GateVerdict:
-        return cls(bool(data["draft"]), bool(data.get("probe")), int(data.get("grounded", 0)), int(data.get("recent", 0)))
+        return cls(
+            bool(data["draft"]),
+            bool(data.get("probe")),
+            int(data.get("grounded", 0)),
+            int(data.get("recent", 0)),
+        )
 
 
 @dataclass(frozen=True)
@@ -142,7 +167,9 @@ class OutputGuardVerdict:
     @classmethod
     def of(cls, result: Any) -> OutputGuardVerdict:
         """From assistant.guards.OutputGuardResult."""
-        return cls(result.ok, tuple(OutputViolation(v.code, v.detail, dict(v.data)) for v in result.violations))
+        return cls(
+            result.ok, tuple(OutputViolation(v.code, v.detail, dict(v.data)) for v in result.violations)
+        )
 
     @property
     def codes(self) -> list[str]:
@@ -172,8 +199,11 @@ class EscalationVerdict:
     @classmethod
     def from_json(cls, data: Json) -> EscalationVerdict:
         return cls(
-            int(data["ticket_id"]), tuple(data.get("reasons") or ()), int(data.get("priority", 3)),
-            str(data.get("bot_text", "")), data.get("bot_mode", "refused"),
+            int(data["ticket_id"]),
+            tuple(data.get("reasons") or ()),
+            int(data.get("priority", 3)),
+            str(data.get("bot_text", "")),
+            data.get("bot_mode", "refused"),
         )
 
 
@@ -193,7 +223,14 @@ class Verdicts:
 
     def to_json(self) -> Json:
         data: Json = {}
-        for name in ("input_guard", "answerability", "generation_gate", "grounding", "output_guard", "escalation"):
+        for name in (
+            "input_guard",
+            "answerability",
+            "generation_gate",
+            "grounding",
+            "output_guard",
+            "escalation",
+        ):
             verdict = getattr(self, name)
             if verdict is not None:
                 data[name] = verdict.to_json()

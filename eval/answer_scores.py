@@ -144,7 +144,9 @@ def wrong_facts(answer: str, gold: AnswerGold) -> list[str]:
         keys = [q for q in wanted if q.dim == dim]
         same_dim = [q for q in stated if q.dim != "number" and compatible(q.dim, dim)]
         if same_dim and not any(contains_quantity(same_dim, key) for key in keys):
-            reasons.append(f"{dim} stated as {', '.join(repr(q.text) for q in same_dim)}, not {keys[0].text!r}")
+            reasons.append(
+                f"{dim} stated as {', '.join(repr(q.text) for q in same_dim)}, not {keys[0].text!r}"
+            )
     sentences = split_sentences(answer)
     for fact in facts:
         if fact.kind == "yes_no" and sentences:
@@ -169,7 +171,9 @@ def _mentions_gold(sentence: str, gold: AnswerGold, facts: list[KeyFact]) -> boo
 def irrelevant_sentences(answer: str, gold: AnswerGold) -> tuple[int, list[str]]:
     """(counted sentences, the irrelevant ones) per the module docstring."""
     facts = [key_fact(text) for text in gold.key_facts]
-    keys = [q for fact in facts if fact.kind == "quantity" for q in fact.quantities] + quantities(_asked(gold))
+    keys = [q for fact in facts if fact.kind == "quantity" for q in fact.quantities] + quantities(
+        _asked(gold)
+    )
     last_user = next((t["content"] for t in reversed(gold.history) if t.get("role") == "user"), "")
     context = content_tokens(" ".join([gold.question, last_user, *gold.gold_passages]))
     sentences = split_sentences(answer)

@@ -48,7 +48,9 @@ def kefu_arm(ctx: ArmContext) -> AnswerFn:
         started = time.perf_counter()
         result = pipeline.run(
             AnswerRequest(
-                question=question, kb=ctx.kb, record=False,
+                question=question,
+                kb=ctx.kb,
+                record=False,
                 history=[Message(role=turn["role"], content=turn["content"]) for turn in history],  # type: ignore[arg-type]
             )
         )
@@ -64,8 +66,12 @@ def kefu_arm(ctx: ArmContext) -> AnswerFn:
             latency_ms=float(latency),
             timings_ms={k: float(v) for k, v in result.timings_ms.items()},
             refusal_probability=None if answerability is None else 1.0 - answerability.probability,
-            extra={"query": result.query, "model": result.model, "lang": result.lang,
-                   "verdicts": result.verdicts.to_json()},
+            extra={
+                "query": result.query,
+                "model": result.model,
+                "lang": result.lang,
+                "verdicts": result.verdicts.to_json(),
+            },
         )
 
     return answer
@@ -87,8 +93,11 @@ def _extractive_answer_fn(search: Callable[[str], list[Any]]) -> AnswerFn:
             extracted = extractor.run(question, passages, detect_language(question))
             text, cited = extracted.text, extracted.citations_used
         return AnswerRecord(
-            answer=text, mode="extractive", refused=False,
-            passages=[passage_dict(p) for p in passages], citations=cited,
+            answer=text,
+            mode="extractive",
+            refused=False,
+            passages=[passage_dict(p) for p in passages],
+            citations=cited,
             latency_ms=(time.perf_counter() - started) * 1000,
             timings_ms={"retrieve": retrieved_ms},
         )

@@ -65,7 +65,9 @@ def _progress(label: str):  # type: ignore[no-untyped-def]
     return report
 
 
-def answer_centre(dataset: EvalDataset, settings: Settings, kb: str, arm: str, limit: int | None) -> list[Row]:
+def answer_centre(
+    dataset: EvalDataset, settings: Settings, kb: str, arm: str, limit: int | None
+) -> list[Row]:
     """The split's questions of one centre answered by one arm and scored."""
     items = select(dataset.items, limit=limit)
     answer_fn = get_arm(arm)(ArmContext(settings, kb, dataset))
@@ -77,12 +79,16 @@ def answer_centre(dataset: EvalDataset, settings: Settings, kb: str, arm: str, l
     return rows
 
 
-def rescore(path: Path, settings: Settings, data_dir: Path) -> tuple[str, dict[str, list[Row]], dict[str, Any]]:
+def rescore(
+    path: Path, settings: Settings, data_dir: Path
+) -> tuple[str, dict[str, list[Row]], dict[str, Any]]:
     """(split, rows per arm, retrieval) of an --out file, its rows scored again."""
     saved = json.loads(path.read_text(encoding="utf-8"))
     rows: dict[str, list[Row]] = saved["rows"]
     for centre in [c for c in CENTRES if any(r["meta"]["centre"] == c for arm in rows.values() for r in arm)]:
-        dataset = load_helpcentres(f"helpcentres/{centre}", split=saved["split"], out_dir=data_dir / "helpcentres")
+        dataset = load_helpcentres(
+            f"helpcentres/{centre}", split=saved["split"], out_dir=data_dir / "helpcentres"
+        )
         kb = build_dataset_kb(dataset, settings).name
         for arm_rows in rows.values():
             mine = [row for row in arm_rows if row["meta"]["centre"] == centre]
@@ -104,7 +110,9 @@ def retrieval_hits(dataset: EvalDataset, settings: Settings, kb: str, limit: int
     retriever = HybridRetriever(settings)
     condenser = QueryCondenser(settings)
     catalog = retriever.snapshot(kb).catalog
-    chunk_source = {chunk: catalog.documents[doc].source for chunk, doc in zip(catalog.chunk_ids, catalog.doc_index)}
+    chunk_source = {
+        chunk: catalog.documents[doc].source for chunk, doc in zip(catalog.chunk_ids, catalog.doc_index)
+    }
     hits: dict[str, list[bool]] = {}
     for item in select(dataset.items, only="answerable", limit=limit):
         query = condenser.run(item.prompt, history_messages(item)).query
@@ -118,25 +126,37 @@ def retrieval_hits(dataset: EvalDataset, settings: Settings, kb: str, limit: int
             if kind in RETRIEVAL_TYPES:
                 hits.setdefault(f"{kind} {name}", []).append(hit)
         if kind == "edition":
-            hits.setdefault("edition hybrid@1", []).append(ranked["hybrid"][:1] != [] and ranked["hybrid"][0] in item.gold_doc_ids)
+            hits.setdefault("edition hybrid@1", []).append(
+                ranked["hybrid"][:1] != [] and ranked["hybrid"][0] in item.gold_doc_ids
+            )
     return {name: sum(values) / len(values) for name, values in hits.items() if values}
 
 
 def print_tables(console: Console, arm: str, rows: list[Row], split: str) -> None:
-    console.print(breakdown_table(f"{arm} arm · {split} · per question type", _with_total(rows, "type"), QUESTION_TYPES))
-    console.print(breakdown_table(f"{arm} arm · {split} · per help centre", _with_total(rows, "centre"), CENTRES))
+    console.print(
+        breakdown_table(f"{arm} arm · {split} · per question type", _with_total(rows, "type"), QUESTION_TYPES)
+    )
+    console.print(
+        breakdown_table(f"{arm} arm · {split} · per help centre", _with_total(rows, "centre"), CENTRES)
+    )
 
 
 def _with_total(rows: list[Row], field: str) -> dict[str, dict[str, Any]]:
     groups = breakdown(rows, field)
-    groups["all"] = breakdown([{**row, "meta": {**row["meta"], "_all": "all"}} for row in rows], "_all")["all"]
+    groups["all"] = breakdown([{**row, "meta": {**row["meta"], "_all": "all"}} for row in rows], "_all")[
+        "all"
+    ]
     return groups
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m eval.bench_answers", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m eval.bench_answers", description=__doc__.split("\n\n")[0]
+    )
     parser.add_argument("--split", choices=SPLITS, default="heldout")
-    parser.add_argument("--arm", action="append", help=f"arm to run (repeatable; default {' and '.join(ARMS)})")
+    parser.add_argument(
+        "--arm", action="append", help=f"arm to run (repeatable; default {' and '.join(ARMS)})"
+    )
     parser.add_argument("--centre", action="append", choices=CENTRES)
     parser.add_argument("--limit", type=int, help="only the first N questions of each centre's split")
     parser.add_argument("--data-dir", type=Path, default=Path.home() / ".cache" / "kefu-bench")
@@ -156,7 +176,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.split, rows, retrieval = rescore(args.rescore, settings, args.data_dir)
         arms = list(rows)
     for centre in [] if args.rescore else args.centre or CENTRES:
-        dataset = load_helpcentres(f"helpcentres/{centre}", split=args.split, out_dir=args.data_dir / "helpcentres")
+        dataset = load_helpcentres(
+            f"helpcentres/{centre}", split=args.split, out_dir=args.data_dir / "helpcentres"
+        )
         kb = build_dataset_kb(dataset, settings, _progress(dataset.name)).name
         for arm in arms:
             rows[arm] += answer_centre(dataset, settings, kb, arm, args.limit)
@@ -167,13 +189,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     if retrieval:
         console.print("hit@5 per help centre (answerable questions, condensed query):")
         for centre, hits in retrieval.items():
-            console.print(f"  {centre:8s} " + "  ".join(f"{name} {hits[name]:.3f}" for name in RETRIEVERS if name in hits))
+            console.print(
+                f"  {centre:8s} "
+                + "  ".join(f"{name} {hits[name]:.3f}" for name in RETRIEVERS if name in hits)
+            )
             for kind in RETRIEVAL_TYPES:
                 names = [f"{kind} {name}" for name in (*RETRIEVERS, "hybrid@1")]
-                console.print(f"  {'':8s} " + "  ".join(f"{name} {hits[name]:.3f}" for name in names if name in hits))
+                console.print(
+                    f"  {'':8s} " + "  ".join(f"{name} {hits[name]:.3f}" for name in names if name in hits)
+                )
     if args.out:
         args.out.write_text(
-            json.dumps(finite({"split": args.split, "rows": rows, "retrieval": retrieval}), ensure_ascii=False, indent=1),
+            json.dumps(
+                finite({"split": args.split, "rows": rows, "retrieval": retrieval}),
+                ensure_ascii=False,
+                indent=1,
+            ),
             encoding="utf-8",
         )
         console.print(f"rows written to {args.out}")

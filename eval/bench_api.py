@@ -104,8 +104,12 @@ class Phase:
             "p50_ms": round(float(np.percentile(lat, 50)), 1),
             "p95_ms": round(float(np.percentile(lat, 95)), 1),
             "p99_ms": round(float(np.percentile(lat, 99)), 1),
-            "server_cpu_ms_per_req": round(1000 * self.server_cpu_s / self.requests, 2) if self.requests else None,
-            "client_cpu_ms_per_req": round(1000 * self.client_cpu_s / self.requests, 2) if self.requests else None,
+            "server_cpu_ms_per_req": round(1000 * self.server_cpu_s / self.requests, 2)
+            if self.requests
+            else None,
+            "client_cpu_ms_per_req": round(1000 * self.client_cpu_s / self.requests, 2)
+            if self.requests
+            else None,
             "load_1m": list(self.load),
             "connections_per_process": self.connections,
             "others_cores": round(self.others_cores, 2),
@@ -196,7 +200,10 @@ def _create_keys(kefu: Path, env: dict[str, str]) -> dict[str, str]:
     for role in ("owner", "customer"):
         made = subprocess.run(
             [str(kefu), "keys", "create", "--role", role, "--tenant", "bench", "--name", f"bench-{role}"],
-            env=env, capture_output=True, text=True, check=False,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
         )
         if made.returncode != 0:
             raise RuntimeError(f"kefu keys create failed: {made.stderr.strip()}")
@@ -272,7 +279,14 @@ async def _run(phase: Phase, total: int, concurrency: int, deadline: float, send
 
 
 async def _search_phase(
-    url: str, key: str, total: int, concurrency: int, seconds: float, *, distinct: bool, client_kind: str = "raw",
+    url: str,
+    key: str,
+    total: int,
+    concurrency: int,
+    seconds: float,
+    *,
+    distinct: bool,
+    client_kind: str = "raw",
     server_pid: int | None = None,
 ) -> Phase:
     """distinct: every query is new (a variant number appended), so each one is embedded; else
@@ -314,7 +328,9 @@ async def _chat_phase(
     url: str, key: str, total: int, concurrency: int, seconds: float, server_pid: int | None = None
 ) -> Phase:
     phase = Phase("chat", server_pid=server_pid)
-    async with httpx.AsyncClient(base_url=url, timeout=120, headers={"Authorization": f"Bearer {key}"}) as client:
+    async with httpx.AsyncClient(
+        base_url=url, timeout=120, headers={"Authorization": f"Bearer {key}"}
+    ) as client:
         warm = (await client.post("/v1/sessions", json={"kb": "bench"})).json()["id"]
         await client.post(f"/v1/sessions/{warm}/messages", json={"text": CHAT_QUESTIONS[0]})  # loads the LLM
 
@@ -322,8 +338,10 @@ async def _chat_phase(
             created = await client.post("/v1/sessions", json={"kb": "bench", "channel": "bench"})
             if created.status_code != 201:
                 return created.status_code, None
-            response = await client.post(f"/v1/sessions/{created.json()['id']}/messages",
-                                         json={"text": CHAT_QUESTIONS[i % len(CHAT_QUESTIONS)]})
+            response = await client.post(
+                f"/v1/sessions/{created.json()['id']}/messages",
+                json={"text": CHAT_QUESTIONS[i % len(CHAT_QUESTIONS)]},
+            )
             return response.status_code, response.json().get("mode") if response.status_code == 200 else None
 
         await _run(phase, total, concurrency, time.monotonic() + seconds, send)
@@ -331,44 +349,86 @@ async def _chat_phase(
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--search-requests", type=int, default=3000)
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--distinct-requests", type=int, default=600, help="searches with never-seen queries")
     parser.add_argument("--chat-requests", type=int, default=24)
     parser.add_argument("--chat-concurrency", type=int, default=4)
-    parser.add_argument("--workers", type=int, default=min(4, os.cpu_count() or 1),
-                        help="uvicorn worker processes (default: the cores, at most 4)")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=min(4, os.cpu_count() or 1),
+        help="uvicorn worker processes (default: the cores, at most 4)",
+    )
     parser.add_argument("--max-seconds", type=float, default=90.0, help="time budget of each phase")
-    parser.add_argument("--client", choices=("raw", "httpx"), default="raw",
-                        help="search load generator: raw keep-alive sockets (light) or httpx (~2 ms CPU/request)")
+    parser.add_argument(
+        "--client",
+        choices=("raw", "httpx"),
+        default="raw",
+        help="search load generator: raw keep-alive sockets (light) or httpx (~2 ms CPU/request)",
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of lines")
     args = parser.parse_args(argv)
 
     data_dir = Path(tempfile.mkdtemp(prefix="kefu-bench-api-"))
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "KEFU_DATA_DIR": str(data_dir), "KEFU_RATE_LIMIT_PER_MINUTE": "0",
-           "KEFU_LOG_LEVEL": "WARNING"}
+    env = {
+        **os.environ,
+        "KEFU_DATA_DIR": str(data_dir),
+        "KEFU_RATE_LIMIT_PER_MINUTE": "0",
+        "KEFU_LOG_LEVEL": "WARNING",
+    }
     kefu = Path(sys.executable).parent / "kefu"
     keys = _create_keys(kefu, env)
     log = data_dir / "server.log"
     with log.open("wb") as sink:
         server = subprocess.Popen(
             [str(kefu), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(args.workers)],
-            env=env, stdout=sink, stderr=sink,
+            env=env,
+            stdout=sink,
+            stderr=sink,
         )
     try:
         _wait_healthy(url, server, 60)
         job = _build_kb(url, keys["owner"], 600)
-        search = asyncio.run(_search_phase(
-            url, keys["owner"], args.search_requests, args.concurrency, args.max_seconds, distinct=False,
-            client_kind=args.client, server_pid=server.pid))
-        cold = asyncio.run(_search_phase(
-            url, keys["owner"], args.distinct_requests, args.concurrency, args.max_seconds, distinct=True,
-            client_kind=args.client, server_pid=server.pid))
-        chat = asyncio.run(_chat_phase(
-            url, keys["customer"], args.chat_requests, args.chat_concurrency, args.max_seconds, server_pid=server.pid))
+        search = asyncio.run(
+            _search_phase(
+                url,
+                keys["owner"],
+                args.search_requests,
+                args.concurrency,
+                args.max_seconds,
+                distinct=False,
+                client_kind=args.client,
+                server_pid=server.pid,
+            )
+        )
+        cold = asyncio.run(
+            _search_phase(
+                url,
+                keys["owner"],
+                args.distinct_requests,
+                args.concurrency,
+                args.max_seconds,
+                distinct=True,
+                client_kind=args.client,
+                server_pid=server.pid,
+            )
+        )
+        chat = asyncio.run(
+            _chat_phase(
+                url,
+                keys["customer"],
+                args.chat_requests,
+                args.chat_concurrency,
+                args.max_seconds,
+                server_pid=server.pid,
+            )
+        )
     except Exception:
         print(log.read_text(errors="replace")[-3000:], file=sys.stderr)
         raise
@@ -380,25 +440,41 @@ def main(argv: list[str] | None = None) -> int:
             server.kill()
         shutil.rmtree(data_dir, ignore_errors=True)
     chunks = sum(f["chunks"] for f in job["files"])  # type: ignore[index, union-attr]
-    setup = {"workers": args.workers, "cpus": os.cpu_count(), "load_avg_1m": round(os.getloadavg()[0], 2),
-             "kb_files": len(job["files"]),  # type: ignore[arg-type]
-             "kb_chunks": chunks, "search_concurrency": args.concurrency, "search_client": args.client,
-             "chat_concurrency": args.chat_concurrency}
-    result = {"setup": setup, "search": search.summary(), "search_distinct": cold.summary(), "chat": chat.summary(),
-              "goal_search": {"req_per_s": 200, "p95_ms": 150}}
+    setup = {
+        "workers": args.workers,
+        "cpus": os.cpu_count(),
+        "load_avg_1m": round(os.getloadavg()[0], 2),
+        "kb_files": len(job["files"]),  # type: ignore[arg-type]
+        "kb_chunks": chunks,
+        "search_concurrency": args.concurrency,
+        "search_client": args.client,
+        "chat_concurrency": args.chat_concurrency,
+    }
+    result = {
+        "setup": setup,
+        "search": search.summary(),
+        "search_distinct": cold.summary(),
+        "chat": chat.summary(),
+        "goal_search": {"req_per_s": 200, "p95_ms": 150},
+    }
     if args.json:
         print(json.dumps(result))
     else:
         print(f"setup: {json.dumps(setup)}")
         for phase in (search, cold, chat):
             s = phase.summary()
-            print(f"{s['phase']:>6}: {s['requests']} requests in {s['seconds']} s = {s['req_per_s']} req/s; "
-                  f"p50 {s['p50_ms']} ms, p95 {s['p95_ms']} ms, p99 {s['p99_ms']} ms; statuses {s['statuses']}"
-                  + (f"; modes {s['modes']}" if s.get("modes") else "")
-                  + f"; CPU/request server {s['server_cpu_ms_per_req']} ms, client {s['client_cpu_ms_per_req']} ms"
-                  + f"; load {s['load_1m'][0]} -> {s['load_1m'][1]}, other processes {s['others_cores']} cores"
-                  + (f"; connections per server process {s['connections_per_process']}"
-                     if s["connections_per_process"] else ""))
+            print(
+                f"{s['phase']:>6}: {s['requests']} requests in {s['seconds']} s = {s['req_per_s']} req/s; "
+                f"p50 {s['p50_ms']} ms, p95 {s['p95_ms']} ms, p99 {s['p99_ms']} ms; statuses {s['statuses']}"
+                + (f"; modes {s['modes']}" if s.get("modes") else "")
+                + f"; CPU/request server {s['server_cpu_ms_per_req']} ms, client {s['client_cpu_ms_per_req']} ms"
+                + f"; load {s['load_1m'][0]} -> {s['load_1m'][1]}, other processes {s['others_cores']} cores"
+                + (
+                    f"; connections per server process {s['connections_per_process']}"
+                    if s["connections_per_process"]
+                    else ""
+                )
+            )
         s = search.summary()
         met = (s["req_per_s"] or 0) >= 200 and s["p95_ms"] < 150  # type: ignore[operator]
         print(f"goal /v1/search >= 200 req/s and p95 < 150 ms: {'met' if met else 'NOT met'}")

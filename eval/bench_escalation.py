@@ -69,14 +69,20 @@ def load(path: Path) -> list[dict]:
 
 def replay(conversation: dict, policy: EscalationPolicy, guard: InputGuard) -> Replay:
     result = Replay(
-        conversation["id"], conversation.get("split", "dev"), conversation["escalate"], conversation["reasons"],
+        conversation["id"],
+        conversation.get("split", "dev"),
+        conversation["escalate"],
+        conversation["reasons"],
         conversation.get("at"),
     )
     turns: list[TurnRecord] = []
     for index, turn in enumerate(conversation["turns"]):
         checked = guard.run(turn["user"])
-        flags = [name for name in ("injection", "pii") if any(
-            v.get("guard") == name and v.get("flagged") for v in checked.verdicts)]
+        flags = [
+            name
+            for name in ("injection", "pii")
+            if any(v.get("guard") == name and v.get("flagged") for v in checked.verdicts)
+        ]
         flags += [f"abuse:{hit.category}" for hit in checked.abuse]
         flags += [f"sensitive:{category}" for category in checked.sensitive_categories]
         turns.append(
@@ -109,13 +115,17 @@ def _escalate_line(name: str, replays: Sequence[Replay]) -> str:
     fn = sum(r.expected and not r.escalated for r in replays)
     tn = sum(not r.expected and not r.escalated for r in replays)
     p, rec, f1 = prf(tp, fp, fn)
-    return f"{name:<16} precision {p:.3f}  recall {rec:.3f}  F1 {f1:.3f}   (tp {tp}, fp {fp}, fn {fn}, tn {tn})"
+    return (
+        f"{name:<16} precision {p:.3f}  recall {rec:.3f}  F1 {f1:.3f}   (tp {tp}, fp {fp}, fn {fn}, tn {tn})"
+    )
 
 
 def report(replays: Sequence[Replay], seconds: float) -> None:
     positives = sum(r.expected for r in replays)
-    print(f"{len(replays)} conversations ({positives} escalate, {len(replays) - positives} do not), "
-          f"{seconds:.1f} s\n")
+    print(
+        f"{len(replays)} conversations ({positives} escalate, {len(replays) - positives} do not), "
+        f"{seconds:.1f} s\n"
+    )
     print("escalate or not:")
     print(_escalate_line("  all", replays))
     for split in sorted({r.split for r in replays}):
@@ -152,7 +162,9 @@ def report(replays: Sequence[Replay], seconds: float) -> None:
     if mistakes:
         print("\nmistakes (missed, extra or wrong reasons):")
     for r in mistakes:
-        got = f"escalated at turn {r.escalated_at}: {'; '.join(r.details)}" if r.escalated else "not escalated"
+        got = (
+            f"escalated at turn {r.escalated_at}: {'; '.join(r.details)}" if r.escalated else "not escalated"
+        )
         want = f"expected {', '.join(r.expected_reasons) or 'no escalation'}"
         print(f"  {r.id}: {want}; {got}")
 
@@ -179,14 +191,18 @@ def _threshold_table(name: str, same: np.ndarray, different: np.ndarray) -> None
     for threshold in np.arange(0.90, 0.975, 0.01):
         hits, false = (same >= threshold).sum(), (different >= threshold).sum()
         precision = hits / (hits + false) if hits + false else float("nan")
-        print(f"  {threshold:>10.2f} {hits / len(same):>7.3f} {false / len(different):>16.3f} {precision:>10.3f}")
+        print(
+            f"  {threshold:>10.2f} {hits / len(same):>7.3f} {false / len(different):>16.3f} {precision:>10.3f}"
+        )
 
 
 def similarity(embedder: Embedder, covid_dir: Path) -> None:
     rows = load(PAIRS)
     scores = _cosines(embedder, [(r["a"], r["b"]) for r in rows])
     labels = np.array([r["same"] for r in rows])
-    _threshold_table("kefu paraphrase pairs (en/zh, hard negatives on the same topic)", scores[labels], scores[~labels])
+    _threshold_table(
+        "kefu paraphrase pairs (en/zh, hard negatives on the same topic)", scores[labels], scores[~labels]
+    )
     questions_path = covid_dir / "questions.jsonl"
     if not questions_path.exists():
         print(f"\n(covid_faq not found at {covid_dir}; skipped)")
@@ -204,8 +220,11 @@ def similarity(embedder: Embedder, covid_dir: Path) -> None:
         same.append(max(sims[g] for g in gold))
         sims[gold] = -1.0
         different.append(sims.max())
-    _threshold_table("covid_faq (paraphrase vs its FAQ question / vs the nearest other FAQ question)",
-                     np.array(same), np.array(different))
+    _threshold_table(
+        "covid_faq (paraphrase vs its FAQ question / vs the nearest other FAQ question)",
+        np.array(same),
+        np.array(different),
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -213,7 +232,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--data", type=Path, default=CONVERSATIONS)
     parser.add_argument("--lexical-only", action="store_true", help="Rephrasing without the embedder.")
     parser.add_argument("--similarity", action="store_true", help="Measure the cosine thresholds instead.")
-    parser.add_argument("--covid", type=Path, default=None, help="covid_faq folder (default: the shared data sets).")
+    parser.add_argument(
+        "--covid", type=Path, default=None, help="covid_faq folder (default: the shared data sets)."
+    )
     args = parser.parse_args(argv)
     embedder = None if args.lexical_only else get_embedder(Settings())
     if args.similarity:

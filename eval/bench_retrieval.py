@@ -130,7 +130,9 @@ def refusal_metrics(records: Sequence[QuestionRecord]) -> dict[str, float]:
     answerable = [r for r in records if r.item.answerable]
     unanswerable = [r for r in records if not r.item.answerable]
     refused = [r for r in records if r.refused]
-    metrics = {"refusal_rate_on_answerable": float(np.mean([r.refused for r in answerable])) if answerable else 0.0}
+    metrics = {
+        "refusal_rate_on_answerable": float(np.mean([r.refused for r in answerable])) if answerable else 0.0
+    }
     if unanswerable and answerable:
         true_refusals = sum(not r.item.answerable for r in refused)
         recall = true_refusals / len(unanswerable)
@@ -144,7 +146,11 @@ def refusal_metrics(records: Sequence[QuestionRecord]) -> dict[str, float]:
 
 
 def history_messages(item: EvalItem) -> list[Message]:
-    return [Message(turn["role"], turn["content"]) for turn in item.history if turn.get("role") in ("user", "assistant")]
+    return [
+        Message(turn["role"], turn["content"])
+        for turn in item.history
+        if turn.get("role") in ("user", "assistant")
+    ]
 
 
 def documents(sources: Iterable[str]) -> list[str]:
@@ -170,7 +176,9 @@ class SetBench:
         self.condenser = QueryCondenser(settings, retrieval=retrieval)
         try:
             vectors = SentenceVectors.from_settings(settings, self.retriever.db)
-            self.judge: AnswerabilityJudge | None = AnswerabilityJudge(load_params(retrieval), vectors=vectors)
+            self.judge: AnswerabilityJudge | None = AnswerabilityJudge(
+                load_params(retrieval), vectors=vectors
+            )
         except AnswerabilityParamsError as exc:  # a broken KEFU_ANSWERABILITY_PARAMS file
             print(f"  no answerability parameters, refusals not measured: {exc}", file=sys.stderr)
             self.judge = None
@@ -184,7 +192,8 @@ class SetBench:
         snapshot = self.retriever.snapshot(self.kb)
         catalog = snapshot.catalog
         self.chunk_source = {
-            chunk_id: catalog.documents[doc].source for chunk_id, doc in zip(catalog.chunk_ids, catalog.doc_index)
+            chunk_id: catalog.documents[doc].source
+            for chunk_id, doc in zip(catalog.chunk_ids, catalog.doc_index)
         }
 
     def run(self, items: Sequence[EvalItem]) -> SetRun:
@@ -209,7 +218,9 @@ class SetBench:
         baseline_ms = (time.perf_counter() - started) * 1000
         # What a naive prototype retrieves with: the message as typed, without kefu's condensing.
         raw = baseline if query == item.prompt else self.baseline.run(item.prompt, top_k=BASELINE_NODES)
-        verdict = self.judge.run(query, result.passages, term_weights=result.query_terms) if self.judge else None
+        verdict = (
+            self.judge.run(query, result.passages, term_weights=result.query_terms) if self.judge else None
+        )
         return QuestionRecord(
             item=item,
             query=query,
@@ -221,7 +232,9 @@ class SetBench:
             },
             candidates={name: result.candidates[name] for name in LISTS},
             latency_ms={"hybrid": result.timings_ms["total"], "llama-index": baseline_ms},
-            features=verdict.features if verdict else evidence(query, result.passages, result.query_terms).features,
+            features=verdict.features
+            if verdict
+            else evidence(query, result.passages, result.query_terms).features,
             refused=verdict is not None and not verdict.answerable,
         )
 
@@ -259,7 +272,9 @@ def print_set(run: SetRun) -> None:
         print(f"   {name:<12} {m['hit@1']:>6.3f} {m['hit@5']:>6.3f} {m['hit@10']:>6.3f} {m['mrr@10']:>7.3f}")
     for name in ("hybrid", "llama-index"):
         latencies = [r.latency_ms[name] for r in run.records]
-        print(f"   latency {name:<12} p50 {np.percentile(latencies, 50):6.1f} ms  p95 {np.percentile(latencies, 95):6.1f} ms")
+        print(
+            f"   latency {name:<12} p50 {np.percentile(latencies, 50):6.1f} ms  p95 {np.percentile(latencies, 95):6.1f} ms"
+        )
     if run.judged:
         refusals = refusal_metrics(run.records)
         print("   refusals    " + "  ".join(f"{k} {v:.3f}" for k, v in refusals.items()))
@@ -278,15 +293,21 @@ def print_goals(runs: Sequence[SetRun]) -> None:
         gains.append(hit5["hybrid"] - hit5["llama-index"])
         raw_gains.append(hit5["hybrid"] - hit5["llama-raw"])
         verdict = "ok" if hit5["hybrid"] >= best_single else "MISSED"
-        print(f"   {run.name}: hybrid hit@5 {hit5['hybrid']:.3f} >= max(bm25, dense) {best_single:.3f}: {verdict}")
+        print(
+            f"   {run.name}: hybrid hit@5 {hit5['hybrid']:.3f} >= max(bm25, dense) {best_single:.3f}: {verdict}"
+        )
         p95 = float(np.percentile([r.latency_ms["hybrid"] for r in run.records], 95))
         print(f"   {run.name}: hybrid p95 {p95:.1f} ms < 50 ms: {'ok' if p95 < 50 else 'MISSED'}")
         refusals = refusal_metrics(run.records) if run.judged else {}
         if "balanced_accuracy" in refusals:
             ok = "ok" if refusals["balanced_accuracy"] >= 0.85 else "MISSED"
-            print(f"   {run.name}: refusal balanced accuracy {refusals['balanced_accuracy']:.3f} >= 0.85: {ok}")
+            print(
+                f"   {run.name}: refusal balanced accuracy {refusals['balanced_accuracy']:.3f} >= 0.85: {ok}"
+            )
     mean_gain = float(np.mean(gains)) * 100
-    print(f"   mean hit@5 gain over llama-index baseline {mean_gain:+.1f} points >= +5: {'ok' if mean_gain >= 5 else 'MISSED'}")
+    print(
+        f"   mean hit@5 gain over llama-index baseline {mean_gain:+.1f} points >= +5: {'ok' if mean_gain >= 5 else 'MISSED'}"
+    )
     raw_gain = float(np.mean(raw_gains)) * 100
     print(f"   (over the baseline given the raw message, without kefu's condensing: {raw_gain:+.1f} points)")
 
@@ -297,9 +318,13 @@ def tune_fusion(runs: Sequence[SetRun]) -> None:
         ("rrf", w, t, k) for w in (0.3, 0.5, 1.0) for t in (0.0, 0.5, 1.0) for k in (20, 60)
     ]
     grid += [
-        ("score", w, t, 0.0) for w in (0.35, 0.5, 0.75, 1.0, 1.25, 1.5, 2.0) for t in (0.0, 0.5, 0.75, 1.0, 1.25, 1.5)
+        ("score", w, t, 0.0)
+        for w in (0.35, 0.5, 0.75, 1.0, 1.25, 1.5, 2.0)
+        for t in (0.0, 0.5, 0.75, 1.0, 1.25, 1.5)
     ]
-    print("\n== fusion grid (bm25 and title weights relative to dense = 1): hit@5 per set, mean hit@5, mean mrr@10")
+    print(
+        "\n== fusion grid (bm25 and title weights relative to dense = 1): hit@5 per set, mean hit@5, mean mrr@10"
+    )
     rows = []
     for method, weight, title, k in grid:
         weights = {"bm25": weight, "dense": 1.0, "title": title}
@@ -316,7 +341,9 @@ def tune_fusion(runs: Sequence[SetRun]) -> None:
         rows.append((float(np.mean(per_set)), float(np.mean(mrrs)), method, weight, title, k, per_set))
     for mean_hit, mean_mrr, method, weight, title, k, per_set in sorted(rows, reverse=True):
         sets = " ".join(f"{run.name} {h:.3f}" for run, h in zip(runs, per_set, strict=True))
-        print(f"   {method:<5} w_bm25 {weight:<4} w_title {title:<4} k {k:<4g} {sets}  mean {mean_hit:.3f}  mrr {mean_mrr:.3f}")
+        print(
+            f"   {method:<5} w_bm25 {weight:<4} w_title {title:<4} k {k:<4g} {sets}  mean {mean_hit:.3f}  mrr {mean_mrr:.3f}"
+        )
 
 
 def split_key(item: EvalItem) -> int:
@@ -336,7 +363,9 @@ def add_shared_set_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m eval.bench_retrieval", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m eval.bench_retrieval", description=__doc__.split("\n\n")[0]
+    )
     add_shared_set_arguments(parser)
     parser.add_argument("--answers", type=int, default=30, metavar="N")
     parser.add_argument("--tune-fusion", action="store_true")
@@ -359,7 +388,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print_set(run)
         if args.answers > 0:
             answer = kefu_arm(ArmContext(settings, bench.kb, dataset))
-            print_answers(answer, select(dataset.items, sample=args.answers, seed=args.seed), get_embedder(settings))
+            print_answers(
+                answer, select(dataset.items, sample=args.answers, seed=args.seed), get_embedder(settings)
+            )
         runs.append(run)
     print_goals(runs)
     if args.tune_fusion:

@@ -54,10 +54,19 @@ from eval.soak_integrity import check_stores
 from eval.soak_stack import TOPOLOGIES, Stack, memory_mb, start, stop_kefu, tail
 
 KB = "bench"
-EXPECTED_STATUS = {"search": 200, "chat": 200, "chat-stream": 200, "session": 201, "upload": 202, "job": 200,
-                   "verify": 200}
-WORDS = ("charger cable lamp hub warranty parcel invoice colour battery adapter voucher delivery "
-         "firmware screen bracket filter manual receipt courier sticker").split()
+EXPECTED_STATUS = {
+    "search": 200,
+    "chat": 200,
+    "chat-stream": 200,
+    "session": 201,
+    "upload": 202,
+    "job": 200,
+    "verify": 200,
+}
+WORDS = (
+    "charger cable lamp hub warranty parcel invoice colour battery adapter voucher delivery "
+    "firmware screen bracket filter manual receipt courier sticker"
+).split()
 
 
 # -- recording -------------------------------------------------------------------------------------
@@ -104,7 +113,9 @@ def _percentiles(values: list[float]) -> dict[str, float | None]:
 # -- the three kinds of clients ---------------------------------------------------------------------
 
 
-async def _search_client(client: LoadClient, tally: Tally, rng: random.Random, deadline: float, limit: int) -> None:
+async def _search_client(
+    client: LoadClient, tally: Tally, rng: random.Random, deadline: float, limit: int
+) -> None:
     for i in range(limit):
         if time.monotonic() > deadline:
             return
@@ -118,7 +129,9 @@ async def _search_client(client: LoadClient, tally: Tally, rng: random.Random, d
         tally.record("search", status, (time.perf_counter() - t0) * 1000, detail)
 
 
-async def _chat_turn(client: httpx.AsyncClient, tally: Tally, style: str, session: str | None, question: str) -> None:
+async def _chat_turn(
+    client: httpx.AsyncClient, tally: Tally, style: str, session: str | None, question: str
+) -> None:
     """One turn; style: openai, openai-stream, session, session-stream. A stream counts as a success
     only when it ends properly (OpenAI: [DONE]; SSE: a `final` event); an `error` event carrying a
     status is counted under that status."""
@@ -126,19 +139,29 @@ async def _chat_turn(client: httpx.AsyncClient, tally: Tally, style: str, sessio
     t0 = time.perf_counter()
     try:
         if style.startswith("openai"):
-            request = client.build_request("POST", "/v1/chat/completions", json={
-                "model": KB, "messages": [{"role": "user", "content": question}], "stream": kind == "chat-stream"})
+            request = client.build_request(
+                "POST",
+                "/v1/chat/completions",
+                json={
+                    "model": KB,
+                    "messages": [{"role": "user", "content": question}],
+                    "stream": kind == "chat-stream",
+                },
+            )
         else:
             headers = {"Accept": "text/event-stream"} if kind == "chat-stream" else {}
-            request = client.build_request("POST", f"/v1/sessions/{session}/messages", json={"text": question},
-                                           headers=headers)
+            request = client.build_request(
+                "POST", f"/v1/sessions/{session}/messages", json={"text": question}, headers=headers
+            )
         response = await client.send(request, stream=True)
         try:
             body = (await response.aread()).decode(errors="replace")
         finally:
             await response.aclose()
     except httpx.HTTPError as exc:
-        tally.record(kind, "transport", (time.perf_counter() - t0) * 1000, f"{style}: {type(exc).__name__}: {exc}")
+        tally.record(
+            kind, "transport", (time.perf_counter() - t0) * 1000, f"{style}: {type(exc).__name__}: {exc}"
+        )
         return
     ms = (time.perf_counter() - t0) * 1000
     status: int | str = response.status_code
@@ -172,10 +195,13 @@ def _stream_outcome(style: str, body: str) -> tuple[str | None, int | str, str]:
     return None, "stream-error", "SSE stream ended without a final event"
 
 
-async def _chat_client(url: str, key: str, tally: Tally, rng: random.Random, deadline: float, limit: int,
-                       offset: int) -> None:
+async def _chat_client(
+    url: str, key: str, tally: Tally, rng: random.Random, deadline: float, limit: int, offset: int
+) -> None:
     styles = ("openai", "session", "openai-stream", "session-stream")
-    async with httpx.AsyncClient(base_url=url, timeout=180, headers={"Authorization": f"Bearer {key}"}) as client:
+    async with httpx.AsyncClient(
+        base_url=url, timeout=180, headers={"Authorization": f"Bearer {key}"}
+    ) as client:
         session = None
         for i in range(limit):
             if time.monotonic() > deadline:
@@ -186,10 +212,14 @@ async def _chat_client(url: str, key: str, tally: Tally, rng: random.Random, dea
                 try:
                     created = await client.post("/v1/sessions", json={"kb": KB, "channel": "soak"})
                     status: int | str = created.status_code
-                except httpx.HTTPError as exc:
+                except httpx.HTTPError:
                     created, status = None, "transport"
-                tally.record("session", status, (time.perf_counter() - t0) * 1000,
-                             created.text[:300] if created is not None else "")
+                tally.record(
+                    "session",
+                    status,
+                    (time.perf_counter() - t0) * 1000,
+                    created.text[:300] if created is not None else "",
+                )
                 if status != 201 or created is None:
                     continue
                 session = created.json()["id"]
@@ -216,10 +246,12 @@ class UploadStats:
 
 
 def _generated(rng: random.Random, name: str, marker: str) -> bytes:
-    sentences = [" ".join(rng.choice(WORDS) for _ in range(rng.randint(6, 14))).capitalize() + "."
-                 for _ in range(rng.randint(4, 24))]
+    sentences = [
+        " ".join(rng.choice(WORDS) for _ in range(rng.randint(6, 14))).capitalize() + "."
+        for _ in range(rng.randint(4, 24))
+    ]
     sentences.insert(rng.randrange(len(sentences) + 1), f"The reference code of this note is {marker}.")
-    body = "\n\n".join(" ".join(sentences[i:i + 3]) for i in range(0, len(sentences), 3))
+    body = "\n\n".join(" ".join(sentences[i : i + 3]) for i in range(0, len(sentences), 3))
     if name.endswith(".md"):
         return f"# Care note {marker}\n\n{body}\n".encode()
     return f"Care note {marker}\n\n{body}\n".encode()
@@ -278,14 +310,28 @@ async def check_ledger(client: httpx.AsyncClient, tally: Tally, entry: Ledger) -
 AFTER_FIRST = ("failed", "unchanged", "changed", "changed")
 
 
-async def _upload_client(url: str, key: str, tally: Tally, stats: UploadStats, ledgers: list[Ledger],
-                         rng: random.Random, deadline: float, limit: int, pause_s: float, job_timeout_s: float) -> None:
-    async with httpx.AsyncClient(base_url=url, timeout=120, headers={"Authorization": f"Bearer {key}"}) as client:
+async def _upload_client(
+    url: str,
+    key: str,
+    tally: Tally,
+    stats: UploadStats,
+    ledgers: list[Ledger],
+    rng: random.Random,
+    deadline: float,
+    limit: int,
+    pause_s: float,
+    job_timeout_s: float,
+) -> None:
+    async with httpx.AsyncClient(
+        base_url=url, timeout=120, headers={"Authorization": f"Bearer {key}"}
+    ) as client:
         for i in range(limit):
             if time.monotonic() > deadline:
                 return
             entry = ledgers[i % len(ledgers)]
-            expect = "added" if entry.good is None else AFTER_FIRST[(i // len(ledgers) - 1) % len(AFTER_FIRST)]
+            expect = (
+                "added" if entry.good is None else AFTER_FIRST[(i // len(ledgers) - 1) % len(AFTER_FIRST)]
+            )
             marker: str | None = entry.good
             if expect == "failed":
                 content = _corrupt(rng)
@@ -308,8 +354,14 @@ def _marker(rng: random.Random) -> str:
     return "soak" + "".join(rng.choice(string.ascii_lowercase) for _ in range(10))
 
 
-async def upload(client: httpx.AsyncClient, tally: Tally, files: list[tuple[str, bytes]], timeout_s: float,
-                 stats: UploadStats, kb: str = KB) -> dict[str, Any] | None:
+async def upload(
+    client: httpx.AsyncClient,
+    tally: Tally,
+    files: list[tuple[str, bytes]],
+    timeout_s: float,
+    stats: UploadStats,
+    kb: str = KB,
+) -> dict[str, Any] | None:
     """POST the files, then poll their job until it ends; the final job, or None (recorded)."""
     names = ", ".join(name for name, _ in files)
     t0 = time.perf_counter()
@@ -318,7 +370,9 @@ async def upload(client: httpx.AsyncClient, tally: Tally, files: list[tuple[str,
     except httpx.HTTPError as exc:
         tally.record("upload", "transport", (time.perf_counter() - t0) * 1000, f"{names}: {exc}")
         return None
-    tally.record("upload", response.status_code, (time.perf_counter() - t0) * 1000, f"{names}: {response.text}")
+    tally.record(
+        "upload", response.status_code, (time.perf_counter() - t0) * 1000, f"{names}: {response.text}"
+    )
     if response.status_code != 202:
         return None
     job_id = response.json()["job"]["id"]
@@ -349,12 +403,21 @@ async def build_kb(stack: Stack, files: list[Path]) -> dict[str, Any]:
             raise RuntimeError(f"creating the knowledge base answered {created.status_code}: {created.text}")
         job = await upload(client, tally, [(p.name, p.read_bytes()) for p in files], 900, UploadStats())
     if job is None or job["status"] != "succeeded" or any(f["outcome"] == "failed" for f in job["files"]):
-        raise RuntimeError(f"building the sample knowledge base failed: {job} {tally.problems} {tally.failures}")
+        raise RuntimeError(
+            f"building the sample knowledge base failed: {job} {tally.problems} {tally.failures}"
+        )
     return job
 
 
-def _settle(entry: Ledger, job: dict[str, Any], expect: str, marker: str | None, content: bytes,
-            stats: UploadStats, tally: Tally) -> None:
+def _settle(
+    entry: Ledger,
+    job: dict[str, Any],
+    expect: str,
+    marker: str | None,
+    content: bytes,
+    stats: UploadStats,
+    tally: Tally,
+) -> None:
     """Compare the job's outcome for the file with what was sent; update what must be served."""
     outcome = job["files"][0]["outcome"] if job["files"] else f"no file result ({job['error']})"
     stats.outcomes[expect] = stats.outcomes.get(expect, 0) + 1
@@ -372,24 +435,51 @@ def _settle(entry: Ledger, job: dict[str, Any], expect: str, marker: str | None,
 # -- the run ----------------------------------------------------------------------------------------
 
 
-async def _soak(stack: Stack, args: argparse.Namespace, ledgers: list[list[Ledger]], tally: Tally,
-                stats: UploadStats) -> float:
+async def _soak(
+    stack: Stack, args: argparse.Namespace, ledgers: list[list[Ledger]], tally: Tally, stats: UploadStats
+) -> float:
     deadline = time.monotonic() + args.seconds
     rng = random.Random(args.seed)
-    search = LoadClient(stack.url, args.search_clients, {"Authorization": f"Bearer {stack.keys['owner']}"},
-                        timeout_s=60)
+    search = LoadClient(
+        stack.url, args.search_clients, {"Authorization": f"Bearer {stack.keys['owner']}"}, timeout_s=60
+    )
     started = time.perf_counter()
     async with search:
-        tasks = [_search_client(search, tally, random.Random(rng.random()), deadline, args.max_searches)
-                 for _ in range(args.search_clients)]
-        tasks += [_chat_client(stack.url, stack.keys["customer"], tally, random.Random(rng.random()), deadline,
-                               args.max_chats, offset=i) for i in range(args.chat_clients)]
-        tasks += [_upload_client(stack.url, stack.keys["owner"], tally, stats, lane, random.Random(rng.random()),
-                                 deadline, args.max_uploads, args.upload_pause, args.job_timeout)
-                  for lane in ledgers]
+        tasks = [
+            _search_client(search, tally, random.Random(rng.random()), deadline, args.max_searches)
+            for _ in range(args.search_clients)
+        ]
+        tasks += [
+            _chat_client(
+                stack.url,
+                stack.keys["customer"],
+                tally,
+                random.Random(rng.random()),
+                deadline,
+                args.max_chats,
+                offset=i,
+            )
+            for i in range(args.chat_clients)
+        ]
+        tasks += [
+            _upload_client(
+                stack.url,
+                stack.keys["owner"],
+                tally,
+                stats,
+                lane,
+                random.Random(rng.random()),
+                deadline,
+                args.max_uploads,
+                args.upload_pause,
+                args.job_timeout,
+            )
+            for lane in ledgers
+        ]
         # Bounded even if a request hangs: the clients stop at the deadline, stragglers get a grace.
-        done, pending = await asyncio.wait([asyncio.ensure_future(t) for t in tasks],
-                                           timeout=args.seconds + args.job_timeout + 60)
+        done, pending = await asyncio.wait(
+            [asyncio.ensure_future(t) for t in tasks], timeout=args.seconds + args.job_timeout + 60
+        )
         for task in pending:
             task.cancel()
             tally.problems.append("a client was still busy long after the deadline (cancelled)")
@@ -407,10 +497,16 @@ async def _warm_up(stack: Stack, connections: int, ingest_workers: int) -> None:
     service."""
     if ingest_workers:
         await asyncio.gather(*(_warm_ingest(stack, f"warm-{i}") for i in range(ingest_workers)))
-    async with LoadClient(stack.url, connections, {"Authorization": f"Bearer {stack.keys['owner']}"}, 120) as client:
+    async with LoadClient(
+        stack.url, connections, {"Authorization": f"Bearer {stack.keys['owner']}"}, 120
+    ) as client:
         for query in SEARCH_QUERIES:
-            answers = await asyncio.gather(*(client.post_json("/v1/search", {"kb": KB, "query": query, "top_k": 5})
-                                             for _ in range(connections)))
+            answers = await asyncio.gather(
+                *(
+                    client.post_json("/v1/search", {"kb": KB, "query": query, "top_k": 5})
+                    for _ in range(connections)
+                )
+            )
             if any(status != 200 for status, _ in answers):
                 raise RuntimeError(f"warm-up search for {query!r} failed: {answers[0][1][:300]!r}")
     headers = {"Authorization": f"Bearer {stack.keys['customer']}"}
@@ -459,8 +555,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     data_dir = Path(tempfile.mkdtemp(prefix="kefu-soak-"))
     load_start = os.getloadavg()
     try:
-        with start(args.topology, data_dir, api_workers=args.api_workers,
-                   ingest_workers=args.ingest_workers) as stack:
+        with start(
+            args.topology, data_dir, api_workers=args.api_workers, ingest_workers=args.ingest_workers
+        ) as stack:
             try:
                 return _measure(stack, args, data_dir, load_start)
             except Exception:
@@ -471,16 +568,23 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         shutil.rmtree(data_dir, ignore_errors=True)
 
 
-def _measure(stack: Stack, args: argparse.Namespace, data_dir: Path, load_start: tuple[float, ...]) -> dict[str, Any]:
+def _measure(
+    stack: Stack, args: argparse.Namespace, data_dir: Path, load_start: tuple[float, ...]
+) -> dict[str, Any]:
     from ingest.sample import sample_files
 
     t0 = time.perf_counter()
     build = asyncio.run(build_kb(stack, sample_files()[: args.sample_files or None]))
     build_s = time.perf_counter() - t0
     sample_chunks = {f["source"]: f["chunks"] for f in build["files"]}
-    names = [f"soak-{lane}-{k}.{'md' if k % 2 == 0 else 'txt'}"
-             for lane in range(args.upload_clients) for k in range(args.names_per_client)]
-    ledgers = [[Ledger(n) for n in names if n.startswith(f"soak-{lane}-")] for lane in range(args.upload_clients)]
+    names = [
+        f"soak-{lane}-{k}.{'md' if k % 2 == 0 else 'txt'}"
+        for lane in range(args.upload_clients)
+        for k in range(args.names_per_client)
+    ]
+    ledgers = [
+        [Ledger(n) for n in names if n.startswith(f"soak-{lane}-")] for lane in range(args.upload_clients)
+    ]
     t0 = time.perf_counter()
     asyncio.run(_warm_up(stack, args.search_clients, args.ingest_workers if args.topology == "scaled" else 0))
     warm_s = time.perf_counter() - t0
@@ -496,42 +600,73 @@ def _measure(stack: Stack, args: argparse.Namespace, data_dir: Path, load_start:
     from ingest.config import Settings
 
     settings = Settings(data_dir=data_dir, database_url=stack.database_url, chroma_url=stack.chroma_url)
-    stores = check_stores(settings, KB, sample_chunks,
-                          set(sample_chunks) | {e.name for e in everyone if e.good})
+    stores = check_stores(
+        settings, KB, sample_chunks, set(sample_chunks) | {e.name for e in everyone if e.good}
+    )
     log_errors = _log_errors(stack)
     total = sum(len(v) for v in tally.latencies.values())
-    kinds = {kind: {"requests": len(lat), "req_per_s": round(len(lat) / elapsed, 2), **_percentiles(lat),
-                    "statuses": tally.statuses[kind]}
-             for kind, lat in sorted(tally.latencies.items())}
+    kinds = {
+        kind: {
+            "requests": len(lat),
+            "req_per_s": round(len(lat) / elapsed, 2),
+            **_percentiles(lat),
+            "statuses": tally.statuses[kind],
+        }
+        for kind, lat in sorted(tally.latencies.items())
+    }
     chat_ms = tally.latencies.get("chat", []) + tally.latencies.get("chat-stream", [])
     integrity = api_problems + stores.problems + [f"process exited during the soak: {c}" for c in crashed]
     return {
-        "setup": {"topology": args.topology, "seconds": args.seconds, "cpus": os.cpu_count(),
-                  "api_workers": args.api_workers if args.topology == "scaled" else 1,
-                  "ingest_workers": args.ingest_workers if args.topology == "scaled" else 0,
-                  "search_clients": args.search_clients, "chat_clients": args.chat_clients,
-                  "upload_clients": args.upload_clients, "start_s": round(stack.started_s, 1),
-                  "kb_build_s": round(build_s, 1), "warm_up_s": round(warm_s, 1),
-                  "load_avg_start": [round(x, 2) for x in load_start], "load_avg_end": [round(x, 2) for x in load_end]},
-        "overall": {"requests": total, "seconds": round(elapsed, 1), "req_per_s": round(total / elapsed, 1),
-                    **_percentiles([x for v in tally.latencies.values() for x in v]), "classes": tally.classes()},
+        "setup": {
+            "topology": args.topology,
+            "seconds": args.seconds,
+            "cpus": os.cpu_count(),
+            "api_workers": args.api_workers if args.topology == "scaled" else 1,
+            "ingest_workers": args.ingest_workers if args.topology == "scaled" else 0,
+            "search_clients": args.search_clients,
+            "chat_clients": args.chat_clients,
+            "upload_clients": args.upload_clients,
+            "start_s": round(stack.started_s, 1),
+            "kb_build_s": round(build_s, 1),
+            "warm_up_s": round(warm_s, 1),
+            "load_avg_start": [round(x, 2) for x in load_start],
+            "load_avg_end": [round(x, 2) for x in load_end],
+        },
+        "overall": {
+            "requests": total,
+            "seconds": round(elapsed, 1),
+            "req_per_s": round(total / elapsed, 1),
+            **_percentiles([x for v in tally.latencies.values() for x in v]),
+            "classes": tally.classes(),
+        },
         "kinds": kinds,
         "chat": {"turns": len(chat_ms), **_percentiles(chat_ms), "modes": tally.modes},
         "failures": tally.failures,
         "unexpected": tally.unexpected,
-        "uploads": {"outcomes": stats.outcomes, "searchable_after_job": f"{stats.searchable}/{stats.checked}",
-                    "job_p50_s": round(float(np.percentile(stats.job_seconds, 50)), 2) if stats.job_seconds else None,
-                    "job_p95_s": round(float(np.percentile(stats.job_seconds, 95)), 2) if stats.job_seconds else None},
+        "uploads": {
+            "outcomes": stats.outcomes,
+            "searchable_after_job": f"{stats.searchable}/{stats.checked}",
+            "job_p50_s": round(float(np.percentile(stats.job_seconds, 50)), 2) if stats.job_seconds else None,
+            "job_p95_s": round(float(np.percentile(stats.job_seconds, 95)), 2) if stats.job_seconds else None,
+        },
         "memory_mb": {"start": memory_start, "end": memory_end},
-        "integrity": {"ok": not integrity and not tally.problems, "problems": tally.problems + integrity,
-                      "documents": stores.documents, "chunks": stores.chunks, "embedded": stores.embedded,
-                      "vectors": stores.vectors},
+        "integrity": {
+            "ok": not integrity and not tally.problems,
+            "problems": tally.problems + integrity,
+            "documents": stores.documents,
+            "chunks": stores.chunks,
+            "embedded": stores.embedded,
+            "vectors": stores.vectors,
+        },
         "server_log_errors": log_errors[:50],
     }
 
 
 def _memory_line(memory: dict[str, dict[str, float]]) -> str:
-    parts = [f"{role} {m['rss']:.0f} MB RSS / {m['pss']:.0f} PSS ({m['processes']:.0f} proc)" for role, m in memory.items()]
+    parts = [
+        f"{role} {m['rss']:.0f} MB RSS / {m['pss']:.0f} PSS ({m['processes']:.0f} proc)"
+        for role, m in memory.items()
+    ]
     total = sum(m["rss"] for m in memory.values())
     return f"{total:.0f} MB RSS in all: " + ", ".join(parts)
 
@@ -539,16 +674,24 @@ def _memory_line(memory: dict[str, dict[str, float]]) -> str:
 def report(result: dict[str, Any]) -> str:
     out = [f"setup: {json.dumps(result['setup'])}"]
     o = result["overall"]
-    out.append(f"all: {o['requests']} requests in {o['seconds']} s = {o['req_per_s']} req/s; p50 {o['p50_ms']} ms, "
-               f"p95 {o['p95_ms']} ms; status classes {o['classes']}")
+    out.append(
+        f"all: {o['requests']} requests in {o['seconds']} s = {o['req_per_s']} req/s; p50 {o['p50_ms']} ms, "
+        f"p95 {o['p95_ms']} ms; status classes {o['classes']}"
+    )
     for kind, k in result["kinds"].items():
-        out.append(f"  {kind:>11}: {k['requests']:>6} requests, {k['req_per_s']:>7} req/s; p50 {k['p50_ms']} ms, "
-                   f"p95 {k['p95_ms']} ms, p99 {k['p99_ms']} ms; statuses {k['statuses']}")
+        out.append(
+            f"  {kind:>11}: {k['requests']:>6} requests, {k['req_per_s']:>7} req/s; p50 {k['p50_ms']} ms, "
+            f"p95 {k['p95_ms']} ms, p99 {k['p99_ms']} ms; statuses {k['statuses']}"
+        )
     c = result["chat"]
-    out.append(f"chat turns (all styles): {c['turns']}; p50 {c['p50_ms']} ms, p95 {c['p95_ms']} ms; modes {c['modes']}")
+    out.append(
+        f"chat turns (all styles): {c['turns']}; p50 {c['p50_ms']} ms, p95 {c['p95_ms']} ms; modes {c['modes']}"
+    )
     u = result["uploads"]
-    out.append(f"uploads: {u['outcomes']}; searchable right after the job {u['searchable_after_job']}; "
-               f"upload-to-job-done p50 {u['job_p50_s']} s, p95 {u['job_p95_s']} s")
+    out.append(
+        f"uploads: {u['outcomes']}; searchable right after the job {u['searchable_after_job']}; "
+        f"upload-to-job-done p50 {u['job_p50_s']} s, p95 {u['job_p95_s']} s"
+    )
     out.append(f"memory after warm-up:   {_memory_line(result['memory_mb']['start'])}")
     out.append(f"memory at the end:      {_memory_line(result['memory_mb']['end'])}")
     failures = result["failures"]
@@ -558,8 +701,10 @@ def report(result: dict[str, Any]) -> str:
         out.append(f"other unexpected statuses: {len(result['unexpected'])}")
         out += [f"  {line}" for line in result["unexpected"][:20]]
     i = result["integrity"]
-    out.append(f"integrity: {'OK' if i['ok'] else 'FAILED'}: {i['documents']} documents, {i['chunks']} chunks "
-               f"({i['embedded']} embedded) in SQL, {i['vectors']} vectors in Chroma")
+    out.append(
+        f"integrity: {'OK' if i['ok'] else 'FAILED'}: {i['documents']} documents, {i['chunks']} chunks "
+        f"({i['embedded']} embedded) in SQL, {i['vectors']} vectors in Chroma"
+    )
     out += [f"  {p}" for p in i["problems"]]
     if result["server_log_errors"]:
         out.append(f"server log ERROR lines: {len(result['server_log_errors'])} (first shown)")
@@ -568,24 +713,38 @@ def report(result: dict[str, Any]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--topology", choices=TOPOLOGIES, default="embedded",
-                        help="embedded: 1 API worker, SQLite, in-process jobs; scaled: PostgreSQL + Chroma server "
-                             "+ job queue")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--topology",
+        choices=TOPOLOGIES,
+        default="embedded",
+        help="embedded: 1 API worker, SQLite, in-process jobs; scaled: PostgreSQL + Chroma server "
+        "+ job queue",
+    )
     parser.add_argument("--seconds", type=float, default=300.0, help="how long the mixed load runs")
     parser.add_argument("--search-clients", type=int, default=6)
     parser.add_argument("--chat-clients", type=int, default=1)
     parser.add_argument("--upload-clients", type=int, default=2, help="each owns its own file names")
     parser.add_argument("--names-per-client", type=int, default=4)
-    parser.add_argument("--upload-pause", type=float, default=2.0, help="seconds between one client's uploads")
+    parser.add_argument(
+        "--upload-pause", type=float, default=2.0, help="seconds between one client's uploads"
+    )
     parser.add_argument("--max-searches", type=int, default=200_000, help="per search client")
     parser.add_argument("--max-chats", type=int, default=1_000, help="turns per chat client")
     parser.add_argument("--max-uploads", type=int, default=1_000, help="per upload client")
     parser.add_argument("--job-timeout", type=float, default=180.0, help="longest wait for one upload's job")
     parser.add_argument("--api-workers", type=int, default=4, help="scaled topology: `kefu serve --workers`")
-    parser.add_argument("--ingest-workers", type=int, default=2, help="scaled topology: `kefu worker` processes")
-    parser.add_argument("--sample-files", type=int, default=0,
-                        help="build the knowledge base from the first N sample files only (0: all; for a quick run)")
+    parser.add_argument(
+        "--ingest-workers", type=int, default=2, help="scaled topology: `kefu worker` processes"
+    )
+    parser.add_argument(
+        "--sample-files",
+        type=int,
+        default=0,
+        help="build the knowledge base from the first N sample files only (0: all; for a quick run)",
+    )
     parser.add_argument("--seed", type=int, default=16)
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of lines")
     args = parser.parse_args(argv)

@@ -182,7 +182,9 @@ def read_questions(questions_file: Path) -> list[EvalItem]:
     for number, row in _read_jsonl(questions_file):
         item = item_from_record(validated(QuestionRecord, row, f"{questions_file}:{number}"))
         if item.id in seen:
-            raise DatasetError(f"{questions_file}:{number}: id {item.id!r} already used on line {seen[item.id]}")
+            raise DatasetError(
+                f"{questions_file}:{number}: id {item.id!r} already used on line {seen[item.id]}"
+            )
         seen[item.id] = number
         items.append(item)
     return items
@@ -202,11 +204,16 @@ def load_layout(folder: Path) -> EvalDataset:
     corpus = []
     for number, row in _read_jsonl(corpus_file):
         record = validated(CorpusRecord, row, f"{corpus_file}:{number}")
-        corpus.append(CorpusDoc(str(record.id), record.title or "", record.text, dict(record.model_extra or {})))
+        corpus.append(
+            CorpusDoc(str(record.id), record.title or "", record.text, dict(record.model_extra or {}))
+        )
     items = read_questions(questions_file)
     check_gold_ids(items, {doc.id for doc in corpus}, questions_file)
     return EvalDataset(
-        name=folder.resolve().name, path=folder, items=items, corpus=corpus,
+        name=folder.resolve().name,
+        path=folder,
+        items=items,
+        corpus=corpus,
         content_hash=_hash_files(corpus_file, questions_file),
     )
 

@@ -25,8 +25,16 @@ from eval.dataset_layout import (
 from eval.helpcentres.dataset import CENTRES, NAME, is_helpcentre_name, load_helpcentres
 
 __all__ = [
-    "CorpusDoc", "DatasetError", "DatasetNotFound", "EvalDataset", "EvalItem", "available", "load", "load_layout",
-    "resolve", "select",
+    "CorpusDoc",
+    "DatasetError",
+    "DatasetNotFound",
+    "EvalDataset",
+    "EvalItem",
+    "available",
+    "load",
+    "load_layout",
+    "resolve",
+    "select",
 ]
 
 Only = Literal["answerable", "unanswerable"]
@@ -44,11 +52,16 @@ def available() -> list[str]:
     """Names a data set can be given by: layout folders and golden-set files in the data sets
     folder, then the built-in sets."""
     folder = datasets_dir()
-    named = sorted(
-        entry.name for entry in folder.iterdir()
-        if (entry.is_dir() and (entry / "questions.jsonl").is_file())
-        or (entry.is_file() and entry.suffix.lower() in GOLDEN_SUFFIXES)
-    ) if folder.is_dir() else []
+    named = (
+        sorted(
+            entry.name
+            for entry in folder.iterdir()
+            if (entry.is_dir() and (entry / "questions.jsonl").is_file())
+            or (entry.is_file() and entry.suffix.lower() in GOLDEN_SUFFIXES)
+        )
+        if folder.is_dir()
+        else []
+    )
     return [*named, NAME, *(f"{NAME}/{centre}" for centre in CENTRES)]
 
 
@@ -66,7 +79,9 @@ def resolve(path_or_name: str | Path) -> Path:
     )
 
 
-def load(path_or_name: str | Path, *, corpus_dir: Path | None = None, split: str | None = None) -> EvalDataset:
+def load(
+    path_or_name: str | Path, *, corpus_dir: Path | None = None, split: str | None = None
+) -> EvalDataset:
     """A data set by path or name. Built in: `helpcentres` and `helpcentres/<centre>`, the
     help-centre benchmark (eval.helpcentres), whose `split` is tune or heldout and whose
     document files are built into `corpus_dir` (default: in the kefu data folder). Other sets
@@ -81,11 +96,15 @@ def load(path_or_name: str | Path, *, corpus_dir: Path | None = None, split: str
     elif path.suffix.lower() in GOLDEN_SUFFIXES:
         dataset = load_golden(path, corpus_dir=corpus_dir)
     else:
-        raise DatasetError(f"{path}: expected a data-set folder or a golden set ({', '.join(GOLDEN_SUFFIXES)})")
+        raise DatasetError(
+            f"{path}: expected a data-set folder or a golden set ({', '.join(GOLDEN_SUFFIXES)})"
+        )
     if split is not None:
         named = {str(item.meta.get("split")) for item in dataset.items if item.meta.get("split") is not None}
         if split not in named:
-            raise DatasetError(f"{path} has no split {split!r} (its questions' meta.split: {sorted(named) or 'none'})")
+            raise DatasetError(
+                f"{path} has no split {split!r} (its questions' meta.split: {sorted(named) or 'none'})"
+            )
         dataset.items = [item for item in dataset.items if item.meta.get("split") == split]
     return dataset
 

@@ -47,15 +47,50 @@ class Quantity:
 
 # --- numbers -------------------------------------------------------------------------------
 
-_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6,
-              "七": 7, "八": 8, "九": 9}
+_CN_DIGITS = {
+    "零": 0,
+    "〇": 0,
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
 _CN_UNITS = {"十": 10, "百": 100, "千": 1000}
 _EN_WORDS = {
-    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
-    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
-    "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20,
-    "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80,
-    "ninety": 90, "hundred": 100,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "thirteen": 13,
+    "fourteen": 14,
+    "fifteen": 15,
+    "sixteen": 16,
+    "seventeen": 17,
+    "eighteen": 18,
+    "nineteen": 19,
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fifty": 50,
+    "sixty": 60,
+    "seventy": 70,
+    "eighty": 80,
+    "ninety": 90,
+    "hundred": 100,
 }
 
 
@@ -101,14 +136,21 @@ NUM = rf"(?:{_DIGITS}|{_CN_NUM}|\b{_EN_NUMBER_WORD}\b)"
 # --- units ----------------------------------------------------------------------------------
 
 _CURRENCY_PREFIX = [
-    (r"HK\$|HKD\s?|港币\s?", "HKD"), (r"S\$|SGD\s?", "SGD"), (r"US\$|USD\s?", "USD"),
-    (r"€|EUR\s?", "EUR"), (r"£|GBP\s?", "GBP"), (r"RMB\s?|CNY\s?|¥|￥", "CNY"), (r"\$", "money"),
+    (r"HK\$|HKD\s?|港币\s?", "HKD"),
+    (r"S\$|SGD\s?", "SGD"),
+    (r"US\$|USD\s?", "USD"),
+    (r"€|EUR\s?", "EUR"),
+    (r"£|GBP\s?", "GBP"),
+    (r"RMB\s?|CNY\s?|¥|￥", "CNY"),
+    (r"\$", "money"),
 ]
 _CURRENCY_SUFFIX = [
     (r"港元|港币|hong\s+kong\s+dollars?|hkd", "HKD"),
     (r"新元|新加坡元|新币|singapore\s+dollars?|sgd", "SGD"),
     (r"美元|美金|us\s+dollars?|usd", "USD"),
-    (r"欧元|euros?|eur", "EUR"), (r"英镑|pounds?|gbp", "GBP"), (r"人民币|rmb|cny", "CNY"),
+    (r"欧元|euros?|eur", "EUR"),
+    (r"英镑|pounds?|gbp", "GBP"),
+    (r"人民币|rmb|cny", "CNY"),
     (r"dollars?|元|块", "money"),
 ]
 # (pattern after the number, dimension, factor to the canonical unit); longest forms first.
@@ -122,13 +164,34 @@ _UNITS: list[tuple[str, str, float]] = [
     (r"years?\s+old|岁|歲", "age", 1),
     (r"years?|年(?![版度级])", "months", 12),
     (r"percent|per\s+cent|%|％", "percent", 1),
-    (r"TB", "data", 1_000_000), (r"GB", "data", 1000), (r"MB", "data", 1),
-    (r"Mbps", "speed", 1000), (r"kbps", "speed", 1),
-    (r"cm|厘米|公分", "length", 1), (r"mm|毫米", "length", 0.1),
+    (r"TB", "data", 1_000_000),
+    (r"GB", "data", 1000),
+    (r"MB", "data", 1),
+    (r"Mbps", "speed", 1000),
+    (r"kbps", "speed", 1),
+    (r"cm|厘米|公分", "length", 1),
+    (r"mm|毫米", "length", 0.1),
 ]
-_MONTHS = {m: i for i, m in enumerate(
-    ["january", "february", "march", "april", "may", "june", "july", "august", "september",
-     "october", "november", "december"], 1)}
+_MONTHS = {
+    m: i
+    for i, m in enumerate(
+        [
+            "january",
+            "february",
+            "march",
+            "april",
+            "may",
+            "june",
+            "july",
+            "august",
+            "september",
+            "october",
+            "november",
+            "december",
+        ],
+        1,
+    )
+}
 _MONTH_RE = "|".join(_MONTHS)
 
 _DATE_PATTERNS: list[tuple[re.Pattern[str], str]] = [
@@ -137,10 +200,14 @@ _DATE_PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+({_MONTH_RE})\s*,?\s+(\d{{4}})\b", re.I), "dmy"),
     (re.compile(rf"\b({_MONTH_RE})\s+(\d{{1,2}})(?:st|nd|rd|th)?\s*,?\s+(\d{{4}})\b", re.I), "mdy"),
 ]
-_YEAR = re.compile(r"(?<![\d.,$])(19[5-9]\d|20\d\d)(?![\d.,%])(?:\s*年(?=[版度]|$|[^0-9一二两三四五六七八九十]))?")
+_YEAR = re.compile(
+    r"(?<![\d.,$])(19[5-9]\d|20\d\d)(?![\d.,%])(?:\s*年(?=[版度]|$|[^0-9一二两三四五六七八九十]))?"
+)
 _CLOCK_PATTERNS = [
     re.compile(r"(?<![\d.])(\d{1,2})(?::(\d{2}))?\s*([ap])\.?\s*m\b\.?", re.I),
-    re.compile(rf"(上午|早上|早晨|凌晨|中午|下午|晚上|夜间|夜晚)\s*({_DIGITS}|{_CN_NUM})\s*[时点點](?:\s*(\d{{1,2}})\s*分)?"),
+    re.compile(
+        rf"(上午|早上|早晨|凌晨|中午|下午|晚上|夜间|夜晚)\s*({_DIGITS}|{_CN_NUM})\s*[时点點](?:\s*(\d{{1,2}})\s*分)?"
+    ),
     re.compile(r"(?<![\d.])([01]?\d|2[0-3]):([0-5]\d)(?![\d])"),
 ]
 _DISCOUNT = re.compile(r"(\d(?:\.\d)?|\d\d|[一二三四五六七八九][一二三四五六七八九五]?)\s*折")
@@ -314,7 +381,7 @@ _LEAD_NO = re.compile(r"^\s*(?:no\b|不|没有|无法|否)", re.I)
 
 
 def polarity(sentence: str) -> str | None:
-    """"yes", "no" or None: a leading yes/no word decides; otherwise "no" when the sentence has
+    """ "yes", "no" or None: a leading yes/no word decides; otherwise "no" when the sentence has
     a negation (not, cannot, 不, 没, 无, 未, ...); a plain statement says neither (None)."""
     text = strip_citations(sentence).strip()
     if _LEAD_NO.match(text):

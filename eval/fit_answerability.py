@@ -43,7 +43,13 @@ from assistant.answering import TOP_K
 from assistant.condense import QueryCondenser
 from assistant.retrieval.retriever import HybridRetriever
 from assistant.sentence_vectors import SentenceVectors
-from eval.bench_retrieval import DEFAULT_SETS, add_shared_set_arguments, datasets_root, history_messages, split_key
+from eval.bench_retrieval import (
+    DEFAULT_SETS,
+    add_shared_set_arguments,
+    datasets_root,
+    history_messages,
+    split_key,
+)
 from eval.datasets import EvalDataset, load_layout, select
 from eval.helpcentres.build import CENTRES
 from eval.helpcentres.dataset import load_helpcentres
@@ -89,7 +95,9 @@ def collect(args: argparse.Namespace, settings: Settings, known: Sequence[Row] =
     rows: list[Row] = [r for r in known if r.source == BENCHMARK]
     for split, part in [] if BENCHMARK in have else (("tune", "train"), ("heldout", "heldout")):
         for centre in CENTRES:
-            dataset = load_helpcentres(f"{BENCHMARK}/{centre}", split=split, out_dir=args.data_dir / BENCHMARK)
+            dataset = load_helpcentres(
+                f"{BENCHMARK}/{centre}", split=split, out_dir=args.data_dir / BENCHMARK
+            )
             rows += question_rows(dataset, settings, BENCHMARK, {item.id: part for item in dataset.items})
     root = datasets_root(args.datasets)
     for name in [s.strip() for s in args.sets.split(",") if s.strip()]:
@@ -138,15 +146,25 @@ def fit_rows(rows: Sequence[Row], features: Sequence[str], l2: float = 10.0) -> 
     size = {s: sum(r.source == s for r in train) for s in sources}
     # Each source weighs the same in total (fit balances the two classes on top of this).
     weights = [len(train) / (len(sources) * size[r.source]) for r in train]
-    return fit([r.features for r in train], [r.answerable for r in train], features=features, sample_weights=weights, l2=l2)
+    return fit(
+        [r.features for r in train],
+        [r.answerable for r in train],
+        features=features,
+        sample_weights=weights,
+        l2=l2,
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m eval.fit_answerability", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m eval.fit_answerability", description=__doc__.split("\n\n")[0]
+    )
     add_shared_set_arguments(parser)
     parser.add_argument("--rows", type=Path, help="feature rows: read if the file exists, else written")
     parser.add_argument("--features", default=",".join(FEATURES), help="features the model uses")
-    parser.add_argument("--l2", type=float, default=10.0, help="L2 penalty of the fit (chosen on the training rows)")
+    parser.add_argument(
+        "--l2", type=float, default=10.0, help="L2 penalty of the fit (chosen on the training rows)"
+    )
     parser.add_argument("--out", type=Path, default=DEFAULT_PARAMS_PATH)
     parser.add_argument("--report-only", type=Path, metavar="PARAMS")
     args = parser.parse_args(argv)
@@ -165,7 +183,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     features = [f.strip() for f in args.features.split(",") if f.strip()]
     params = fit_rows(rows, features, args.l2)
-    print("== fit: " + "  ".join(f"{f} {w:+.3f}" for f, w in zip(params.features, params.weights, strict=True)))
+    print(
+        "== fit: " + "  ".join(f"{f} {w:+.3f}" for f, w in zip(params.features, params.weights, strict=True))
+    )
     print(f"   bias {params.bias:+.3f}, threshold {params.threshold}")
     print("== held out (never fitted on)")
     held_out = report(params, rows)
@@ -176,7 +196,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         + (f" --features {args.features}" if args.features != ",".join(FEATURES) else "")
         + (f" --l2 {args.l2:g}" if args.l2 != 10.0 else ""),
         "train_questions": {
-            source: sum(r.source == source and r.part == "train" for r in rows) for source in dict.fromkeys(r.source for r in rows)
+            source: sum(r.source == source and r.part == "train" for r in rows)
+            for source in dict.fromkeys(r.source for r in rows)
         },
         "held_out": held_out,
     }

@@ -50,12 +50,17 @@ def gate(
     if require_same_questions and (
         baseline.dataset.get("selection_hash") != candidate.dataset.get("selection_hash")
     ):
-        failures.append(GateFailure(
-            "questions", None, None, None,
-            f"the runs answered different questions ({baseline.dataset.get('name')} "
-            f"{baseline.dataset.get('questions')} vs {candidate.dataset.get('name')} "
-            f"{candidate.dataset.get('questions')}); compare runs of the same selection",
-        ))
+        failures.append(
+            GateFailure(
+                "questions",
+                None,
+                None,
+                None,
+                f"the runs answered different questions ({baseline.dataset.get('name')} "
+                f"{baseline.dataset.get('questions')} vs {candidate.dataset.get('name')} "
+                f"{candidate.dataset.get('questions')}); compare runs of the same selection",
+            )
+        )
     base_metrics = baseline.summary.get("metrics", {})
     cand_metrics = candidate.summary.get("metrics", {})
     checked = []
@@ -68,11 +73,13 @@ def gate(
         checked.append(metric)
         if before is None or after is None:
             missing = "baseline" if before is None else "candidate"
-            failures.append(GateFailure(metric, before, after, allowed, f"metric missing in the {missing} run"))
+            failures.append(
+                GateFailure(metric, before, after, allowed, f"metric missing in the {missing} run")
+            )
             continue
         drop = (after - before) if metric in LOWER_IS_BETTER else (before - after)
         if drop > allowed + 1e-12:  # float noise must not fail an exactly-at-limit drop
-            failures.append(GateFailure(
-                metric, before, after, allowed, f"worse by {drop:.4g} (allowed {allowed:g})"
-            ))
+            failures.append(
+                GateFailure(metric, before, after, allowed, f"worse by {drop:.4g} (allowed {allowed:g})")
+            )
     return GateResult(ok=not failures, failures=failures, checked=checked)

@@ -63,7 +63,9 @@ def kb_chunks(settings: Settings, kb: str) -> list[tuple[str, str]]:
             for source, text in session.execute(
                 select(Document.source, Chunk.text)
                 .join(Chunk, Chunk.doc_id == Document.id)
-                .where(Document.kb_id == kb_id, Chunk.id.in_(current_chunk_ids(kb_id)))  # not older versions' chunks
+                .where(
+                    Document.kb_id == kb_id, Chunk.id.in_(current_chunk_ids(kb_id))
+                )  # not older versions' chunks
                 .order_by(Document.source, Chunk.ordinal)
             )
         ]
@@ -97,8 +99,11 @@ def generate_golden_set(
 
     eval_settings = get_eval_settings()
     llm = make_llm(
-        model, base_url=base_url or eval_settings.judge_api_base, api_key=eval_settings.judge_api_key,
-        timeout_s=eval_settings.judge_timeout_s, settings=settings,
+        model,
+        base_url=base_url or eval_settings.judge_api_base,
+        api_key=eval_settings.judge_api_key,
+        timeout_s=eval_settings.judge_timeout_s,
+        settings=settings,
     )
     generator = TestsetGenerator(llm=llm, embedding_model=make_embeddings(settings))  # type: ignore[arg-type]
     try:
@@ -110,7 +115,9 @@ def generate_golden_set(
             run_config=RunConfig(timeout=int(eval_settings.judge_timeout_s), max_retries=2),
         )
     except Exception as exc:  # ragas, instructor and the client raise many types
-        raise GenerationFailed(f"Ragas test-set generation with {model} failed: {type(exc).__name__}: {exc}") from exc
+        raise GenerationFailed(
+            f"Ragas test-set generation with {model} failed: {type(exc).__name__}: {exc}"
+        ) from exc
     source_of = {text: source for source, text in chunks}
     out.parent.mkdir(parents=True, exist_ok=True)
     written = 0

@@ -67,9 +67,13 @@ class Judge:
         eval_settings = get_eval_settings()
         base_url = base_url or eval_settings.judge_api_base
         llm = make_llm(
-            model, base_url=base_url, api_key=eval_settings.judge_api_key,
-            timeout_s=eval_settings.judge_timeout_s, settings=settings,
-            max_tokens=eval_settings.judge_max_tokens, retries=eval_settings.judge_retries,
+            model,
+            base_url=base_url,
+            api_key=eval_settings.judge_api_key,
+            timeout_s=eval_settings.judge_timeout_s,
+            settings=settings,
+            max_tokens=eval_settings.judge_max_tokens,
+            retries=eval_settings.judge_retries,
             schema_grammar=eval_settings.judge_schema_grammar,
         )
         metrics = {
@@ -82,7 +86,8 @@ class Judge:
             "factual_correctness": FactualCorrectness(llm=llm),
         }
         return cls(
-            name=f"{model} @ {base_url}" if base_url else model, metrics=metrics,
+            name=f"{model} @ {base_url}" if base_url else model,
+            metrics=metrics,
             concurrency=eval_settings.judge_concurrency,
         )
 

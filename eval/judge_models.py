@@ -68,8 +68,13 @@ def make_llm(
         register_local_provider(settings)
     extra = {"api_key": api_key} if api_key else {}
     return llm_factory(
-        model, provider="litellm", client=litellm.acompletion, adapter="instructor",
-        timeout=timeout_s, **extra, **call_args,
+        model,
+        provider="litellm",
+        client=litellm.acompletion,
+        adapter="instructor",
+        timeout=timeout_s,
+        **extra,
+        **call_args,
     )
 
 
@@ -87,7 +92,9 @@ class SchemaGrammarLLM(InstructorLLM):
 
         return cls(
             client=instructor.from_openai(client, mode=instructor.Mode.JSON),
-            model=model, provider="openai", **model_args,
+            model=model,
+            provider="openai",
+            **model_args,
         )
 
     async def agenerate(self, prompt: str, response_model: type[ResponseModel]) -> ResponseModel:
@@ -96,8 +103,11 @@ class SchemaGrammarLLM(InstructorLLM):
         response_format = {"type": "json_object", "schema": response_model.model_json_schema()}
         # instructor sets response_format to plain json_object; extra_body overrides it in the body.
         return await self.client.chat.completions.create(
-            model=self.model, messages=messages, response_model=response_model,
-            extra_body={"response_format": response_format}, **self._map_provider_params(),
+            model=self.model,
+            messages=messages,
+            response_model=response_model,
+            extra_body={"response_format": response_format},
+            **self._map_provider_params(),
         )
 
 

@@ -41,8 +41,13 @@ KBBuilder = Callable[[EvalDataset, Settings, Progress | None], KBRef]
 def kb_name(dataset: EvalDataset, settings: Settings) -> str:
     key = hashlib.sha256(
         "|".join(
-            [dataset.corpus_hash, settings.embed_model, str(settings.chunk_tokens),
-             str(settings.chunk_overlap_tokens), f"chunker{CHUNKER_VERSION}"]
+            [
+                dataset.corpus_hash,
+                settings.embed_model,
+                str(settings.chunk_tokens),
+                str(settings.chunk_overlap_tokens),
+                f"chunker{CHUNKER_VERSION}",
+            ]
         ).encode()
     ).hexdigest()
     slug = re.sub(r"[^a-z0-9]+", "-", dataset.name.lower()).strip("-")[:48] or "dataset"
@@ -107,7 +112,9 @@ def build_dataset_kb(dataset: EvalDataset, settings: Settings, progress: Progres
         reasons = "; ".join(f"{f.source}: {f.reason}" for f in report.failed[:5])
         raise KBBuildError(f"no document of {dataset.name} could be ingested ({reasons})")
     if report.pending:
-        raise KBBuildError(f"{report.pending} chunks of {name} have no vector; run `kefu kb embed --kb {name}`")
+        raise KBBuildError(
+            f"{report.pending} chunks of {name} have no vector; run `kefu kb embed --kb {name}`"
+        )
     reused = not any(f.outcome in ("added", "changed", "removed") for f in report.files)
     return KBRef(name, report.version, reused=reused, failed_documents=len(report.failed))
 
@@ -130,7 +137,9 @@ def kb_document_texts(settings: Settings, kb: str, sources: set[str] | None = No
         query = (
             select(Document.source, Chunk.text)
             .join(Chunk, Chunk.doc_id == Document.id)
-            .where(Document.kb_id == kb_id, Chunk.id.in_(current_chunk_ids(kb_id)))  # not older versions' chunks
+            .where(
+                Document.kb_id == kb_id, Chunk.id.in_(current_chunk_ids(kb_id))
+            )  # not older versions' chunks
             .order_by(Document.source, Chunk.ordinal)
         )
         if sources is not None:
@@ -140,9 +149,7 @@ def kb_document_texts(settings: Settings, kb: str, sources: set[str] | None = No
     return {source: "\n".join(parts) for source, parts in texts.items()}
 
 
-def reference_texts(
-    dataset: EvalDataset, settings: Settings, kb: str, doc_ids: set[str]
-) -> dict[str, str]:
+def reference_texts(dataset: EvalDataset, settings: Settings, kb: str, doc_ids: set[str]) -> dict[str, str]:
     """The text of each gold document: from the inline corpus, else joined from the KB's chunks
     (golden sets whose documents are files)."""
     if dataset.corpus:

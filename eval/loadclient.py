@@ -39,11 +39,20 @@ class Connection:
             head = await reader.readuntil(b"\r\n\r\n")
             lines = head.decode("latin-1").split("\r\n")
             status = int(lines[0].split(" ", 2)[1])
-            headers = {k.strip().lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:] if line)}
+            headers = {
+                k.strip().lower(): v.strip()
+                for k, _, v in (line.partition(":") for line in lines[1:] if line)
+            }
             if "content-length" not in headers:
                 raise LoadClientError(f"response without Content-Length: {lines[0]}")
             body = await reader.readexactly(int(headers["content-length"]))
-        except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError, IndexError) as exc:
+        except (
+            OSError,
+            asyncio.IncompleteReadError,
+            asyncio.LimitOverrunError,
+            ValueError,
+            IndexError,
+        ) as exc:
             await self.close()
             raise LoadClientError(f"{type(exc).__name__}: {exc}") from exc
         if headers.get("connection", "").lower() == "close":
@@ -77,8 +86,10 @@ class LoadClient:
 
     def encode(self, path: str, payload: Any) -> bytes:
         body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
-        head = (f"POST {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n{self._header_block}"
-                f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n")
+        head = (
+            f"POST {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n{self._header_block}"
+            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+        )
         return head.encode("latin-1") + body
 
     @asynccontextmanager
@@ -94,7 +105,7 @@ class LoadClient:
         async with self._borrow() as connection:
             try:
                 return await asyncio.wait_for(connection.request(raw), self.timeout_s)
-            except asyncio.TimeoutError as exc:
+            except TimeoutError as exc:
                 await connection.close()
                 raise LoadClientError(f"no answer within {self.timeout_s} s") from exc
 

@@ -36,7 +36,9 @@ class EvalRun(Base):
     report_paths: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
     results: Mapped[list[EvalResult]] = relationship(
-        back_populates="run", cascade="all, delete-orphan", passive_deletes=True,
+        back_populates="run",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
         order_by="EvalResult.ordinal",
     )
 

@@ -43,7 +43,9 @@ def _stream(data: bytes) -> bytes:
 
 def _to_unicode_cmap() -> bytes:
     """Code = UCS-2 code point, for every two-byte code (256 ranges, each within one high byte)."""
-    ranges = "\n".join(f"<{hi:02X}00> <{hi:02X}FF> <{hi:02X}00>" for hi in range(256) if not 0xD8 <= hi <= 0xDF)
+    ranges = "\n".join(
+        f"<{hi:02X}00> <{hi:02X}FF> <{hi:02X}00>" for hi in range(256) if not 0xD8 <= hi <= 0xDF
+    )
     count = 256 - 8
     body = (
         "/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n"
@@ -51,7 +53,9 @@ def _to_unicode_cmap() -> bytes:
         "/CMapName /Adobe-Identity-UCS def\n/CMapType 2 def\n"
         "1 begincodespacerange\n<0000> <FFFF>\nendcodespacerange\n"
         f"{count // 2} beginbfrange\n" + "\n".join(ranges.split("\n")[: count // 2]) + "\nendbfrange\n"
-        f"{count - count // 2} beginbfrange\n" + "\n".join(ranges.split("\n")[count // 2:]) + "\nendbfrange\n"
+        f"{count - count // 2} beginbfrange\n"
+        + "\n".join(ranges.split("\n")[count // 2 :])
+        + "\nendbfrange\n"
         "endcmap\nCMapName currentdict /CMap defineresource pop\nend\nend"
     )
     return body.encode()
@@ -111,7 +115,6 @@ def pdf_bytes(pages: list[list[str]], *, title: str = "") -> bytes:
     for object_id in range(1, count):
         out += f"{offsets[object_id]:010d} 00000 n \n".encode()
     out += (
-        f"trailer\n<< /Size {count} /Root 1 0 R /Info {info_id} 0 R >>\n"
-        f"startxref\n{xref_at}\n%%EOF\n"
+        f"trailer\n<< /Size {count} /Root 1 0 R /Info {info_id} 0 R >>\nstartxref\n{xref_at}\n%%EOF\n"
     ).encode()
     return bytes(out)

@@ -21,23 +21,68 @@ WORST = 25
 SNIPPET_CHARS = 360
 # Per-question scores in [0, 1] whose distribution is worth a histogram, in display order.
 DISTRIBUTIONS = (
-    "ndcg@10", "mrr@10", "id_based_context_recall", "id_based_context_precision",
-    "non_llm_context_recall", "non_llm_context_precision_with_reference",
-    "non_llm_string_similarity", "rouge_score", "faithfulness", "answer_relevancy",
-    "llm_context_precision_with_reference", "llm_context_recall", "factual_correctness",
+    "ndcg@10",
+    "mrr@10",
+    "id_based_context_recall",
+    "id_based_context_precision",
+    "non_llm_context_recall",
+    "non_llm_context_precision_with_reference",
+    "non_llm_string_similarity",
+    "rouge_score",
+    "faithfulness",
+    "answer_relevancy",
+    "llm_context_precision_with_reference",
+    "llm_context_recall",
+    "factual_correctness",
 )
 # Summary sections: (heading, metric names).
 GROUPS = (
     ("Retrieval", tuple(f"hit@{k}" for k in HIT_KS) + ("mrr@10", "ndcg@10")),
-    ("Answers", ("correct", "answer_match", "exact_match", "citation_valid", "citation_rate",
-                 "answer_correct", "wrong_fact_rate", "irrelevant_sentence_rate")),
-    ("Refusal", ("refusal_precision", "refusal_recall", "refusal_f1", "refusal_balanced_accuracy",
-                 "false_refusal_rate")),
-    ("Ragas (no LLM)", ("id_based_context_recall", "id_based_context_precision",
-                        "non_llm_context_recall", "non_llm_context_precision_with_reference",
-                        "non_llm_string_similarity", "rouge_score")),
-    ("Ragas (LLM judge)", ("faithfulness", "answer_relevancy", "llm_context_precision_with_reference",
-                           "llm_context_recall", "factual_correctness", "judge_error_rate")),
+    (
+        "Answers",
+        (
+            "correct",
+            "answer_match",
+            "exact_match",
+            "citation_valid",
+            "citation_rate",
+            "answer_correct",
+            "wrong_fact_rate",
+            "irrelevant_sentence_rate",
+        ),
+    ),
+    (
+        "Refusal",
+        (
+            "refusal_precision",
+            "refusal_recall",
+            "refusal_f1",
+            "refusal_balanced_accuracy",
+            "false_refusal_rate",
+        ),
+    ),
+    (
+        "Ragas (no LLM)",
+        (
+            "id_based_context_recall",
+            "id_based_context_precision",
+            "non_llm_context_recall",
+            "non_llm_context_precision_with_reference",
+            "non_llm_string_similarity",
+            "rouge_score",
+        ),
+    ),
+    (
+        "Ragas (LLM judge)",
+        (
+            "faithfulness",
+            "answer_relevancy",
+            "llm_context_precision_with_reference",
+            "llm_context_recall",
+            "factual_correctness",
+            "judge_error_rate",
+        ),
+    ),
     ("Latency", ("latency_p50_ms", "latency_p95_ms", "latency_p99_ms", "latency_mean_ms", "error_rate")),
 )
 
@@ -54,7 +99,9 @@ def fmt(value: Any, metric: str = "") -> str:
 
 def write_json(run: RunResult, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(run.to_dict(), ensure_ascii=False, indent=1, allow_nan=False), encoding="utf-8")
+    path.write_text(
+        json.dumps(run.to_dict(), ensure_ascii=False, indent=1, allow_nan=False), encoding="utf-8"
+    )
     return path
 
 
@@ -98,9 +145,14 @@ def print_summary(run: RunResult, console: Console) -> None:
 
 
 BREAKDOWN_COLUMNS = (
-    ("questions", "n"), ("answerable", "ans"), ("answer_correct", "correct"), ("wrong_fact_rate", "wrong fact"),
-    ("false_refusal_rate", "false refusal"), ("refusal_recall", "refusal recall"),
-    ("irrelevant_sentence_rate", "irrelevant sent."), ("hit@5", "hit@5"),
+    ("questions", "n"),
+    ("answerable", "ans"),
+    ("answer_correct", "correct"),
+    ("wrong_fact_rate", "wrong fact"),
+    ("false_refusal_rate", "false refusal"),
+    ("refusal_recall", "refusal recall"),
+    ("irrelevant_sentence_rate", "irrelevant sent."),
+    ("hit@5", "hit@5"),
 )
 
 
@@ -134,8 +186,16 @@ def print_comparison(comparison: Comparison, console: Console) -> None:
         if d.a is None and d.b is None:
             continue
         style = {True: "green", False: "red", None: ""}[d.improved]
-        delta = "n/a" if d.delta is None else f"{d.delta:+.3f}" if not d.metric.endswith("_ms") else f"{d.delta:+.0f}"
-        table.add_row(d.metric, fmt(d.a, d.metric), fmt(d.b, d.metric), f"[{style}]{delta}[/]" if style else delta)
+        delta = (
+            "n/a"
+            if d.delta is None
+            else f"{d.delta:+.3f}"
+            if not d.metric.endswith("_ms")
+            else f"{d.delta:+.0f}"
+        )
+        table.add_row(
+            d.metric, fmt(d.a, d.metric), fmt(d.b, d.metric), f"[{style}]{delta}[/]" if style else delta
+        )
     console.print(table)
     console.print(f"{comparison.common_questions} questions in both runs")
     for metric in ("hit@5", "correct"):
@@ -186,9 +246,18 @@ def _hit_curve(run: RunResult) -> str:
         return '<p class="muted">No answerable questions with gold documents: nothing to plot.</p>'
     ks = range(1, 11)
     rankings = [(doc_ranking(p["doc_id"] for p in r["passages"]), set(r["gold_doc_ids"])) for r in rows]
-    points = [(float(k), sum(hit_at_k(ranking, gold, k) for ranking, gold in rankings) / len(rows)) for k in ks]
-    return _figure(line_chart(f"hit@k ({len(rows)} questions)", {"hit@k": points}, x_label="k",
-                              y_label="share with a gold document in the top k", x_ticks=list(ks)))
+    points = [
+        (float(k), sum(hit_at_k(ranking, gold, k) for ranking, gold in rankings) / len(rows)) for k in ks
+    ]
+    return _figure(
+        line_chart(
+            f"hit@k ({len(rows)} questions)",
+            {"hit@k": points},
+            x_label="k",
+            y_label="share with a gold document in the top k",
+            x_ticks=list(ks),
+        )
+    )
 
 
 def _distributions(run: RunResult) -> str:
@@ -196,7 +265,9 @@ def _distributions(run: RunResult) -> str:
     for name in DISTRIBUTIONS:
         values = [float(r["scores"][name]) for r in run.rows if r["scores"].get(name) is not None]
         if values:
-            figures.append(_figure(histogram(f"{name} (n={len(values)})", values, x_label=name, x_range=(0, 1))))
+            figures.append(
+                _figure(histogram(f"{name} (n={len(values)})", values, x_label=name, x_range=(0, 1)))
+            )
     if not figures:
         return '<p class="muted">No per-question scores to plot.</p>'
     return f'<div class="grid">{"".join(figures)}</div>'
@@ -211,8 +282,15 @@ def refusal_curve(rows: list[dict[str, Any]], steps: int = 20) -> list[dict[str,
         scores = refusal_scores(
             [not r["answerable"] for r in usable], [r["refusal_probability"] >= threshold for r in usable]
         )
-        curve.append({"threshold": threshold, "precision": scores.precision, "recall": scores.recall,
-                      "f1": scores.f1, "false_refusal_rate": scores.false_refusal_rate})
+        curve.append(
+            {
+                "threshold": threshold,
+                "precision": scores.precision,
+                "recall": scores.recall,
+                "f1": scores.f1,
+                "false_refusal_rate": scores.false_refusal_rate,
+            }
+        )
     return curve
 
 
@@ -233,8 +311,12 @@ def _refusal(run: RunResult) -> str:
         name: [(p["threshold"], p[name]) for p in curve if p[name] is not None]
         for name in ("precision", "recall", "f1", "false_refusal_rate")
     }
-    chart = line_chart("refusal vs threshold on refusal_probability", series,
-                       x_label="refuse when refusal_probability ≥ threshold", y_label="score")
+    chart = line_chart(
+        "refusal vs threshold on refusal_probability",
+        series,
+        x_label="refuse when refusal_probability ≥ threshold",
+        y_label="score",
+    )
     return confusion + _figure(chart)
 
 
@@ -259,8 +341,9 @@ def _latency(run: RunResult) -> str:
     if not answered:
         return '<p class="muted">No answered questions.</p>'
     values = [r["latency_ms"] for r in answered]
-    chart = histogram(f"latency per question (n={len(values)})", values, x_label="ms", bins=20,
-                      x_range=(0, max(values)))
+    chart = histogram(
+        f"latency per question (n={len(values)})", values, x_label="ms", bins=20, x_range=(0, max(values))
+    )
     return _figure(chart) + _step_timings(answered)
 
 
@@ -281,7 +364,9 @@ def _question(row: dict[str, Any], *, open_: bool = False) -> str:
     for name in ("correct", "hit@5"):
         value = scores.get(name)
         if value is not None:
-            badges.append(f'<span class="{"good" if value else "bad"}">{escape(name)}: {"yes" if value else "no"}</span>')
+            badges.append(
+                f'<span class="{"good" if value else "bad"}">{escape(name)}: {"yes" if value else "no"}</span>'
+            )
     if row.get("error"):
         badges.append(f'<span class="bad">error: {escape(row["error"])}</span>')
     history = "".join(
@@ -290,21 +375,26 @@ def _question(row: dict[str, Any], *, open_: bool = False) -> str:
     passages = "".join(
         f'<tr class="{"gold" if p["doc_id"] in gold else ""}"><td class="num">{i}</td>'
         f'<td class="doc">{escape(str(p["doc_id"]))}</td><td class="num">{p.get("score", 0):.3f}</td>'
-        f'<td>{escape(p["text"][:SNIPPET_CHARS])}{"…" if len(p["text"]) > SNIPPET_CHARS else ""}</td></tr>'
+        f"<td>{escape(p['text'][:SNIPPET_CHARS])}{'…' if len(p['text']) > SNIPPET_CHARS else ''}</td></tr>"
         for i, p in enumerate(row["passages"], 1)
     )
     judge_errors = "".join(
-        f"<div class=\"bad\">judge {escape(k)}: {escape(v)}</div>" for k, v in (row.get("judge_errors") or {}).items()
+        f'<div class="bad">judge {escape(k)}: {escape(v)}</div>'
+        for k, v in (row.get("judge_errors") or {}).items()
     )
     return (
         f'<details class="q"{" open" if open_ else ""}><summary><b>{escape(row["id"])}</b> {" · ".join(badges)} — '
-        f'{escape(row["question"][:160])}</summary>'
+        f"{escape(row['question'][:160])}</summary>"
         + (f'<div class="muted">history</div>{history}' if history else "")
-        + f'<div><b>reference:</b> {escape(row["reference"])}</div>'
-        f'<div><b>answer</b> ({escape(row["mode"])}):<pre>{escape(row["answer"])}</pre></div>'
-        f'<div><b>gold:</b> {escape(", ".join(row["gold_doc_ids"]) or "none (should refuse)")}</div>'
+        + f"<div><b>reference:</b> {escape(row['reference'])}</div>"
+        f"<div><b>answer</b> ({escape(row['mode'])}):<pre>{escape(row['answer'])}</pre></div>"
+        f"<div><b>gold:</b> {escape(', '.join(row['gold_doc_ids']) or 'none (should refuse)')}</div>"
         f"{judge_errors}"
-        + (f"<table><tr><th>#</th><th>doc</th><th>score</th><th>passage</th></tr>{passages}</table>" if passages else "")
+        + (
+            f"<table><tr><th>#</th><th>doc</th><th>score</th><th>passage</th></tr>{passages}</table>"
+            if passages
+            else ""
+        )
         + "</details>"
     )
 
@@ -313,20 +403,30 @@ def _worst(run: RunResult) -> str:
     ranked = sorted(run.rows, key=badness, reverse=True)
     worst = [r for r in ranked if any(badness(r))][:WORST]
     if not worst:
-        return '<p class="good">Every question was answered correctly with its gold document ranked first.</p>'
+        return (
+            '<p class="good">Every question was answered correctly with its gold document ranked first.</p>'
+        )
     return "".join(_question(r, open_=i < OPEN_WORST) for i, r in enumerate(worst))
 
 
 def _config(run: RunResult) -> str:
     items = {
-        "dataset": run.dataset, "knowledge base": run.kb, "judge": run.judge or "none",
-        "run options": run.spec, "settings": run.config, "created": run.created_at,
+        "dataset": run.dataset,
+        "knowledge base": run.kb,
+        "judge": run.judge or "none",
+        "run options": run.spec,
+        "settings": run.config,
+        "created": run.created_at,
         "duration (s)": run.duration_s,
     }
-    return "<table>" + "".join(
-        f"<tr><th>{escape(k)}</th><td><pre>{escape(json.dumps(v, ensure_ascii=False, indent=1) if not isinstance(v, str) else v)}</pre></td></tr>"
-        for k, v in items.items()
-    ) + "</table>"
+    return (
+        "<table>"
+        + "".join(
+            f"<tr><th>{escape(k)}</th><td><pre>{escape(json.dumps(v, ensure_ascii=False, indent=1) if not isinstance(v, str) else v)}</pre></td></tr>"
+            for k, v in items.items()
+        )
+        + "</table>"
+    )
 
 
 def render_html(run: RunResult) -> str:
@@ -334,13 +434,15 @@ def render_html(run: RunResult) -> str:
     title = f"kefu eval — {run.dataset['name']} ({run.spec.get('arm')})"
     lower = ", ".join(sorted(m for m in LOWER_IS_BETTER if m in run.summary["metrics"]))
     sections = [
-        ("Summary",
-         f"<p>{counts['questions']} questions ({counts['answerable']} answerable, {counts['unanswerable']} "
-         f"unanswerable, {counts['with_history']} multi-turn), {counts['errors']} errors. "
-         f"Modes: {escape(', '.join(f'{k} {v}' for k, v in sorted(run.summary['modes'].items())))}. "
-         f"Judge: {escape(run.judge or 'none (LLM-judged metrics not computed)')}. "
-         f'<span class="muted">Lower is better for: {escape(lower)}.</span></p>'
-         + _metric_tables(run.summary["metrics"])),
+        (
+            "Summary",
+            f"<p>{counts['questions']} questions ({counts['answerable']} answerable, {counts['unanswerable']} "
+            f"unanswerable, {counts['with_history']} multi-turn), {counts['errors']} errors. "
+            f"Modes: {escape(', '.join(f'{k} {v}' for k, v in sorted(run.summary['modes'].items())))}. "
+            f"Judge: {escape(run.judge or 'none (LLM-judged metrics not computed)')}. "
+            f'<span class="muted">Lower is better for: {escape(lower)}.</span></p>'
+            + _metric_tables(run.summary["metrics"]),
+        ),
         ("Retrieval: hit@k", _hit_curve(run)),
         ("Score distributions", _distributions(run)),
         ("Refusal", _refusal(run)),
@@ -348,11 +450,13 @@ def render_html(run: RunResult) -> str:
         ("Worst questions", _worst(run)),
         ("Configuration", _config(run)),
     ]
-    body = "".join(f'<section id="{escape(h.lower().replace(" ", "-").replace(":", ""))}"><h2>{escape(h)}</h2>{c}</section>'
-                   for h, c in sections)
+    body = "".join(
+        f'<section id="{escape(h.lower().replace(" ", "-").replace(":", ""))}"><h2>{escape(h)}</h2>{c}</section>'
+        for h, c in sections
+    )
     return (
         f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{escape(title)}</title>'
         f"<style>{CSS}</style></head><body><h1>{escape(title)}</h1>"
         f'<p class="muted">run {run.id if run.id is not None else "(not stored)"} · {escape(run.created_at)} · '
-        f'kb {escape(run.kb["name"])} v{run.kb["version"]}</p>{body}</body></html>'
+        f"kb {escape(run.kb['name'])} v{run.kb['version']}</p>{body}</body></html>"
     )

@@ -12,7 +12,7 @@ import traceback
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from pathlib import Path
 from typing import Any
 
@@ -97,18 +97,30 @@ def answer_one(item: EvalItem, answer_fn: AnswerFn) -> Row:
         record = answer_fn(item.prompt, [dict(turn) for turn in item.history])
     except Exception as exc:  # any failure of the evaluated system is a result to report
         row.update(
-            answer="", mode="error", refused=False, passages=[], citations=[],
-            latency_ms=(time.perf_counter() - started) * 1000, timings_ms={},
-            refusal_probability=None, extra={},
+            answer="",
+            mode="error",
+            refused=False,
+            passages=[],
+            citations=[],
+            latency_ms=(time.perf_counter() - started) * 1000,
+            timings_ms={},
+            refusal_probability=None,
+            extra={},
             error=f"{type(exc).__name__}: {exc}",
             traceback=traceback.format_exc(limit=8),
         )
         return row
     row.update(
-        answer=record.answer, mode=record.mode, refused=record.refused,
-        passages=[dict(p) for p in record.passages], citations=list(record.citations),
-        latency_ms=float(record.latency_ms), timings_ms=dict(record.timings_ms),
-        refusal_probability=record.refusal_probability, extra=dict(record.extra), error=None,
+        answer=record.answer,
+        mode=record.mode,
+        refused=record.refused,
+        passages=[dict(p) for p in record.passages],
+        citations=list(record.citations),
+        latency_ms=float(record.latency_ms),
+        timings_ms=dict(record.timings_ms),
+        refusal_probability=record.refusal_probability,
+        extra=dict(record.extra),
+        error=None,
     )
     return row
 
@@ -137,8 +149,15 @@ def relevant_config(settings: Settings) -> dict[str, Any]:
     """The settings that change answers (never API keys); stored with each run so runs can be
     told apart."""
     fields = (
-        "embed_model", "chunk_tokens", "chunk_overlap_tokens", "llm_model", "llm_fallbacks",
-        "llm_api_base", "llm_temperature", "llm_max_tokens", "llm_context_tokens",
+        "embed_model",
+        "chunk_tokens",
+        "chunk_overlap_tokens",
+        "llm_model",
+        "llm_fallbacks",
+        "llm_api_base",
+        "llm_temperature",
+        "llm_max_tokens",
+        "llm_context_tokens",
     )
     config: dict[str, Any] = {name: getattr(settings, name) for name in fields}
     try:
@@ -163,7 +182,7 @@ def run(
     from eval.arms import get_arm
 
     started = time.perf_counter()
-    created_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    created_at = datetime.now(UTC).isoformat(timespec="seconds")
     dataset = load(spec.dataset, corpus_dir=spec.corpus, split=spec.split)
     items = select(dataset.items, only=spec.only, sample=spec.sample, seed=spec.seed, limit=spec.limit)
     if not items:
@@ -184,8 +203,12 @@ def run(
         spec={k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(spec).items()},
         config=relevant_config(settings),
         dataset={
-            "name": dataset.name, "split": spec.split, "path": str(dataset.path), "hash": dataset.content_hash,
-            "selection_hash": selection_hash(items), "questions": len(items),
+            "name": dataset.name,
+            "split": spec.split,
+            "path": str(dataset.path),
+            "hash": dataset.content_hash,
+            "selection_hash": selection_hash(items),
+            "questions": len(items),
             "total_questions": len(dataset.items),
         },
         kb=asdict(kb),

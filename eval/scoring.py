@@ -32,9 +32,17 @@ Row = dict[str, Any]
 RETRIEVAL_METRICS = tuple(f"hit@{k}" for k in HIT_KS) + ("mrr@10", "ndcg@10")
 # Metrics where a lower value is better (the gate and compare use this).
 LOWER_IS_BETTER = frozenset(
-    {"false_refusal_rate", "wrong_fact_rate", "irrelevant_sentence_rate",
-     "latency_p50_ms", "latency_p95_ms", "latency_p99_ms", "latency_mean_ms",
-     "error_rate", "judge_error_rate"}
+    {
+        "false_refusal_rate",
+        "wrong_fact_rate",
+        "irrelevant_sentence_rate",
+        "latency_p50_ms",
+        "latency_p95_ms",
+        "latency_p99_ms",
+        "latency_mean_ms",
+        "error_rate",
+        "judge_error_rate",
+    }
 )
 
 
@@ -52,7 +60,8 @@ def base_scores(row: Row) -> dict[str, float | bool | None]:
     scores["answer_match"] = match
     scores["exact_match"] = (
         any(exact_match(row["answer"], alias) for group in row["aliases"] for alias in group)
-        if answered and row["aliases"] else None
+        if answered and row["aliases"]
+        else None
     )
     if failed:
         scores["correct"] = False
@@ -61,7 +70,8 @@ def base_scores(row: Row) -> dict[str, float | bool | None]:
     else:
         scores["correct"] = match  # None for free-text references
     scores["citation_valid"] = (
-        None if row["refused"] or failed
+        None
+        if row["refused"] or failed
         else citation_validity(row["answer"], row["citations"], len(row["passages"]))
     )
     return scores
@@ -75,19 +85,31 @@ def answer_level_scores(row: Row, reference_contexts: dict[str, str]) -> dict[st
     """eval.answer_scores for a benchmark row; the wrong-fact reasons and irrelevant sentences
     go to row["answer_check"] for reading. Refusals and unanswerable questions get None."""
     if not row["answerable"] or row.get("error") or row["refused"]:
-        return {"wrong_fact": None, "sentences": None, "irrelevant_sentences": None,
-                **({"correct": False, "answer_match": False} if row["answerable"] else {})}
+        return {
+            "wrong_fact": None,
+            "sentences": None,
+            "irrelevant_sentences": None,
+            **({"correct": False, "answer_match": False} if row["answerable"] else {}),
+        }
     meta = row["meta"]
     gold = AnswerGold(
-        question=row["question"], aliases=row["aliases"], key_facts=list(meta["key_facts"]),
+        question=row["question"],
+        aliases=row["aliases"],
+        key_facts=list(meta["key_facts"]),
         gold_texts=[reference_contexts.get(doc, "") for doc in row["gold_doc_ids"]],
-        gold_passages=list(meta.get("gold_passages", [])), history=row["history"],
+        gold_passages=list(meta.get("gold_passages", [])),
+        history=row["history"],
         names=list(meta.get("names", [])),
     )
     check = check_answer(row["answer"], gold)
     row["answer_check"] = {"wrong_facts": check.wrong_facts, "irrelevant": check.irrelevant}
-    return {"correct": check.correct, "answer_match": check.correct, "wrong_fact": check.wrong_fact,
-            "sentences": check.sentences, "irrelevant_sentences": len(check.irrelevant)}
+    return {
+        "correct": check.correct,
+        "answer_match": check.correct,
+        "wrong_fact": check.wrong_fact,
+        "sentences": check.sentences,
+        "irrelevant_sentences": len(check.irrelevant),
+    }
 
 
 def score_rows(
@@ -120,7 +142,9 @@ def summarise(rows: list[Row]) -> dict[str, Any]:
         metrics[name] = _mean_of(rows, name)
     refusal = refusal_scores([not r["answerable"] for r in ok], [r["refused"] for r in ok])
     metrics.update(
-        refusal_precision=refusal.precision, refusal_recall=refusal.recall, refusal_f1=refusal.f1,
+        refusal_precision=refusal.precision,
+        refusal_recall=refusal.recall,
+        refusal_f1=refusal.f1,
         refusal_balanced_accuracy=refusal.balanced_accuracy,
         false_refusal_rate=refusal.false_refusal_rate,
     )
@@ -158,8 +182,10 @@ def summarise(rows: list[Row]) -> dict[str, Any]:
         "with_aliases": sum(bool(r["aliases"]) for r in rows),
         "with_history": sum(bool(r["history"]) for r in rows),
         "refused": sum(r["refused"] for r in ok),
-        "refusal_tp": refusal.tp, "refusal_fp": refusal.fp,
-        "refusal_fn": refusal.fn, "refusal_tn": refusal.tn,
+        "refusal_tp": refusal.tp,
+        "refusal_fp": refusal.fp,
+        "refusal_fn": refusal.fn,
+        "refusal_tn": refusal.tn,
     }
     summary = {"metrics": metrics, "counts": counts, "modes": dict(Counter(r["mode"] for r in rows))}
     if graded:
@@ -185,7 +211,9 @@ def answer_level_metrics(rows: list[Row]) -> dict[str, float | None]:
         "false_refusal_rate": mean(bool(r["refused"]) for r in answerable),
         "refusal_recall": mean(bool(r["refused"]) for r in unanswerable),
         "irrelevant_sentence_rate": (
-            sum(r["scores"].get("irrelevant_sentences") or 0 for r in answered) / sentences if sentences else None
+            sum(r["scores"].get("irrelevant_sentences") or 0 for r in answered) / sentences
+            if sentences
+            else None
         ),
         "hit@5": mean(r["scores"].get("hit@5") for r in answerable),
     }
@@ -197,7 +225,10 @@ def breakdown(rows: list[Row], field: str) -> dict[str, dict[str, Any]]:
     for row in rows:
         groups.setdefault(str(row["meta"].get(field)), []).append(row)
     return {
-        name: {"questions": len(members), "answerable": sum(r["answerable"] for r in members),
-               **answer_level_metrics(members)}
+        name: {
+            "questions": len(members),
+            "answerable": sum(r["answerable"] for r in members),
+            **answer_level_metrics(members),
+        }
         for name, members in groups.items()
     }

@@ -48,7 +48,9 @@ def check_stores(
     try:
         with database.session() as session:
             orphans = session.scalar(
-                select(func.count()).select_from(Chunk).outerjoin(Document, Chunk.doc_id == Document.id)
+                select(func.count())
+                .select_from(Chunk)
+                .outerjoin(Document, Chunk.doc_id == Document.id)
                 .where((Document.id.is_(None)) | (Document.kb_id != Chunk.kb_id))
             )
             kbs = list(session.scalars(select(KnowledgeBase)))
@@ -58,8 +60,13 @@ def check_stores(
             counts.problems.append(f"knowledge base {kb!r} is missing")
         for kb_row in kbs:
             soaked = kb_row.name == kb
-            found = _check_kb(database, store, kb_row, expected_chunks if soaked else {},
-                              expected_sources if soaked else set())
+            found = _check_kb(
+                database,
+                store,
+                kb_row,
+                expected_chunks if soaked else {},
+                expected_sources if soaked else set(),
+            )
             counts.problems += [f"{kb_row.name}: {p}" for p in found.problems]
             if soaked:
                 counts.documents, counts.chunks = found.documents, found.chunks
@@ -70,7 +77,10 @@ def check_stores(
 
 
 def _check_kb(
-    database: Database, store: VectorStore, kb: KnowledgeBase, expected_chunks: dict[str, int],
+    database: Database,
+    store: VectorStore,
+    kb: KnowledgeBase,
+    expected_chunks: dict[str, int],
     expected_sources: set[str],
 ) -> StoreCounts:
     counts = StoreCounts(kb.name)
@@ -81,9 +91,13 @@ def _check_kb(
             select(Chunk.id, Chunk.doc_id, Chunk.embedded).where(Chunk.kb_id == kb.id)
         ).all()
         current = set(session.scalars(current_chunk_ids(kb.id)))
-        listed = set(session.scalars(
-            select(RevisionChunk.chunk_id).join(Chunk, Chunk.id == RevisionChunk.chunk_id).where(Chunk.kb_id == kb.id)
-        ))
+        listed = set(
+            session.scalars(
+                select(RevisionChunk.chunk_id)
+                .join(Chunk, Chunk.id == RevisionChunk.chunk_id)
+                .where(Chunk.kb_id == kb.id)
+            )
+        )
     counts.documents, counts.chunks = len(documents), len(chunk_rows)
     embedded = {cid for cid, _, done in chunk_rows if done}
     counts.embedded = len(embedded)
@@ -96,7 +110,9 @@ def _check_kb(
     by_source = {d.source: d for d in documents}
     for doc in documents:
         if per_doc.get(doc.id, 0) != doc.n_chunks:
-            problems.append(f"{doc.source}: n_chunks {doc.n_chunks} but its revision lists {per_doc.get(doc.id, 0)}")
+            problems.append(
+                f"{doc.source}: n_chunks {doc.n_chunks} but its revision lists {per_doc.get(doc.id, 0)}"
+            )
     for source in sorted(expected_sources - set(by_source)):
         problems.append(f"{source}: document missing")
     for source, n in sorted(expected_chunks.items()):

@@ -47,8 +47,12 @@ class Stack:
 
     def alive(self) -> list[str]:
         """Roles with a process that exited (a crash during the soak)."""
-        return [f"{role} (exit {p.returncode})" for role, ps in self.processes.items() for p in ps
-                if p.poll() is not None]
+        return [
+            f"{role} (exit {p.returncode})"
+            for role, ps in self.processes.items()
+            for p in ps
+            if p.poll() is not None
+        ]
 
 
 def _kefu() -> str:
@@ -120,8 +124,12 @@ def _chroma(stack: Stack, env: dict[str, str]) -> Iterator[str]:
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     chroma = str(Path(sys.executable).parent / "chroma")
-    process = _spawn(stack, "chroma", [chroma, "run", "--path", str(stack.data_dir / "chroma"),
-                                       "--host", "127.0.0.1", "--port", str(port)], env)
+    process = _spawn(
+        stack,
+        "chroma",
+        [chroma, "run", "--path", str(stack.data_dir / "chroma"), "--host", "127.0.0.1", "--port", str(port)],
+        env,
+    )
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -145,8 +153,13 @@ def start(topology: str, data_dir: Path, *, api_workers: int = 4, ingest_workers
     if topology not in TOPOLOGIES:
         raise ValueError(f"unknown topology {topology!r}; choose one of {TOPOLOGIES}")
     port = _free_port()
-    env = {**os.environ, "KEFU_DATA_DIR": str(data_dir), "KEFU_RATE_LIMIT_PER_MINUTE": "0",
-           "KEFU_LOG_LEVEL": "WARNING", "KEFU_JOB_QUEUE": "thread"}
+    env = {
+        **os.environ,
+        "KEFU_DATA_DIR": str(data_dir),
+        "KEFU_RATE_LIMIT_PER_MINUTE": "0",
+        "KEFU_LOG_LEVEL": "WARNING",
+        "KEFU_JOB_QUEUE": "thread",
+    }
     for name in ("KEFU_DATABASE_URL", "KEFU_CHROMA_URL"):
         env.pop(name, None)
     stack = Stack(topology, f"http://127.0.0.1:{port}", data_dir, env, {})
@@ -156,12 +169,19 @@ def start(topology: str, data_dir: Path, *, api_workers: int = 4, ingest_workers
         if topology == "scaled":
             stack.database_url = cleanup.enter_context(_postgres_database())
             stack.chroma_url = cleanup.enter_context(_chroma(stack, env))
-            env.update(KEFU_DATABASE_URL=stack.database_url, KEFU_CHROMA_URL=stack.chroma_url,
-                       KEFU_JOB_QUEUE="procrastinate")
+            env.update(
+                KEFU_DATABASE_URL=stack.database_url,
+                KEFU_CHROMA_URL=stack.chroma_url,
+                KEFU_JOB_QUEUE="procrastinate",
+            )
             workers = api_workers
         stack.keys = _create_keys(Path(_kefu()), env)  # also migrates the database
-        server = _spawn(stack, "api", [_kefu(), "serve", "--host", "127.0.0.1", "--port", str(port),
-                                       "--workers", str(workers)], env)
+        server = _spawn(
+            stack,
+            "api",
+            [_kefu(), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)],
+            env,
+        )
         cleanup.callback(stop_kefu, stack)
         if topology == "scaled":
             for i in range(ingest_workers):

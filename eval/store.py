@@ -25,12 +25,22 @@ class RunStore:
         """Stores the run with its rows; sets and returns run.id."""
         with self.db.session() as session:
             row = EvalRun(
-                dataset_name=run.dataset["name"], dataset_path=run.dataset["path"],
-                dataset_hash=run.dataset["hash"], selection_hash=run.dataset["selection_hash"],
-                arm=run.spec.get("arm", ""), kb_name=run.kb["name"], kb_version=run.kb["version"],
-                judge=run.judge, questions=len(run.rows), duration_s=run.duration_s,
-                spec=finite(run.spec), config=finite(run.config), dataset=finite(run.dataset),
-                kb=finite(run.kb), summary=finite(run.summary), report_paths=dict(run.report_paths),
+                dataset_name=run.dataset["name"],
+                dataset_path=run.dataset["path"],
+                dataset_hash=run.dataset["hash"],
+                selection_hash=run.dataset["selection_hash"],
+                arm=run.spec.get("arm", ""),
+                kb_name=run.kb["name"],
+                kb_version=run.kb["version"],
+                judge=run.judge,
+                questions=len(run.rows),
+                duration_s=run.duration_s,
+                spec=finite(run.spec),
+                config=finite(run.config),
+                dataset=finite(run.dataset),
+                kb=finite(run.kb),
+                summary=finite(run.summary),
+                report_paths=dict(run.report_paths),
             )
             session.add(row)
             session.flush()
@@ -55,9 +65,17 @@ class RunStore:
     @staticmethod
     def _to_result(row: EvalRun, rows: list[dict[str, Any]]) -> RunResult:
         return RunResult(
-            id=row.id, created_at=row.created_at.isoformat(timespec="seconds"), spec=row.spec,
-            config=row.config, dataset=row.dataset, kb=row.kb, judge=row.judge, summary=row.summary,
-            rows=rows, duration_s=row.duration_s, report_paths=row.report_paths,
+            id=row.id,
+            created_at=row.created_at.isoformat(timespec="seconds"),
+            spec=row.spec,
+            config=row.config,
+            dataset=row.dataset,
+            kb=row.kb,
+            judge=row.judge,
+            summary=row.summary,
+            rows=rows,
+            duration_s=row.duration_s,
+            report_paths=row.report_paths,
         )
 
     def load(self, run_id: int, *, with_rows: bool = True) -> RunResult:

@@ -59,12 +59,20 @@ class _Axes:
         ]
         for tick in y_ticks:
             y = self.y(tick)
-            parts.append(f'<line x1="{LEFT}" y1="{y:.1f}" x2="{WIDTH - RIGHT}" y2="{y:.1f}" stroke="#e5e7eb"/>')
-            parts.append(f'<text x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="11">{_fmt(tick)}</text>')
+            parts.append(
+                f'<line x1="{LEFT}" y1="{y:.1f}" x2="{WIDTH - RIGHT}" y2="{y:.1f}" stroke="#e5e7eb"/>'
+            )
+            parts.append(
+                f'<text x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="11">{_fmt(tick)}</text>'
+            )
         for tick in x_ticks:
             x = self.x(tick)
-            parts.append(f'<line x1="{x:.1f}" y1="{HEIGHT - BOTTOM}" x2="{x:.1f}" y2="{HEIGHT - BOTTOM + 4}" stroke="#333"/>')
-            parts.append(f'<text x="{x:.1f}" y="{HEIGHT - BOTTOM + 17}" text-anchor="middle" font-size="11">{_fmt(tick)}</text>')
+            parts.append(
+                f'<line x1="{x:.1f}" y1="{HEIGHT - BOTTOM}" x2="{x:.1f}" y2="{HEIGHT - BOTTOM + 4}" stroke="#333"/>'
+            )
+            parts.append(
+                f'<text x="{x:.1f}" y="{HEIGHT - BOTTOM + 17}" text-anchor="middle" font-size="11">{_fmt(tick)}</text>'
+            )
         return parts
 
 
@@ -101,10 +109,12 @@ def line_chart(
     for i, (name, values) in enumerate(series.items()):
         color = COLORS[i % len(COLORS)]
         path = " ".join(f"{axes.x(x):.1f},{axes.y(y):.1f}" for x, y in values)
-        body.append(f'<polyline class="series" fill="none" stroke="{color}" stroke-width="2" points="{path}"/>')
+        body.append(
+            f'<polyline class="series" fill="none" stroke="{color}" stroke-width="2" points="{path}"/>'
+        )
         body.extend(
             f'<circle cx="{axes.x(x):.1f}" cy="{axes.y(y):.1f}" r="3" fill="{color}"><title>{escape(name)}: '
-            f'{_fmt(x)} → {y:.3f}</title></circle>'
+            f"{_fmt(x)} → {y:.3f}</title></circle>"
             for x, y in values
         )
     # Legend in one row between the title and the plot, so it never hides a line.
@@ -142,6 +152,6 @@ def histogram(
         body.append(
             f'<rect class="bar" x="{x_left + 1:.1f}" y="{y:.1f}" width="{max(0.5, x_right - x_left - 2):.1f}" '
             f'height="{HEIGHT - BOTTOM - y:.1f}" fill="{COLORS[0]}"><title>{_fmt(low + i * width)}–'
-            f'{_fmt(low + (i + 1) * width)}: {count}</title></rect>'
+            f"{_fmt(low + (i + 1) * width)}: {count}</title></rect>"
         )
     return _frame(title, x_label, y_label, body, "histogram")

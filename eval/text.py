@@ -27,4 +27,3 @@ def contains(answer: str, alias: str) -> bool:
     if has_cjk(norm_alias):
         return norm_alias.replace(" ", "") in norm_answer.replace(" ", "")
     return f" {norm_alias} " in f" {norm_answer} "
-

@@ -80,9 +80,7 @@ def split_sentences(text: str) -> list[str]:
 
 
 @lru_cache(maxsize=16)
-def _splitter(
-    chunk_tokens: int, overlap_tokens: int, paragraph_separator: str
-) -> SentenceSplitter:
+def _splitter(chunk_tokens: int, overlap_tokens: int, paragraph_separator: str) -> SentenceSplitter:
     return SentenceSplitter(
         chunk_size=chunk_tokens,
         chunk_overlap=overlap_tokens,
@@ -150,9 +148,7 @@ def _chunk_spans(
         if excess <= 0 or smaller < _MIN_REFIT_TOKENS:
             fitted.append((start, end))
             continue
-        refit = _chunk_spans(
-            text[start:end], smaller, min(overlap_tokens, smaller // 2), paragraph_separator
-        )
+        refit = _chunk_spans(text[start:end], smaller, min(overlap_tokens, smaller // 2), paragraph_separator)
         fitted.extend((start + inner_start, start + inner_end) for inner_start, inner_end in refit)
     return fitted
 
@@ -209,16 +205,13 @@ def _split_chunks(
     return chunks
 
 
-def chunk_document(
-    doc: ParsedDocument, *, chunk_tokens: int, overlap_tokens: int
-) -> list[ChunkDraft]:
+def chunk_document(doc: ParsedDocument, *, chunk_tokens: int, overlap_tokens: int) -> list[ChunkDraft]:
     """Chunks of a parsed document in reading order (see the module docstring for the rules)."""
     if chunk_tokens < 1:
         raise ValueError(f"chunk_tokens must be positive, got {chunk_tokens}")
     if not 0 <= overlap_tokens < chunk_tokens:
         raise ValueError(
-            f"overlap_tokens must be at least 0 and below chunk_tokens ({chunk_tokens}), "
-            f"got {overlap_tokens}"
+            f"overlap_tokens must be at least 0 and below chunk_tokens ({chunk_tokens}), got {overlap_tokens}"
         )
     chunks: list[ChunkDraft] = []
     for index, section in enumerate(doc.sections):

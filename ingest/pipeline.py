@@ -222,7 +222,10 @@ class IngestPipeline:
     def purge_expired(self) -> list[str]:
         """Delete for good the trashed knowledge bases older than settings.trash_days."""
         with self.db.session() as session:
-            gone = [(kb.id, kb.trashed_name or kb.name) for kb in versions.expired(session, self.settings.trash_days)]
+            gone = [
+                (kb.id, kb.trashed_name or kb.name)
+                for kb in versions.expired(session, self.settings.trash_days)
+            ]
         for kb_id, _ in gone:
             self.purge_id(kb_id)
         return [name for _, name in gone]
@@ -273,9 +276,16 @@ class IngestPipeline:
             "chunk_overlap_tokens": self.settings.chunk_overlap_tokens,
         }
 
-    def _record_version(self, session: Session, kb_row: KnowledgeBase, *, added: int, changed: int, removed: int) -> int:
+    def _record_version(
+        self, session: Session, kb_row: KnowledgeBase, *, added: int, changed: int, removed: int
+    ) -> int:
         return versions.record_version(
-            session, kb_row, added=added, changed=changed, removed=removed, config=self.version_config(),
+            session,
+            kb_row,
+            added=added,
+            changed=changed,
+            removed=removed,
+            config=self.version_config(),
             publish=self.settings.auto_publish,
         )
 
@@ -362,8 +372,14 @@ class IngestPipeline:
             return self._failed(kb_id, parsed.source, f"refused: {flagged}")
         ids = [chunk_id(doc_id, ordinal, chunk_digest(draft)) for ordinal, draft in enumerate(drafts)]
         metadata = {
-            "source": parsed.source, "title": parsed.title[:512], "url": parsed.url, "file_type": parsed.file_type,
-            "lang": parsed.lang, "content_hash": digest, "size_bytes": size, "extra": dict(parsed.extra),
+            "source": parsed.source,
+            "title": parsed.title[:512],
+            "url": parsed.url,
+            "file_type": parsed.file_type,
+            "lang": parsed.lang,
+            "content_hash": digest,
+            "size_bytes": size,
+            "extra": dict(parsed.extra),
         }
         revision = revision_id(doc_id, ids, metadata)
         with self.db.session() as session:
@@ -413,7 +429,9 @@ class IngestPipeline:
                 )
             session.flush()
             if session.get(DocumentRevision, revision) is None:
-                session.add(DocumentRevision(id=revision, kb_id=kb_id, doc_id=doc_id, n_chunks=len(ids), **metadata))
+                session.add(
+                    DocumentRevision(id=revision, kb_id=kb_id, doc_id=doc_id, n_chunks=len(ids), **metadata)
+                )
                 session.flush()
                 session.add_all(RevisionChunk(revision_id=revision, chunk_id=c) for c in dict.fromkeys(ids))
         quarantined = sum(reason is not None for reason in reasons)
@@ -443,9 +461,9 @@ class IngestPipeline:
             assert kb_row is not None
             if added or changed or removed:
                 version = self._record_version(session, kb_row, added=added, changed=changed, removed=removed)
-                session.query(Document).filter(
-                    Document.kb_id == kb_id, Document.version == -1
-                ).update({Document.version: version})
+                session.query(Document).filter(Document.kb_id == kb_id, Document.version == -1).update(
+                    {Document.version: version}
+                )
             report.version = kb_row.version
         self._delete_orphan_vectors(kb_id)
         if embed:
@@ -454,7 +472,9 @@ class IngestPipeline:
             report.pending = (
                 session.query(Chunk)
                 .filter(
-                    Chunk.kb_id == kb_id, Chunk.embedded.is_(False), Chunk.quarantine_reason.is_(None),
+                    Chunk.kb_id == kb_id,
+                    Chunk.embedded.is_(False),
+                    Chunk.quarantine_reason.is_(None),
                     Chunk.id.in_(current_chunk_ids(kb_id)),
                 )
                 .count()
@@ -488,8 +508,9 @@ class IngestPipeline:
             documents = {
                 doc_id: (title, source)
                 for doc_id, title, source in session.execute(
-                    select(DocumentRevision.doc_id, DocumentRevision.title, DocumentRevision.source)
-                    .where(DocumentRevision.kb_id == kb_id)
+                    select(DocumentRevision.doc_id, DocumentRevision.title, DocumentRevision.source).where(
+                        DocumentRevision.kb_id == kb_id
+                    )
                 )
             }
             documents.update(
@@ -543,7 +564,11 @@ class IngestPipeline:
         article a question paraphrases better than its whole text does."""
         with self.db.session() as session:
             titles = sorted(
-                set(session.scalars(select(Document.title).where(Document.kb_id == kb_id, Document.title != "")))
+                set(
+                    session.scalars(
+                        select(Document.title).where(Document.kb_id == kb_id, Document.title != "")
+                    )
+                )
             )
         batch_size = max(1, self.settings.embed_batch_size)
         for start in range(0, len(titles), batch_size):

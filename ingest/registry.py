@@ -37,9 +37,20 @@ def chunk_digest(draft: ChunkDraft) -> str:
     """Everything a chunk row stores about its content. Versions share chunk rows by id, so the
     id must change whenever any of it does: an FAQ answer edit keeps the match text (the
     questions) but changes the text customers are shown."""
-    fields = [draft.match_text, draft.text, draft.kind, draft.lang, list(draft.heading_path), draft.page,
-              draft.char_start, draft.char_end, draft.extra]
-    return hashlib.sha256(json.dumps(fields, ensure_ascii=False, sort_keys=True, default=str).encode()).hexdigest()
+    fields = [
+        draft.match_text,
+        draft.text,
+        draft.kind,
+        draft.lang,
+        list(draft.heading_path),
+        draft.page,
+        draft.char_start,
+        draft.char_end,
+        draft.extra,
+    ]
+    return hashlib.sha256(
+        json.dumps(fields, ensure_ascii=False, sort_keys=True, default=str).encode()
+    ).hexdigest()
 
 
 def revision_id(doc_id: str, chunk_ids: list[str], metadata: dict[str, Any]) -> str:
@@ -134,7 +145,9 @@ def summarise(session: Session, kb: KnowledgeBase) -> KBSummary:
 def list_kbs(session: Session) -> list[KnowledgeBase]:
     """The knowledge bases not in the trash."""
     return list(
-        session.scalars(select(KnowledgeBase).where(KnowledgeBase.deleted_at.is_(None)).order_by(KnowledgeBase.name))
+        session.scalars(
+            select(KnowledgeBase).where(KnowledgeBase.deleted_at.is_(None)).order_by(KnowledgeBase.name)
+        )
     )
 
 
@@ -145,13 +158,15 @@ def list_quarantined(session: Session, kb: KnowledgeBase) -> list[tuple[Chunk, D
         for chunk, doc in session.execute(
             select(Chunk, Document)
             .join(Document, Document.id == Chunk.doc_id)
-            .where(Chunk.kb_id == kb.id, Chunk.quarantine_reason.is_not(None), Chunk.id.in_(current_chunk_ids(kb.id)))
+            .where(
+                Chunk.kb_id == kb.id,
+                Chunk.quarantine_reason.is_not(None),
+                Chunk.id.in_(current_chunk_ids(kb.id)),
+            )
             .order_by(Document.source, Chunk.ordinal)
         )
     ]
 
 
 def list_documents(session: Session, kb: KnowledgeBase) -> list[Document]:
-    return list(
-        session.scalars(select(Document).where(Document.kb_id == kb.id).order_by(Document.source))
-    )
+    return list(session.scalars(select(Document).where(Document.kb_id == kb.id).order_by(Document.source)))

@@ -67,7 +67,7 @@ def cjk_share(text: str) -> float:
 
 
 def detect_language(text: str, *, default: Lang = "en") -> Lang:
-    """"zh" or "en" by the rule in the module docstring; `default` for a text with neither."""
+    """ "zh" or "en" by the rule in the module docstring; `default` for a text with neither."""
     cjk, latin = _language_counts(text)
     if cjk == 0 and latin == 0:
         return default

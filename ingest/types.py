@@ -92,6 +92,10 @@ class Edition:
         if not isinstance(data, dict):
             return None
         year, iso, series = data.get("year"), data.get("date"), data.get("series")
-        if not isinstance(year, int) or not isinstance(series, str) or not (iso is None or isinstance(iso, str)):
+        if (
+            not isinstance(year, int)
+            or not isinstance(series, str)
+            or not (iso is None or isinstance(iso, str))
+        ):
             return None
         return cls(year, iso, series, data.get("found_in", "text"))

@@ -28,7 +28,9 @@ class SQLVectorCache:
             return {}
         with self.db.session() as session:
             rows = session.scalars(
-                select(CachedVector).where(CachedVector.model == self.model, CachedVector.text_hash.in_(wanted))
+                select(CachedVector).where(
+                    CachedVector.model == self.model, CachedVector.text_hash.in_(wanted)
+                )
             )
             return {row.text_hash: np.frombuffer(row.vector, dtype="<f4") for row in rows}
 
@@ -47,7 +49,9 @@ class SQLVectorCache:
                     vector = np.asarray(vector, dtype="<f4")
                     cached[digest] = vector
                     session.merge(
-                        CachedVector(model=self.model, text_hash=digest, dim=len(vector), vector=vector.tobytes())
+                        CachedVector(
+                            model=self.model, text_hash=digest, dim=len(vector), vector=vector.tobytes()
+                        )
                     )
         if not hashes:
             return np.zeros((0, 0), dtype="<f4"), 0

@@ -47,9 +47,7 @@ class VectorStore:
             )
         else:
             settings.chroma_dir.mkdir(parents=True, exist_ok=True)
-            self.client = chromadb.PersistentClient(
-                path=str(settings.chroma_dir), settings=chroma_settings
-            )
+            self.client = chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)
         self._collections: dict[int, Any] = {}
         self._lock = threading.Lock()
 
@@ -96,7 +94,9 @@ class VectorStore:
         if not ids:
             return
         self._on_collection(
-            kb_id, embed_model, int(vectors.shape[1]),
+            kb_id,
+            embed_model,
+            int(vectors.shape[1]),
             lambda collection: collection.upsert(
                 ids=list(ids),
                 embeddings=vectors.astype(np.float32),
@@ -131,7 +131,9 @@ class VectorStore:
         only (reading metadata back cost ~1.8 ms of CPU per query at top 50) and does not call
         count() first (~0.5 ms, holding the GIL): an empty collection simply returns no hits."""
         result = self._on_collection(
-            kb_id, embed_model, int(vector.shape[-1]),
+            kb_id,
+            embed_model,
+            int(vector.shape[-1]),
             lambda collection: collection.query(
                 query_embeddings=[vector.astype(np.float32)],
                 n_results=top_k,

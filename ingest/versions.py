@@ -11,7 +11,7 @@ pipeline (ingest.pipeline) deletes the vectors and index folders prune and purge
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, UTC
 from typing import Any, Literal
 
 from sqlalchemy import delete, func, select
@@ -43,7 +43,7 @@ class VersionError(ValueError):
 
 def _aware(value: datetime) -> datetime:
     # SQLite hands back naive datetimes; every stored time is UTC.
-    return value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 def version_chunk_ids(version_row_id: int) -> Any:
@@ -68,7 +68,11 @@ def record_version(
     """A new version listing every document's current revision; published at once if asked."""
     kb.version += 1
     row = KBVersion(
-        kb_id=kb.id, version=kb.version, docs_added=added, docs_changed=changed, docs_removed=removed,
+        kb_id=kb.id,
+        version=kb.version,
+        docs_added=added,
+        docs_changed=changed,
+        docs_removed=removed,
         config=dict(config),
     )
     session.add(row)
@@ -94,7 +98,9 @@ def _publish(kb: KnowledgeBase, row: KBVersion) -> None:
 
 def list_versions(session: Session, kb: KnowledgeBase) -> list[KBVersion]:
     """Newest first."""
-    return list(session.scalars(select(KBVersion).where(KBVersion.kb_id == kb.id).order_by(KBVersion.version.desc())))
+    return list(
+        session.scalars(select(KBVersion).where(KBVersion.kb_id == kb.id).order_by(KBVersion.version.desc()))
+    )
 
 
 def get_version(session: Session, kb: KnowledgeBase, number: int) -> KBVersion:
@@ -126,7 +132,9 @@ def version_state(kb: KnowledgeBase, row: KBVersion) -> str:
 def publish(session: Session, kb: KnowledgeBase, number: int) -> KBVersion:
     row = get_version(session, kb, number)
     if not row.servable:
-        raise VersionError(f"version {number} was recorded before versions had manifests; it cannot be served")
+        raise VersionError(
+            f"version {number} was recorded before versions had manifests; it cannot be served"
+        )
     _publish(kb, row)
     return row
 
@@ -139,8 +147,10 @@ def rollback(session: Session, kb: KnowledgeBase) -> KBVersion:
     row = session.scalar(
         select(KBVersion)
         .where(
-            KBVersion.kb_id == kb.id, KBVersion.version < kb.published_version,
-            KBVersion.published_at.is_not(None), KBVersion.servable.is_(True),
+            KBVersion.kb_id == kb.id,
+            KBVersion.version < kb.published_version,
+            KBVersion.published_at.is_not(None),
+            KBVersion.servable.is_(True),
         )
         .order_by(KBVersion.version.desc())
         .limit(1)
@@ -195,9 +205,9 @@ def diff(session: Session, kb: KnowledgeBase, a: int, b: int) -> VersionDiff:
         change: Literal["added", "removed", "changed"] = (
             "added" if before is None else "removed" if after is None else "changed"
         )
-        changes.append(DocumentChange(
-            source, change, before.n_chunks if before else 0, after.n_chunks if after else 0
-        ))
+        changes.append(
+            DocumentChange(source, change, before.n_chunks if before else 0, after.n_chunks if after else 0)
+        )
     ids_a = set(session.scalars(version_chunk_ids(row_a.id)))
     ids_b = set(session.scalars(version_chunk_ids(row_b.id)))
     config_a, config_b = row_a.config or {}, row_b.config or {}
@@ -235,7 +245,8 @@ def prune(session: Session, kb: KnowledgeBase, keep: int) -> PruneResult:
     unused = list(
         session.scalars(
             select(DocumentRevision.id).where(
-                DocumentRevision.kb_id == kb.id, DocumentRevision.id.not_in(listed),
+                DocumentRevision.kb_id == kb.id,
+                DocumentRevision.id.not_in(listed),
                 DocumentRevision.id.not_in(current),
             )
         )

@@ -136,10 +136,17 @@ def _ignored(path: str, patterns: list[str]) -> bool:
 
 def test_dockerignore_keeps_the_venv_data_and_git_out_and_the_sources_in() -> None:
     patterns = [
-        line.strip() for line in (ROOT / ".dockerignore").read_text(encoding="utf-8").splitlines()
+        line.strip()
+        for line in (ROOT / ".dockerignore").read_text(encoding="utf-8").splitlines()
         if line.strip() and not line.startswith("#")
     ]
-    for path in (".venv/bin/python", ".kefu/kefu.db", ".git/HEAD", ".env", "api/__pycache__/app.cpython-311.pyc"):
+    for path in (
+        ".venv/bin/python",
+        ".kefu/kefu.db",
+        ".git/HEAD",
+        ".env",
+        "api/__pycache__/app.cpython-311.pyc",
+    ):
         assert _ignored(path, patterns), path
     copied = []
     for line in _stages((ROOT / "Dockerfile").read_text(encoding="utf-8"))[0]:

@@ -11,7 +11,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("ingest", "assistant", "eval", "api")
 # Which of the four packages each may import (itself always).
-ALLOWED = {"ingest": set(), "assistant": {"ingest"}, "eval": {"assistant", "ingest"}, "api": {"assistant", "eval", "ingest"}}
+ALLOWED = {
+    "ingest": set(),
+    "assistant": {"ingest"},
+    "eval": {"assistant", "ingest"},
+    "api": {"assistant", "eval", "ingest"},
+}
 
 
 def modules() -> dict[str, Path]:
@@ -49,7 +54,11 @@ def import_graph() -> dict[str, set[str]]:
                     source = node.module or ""
                 for alias in node.names:
                     # "from package import module" depends on that module, else on the package
-                    target = resolve(f"{source}.{alias.name}") if f"{source}.{alias.name}" in known else resolve(source)
+                    target = (
+                        resolve(f"{source}.{alias.name}")
+                        if f"{source}.{alias.name}" in known
+                        else resolve(source)
+                    )
                     if target:
                         targets.add(target)
         targets.discard(module)
@@ -111,6 +120,7 @@ def test_packages_import_one_way() -> None:
         f"{module} -> {target}"
         for module, targets in import_graph().items()
         for target in targets
-        if (package := module.split(".")[0]) != (other := target.split(".")[0]) and other not in ALLOWED[package]
+        if (package := module.split(".")[0]) != (other := target.split(".")[0])
+        and other not in ALLOWED[package]
     )
     assert wrong == []

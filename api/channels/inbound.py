@@ -62,13 +62,16 @@ def _claim(svc: Services, message: Inbound) -> tuple[str, ChannelMessage | None]
         tenant = kb.tenant
     try:
         with svc.db.session() as session:
-            session.add(ChannelMessage(channel=message.channel, kb_name=message.kb, message_id=message.message_id))
+            session.add(
+                ChannelMessage(channel=message.channel, kb_name=message.kb, message_id=message.message_id)
+            )
         return tenant, None
     except IntegrityError:
         with svc.db.session() as session:
             earlier = session.scalar(
                 select(ChannelMessage).where(
-                    ChannelMessage.channel == message.channel, ChannelMessage.kb_name == message.kb,
+                    ChannelMessage.channel == message.channel,
+                    ChannelMessage.kb_name == message.kb,
                     ChannelMessage.message_id == message.message_id,
                 )
             )
@@ -81,15 +84,20 @@ def _conversation(svc: Services, tenant: str, message: Inbound) -> Conversation:
         row = session.scalar(
             select(Conversation)
             .where(
-                Conversation.tenant == tenant, Conversation.channel == message.channel,
-                Conversation.kb_name == message.kb, Conversation.user_id == message.user_id,
+                Conversation.tenant == tenant,
+                Conversation.channel == message.channel,
+                Conversation.kb_name == message.kb,
+                Conversation.user_id == message.user_id,
             )
             .order_by(Conversation.created_at.desc())
             .limit(1)
         )
         if row is None:
             row = Conversation(
-                kb_name=message.kb, tenant=tenant, channel=message.channel, user_id=message.user_id,
+                kb_name=message.kb,
+                tenant=tenant,
+                channel=message.channel,
+                user_id=message.user_id,
                 user_profile=message.user_profile,
             )
             session.add(row)
@@ -97,11 +105,14 @@ def _conversation(svc: Services, tenant: str, message: Inbound) -> Conversation:
         return row
 
 
-def _finish(svc: Services, message: Inbound, conversation_id: str | None, reply: dict[str, Any] | None) -> None:
+def _finish(
+    svc: Services, message: Inbound, conversation_id: str | None, reply: dict[str, Any] | None
+) -> None:
     with svc.db.session() as session:
         row = session.scalar(
             select(ChannelMessage).where(
-                ChannelMessage.channel == message.channel, ChannelMessage.kb_name == message.kb,
+                ChannelMessage.channel == message.channel,
+                ChannelMessage.kb_name == message.kb,
                 ChannelMessage.message_id == message.message_id,
             )
         )
@@ -125,8 +136,12 @@ async def handle(svc: Services, message: Inbound) -> Outcome:
         conversation = await run_in_threadpool(_conversation, svc, tenant, message)
         conversation_id = conversation.id
         request = AnswerRequest(
-            question=message.text, kb=message.kb, conversation_id=conversation.id, channel=message.channel,
-            user_id=message.user_id, user_profile=dict(conversation.user_profile or {}),
+            question=message.text,
+            kb=message.kb,
+            conversation_id=conversation.id,
+            channel=message.channel,
+            user_id=message.user_id,
+            user_profile=dict(conversation.user_profile or {}),
         )
         reply = result_out(await answer(svc, request)).model_dump(mode="json")
     finally:

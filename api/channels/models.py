@@ -25,7 +25,9 @@ class ChannelDelivery(Base):
     kb_name: Mapped[str] = mapped_column(String(128))
     tenant: Mapped[str] = mapped_column(String(128), index=True)
     # Deleting a conversation (e.g. on a data-erasure request) deletes its pushes too.
-    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"), index=True)
+    conversation_id: Mapped[str] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE"), index=True
+    )
     message_id: Mapped[str] = mapped_column(String(32), unique=True)  # the agent's message
     user_id: Mapped[str] = mapped_column(String(256))  # the platform's user id (openid, ...)
     status: Mapped[str] = mapped_column(String(16), default="pending")  # one of STATUSES

@@ -94,8 +94,12 @@ def record(svc: Services, message: ChatMessage) -> int | None:
         if conversation is None or pusher_for(conversation.channel) is None:
             return None
         row = ChannelDelivery(
-            channel=conversation.channel, kb_name=conversation.kb_name, tenant=conversation.tenant,
-            conversation_id=conversation.id, message_id=message.id, user_id=conversation.user_id or "",
+            channel=conversation.channel,
+            kb_name=conversation.kb_name,
+            tenant=conversation.tenant,
+            conversation_id=conversation.id,
+            message_id=message.id,
+            user_id=conversation.user_id or "",
         )
         session.add(row)
         session.flush()
@@ -117,15 +121,23 @@ def _claim(svc: Services, delivery_id: int) -> Push | None:
         if row is None or message is None:
             return None
         return Push(
-            delivery_id=row.id, channel=row.channel, kb=row.kb_name, conversation_id=row.conversation_id,
-            message_id=row.message_id, user_id=row.user_id, text=message.content, created_at=message.created_at,
+            delivery_id=row.id,
+            channel=row.channel,
+            kb=row.kb_name,
+            conversation_id=row.conversation_id,
+            message_id=row.message_id,
+            user_id=row.user_id,
+            text=message.content,
+            created_at=message.created_at,
         )
 
 
 def _save(svc: Services, delivery_id: int, **values: Any) -> None:
     with svc.db.session() as session:
         session.execute(
-            update(ChannelDelivery).where(ChannelDelivery.id == delivery_id).values(updated_at=utcnow(), **values)
+            update(ChannelDelivery)
+            .where(ChannelDelivery.id == delivery_id)
+            .values(updated_at=utcnow(), **values)
         )
 
 
@@ -135,9 +147,18 @@ def _note_failure(svc: Services, push: Push, error: str) -> None:
 
     with svc.db.session() as session:
         add_system_message(
-            session, push.conversation_id, f"reply not delivered to the {push.channel} user: {error}",
-            {"delivery": {"id": push.delivery_id, "status": "failed", "message_id": push.message_id,
-                          "channel": push.channel, "error": error}},
+            session,
+            push.conversation_id,
+            f"reply not delivered to the {push.channel} user: {error}",
+            {
+                "delivery": {
+                    "id": push.delivery_id,
+                    "status": "failed",
+                    "message_id": push.message_id,
+                    "channel": push.channel,
+                    "error": error,
+                }
+            },
         )
 
 
@@ -164,8 +185,14 @@ def _deliver(svc: Services, delivery_id: int) -> str | None:
         if pusher is not None:
             try:
                 pusher(settings, push, state)
-                _save(svc, delivery_id, status="delivered", attempts=attempt, last_error=None,
-                      delivered_at=utcnow())
+                _save(
+                    svc,
+                    delivery_id,
+                    status="delivered",
+                    attempts=attempt,
+                    last_error=None,
+                    delivered_at=utcnow(),
+                )
                 return "delivered"
             except PushError as exc:
                 error, permanent = str(exc), exc.permanent
@@ -210,7 +237,9 @@ def resume(svc: Services) -> list[int]:
     """
     settings = svc.settings
     attempts = settings.channel_push_attempts
-    longest_send = attempts * settings.channel_push_timeout_s + settings.channel_push_backoff_s * (2**attempts)
+    longest_send = attempts * settings.channel_push_timeout_s + settings.channel_push_backoff_s * (
+        2**attempts
+    )
     now = utcnow()
     stale_sending = now - timedelta(seconds=longest_send + 60)
     stale_pending = now - timedelta(seconds=60)
@@ -220,11 +249,13 @@ def resume(svc: Services) -> list[int]:
             .where(ChannelDelivery.status == "sending", ChannelDelivery.updated_at < stale_sending)
             .values(status="pending", last_error="interrupted while sending: the server stopped; sent again")
         )
-        ids = list(session.scalars(
-            select(ChannelDelivery.id)
-            .where(ChannelDelivery.status == "pending", ChannelDelivery.updated_at < stale_pending)
-            .order_by(ChannelDelivery.id)
-        ))
+        ids = list(
+            session.scalars(
+                select(ChannelDelivery.id)
+                .where(ChannelDelivery.status == "pending", ChannelDelivery.updated_at < stale_pending)
+                .order_by(ChannelDelivery.id)
+            )
+        )
     for delivery_id in ids:
         deliver(svc, delivery_id)
     return ids
@@ -255,9 +286,18 @@ class DeliveryOut(BaseModel):
 
 def delivery_out(row: ChannelDelivery) -> DeliveryOut:
     return DeliveryOut(
-        id=row.id, channel=row.channel, kb=row.kb_name, session_id=row.conversation_id, message_id=row.message_id,
-        user_id=row.user_id, status=row.status, attempts=row.attempts, last_error=row.last_error,
-        created_at=row.created_at, updated_at=row.updated_at, delivered_at=row.delivered_at,
+        id=row.id,
+        channel=row.channel,
+        kb=row.kb_name,
+        session_id=row.conversation_id,
+        message_id=row.message_id,
+        user_id=row.user_id,
+        status=row.status,
+        attempts=row.attempts,
+        last_error=row.last_error,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        delivered_at=row.delivered_at,
     )
 
 
@@ -267,9 +307,11 @@ def _visible(who: Principal, row: ChannelDelivery) -> bool:
 
 @router.get("", response_model=list[DeliveryOut])
 def outbox(
-    who: Agent, svc: Svc,
-    delivery_status: Annotated[Literal["pending", "sending", "delivered", "failed"] | None,
-                               Query(alias="status")] = None,
+    who: Agent,
+    svc: Svc,
+    delivery_status: Annotated[
+        Literal["pending", "sending", "delivered", "failed"] | None, Query(alias="status")
+    ] = None,
     session_id: Key | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[DeliveryOut]:
@@ -300,7 +342,9 @@ def retry(delivery_id: RowId, who: Agent, svc: Svc, background: BackgroundTasks)
             .values(status="pending", updated_at=utcnow())
         )
         if reset.rowcount == 0:  # type: ignore[attr-defined]
-            raise HTTPException(status.HTTP_409_CONFLICT, f"delivery {delivery_id} is {row.status}; nothing to retry")
+            raise HTTPException(
+                status.HTTP_409_CONFLICT, f"delivery {delivery_id} is {row.status}; nothing to retry"
+            )
         session.refresh(row)
         out = delivery_out(row)
     background.add_task(deliver, svc, delivery_id)

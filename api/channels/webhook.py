@@ -67,22 +67,36 @@ async def receive(
     try:
         payload = WebhookIn.model_validate_json(body)
     except ValidationError as exc:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, exc.errors(include_url=False, include_context=False, include_input=False)) from exc
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            exc.errors(include_url=False, include_context=False, include_input=False),
+        ) from exc
     check_message(svc.settings, payload.text)
     outcome = await handle(
         svc,
-        Inbound(channel=NAME, kb=kb, message_id=payload.message_id, user_id=payload.user_id, text=payload.text,
-                user_profile=payload.user_profile),
+        Inbound(
+            channel=NAME,
+            kb=kb,
+            message_id=payload.message_id,
+            user_id=payload.user_id,
+            text=payload.text,
+            user_profile=payload.user_profile,
+        ),
     )
     if outcome.reply is None:
         raise HTTPException(
-            status.HTTP_409_CONFLICT, "this message id is still being answered; retry shortly",
+            status.HTTP_409_CONFLICT,
+            "this message id is still being answered; retry shortly",
             headers={"Retry-After": "2"},
         )
     reply = outcome.reply
     return WebhookOut(
-        message_id=payload.message_id, session_id=reply["session_id"], text=reply["text"], mode=reply["mode"],
-        citations=reply["citations"], duplicate=outcome.duplicate,
+        message_id=payload.message_id,
+        session_id=reply["session_id"],
+        text=reply["text"],
+        mode=reply["mode"],
+        citations=reply["citations"],
+        duplicate=outcome.duplicate,
     )
 
 
@@ -93,19 +107,33 @@ def push(settings: ApiSettings, item: Push, state: dict[str, Any]) -> None:
     """POST an agent reply to the knowledge base's callback URL, signed like inbound requests."""
     url = settings.webhook_callbacks.get(item.kb)
     if not url:
-        raise PushError(f"no callback URL is configured for {item.kb!r} (KEFU_WEBHOOK_CALLBACKS)", permanent=True)
+        raise PushError(
+            f"no callback URL is configured for {item.kb!r} (KEFU_WEBHOOK_CALLBACKS)", permanent=True
+        )
     secret = settings.webhook_secrets.get(item.kb)
     if not secret:
-        raise PushError(f"no webhook secret is configured for {item.kb!r} (KEFU_WEBHOOK_SECRETS)", permanent=True)
+        raise PushError(
+            f"no webhook secret is configured for {item.kb!r} (KEFU_WEBHOOK_SECRETS)", permanent=True
+        )
     body = json.dumps(
-        {"event": "agent_reply", "delivery_id": item.delivery_id, "message_id": item.message_id,
-         "session_id": item.conversation_id, "user_id": item.user_id, "text": item.text,
-         "created_at": item.created_at.isoformat()},
+        {
+            "event": "agent_reply",
+            "delivery_id": item.delivery_id,
+            "message_id": item.message_id,
+            "session_id": item.conversation_id,
+            "user_id": item.user_id,
+            "text": item.text,
+            "created_at": item.created_at.isoformat(),
+        },
         ensure_ascii=False,
     ).encode()
     stamp = str(int(time.time()))
-    headers = {"Content-Type": "application/json; charset=utf-8", "X-Kefu-Timestamp": stamp,
-               "X-Kefu-Signature": sign(secret, stamp, body), "X-Kefu-Delivery": str(item.delivery_id)}
+    headers = {
+        "Content-Type": "application/json; charset=utf-8",
+        "X-Kefu-Timestamp": stamp,
+        "X-Kefu-Signature": sign(secret, stamp, body),
+        "X-Kefu-Delivery": str(item.delivery_id),
+    }
     try:
         response = httpx.post(url, content=body, headers=headers, timeout=settings.channel_push_timeout_s)
     except httpx.HTTPError as exc:

@@ -88,8 +88,13 @@ def _open(crypt: WXBizMsgCrypt, msg_signature: str, timestamp: str, nonce: str, 
 
 @router.get("/{kb}", response_class=PlainTextResponse)
 def verify(
-    kb: Key, svc: Annotated[Services, Depends(services)], sig: Sig = "", timestamp: str = "", nonce: str = "",
-    echostr: str = "", msg_signature: str = "",
+    kb: Key,
+    svc: Annotated[Services, Depends(services)],
+    sig: Sig = "",
+    timestamp: str = "",
+    nonce: str = "",
+    echostr: str = "",
+    msg_signature: str = "",
 ) -> str:
     """The platform's URL check: echo `echostr` (decrypted first when it comes with msg_signature)."""
     if msg_signature:
@@ -133,8 +138,9 @@ def _with_citations(reply: dict[str, Any]) -> str:
     return text
 
 
-def _decrypted(svc: Services, kb: str, body: bytes, sig: str, timestamp: str, nonce: str,
-               msg_signature: str) -> tuple[dict[str, str], WXBizMsgCrypt]:
+def _decrypted(
+    svc: Services, kb: str, body: bytes, sig: str, timestamp: str, nonce: str, msg_signature: str
+) -> tuple[dict[str, str], WXBizMsgCrypt]:
     crypt = _crypt(svc, kb)
     check_timestamp(timestamp, svc.settings.webhook_tolerance_s)
     # Official Accounts send the plaintext signature too (WeCom does not): when given it must match.
@@ -142,7 +148,9 @@ def _decrypted(svc: Services, kb: str, body: bytes, sig: str, timestamp: str, no
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "bad signature")
     encrypted = _parse(body).get("Encrypt", "").strip()
     if not encrypted:
-        raise HTTPException(status.HTTP_400_BAD_REQUEST, "encrypted mode: the request has no <Encrypt> element")
+        raise HTTPException(
+            status.HTTP_400_BAD_REQUEST, "encrypted mode: the request has no <Encrypt> element"
+        )
     return _parse(_open(crypt, msg_signature, timestamp, nonce, encrypted).encode()), crypt
 
 
@@ -152,15 +160,23 @@ def _xml(crypt: WXBizMsgCrypt | None, document: str) -> Response:
 
 @router.post("/{kb}")
 async def receive(
-    kb: Key, request: Request, svc: Annotated[Services, Depends(services)], sig: Sig = "", timestamp: str = "",
-    nonce: str = "", encrypt_type: str = "", msg_signature: str = "",
+    kb: Key,
+    request: Request,
+    svc: Annotated[Services, Depends(services)],
+    sig: Sig = "",
+    timestamp: str = "",
+    nonce: str = "",
+    encrypt_type: str = "",
+    msg_signature: str = "",
 ) -> Response:
     body = await request.body()
     crypt: WXBizMsgCrypt | None = None
     if encrypt_type == "aes" or msg_signature:
         fields, crypt = _decrypted(svc, kb, body, sig, timestamp, nonce, msg_signature)
     elif encrypt_type not in ("", "raw"):
-        raise HTTPException(status.HTTP_400_BAD_REQUEST, f"unknown encrypt_type {encrypt_type!r}: use raw or aes")
+        raise HTTPException(
+            status.HTTP_400_BAD_REQUEST, f"unknown encrypt_type {encrypt_type!r}: use raw or aes"
+        )
     else:
         _verify(svc, kb, sig, timestamp, nonce)
         if svc.settings.wechat_aes_keys.get(kb):
@@ -169,7 +185,11 @@ async def receive(
                 f"the WeChat channel of {kb!r} is in safe (encrypted) mode: plaintext messages are refused",
             )
         fields = _parse(body)
-    user, account, kind = fields.get("FromUserName", ""), fields.get("ToUserName", ""), fields.get("MsgType", "")
+    user, account, kind = (
+        fields.get("FromUserName", ""),
+        fields.get("ToUserName", ""),
+        fields.get("MsgType", ""),
+    )
     if not user or not account:
         raise HTTPException(status.HTTP_400_BAD_REQUEST, "FromUserName and ToUserName are required")
     if kind == "event":  # subscribe, menu clicks...: WeChat expects "success" when there is nothing to say
@@ -180,8 +200,14 @@ async def receive(
     message_id = fields.get("MsgId") or f"{user}:{fields.get('CreateTime', '')}"
     outcome = await handle(
         svc,
-        Inbound(channel=NAME, kb=kb, message_id=message_id, user_id=user, text=fields["Content"],
-                user_profile={"wechat_account": account}),
+        Inbound(
+            channel=NAME,
+            kb=kb,
+            message_id=message_id,
+            user_id=user,
+            text=fields["Content"],
+            user_profile={"wechat_account": account},
+        ),
     )
     # Still being answered (WeChat retries after 5 s) or an agent holds the session: say nothing.
     if outcome.reply is None or not outcome.reply["text"]:

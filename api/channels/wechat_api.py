@@ -69,7 +69,8 @@ class TokenCache:
             return f"{endpoint}?{query}", endpoint
         raise PushError(
             f"no WeChat access-token source for {kb!r}: set KEFU_WECHAT_APP_IDS and KEFU_WECHAT_APP_SECRETS, "
-            "or KEFU_WECHAT_TOKEN_URLS", permanent=True,
+            "or KEFU_WECHAT_TOKEN_URLS",
+            permanent=True,
         )
 
     def get(self, client: httpx.Client, settings: ApiSettings, kb: str) -> str:
@@ -108,7 +109,9 @@ def _send(client: httpx.Client, settings: ApiSettings, kb: str, user: str, text:
     body = json.dumps({"touser": user, "msgtype": "text", "text": {"content": text}}, ensure_ascii=False)
     try:
         response = client.post(
-            endpoint, params={"access_token": token}, content=body.encode(),
+            endpoint,
+            params={"access_token": token},
+            content=body.encode(),
             headers={"Content-Type": "application/json; charset=utf-8"},
         )
         data = response.json()
@@ -121,8 +124,10 @@ def _send(client: httpx.Client, settings: ApiSettings, kb: str, user: str, text:
         return
     if code in TOKEN_ERRORS:
         TOKENS.drop(settings, kb)  # the next attempt fetches a fresh token
-    raise PushError(f"WeChat refused the message: errcode {code} {data.get('errmsg', '')}",
-                    permanent=code in PERMANENT_ERRORS)
+    raise PushError(
+        f"WeChat refused the message: errcode {code} {data.get('errmsg', '')}",
+        permanent=code in PERMANENT_ERRORS,
+    )
 
 
 def push(settings: ApiSettings, item: Push, state: dict[str, Any]) -> None:

@@ -120,7 +120,9 @@ class WXBizMsgCrypt:
         msg, receiver = body[4 : 4 + size], body[4 + size :]
         if not hmac.compare_digest(receiver, self.receive_id.encode()):
             shown = receiver.decode(errors="replace")[:64]
-            raise WrongReceiver(f"the message was encrypted for app id {shown!r}, not for this channel's app id")
+            raise WrongReceiver(
+                f"the message was encrypted for app id {shown!r}, not for this channel's app id"
+            )
         try:
             return msg.decode()
         except UnicodeDecodeError as exc:
@@ -142,4 +144,3 @@ class WXBizMsgCrypt:
             f"<MsgSignature>{_cdata(self.signature(timestamp, nonce, encrypted))}</MsgSignature>"
             f"<TimeStamp>{timestamp}</TimeStamp><Nonce>{_cdata(nonce)}</Nonce></xml>"
         )
-

@@ -30,7 +30,16 @@ app = typer.Typer(
 )
 
 for commands in (
-    demo_command, kb_commands, kb_version_commands, answer_commands, eval_commands, agent_commands, faq_commands,
-    serve_command, worker_command, keys_commands, report_command,
+    demo_command,
+    kb_commands,
+    kb_version_commands,
+    answer_commands,
+    eval_commands,
+    agent_commands,
+    faq_commands,
+    serve_command,
+    worker_command,
+    keys_commands,
+    report_command,
 ):
     commands.register(app)

@@ -12,7 +12,9 @@ from api.cli.console import JsonFlag, console, print_json
 from api.cli.exits import ExitCode, KefuGroup, exit_with
 from ingest.config import get_settings
 
-agent_app = typer.Typer(help="Work escalated conversations as a human agent.", no_args_is_help=True, cls=KefuGroup)
+agent_app = typer.Typer(
+    help="Work escalated conversations as a human agent.", no_args_is_help=True, cls=KefuGroup
+)
 
 AgentOption = typer.Option(..., "--agent", "-a", envvar="KEFU_AGENT", help="Your agent id (or KEFU_AGENT).")
 
@@ -44,8 +46,12 @@ def inbox(
     """Escalated conversations, most urgent and oldest first (--json: as GET /v1/agent/inbox)."""
     try:
         tickets = _desk().inbox(
-            statuses=_split(status), tenant=tenant, kb_name=kb, assignee=assignee,
-            breached=True if breached else None, limit=limit,
+            statuses=_split(status),
+            tenant=tenant,
+            kb_name=kb,
+            assignee=assignee,
+            breached=True if breached else None,
+            limit=limit,
         )
     except ValueError as exc:
         exit_with(exc, ExitCode.USAGE)
@@ -63,13 +69,25 @@ def inbox(
     for t in tickets:
         age = f"{(now - t.created_at).total_seconds() / 60:.0f} min"
         sla = "[red]breached[/]" if t.breached else f"reply by {t.first_response_due_at:%H:%M}"
-        table.add_row(str(t.id), t.priority_name, t.status, t.assignee or "", t.kb_name, ", ".join(t.reasons),
-                      age, sla, escape(t.summary[:80]))
+        table.add_row(
+            str(t.id),
+            t.priority_name,
+            t.status,
+            t.assignee or "",
+            t.kb_name,
+            ", ".join(t.reasons),
+            age,
+            sla,
+            escape(t.summary[:80]),
+        )
     console.print(table)
 
 
 @agent_app.command("show")
-def show(ticket_id: int = typer.Argument(...), raw: bool = typer.Option(False, "--json", help="The handoff package as JSON.")) -> None:
+def show(
+    ticket_id: int = typer.Argument(...),
+    raw: bool = typer.Option(False, "--json", help="The handoff package as JSON."),
+) -> None:
     """A ticket's handoff package and the conversation so far."""
     desk = _desk()
     ticket = desk.ticket(ticket_id)
@@ -77,8 +95,10 @@ def show(ticket_id: int = typer.Argument(...), raw: bool = typer.Option(False, "
         print_json(ticket.package)
         return
     package = ticket.package
-    console.print(f"[bold]ticket #{ticket.id}[/] {ticket.status} · {ticket.priority_name} · {', '.join(ticket.reasons)}"
-                  f" · assignee {ticket.assignee or '-'}")
+    console.print(
+        f"[bold]ticket #{ticket.id}[/] {ticket.status} · {ticket.priority_name} · {', '.join(ticket.reasons)}"
+        f" · assignee {ticket.assignee or '-'}"
+    )
     console.print(f"customer: {escape(json.dumps(package.get('customer', {}), ensure_ascii=False))}")
     console.print(f"summary: {escape(ticket.summary)}")
     for reason in package.get("reasons", []):
@@ -98,7 +118,9 @@ def claim(ticket_id: int = typer.Argument(...), agent: str = AgentOption) -> Non
 
 
 @agent_app.command("reply")
-def reply(ticket_id: int = typer.Argument(...), text: str = typer.Argument(...), agent: str = AgentOption) -> None:
+def reply(
+    ticket_id: int = typer.Argument(...), text: str = typer.Argument(...), agent: str = AgentOption
+) -> None:
     """Send a message to the customer in their conversation."""
     try:
         _desk().reply(ticket_id, agent, text)
@@ -122,5 +144,9 @@ def resolve(
     console.print(f"ticket #{ticket_id} resolved")
     if result.candidate is not None:
         c = result.candidate
-        near = f" (similar to {c.similar_to['question']!r}, {c.similarity:.2f})" if c.similar_to and c.similarity else ""
+        near = (
+            f" (similar to {c.similar_to['question']!r}, {c.similarity:.2f})"
+            if c.similar_to and c.similarity
+            else ""
+        )
         console.print(f"FAQ candidate #{c.id} ({c.status}){escape(near)}: review with `kefu faq candidates`")

@@ -24,7 +24,11 @@ def _pipeline():  # type: ignore[no-untyped-def]
 def print_answer(result) -> None:  # type: ignore[no-untyped-def]
     console.print(escape(result.text) or "[dim](no reply: a human agent holds this conversation)[/]")
     for citation in result.citations:
-        where = " > ".join([citation.title, *citation.heading_path[-1:]]) if citation.heading_path else citation.title
+        where = (
+            " > ".join([citation.title, *citation.heading_path[-1:]])
+            if citation.heading_path
+            else citation.title
+        )
         page = f", p. {citation.page}" if citation.page else ""
         console.print(f"  [cyan][{citation.n}][/] {escape(where)} — {escape(citation.source)}{page}")
     timings = ", ".join(f"{k} {v:.0f} ms" for k, v in result.timings_ms.items())

@@ -21,11 +21,18 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 console = Console()
 err_console = Console(stderr=True)
 
-JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout (nothing else goes there).")]
+JsonFlag = Annotated[
+    bool, typer.Option("--json", help="Print one JSON document on stdout (nothing else goes there).")
+]
 
 # What each progress stage counts, for the plain progress lines.
-STAGE_UNITS = {"parse": "files", "embed": "chunks", "answer": "questions", "score": "questions",
-               "judge": "questions"}
+STAGE_UNITS = {
+    "parse": "files",
+    "embed": "chunks",
+    "answer": "questions",
+    "score": "questions",
+    "judge": "questions",
+}
 LINE_EVERY_S = 5.0  # plain progress lines: at most one per stage this often (and at each stage's end)
 
 
@@ -56,8 +63,11 @@ def _progress_lines(label: str) -> Callable[[str, int, int], None]:
             return
         last[stage] = now
         unit = STAGE_UNITS.get(stage, "")
-        err_console.print(f"{label}: {stage} {done}/{total}{' ' + unit if unit else ''}, {now - started:.1f} s",
-                          highlight=False, soft_wrap=True)
+        err_console.print(
+            f"{label}: {stage} {done}/{total}{' ' + unit if unit else ''}, {now - started:.1f} s",
+            highlight=False,
+            soft_wrap=True,
+        )
 
     return update
 
@@ -70,8 +80,12 @@ def stage_progress(label: str = "kefu") -> Iterator[Callable[[str, int, int], No
         yield _progress_lines(label)
         return
     bars = Progress(
-        TextColumn("{task.description:>8}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-        console=err_console, transient=False,
+        TextColumn("{task.description:>8}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=err_console,
+        transient=False,
     )
     tasks: dict[str, Any] = {}
 

@@ -42,35 +42,65 @@ DATASET_HELP = (
 )
 DatasetOpt = Annotated[str | None, typer.Option("--dataset", "-d", help=DATASET_HELP)]
 LimitOpt = Annotated[int | None, typer.Option("--limit", min=1, help="Only the first N selected questions.")]
-SampleOpt = Annotated[int | None, typer.Option("--sample", min=1, help="A seeded sample of N questions, stratified: answerable/unanswerable and single/multi-turn kept in proportion.")]
+SampleOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--sample",
+        min=1,
+        help="A seeded sample of N questions, stratified: answerable/unanswerable and single/multi-turn kept in proportion.",
+    ),
+]
 SeedOpt = Annotated[int, typer.Option("--seed", help="Seed of --sample.")]
-OnlyOpt = Annotated[OnlyChoice | None, typer.Option("--only", help="Only answerable or unanswerable questions.")]
+OnlyOpt = Annotated[
+    OnlyChoice | None, typer.Option("--only", help="Only answerable or unanswerable questions.")
+]
 SplitOpt = Annotated[
     str | None, typer.Option("--split", help="Only this half of the set (helpcentres: tune or heldout).")
 ]
-ArmOpt = Annotated[str, typer.Option("--arm", help="What answers. " + " ".join(
-    f"{name}: {description}" for name, description in describe_arms().items()))]
+ArmOpt = Annotated[
+    str,
+    typer.Option(
+        "--arm",
+        help="What answers. "
+        + " ".join(f"{name}: {description}" for name, description in describe_arms().items()),
+    ),
+]
 WorkersOpt = Annotated[
-    int | None, typer.Option("--workers", min=1, help="Questions answered at once (default KEFU_EVAL_WORKERS, 1).")
+    int | None,
+    typer.Option("--workers", min=1, help="Questions answered at once (default KEFU_EVAL_WORKERS, 1)."),
 ]
 JudgeOpt = Annotated[
-    str | None, typer.Option("--judge", help="LLM for the judged Ragas metrics (default KEFU_JUDGE_MODEL; none = skip).")
+    str | None,
+    typer.Option("--judge", help="LLM for the judged Ragas metrics (default KEFU_JUDGE_MODEL; none = skip)."),
 ]
 JudgeUrlOpt = Annotated[
     str | None, typer.Option("--judge-base-url", help="OpenAI-compatible server of the judge model.")
 ]
 OutOpt = Annotated[Path | None, typer.Option("--out", help="Report folder (default <data dir>/eval).")]
 CorpusOpt = Annotated[
-    Path | None, typer.Option("--corpus", help="Golden sets: folder of documents (default: corpus/ beside the file).")
+    Path | None,
+    typer.Option("--corpus", help="Golden sets: folder of documents (default: corpus/ beside the file)."),
 ]
-KbOpt = Annotated[str | None, typer.Option("--kb", help="Golden sets: evaluate against this existing knowledge base.")]
+KbOpt = Annotated[
+    str | None, typer.Option("--kb", help="Golden sets: evaluate against this existing knowledge base.")
+]
 
 
 def _run(
-    dataset: str, *, limit: int | None, sample: int | None, seed: int, only: OnlyChoice | None,
-    split: str | None, arm: str,
-    workers: int | None, judge: str | None, judge_base_url: str | None, out: Path | None,
-    corpus: Path | None, kb: str | None,
+    dataset: str,
+    *,
+    limit: int | None,
+    sample: int | None,
+    seed: int,
+    only: OnlyChoice | None,
+    split: str | None,
+    arm: str,
+    workers: int | None,
+    judge: str | None,
+    judge_base_url: str | None,
+    out: Path | None,
+    corpus: Path | None,
+    kb: str | None,
 ) -> None:
     from eval.config import get_eval_settings
     from eval.record import record_run
@@ -79,9 +109,17 @@ def _run(
 
     eval_settings = get_eval_settings()
     spec = RunSpec(
-        dataset=dataset, arm=arm, limit=limit, sample=sample, seed=seed,
-        only=only.value if only else None, split=split, workers=workers or eval_settings.eval_workers,
-        corpus=corpus, kb=kb, judge=judge or eval_settings.judge_model,
+        dataset=dataset,
+        arm=arm,
+        limit=limit,
+        sample=sample,
+        seed=seed,
+        only=only.value if only else None,
+        split=split,
+        workers=workers or eval_settings.eval_workers,
+        corpus=corpus,
+        kb=kb,
+        judge=judge or eval_settings.judge_model,
         judge_base_url=judge_base_url or eval_settings.judge_api_base,
     )
     settings = get_settings()
@@ -101,7 +139,9 @@ def _run(
     console.print(f"report: {result.report_paths['html']}\nresults: {result.report_paths['json']}")
     errors = [row for row in result.rows if row.get("error")]
     if errors:
-        console.print(f"[yellow]{len(errors)} questions failed[/]; first: {errors[0]['id']}: {errors[0]['error']}")
+        console.print(
+            f"[yellow]{len(errors)} questions failed[/]; first: {errors[0]['id']}: {errors[0]['error']}"
+        )
     if len(errors) == len(result.rows):
         fail(f"every question failed (run {result.id} stored for inspection)")
 
@@ -129,8 +169,21 @@ def main(
     if dataset is None:
         console.print(ctx.get_help())
         raise typer.Exit(0)
-    _run(dataset, limit=limit, sample=sample, seed=seed, only=only, split=split, arm=arm, workers=workers, judge=judge,
-         judge_base_url=judge_base_url, out=out, corpus=corpus, kb=kb)
+    _run(
+        dataset,
+        limit=limit,
+        sample=sample,
+        seed=seed,
+        only=only,
+        split=split,
+        arm=arm,
+        workers=workers,
+        judge=judge,
+        judge_base_url=judge_base_url,
+        out=out,
+        corpus=corpus,
+        kb=kb,
+    )
 
 
 @eval_app.command("run")
@@ -150,8 +203,21 @@ def run_command(
     kb: KbOpt = None,
 ) -> None:
     """Answer a data set's questions, score them, store the run and write its reports."""
-    _run(dataset, limit=limit, sample=sample, seed=seed, only=only, split=split, arm=arm, workers=workers, judge=judge,
-         judge_base_url=judge_base_url, out=out, corpus=corpus, kb=kb)
+    _run(
+        dataset,
+        limit=limit,
+        sample=sample,
+        seed=seed,
+        only=only,
+        split=split,
+        arm=arm,
+        workers=workers,
+        judge=judge,
+        judge_base_url=judge_base_url,
+        out=out,
+        corpus=corpus,
+        kb=kb,
+    )
 
 
 def _store():  # type: ignore[no-untyped-def]
@@ -193,12 +259,20 @@ def _parse_max_drop(values: list[str]) -> dict[str, float] | None:
 
 @eval_app.command("gate")
 def gate_command(
-    baseline: Annotated[str, typer.Option("--baseline", help="Run id or results .json of the reference run.")],
-    candidate: Annotated[str, typer.Option("--candidate", help="Run to check (default: the latest run).")] = "latest",
+    baseline: Annotated[
+        str, typer.Option("--baseline", help="Run id or results .json of the reference run.")
+    ],
+    candidate: Annotated[
+        str, typer.Option("--candidate", help="Run to check (default: the latest run).")
+    ] = "latest",
     max_drop: Annotated[
         list[str] | None,
-        typer.Option("--max-drop", help="METRIC=X: allowed worsening (repeatable). Default: "
-                     + ", ".join(f"{m}={x:g}" for m, x in DEFAULT_MAX_DROP.items()) + "."),
+        typer.Option(
+            "--max-drop",
+            help="METRIC=X: allowed worsening (repeatable). Default: "
+            + ", ".join(f"{m}={x:g}" for m, x in DEFAULT_MAX_DROP.items())
+            + ".",
+        ),
     ] = None,
     allow_different_questions: Annotated[
         bool, typer.Option("--allow-different-questions", help="Gate runs that answered different questions.")
@@ -210,8 +284,12 @@ def gate_command(
     from eval.report import fmt
 
     base_run, cand_run = _resolve(baseline), _resolve(candidate)
-    result = gate(base_run, cand_run, _parse_max_drop(max_drop or []),
-                  require_same_questions=not allow_different_questions)
+    result = gate(
+        base_run,
+        cand_run,
+        _parse_max_drop(max_drop or []),
+        require_same_questions=not allow_different_questions,
+    )
     label = f"run {cand_run.id if cand_run.id is not None else candidate} vs baseline {base_run.id if base_run.id is not None else baseline}"
     if result.ok:
         console.print(f"[green]gate passed[/]: {label} ({', '.join(result.checked)})")
@@ -228,7 +306,9 @@ def gate_command(
 @eval_app.command("list")
 def list_command(
     limit: Annotated[int, typer.Option("--limit", min=1)] = 20,
-    dataset: Annotated[str | None, typer.Option("--dataset", help="Only runs of this data set (name).")] = None,
+    dataset: Annotated[
+        str | None, typer.Option("--dataset", help="Only runs of this data set (name).")
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Stored runs, newest first (--json: each run with the fields of its results .json, without the rows)."""
@@ -245,9 +325,14 @@ def list_command(
     for run in _store().list(limit=limit, dataset=dataset):
         metrics = run.summary.get("metrics", {})
         table.add_row(
-            str(run.id), run.created_at[:19], run.dataset["name"], str(run.spec.get("arm", "")),
-            str(run.dataset["questions"]), f"{run.kb['name']} v{run.kb['version']}",
-            *(fmt(metrics.get(m), m) for m in shown), run.judge or "",
+            str(run.id),
+            run.created_at[:19],
+            run.dataset["name"],
+            str(run.spec.get("arm", "")),
+            str(run.dataset["questions"]),
+            f"{run.kb['name']} v{run.kb['version']}",
+            *(fmt(metrics.get(m), m) for m in shown),
+            run.judge or "",
         )
     console.print(table)
 
@@ -255,7 +340,9 @@ def list_command(
 @eval_app.command("generate")
 def generate_command(
     kb: Annotated[str, typer.Option("--kb", help="Knowledge base to write questions about.")],
-    out: Annotated[Path, typer.Option("--out", help="Golden-set .jsonl to write.")] = Path("golden.generated.jsonl"),
+    out: Annotated[Path, typer.Option("--out", help="Golden-set .jsonl to write.")] = Path(
+        "golden.generated.jsonl"
+    ),
     size: Annotated[int, typer.Option("--size", min=1, help="Questions to generate.")] = 20,
     max_chunks: Annotated[int, typer.Option("--max-chunks", min=1, help="Chunks sampled from the KB.")] = 200,
     judge: JudgeOpt = None,
@@ -270,9 +357,16 @@ def generate_command(
     try:
         check_generator(model)
         written = generate_golden_set(
-            get_settings(), kb, out, model=model, base_url=judge_base_url or eval_settings.judge_api_base,
-            size=size, max_chunks=max_chunks,
+            get_settings(),
+            kb,
+            out,
+            model=model,
+            base_url=judge_base_url or eval_settings.judge_api_base,
+            size=size,
+            max_chunks=max_chunks,
         )
     except ValueError as exc:
         exit_with(exc, ExitCode.USAGE)
-    console.print(f"wrote {written} questions to {out}; review them, then: kefu eval run --dataset {out} --kb {kb}")
+    console.print(
+        f"wrote {written} questions to {out}; review them, then: kefu eval run --dataset {out} --kb {kb}"
+    )

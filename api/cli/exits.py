@@ -88,8 +88,10 @@ def _kb_not_found(exc: Any) -> str:
 
     with open_database(get_settings().sql_url).session() as session:
         names = [kb.name for kb in list_kbs(session)]
-    return (f"no knowledge base {exc.name!r}; existing: {', '.join(names) or '(none)'}"
-            f" (create one with `kefu ingest PATH --kb {exc.name}`)")
+    return (
+        f"no knowledge base {exc.name!r}; existing: {', '.join(names) or '(none)'}"
+        f" (create one with `kefu ingest PATH --kb {exc.name}`)"
+    )
 
 
 def describe(exc: BaseException) -> str:

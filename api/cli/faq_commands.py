@@ -14,7 +14,9 @@ faq_app = typer.Typer(
     help="Review FAQ candidates learned from human agents' answers.", no_args_is_help=True, cls=KefuGroup
 )
 
-ReviewerOption = typer.Option(..., "--reviewer", "-r", envvar="KEFU_REVIEWER", help="Your id (or KEFU_REVIEWER).")
+ReviewerOption = typer.Option(
+    ..., "--reviewer", "-r", envvar="KEFU_REVIEWER", help="Your id (or KEFU_REVIEWER)."
+)
 
 
 def register(app: typer.Typer) -> None:
@@ -29,7 +31,9 @@ def _loop():  # type: ignore[no-untyped-def]
 
 @faq_app.command("candidates")
 def candidates(
-    status: str = typer.Option("pending,duplicate", "--status", help="Comma-separated: pending, duplicate, accepted, rejected."),
+    status: str = typer.Option(
+        "pending,duplicate", "--status", help="Comma-separated: pending, duplicate, accepted, rejected."
+    ),
     kb: str | None = typer.Option(None, "--kb"),
     tenant: str | None = typer.Option(None, "--tenant"),
     limit: int = typer.Option(100, "--limit"),
@@ -50,9 +54,20 @@ def candidates(
     for column in ("id", "status", "kb", "question", "answer", "closest existing", "ticket"):
         table.add_column(column)
     for c in rows:
-        near = f"{c.similar_to['question']} ({c.similarity:.2f})" if c.similar_to and c.similarity is not None else ""
-        table.add_row(str(c.id), c.status, c.kb_name, escape(c.question), escape(c.answer[:200]), escape(near),
-                      str(c.ticket_id or ""))
+        near = (
+            f"{c.similar_to['question']} ({c.similarity:.2f})"
+            if c.similar_to and c.similarity is not None
+            else ""
+        )
+        table.add_row(
+            str(c.id),
+            c.status,
+            c.kb_name,
+            escape(c.question),
+            escape(c.answer[:200]),
+            escape(near),
+            str(c.ticket_id or ""),
+        )
     console.print(table)
 
 

@@ -26,19 +26,39 @@ def register(app: typer.Typer) -> None:
 
 def print_report(report: IngestReport) -> None:
     table = Table(title=f"knowledge base {report.kb!r} — version {report.version}")
-    for column in ("files", "added", "changed", "unchanged", "removed", "failed", "chunks",
-                   "embedded", "cached", "pending", "seconds"):
+    for column in (
+        "files",
+        "added",
+        "changed",
+        "unchanged",
+        "removed",
+        "failed",
+        "chunks",
+        "embedded",
+        "cached",
+        "pending",
+        "seconds",
+    ):
         table.add_column(column, justify="right")
     table.add_row(
-        str(len(report.files)), str(report.count("added")), str(report.count("changed")),
-        str(report.count("unchanged")), str(report.count("removed")), str(report.count("failed")),
-        str(report.chunks), str(report.embedded), str(report.reused), str(report.pending),
+        str(len(report.files)),
+        str(report.count("added")),
+        str(report.count("changed")),
+        str(report.count("unchanged")),
+        str(report.count("removed")),
+        str(report.count("failed")),
+        str(report.chunks),
+        str(report.embedded),
+        str(report.reused),
+        str(report.pending),
         f"{report.seconds:.1f}",
     )
     console.print(table)
     for result in report.failed:
         err_console.print(
-            f"[red]failed[/] {escape(result.source)}: {escape(result.reason)}", highlight=False, soft_wrap=True
+            f"[red]failed[/] {escape(result.source)}: {escape(result.reason)}",
+            highlight=False,
+            soft_wrap=True,
         )
     if report.status == "partial":
         err_console.print(
@@ -61,10 +81,13 @@ def ingest(
     paths: list[Path] = typer.Argument(..., exists=True, help="Files or folders to ingest."),
     kb: str = typer.Option("default", "--kb", help="Knowledge base name."),
     delete_missing: bool = typer.Option(
-        False, "--delete-missing", help="Remove the documents whose file is no longer among PATHS (FAQ entries stay)."
+        False,
+        "--delete-missing",
+        help="Remove the documents whose file is no longer among PATHS (FAQ entries stay).",
     ),
     embed: bool = typer.Option(
-        True, "--embed/--no-embed",
+        True,
+        "--embed/--no-embed",
         help="Compute vectors now; --no-embed stages text only (searchable lexically) for `kefu kb embed`.",
     ),
 ) -> None:
@@ -85,7 +108,8 @@ def ingest(
                 f"[yellow]knowledge base {kb!r} has {len(gone)} {'document' if len(gone) == 1 else 'documents'}"
                 f" whose file is no longer among the paths given:[/] {escape(listed)}\n"
                 f"  remove them with `{escape(again)}` (or one at a time with `kefu kb rm-doc SOURCE --kb {kb}`)",
-                highlight=False, soft_wrap=True,
+                highlight=False,
+                soft_wrap=True,
             )
     if report.failed:
         fail(f"{len(report.failed)} of {len(report.files)} files failed to ingest", ExitCode.FAILURE)
@@ -116,8 +140,15 @@ def list_command(as_json: JsonFlag = False) -> None:
     with db.session() as session:
         for kb in list_kbs(session):
             s = summarise(session, kb)
-            table.add_row(s.name, str(s.version), str(s.documents), str(s.chunks),
-                          f"{s.embedded}/{s.chunks}", str(s.faq_chunks), s.embed_model)
+            table.add_row(
+                s.name,
+                str(s.version),
+                str(s.documents),
+                str(s.chunks),
+                f"{s.embedded}/{s.chunks}",
+                str(s.faq_chunks),
+                s.embed_model,
+            )
     console.print(table)
 
 
@@ -131,7 +162,12 @@ def show(name: str = typer.Argument("default"), as_json: JsonFlag = False) -> No
         if as_json:
             from api.routers.knowledge import document_out, kb_out
 
-            print_json({"kb": kb_out(session, kb), "documents": [document_out(d) for d in list_documents(session, kb)]})
+            print_json(
+                {
+                    "kb": kb_out(session, kb),
+                    "documents": [document_out(d) for d in list_documents(session, kb)],
+                }
+            )
             return
         s = summarise(session, kb)
         console.print(
@@ -143,8 +179,15 @@ def show(name: str = typer.Argument("default"), as_json: JsonFlag = False) -> No
         for column in ("source", "type", "lang", "chunks", "version", "title", "last error"):
             table.add_column(column)
         for doc in list_documents(session, kb):
-            table.add_row(doc.source, doc.file_type, doc.lang, str(doc.n_chunks), str(doc.version),
-                          doc.title, doc.last_error or "")
+            table.add_row(
+                doc.source,
+                doc.file_type,
+                doc.lang,
+                str(doc.n_chunks),
+                str(doc.version),
+                doc.title,
+                doc.last_error or "",
+            )
         console.print(table)
         if s.quarantined:
             console.print(
@@ -159,7 +202,10 @@ def rm_doc(source: str, kb: str = typer.Option("default", "--kb")) -> None:
     """Remove one document (by its source as `kefu kb show` lists it) and its vectors."""
     removed = IngestPipeline(get_settings()).remove_document(kb, source)
     if not removed:
-        fail(f"no document {source!r} in knowledge base {kb!r}; `kefu kb show {kb}` lists them", ExitCode.NOT_FOUND)
+        fail(
+            f"no document {source!r} in knowledge base {kb!r}; `kefu kb show {kb}` lists them",
+            ExitCode.NOT_FOUND,
+        )
     console.print(f"removed {source}")
 
 

@@ -19,7 +19,6 @@ def register(app: typer.Typer) -> None:
     """The commands join the `kefu kb` group (api.cli.kb_commands registers it on the app)."""
 
 
-
 def _stamp(value: object) -> str:
     return str(value)[:19] if value is not None else ""
 
@@ -35,8 +34,15 @@ def list_versions(name: str = typer.Argument("default")) -> None:
             table.add_column(column)
         for row in versions.list_versions(session, kb):
             table.add_row(
-                str(row.version), versions.version_state(kb, row), _stamp(row.created_at), _stamp(row.published_at),
-                str(row.documents), str(row.chunks), str(row.docs_added), str(row.docs_changed), str(row.docs_removed),
+                str(row.version),
+                versions.version_state(kb, row),
+                _stamp(row.created_at),
+                _stamp(row.published_at),
+                str(row.documents),
+                str(row.chunks),
+                str(row.docs_added),
+                str(row.docs_changed),
+                str(row.docs_removed),
             )
     console.print(table)
 
@@ -48,7 +54,9 @@ def diff(a: int, b: int, kb: str = typer.Option("default", "--kb")) -> None:
     with db.session() as session:
         found = versions.diff(session, get_kb(session, kb), a, b)
     for change in found.documents:
-        console.print(f"{change.change:8} {change.source}  chunks {change.chunks_before} -> {change.chunks_after}")
+        console.print(
+            f"{change.change:8} {change.source}  chunks {change.chunks_before} -> {change.chunks_after}"
+        )
     for key, (before, after) in found.config.items():
         console.print(f"config   {key}: {before} -> {after}")
     console.print(
@@ -72,7 +80,9 @@ def rollback(kb: str = typer.Option("default", "--kb")) -> None:
 
 @kb_app.command("prune")
 def prune(
-    keep: int = typer.Option(..., "--keep", min=1, help="Versions to keep (the published one is always kept)."),
+    keep: int = typer.Option(
+        ..., "--keep", min=1, help="Versions to keep (the published one is always kept)."
+    ),
     kb: str = typer.Option("default", "--kb"),
 ) -> None:
     """Delete all but the newest KEEP versions, with the chunks and vectors only they used."""
@@ -96,8 +106,11 @@ def trash() -> None:
     with pipeline.db.session() as session:
         for kb in versions.list_trash(session):
             table.add_row(
-                kb.trashed_name or "", kb.tenant, _stamp(kb.deleted_at),
-                _stamp(versions.purge_after(kb, settings.trash_days)), str(len(list_documents(session, kb))),
+                kb.trashed_name or "",
+                kb.tenant,
+                _stamp(kb.deleted_at),
+                _stamp(versions.purge_after(kb, settings.trash_days)),
+                str(len(list_documents(session, kb))),
             )
     console.print(table)
 
@@ -105,7 +118,9 @@ def trash() -> None:
 @kb_app.command("restore")
 def restore(
     name: str,
-    as_name: str = typer.Option(None, "--as", help="Restore under this name (when NAME was taken meanwhile)."),
+    as_name: str = typer.Option(
+        None, "--as", help="Restore under this name (when NAME was taken meanwhile)."
+    ),
 ) -> None:
     """Take the most recently deleted knowledge base called NAME out of the trash, with its
     documents, vectors and versions."""

@@ -56,39 +56,63 @@ def create(
     except ValueError as exc:
         exit_with(exc, ExitCode.USAGE)
     print(created.key)  # alone on stdout, so scripts can capture it
-    err_console.print(f"[dim]id {key_id} · role {role} · tenant {tenant}"
-                  + (f" · kbs {', '.join(kb)}" if kb else " · all knowledge bases of the tenant")
-                  + " · store it now: it cannot be shown again[/]")
+    err_console.print(
+        f"[dim]id {key_id} · role {role} · tenant {tenant}"
+        + (f" · kbs {', '.join(kb)}" if kb else " · all knowledge bases of the tenant")
+        + " · store it now: it cannot be shown again[/]"
+    )
 
 
 @keys_app.command("list")
 def list_command(
-    tenant: str | None = typer.Option(None, "--tenant", help="Only this tenant's keys."), as_json: JsonFlag = False
+    tenant: str | None = typer.Option(None, "--tenant", help="Only this tenant's keys."),
+    as_json: JsonFlag = False,
 ) -> None:
     """Keys with their role and scope (never the secret)."""
     from api.auth import list_keys
 
     if as_json:
         with _database().session() as session:
-            print_json([
-                KeyListing(id=row.id, name=row.name, role=row.role, tenant=row.tenant, kbs=list(row.kbs or []),
-                           prefix=row.prefix, created_at=row.created_at, last_used_at=row.last_used_at,
-                           revoked_at=row.revoked_at)
-                for row in list_keys(session, tenant)
-            ])
+            print_json(
+                [
+                    KeyListing(
+                        id=row.id,
+                        name=row.name,
+                        role=row.role,
+                        tenant=row.tenant,
+                        kbs=list(row.kbs or []),
+                        prefix=row.prefix,
+                        created_at=row.created_at,
+                        last_used_at=row.last_used_at,
+                        revoked_at=row.revoked_at,
+                    )
+                    for row in list_keys(session, tenant)
+                ]
+            )
         return
     table = Table()
     for column in ("id", "prefix", "name", "role", "tenant", "kbs", "created", "last used", "revoked"):
         table.add_column(column, no_wrap=column in ("id", "prefix"))
     with _database().session() as session:
         for row in list_keys(session, tenant):
-            table.add_row(row.id, row.prefix + "…", row.name, row.role, row.tenant, ", ".join(row.kbs) or "*",
-                          _when(row.created_at), _when(row.last_used_at), _when(row.revoked_at))
+            table.add_row(
+                row.id,
+                row.prefix + "…",
+                row.name,
+                row.role,
+                row.tenant,
+                ", ".join(row.kbs) or "*",
+                _when(row.created_at),
+                _when(row.last_used_at),
+                _when(row.revoked_at),
+            )
     console.print(table)
 
 
 @keys_app.command("revoke")
-def revoke(key: str = typer.Argument(..., help="The key's id or its prefix as `kefu keys list` shows it.")) -> None:
+def revoke(
+    key: str = typer.Argument(..., help="The key's id or its prefix as `kefu keys list` shows it."),
+) -> None:
     """Revoke a key: requests with it get 401 from then on."""
     from api.auth import revoke_key
 

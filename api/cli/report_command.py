@@ -25,7 +25,10 @@ def _when(value: str | None, name: str) -> datetime | None:
     try:
         return aware(datetime.fromisoformat(value))
     except ValueError:
-        fail(f"--{name} {value!r} is not an ISO date or time (e.g. 2026-11-01 or 2026-11-01T08:00)", ExitCode.USAGE)
+        fail(
+            f"--{name} {value!r} is not an ISO date or time (e.g. 2026-11-01 or 2026-11-01T08:00)",
+            ExitCode.USAGE,
+        )
 
 
 def report(
@@ -35,7 +38,9 @@ def report(
     since: str | None = typer.Option(None, "--since", help="Start (ISO, UTC); overrides --days."),
     until: str | None = typer.Option(None, "--until", help="End, exclusive (ISO, UTC; default now)."),
     out: Path = typer.Option(Path("kefu-report.html"), "--out", "-o", help="The HTML report."),
-    csv_dir: Path | None = typer.Option(None, "--csv", help="Also write every table as CSV into this folder."),
+    csv_dir: Path | None = typer.Option(
+        None, "--csv", help="Also write every table as CSV into this folder."
+    ),
     gaps: bool = typer.Option(True, "--gaps/--no-gaps", help="Cluster the failed questions (embeds them)."),
 ) -> None:
     """Resolution, transfer, CSAT and latency figures, what the bot could not answer, QA scores."""

@@ -45,7 +45,9 @@ def chroma_executable() -> Path:
     candidate = Path(sys.executable).parent / "chroma"
     if candidate.exists():
         return candidate
-    raise FileNotFoundError("the `chroma` command (from chromadb) was not found next to the Python interpreter")
+    raise FileNotFoundError(
+        "the `chroma` command (from chromadb) was not found next to the Python interpreter"
+    )
 
 
 @contextlib.contextmanager
@@ -58,7 +60,10 @@ def chroma_server(path: Path, log_file: Path, host: str = "127.0.0.1") -> Iterat
     with log_file.open("ab") as sink:
         process = subprocess.Popen(
             [str(chroma_executable()), "run", "--path", str(path), "--host", host, "--port", str(port)],
-            stdout=sink, stderr=sink, stdin=subprocess.DEVNULL, preexec_fn=die_with_parent,  # noqa: PLW1509
+            stdout=sink,
+            stderr=sink,
+            stdin=subprocess.DEVNULL,
+            preexec_fn=die_with_parent,
         )
     try:
         _wait_ready(url, process)

@@ -56,10 +56,13 @@ def serve(
     # Migrate once here: N workers starting together would each try to upgrade the same schema.
     open_database(settings.sql_url).dispose()
     options: dict[str, Any] = dict(
-        factory=True, host=host, port=port,
+        factory=True,
+        host=host,
+        port=port,
         log_config=None,  # the app installs JSON logging in each worker
         access_log=False,  # the app logs every request itself, with its request id
-        proxy_headers=True, timeout_graceful_shutdown=10,
+        proxy_headers=True,
+        timeout_graceful_shutdown=10,
     )
     if workers == 1:
         try:
@@ -78,9 +81,13 @@ def serve(
     os.environ.setdefault("KEFU_EMBED_THREADS", threads)
     with contextlib.ExitStack() as stack:
         if not settings.chroma_url:
-            url = stack.enter_context(chroma_server(settings.chroma_dir, settings.data_dir / "logs" / "chroma.log"))
+            url = stack.enter_context(
+                chroma_server(settings.chroma_dir, settings.data_dir / "logs" / "chroma.log")
+            )
             os.environ["KEFU_CHROMA_URL"] = url  # read by every worker's settings
-            typer.echo(f"kefu serve: {workers} workers share the vectors through `chroma run` at {url}", err=True)
+            typer.echo(
+                f"kefu serve: {workers} workers share the vectors through `chroma run` at {url}", err=True
+            )
         code = Supervisor(uvicorn.Config("api.app:factory", **options), workers).run()
     if code:
         raise typer.Exit(_exit_code(code))

@@ -120,8 +120,13 @@ class Supervisor:
         previous = {sig: signal.signal(sig, self._on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
         try:
             self.processes = [self._start(slot) for slot in range(self.workers)]
-            log.info("serving on %s:%d with %d workers (one SO_REUSEPORT socket each): pids %s",
-                     self.config.host, self.config.port, self.workers, [p.pid for p in self.processes])
+            log.info(
+                "serving on %s:%d with %d workers (one SO_REUSEPORT socket each): pids %s",
+                self.config.host,
+                self.config.port,
+                self.workers,
+                [p.pid for p in self.processes],
+            )
             while not self._stop.is_set():
                 wait([p.sentinel for p in self.processes], timeout=0.5)  # a signal is seen within 0.5 s
                 self._replace_dead()
@@ -156,12 +161,18 @@ class Supervisor:
             while self._deaths and now - self._deaths[0] > RESTART_WINDOW_S:
                 self._deaths.popleft()
             if len(self._deaths) > MAX_RESTARTS:
-                log.error("workers died %d times within %.0f s: stopping", len(self._deaths), RESTART_WINDOW_S)
+                log.error(
+                    "workers died %d times within %.0f s: stopping", len(self._deaths), RESTART_WINDOW_S
+                )
                 self._fail(1)
                 return
             self.processes[i] = self._start(i)
-            log.warning("worker %s died (exit code %s); started worker %s",
-                        process.pid, process.exitcode, self.processes[i].pid)
+            log.warning(
+                "worker %s died (exit code %s); started worker %s",
+                process.pid,
+                process.exitcode,
+                self.processes[i].pid,
+            )
 
     def _fail(self, code: int) -> None:
         self.exit_code = code

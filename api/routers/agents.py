@@ -41,16 +41,19 @@ def _visible(who: Principal, ticket: Any) -> bool:
 
 
 def _tickets(svc: Services, who: Principal, statuses: tuple[str, ...], mine: bool = False) -> list[Any]:
-    tickets = svc.desk().inbox(statuses=statuses, tenant=who.tenant, assignee=who.key_id if mine else None,
-                               limit=500)
+    tickets = svc.desk().inbox(
+        statuses=statuses, tenant=who.tenant, assignee=who.key_id if mine else None, limit=500
+    )
     return [t for t in tickets if _visible(who, t)]
 
 
 def _ticket_errors(ticket_id: int) -> AbstractContextManager[None]:
     from assistant.escalation.tickets import TicketConflict, TicketNotFound
 
-    return http_errors({TicketNotFound: status.HTTP_404_NOT_FOUND, TicketConflict: status.HTTP_409_CONFLICT},
-                       not_found=f"ticket {ticket_id} not found")
+    return http_errors(
+        {TicketNotFound: status.HTTP_404_NOT_FOUND, TicketConflict: status.HTTP_409_CONFLICT},
+        not_found=f"ticket {ticket_id} not found",
+    )
 
 
 def _ticket(svc: Services, who: Principal, ticket_id: int) -> Any:
@@ -63,8 +66,11 @@ def _ticket(svc: Services, who: Principal, ticket_id: int) -> Any:
 
 @router.get("/inbox", response_model=list[TicketOut])
 def inbox(
-    who: Agent, svc: Svc,
-    ticket_status: Annotated[Literal["active", "open", "claimed", "resolved"], Query(alias="status")] = "active",
+    who: Agent,
+    svc: Svc,
+    ticket_status: Annotated[
+        Literal["active", "open", "claimed", "resolved"], Query(alias="status")
+    ] = "active",
     mine: bool = False,
 ) -> list[TicketOut]:
     """Tickets, most urgent first then oldest: `active` (open and claimed, the default), or one status."""
@@ -86,7 +92,9 @@ def claim(ticket_id: RowId, who: Agent, svc: Svc) -> TicketOut:
 
 
 @router.post("/tickets/{ticket_id}/reply", status_code=status.HTTP_201_CREATED, response_model=MessageOut)
-def reply(ticket_id: RowId, body: AgentReplyIn, who: Agent, svc: Svc, background: BackgroundTasks) -> MessageOut:
+def reply(
+    ticket_id: RowId, body: AgentReplyIn, who: Agent, svc: Svc, background: BackgroundTasks
+) -> MessageOut:
     """Write to the customer in their conversation (claims an open ticket first). A customer on a
     messaging channel gets it pushed there after this response (GET /v1/channels/outbox)."""
     _ticket(svc, who, ticket_id)
@@ -138,20 +146,32 @@ def _messages_after(svc: Services, conversation_id: str, seq: int) -> list[Messa
         return [message_out(m) for m in rows]
 
 
-def _changes(svc: Services, before: dict[int, tuple[Any, int]], now: dict[int, tuple[Any, int]]) -> list[bytes]:
+def _changes(
+    svc: Services, before: dict[int, tuple[Any, int]], now: dict[int, tuple[Any, int]]
+) -> list[bytes]:
     events = []
     for ticket_id in sorted(now.keys() - before.keys()):
         events.append(sse("ticket", ticket_out(now[ticket_id][0]).model_dump(mode="json")))
     for ticket_id in sorted(before.keys() - now.keys()):
-        events.append(sse("closed", {"ticket_id": ticket_id, "session_id": before[ticket_id][0].conversation_id}))
+        events.append(
+            sse("closed", {"ticket_id": ticket_id, "session_id": before[ticket_id][0].conversation_id})
+        )
     for ticket_id in sorted(now.keys() & before.keys()):
         ticket, seq = now[ticket_id]
         if ticket.status != before[ticket_id][0].status or ticket.assignee != before[ticket_id][0].assignee:
             events.append(sse("ticket", ticket_out(ticket).model_dump(mode="json")))
         if seq > before[ticket_id][1]:
             new = _messages_after(svc, ticket.conversation_id, before[ticket_id][1])
-            events.append(sse("message", {"ticket_id": ticket_id, "session_id": ticket.conversation_id,
-                                          "messages": [m.model_dump(mode="json") for m in new]}))
+            events.append(
+                sse(
+                    "message",
+                    {
+                        "ticket_id": ticket_id,
+                        "session_id": ticket.conversation_id,
+                        "messages": [m.model_dump(mode="json") for m in new],
+                    },
+                )
+            )
     return events
 
 

@@ -66,7 +66,9 @@ async def analytics(
     svc: Svc,
     kb: Key | None = None,
     days: Annotated[int, Query(ge=1, le=365)] = 30,
-    by: Annotated[str | None, Query(description="comma-separated: day,kb,channel,lang,arm (default all)")] = None,
+    by: Annotated[
+        str | None, Query(description="comma-separated: day,kb,channel,lang,arm (default all)")
+    ] = None,
     repeat_window_hours: Annotated[float | None, Query(gt=0, le=24 * 90)] = None,
     since: datetime | None = None,
     until: datetime | None = None,
@@ -81,12 +83,25 @@ async def analytics(
     )
     m = report.overall
     return AnalyticsOut(
-        kb=kb, days=days, since=report.since, until=report.until, repeat_window_hours=report.repeat_window_hours,
-        sessions=m.sessions, answers=m.answers, messages_by_mode=m.answers_by_mode, refusal_rate=m.refusal_rate,
-        thumbs_up=m.thumbs_up, thumbs_down=m.thumbs_down, escalations=m.tickets,
-        latency_ms_p50=m.answer_ms_p50, latency_ms_p95=m.answer_ms_p95,
+        kb=kb,
+        days=days,
+        since=report.since,
+        until=report.until,
+        repeat_window_hours=report.repeat_window_hours,
+        sessions=m.sessions,
+        answers=m.answers,
+        messages_by_mode=m.answers_by_mode,
+        refusal_rate=m.refusal_rate,
+        thumbs_up=m.thumbs_up,
+        thumbs_down=m.thumbs_down,
+        escalations=m.tickets,
+        latency_ms_p50=m.answer_ms_p50,
+        latency_ms_p95=m.answer_ms_p95,
         metrics=asdict(m),
-        by={name: [{"key": b.key, "metrics": asdict(b.metrics)} for b in rows] for name, rows in report.by.items()},
+        by={
+            name: [{"key": b.key, "metrics": asdict(b.metrics)} for b in rows]
+            for name, rows in report.by.items()
+        },
     )
 
 
@@ -106,12 +121,17 @@ async def gaps(
     report = await run_in_threadpool(gap_miner(svc).run, scope)
     clusters = [{**asdict(c), "trend": c.trend} for c in report.clusters]
     return GapReportOut(
-        since=report.since, until=report.until, failed=report.failed, clusters=clusters,
+        since=report.since,
+        until=report.until,
+        failed=report.failed,
+        clusters=clusters,
         unclustered=[asdict(q) for q in report.unclustered],
     )
 
 
-@router.post("/analytics/gaps/faq-candidates", status_code=status.HTTP_201_CREATED, response_model=CandidateOut)
+@router.post(
+    "/analytics/gaps/faq-candidates", status_code=status.HTTP_201_CREATED, response_model=CandidateOut
+)
 async def gap_to_candidate(body: GapCandidateIn, who: Analyst, svc: Svc) -> CandidateOut:
     """Turn a gap cluster into an FAQ candidate for review (GET /v1/kbs/{kb}/faq-candidates):
     its question, and an agent's answer when the cluster has one (else the reviewer writes it)."""
@@ -121,7 +141,9 @@ async def gap_to_candidate(body: GapCandidateIn, who: Analyst, svc: Svc) -> Cand
             kb_name = load_kb(session, who, body.kb).name
         note = f"from a gap cluster of {body.volume} questions" if body.volume else "from a gap cluster"
         try:
-            candidate = svc.knowledge_loop().propose_question(who.tenant, kb_name, body.question, body.answer, note=note)
+            candidate = svc.knowledge_loop().propose_question(
+                who.tenant, kb_name, body.question, body.answer, note=note
+            )
         except ValueError as exc:
             raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from exc
         return candidate_out(candidate)
@@ -138,9 +160,15 @@ def gap_miner(svc: Services) -> GapMiner:
 def qa_out(score: QaScore) -> QaScoreOut:
     judged = None if score.judged is None else {**asdict(score.judged), "score": score.judged.score}
     return QaScoreOut(
-        conversation_id=score.conversation_id, kb=score.kb, channel=score.channel, lang=score.lang, day=score.day,
-        score=score.score, explanation=score.explain(),
-        signals=[{**asdict(s), "points": s.points} for s in score.signals], judged=judged,
+        conversation_id=score.conversation_id,
+        kb=score.kb,
+        channel=score.channel,
+        lang=score.lang,
+        day=score.day,
+        score=score.score,
+        explanation=score.explain(),
+        signals=[{**asdict(s), "points": s.points} for s in score.signals],
+        judged=judged,
     )
 
 
@@ -151,7 +179,8 @@ def qa_service(svc: Services, judge: bool) -> QaService:
     model = AnalyticsSettings().qa_judge_model
     if not model:
         raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_CONTENT, "no QA judge model is configured (KEFU_ANALYTICS_QA_JUDGE_MODEL)"
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            "no QA judge model is configured (KEFU_ANALYTICS_QA_JUDGE_MODEL)",
         )
     return QaService(svc.db, judge=QaJudge(svc.settings, model))
 

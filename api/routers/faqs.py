@@ -33,17 +33,26 @@ def _faq_document(source: str, body: FAQIn) -> ParsedDocument:
     similar = [q.strip() for q in body.similar_questions if q.strip()]
     entry = {"question": body.question.strip(), "similar_questions": similar, "answer": body.answer.strip()}
     return ParsedDocument(
-        source=source, title=entry["question"], file_type="faq",
-        sections=[Section(text=entry["answer"], kind="faq", question=entry["question"], similar_questions=similar)],
-        lang=detect_language(f"{entry['question']}\n{entry['answer']}"), extra={"faq": entry},
+        source=source,
+        title=entry["question"],
+        file_type="faq",
+        sections=[
+            Section(text=entry["answer"], kind="faq", question=entry["question"], similar_questions=similar)
+        ],
+        lang=detect_language(f"{entry['question']}\n{entry['answer']}"),
+        extra={"faq": entry},
     )
 
 
 def faq_out(session: Session, doc: Document) -> FAQOut:
     entry = (doc.extra or {}).get("faq") or _accepted_candidate(session, doc)
     return FAQOut(
-        id=doc.id, question=entry.get("question", doc.title), similar_questions=entry.get("similar_questions", []),
-        answer=entry.get("answer", ""), version=doc.version, updated_at=doc.updated_at,
+        id=doc.id,
+        question=entry.get("question", doc.title),
+        similar_questions=entry.get("similar_questions", []),
+        answer=entry.get("answer", ""),
+        version=doc.version,
+        updated_at=doc.updated_at,
     )
 
 
@@ -89,7 +98,7 @@ ANSWER_LABELS = ("A: ", "答：")
 
 def _answer(chunk_text: str) -> str:
     _, _, answer = chunk_text.partition("\n")
-    return next((answer[len(label):] for label in ANSWER_LABELS if answer.startswith(label)), answer)
+    return next((answer[len(label) :] for label in ANSWER_LABELS if answer.startswith(label)), answer)
 
 
 @router.get("/kbs/{kb}/faq-entries", response_model=list[FaqEntryOut])
@@ -106,10 +115,17 @@ def list_faq_entries(kb: Key, who: Owner, svc: Svc) -> list[FaqEntryOut]:
         entries = []
         for chunk, source in rows:
             question, *similar = [line for line in chunk.match_text.split("\n") if line.strip()] or [""]
-            entries.append(FaqEntryOut(
-                chunk_id=chunk.id, doc_id=chunk.doc_id, source=source, question=question, similar_questions=similar,
-                answer=_answer(chunk.text), editable=source.startswith(FAQ_PREFIX),
-            ))
+            entries.append(
+                FaqEntryOut(
+                    chunk_id=chunk.id,
+                    doc_id=chunk.doc_id,
+                    source=source,
+                    question=question,
+                    similar_questions=similar,
+                    answer=_answer(chunk.text),
+                    editable=source.startswith(FAQ_PREFIX),
+                )
+            )
         return entries
 
 
@@ -150,8 +166,12 @@ def _candidate_errors(candidate_id: int) -> AbstractContextManager[None]:
     from assistant.knowledge_loop import CandidateClosed, CandidateNotFound, FaqIngestError
 
     return http_errors(
-        {CandidateNotFound: status.HTTP_404_NOT_FOUND, CandidateClosed: status.HTTP_409_CONFLICT,
-         FaqIngestError: status.HTTP_422_UNPROCESSABLE_CONTENT, ValueError: status.HTTP_422_UNPROCESSABLE_CONTENT},
+        {
+            CandidateNotFound: status.HTTP_404_NOT_FOUND,
+            CandidateClosed: status.HTTP_409_CONFLICT,
+            FaqIngestError: status.HTTP_422_UNPROCESSABLE_CONTENT,
+            ValueError: status.HTTP_422_UNPROCESSABLE_CONTENT,
+        },
         not_found=f"FAQ candidate {candidate_id} not found",
     )
 
@@ -167,31 +187,45 @@ def _candidate(svc: Services, who: Principal, kb: str, candidate_id: int) -> Non
 
 @router.get("/kbs/{kb}/faq-candidates", response_model=list[CandidateOut])
 def list_candidates(
-    kb: Key, who: Owner, svc: Svc, candidate_status: Annotated[Key, Query(alias="status")] = "pending",
+    kb: Key,
+    who: Owner,
+    svc: Svc,
+    candidate_status: Annotated[Key, Query(alias="status")] = "pending",
 ) -> list[CandidateOut]:
     """FAQ entries proposed from agents' answers; status pending (default), duplicate, accepted, rejected."""
     with svc.db.session() as session:
         kb_row = load_kb(session, who, kb)
     try:
-        candidates = svc.knowledge_loop().candidates(statuses=(candidate_status,), kb_name=kb_row.name,
-                                                     tenant=who.tenant)
+        candidates = svc.knowledge_loop().candidates(
+            statuses=(candidate_status,), kb_name=kb_row.name, tenant=who.tenant
+        )
     except ValueError as exc:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from exc
     return [candidate_out(c) for c in candidates]
 
 
 @router.post("/kbs/{kb}/faq-candidates/{candidate_id}/accept", response_model=CandidateOut)
-def accept_candidate(kb: Key, candidate_id: RowId, body: AcceptCandidateIn, who: Owner, svc: Svc) -> CandidateOut:
+def accept_candidate(
+    kb: Key, candidate_id: RowId, body: AcceptCandidateIn, who: Owner, svc: Svc
+) -> CandidateOut:
     """Publish the candidate (optionally edited) as an FAQ entry of the knowledge base."""
     _candidate(svc, who, kb, candidate_id)
     with writing(svc, kb), _candidate_errors(candidate_id):
-        return candidate_out(svc.knowledge_loop().accept(
-            candidate_id, who.key_id, question=body.question, answer=body.answer, note=body.note,
-        ))
+        return candidate_out(
+            svc.knowledge_loop().accept(
+                candidate_id,
+                who.key_id,
+                question=body.question,
+                answer=body.answer,
+                note=body.note,
+            )
+        )
 
 
 @router.post("/kbs/{kb}/faq-candidates/{candidate_id}/reject", response_model=CandidateOut)
-def reject_candidate(kb: Key, candidate_id: RowId, body: RejectCandidateIn, who: Owner, svc: Svc) -> CandidateOut:
+def reject_candidate(
+    kb: Key, candidate_id: RowId, body: RejectCandidateIn, who: Owner, svc: Svc
+) -> CandidateOut:
     _candidate(svc, who, kb, candidate_id)
     with _candidate_errors(candidate_id):
         return candidate_out(svc.knowledge_loop().reject(candidate_id, who.key_id, note=body.note))

@@ -47,25 +47,50 @@ def kb_out(session: Session, kb: KnowledgeBase) -> KBOut:
 
     s = summarise(session, kb)
     return KBOut(
-        name=s.name, tenant=s.tenant, description=kb.description, version=s.version, documents=s.documents,
-        chunks=s.chunks, embedded=s.embedded, faq_chunks=s.faq_chunks, embed_model=s.embed_model,
-        quarantined=s.quarantined, published_version=s.published_version,
+        name=s.name,
+        tenant=s.tenant,
+        description=kb.description,
+        version=s.version,
+        documents=s.documents,
+        chunks=s.chunks,
+        embedded=s.embedded,
+        faq_chunks=s.faq_chunks,
+        embed_model=s.embed_model,
+        quarantined=s.quarantined,
+        published_version=s.published_version,
     )
 
 
 def job_out(job: Job) -> JobOut:
     return JobOut(
-        id=job.id, kind=job.kind, kb=job.kb_name, status=job.status, stage=job.stage, done=job.done,
-        total=job.total, files=[FileResultOut(**f) for f in job.files or []], error=job.error,
-        created_at=job.created_at, started_at=job.started_at, finished_at=job.finished_at,
+        id=job.id,
+        kind=job.kind,
+        kb=job.kb_name,
+        status=job.status,
+        stage=job.stage,
+        done=job.done,
+        total=job.total,
+        files=[FileResultOut(**f) for f in job.files or []],
+        error=job.error,
+        created_at=job.created_at,
+        started_at=job.started_at,
+        finished_at=job.finished_at,
     )
 
 
 def document_out(doc: Document) -> DocumentOut:
     return DocumentOut(
-        id=doc.id, source=doc.source, title=doc.title, file_type=doc.file_type, lang=doc.lang,
-        n_chunks=doc.n_chunks, version=doc.version, size_bytes=doc.size_bytes, url=doc.url,
-        last_error=doc.last_error, updated_at=doc.updated_at,
+        id=doc.id,
+        source=doc.source,
+        title=doc.title,
+        file_type=doc.file_type,
+        lang=doc.lang,
+        n_chunks=doc.n_chunks,
+        version=doc.version,
+        size_bytes=doc.size_bytes,
+        url=doc.url,
+        last_error=doc.last_error,
+        updated_at=doc.updated_at,
     )
 
 
@@ -75,7 +100,8 @@ def writing(svc: Services, kb: str) -> Iterator[None]:
     lock = svc.kb_lock(kb)
     if not lock.acquire(timeout=LOCK_WAIT_S):
         raise HTTPException(
-            status.HTTP_409_CONFLICT, f"knowledge base {kb!r} is being updated by a job; retry shortly",
+            status.HTTP_409_CONFLICT,
+            f"knowledge base {kb!r} is being updated by a job; retry shortly",
             headers={"Retry-After": "10"},
         )
     try:
@@ -93,7 +119,9 @@ def create_kb(body: CreateKB, who: Owner, svc: Svc) -> KBOut:
     from ingest.registry import get_or_create_kb
 
     if who.kbs and body.name not in who.kbs:
-        raise HTTPException(status.HTTP_403_FORBIDDEN, f"this key is limited to knowledge bases {list(who.kbs)}")
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN, f"this key is limited to knowledge bases {list(who.kbs)}"
+        )
     embedder = get_embedder(svc.settings)
     with svc.db.session() as session:
         if session.scalar(select(KnowledgeBase.id).where(KnowledgeBase.name == body.name)) is not None:
@@ -147,7 +175,9 @@ def clean_filename(raw: str | None) -> str:
     if not name or name in (".", "..") or name.startswith(".") or len(name.encode()) > 200:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"invalid file name {raw!r}")
     if any(unicodedata.category(ch).startswith("C") for ch in name):
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"file name {raw!r} has control characters")
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT, f"file name {raw!r} has control characters"
+        )
     return name
 
 
@@ -157,10 +187,13 @@ def _validate(svc: Services, files: list[UploadFile]) -> list[tuple[str, UploadF
 
     settings = svc.settings
     if not files:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "no files: send them as multipart field `files`")
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT, "no files: send them as multipart field `files`"
+        )
     if len(files) > settings.max_upload_files:
         raise HTTPException(
-            status.HTTP_413_CONTENT_TOO_LARGE, f"{len(files)} files; at most {settings.max_upload_files} per upload"
+            status.HTTP_413_CONTENT_TOO_LARGE,
+            f"{len(files)} files; at most {settings.max_upload_files} per upload",
         )
     named: list[tuple[str, UploadFile]] = []
     for upload in files:
@@ -206,8 +239,12 @@ def upload_documents(kb: Key, who: Owner, svc: Svc, files: Annotated[list[Upload
     paths = [store(folder, name, upload.file) for name, upload in named]
     try:
         job = svc.jobs.submit(
-            kind="ingest", kb=kb_row.name, tenant=who.tenant,
-            params={"paths": [str(p) for p in paths], "staged": True}, created_by=who.key_id, total=len(paths),
+            kind="ingest",
+            kb=kb_row.name,
+            tenant=who.tenant,
+            params={"paths": [str(p) for p in paths], "staged": True},
+            created_by=who.key_id,
+            total=len(paths),
         )
     except BaseException:
         discard_staged(paths)
@@ -235,8 +272,12 @@ def list_quarantine(kb: Key, who: Owner, svc: Svc) -> list[QuarantinedChunkOut]:
     with svc.db.session() as session:
         return [
             QuarantinedChunkOut(
-                doc_id=doc.id, source=doc.source, title=doc.title, chunk_id=chunk.id,
-                excerpt=chunk.text[:EXCERPT_CHARS], reason=chunk.quarantine_reason or "",
+                doc_id=doc.id,
+                source=doc.source,
+                title=doc.title,
+                chunk_id=chunk.id,
+                excerpt=chunk.text[:EXCERPT_CHARS],
+                reason=chunk.quarantine_reason or "",
             )
             for chunk, doc in list_quarantined(session, load_kb(session, who, kb))
         ]
@@ -286,7 +327,12 @@ def reingest(kb: Key, body: ReingestIn, who: Owner, svc: Svc) -> JobOut:
                 )
         paths = [str(folder / d.source) for d in docs]
     job = svc.jobs.submit(
-        kind="reingest", kb=kb, tenant=who.tenant, params={"paths": paths}, created_by=who.key_id, total=len(paths)
+        kind="reingest",
+        kb=kb,
+        tenant=who.tenant,
+        params={"paths": paths},
+        created_by=who.key_id,
+        total=len(paths),
     )
     return job_out(job)
 
@@ -309,6 +355,9 @@ def list_jobs(kb: Key, who: Owner, svc: Svc) -> list[JobOut]:
     with svc.db.session() as session:
         load_kb(session, who, kb)
         jobs = session.scalars(
-            select(Job).where(Job.kb_name == kb, Job.tenant == who.tenant).order_by(Job.created_at.desc()).limit(20)
+            select(Job)
+            .where(Job.kb_name == kb, Job.tenant == who.tenant)
+            .order_by(Job.created_at.desc())
+            .limit(20)
         )
         return [job_out(j) for j in jobs]

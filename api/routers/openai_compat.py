@@ -60,7 +60,10 @@ def _conversation(svc: Services, who: Principal, model: str, user: str | None) -
     with svc.db.session() as session:
         kb = load_kb(session, who, model)
         row = Conversation(
-            kb_name=kb.name, tenant=who.tenant, channel="openai", user_id=user,
+            kb_name=kb.name,
+            tenant=who.tenant,
+            channel="openai",
+            user_id=user,
             user_profile={"api_key_id": who.key_id},
         )
         session.add(row)
@@ -91,7 +94,9 @@ def _usage(answer_out: AnswerOut, question: str, result: Any) -> Usage:
 
 
 @router.post("/chat/completions", response_model=ChatCompletion)
-async def chat_completions(body: ChatCompletionRequest, who: Chatter, svc: Svc) -> ChatCompletion | StreamingResponse:
+async def chat_completions(
+    body: ChatCompletionRequest, who: Chatter, svc: Svc
+) -> ChatCompletion | StreamingResponse:
     from assistant.pipeline import AnswerRequest
 
     question, history = _split(body)
@@ -99,22 +104,31 @@ async def chat_completions(body: ChatCompletionRequest, who: Chatter, svc: Svc) 
     check_history(svc.settings, [m.content for m in history])
     conversation = await run_in_threadpool(_conversation, svc, who, body.model, body.user)
     request = AnswerRequest(
-        question=question, kb=conversation.kb_name, conversation_id=conversation.id, history=history,
-        channel="openai", user_id=body.user,
+        question=question,
+        kb=conversation.kb_name,
+        conversation_id=conversation.id,
+        history=history,
+        channel="openai",
+        user_id=body.user,
     )
     created = int(time.time())
     if body.stream:
         include_usage = bool(body.stream_options and body.stream_options.include_usage)
         return StreamingResponse(
             _stream(svc, request, body.model, created, question, include_usage),
-            media_type="text/event-stream", headers=SSE_HEADERS,
+            media_type="text/event-stream",
+            headers=SSE_HEADERS,
         )
     result = await answer(svc, request)
     out = result_out(result)
     return ChatCompletion(
-        id=f"chatcmpl-{conversation.id}", created=created, model=body.model,
+        id=f"chatcmpl-{conversation.id}",
+        created=created,
+        model=body.model,
         choices=[Choice(message=AssistantMessage(content=out.text))],
-        usage=_usage(out, question, result), citations=out.citations, kefu=_extension(out),
+        usage=_usage(out, question, result),
+        citations=out.citations,
+        kefu=_extension(out),
     )
 
 
@@ -142,8 +156,11 @@ async def _stream(
 
     def chunk(delta: Delta, finish: bool = False, **extra: Any) -> ChatCompletionChunk:
         return ChatCompletionChunk(
-            id=chunk_id, created=created, model=model,
-            choices=[ChunkChoice(delta=delta, finish_reason="stop" if finish else None)], **extra,
+            id=chunk_id,
+            created=created,
+            model=model,
+            choices=[ChunkChoice(delta=delta, finish_reason="stop" if finish else None)],
+            **extra,
         )
 
     yield _data(chunk(Delta(role="assistant", content="")))
@@ -159,7 +176,9 @@ async def _stream(
     yield _data(chunk(Delta(), finish=True, citations=out.citations, kefu=_extension(out)))
     if include_usage:
         yield _data(
-            ChatCompletionChunk(id=chunk_id, created=created, model=model, choices=[], usage=_usage(out, question, result))
+            ChatCompletionChunk(
+                id=chunk_id, created=created, model=model, choices=[], usage=_usage(out, question, result)
+            )
         )
     yield _data("[DONE]")
 

@@ -22,7 +22,6 @@ from api.services import Services
 router = APIRouter(prefix="/v1", tags=["search"])
 
 
-
 @router.post("/search", response_model=SearchOut)
 async def search(
     body: SearchIn,
@@ -40,18 +39,34 @@ def _search(body: SearchIn, who: Principal, svc: Services) -> SearchOut:
     check_kb(svc, who, body.kb)
     filters = RetrievalFilters(**body.filters.model_dump()) if body.filters else None
     try:
-        result = svc.retriever().run(body.query, body.kb, top_k=body.top_k, filters=filters, version=body.version)
+        result = svc.retriever().run(
+            body.query, body.kb, top_k=body.top_k, filters=filters, version=body.version
+        )
     except (KnowledgeBaseNotFound, VersionNotFound) as exc:
         raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
     hits = [
         SearchHit(
-            n=p.n, chunk_id=p.chunk_id, doc_id=p.doc_id, source=p.source, title=p.title,
-            heading_path=p.heading_path, page=p.page, kind=p.kind, lang=p.lang, text=p.text,
-            score=p.score, scores=p.scores.as_dict(), ranks=p.scores.ranks(),
+            n=p.n,
+            chunk_id=p.chunk_id,
+            doc_id=p.doc_id,
+            source=p.source,
+            title=p.title,
+            heading_path=p.heading_path,
+            page=p.page,
+            kind=p.kind,
+            lang=p.lang,
+            text=p.text,
+            score=p.score,
+            scores=p.scores.as_dict(),
+            ranks=p.scores.ranks(),
         )
         for p in result.passages
     ]
     return SearchOut(
-        kb=body.kb, kb_version=result.kb_version, query=body.query, hits=hits,
-        timings_ms={k: round(v, 2) for k, v in result.timings_ms.items()}, warnings=result.warnings,
+        kb=body.kb,
+        kb_version=result.kb_version,
+        query=body.query,
+        hits=hits,
+        timings_ms={k: round(v, 2) for k, v in result.timings_ms.items()},
+        warnings=result.warnings,
     )

@@ -9,7 +9,15 @@ from fastapi.responses import StreamingResponse
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
-from api.answers import SSE_HEADERS, answer, answer_request, message_out, result_out, stream_answer, wants_stream
+from api.answers import (
+    SSE_HEADERS,
+    answer,
+    answer_request,
+    message_out,
+    result_out,
+    stream_answer,
+    wants_stream,
+)
 from api.auth import Principal
 from api.chat_limits import check_message
 from api.deps import CHAT, READ_SESSIONS, load_conversation, load_kb, require, services
@@ -40,8 +48,13 @@ Svc = Annotated[Services, Depends(services)]
 def session_out(row: Conversation) -> SessionOut:
     profile = {k: v for k, v in (row.user_profile or {}).items() if k != "api_key_id"}
     return SessionOut(
-        id=row.id, kb=row.kb_name, channel=row.channel, state=row.state, user_id=row.user_id,
-        user_profile=profile, created_at=row.created_at,
+        id=row.id,
+        kb=row.kb_name,
+        channel=row.channel,
+        state=row.state,
+        user_id=row.user_id,
+        user_profile=profile,
+        created_at=row.created_at,
     )
 
 
@@ -51,7 +64,10 @@ def create_session(body: CreateSession, who: Chatter, svc: Svc) -> SessionOut:
         kb = load_kb(session, who, body.kb)
         # The creating key is remembered so a customer key sees only its own sessions.
         row = Conversation(
-            kb_name=kb.name, tenant=who.tenant, channel=body.channel, user_id=body.user_id,
+            kb_name=kb.name,
+            tenant=who.tenant,
+            channel=body.channel,
+            user_id=body.user_id,
             user_profile={**body.user_profile, "api_key_id": who.key_id},
         )
         session.add(row)
@@ -85,13 +101,17 @@ async def send_message(
     conversation = await run_in_threadpool(_conversation, svc, who, session_id)
     request = answer_request(conversation, body.text)
     if wants_stream(accept):
-        return StreamingResponse(stream_answer(svc, request), media_type="text/event-stream", headers=SSE_HEADERS)
+        return StreamingResponse(
+            stream_answer(svc, request), media_type="text/event-stream", headers=SSE_HEADERS
+        )
     return result_out(await answer(svc, request))
 
 
 @router.get("/sessions/{session_id}/messages", response_model=list[MessageOut])
 def history(
-    session_id: Key, who: Reader, svc: Svc,
+    session_id: Key,
+    who: Reader,
+    svc: Svc,
     after: Annotated[Seq, Query(description="Only messages with seq greater than this.")] = 0,
 ) -> list[MessageOut]:
     with svc.db.session() as session:
@@ -104,7 +124,9 @@ def history(
         return [message_out(m) for m in rows]
 
 
-@router.post("/messages/{message_id}/feedback", status_code=status.HTTP_201_CREATED, response_model=FeedbackOut)
+@router.post(
+    "/messages/{message_id}/feedback", status_code=status.HTTP_201_CREATED, response_model=FeedbackOut
+)
 def feedback(message_id: Key, body: FeedbackIn, who: Chatter, svc: Svc) -> FeedbackOut:
     with svc.db.session() as session:
         message = session.get(ChatMessage, message_id)

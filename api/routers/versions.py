@@ -10,7 +10,7 @@ base's uploaded files wait in uploads/.trash/<id> with it and come back on resto
 from __future__ import annotations
 
 import shutil
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, HTTPException, Response, status
@@ -53,15 +53,21 @@ _ERRORS = {
 
 
 def _utc(value: datetime | None) -> datetime | None:
-    return value.replace(tzinfo=timezone.utc) if value is not None and value.tzinfo is None else value
+    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
 
 
 def version_out(kb: KnowledgeBase, row: KBVersion) -> VersionOut:
     return VersionOut(
-        version=row.version, state=versions.version_state(kb, row),  # type: ignore[arg-type]
-        created_at=_utc(row.created_at), published_at=_utc(row.published_at),  # type: ignore[arg-type]
-        documents=row.documents, chunks=row.chunks, docs_added=row.docs_added, docs_changed=row.docs_changed,
-        docs_removed=row.docs_removed, config=row.config or {},
+        version=row.version,
+        state=versions.version_state(kb, row),  # type: ignore[arg-type]
+        created_at=_utc(row.created_at),
+        published_at=_utc(row.published_at),  # type: ignore[arg-type]
+        documents=row.documents,
+        chunks=row.chunks,
+        docs_added=row.docs_added,
+        docs_changed=row.docs_changed,
+        docs_removed=row.docs_removed,
+        config=row.config or {},
     )
 
 
@@ -80,8 +86,12 @@ def diff_versions(kb: Key, a: RowId, b: RowId, who: Reader, svc: Svc) -> Version
     with svc.db.session() as session, http_errors(_ERRORS):
         found = versions.diff(session, load_kb(session, who, kb), a, b)
     return VersionDiffOut(
-        a=found.a, b=found.b, documents=[DocumentChangeOut(**change.__dict__) for change in found.documents],
-        chunks_added=found.chunks_added, chunks_removed=found.chunks_removed, chunks_shared=found.chunks_shared,
+        a=found.a,
+        b=found.b,
+        documents=[DocumentChangeOut(**change.__dict__) for change in found.documents],
+        chunks_added=found.chunks_added,
+        chunks_removed=found.chunks_removed,
+        chunks_shared=found.chunks_shared,
         config={key: list(values) for key, values in found.config.items()},
     )
 
@@ -146,8 +156,10 @@ def trashed_out(session: Session, svc: Services, kb: KnowledgeBase) -> TrashedKB
     from ingest.registry import list_documents
 
     return TrashedKBOut(
-        name=kb.trashed_name or "", deleted_at=_utc(kb.deleted_at),  # type: ignore[arg-type]
-        purge_after=versions.purge_after(kb, svc.settings.trash_days), documents=len(list_documents(session, kb)),
+        name=kb.trashed_name or "",
+        deleted_at=_utc(kb.deleted_at),  # type: ignore[arg-type]
+        purge_after=versions.purge_after(kb, svc.settings.trash_days),
+        documents=len(list_documents(session, kb)),
     )
 
 
@@ -165,19 +177,28 @@ def list_trash(who: Owner, svc: Svc) -> list[TrashedKBOut]:
     """Deleted knowledge bases of the tenant, restorable until `purge_after`."""
     purge_expired(svc)
     with svc.db.session() as session:
-        return [trashed_out(session, svc, kb) for kb in versions.list_trash(session, who.tenant) if _visible(who, kb)]
+        return [
+            trashed_out(session, svc, kb)
+            for kb in versions.list_trash(session, who.tenant)
+            if _visible(who, kb)
+        ]
 
 
 @router.post("/trash/{name}/restore", response_model=KBOut)
 def restore(
-    name: Key, who: Owner, svc: Svc, body: Annotated[RestoreIn | None, Body()] = None,
+    name: Key,
+    who: Owner,
+    svc: Svc,
+    body: Annotated[RestoreIn | None, Body()] = None,
 ) -> KBOut:
     """Restore the most recently deleted knowledge base called `name`, with its documents,
     vectors and versions (under `body.name` when its name was taken meanwhile: else 409)."""
     purge_expired(svc)
     as_name = body.name if body is not None else None
     if as_name and who.kbs and as_name not in who.kbs:
-        raise HTTPException(status.HTTP_403_FORBIDDEN, f"this key is limited to knowledge bases {list(who.kbs)}")
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN, f"this key is limited to knowledge bases {list(who.kbs)}"
+        )
     kb_id = _trashed_id(svc, who, name)
     restored_name = as_name or name
     with writing(svc, restored_name), http_errors(_ERRORS):

@@ -31,9 +31,11 @@ class ClusterParams:
     cohesion_percentile: float | None = 30.0  # None: keep every HDBSCAN cluster
 
     def describe(self) -> str:
-        return (f"min_cluster_size={self.min_cluster_size} min_samples={self.min_samples} "
-                f"method={self.method} epsilon={self.epsilon} dims={self.dims or 'full'} "
-                f"cohesion_percentile={self.cohesion_percentile}")
+        return (
+            f"min_cluster_size={self.min_cluster_size} min_samples={self.min_samples} "
+            f"method={self.method} epsilon={self.epsilon} dims={self.dims or 'full'} "
+            f"cohesion_percentile={self.cohesion_percentile}"
+        )
 
 
 def normalise(vectors: np.ndarray) -> np.ndarray:

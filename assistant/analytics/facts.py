@@ -136,12 +136,23 @@ def load_conversations(
             rows = {row.id: row for row in session.scalars(query)}
         extra = sorted(i for i in set(extra_ids) if i not in rows)
         for batch in _batches(extra):
-            rows.update({row.id: row for row in session.scalars(select(Conversation).where(Conversation.id.in_(batch)))})
+            rows.update(
+                {
+                    row.id: row
+                    for row in session.scalars(select(Conversation).where(Conversation.id.in_(batch)))
+                }
+            )
         facts = {
             row.id: ConversationFacts(
-                id=row.id, tenant=row.tenant, kb=row.kb_name, channel=row.channel, user_id=row.user_id,
-                created_at=aware(row.created_at) or now, day=(aware(row.created_at) or now).date().isoformat(),
-                lang="unknown", arm=NO_ARM,
+                id=row.id,
+                tenant=row.tenant,
+                kb=row.kb_name,
+                channel=row.channel,
+                user_id=row.user_id,
+                created_at=aware(row.created_at) or now,
+                day=(aware(row.created_at) or now).date().isoformat(),
+                lang="unknown",
+                arm=NO_ARM,
             )
             for row in rows.values()
         }
@@ -149,14 +160,24 @@ def load_conversations(
         for batch in _batches(ids):
             for m in session.scalars(select(ChatMessage).where(ChatMessage.conversation_id.in_(batch))):
                 timings = m.timings_ms or {}
-                facts[m.conversation_id].turns.append(TurnFacts(
-                    id=m.id, seq=m.seq, role=m.role, content=m.content, mode=m.mode, lang=m.lang, query=m.query,
-                    verdicts=dict(m.verdicts or {}), sources=list(m.sources or []), latency_ms=m.latency_ms,
-                    # A streamed answer records when its first token left; an answer delivered whole
-                    # reaches the customer at once, so its first token is its full latency.
-                    first_token_ms=timings.get("first_token", m.latency_ms),
-                    created_at=aware(m.created_at) or now,
-                ))
+                facts[m.conversation_id].turns.append(
+                    TurnFacts(
+                        id=m.id,
+                        seq=m.seq,
+                        role=m.role,
+                        content=m.content,
+                        mode=m.mode,
+                        lang=m.lang,
+                        query=m.query,
+                        verdicts=dict(m.verdicts or {}),
+                        sources=list(m.sources or []),
+                        latency_ms=m.latency_ms,
+                        # A streamed answer records when its first token left; an answer delivered whole
+                        # reaches the customer at once, so its first token is its full latency.
+                        first_token_ms=timings.get("first_token", m.latency_ms),
+                        created_at=aware(m.created_at) or now,
+                    )
+                )
                 if m.role == "assistant" and m.arm and facts[m.conversation_id].arm == NO_ARM:
                     facts[m.conversation_id].arm = m.arm
             feedback = session.execute(
@@ -167,29 +188,43 @@ def load_conversations(
             )
             for conversation_id, row in feedback:
                 facts[conversation_id].feedback.append(
-                    FeedbackFacts(message_id=row.message_id, rating=row.rating, score=row.score, comment=row.comment)
+                    FeedbackFacts(
+                        message_id=row.message_id, rating=row.rating, score=row.score, comment=row.comment
+                    )
                 )
             tickets = session.scalars(
-                select(EscalationTicket).where(EscalationTicket.conversation_id.in_(batch)).order_by(EscalationTicket.id)
+                select(EscalationTicket)
+                .where(EscalationTicket.conversation_id.in_(batch))
+                .order_by(EscalationTicket.id)
             )
             for ticket in tickets:
                 info = ticket_info(ticket, now=now)
                 handling = None
                 if info.resolved_at is not None:
                     handling = (info.resolved_at - (info.claimed_at or info.created_at)).total_seconds()
-                facts[ticket.conversation_id].tickets.append(TicketFacts(
-                    id=info.id, status=info.status, reasons=info.reasons, resolution=info.resolution,
-                    handling_s=handling, breached=info.breached,
-                ))
+                facts[ticket.conversation_id].tickets.append(
+                    TicketFacts(
+                        id=info.id,
+                        status=info.status,
+                        reasons=info.reasons,
+                        resolution=info.resolution,
+                        handling_s=handling,
+                        breached=info.breached,
+                    )
+                )
     ordered = sorted(facts.values(), key=lambda c: (c.created_at, c.id))
     for conversation in ordered:
         conversation.turns.sort(key=lambda t: t.seq)
-        langs = [t.lang for t in conversation.user_turns if t.lang] + [t.lang for t in conversation.answers if t.lang]
+        langs = [t.lang for t in conversation.user_turns if t.lang] + [
+            t.lang for t in conversation.answers if t.lang
+        ]
         conversation.lang = langs[0] if langs else "unknown"
     return ordered
 
 
-def later_contacts(db: Database, conversations: Sequence[ConversationFacts], until: datetime) -> dict[str, list[str]]:
+def later_contacts(
+    db: Database, conversations: Sequence[ConversationFacts], until: datetime
+) -> dict[str, list[str]]:
     """user id -> ids of that user's conversations (same tenant) started before `until`, for
     the repeat-contact check; anonymous conversations have no later contacts."""
     users = sorted({c.user_id for c in conversations if c.user_id})
@@ -200,8 +235,10 @@ def later_contacts(db: Database, conversations: Sequence[ConversationFacts], unt
         for batch in _batches(users):
             rows = session.execute(
                 select(Conversation.user_id, Conversation.id).where(
-                    Conversation.user_id.in_(batch), Conversation.tenant.in_(tenants),
-                    Conversation.created_at >= since, Conversation.created_at < until,
+                    Conversation.user_id.in_(batch),
+                    Conversation.tenant.in_(tenants),
+                    Conversation.created_at >= since,
+                    Conversation.created_at < until,
                 )
             )
             for user_id, conversation_id in rows:

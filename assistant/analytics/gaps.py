@@ -123,18 +123,25 @@ class GapMiner:
         clusters = []
         for label in sorted(set(labels.tolist()) - {-1}):
             index = [i for i, value in enumerate(labels) if value == label]
-            clusters.append(self._cluster(int(label), [failed[i] for i in index], vectors[index], middle, by_conversation))
+            clusters.append(
+                self._cluster(int(label), [failed[i] for i in index], vectors[index], middle, by_conversation)
+            )
         clusters.sort(key=lambda c: (-c.volume, -c.trend, c.name))
         for rank, gap in enumerate(clusters, 1):
             gap.id = rank
-        unclustered = sorted((failed[i] for i, value in enumerate(labels) if value == -1),
-                             key=lambda q: q.created_at, reverse=True)
+        unclustered = sorted(
+            (failed[i] for i, value in enumerate(labels) if value == -1),
+            key=lambda q: q.created_at,
+            reverse=True,
+        )
         return GapReport(scope.since, scope.until, len(failed), clusters, unclustered)
 
     # -- failed questions ---------------------------------------------------------------------
 
     def failed_questions(self, conversation: ConversationFacts) -> list[FailedQuestion]:
-        negative = {f.message_id for f in conversation.feedback if self.settings.is_negative(f.rating, f.score)}
+        negative = {
+            f.message_id for f in conversation.feedback if self.settings.is_negative(f.rating, f.score)
+        }
         found: dict[str, FailedQuestion] = {}
         question: TurnFacts | None = None  # the customer message awaiting a reply
         last: tuple[TurnFacts, TurnFacts | None] | None = None  # the latest question and its reply
@@ -170,10 +177,15 @@ class GapMiner:
     ) -> FailedQuestion:
         ranked = sorted(reply.sources, key=lambda s: s.get("n") or 0) if reply is not None else []
         return FailedQuestion(
-            conversation_id=conversation.id, message_id=question.id, reply_id=reply.id if reply else None,
+            conversation_id=conversation.id,
+            message_id=question.id,
+            reply_id=reply.id if reply else None,
             text=((reply.query if reply is not None else None) or question.content).strip(),
-            kb=conversation.kb, channel=conversation.channel, lang=question.lang or conversation.lang,
-            created_at=question.created_at, reasons=list(reasons),
+            kb=conversation.kb,
+            channel=conversation.channel,
+            lang=question.lang or conversation.lang,
+            created_at=question.created_at,
+            reasons=list(reasons),
             top_chunks=[str(s["chunk_id"]) for s in ranked if s.get("chunk_id")],
         )
 
@@ -193,8 +205,11 @@ class GapMiner:
         reasons = Counter(r for q in members for r in q.reasons)
         ids = list(dict.fromkeys(q.conversation_id for q in ordered))
         return GapCluster(
-            id=label, name=members[centre].text, kb=Counter(q.kb for q in members).most_common(1)[0][0],
-            volume=len(members), recent=sum(q.created_at >= middle for q in members),
+            id=label,
+            name=members[centre].text,
+            kb=Counter(q.kb for q in members).most_common(1)[0][0],
+            volume=len(members),
+            recent=sum(q.created_at >= middle for q in members),
             earlier=sum(q.created_at < middle for q in members),
             reasons={r: reasons[r] for r in REASONS if reasons[r]},
             examples=ordered[: self.settings.gap_examples],
@@ -216,7 +231,9 @@ class GapMiner:
                 if row is None:  # removed from the knowledge base since
                     continue
                 title = " > ".join(row.heading_path or []) or row.document.title
-                refs.append(ChunkRef(chunk_id, row.document.source, title, row.text[:SNIPPET_CHARS], hits[chunk_id]))
+                refs.append(
+                    ChunkRef(chunk_id, row.document.source, title, row.text[:SNIPPET_CHARS], hits[chunk_id])
+                )
             return refs
 
     def _agent_answers(self, conversations: Sequence[ConversationFacts]) -> list[str]:

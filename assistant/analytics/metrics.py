@@ -70,7 +70,13 @@ class Outcome:
 
     @property
     def automated_resolution(self) -> bool:
-        return self.contact and self.answered and not self.transferred and not self.negative and not self.repeated
+        return (
+            self.contact
+            and self.answered
+            and not self.transferred
+            and not self.negative
+            and not self.repeated
+        )
 
 
 @dataclass
@@ -149,8 +155,11 @@ class MetricsService:
                 groups[conversation.dimension(name)].append(conversation)
             by[name] = [Breakdown(key, self.aggregate(groups[key], outcomes)) for key in sorted(groups)]
         return MetricsReport(
-            since=scope.since, until=scope.until, repeat_window_hours=window.total_seconds() / 3600,
-            overall=self.aggregate(conversations, outcomes), by=by,
+            since=scope.since,
+            until=scope.until,
+            repeat_window_hours=window.total_seconds() / 3600,
+            overall=self.aggregate(conversations, outcomes),
+            by=by,
         )
 
     # -- per conversation ---------------------------------------------------------------------
@@ -193,7 +202,9 @@ class MetricsService:
 
     # -- aggregation --------------------------------------------------------------------------
 
-    def aggregate(self, conversations: Iterable[ConversationFacts], outcomes: dict[str, Outcome]) -> MetricSet:
+    def aggregate(
+        self, conversations: Iterable[ConversationFacts], outcomes: dict[str, Outcome]
+    ) -> MetricSet:
         m = MetricSet()
         first_token: list[float] = []
         full: list[float] = []
@@ -207,15 +218,21 @@ class MetricsService:
                 m.contacts += 1
                 m.automated_resolutions += o.automated_resolution
                 bot_resolved = o.answered and not o.transferred
-                agent_resolved = o.transferred and bool(c.tickets) and all(t.status == "resolved" for t in c.tickets)
-                m.first_contact_resolutions += (bot_resolved or agent_resolved) and not o.negative and not o.repeated
+                agent_resolved = (
+                    o.transferred and bool(c.tickets) and all(t.status == "resolved" for t in c.tickets)
+                )
+                m.first_contact_resolutions += (
+                    (bot_resolved or agent_resolved) and not o.negative and not o.repeated
+                )
                 m.transfers += o.transferred
                 m.repeat_contacts += o.repeated
             for turn in c.answers:
                 modes[turn.mode or "unknown"] += 1
                 if turn.latency_ms is not None:
                     full.append(turn.latency_ms)
-                    first_token.append(turn.first_token_ms if turn.first_token_ms is not None else turn.latency_ms)
+                    first_token.append(
+                        turn.first_token_ms if turn.first_token_ms is not None else turn.latency_ms
+                    )
             for f in c.feedback:
                 m.thumbs_up += f.rating > 0
                 m.thumbs_down += f.rating < 0

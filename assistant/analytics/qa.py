@@ -36,8 +36,15 @@ from assistant.models import ChatMessage
 from ingest.db import Database
 
 DEFAULT_WEIGHTS: dict[str, float] = {
-    "refusal": -15, "low_confidence": -10, "guard_hit": -10, "grounding_failure": -10, "rephrasing": -10,
-    "slow_answer": -5, "escalation": -15, "thumbs_down": -25, "thumbs_up": 10,
+    "refusal": -15,
+    "low_confidence": -10,
+    "guard_hit": -10,
+    "grounding_failure": -10,
+    "rephrasing": -10,
+    "slow_answer": -5,
+    "escalation": -15,
+    "thumbs_down": -25,
+    "thumbs_up": 10,
 }
 
 
@@ -90,7 +97,10 @@ class QaScorer:
                 flagged = guard is not None and bool(guard.flags)
                 if flagged:
                     hits["guard_hit"].append(turn.id)
-                if previous_question is not None and jaccard(previous_question, turn.content) >= self.escalation.rephrase_lexical:
+                if (
+                    previous_question is not None
+                    and jaccard(previous_question, turn.content) >= self.escalation.rephrase_lexical
+                ):
                     hits["rephrasing"].append(turn.id)
                 previous_question = turn.content
             elif turn.role == "assistant":
@@ -109,19 +119,34 @@ class QaScorer:
         if conversation.tickets or any(t.mode == "escalated" for t in conversation.answers):
             hits["escalation"].append(conversation.id)
         for f in conversation.feedback:
-            code = "thumbs_down" if self.settings.is_negative(f.rating, f.score) else "thumbs_up" if f.rating > 0 else None
+            code = (
+                "thumbs_down"
+                if self.settings.is_negative(f.rating, f.score)
+                else "thumbs_up"
+                if f.rating > 0
+                else None
+            )
             if code:
                 hits[code].append(f.message_id)
         signals = [Signal(code, len(ids), self.weights[code], ids) for code, ids in hits.items() if ids]
         score = max(0.0, min(100.0, 100 + sum(s.points for s in signals)))
-        return QaScore(conversation.id, conversation.kb, conversation.channel, conversation.lang, conversation.day,
-                       round(score, 2), signals)
+        return QaScore(
+            conversation.id,
+            conversation.kb,
+            conversation.channel,
+            conversation.lang,
+            conversation.day,
+            round(score, 2),
+            signals,
+        )
 
 
 class QaService:
     """QA scores of every conversation in a scope with at least one customer message, worst first."""
 
-    def __init__(self, database: Database, scorer: QaScorer | None = None, judge: QaJudge | None = None) -> None:
+    def __init__(
+        self, database: Database, scorer: QaScorer | None = None, judge: QaJudge | None = None
+    ) -> None:
         self.db = database
         self.scorer = scorer or QaScorer()
         self.judge = judge
@@ -129,7 +154,9 @@ class QaService:
     def run(self, scope: Scope, *, limit: int | None = None) -> list[QaScore]:
         """Worst first; with a judge, the `limit` worst are also judged (one LLM call each)."""
         conversations = {c.id: c for c in load_conversations(self.db, scope) if c.user_turns}
-        scores = sorted((self.scorer.run(c) for c in conversations.values()), key=lambda s: (s.score, s.conversation_id))
+        scores = sorted(
+            (self.scorer.run(c) for c in conversations.values()), key=lambda s: (s.score, s.conversation_id)
+        )
         scores = scores[:limit] if limit is not None else scores
         if self.judge is not None:
             for score in scores:

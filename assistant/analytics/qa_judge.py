@@ -49,17 +49,24 @@ def transcript(conversation: ConversationFacts) -> str:
 class QaJudge:
     def __init__(self, settings: Settings, model: str, *, client: LLMClient | None = None) -> None:
         self.model = model
-        self.client = client or LLMClient(settings.model_copy(update={"llm_model": model, "llm_fallbacks": []}))
+        self.client = client or LLMClient(
+            settings.model_copy(update={"llm_model": model, "llm_fallbacks": []})
+        )
 
     def run(self, conversation: ConversationFacts) -> JudgedQa:
-        messages = [{"role": "system", "content": PROMPT}, {"role": "user", "content": transcript(conversation)}]
+        messages = [
+            {"role": "system", "content": PROMPT},
+            {"role": "user", "content": transcript(conversation)},
+        ]
         try:
             reply = self.client.complete(messages, max_tokens=120, temperature=0.0)
         except LLMError as exc:
             return JudgedQa(self.model, None, "", error=str(exc))
         match = _RATING.search(reply.text)
         if match is None:
-            return JudgedQa(reply.model, None, "", error=f"no 1-5 rating in the judge's reply: {reply.text[:200]!r}")
+            return JudgedQa(
+                reply.model, None, "", error=f"no 1-5 rating in the judge's reply: {reply.text[:200]!r}"
+            )
         return JudgedQa(reply.model, int(match.group(1)), _reason(reply.text))
 
 

@@ -17,7 +17,14 @@ from assistant.conversations import ConversationStore
 from assistant.escalation.config import EscalationSettings
 from assistant.escalation.hook import add_system_message
 from assistant.escalation.models import EscalationTicket
-from assistant.escalation.tickets import ACTIVE, TicketConflict, TicketInfo, TicketNotFound, TicketStore, ticket_info
+from assistant.escalation.tickets import (
+    ACTIVE,
+    TicketConflict,
+    TicketInfo,
+    TicketNotFound,
+    TicketStore,
+    ticket_info,
+)
 from assistant.knowledge_loop import CandidateInfo, KnowledgeLoop
 from assistant.models import ChatMessage, Conversation
 from assistant.types import Message
@@ -58,7 +65,12 @@ class AgentDesk:
         limit: int = 100,
     ) -> list[TicketInfo]:
         return self.tickets.list(
-            statuses=statuses, tenant=tenant, kb_name=kb_name, assignee=assignee, breached=breached, limit=limit
+            statuses=statuses,
+            tenant=tenant,
+            kb_name=kb_name,
+            assignee=assignee,
+            breached=breached,
+            limit=limit,
         )
 
     def ticket(self, ticket_id: int) -> TicketInfo:
@@ -90,7 +102,9 @@ class AgentDesk:
             conversation_id = ticket.conversation_id
         return self.conversations.add_message(conversation_id, "agent", text, author=agent)
 
-    def resolve(self, ticket_id: int, agent: str, resolution: str = "", *, propose_faq: bool = True) -> Resolution:
+    def resolve(
+        self, ticket_id: int, agent: str, resolution: str = "", *, propose_faq: bool = True
+    ) -> Resolution:
         """Close the ticket with the answer that solved it and give the conversation back to the bot."""
         agent = _agent(agent)
         with self.db.session() as session:
@@ -101,7 +115,9 @@ class AgentDesk:
             assert conversation is not None  # tickets are deleted with their conversation
             conversation.state = "bot"
             add_system_message(
-                session, conversation.id, f"ticket #{ticket_id} resolved by {agent}",
+                session,
+                conversation.id,
+                f"ticket #{ticket_id} resolved by {agent}",
                 {"escalation": {"event": "resolved", "ticket_id": ticket_id, "agent": agent}},
             )
         candidate = self.knowledge_loop.propose(ticket_id) if propose_faq else None
@@ -116,7 +132,9 @@ class AgentDesk:
                 EscalationTicket.status.in_(ACTIVE),
                 or_(EscalationTicket.assignee.is_(None), EscalationTicket.assignee == agent),
             )
-            .values(status="claimed", assignee=agent, claimed_at=func.coalesce(EscalationTicket.claimed_at, now))
+            .values(
+                status="claimed", assignee=agent, claimed_at=func.coalesce(EscalationTicket.claimed_at, now)
+            )
         )
         ticket = session.get(EscalationTicket, ticket_id, populate_existing=True)
         if ticket is None:

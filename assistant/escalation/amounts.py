@@ -9,15 +9,47 @@ from dataclasses import dataclass
 # Symbols and words that mark a number as money, by ISO currency. ¥ is read as yuan: kefu serves
 # mainland shops; a yen deployment adds its own threshold and writes "JPY".
 _PREFIX = {
-    "hk$": "HKD", "us$": "USD", "$": "USD", "¥": "CNY", "€": "EUR", "£": "GBP",
-    "rmb": "CNY", "cny": "CNY", "usd": "USD", "eur": "EUR", "gbp": "GBP", "hkd": "HKD", "jpy": "JPY",
+    "hk$": "HKD",
+    "us$": "USD",
+    "$": "USD",
+    "¥": "CNY",
+    "€": "EUR",
+    "£": "GBP",
+    "rmb": "CNY",
+    "cny": "CNY",
+    "usd": "USD",
+    "eur": "EUR",
+    "gbp": "GBP",
+    "hkd": "HKD",
+    "jpy": "JPY",
 }
 _SUFFIX = {
-    "元": "CNY", "块钱": "CNY", "块": "CNY", "人民币": "CNY", "rmb": "CNY", "cny": "CNY", "yuan": "CNY",
-    "美元": "USD", "美金": "USD", "dollars": "USD", "dollar": "USD", "usd": "USD", "bucks": "USD",
-    "欧元": "EUR", "euros": "EUR", "euro": "EUR", "eur": "EUR",
-    "英镑": "GBP", "pounds": "GBP", "pound": "GBP", "gbp": "GBP",
-    "港币": "HKD", "港元": "HKD", "hkd": "HKD", "日元": "JPY", "jpy": "JPY",
+    "元": "CNY",
+    "块钱": "CNY",
+    "块": "CNY",
+    "人民币": "CNY",
+    "rmb": "CNY",
+    "cny": "CNY",
+    "yuan": "CNY",
+    "美元": "USD",
+    "美金": "USD",
+    "dollars": "USD",
+    "dollar": "USD",
+    "usd": "USD",
+    "bucks": "USD",
+    "欧元": "EUR",
+    "euros": "EUR",
+    "euro": "EUR",
+    "eur": "EUR",
+    "英镑": "GBP",
+    "pounds": "GBP",
+    "pound": "GBP",
+    "gbp": "GBP",
+    "港币": "HKD",
+    "港元": "HKD",
+    "hkd": "HKD",
+    "日元": "JPY",
+    "jpy": "JPY",
 }
 _MULTIPLIER = {"k": 1_000.0, "千": 1_000.0, "w": 10_000.0, "万": 10_000.0}
 
@@ -33,7 +65,19 @@ _PREFIXED = re.compile(
 _SUFFIXED = re.compile(
     rf"(?<![\d.,$¥€£])(?P<num>{_NUMBER})\s?(?P<mult>k|千|w|万)?\s?(?P<cur>{_alternation(_SUFFIX)})(?![a-z])"
 )
-_ZH_DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_ZH_DIGITS = {
+    "零": 0,
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
 _ZH_UNITS = {"十": 10, "百": 100, "千": 1_000, "万": 10_000}
 _ZH_NUMERAL = re.compile(
     rf"(?P<zh>[零一二两三四五六七八九十百千万]+)\s?(?P<cur>{_alternation({k: v for k, v in _SUFFIX.items() if not k.isascii()})})"

@@ -181,8 +181,14 @@ class HandoffBuilder:
             priority=decision.priority,
             summary=asdict(summary),
             transcript=[
-                {"seq": m.seq, "role": m.role, "content": m.content, "mode": m.mode, "author": m.author,
-                 "at": _iso(m.created_at)}
+                {
+                    "seq": m.seq,
+                    "role": m.role,
+                    "content": m.content,
+                    "mode": m.mode,
+                    "author": m.author,
+                    "at": _iso(m.created_at),
+                }
                 for m in visible
             ],
             attempts=attempts,

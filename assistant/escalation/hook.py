@@ -38,11 +38,18 @@ def handoff_notice(lang: str | None, ticket_id: int) -> str:
     return HANDOFF_NOTICE["zh" if lang == "zh" else "en"].format(ticket=ticket_id)
 
 
-def add_system_message(session: Session, conversation_id: str, content: str, verdicts: dict[str, Any]) -> None:
+def add_system_message(
+    session: Session, conversation_id: str, content: str, verdicts: dict[str, Any]
+) -> None:
     """A handoff event in the transcript (role "system": never shown to the LLM as history)."""
     session.add(
-        ChatMessage(conversation_id=conversation_id, seq=next_seq(session, conversation_id), role="system",
-                    content=content, verdicts=verdicts)
+        ChatMessage(
+            conversation_id=conversation_id,
+            seq=next_seq(session, conversation_id),
+            role="system",
+            content=content,
+            verdicts=verdicts,
+        )
     )
 
 
@@ -99,11 +106,17 @@ class Escalator:
         conversation.state = "human"
         return ticket_info(ticket)
 
-    def mark(self, session: Session, conversation_id: str, ticket: TicketInfo, decision: EscalationDecision) -> None:
+    def mark(
+        self, session: Session, conversation_id: str, ticket: TicketInfo, decision: EscalationDecision
+    ) -> None:
         """The handoff event in the transcript, after the turn that caused it."""
         event = {"event": "opened", "ticket_id": ticket.id, "reasons": decision.reason_codes}
-        add_system_message(session, conversation_id, f"escalated to a human agent: ticket #{ticket.id}",
-                           {"escalation": event})
+        add_system_message(
+            session,
+            conversation_id,
+            f"escalated to a human agent: ticket #{ticket.id}",
+            {"escalation": event},
+        )
         session.flush()
 
     def escalate(self, conversation_id: str, decision: EscalationDecision) -> TicketInfo:

@@ -74,101 +74,111 @@ _WHO = (
 
 HUMAN_REQUEST = Intent(
     "explicit_request",
-    _compile([
-        rf"\b(?:talk|speak|chat)(?:ing)?\s+(?:to|with)\s+{_WHO}",
-        rf"\b(?:connect|transfer|put|pass|forward|switch)\s+me\s+(?:through\s+|over\s+)?(?:to|with)\s+{_WHO}",
-        rf"\b(?:get|give|find)\s+me\s+{_WHO}",
-        rf"\b(?:reach|contact|get\s+hold\s+of|get\s+through\s+to)\s+{_WHO}",
-        rf"\bget\s+{_WHO}\s+on\s+the\s+(?:phone|line)\b",
-        r"\b(?:connect|transfer|put)\s+me\s+(?:through\s+)?(?:to|with)\s+(?:your\s+|the\s+)?support\b",
-        r"\b(?:want|need|like|request|prefer)\s+(?:a|an)\s+(?:real|live|actual|human)\s+"
-        r"(?:person|agent|human|representative|rep|being)\b",
-        r"\b(?:want|need|request|prefer)\s+(?:a\s+|an\s+)?(?:human(?:\s+agent)?|live\s+agent|real\s+person|"
-        r"representative)\b",
-        r"\bescalate\s+(?:this|me|my\s+(?:case|issue|ticket|request|complaint))\b",
-        r"\bis\s+there\s+(?:a|an|any)\s+(?:real\s+|live\s+|actual\s+)?(?:human|person|agent|representative)\s+"
-        r"(?:i\s+can|to)\s+(?:talk|speak|chat)",
-        r"^(?:please\s+)?(?:a\s+|an\s+)?(?:human|agent|operator|representative|real\s+person|live\s+agent|"
-        r"human\s+agent)(?:\s+please|\s+pls|\s+now)?[\s!.?]*$",
-        "转人工|转接人工|人工客服|人工服务|人工坐席|人工座席|真人客服",
-        "转(?:接)?(?:一下)?(?:在线)?客服|(?:找|联系|要|叫)(?:一下)?(?:在线)?客服(?!电话)|(?:跟|和|与)客服(?:说|聊|沟通|对话)",
-        "有没有人工|有人工吗|人工在吗|人工呢",
-        "(?:找|要|叫|接|转|换|请|来)(?:个|一个|一下)?人工",
-        "(?:和|跟|与|找|要|换|叫|让|接)(?:个|一个)?真人",
-        "真人(?:来|回答|回复|跟我|和我|处理|说话|聊|沟通)",
-        "(?:找|叫|换|要|让)(?:个|一个)?(?:活人|客服人员|工作人员)",
-        "(?:找|叫|让)(?:你们)?(?:的)?(?:主管|经理|领导|负责人)",
-        "(?:不要|不想要|不想跟|不想和)机器人",
-        "^(?:人工|真人)[!?.。！？]*$",
-    ]),
-    mentions=_compile([
-        r"\b(?:am\s+i|are\s+we)\s+(?:talking|speaking|chatting)\s+(?:to|with)\s+(?:a\s+)?(?:real\s+)?"
-        r"(?:human|person|bot|machine|robot|ai)\b",
-        r"\bare\s+you\s+(?:a\s+)?(?:real\s+)?(?:human|person|bot|robot|machine|ai)\b",
-        r"\b(?:customer\s+service|support|agents?)\s+(?:opening\s+)?(?:hours|phone\s+number|number|email)\b",
-        "人工客服(?:的)?(?:工作|上班|服务|在线)?(?:时间|几点|电话|号码|热线)",
-        "(?:你|您)是(?:不是)?(?:真人|机器人|人工)",
-        "人工智能|真人秀|真人照片|真人实拍|真人图",
-    ]),
+    _compile(
+        [
+            rf"\b(?:talk|speak|chat)(?:ing)?\s+(?:to|with)\s+{_WHO}",
+            rf"\b(?:connect|transfer|put|pass|forward|switch)\s+me\s+(?:through\s+|over\s+)?(?:to|with)\s+{_WHO}",
+            rf"\b(?:get|give|find)\s+me\s+{_WHO}",
+            rf"\b(?:reach|contact|get\s+hold\s+of|get\s+through\s+to)\s+{_WHO}",
+            rf"\bget\s+{_WHO}\s+on\s+the\s+(?:phone|line)\b",
+            r"\b(?:connect|transfer|put)\s+me\s+(?:through\s+)?(?:to|with)\s+(?:your\s+|the\s+)?support\b",
+            r"\b(?:want|need|like|request|prefer)\s+(?:a|an)\s+(?:real|live|actual|human)\s+"
+            r"(?:person|agent|human|representative|rep|being)\b",
+            r"\b(?:want|need|request|prefer)\s+(?:a\s+|an\s+)?(?:human(?:\s+agent)?|live\s+agent|real\s+person|"
+            r"representative)\b",
+            r"\bescalate\s+(?:this|me|my\s+(?:case|issue|ticket|request|complaint))\b",
+            r"\bis\s+there\s+(?:a|an|any)\s+(?:real\s+|live\s+|actual\s+)?(?:human|person|agent|representative)\s+"
+            r"(?:i\s+can|to)\s+(?:talk|speak|chat)",
+            r"^(?:please\s+)?(?:a\s+|an\s+)?(?:human|agent|operator|representative|real\s+person|live\s+agent|"
+            r"human\s+agent)(?:\s+please|\s+pls|\s+now)?[\s!.?]*$",
+            "转人工|转接人工|人工客服|人工服务|人工坐席|人工座席|真人客服",
+            "转(?:接)?(?:一下)?(?:在线)?客服|(?:找|联系|要|叫)(?:一下)?(?:在线)?客服(?!电话)|(?:跟|和|与)客服(?:说|聊|沟通|对话)",
+            "有没有人工|有人工吗|人工在吗|人工呢",
+            "(?:找|要|叫|接|转|换|请|来)(?:个|一个|一下)?人工",
+            "(?:和|跟|与|找|要|换|叫|让|接)(?:个|一个)?真人",
+            "真人(?:来|回答|回复|跟我|和我|处理|说话|聊|沟通)",
+            "(?:找|叫|换|要|让)(?:个|一个)?(?:活人|客服人员|工作人员)",
+            "(?:找|叫|让)(?:你们)?(?:的)?(?:主管|经理|领导|负责人)",
+            "(?:不要|不想要|不想跟|不想和)机器人",
+            "^(?:人工|真人)[!?.。！？]*$",
+        ]
+    ),
+    mentions=_compile(
+        [
+            r"\b(?:am\s+i|are\s+we)\s+(?:talking|speaking|chatting)\s+(?:to|with)\s+(?:a\s+)?(?:real\s+)?"
+            r"(?:human|person|bot|machine|robot|ai)\b",
+            r"\bare\s+you\s+(?:a\s+)?(?:real\s+)?(?:human|person|bot|robot|machine|ai)\b",
+            r"\b(?:customer\s+service|support|agents?)\s+(?:opening\s+)?(?:hours|phone\s+number|number|email)\b",
+            "人工客服(?:的)?(?:工作|上班|服务|在线)?(?:时间|几点|电话|号码|热线)",
+            "(?:你|您)是(?:不是)?(?:真人|机器人|人工)",
+            "人工智能|真人秀|真人照片|真人实拍|真人图",
+        ]
+    ),
 )
 
 COMPLAINT = Intent(
     "complaint",
-    _compile([
-        r"\b(?:file|make|lodge|raise|submit|register|open|put\s+in)\s+(?:a\s+|an\s+)?(?:formal\s+|official\s+)?"
-        r"complaint\b",
-        r"\b(?:i|we)(?:'d\s+like|\s+would\s+like|\s+want|\s+wish|\s+need|'m\s+going|\s+am\s+going|\s+will|'ll)"
-        r"\s+(?:to\s+)?complain\b",
-        r"\b(?:i|we)(?:'m|\s+am|\s+are|'re)\s+(?:complaining|filing\s+a\s+complaint)\b",
-        r"\b(?:formal|official)\s+complaint\b",
-        r"\bthis\s+is\s+a\s+complaint\b",
-        r"\bcomplaint\s+(?:against|about)\s+(?:you|your|the\s+(?:driver|courier|agent|staff|store|shop))\b",
-        r"\b(?:how|where)\s+(?:do|can)\s+i\s+(?:complain|file\s+a\s+complaint|make\s+a\s+complaint)\b",
-        r"\b(?:leave|write|post)\s+(?:a\s+)?(?:bad|negative|1-star|one-star|one\s+star)\s+review\b",
-        "我(?:要|想|必须|会|得|一定要|就要|现在就)?投诉",
-        "投诉(?:你们|你|这个|客服|快递|商家|骑手|店|司机|配送员|这家)",
-        "(?:怎么|如何|在哪|哪里|去哪)投诉",
-        "(?:去|到|向)[^，。！？,.!?]{1,8}投诉",
-        "投诉(?:电话|渠道|方式)",
-        "(?:要|必须|肯定|一定)(?:给)?(?:你们)?(?:打|给)?差评",
-        "曝光(?:你们|你)",
-    ]),
+    _compile(
+        [
+            r"\b(?:file|make|lodge|raise|submit|register|open|put\s+in)\s+(?:a\s+|an\s+)?(?:formal\s+|official\s+)?"
+            r"complaint\b",
+            r"\b(?:i|we)(?:'d\s+like|\s+would\s+like|\s+want|\s+wish|\s+need|'m\s+going|\s+am\s+going|\s+will|'ll)"
+            r"\s+(?:to\s+)?complain\b",
+            r"\b(?:i|we)(?:'m|\s+am|\s+are|'re)\s+(?:complaining|filing\s+a\s+complaint)\b",
+            r"\b(?:formal|official)\s+complaint\b",
+            r"\bthis\s+is\s+a\s+complaint\b",
+            r"\bcomplaint\s+(?:against|about)\s+(?:you|your|the\s+(?:driver|courier|agent|staff|store|shop))\b",
+            r"\b(?:how|where)\s+(?:do|can)\s+i\s+(?:complain|file\s+a\s+complaint|make\s+a\s+complaint)\b",
+            r"\b(?:leave|write|post)\s+(?:a\s+)?(?:bad|negative|1-star|one-star|one\s+star)\s+review\b",
+            "我(?:要|想|必须|会|得|一定要|就要|现在就)?投诉",
+            "投诉(?:你们|你|这个|客服|快递|商家|骑手|店|司机|配送员|这家)",
+            "(?:怎么|如何|在哪|哪里|去哪)投诉",
+            "(?:去|到|向)[^，。！？,.!?]{1,8}投诉",
+            "投诉(?:电话|渠道|方式)",
+            "(?:要|必须|肯定|一定)(?:给)?(?:你们)?(?:打|给)?差评",
+            "曝光(?:你们|你)",
+        ]
+    ),
 )
 
 LEGAL_THREAT = Intent(
     "legal_threat",
-    _compile([
-        r"\b(?:sue|suing)\s+(?:you|your|the\s+company|them|this\s+company)\b",
-        r"\b(?:my|our)\s+(?:lawyer|attorney|solicitor)s?\s+(?:will|would|is|are|has|have|'ll|says|said|advised|"
-        r"is\s+going)\b",
-        r"\b(?:contact|call|get|hire|consult|involve|talk\s+to|speak\s+to)\s+(?:a|my|our)\s+(?:lawyer|attorney|solicitor)\b",
-        r"\b(?:contact|contacting|call|calling|report(?:ing)?\s+(?:you|this|it)\s+to|complain(?:ing)?\s+to|"
-        r"go(?:ing)?\s+to)\s+(?:the\s+)?(?:ftc|bbb|better\s+business\s+bureau|trading\s+standards|"
-        r"consumer\s+protection|ombudsman|regulator|police)\b",
-        r"\b(?:violat\w*|breach\w*|against)\s+(?:the\s+)?(?:consumer|trade|data\s+protection)\s+(?:law|act|rights)\b",
-        r"\blegal\s+(?:action|proceedings|steps)\b",
-        r"\b(?:take|taking)\s+(?:you|this|it|them|your\s+company)\s+to\s+court\b",
-        r"\bsee\s+you\s+in\s+court\b",
-        r"\b(?:file|filing|start|bring)\s+a\s+lawsuit\b",
-        r"\bsmall\s+claims\b",
-        r"\breport\s+(?:you|this|your\s+(?:company|shop|store))\s+to\s+(?:the\s+)?(?:ftc|bbb|better\s+business"
-        r"\s+bureau|authorities|regulator|police|trading\s+standards|consumer\s+protection)",
-        "律师函|律师信",
-        "(?:找|请|联系|咨询|委托)(?:了)?律师",
-        "我(?:的)?律师",
-        "起诉|打官司|法院见|(?:上|去)法院",
-        "告(?:你们|你|贵公司|商家)",
-        "法律(?:途径|手段)|追究.{0,6}法律责任",
-        "12315|消协|消费者协会|市场监管|工商局|报警",
-    ]),
+    _compile(
+        [
+            r"\b(?:sue|suing)\s+(?:you|your|the\s+company|them|this\s+company)\b",
+            r"\b(?:my|our)\s+(?:lawyer|attorney|solicitor)s?\s+(?:will|would|is|are|has|have|'ll|says|said|advised|"
+            r"is\s+going)\b",
+            r"\b(?:contact|call|get|hire|consult|involve|talk\s+to|speak\s+to)\s+(?:a|my|our)\s+(?:lawyer|attorney|solicitor)\b",
+            r"\b(?:contact|contacting|call|calling|report(?:ing)?\s+(?:you|this|it)\s+to|complain(?:ing)?\s+to|"
+            r"go(?:ing)?\s+to)\s+(?:the\s+)?(?:ftc|bbb|better\s+business\s+bureau|trading\s+standards|"
+            r"consumer\s+protection|ombudsman|regulator|police)\b",
+            r"\b(?:violat\w*|breach\w*|against)\s+(?:the\s+)?(?:consumer|trade|data\s+protection)\s+(?:law|act|rights)\b",
+            r"\blegal\s+(?:action|proceedings|steps)\b",
+            r"\b(?:take|taking)\s+(?:you|this|it|them|your\s+company)\s+to\s+court\b",
+            r"\bsee\s+you\s+in\s+court\b",
+            r"\b(?:file|filing|start|bring)\s+a\s+lawsuit\b",
+            r"\bsmall\s+claims\b",
+            r"\breport\s+(?:you|this|your\s+(?:company|shop|store))\s+to\s+(?:the\s+)?(?:ftc|bbb|better\s+business"
+            r"\s+bureau|authorities|regulator|police|trading\s+standards|consumer\s+protection)",
+            "律师函|律师信",
+            "(?:找|请|联系|咨询|委托)(?:了)?律师",
+            "我(?:的)?律师",
+            "起诉|打官司|法院见|(?:上|去)法院",
+            "告(?:你们|你|贵公司|商家)",
+            "法律(?:途径|手段)|追究.{0,6}法律责任",
+            "12315|消协|消费者协会|市场监管|工商局|报警",
+        ]
+    ),
 )
 
 REFUND = Intent(
     "refund",
-    _compile([
-        r"\b(?:refund(?:ed|s|ing)?|money\s+back|reimburs\w*|chargeback|compensat\w*|pay\s+me\s+back)\b",
-        "退款|退钱|退费|退回.{0,3}钱|返还|赔偿|赔钱|补偿",
-    ]),
+    _compile(
+        [
+            r"\b(?:refund(?:ed|s|ing)?|money\s+back|reimburs\w*|chargeback|compensat\w*|pay\s+me\s+back)\b",
+            "退款|退钱|退费|退回.{0,3}钱|返还|赔偿|赔钱|补偿",
+        ]
+    ),
 )
 
 # The whole (short) message must be a yes: "可以在包裹里放贺卡吗" starts with 可以 but is a question.

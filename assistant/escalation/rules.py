@@ -78,7 +78,9 @@ class GuardrailRule(EscalationRule):
     def run(self, context: TurnContext) -> RuleHit | None:
         turn = context.current
         if turn.outcome == "blocked" and turn.block_reason in self.config.guardrail_reasons:
-            return RuleHit(self.code, f"input guard blocked the message ({turn.block_reason})", _quote(turn.user))
+            return RuleHit(
+                self.code, f"input guard blocked the message ({turn.block_reason})", _quote(turn.user)
+            )
         return None
 
 
@@ -158,11 +160,15 @@ class RepeatedFailureRule(EscalationRule):
         if context.current.outcome not in FAILED_OUTCOMES:
             return None
         # A refused "转人工" or "yes please" is not a question the knowledge base failed on.
-        failed = [turn for turn in context.turns if turn.outcome in FAILED_OUTCOMES and is_substantive(turn.user)]
+        failed = [
+            turn for turn in context.turns if turn.outcome in FAILED_OUTCOMES and is_substantive(turn.user)
+        ]
         if len(failed) < self.config.max_failures:
             return None
         kinds = ", ".join(sorted({turn.outcome for turn in failed}))
-        return RuleHit(self.code, f"{len(failed)} failed answers in this session ({kinds})", _quote(context.current.user))
+        return RuleHit(
+            self.code, f"{len(failed)} failed answers in this session ({kinds})", _quote(context.current.user)
+        )
 
 
 @register
@@ -188,8 +194,14 @@ class RephrasingRule(EscalationRule):
             if not similarity.same:
                 break
             repeats += 1
-            scores.append(f"{similarity.cosine:.2f}" if similarity.cosine is not None else f"lex {similarity.lexical:.2f}")
+            scores.append(
+                f"{similarity.cosine:.2f}"
+                if similarity.cosine is not None
+                else f"lex {similarity.lexical:.2f}"
+            )
             if repeats >= self.config.max_rephrasings:
-                detail = f"asked the same question {repeats + 1} times (similarity {', '.join(reversed(scores))})"
+                detail = (
+                    f"asked the same question {repeats + 1} times (similarity {', '.join(reversed(scores))})"
+                )
                 return RuleHit(self.code, detail, _quote(texts[-1]))
         return None

@@ -12,7 +12,12 @@ from assistant.guards.wordlists import WordList, parse_terms
 # Lexicon categories (data/frustration.txt) and the other cues, in score units; the policy
 # escalates at EscalationSettings.frustration_score (1.0: one strong cue, or two mild ones).
 WEIGHTS = {
-    "strong": 1.0, "mild": 0.5, "exclamations": 0.5, "shouting": 1.0, "caps": 0.5, "profanity": 0.5,
+    "strong": 1.0,
+    "mild": 0.5,
+    "exclamations": 0.5,
+    "shouting": 1.0,
+    "caps": 0.5,
+    "profanity": 0.5,
 }
 
 _EXCLAMATIONS = re.compile(r"[!！]{3,}|[?？]{3,}|[!！][?？][!?！？]*|[?？][!！][!?！？]*")
@@ -36,7 +41,9 @@ class FrustrationScorer:
     def __init__(self, lexicon: WordList | None = None) -> None:
         if lexicon is None:
             data = resources.files("assistant.escalation").joinpath("data/frustration.txt")
-            lexicon = WordList("frustration", parse_terms(data.read_text(encoding="utf-8").splitlines(), "strong"))
+            lexicon = WordList(
+                "frustration", parse_terms(data.read_text(encoding="utf-8").splitlines(), "strong")
+            )
         unknown = set(lexicon.terms.values()) - set(WEIGHTS)
         if unknown:
             raise ValueError(f"frustration lexicon has unknown categories {sorted(unknown)}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, UTC
 from typing import Any
 
 from sqlalchemy import select
@@ -34,7 +34,7 @@ class TicketConflict(RuntimeError):
 def aware(value: datetime | None) -> datetime | None:
     """SQLite hands back naive datetimes; every kefu timestamp is UTC."""
     if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=timezone.utc)
+        return value.replace(tzinfo=UTC)
     return value
 
 
@@ -78,11 +78,21 @@ def ticket_info(row: EscalationTicket, *, now: datetime | None = None) -> Ticket
     first_response_at, resolved_at = aware(row.first_response_at), aware(row.resolved_at)
     assert first_due is not None and resolve_due is not None  # NOT NULL columns
     return TicketInfo(
-        id=row.id, conversation_id=row.conversation_id, tenant=row.tenant, kb_name=row.kb_name,
-        status=row.status, reasons=list(row.reasons or []), priority=row.priority, assignee=row.assignee,
-        resolution=row.resolution, created_at=aware(row.created_at) or now, claimed_at=aware(row.claimed_at),
-        first_response_at=first_response_at, resolved_at=resolved_at,
-        first_response_due_at=first_due, resolve_due_at=resolve_due,
+        id=row.id,
+        conversation_id=row.conversation_id,
+        tenant=row.tenant,
+        kb_name=row.kb_name,
+        status=row.status,
+        reasons=list(row.reasons or []),
+        priority=row.priority,
+        assignee=row.assignee,
+        resolution=row.resolution,
+        created_at=aware(row.created_at) or now,
+        claimed_at=aware(row.claimed_at),
+        first_response_at=first_response_at,
+        resolved_at=resolved_at,
+        first_response_due_at=first_due,
+        resolve_due_at=resolve_due,
         first_response_breached=(first_response_at or now) > first_due,
         resolution_breached=(resolved_at or now) > resolve_due,
         package=dict(row.package or {}),
@@ -107,10 +117,16 @@ class TicketStore:
         now = now or utcnow()
         priority = decision.priority
         row = EscalationTicket(
-            conversation_id=conversation.id, tenant=conversation.tenant, kb_name=conversation.kb_name,
-            status="open", reasons=decision.reason_codes, priority=priority, package=package.as_dict(),
+            conversation_id=conversation.id,
+            tenant=conversation.tenant,
+            kb_name=conversation.kb_name,
+            status="open",
+            reasons=decision.reason_codes,
+            priority=priority,
+            package=package.as_dict(),
             created_at=now,
-            first_response_due_at=now + timedelta(minutes=self._minutes(self.config.first_response_minutes, priority)),
+            first_response_due_at=now
+            + timedelta(minutes=self._minutes(self.config.first_response_minutes, priority)),
             resolve_due_at=now + timedelta(minutes=self._minutes(self.config.resolution_minutes, priority)),
         )
         session.add(row)
@@ -134,7 +150,9 @@ class TicketStore:
         with self.db.session() as session:
             row = session.scalar(
                 select(EscalationTicket)
-                .where(EscalationTicket.conversation_id == conversation_id, EscalationTicket.status.in_(ACTIVE))
+                .where(
+                    EscalationTicket.conversation_id == conversation_id, EscalationTicket.status.in_(ACTIVE)
+                )
                 .order_by(EscalationTicket.id.desc())
             )
             return ticket_info(row) if row is not None else None

@@ -30,4 +30,6 @@ class PlantedInstructionScreen:
             return None
         distinct = {hit.rule: hit for hit in hits}.values()
         shown = "; ".join(f"{hit.rule} ({hit.snippet!r})" if hit.snippet else hit.rule for hit in distinct)
-        return f"planted instructions in a sentence, score {combine([h.weight for h in distinct]):.2f}: {shown}"
+        return (
+            f"planted instructions in a sentence, score {combine([h.weight for h in distinct]):.2f}: {shown}"
+        )

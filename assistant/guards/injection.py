@@ -161,9 +161,7 @@ def _reason(hits: list[RuleHit], score: float) -> str:
 _SENTENCE_END = re.compile(r"(?<=[。！？；!?\n])|(?<=[.;])(?=\s)|(?<=-->)")
 
 
-def neutralize_passage(
-    text: str, detector: InjectionDetector | None = None
-) -> tuple[str, list[RuleHit]]:
+def neutralize_passage(text: str, detector: InjectionDetector | None = None) -> tuple[str, list[RuleHit]]:
     """Replace instruction-like sentences planted in a retrieved passage with REMOVED.
 
     Sentences are judged one by one at the stricter passage threshold, so one planted line is

@@ -148,19 +148,45 @@ RULES: tuple[Rule, ...] = (
         r"\b(?:from now on|from this point(?: on| forward)?|henceforth|for the rest of (?:this|the) conversation),? "
         r"you(?:'ll| will| are| must| shall| should| have to| can| may| no longer| only| always| never)\b",
     ),
-    Rule("override.ignore_instructions_zh", 0.9, f"{_ZH_IGNORE}~{{0,6}}?{_ZH_QUALIFIER}~{{0,6}}?{_ZH_OBJECT}"),
-    Rule("override.forget_persona_zh", 0.85, f"{_ZH_IGNORE}~{{0,4}}?(?:所有|全部|一切|你的)的?(?:设定|限制|人设|身份设定)"),
+    Rule(
+        "override.ignore_instructions_zh", 0.9, f"{_ZH_IGNORE}~{{0,6}}?{_ZH_QUALIFIER}~{{0,6}}?{_ZH_OBJECT}"
+    ),
+    Rule(
+        "override.forget_persona_zh",
+        0.85,
+        f"{_ZH_IGNORE}~{{0,4}}?(?:所有|全部|一切|你的)的?(?:设定|限制|人设|身份设定)",
+    ),
     Rule(
         "override.not_bound_zh",
         0.85,
         "你(?:不再|无需|不需要|不必|不用)(?:需要)?(?:遵守|遵循|受到?|服从|理会)~{0,6}(?:规则|限制|约束|指令|政策|规定|准则|审查|道德)",
     ),
-    Rule("override.ignore_safety_zh", 0.8, f"{_ZH_IGNORE}~{{0,4}}(?:安全策略|安全规则|安全限制|安全准则|内容政策|内容审查|审查机制)"),
+    Rule(
+        "override.ignore_safety_zh",
+        0.8,
+        f"{_ZH_IGNORE}~{{0,4}}(?:安全策略|安全规则|安全限制|安全准则|内容政策|内容审查|审查机制)",
+    ),
     # Weak: customers also write "请忽略以上内容，我搞错了".
-    Rule("override.ignore_above_zh", 0.45, f"{_ZH_IGNORE}~{{0,4}}(?:以上|上面|之前|前面|上述)的?(?:所有|全部)?(?:内容|对话|消息|文字|话)"),
-    Rule("override.new_persona_zh", 0.45, "(?:现在|从现在开始|接下来)你(?:是|扮演|将扮演|要扮演)(?:一个|一名|一位)"),
-    Rule("override.priority_zh", 0.7, "(?:以下|下面|这条)(?:指令|指示|内容|消息)(?:的?优先级(?:最高|更高)|优先于|覆盖)"),
-    Rule("override.new_instructions_zh", 0.45, "(?:新的?|最新的?|真正的|额外的?|隐藏的?|秘密的?)(?:系统)?(?:指令|指示|规则|命令)[:是为]"),
+    Rule(
+        "override.ignore_above_zh",
+        0.45,
+        f"{_ZH_IGNORE}~{{0,4}}(?:以上|上面|之前|前面|上述)的?(?:所有|全部)?(?:内容|对话|消息|文字|话)",
+    ),
+    Rule(
+        "override.new_persona_zh",
+        0.45,
+        "(?:现在|从现在开始|接下来)你(?:是|扮演|将扮演|要扮演)(?:一个|一名|一位)",
+    ),
+    Rule(
+        "override.priority_zh",
+        0.7,
+        "(?:以下|下面|这条)(?:指令|指示|内容|消息)(?:的?优先级(?:最高|更高)|优先于|覆盖)",
+    ),
+    Rule(
+        "override.new_instructions_zh",
+        0.45,
+        "(?:新的?|最新的?|真正的|额外的?|隐藏的?|秘密的?)(?:系统)?(?:指令|指示|规则|命令)[:是为]",
+    ),
     Rule(
         "override.from_now_on_zh",
         0.5,
@@ -201,7 +227,11 @@ RULES: tuple[Rule, ...] = (
         0.45,
         r"\b(?:repeat|print|output|copy|echo|reproduce)\b~{0,30}\b(?:above|so far)\b",
     ),
-    Rule("extraction.starting_with", 0.5, r"\bstarting (?:with|from) (?:the (?:phrase|words?) )?[\"'“]?you are\b"),
+    Rule(
+        "extraction.starting_with",
+        0.5,
+        r"\bstarting (?:with|from) (?:the (?:phrase|words?) )?[\"'“]?you are\b",
+    ),
     Rule("extraction.verbatim", 0.3, r"\b(?:verbatim|word for word|word-for-word)\b"),
     Rule("extraction.reveal_prompt_zh", 0.9, f"{_ZH_REVEAL}~{{0,8}}?{_ZH_SECRET}"),
     Rule(
@@ -216,7 +246,11 @@ RULES: tuple[Rule, ...] = (
         "你(?:的|收到的|被设定的|接收到的|被赋予的)(?:系统|初始|原始|隐藏)?(?:提示词|指令|设定|prompt)是什么"
         "|你(?:收到的|被设定的|接收到的|被赋予的)(?:规则|限制)是什么",
     ),
-    Rule("extraction.repeat_above_zh", 0.45, "(?:重复|复述|输出|打印)~{0,6}(?:上面|以上|之前|前面)的?(?:所有)?(?:内容|文字|话|文本)"),
+    Rule(
+        "extraction.repeat_above_zh",
+        0.45,
+        "(?:重复|复述|输出|打印)~{0,6}(?:上面|以上|之前|前面)的?(?:所有)?(?:内容|文字|话|文本)",
+    ),
     Rule(
         "extraction.repeat_above_before_zh",
         0.45,
@@ -267,7 +301,11 @@ RULES: tuple[Rule, ...] = (
         r"\b(?:without|with no|no|free of|free from|ignore) (?:any |all |your )?(?:ethical |moral |content )?"
         r"(?:restrictions|limitations|filters|censorship|guardrails|content polic(?:y|ies)|morals|ethics)\b",
     ),
-    Rule("jailbreak.stay_in_character", 0.4, r"\b(?:stay|remain|keep) in character\b|\bbreak(?:ing)? character\b"),
+    Rule(
+        "jailbreak.stay_in_character",
+        0.4,
+        r"\b(?:stay|remain|keep) in character\b|\bbreak(?:ing)? character\b",
+    ),
     Rule("jailbreak.word", 0.3, r"\bjailbr(?:eak|oken|eaking)\b"),
     Rule(
         "jailbreak.persona_zh",
@@ -327,7 +365,9 @@ RULES: tuple[Rule, ...] = (
         r"|retrieved|search_results?|user_query|question|assistant|user)\s*>",
     ),
     # Weak: apps print "[System] your order has shipped" and customers paste it.
-    Rule("delimiter.role_bracket", 0.45, rf"[\[【]\s*/?{_ROLE}(?:指令|消息|通知|模式|message|notice)?\s*[\]】]"),
+    Rule(
+        "delimiter.role_bracket", 0.45, rf"[\[【]\s*/?{_ROLE}(?:指令|消息|通知|模式|message|notice)?\s*[\]】]"
+    ),
     Rule(
         "delimiter.chat_tokens",
         0.7,

@@ -17,6 +17,7 @@ from assistant.guards.wordlists import WordLists
 from assistant.types import Passage
 from ingest.text import Lang, citation_numbers, cjk_share, detect_language
 
+
 @dataclass
 class Violation:
     code: str  # pii_leak | invalid_citation | lang_mismatch | too_long | policy_word | abusive_output
@@ -104,7 +105,9 @@ class OutputGuard:
         invalid = sorted({n for n in citation_numbers(draft.answer) if n not in valid})
         if not invalid:
             return None
-        return Violation("invalid_citation", f"cites {invalid}, passages are {sorted(valid)}", {"invalid": invalid})
+        return Violation(
+            "invalid_citation", f"cites {invalid}, passages are {sorted(valid)}", {"invalid": invalid}
+        )
 
     def _check_language(self, draft: _Draft) -> Violation | None:
         if not draft.answer.strip() or not draft.question.strip():
@@ -127,7 +130,9 @@ class OutputGuard:
         # A phrase quoted from the knowledge base ("we guarantee delivery in 48 h") is the
         # company's own statement, not a promise the model made up.
         passage_terms = {hit.term for p in draft.passages for hit in self.wordlists.policy.find(p.text)}
-        terms = [hit.term for hit in self.wordlists.policy.find(draft.answer) if hit.term not in passage_terms]
+        terms = [
+            hit.term for hit in self.wordlists.policy.find(draft.answer) if hit.term not in passage_terms
+        ]
         if not terms:
             return None
         return Violation("policy_word", f"answer uses {terms}", {"terms": terms})

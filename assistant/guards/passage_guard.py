@@ -24,7 +24,9 @@ class PassageGuardResult:
 
 
 class PassageGuard:
-    def __init__(self, settings: GuardSettings | None = None, detector: InjectionDetector | None = None) -> None:
+    def __init__(
+        self, settings: GuardSettings | None = None, detector: InjectionDetector | None = None
+    ) -> None:
         self.detector = detector or InjectionDetector(settings)
 
     def run(self, passages: list[Passage]) -> PassageGuardResult:

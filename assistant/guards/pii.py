@@ -143,13 +143,19 @@ PII_KINDS: tuple[str, ...] = ("email", "phone", "cn_id", "bank_card")
 # Found with "bank_card": a card's expiry date and security code are part of the card.
 CARD_DETAIL_KINDS: tuple[str, ...] = ("card_expiry", "card_cvv")
 _PLACEHOLDER = {
-    "email": "EMAIL", "phone": "PHONE", "cn_id": "CN_ID", "bank_card": "BANK_CARD",
-    "card_expiry": "CARD_EXPIRY", "card_cvv": "CARD_CVV",
+    "email": "EMAIL",
+    "phone": "PHONE",
+    "cn_id": "CN_ID",
+    "bank_card": "BANK_CARD",
+    "card_expiry": "CARD_EXPIRY",
+    "card_cvv": "CARD_CVV",
 }
 
 # -- card details: expiry date and security code, only near a card ----------------------------------
 _MONTH = r"(?:0?[1-9]|1[0-2])"
-_EXPIRY_DATE = rf"(?:{_MONTH}\s?[/\-.]\s?(?:20\d{{2}}|\d{{2}})|(?:20)?\d{{2}}\s?年\s?{_MONTH}\s?月)(?![\d/\-])"
+_EXPIRY_DATE = (
+    rf"(?:{_MONTH}\s?[/\-.]\s?(?:20\d{{2}}|\d{{2}})|(?:20)?\d{{2}}\s?年\s?{_MONTH}\s?月)(?![\d/\-])"
+)
 _EXPIRY_LABEL = (
     r"(?<![A-Za-z])(?:exp(?:iry|iration|ires|\.)?(?:\s+date)?|valid\s+(?:thru|through|until)|good\s+thru)"
     r"|有效期(?:至|到)?|到期(?:日|时间)?"
@@ -162,8 +168,10 @@ _GLUE = r"\s*[:：#]?\s*(?:is\s+|是|为)?\s*"
 _EXPIRY = re.compile(rf"(?i)(?:{_EXPIRY_LABEL}){_GLUE}(?P<value>{_EXPIRY_DATE})")
 _CVV = re.compile(rf"(?i)(?:{_CVV_LABEL}){_GLUE}(?P<value>\d{{3,4}})(?!\d)")
 # Right after a card number: "4111 1111 1111 1111 12/29 123".
-_AFTER_CARD = re.compile(rf"[\s,;，；]{{1,3}}(?P<expiry>{_MONTH}\s?/\s?(?:20\d{{2}}|\d{{2}}))(?![\d/])"
-                         r"(?:[\s,;，；]{1,3}(?P<cvv>\d{3,4})(?![\d/]))?")
+_AFTER_CARD = re.compile(
+    rf"[\s,;，；]{{1,3}}(?P<expiry>{_MONTH}\s?/\s?(?:20\d{{2}}|\d{{2}}))(?![\d/])"
+    r"(?:[\s,;，；]{1,3}(?P<cvv>\d{3,4})(?![\d/]))?"
+)
 _CARD_WORDS = re.compile(
     r"(?i)(?<![A-Za-z])(?:credit\s+card|debit\s+card|bank\s+card|card\s+(?:number|no\.?)|visa|master\s?card|amex"
     r"|american\s+express|union\s?pay|cvv2?|cvc2?)(?![A-Za-z])|信用卡|银行卡|借记卡|储蓄卡|卡号|安全码"
@@ -174,7 +182,9 @@ _CARD_WINDOW = 60  # characters either side of a date or code in which a card mu
 def _near_card(text: str, start: int, end: int, cards: list[PiiMatch]) -> bool:
     if any(card.start - _CARD_WINDOW <= end and start <= card.end + _CARD_WINDOW for card in cards):
         return True
-    return _CARD_WORDS.search(text, max(0, start - _CARD_WINDOW), min(len(text), end + _CARD_WINDOW)) is not None
+    return (
+        _CARD_WORDS.search(text, max(0, start - _CARD_WINDOW), min(len(text), end + _CARD_WINDOW)) is not None
+    )
 
 
 def _card_details(text: str, cards: list[PiiMatch]) -> list[PiiMatch]:

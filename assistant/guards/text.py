@@ -19,11 +19,41 @@ _ZERO_WIDTH_IN_WORD = re.compile(f"(?<=[^\\W\\d_])[{ZERO_WIDTH}]+(?=[^\\W\\d_])"
 
 # Cyrillic and Greek letters that look like Latin ones (after casefold).
 _HOMOGLYPHS = {
-    "а": "a", "в": "b", "е": "e", "ё": "e", "к": "k", "м": "m", "н": "h", "о": "o", "р": "p",
-    "с": "c", "т": "t", "у": "y", "х": "x", "і": "i", "ї": "i", "ј": "j", "ѕ": "s", "ԁ": "d",
-    "ԛ": "q", "ԝ": "w", "ӏ": "l", "ү": "y", "ɡ": "g", "ɑ": "a",
-    "α": "a", "β": "b", "ε": "e", "ι": "i", "κ": "k", "ν": "v", "ο": "o", "ρ": "p", "τ": "t",
-    "υ": "u", "χ": "x",
+    "а": "a",
+    "в": "b",
+    "е": "e",
+    "ё": "e",
+    "к": "k",
+    "м": "m",
+    "н": "h",
+    "о": "o",
+    "р": "p",
+    "с": "c",
+    "т": "t",
+    "у": "y",
+    "х": "x",
+    "і": "i",
+    "ї": "i",
+    "ј": "j",
+    "ѕ": "s",
+    "ԁ": "d",
+    "ԛ": "q",
+    "ԝ": "w",
+    "ӏ": "l",
+    "ү": "y",
+    "ɡ": "g",
+    "ɑ": "a",
+    "α": "a",
+    "β": "b",
+    "ε": "e",
+    "ι": "i",
+    "κ": "k",
+    "ν": "v",
+    "ο": "o",
+    "ρ": "p",
+    "τ": "t",
+    "υ": "u",
+    "χ": "x",
 }
 _CONFUSABLE_SCRIPT = re.compile("[" + "".join(_HOMOGLYPHS) + "]")
 
@@ -95,4 +125,3 @@ def has_spaced_letters(normalized: str) -> bool:
 def compact(normalized: str) -> str:
     """Letters, digits and CJK only: 'i g n o r e  a l l' -> 'ignoreall'."""
     return _NOT_COMPACT.sub("", normalized)
-

@@ -113,7 +113,9 @@ class LLMClient:
         litellm = _litellm(self.settings)
         started = time.perf_counter()
         try:
-            response = await litellm.acompletion(**self._arguments(messages, max_tokens, temperature, timeout, stop))
+            response = await litellm.acompletion(
+                **self._arguments(messages, max_tokens, temperature, timeout, stop)
+            )
         except Exception as exc:
             raise self._error(exc) from exc
         return self._reply(response, started)
@@ -132,7 +134,9 @@ class LLMClient:
         arguments = self._arguments(messages, max_tokens, temperature, timeout, stop)
         deadline = time.monotonic() + arguments["timeout"]
         try:
-            stream = await asyncio.wait_for(litellm.acompletion(stream=True, **arguments), arguments["timeout"])
+            stream = await asyncio.wait_for(
+                litellm.acompletion(stream=True, **arguments), arguments["timeout"]
+            )
             chunks = stream.__aiter__()
             while True:
                 try:
@@ -175,7 +179,9 @@ class LLMClient:
         if s.llm_fallbacks:
             # api_base/api_key belong to the primary model: fallbacks use their providers' own
             # defaults (environment variables such as DEEPSEEK_API_KEY).
-            arguments["fallbacks"] = [{"model": m, "api_base": None, "api_key": None} for m in s.llm_fallbacks]
+            arguments["fallbacks"] = [
+                {"model": m, "api_base": None, "api_key": None} for m in s.llm_fallbacks
+            ]
         return arguments
 
     def _reply(self, response: Any, started: float) -> LLMReply:
@@ -195,4 +201,6 @@ class LLMClient:
             return exc
         timed_out = _is_timeout(exc)
         kind = "timed out" if timed_out else "failed"
-        return LLMError(f"LLM {self.model} {kind}: {type(exc).__name__}: {exc}", model=self.model, timed_out=timed_out)
+        return LLMError(
+            f"LLM {self.model} {kind}: {type(exc).__name__}: {exc}", model=self.model, timed_out=timed_out
+        )

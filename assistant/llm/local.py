@@ -135,7 +135,11 @@ class _LocalModel:
         if len(prompt) >= n_ctx:
             raise _ContextExceeded(f"prompt has {len(prompt)} tokens; the context window is {n_ctx}")
         self._prefill(prompt, request)
-        stop = [request.options["stop"]] if isinstance(request.options.get("stop"), str) else list(request.options.get("stop") or [])
+        stop = (
+            [request.options["stop"]]
+            if isinstance(request.options.get("stop"), str)
+            else list(request.options.get("stop") or [])
+        )
         stop += [formatted.stop] if isinstance(formatted.stop, str) else list(formatted.stop or [])
         stream = self.llama.create_completion(
             prompt,
@@ -160,7 +164,14 @@ class _LocalModel:
         finally:
             stream.close()
         completion_tokens = len(self.llama.tokenize("".join(parts).encode("utf-8"), add_bos=False))
-        emit(_Event("done", finish_reason=finish_reason, prompt_tokens=len(prompt), completion_tokens=completion_tokens))
+        emit(
+            _Event(
+                "done",
+                finish_reason=finish_reason,
+                prompt_tokens=len(prompt),
+                completion_tokens=completion_tokens,
+            )
+        )
 
     def _prefill(self, prompt: list[int], request: _Request) -> None:
         # Evaluate all but the last prompt token in chunks, checking the deadline in between;
@@ -186,7 +197,9 @@ def load_local_model(name: str, settings: Settings) -> _LocalModel:
     key = (name, settings.llm_context_tokens, settings.llm_threads)
     with _models_lock:
         if key not in _models:
-            _models[key] = _LocalModel(packaged_model_path(name), settings.llm_context_tokens, settings.llm_threads)
+            _models[key] = _LocalModel(
+                packaged_model_path(name), settings.llm_context_tokens, settings.llm_threads
+            )
         return _models[key]
 
 
@@ -234,7 +247,9 @@ class LocalLLMProvider(CustomLLM):
                 done = event
         return self._response(kwargs["model_response"], model, "".join(parts), done)
 
-    def streaming(self, model: str, messages: list, *args: Any, **kwargs: Any) -> Iterator[GenericStreamingChunk]:
+    def streaming(
+        self, model: str, messages: list, *args: Any, **kwargs: Any
+    ) -> Iterator[GenericStreamingChunk]:
         request = self._request(messages, kwargs)
         for event in self._events(model, request):
             yield _chunk(event)
@@ -300,8 +315,10 @@ class LocalLLMProvider(CustomLLM):
         try:
             while True:
                 try:
-                    event = await asyncio.wait_for(events.get(), max(0.0, request.deadline - time.monotonic()))
-                except asyncio.TimeoutError:
+                    event = await asyncio.wait_for(
+                        events.get(), max(0.0, request.deadline - time.monotonic())
+                    )
+                except TimeoutError:
                     raise self._timeout(model) from None
                 if event.kind == "error":
                     raise self._error(model, event.error)
@@ -312,7 +329,9 @@ class LocalLLMProvider(CustomLLM):
             request.cancel.set()
 
     def _timeout(self, model: str) -> litellm.Timeout:
-        return litellm.Timeout(message=f"local model {model} did not finish in time", model=model, llm_provider=PROVIDER)
+        return litellm.Timeout(
+            message=f"local model {model} did not finish in time", model=model, llm_provider=PROVIDER
+        )
 
     def _error(self, model: str, error: BaseException | None) -> Exception:
         if isinstance(error, _Expired):
@@ -326,27 +345,27 @@ class LocalLLMProvider(CustomLLM):
         response.choices[0].message.content = text  # type: ignore[union-attr]
         response.choices[0].finish_reason = done.finish_reason
         response.model = f"{PROVIDER}/{model}"
-        setattr(
-            response,
-            "usage",
-            litellm.Usage(
-                prompt_tokens=done.prompt_tokens,
-                completion_tokens=done.completion_tokens,
-                total_tokens=done.prompt_tokens + done.completion_tokens,
-            ),
+        response.usage = litellm.Usage(
+            prompt_tokens=done.prompt_tokens,
+            completion_tokens=done.completion_tokens,
+            total_tokens=done.prompt_tokens + done.completion_tokens,
         )
         return response
 
 
 def _chunk(event: _Event) -> GenericStreamingChunk:
     if event.kind == "token":
-        return GenericStreamingChunk(text=event.text, is_finished=False, finish_reason="", usage=None, index=0)
+        return GenericStreamingChunk(
+            text=event.text, is_finished=False, finish_reason="", usage=None, index=0
+        )
     usage = ChatCompletionUsageBlock(
         prompt_tokens=event.prompt_tokens,
         completion_tokens=event.completion_tokens,
         total_tokens=event.prompt_tokens + event.completion_tokens,
     )
-    return GenericStreamingChunk(text="", is_finished=True, finish_reason=event.finish_reason, usage=usage, index=0)
+    return GenericStreamingChunk(
+        text="", is_finished=True, finish_reason=event.finish_reason, usage=usage, index=0
+    )
 
 
 _register_lock = threading.Lock()
@@ -358,7 +377,13 @@ def register_local_provider(settings: Settings) -> None:
     with _register_lock:
         for item in litellm.custom_provider_map:
             handler = item["custom_handler"]
-            if item["provider"] == PROVIDER and isinstance(handler, LocalLLMProvider) and handler.settings == settings:
+            if (
+                item["provider"] == PROVIDER
+                and isinstance(handler, LocalLLMProvider)
+                and handler.settings == settings
+            ):
                 return
         others = [item for item in litellm.custom_provider_map if item["provider"] != PROVIDER]
-        litellm.custom_provider_map = others + [{"provider": PROVIDER, "custom_handler": LocalLLMProvider(settings)}]
+        litellm.custom_provider_map = others + [
+            {"provider": PROVIDER, "custom_handler": LocalLLMProvider(settings)}
+        ]

@@ -62,7 +62,10 @@ class NaiveLlamaIndexRetriever:
         from llama_index.core import Document, VectorStoreIndex
 
         self.index = VectorStoreIndex.from_documents(
-            [Document(text=d.text, id_=d.doc_id, metadata={"title": d.title} if d.title else {}) for d in documents],
+            [
+                Document(text=d.text, id_=d.doc_id, metadata={"title": d.title} if d.title else {})
+                for d in documents
+            ],
             embed_model=embed_model,
             show_progress=False,
         )
@@ -76,7 +79,9 @@ class NaiveLlamaIndexRetriever:
                 source=hit.node.ref_doc_id or "",
                 text=hit.node.get_content(),
                 title=str(hit.node.metadata.get("title", "")),
-                scores=PassageScores(fused=float(hit.score or 0.0), dense=float(hit.score or 0.0), dense_rank=number),
+                scores=PassageScores(
+                    fused=float(hit.score or 0.0), dense=float(hit.score or 0.0), dense_rank=number
+                ),
                 n=number,
             )
             for number, hit in enumerate(nodes, 1)

@@ -56,7 +56,9 @@ class BM25Index:
 
         model = bm25s.BM25.load(str(directory), show_progress=False)
         if model.scores["num_docs"] != n_docs:
-            raise ValueError(f"BM25 index in {directory} has {model.scores['num_docs']} rows, expected {n_docs}")
+            raise ValueError(
+                f"BM25 index in {directory} has {model.scores['num_docs']} rows, expected {n_docs}"
+            )
         return cls(model, n_docs)
 
     def idf(self, term: str) -> float:
@@ -74,7 +76,11 @@ class BM25Index:
     def scores(self, query_terms: Sequence[str], mask: np.ndarray | None = None) -> np.ndarray:
         """BM25 score of every row (0 where no query term occurs or the mask excludes the row).
         Each distinct query term counts once: repeating a word in a question adds no meaning."""
-        ids = [self._vocab[t] for t in dict.fromkeys(query_terms) if t in self._vocab and self._vocab[t] < len(self._df)]
+        ids = [
+            self._vocab[t]
+            for t in dict.fromkeys(query_terms)
+            if t in self._vocab and self._vocab[t] < len(self._df)
+        ]
         if self._model is None or not ids:
             return np.zeros(self.n_docs, dtype=np.float32)
         scores = self._model.get_scores(ids)  # type: ignore[attr-defined]

@@ -123,8 +123,12 @@ class ChunkCatalog:
             "langs": self.langs.tolist(),
             "documents": [
                 {
-                    "doc_id": d.doc_id, "source": d.source, "tags": sorted(d.tags), "product": d.product,
-                    "title": d.title, "edition": d.edition.to_extra() if d.edition else None,
+                    "doc_id": d.doc_id,
+                    "source": d.source,
+                    "tags": sorted(d.tags),
+                    "product": d.product,
+                    "title": d.title,
+                    "edition": d.edition.to_extra() if d.edition else None,
                 }
                 for d in self.documents
             ],
@@ -134,7 +138,12 @@ class ChunkCatalog:
     def from_json(cls, data: dict[str, Any]) -> ChunkCatalog:
         documents = [
             DocumentInfo(
-                d["doc_id"], d["source"], frozenset(d["tags"]), d["product"], d["title"], Edition.from_extra(d)
+                d["doc_id"],
+                d["source"],
+                frozenset(d["tags"]),
+                d["product"],
+                d["title"],
+                Edition.from_extra(d),
             )
             for d in data["documents"]
         ]

@@ -76,6 +76,8 @@ def calibrate(per_language: dict[str, list[ScoredChunk]], top_n: int) -> list[Sc
         merged.extend(ScoredChunk(h.chunk_id, h.score + shift) for h in hits)
     merged.sort(key=lambda h: -h.score)
     return merged[:top_n]
+
+
 # How far the dense step asks past top_n for chunks of the searched version (see _search).
 MAX_OVERFETCH = 16
 
@@ -114,9 +116,14 @@ class DenseRetriever:
             return RankedList(self.name, [])  # Chroma rejects an empty "$in" list
         languages = snapshot.catalog.languages(allowed)
         if len(languages) < 2:
-            return RankedList(self.name, self._search(vector, snapshot, top_n, chroma_where(snapshot, filters)), ceiling=COSINE_CEILING)
+            return RankedList(
+                self.name,
+                self._search(vector, snapshot, top_n, chroma_where(snapshot, filters)),
+                ceiling=COSINE_CEILING,
+            )
         per_language = {
-            lang: self._search(vector, snapshot, top_n, chroma_where(snapshot, filters, lang=lang)) for lang in languages
+            lang: self._search(vector, snapshot, top_n, chroma_where(snapshot, filters, lang=lang))
+            for lang in languages
         }
         return RankedList(self.name, calibrate(per_language, top_n), ceiling=COSINE_CEILING)
 
@@ -127,7 +134,9 @@ class DenseRetriever:
         # when they crowd this version's out of the top, ask again for more.
         asked = top_n
         while True:
-            hits = self.store.query(snapshot.kb_id, embed_model=snapshot.embed_model, vector=vector, top_k=asked, where=where)
+            hits = self.store.query(
+                snapshot.kb_id, embed_model=snapshot.embed_model, vector=vector, top_k=asked, where=where
+            )
             kept = [ScoredChunk(h.chunk_id, h.similarity) for h in hits if h.chunk_id in snapshot.catalog]
             if len(kept) >= top_n or len(hits) < asked or asked >= top_n * MAX_OVERFETCH:
                 return kept[:top_n]

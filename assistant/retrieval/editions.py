@@ -56,7 +56,9 @@ def chosen_edition(editions: list[Edition], asked: list[AskedDate]) -> Edition:
     edition, the newest."""
     newest_first = sorted(editions, key=lambda e: e.sort_key, reverse=True)
     for when in asked:
-        same_year = [e for e in newest_first if e.year == when.year and (when.date is None or e.sort_key <= when.date)]
+        same_year = [
+            e for e in newest_first if e.year == when.year and (when.date is None or e.sort_key <= when.date)
+        ]
         in_effect = same_year or [e for e in newest_first if e.sort_key <= when.sort_key]
         if in_effect:
             return in_effect[0]

@@ -135,7 +135,11 @@ class HybridRetriever:
         self.reranker = reranker if reranker is not None else reranker_from_settings(self.retrieval)
 
     def run(
-        self, query: str, kb: str, top_k: int = 5, filters: RetrievalFilters | None = None,
+        self,
+        query: str,
+        kb: str,
+        top_k: int = 5,
+        filters: RetrievalFilters | None = None,
         version: VersionRef = "published",
     ) -> RetrievalResult:
         """version: which version of the knowledge base to search: the published one (what
@@ -174,12 +178,18 @@ class HybridRetriever:
             }
             fused = collapse_documents(snapshot, boost(fused, strengths, r.faq_boost), r)
         ordered = _scored(
-            [passages[h.chunk_id] for h in fused.hits if h.chunk_id in passages], fused, [lexical, dense, title], strengths
+            [passages[h.chunk_id] for h in fused.hits if h.chunk_id in passages],
+            fused,
+            [lexical, dense, title],
+            strengths,
         )
         warnings: list[str] = []
         if self.reranker is not None:
             with timer.step("rerank"):
-                ordered = self._rerank(query, ordered[: r.rerank_candidates], warnings) + ordered[r.rerank_candidates :]
+                ordered = (
+                    self._rerank(query, ordered[: r.rerank_candidates], warnings)
+                    + ordered[r.rerank_candidates :]
+                )
         result_passages = [replace(passage, n=number) for number, passage in enumerate(ordered[:top_k], 1)]
         timer.ms["total"] = timer.total()
         return RetrievalResult(
@@ -226,10 +236,17 @@ class HybridRetriever:
         revisions = select(VersionDocument.revision_id).where(VersionDocument.version_id == version_row)
         with self.db.session() as session:
             rows = session.execute(
-                select(Chunk, DocumentRevision.title, DocumentRevision.url, DocumentRevision.source, DocumentRevision.extra)
+                select(
+                    Chunk,
+                    DocumentRevision.title,
+                    DocumentRevision.url,
+                    DocumentRevision.source,
+                    DocumentRevision.extra,
+                )
                 .join(DocumentRevision, DocumentRevision.doc_id == Chunk.doc_id)
                 .where(
-                    Chunk.id.in_(ids), Chunk.quarantine_reason.is_(None),  # never to the model
+                    Chunk.id.in_(ids),
+                    Chunk.quarantine_reason.is_(None),  # never to the model
                     DocumentRevision.id.in_(revisions),
                 )
             ).all()
@@ -263,7 +280,10 @@ def _scored(
     by_retriever = {ranked.retriever: (ranked.scores(), ranked.ranks()) for ranked in retrieved}
     result = []
     for passage in passages:
-        found: dict[str, float | int | None] = {"fused": fused_scores[passage.chunk_id], "faq": faq.get(passage.chunk_id)}
+        found: dict[str, float | int | None] = {
+            "fused": fused_scores[passage.chunk_id],
+            "faq": faq.get(passage.chunk_id),
+        }
         for name, (scores, ranks) in by_retriever.items():
             found[name], found[f"{name}_rank"] = scores.get(passage.chunk_id), ranks.get(passage.chunk_id)
         result.append(replace(passage, scores=PassageScores(**found)))  # type: ignore[arg-type]

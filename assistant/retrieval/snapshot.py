@@ -78,12 +78,18 @@ def _iso(value: datetime | None) -> str:
     return value.isoformat() if value is not None else ""
 
 
-def read_fingerprint(session: Session, kb_name: str, ref: VersionRef = "published") -> tuple[Fingerprint, str, int]:
+def read_fingerprint(
+    session: Session, kb_name: str, ref: VersionRef = "published"
+) -> tuple[Fingerprint, str, int]:
     """(fingerprint, embed model, embed dim) of one version of the named knowledge base."""
     kb = session.execute(
         select(
-            KnowledgeBase.id, KnowledgeBase.version, KnowledgeBase.published_version,
-            KnowledgeBase.embed_model, KnowledgeBase.embed_dim, KnowledgeBase.created_at,
+            KnowledgeBase.id,
+            KnowledgeBase.version,
+            KnowledgeBase.published_version,
+            KnowledgeBase.embed_model,
+            KnowledgeBase.embed_dim,
+            KnowledgeBase.created_at,
         ).where(KnowledgeBase.name == kb_name)
     ).one_or_none()
     if kb is None:
@@ -92,8 +98,9 @@ def read_fingerprint(session: Session, kb_name: str, ref: VersionRef = "publishe
     if number is None:
         return Fingerprint(kb.id, 0, 0, "", _iso(kb.created_at)), kb.embed_model, kb.embed_dim
     row = session.execute(
-        select(KBVersion.id, KBVersion.created_at, KBVersion.servable)
-        .where(KBVersion.kb_id == kb.id, KBVersion.version == number)
+        select(KBVersion.id, KBVersion.created_at, KBVersion.servable).where(
+            KBVersion.kb_id == kb.id, KBVersion.version == number
+        )
     ).one_or_none()
     if row is None or not row.servable:
         raise VersionNotFound(f"knowledge base {kb_name!r} has no servable version {number}")
@@ -107,7 +114,9 @@ def build(session: Session, version_row: int) -> tuple[ChunkCatalog, BM25Index]:
     documents: list[DocumentInfo] = []
     doc_position: dict[str, int] = {}
     for doc_id, source, extra, title in session.execute(
-        select(DocumentRevision.doc_id, DocumentRevision.source, DocumentRevision.extra, DocumentRevision.title)
+        select(
+            DocumentRevision.doc_id, DocumentRevision.source, DocumentRevision.extra, DocumentRevision.title
+        )
         .where(DocumentRevision.id.in_(revisions))
         .order_by(DocumentRevision.doc_id)
     ):
@@ -115,14 +124,21 @@ def build(session: Session, version_row: int) -> tuple[ChunkCatalog, BM25Index]:
         extra = extra or {}
         documents.append(
             DocumentInfo(
-                doc_id, source, document_tags(extra), document_product(extra), title or "", Edition.from_extra(extra)
+                doc_id,
+                source,
+                document_tags(extra),
+                document_product(extra),
+                title or "",
+                Edition.from_extra(extra),
             )
         )
     chunk_ids, doc_index, kinds, langs, texts = [], [], [], [], []
     for chunk_id, doc_id, kind, lang, match_text in session.execute(
         select(Chunk.id, Chunk.doc_id, Chunk.kind, Chunk.lang, Chunk.match_text)
         .join(RevisionChunk, RevisionChunk.chunk_id == Chunk.id)
-        .where(RevisionChunk.revision_id.in_(revisions), Chunk.quarantine_reason.is_(None))  # held back at ingest
+        .where(
+            RevisionChunk.revision_id.in_(revisions), Chunk.quarantine_reason.is_(None)
+        )  # held back at ingest
         .order_by(Chunk.doc_id, Chunk.ordinal)
     ):
         chunk_ids.append(chunk_id)
@@ -160,7 +176,9 @@ class SnapshotStore:
             current = self._memory.get(key)
             if current is not None and current.fingerprint == fingerprint:
                 return current
-            snapshot = self._load(kb_name, fingerprint, model, dim) or self._build(kb_name, fingerprint, model, dim)
+            snapshot = self._load(kb_name, fingerprint, model, dim) or self._build(
+                kb_name, fingerprint, model, dim
+            )
             self._remember(key, snapshot)
             return snapshot
 
@@ -181,12 +199,21 @@ class SnapshotStore:
             meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
             if meta != fingerprint.as_json():
                 return None
-            catalog = ChunkCatalog.from_json(json.loads((folder / "catalog.json").read_text(encoding="utf-8")))
+            catalog = ChunkCatalog.from_json(
+                json.loads((folder / "catalog.json").read_text(encoding="utf-8"))
+            )
             bm25 = BM25Index.load(folder, len(catalog))
         except (OSError, ValueError, KeyError):
             return None  # missing, stale or damaged: rebuilt from SQL
         return KBSnapshot(
-            kb_name, fingerprint.kb_id, fingerprint.version, model, dim, fingerprint, catalog, bm25,
+            kb_name,
+            fingerprint.kb_id,
+            fingerprint.version,
+            model,
+            dim,
+            fingerprint,
+            catalog,
+            bm25,
             self._titles(model, catalog),
         )
 
@@ -196,7 +223,9 @@ class SnapshotStore:
         if fingerprint.version:  # a version never changes: its index can be kept on disk
             self._persist(fingerprint, catalog, bm25)
         titles = self._titles(model, catalog)
-        return KBSnapshot(kb_name, fingerprint.kb_id, fingerprint.version, model, dim, fingerprint, catalog, bm25, titles)
+        return KBSnapshot(
+            kb_name, fingerprint.kb_id, fingerprint.version, model, dim, fingerprint, catalog, bm25, titles
+        )
 
     def _titles(self, model: str, catalog: ChunkCatalog) -> TitleVectors:
         return read_title_vectors(SQLVectorCache(self.db, model), catalog)
@@ -206,7 +235,9 @@ class SnapshotStore:
         final.parent.mkdir(parents=True, exist_ok=True)
         temporary = final.parent / f".tmp-{uuid.uuid4().hex}"
         bm25.save(temporary)
-        (temporary / "catalog.json").write_text(json.dumps(catalog.to_json(), ensure_ascii=False), encoding="utf-8")
+        (temporary / "catalog.json").write_text(
+            json.dumps(catalog.to_json(), ensure_ascii=False), encoding="utf-8"
+        )
         (temporary / "meta.json").write_text(json.dumps(fingerprint.as_json()), encoding="utf-8")
         if final.exists():  # a stale index for this version (built while an ingest was staging)
             stale = final.parent / f".stale-{uuid.uuid4().hex}"

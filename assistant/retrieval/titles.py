@@ -56,7 +56,9 @@ def read_title_vectors(cache: SQLVectorCache, catalog: ChunkCatalog) -> TitleVec
     (the sections of one web page, "Overview") cannot tell them apart, and boosting all of them
     crowded the right one out (or_sharc hit@5 .952 with shared titles, .969 without titles)."""
     uses = Counter(d.title for d in catalog.documents)
-    titled = [(row, text_hash(d.title)) for row, d in enumerate(catalog.documents) if d.title and uses[d.title] == 1]
+    titled = [
+        (row, text_hash(d.title)) for row, d in enumerate(catalog.documents) if d.title and uses[d.title] == 1
+    ]
     found = cache.get(h for _, h in titled)
     rows = [(row, found[h]) for row, h in titled if h in found]
     if rows:

@@ -79,7 +79,9 @@ class RankedList:
 @dataclass
 class RetrievalResult:
     passages: list[Passage]  # best first, n = 1..len
-    timings_ms: dict[str, float]  # per step: "index", "bm25", "dense", "title", "fuse", "edition", "hydrate", "faq", "rerank", "total"
+    timings_ms: dict[
+        str, float
+    ]  # per step: "index", "bm25", "dense", "title", "fuse", "edition", "hydrate", "faq", "rerank", "total"
     candidates: dict[str, RankedList]  # per retriever, before fusion ("bm25", "dense", "title"), and "fused"
     kb_version: int
     # Query term -> inverse document frequency in this knowledge base (terms absent from it get the

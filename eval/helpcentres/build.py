@@ -110,7 +110,9 @@ def docx_bytes(spec: str, *, where: str = "spec") -> bytes:
         if line.startswith("|"):
             cells = _table_cells(line)
             if table_rows and len(cells) != len(table_rows[0]):
-                raise SpecError(f"{where}:{number}: table row has {len(cells)} cells, header has {len(table_rows[0])}")
+                raise SpecError(
+                    f"{where}:{number}: table row has {len(cells)} cells, header has {len(table_rows[0])}"
+                )
             table_rows.append(cells)
             continue
         flush_table()
@@ -192,7 +194,9 @@ def source_files(centre: str) -> list[Path]:
     files = sorted(p for p in root.rglob("*") if p.is_file())
     for path in files:
         if spec_kind(path) is None and path.suffix.lower() not in COPIED:
-            raise SpecError(f"{path}: not a document source ({', '.join(COPIED)}) nor a spec ({', '.join(SPECS)})")
+            raise SpecError(
+                f"{path}: not a document source ({', '.join(COPIED)}) nor a spec ({', '.join(SPECS)})"
+            )
     return files
 
 

@@ -50,7 +50,15 @@ from eval.helpcentres.build import (
 NAME = "helpcentres"
 QUESTIONS_DIR = DATA_DIR / "questions"
 QUESTION_TYPES = (
-    "plain", "paraphrase", "crosslang", "followup", "table", "edition", "twopage", "nearmiss", "offtopic",
+    "plain",
+    "paraphrase",
+    "crosslang",
+    "followup",
+    "table",
+    "edition",
+    "twopage",
+    "nearmiss",
+    "offtopic",
 )
 UNANSWERABLE_TYPES = ("nearmiss", "offtopic")
 SPLITS = ("tune", "heldout")
@@ -103,9 +111,13 @@ def validate_items(items: list[EvalItem], centre: str, where: Path) -> None:
             raise DatasetError(f"{where}: question {item.id} belongs to {meta.centre}, not {centre}")
         unanswerable = meta.type in UNANSWERABLE_TYPES
         if unanswerable == item.answerable:
-            raise DatasetError(f"{where}: question {item.id}: type {meta.type} but answerable={item.answerable}")
+            raise DatasetError(
+                f"{where}: question {item.id}: type {meta.type} but answerable={item.answerable}"
+            )
         if item.answerable and not (item.gold_doc_ids and item.aliases and meta.gold_passages):
-            raise DatasetError(f"{where}: question {item.id} needs gold_doc_ids, answer_aliases and gold_passages")
+            raise DatasetError(
+                f"{where}: question {item.id} needs gold_doc_ids, answer_aliases and gold_passages"
+            )
         if meta.type == "followup" and not item.history:
             raise DatasetError(f"{where}: follow-up question {item.id} has no history")
 
@@ -125,7 +137,9 @@ def split_of(items: list[EvalItem]) -> dict[str, Split]:
 
 def name_vocabulary(items: list[EvalItem]) -> list[str]:
     """The centre's names: key facts that are neither quantities nor yes/no."""
-    names = {fact for item in items for fact in item.meta.get("key_facts", []) if key_fact(fact).kind == "name"}
+    names = {
+        fact for item in items for fact in item.meta.get("key_facts", []) if key_fact(fact).kind == "name"
+    }
     return sorted(names)
 
 
@@ -148,7 +162,9 @@ def build_dir() -> Path:
     return get_settings().data_dir / "helpcentres"
 
 
-def load_helpcentres(name: str = NAME, *, split: str | None = None, out_dir: Path | None = None) -> EvalDataset:
+def load_helpcentres(
+    name: str = NAME, *, split: str | None = None, out_dir: Path | None = None
+) -> EvalDataset:
     """The named benchmark set with its document files built (once per source version) under
     out_dir (default <KEFU_DATA_DIR>/helpcentres/<hash>)."""
     if split is not None and split not in SPLITS:
@@ -172,7 +188,10 @@ def load_helpcentres(name: str = NAME, *, split: str | None = None, out_dir: Pat
     questions = b"".join((QUESTIONS_DIR / f"{c}.jsonl").read_bytes() for c in centres)
     label = name if split is None else f"{name}:{split}"
     return EvalDataset(
-        name=label, path=QUESTIONS_DIR, items=items, corpus_dir=corpus_dir,
+        name=label,
+        path=QUESTIONS_DIR,
+        items=items,
+        corpus_dir=corpus_dir,
         content_hash=hashlib.sha256(digest.encode() + questions).hexdigest(),
     )
 

@@ -1,7 +1,7 @@
 """Files -> ParsedDocument: one parser per file type, looked up in a registry.
 
-    from ingest.parsing import parse_file
-    document = parse_file(Path("returns.md"), max_bytes=settings.max_file_bytes)
+from ingest.parsing import parse_file
+document = parse_file(Path("returns.md"), max_bytes=settings.max_file_bytes)
 """
 
 from __future__ import annotations

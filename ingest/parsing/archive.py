@@ -53,9 +53,7 @@ def open_zip(data: bytes, file_type: str) -> zipfile.ZipFile:
     try:
         return zipfile.ZipFile(BytesIO(data))
     except zipfile.BadZipFile as exc:
-        raise IngestError(
-            f"corrupt .{file_type} file: not a valid Office Open XML (zip) archive"
-        ) from exc
+        raise IngestError(f"corrupt .{file_type} file: not a valid Office Open XML (zip) archive") from exc
 
 
 def check_zip(data: bytes, file_type: str, limits: ZipLimits) -> None:
@@ -67,7 +65,9 @@ def check_zip(data: bytes, file_type: str, limits: ZipLimits) -> None:
     with open_zip(data, file_type) as archive:
         members = archive.infolist()
         if len(members) > _MAX_ENTRIES:
-            raise IngestError(f"refused {kind} file: it holds {len(members)} parts, over the {_MAX_ENTRIES} limit")
+            raise IngestError(
+                f"refused {kind} file: it holds {len(members)} parts, over the {_MAX_ENTRIES} limit"
+            )
         _check_size(sum(m.file_size for m in members), len(data), kind, limits)
         unpacked = 0
         try:

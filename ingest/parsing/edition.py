@@ -27,7 +27,16 @@ from typing import Any
 
 from ingest.types import Edition, EditionEvidence
 
-FRONT_MATTER_KEYS = ("effective", "effective_date", "effective-date", "date", "updated", "last_updated", "edition", "year")
+FRONT_MATTER_KEYS = (
+    "effective",
+    "effective_date",
+    "effective-date",
+    "date",
+    "updated",
+    "last_updated",
+    "edition",
+    "year",
+)
 METADATA_KEYS = ("created", "modified")
 # The effective-date phrase must be near the top: an edition's date is stated with its heading.
 TEXT_WINDOW = 1500
@@ -37,9 +46,20 @@ YEARS = range(1990, 2100)
 MONTHS = {
     name: number
     for number, names in enumerate(
-        [("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",), ("jun", "june"),
-         ("jul", "july"), ("aug", "august"), ("sep", "sept", "september"), ("oct", "october"),
-         ("nov", "november"), ("dec", "december")],
+        [
+            ("jan", "january"),
+            ("feb", "february"),
+            ("mar", "march"),
+            ("apr", "april"),
+            ("may",),
+            ("jun", "june"),
+            ("jul", "july"),
+            ("aug", "august"),
+            ("sep", "sept", "september"),
+            ("oct", "october"),
+            ("nov", "november"),
+            ("dec", "december"),
+        ],
         1,
     )
     for name in names
@@ -48,7 +68,9 @@ _MONTH = r"(?P<month>" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.
 _YEAR = r"(?P<year>(?:19|20)\d\d)(?!\d)"
 _DATE_PATTERNS = [
     re.compile(rf"(?<!\d){_YEAR}-(?P<m>\d{{1,2}})-(?P<d>\d{{1,2}})(?!\d)"),  # 2024-03-01
-    re.compile(rf"(?<!\d){_YEAR}\s*年\s*(?P<m>\d{{1,2}})\s*月(?:\s*(?P<d>\d{{1,2}})\s*[日号])?"),  # 2024年3月1日
+    re.compile(
+        rf"(?<!\d){_YEAR}\s*年\s*(?P<m>\d{{1,2}})\s*月(?:\s*(?P<d>\d{{1,2}})\s*[日号])?"
+    ),  # 2024年3月1日
     re.compile(rf"(?<!\d)(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\s+{_MONTH},?\s+{_YEAR}", re.I),  # 1 March 2024
     re.compile(rf"\b{_MONTH}\s+(?:(?P<d>\d{{1,2}})(?:st|nd|rd|th)?,?\s+)?{_YEAR}", re.I),  # March 1, 2024
 ]
@@ -58,7 +80,9 @@ _EFFECTIVE_EN = re.compile(
     r"(?:\s+(?:from|on|since|as\s+of))?\s*[:：]?\s*",
     re.I,
 )
-_EFFECTIVE_ZH = re.compile(r"生效日期|生效时间|实施日期|施行日期|更新日期|更新于|修订日期|起生效|起施行|起实施|起执行|生效")
+_EFFECTIVE_ZH = re.compile(
+    r"生效日期|生效时间|实施日期|施行日期|更新日期|更新于|修订日期|起生效|起施行|起实施|起执行|生效"
+)
 _TITLE_YEAR = re.compile(rf"(?<!\d){_YEAR}")
 _EDITION_WORDS = re.compile(
     r"(?<!\d)(?:19|20)\d\d(?!\d)\s*(?:年\s*(?:\d{1,2}\s*月\s*)?(?:版|修订版|版本)?)?|\b(?:edition|version|ed\.|rev\.|revised|updated)\b|版本|修订版",
@@ -76,7 +100,11 @@ def parse_date(text: str) -> tuple[int, str | None] | None:
             if year not in YEARS:
                 continue
             groups = match.groupdict()
-            month = int(groups["m"]) if groups.get("m") else MONTHS.get((groups.get("month") or "").lower().rstrip("."))
+            month = (
+                int(groups["m"])
+                if groups.get("m")
+                else MONTHS.get((groups.get("month") or "").lower().rstrip("."))
+            )
             day = int(groups["d"]) if groups.get("d") else None
             iso = _iso(year, month, day)
             found.append((match.start(), year, iso))
@@ -133,7 +161,11 @@ def series_name(title: str, source: str) -> str:
 
 
 def detect_edition(
-    *, title: str, text: str, source: str, front_matter: dict[str, Any] | None = None,
+    *,
+    title: str,
+    text: str,
+    source: str,
+    front_matter: dict[str, Any] | None = None,
     metadata: dict[str, Any] | None = None,
 ) -> Edition | None:
     """The document's edition from the strongest evidence there is (module docstring), or None."""

@@ -74,9 +74,7 @@ class _SectionBuilder:
     def flat_table(self, text: str, page: int | None) -> None:
         """A table unstructured gave no cell structure for: its text as one section."""
         self.flush()
-        self.sections.append(
-            Section(text=text, kind="table", heading_path=self.heading_path, page=page)
-        )
+        self.sections.append(Section(text=text, kind="table", heading_path=self.heading_path, page=page))
 
     def body(self, category: str, text: str, page: int | None) -> None:
         if page != self.page:

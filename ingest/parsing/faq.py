@@ -94,7 +94,7 @@ def parse_faq_jsonl(source: SourceFile) -> ParsedDocument:
         try:
             record = json.loads(line)
         except json.JSONDecodeError as exc:
-            raise IngestError(f"corrupt FAQ JSONL: line {number} is not valid JSON ({exc.msg})")
+            raise IngestError(f"corrupt FAQ JSONL: line {number} is not valid JSON ({exc.msg})") from exc
         if not isinstance(record, dict):
             raise IngestError(f"corrupt FAQ JSONL: line {number} is not a JSON object")
         roles = faq_roles(record)
@@ -118,17 +118,11 @@ def parse_faq_jsonl(source: SourceFile) -> ParsedDocument:
 # --- Markdown FAQ: every ##/### heading is a question, its body the answer -------------------
 
 _HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
-_SIMILAR_LINE = re.compile(
-    r"^\s*(?:similar(?:\s+questions)?|相似问题|相似问法)\s*[:：]\s*(.+?)\s*$", re.I
-)
+_SIMILAR_LINE = re.compile(r"^\s*(?:similar(?:\s+questions)?|相似问题|相似问法)\s*[:：]\s*(.+?)\s*$", re.I)
 
 
 def _headings(body: str) -> list[tuple[int, str]]:
-    return [
-        (len(match.group(1)), match.group(2))
-        for match in map(_HEADING.match, body.split("\n"))
-        if match
-    ]
+    return [(len(match.group(1)), match.group(2)) for match in map(_HEADING.match, body.split("\n")) if match]
 
 
 def is_markdown_faq(front_matter: Mapping[str, str], body: str, path: Path) -> bool:

@@ -22,4 +22,4 @@ def split_front_matter(text: str) -> tuple[dict[str, str], str]:
         pair = _PAIR.match(line)
         if pair:
             pairs[pair.group(1).lower()] = pair.group(2).strip("\"'")
-    return pairs, text[match.end():]
+    return pairs, text[match.end() :]

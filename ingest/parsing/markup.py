@@ -56,12 +56,8 @@ def parse_markdown(source: SourceFile) -> ParsedDocument:
 
 
 def parse_text(source: SourceFile) -> ParsedDocument:
-    title, sections = sections_from_elements(
-        _partition("txt", text=source.text), markup_headings=False
-    )
-    return ParsedDocument(
-        source=str(source.path), title=title or "", file_type="txt", sections=sections
-    )
+    title, sections = sections_from_elements(_partition("txt", text=source.text), markup_headings=False)
+    return ParsedDocument(source=str(source.path), title=title or "", file_type="txt", sections=sections)
 
 
 def parse_html(source: SourceFile) -> ParsedDocument:
@@ -72,9 +68,7 @@ def parse_html(source: SourceFile) -> ParsedDocument:
     if not title:
         match = _HTML_TITLE.search(text)
         title = " ".join(match.group(1).split()) if match else None
-    return ParsedDocument(
-        source=str(source.path), title=title or "", file_type="html", sections=sections
-    )
+    return ParsedDocument(source=str(source.path), title=title or "", file_type="html", sections=sections)
 
 
 def parse_docx(source: SourceFile) -> ParsedDocument:
@@ -84,6 +78,4 @@ def parse_docx(source: SourceFile) -> ParsedDocument:
     title, sections = sections_from_elements(
         _partition("docx", file=BytesIO(source.data)), markup_headings=True
     )
-    return ParsedDocument(
-        source=str(source.path), title=title or "", file_type="docx", sections=sections
-    )
+    return ParsedDocument(source=str(source.path), title=title or "", file_type="docx", sections=sections)

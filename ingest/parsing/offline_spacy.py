@@ -31,9 +31,7 @@ def use_packaged_spacy_model() -> None:
     from unstructured.nlp import tokenize
 
     missing = [
-        name
-        for name in ("_load_spacy_model", "_get_nlp", "_SPACY_EXCLUDE")
-        if not hasattr(tokenize, name)
+        name for name in ("_load_spacy_model", "_get_nlp", "_SPACY_EXCLUDE") if not hasattr(tokenize, name)
     ]
     if missing:
         raise RuntimeError(

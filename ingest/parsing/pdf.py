@@ -39,9 +39,7 @@ def reflow(text: str) -> str:
             paragraphs[-1] += glue + line
         else:
             paragraphs.append(line)
-        continues = (
-            len(line) >= _WRAPPED_LINE_SHARE * width and not line.endswith(_SENTENCE_END)
-        )
+        continues = len(line) >= _WRAPPED_LINE_SHARE * width and not line.endswith(_SENTENCE_END)
     return "\n".join(paragraphs)
 
 

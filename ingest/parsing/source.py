@@ -47,9 +47,7 @@ def read_source(path: Path, file_type: str, *, max_bytes: int) -> SourceFile:
         raise IngestError("empty file: 0 bytes")
     if size > max_bytes:
         mb = 1024 * 1024
-        raise IngestError(
-            f"file too large: {size / mb:.1f} MB, the limit is {max_bytes / mb:.1f} MB"
-        )
+        raise IngestError(f"file too large: {size / mb:.1f} MB, the limit is {max_bytes / mb:.1f} MB")
     return SourceFile(path=path, file_type=file_type, data=path.read_bytes())
 
 

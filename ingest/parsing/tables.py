@@ -53,9 +53,7 @@ def sheet_sections(rows: list[list[str]], *, sheet: str) -> tuple[list[Section],
     return sections, len(body) - len(sections)
 
 
-def _document(
-    source: SourceFile, file_type: str, sections: list[Section], skipped: int
-) -> ParsedDocument:
+def _document(source: SourceFile, file_type: str, sections: list[Section], skipped: int) -> ParsedDocument:
     if not sections:
         raise IngestError("no rows with content below the header row")
     is_faq = all(section.kind == "faq" for section in sections)
@@ -94,10 +92,7 @@ def parse_xlsx(source: SourceFile) -> ParsedDocument:
     skipped = 0
     try:
         for sheet in workbook.worksheets:
-            rows = [
-                [_cell_text(value) for value in row]
-                for row in sheet.iter_rows(values_only=True)
-            ]
+            rows = [[_cell_text(value) for value in row] for row in sheet.iter_rows(values_only=True)]
             rows = [row for row in rows if any(row)]
             sheet_rows, sheet_skipped = sheet_sections(rows, sheet=sheet.title)
             sections.extend(sheet_rows)

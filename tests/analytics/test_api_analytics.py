@@ -37,14 +37,24 @@ def test_analytics_route_serves_the_service_numbers(app_client) -> None:
     m = body["metrics"]
     assert (body["sessions"], body["answers"], body["escalations"]) == (8, 8, 2)
     assert (body["latency_ms_p50"], body["latency_ms_p95"], body["refusal_rate"]) == (175.0, 365.0, 0.25)
-    assert (m["automated_resolution_rate"], m["first_contact_resolution_rate"]) == (round(1 / 7, 4), round(2 / 7, 4))
-    assert (m["first_token_ms_p50"], m["handling_s_p50"], m["sla_breaches"], m["csat"]) == (75.0, 1680.0, 1, round(2 / 3, 4))
+    assert (m["automated_resolution_rate"], m["first_contact_resolution_rate"]) == (
+        round(1 / 7, 4),
+        round(2 / 7, 4),
+    )
+    assert (m["first_token_ms_p50"], m["handling_s_p50"], m["sla_breaches"], m["csat"]) == (
+        75.0,
+        1680.0,
+        1,
+        round(2 / 3, 4),
+    )
     assert set(body["by"]) == {"day", "kb", "channel", "lang", "arm"}
     days = {row["key"]: row["metrics"]["contacts"] for row in body["by"]["day"]}
     assert days == {"2026-11-02": 3, "2026-11-03": 3, "2026-11-04": 1}
 
     bank = client.get(f"/v1/analytics?kb=bank&by=channel&{WINDOW}", headers=auth(keys["owner"])).json()
-    assert bank["sessions"] == 2 and set(bank["by"]) == {"channel"} and bank["metrics"]["sla_breach_rate"] == 1.0
+    assert (
+        bank["sessions"] == 2 and set(bank["by"]) == {"channel"} and bank["metrics"]["sla_breach_rate"] == 1.0
+    )
     short = client.get(f"/v1/analytics?repeat_window_hours=20&{WINDOW}", headers=auth(keys["qa"])).json()
     assert short["metrics"]["automated_resolutions"] == 3
 
@@ -63,9 +73,13 @@ def test_feedback_takes_an_optional_score(app_client) -> None:
     client, keys, fixture = app_client
     message = fixture.messages["C5.a1"]
     # The customer key of the fixture did not create the session: an owner key gives feedback here.
-    bad = client.post(f"/v1/messages/{message}/feedback", json={"rating": 1, "score": 6}, headers=auth(keys["owner"]))
+    bad = client.post(
+        f"/v1/messages/{message}/feedback", json={"rating": 1, "score": 6}, headers=auth(keys["owner"])
+    )
     assert bad.status_code == 422
-    good = client.post(f"/v1/messages/{message}/feedback", json={"rating": 1, "score": 4}, headers=auth(keys["owner"]))
+    good = client.post(
+        f"/v1/messages/{message}/feedback", json={"rating": 1, "score": 4}, headers=auth(keys["owner"])
+    )
     assert good.status_code == 201 and good.json()["score"] == 4
     services = client.app.state.services
     with services.db.session() as session:
@@ -99,26 +113,53 @@ def test_gap_routes_list_clusters_and_propose_a_candidate(gap_client) -> None:
     paypal = next(c for c in body["clusters"] if c["name"] in PAYPAL)
     assert paypal["agent_answers"] == [AGENT_ANSWER] and len(paypal["examples"]) == 3
 
-    proposed = client.post("/v1/analytics/gaps/faq-candidates", headers=auth(keys["qa"]), json={
-        "kb": "shop", "question": paypal["name"], "answer": paypal["agent_answers"][0], "volume": paypal["volume"]})
+    proposed = client.post(
+        "/v1/analytics/gaps/faq-candidates",
+        headers=auth(keys["qa"]),
+        json={
+            "kb": "shop",
+            "question": paypal["name"],
+            "answer": paypal["agent_answers"][0],
+            "volume": paypal["volume"],
+        },
+    )
     assert proposed.status_code == 201, proposed.text
     candidate = proposed.json()
     assert (candidate["status"], candidate["answer"], candidate["review_note"]) == (
-        "pending", AGENT_ANSWER, "from a gap cluster of 3 questions")
+        "pending",
+        AGENT_ANSWER,
+        "from a gap cluster of 3 questions",
+    )
     queue = client.get("/v1/kbs/shop/faq-candidates", headers=auth(keys["owner"])).json()
     assert [c["id"] for c in queue] == [candidate["id"]]
 
     # Bad input: 4xx, and the queue keeps what it had.
     qa = auth(keys["qa"])
-    assert client.post("/v1/analytics/gaps/faq-candidates", headers=qa, json={"kb": "shop", "question": ""}).status_code == 422
-    assert client.post("/v1/analytics/gaps/faq-candidates", headers=qa,
-                       json={"kb": "shop", "question": "x", "extra": 1}).status_code == 422
-    assert client.post("/v1/analytics/gaps/faq-candidates", headers=qa,
-                       json={"kb": "nosuch", "question": "Do you ship to Canada?"}).status_code == 404
+    assert (
+        client.post(
+            "/v1/analytics/gaps/faq-candidates", headers=qa, json={"kb": "shop", "question": ""}
+        ).status_code
+        == 422
+    )
+    assert (
+        client.post(
+            "/v1/analytics/gaps/faq-candidates", headers=qa, json={"kb": "shop", "question": "x", "extra": 1}
+        ).status_code
+        == 422
+    )
+    assert (
+        client.post(
+            "/v1/analytics/gaps/faq-candidates",
+            headers=qa,
+            json={"kb": "nosuch", "question": "Do you ship to Canada?"},
+        ).status_code
+        == 404
+    )
     assert client.get("/v1/analytics/gaps?kb=nosuch", headers=qa).status_code == 404
     assert client.get("/v1/analytics/gaps", headers=auth(keys["customer"])).status_code == 403
-    assert [c["id"] for c in client.get("/v1/kbs/shop/faq-candidates", headers=auth(keys["owner"])).json()] == [
-        candidate["id"]]
+    assert [
+        c["id"] for c in client.get("/v1/kbs/shop/faq-candidates", headers=auth(keys["owner"])).json()
+    ] == [candidate["id"]]
 
 
 def test_qa_routes_score_and_explain(app_client) -> None:
@@ -146,21 +187,31 @@ def test_faq_entries_include_uploaded_csv_rows(tmp_path: Path) -> None:
     app = create_app(api_settings(tmp_path / "data"))
     keys = make_keys(app.state.services, "default")
     faq_csv = tmp_path / "faq.csv"
-    faq_csv.write_text("question,answer,similar\nDo you gift-wrap?,Yes for 5 dollars.,Can you wrap my present?\n"
-                       "退货要多久？,七个工作日内退款。,\n", encoding="utf-8")
+    faq_csv.write_text(
+        "question,answer,similar\nDo you gift-wrap?,Yes for 5 dollars.,Can you wrap my present?\n"
+        "退货要多久？,七个工作日内退款。,\n",
+        encoding="utf-8",
+    )
     with TestClient(app) as client:
         owner = auth(keys["owner"])
         assert client.post("/v1/kbs", json={"name": "shop"}, headers=owner).status_code == 201
         assert upload(client, keys["owner"], "shop", [faq_csv])["status"] == "succeeded"
-        typed = client.post("/v1/kbs/shop/faqs", headers=owner, json={
-            "question": "Where is the shop?", "similar_questions": [], "answer": "12 Main Street."})
+        typed = client.post(
+            "/v1/kbs/shop/faqs",
+            headers=owner,
+            json={"question": "Where is the shop?", "similar_questions": [], "answer": "12 Main Street."},
+        )
         assert typed.status_code == 201, typed.text
         entries = client.get("/v1/kbs/shop/faq-entries", headers=owner).json()
         by_question = {e["question"]: e for e in entries}
         assert set(by_question) == {"Do you gift-wrap?", "退货要多久？", "Where is the shop?"}
         wrap = by_question["Do you gift-wrap?"]
         assert (wrap["answer"], wrap["similar_questions"], wrap["source"], wrap["editable"]) == (
-            "Yes for 5 dollars.", ["Can you wrap my present?"], "faq.csv", False)
+            "Yes for 5 dollars.",
+            ["Can you wrap my present?"],
+            "faq.csv",
+            False,
+        )
         assert by_question["退货要多久？"]["answer"] == "七个工作日内退款。"
         assert by_question["Where is the shop?"]["editable"] is True
         assert client.get("/v1/kbs/nosuch/faq-entries", headers=owner).status_code == 404
@@ -176,8 +227,12 @@ def test_qa_route_with_the_llm_judge(app_client, scripted_llm, monkeypatch: pyte
     scripted_llm.replies["judge"] = '{"rating": 4, "reason": "Answered, but the customer had to ask twice."}'
     one = client.get(f"/v1/analytics/qa/{fixture.ids['C2']}?judge=true", headers=qa).json()
     assert one["score"] == 65.0 and one["judged"] == {
-        "model": "kefu-test/judge", "rating": 4, "score": 75.0,
-        "reason": "Answered, but the customer had to ask twice.", "error": None}
+        "model": "kefu-test/judge",
+        "rating": 4,
+        "score": 75.0,
+        "reason": "Answered, but the customer had to ask twice.",
+        "error": None,
+    }
     worst = client.get(f"/v1/analytics/qa?judge=true&limit=3&{WINDOW}", headers=qa).json()
     assert len(worst) == 3 and all(s["judged"]["rating"] == 4 for s in worst)
     assert client.get(f"/v1/analytics/qa/{fixture.ids['C2']}", headers=qa).json()["judged"] is None

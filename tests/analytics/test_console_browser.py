@@ -23,7 +23,9 @@ pytestmark = BROWSER_MARKS
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Iterator[tuple[str, dict[str, str]]]:
+def server(
+    tmp_path_factory: pytest.TempPathFactory, embedder: Embedder
+) -> Iterator[tuple[str, dict[str, str]]]:
     data_dir = tmp_path_factory.mktemp("console") / "data"
     services = Services(api_settings(data_dir))
     keys = make_keys(services, "default")
@@ -31,11 +33,20 @@ def server(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Iter
     build_gaps(services.settings, services.db, embedder)
     services.db.dispose()
     port = free_port()
-    env = {**os.environ, "KEFU_DATA_DIR": str(data_dir), "KEFU_RATE_LIMIT_PER_MINUTE": "0", "KEFU_WARMUP": "false"}
+    env = {
+        **os.environ,
+        "KEFU_DATA_DIR": str(data_dir),
+        "KEFU_RATE_LIMIT_PER_MINUTE": "0",
+        "KEFU_WARMUP": "false",
+    }
     log = data_dir.parent / "server.log"
     with log.open("wb") as sink:
-        process = subprocess.Popen([str(Path(sys.executable).parent / "kefu"), "serve", "--host", "127.0.0.1",
-                                    "--port", str(port)], env=env, stdout=sink, stderr=sink)
+        process = subprocess.Popen(
+            [str(Path(sys.executable).parent / "kefu"), "serve", "--host", "127.0.0.1", "--port", str(port)],
+            env=env,
+            stdout=sink,
+            stderr=sink,
+        )
     try:
         wait_for_http(f"http://127.0.0.1:{port}/healthz", 90, process)
         yield f"http://127.0.0.1:{port}", keys
@@ -58,7 +69,8 @@ def test_console_operations_pages(server, browser, tmp_path: Path) -> None:  # t
     # The login's own load (last 30 days) may land first: wait for the 60-day one (7 days of "shop").
     page.wait_for_function(
         "document.querySelectorAll(\".table-box[data-table='analytics_by_day'] tbody tr\").length >= 7",
-        timeout=20_000)
+        timeout=20_000,
+    )
     assert page.locator("#analytics-charts svg.chart").count() == 3
     assert page.locator("#analytics-charts polyline.series").count() >= 6
     assert page.locator("#analytics-cards svg.icon").count() >= 10  # icons are inline SVG, no emoji
@@ -86,7 +98,9 @@ def test_console_operations_pages(server, browser, tmp_path: Path) -> None:  # t
     # The cluster had no agent's answer: the reviewer writes one when accepting.
     page.once("dialog", lambda dialog: dialog.accept("We ship to mainland China only, for now."))
     row.locator("button", has_text="Accept").click()
-    page.locator(".table-box[data-table='faq_candidates'] tbody tr").first.wait_for(state="detached", timeout=60_000)
+    page.locator(".table-box[data-table='faq_candidates'] tbody tr").first.wait_for(
+        state="detached", timeout=60_000
+    )
 
     page.click("nav a[href='#quality']")
     page.locator(".table-box[data-table='qa_scores'] tbody tr").first.wait_for(timeout=10_000)
@@ -114,7 +128,9 @@ def test_console_operations_pages(server, browser, tmp_path: Path) -> None:  # t
     page.screenshot(path=str(ARTIFACTS / "console-faq-entries.png"), full_page=True)
 
     page.click("nav a[href='#jobs']")
-    page.locator(".table-box[data-table='jobs'] tbody tr", has_text="succeeded").first.wait_for(timeout=10_000)
+    page.locator(".table-box[data-table='jobs'] tbody tr", has_text="succeeded").first.wait_for(
+        timeout=10_000
+    )
     page.screenshot(path=str(ARTIFACTS / "console-jobs.png"), full_page=True)
     assert errors == []
     page.close()

@@ -65,7 +65,9 @@ class ReportParser(HTMLParser):
             self._summary.append(data)
 
 
-def test_kefu_report_writes_html_and_csv(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, embedder: Embedder) -> None:
+def test_kefu_report_writes_html_and_csv(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, embedder: Embedder
+) -> None:
     monkeypatch.setenv("KEFU_DATA_DIR", str(tmp_path / "kefu-data"))
     monkeypatch.setenv("COLUMNS", "200")
     get_settings.cache_clear()
@@ -77,8 +79,20 @@ def test_kefu_report_writes_html_and_csv(tmp_path: Path, monkeypatch: pytest.Mon
     report_command.register(app)
     app.command("noop")(lambda: None)  # a group with two commands keeps `report` as a subcommand
     out, csv_dir = tmp_path / "out" / "report.html", tmp_path / "csv"
-    result = CliRunner().invoke(app, ["report", "--since", "2026-11-01", "--until", "2026-11-09",
-                                      "--out", str(out), "--csv", str(csv_dir)])
+    result = CliRunner().invoke(
+        app,
+        [
+            "report",
+            "--since",
+            "2026-11-01",
+            "--until",
+            "2026-11-09",
+            "--out",
+            str(out),
+            "--csv",
+            str(csv_dir),
+        ],
+    )
     get_settings.cache_clear()
     assert result.exit_code == 0, result.output
     assert "automated resolution" in result.output and "top gaps" in result.output
@@ -113,7 +127,9 @@ def test_kefu_report_rejects_a_bad_window(tmp_path: Path, monkeypatch: pytest.Mo
     report_command.register(app)
     app.command("noop")(lambda: None)
     run = CliRunner().invoke
-    bad = run(app, ["report", "--since", "2026-11-09", "--until", "2026-11-01", "--out", str(tmp_path / "r.html")])
+    bad = run(
+        app, ["report", "--since", "2026-11-09", "--until", "2026-11-01", "--out", str(tmp_path / "r.html")]
+    )
     assert bad.exit_code == 2 and "before" in bad.output and not (tmp_path / "r.html").exists()
     assert run(app, ["report", "--since", "yesterday"]).exit_code == 2  # usage errors (api/cli/exits.py)
     get_settings.cache_clear()

@@ -53,13 +53,18 @@ def test_llm_judged_variant(store_settings: Settings, db: Database, embedder: Em
 
     fixture = build(store_settings, db, embedder)
     judge = QaJudge(store_settings, "kefu-test/judge")
-    scripted_llm.replies["judge"] = 'Sure. {"rating": 2, "reason": "The bot refused and a person had to step in."}'
+    scripted_llm.replies["judge"] = (
+        'Sure. {"rating": 2, "reason": "The bot refused and a person had to step in."}'
+    )
     judged = QaService(db, judge=judge).one(fixture.ids["C3"])
     assert judged.score == 80.0  # the deterministic score stands beside the judged one
     assert (judged.judged.rating, judged.judged.score, judged.judged.model) == (2, 25.0, "kefu-test/judge")
     assert judged.judged.reason == "The bot refused and a person had to step in."
     conversation_text = transcript(load_conversations(db, None, extra_ids=[fixture.ids["C3"]])[0])
-    assert conversation_text.splitlines()[0] == "user: 你们几点开门？" and "agent: 我们早上九点开门。" in conversation_text
+    assert (
+        conversation_text.splitlines()[0] == "user: 你们几点开门？"
+        and "agent: 我们早上九点开门。" in conversation_text
+    )
 
     scripted_llm.replies["judge"] = "I would say it went fine."
     vague = QaService(db, judge=judge).one(fixture.ids["C1"]).judged

@@ -14,7 +14,9 @@ from ingest.embedding import Embedder, get_embedder
 
 
 def passage(n: int, title: str, text: str, *, kind: str = "text", lang: str = "en") -> Passage:
-    return Passage(chunk_id=f"chunk-{n}", doc_id=f"doc-{n}", title=title, text=text, n=n, kind=kind, lang=lang)
+    return Passage(
+        chunk_id=f"chunk-{n}", doc_id=f"doc-{n}", title=title, text=text, n=n, kind=kind, lang=lang
+    )
 
 
 @pytest.fixture
@@ -25,13 +27,25 @@ def make_passage() -> Callable[..., Passage]:
 @pytest.fixture
 def shop_passages() -> list[Passage]:
     return [
-        passage(1, "Returns policy", "Unused items can be returned within 30 days of purchase. Bring the original "
-                "receipt or your order number. Refunds are issued to the original payment method within 5-7 "
-                "business days."),
-        passage(2, "Shipping", "Standard shipping takes 3-5 business days. Orders over $50 ship free. Express "
-                "shipping costs $12 and arrives the next business day."),
-        passage(3, "Warranty", "All electronics come with a one-year limited warranty. The warranty covers "
-                "manufacturing defects but not accidental damage or water damage."),
+        passage(
+            1,
+            "Returns policy",
+            "Unused items can be returned within 30 days of purchase. Bring the original "
+            "receipt or your order number. Refunds are issued to the original payment method within 5-7 "
+            "business days.",
+        ),
+        passage(
+            2,
+            "Shipping",
+            "Standard shipping takes 3-5 business days. Orders over $50 ship free. Express "
+            "shipping costs $12 and arrives the next business day.",
+        ),
+        passage(
+            3,
+            "Warranty",
+            "All electronics come with a one-year limited warranty. The warranty covers "
+            "manufacturing defects but not accidental damage or water damage.",
+        ),
     ]
 
 

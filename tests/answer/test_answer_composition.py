@@ -9,15 +9,26 @@ from assistant.extractive import ExtractiveAnswerer
 from assistant.grounding import GroundingChecker
 from tests.answer.conftest import passage
 
-SCOOTER = passage(1, "Lumo S2 scooter", "The Lumo S2 scooter has a range of 60 km on a full battery. Riders of the "
-                  "Lumo S2 must be at least 16 years old. The Lumo S2 has a top speed of 25 km/h.")
-PLANS = passage(1, "Mobile plans", "Plan: Basic; Monthly price: 10 euros; Data: 5 GB\n"
-                "Plan: Premium; Monthly price: 30 euros; Data: 50 GB", kind="table")
+SCOOTER = passage(
+    1,
+    "Lumo S2 scooter",
+    "The Lumo S2 scooter has a range of 60 km on a full battery. Riders of the "
+    "Lumo S2 must be at least 16 years old. The Lumo S2 has a top speed of 25 km/h.",
+)
+PLANS = passage(
+    1,
+    "Mobile plans",
+    "Plan: Basic; Monthly price: 10 euros; Data: 5 GB\nPlan: Premium; Monthly price: 30 euros; Data: 50 GB",
+    kind="table",
+)
 
 
 def test_the_range_question_does_not_get_the_minimum_age(extractor: ExtractiveAnswerer) -> None:
     answer = extractor.run("What is the range of the Lumo S2?", [SCOOTER], "en")
-    assert answer.text == "According to our help centre:\nThe Lumo S2 scooter has a range of 60 km on a full battery [1]."
+    assert (
+        answer.text
+        == "According to our help centre:\nThe Lumo S2 scooter has a range of 60 km on a full battery [1]."
+    )
 
 
 def test_each_question_gets_its_own_sentence_of_one_passage(extractor: ExtractiveAnswerer) -> None:
@@ -29,8 +40,16 @@ def test_each_question_gets_its_own_sentence_of_one_passage(extractor: Extractiv
 
 def test_near_duplicate_passages_do_not_repeat_a_sentence(extractor: ExtractiveAnswerer) -> None:
     passages = [
-        passage(1, "Returns policy 2023", "Unused items can be returned within 30 days of purchase. Bring the receipt."),
-        passage(2, "Returns policy 2022", "Unused items can be returned within 30 days of purchase! Bring your receipt."),
+        passage(
+            1,
+            "Returns policy 2023",
+            "Unused items can be returned within 30 days of purchase. Bring the receipt.",
+        ),
+        passage(
+            2,
+            "Returns policy 2022",
+            "Unused items can be returned within 30 days of purchase! Bring your receipt.",
+        ),
         passage(3, "Returns policy (copy)", "Unused items can be returned within 30 days of purchase."),
     ]
     answer = extractor.run("How many days do I have to return unused items?", passages, "en")
@@ -38,7 +57,12 @@ def test_near_duplicate_passages_do_not_repeat_a_sentence(extractor: ExtractiveA
 
 
 def test_a_sentence_cut_at_the_chunk_end_is_not_quoted(extractor: ExtractiveAnswerer) -> None:
-    chunk = passage(1, "中法学院", "中法学院的课程以法语授课。学生入学前需要通过法语水平考试。中法学院学生的英语能力普遍较", lang="zh")
+    chunk = passage(
+        1,
+        "中法学院",
+        "中法学院的课程以法语授课。学生入学前需要通过法语水平考试。中法学院学生的英语能力普遍较",
+        lang="zh",
+    )
     answer = extractor.run("中法学院学生的英语能力怎么样？", [chunk], "zh")
     assert "普遍较" not in answer.text
     assert answer.text.startswith("根据帮助中心的资料：\n")
@@ -60,15 +84,25 @@ def test_a_table_question_is_answered_with_its_row_and_column(extractor: Extract
 
 
 def test_a_chinese_table_row(extractor: ExtractiveAnswerer) -> None:
-    fees = passage(1, "资费", "套餐: 基础版; 月费: 10元; 流量: 5 GB\n套餐: 高级版; 月费: 30元; 流量: 50 GB", kind="table", lang="zh")
+    fees = passage(
+        1,
+        "资费",
+        "套餐: 基础版; 月费: 10元; 流量: 5 GB\n套餐: 高级版; 月费: 30元; 流量: 50 GB",
+        kind="table",
+        lang="zh",
+    )
     answer = extractor.run("高级版的月费是多少？", [fees], "zh")
     assert answer.text == "根据帮助中心的资料：\n高级版，月费：30元[1]。"
 
 
 def test_a_follow_up_gets_the_sentence_its_condensed_query_asks_for(embedder) -> None:  # type: ignore[no-untyped-def]
     # "How do I report a broken device?" then "How long until someone looks at it?", condensed.
-    report = passage(1, "Broken devices", "To report a broken device, open the Lumo app and tap Report a problem. "
-                     "Attach a photo of the damage and your order number. Every report is reviewed within 24 hours.")
+    report = passage(
+        1,
+        "Broken devices",
+        "To report a broken device, open the Lumo app and tap Report a problem. "
+        "Attach a photo of the damage and your order number. Every report is reviewed within 24 hours.",
+    )
     answer = ExtractiveAnswerer(embedder=embedder).run(
         "How long until someone looks at my broken device report?", [report], "en"
     )
@@ -76,11 +110,18 @@ def test_a_follow_up_gets_the_sentence_its_condensed_query_asks_for(embedder) ->
 
 
 def test_an_english_question_over_a_chinese_passage_gets_an_english_lead_in(embedder) -> None:  # type: ignore[no-untyped-def]
-    shipping = passage(1, "配送说明", "标准配送需要3至5个工作日。订单满50元免运费。加急配送费用为12元，次日送达。", lang="zh")
-    answer = ExtractiveAnswerer(embedder=embedder).run("How much does express delivery cost?", [shipping], "en")
+    shipping = passage(
+        1, "配送说明", "标准配送需要3至5个工作日。订单满50元免运费。加急配送费用为12元，次日送达。", lang="zh"
+    )
+    answer = ExtractiveAnswerer(embedder=embedder).run(
+        "How much does express delivery cost?", [shipping], "en"
+    )
     assert answer.text == "Our help centre says (in Chinese):\n加急配送费用为12元，次日送达[1]。"
 
 
 def test_a_chinese_question_over_an_english_passage_gets_a_chinese_lead_in(embedder) -> None:  # type: ignore[no-untyped-def]
     answer = ExtractiveAnswerer(embedder=embedder).run("滑板车的续航是多少公里？", [SCOOTER], "zh")
-    assert answer.text == "帮助中心的英文资料写道：\nThe Lumo S2 scooter has a range of 60 km on a full battery [1]."
+    assert (
+        answer.text
+        == "帮助中心的英文资料写道：\nThe Lumo S2 scooter has a range of 60 km on a full battery [1]."
+    )

@@ -15,12 +15,16 @@ def test_english_quotes_the_best_matching_sentence_with_its_citation(shop_passag
         "According to our help centre:\nExpress shipping costs $12 and arrives the next business day [2]."
     )
     assert answer.citations_used == [2]
-    assert GroundingChecker().run(answer.text, shop_passages, question="How much does express shipping cost?").ok
+    assert (
+        GroundingChecker().run(answer.text, shop_passages, question="How much does express shipping cost?").ok
+    )
 
 
 def test_english_adds_close_runner_up_sentences_in_document_order(shop_passages: list[Passage]) -> None:
     answer = extract("How long do refunds and returns take?", shop_passages, "en")
-    assert answer.text.startswith("According to our help centre:\nUnused items can be returned within 30 days")
+    assert answer.text.startswith(
+        "According to our help centre:\nUnused items can be returned within 30 days"
+    )
     assert "Refunds are issued to the original payment method within 5-7 business days [1]." in answer.text
     assert answer.citations_used == [1]
     assert GroundingChecker().run(answer.text, shop_passages).ok
@@ -28,8 +32,18 @@ def test_english_adds_close_runner_up_sentences_in_document_order(shop_passages:
 
 def test_chinese_uses_character_bigrams_and_a_chinese_lead(make_passage) -> None:  # type: ignore[no-untyped-def]
     passages = [
-        make_passage(1, "配送说明", "标准配送需要3至5个工作日。订单满50元免运费；加急配送费用为12元，次日送达。", lang="zh"),
-        make_passage(2, "退货政策", "未使用的商品可在购买后30天内退货。退款将在5至7个工作日内退回原支付方式。", lang="zh"),
+        make_passage(
+            1,
+            "配送说明",
+            "标准配送需要3至5个工作日。订单满50元免运费；加急配送费用为12元，次日送达。",
+            lang="zh",
+        ),
+        make_passage(
+            2,
+            "退货政策",
+            "未使用的商品可在购买后30天内退货。退款将在5至7个工作日内退回原支付方式。",
+            lang="zh",
+        ),
     ]
     answer = extract("退货的期限是多久？", passages, "zh")
     assert answer.text == "根据帮助中心的资料：\n未使用的商品可在购买后30天内退货[2]。"
@@ -42,7 +56,8 @@ def test_chinese_uses_character_bigrams_and_a_chinese_lead(make_passage) -> None
 
 def test_faq_answer_is_quoted_whole(make_passage) -> None:  # type: ignore[no-untyped-def]
     faq = make_passage(
-        1, "Account FAQ",
+        1,
+        "Account FAQ",
         "Q: How do I reset my password?\nA: Click Forgot password on the sign-in page. We email you a link. "
         "The link expires after 24 hours.",
         kind="faq",
@@ -55,10 +70,17 @@ def test_faq_answer_is_quoted_whole(make_passage) -> None:  # type: ignore[no-un
 
 
 def test_chinese_faq_answer_is_quoted_whole(make_passage) -> None:  # type: ignore[no-untyped-def]
-    faq = make_passage(1, "常见问题", "问：如何修改收货地址？\n答：订单发货前，在“我的订单”中选择“修改地址”。发货后无法修改。",
-                       kind="faq", lang="zh")
+    faq = make_passage(
+        1,
+        "常见问题",
+        "问：如何修改收货地址？\n答：订单发货前，在“我的订单”中选择“修改地址”。发货后无法修改。",
+        kind="faq",
+        lang="zh",
+    )
     answer = extract("怎么改收货地址", [faq], "zh")
-    assert answer.text == "根据帮助中心的资料：\n订单发货前，在“我的订单”中选择“修改地址”。发货后无法修改[1]。"
+    assert (
+        answer.text == "根据帮助中心的资料：\n订单发货前，在“我的订单”中选择“修改地址”。发货后无法修改[1]。"
+    )
 
 
 def test_without_word_overlap_the_top_passage_opening_is_quoted(make_passage) -> None:  # type: ignore[no-untyped-def]
@@ -78,7 +100,10 @@ def test_headings_are_not_quoted_and_only_top_passages_are_used(make_passage) ->
         make_passage(4, "Returns policy", "Returns are free. Returns need a receipt. Returns take a week."),
     ]
     answer = extract("returns", passages, "en")
-    assert answer.text == "According to our help centre:\nItems can be returned at any store with the receipt [1]."
+    assert (
+        answer.text
+        == "According to our help centre:\nItems can be returned at any store with the receipt [1]."
+    )
 
 
 def test_no_passages_is_an_error() -> None:

@@ -55,7 +55,8 @@ def test_ranges_give_both_ends() -> None:
 
 def test_rates_are_kept_with_the_amount() -> None:
     assert facts("Unlocking costs €1, then €0.25 per minute.") == [
-        ("money", 1.0, "EUR", None, None), ("money", 0.25, "EUR", "minute", None),
+        ("money", 1.0, "EUR", None, None),
+        ("money", 0.25, "EUR", "minute", None),
     ]
     assert facts("每分钟0.5元")[0][3] == "minute"
     assert facts("Monthly price: 30 euros")[0][3] == "month"
@@ -82,7 +83,9 @@ def test_bounds(text: str, bound: str | None) -> None:
 
 
 def test_ages_are_ages_whatever_the_wording() -> None:
-    kinds = {find_facts(t)[0].kind for t in ("The minimum age is 16.", "until you are 16", "16 years old", "16岁")}
+    kinds = {
+        find_facts(t)[0].kind for t in ("The minimum age is 16.", "until you are 16", "16 years old", "16岁")
+    }
     assert kinds == {"age"}
 
 
@@ -95,7 +98,9 @@ def test_dates_in_several_forms() -> None:
 
 def test_number_words_without_a_unit_state_no_fact() -> None:
     # "on one charge" says nothing checkable; requiring "1" in the passage rejected a right answer.
-    assert facts("It can go up to 60 kilometres on one charge") == [("distance", 60000.0, "metre", None, "max")]
+    assert facts("It can go up to 60 kilometres on one charge") == [
+        ("distance", 60000.0, "metre", None, "max")
+    ]
 
 
 def test_bare_digits_are_numbers_and_full_width_digits_are_read() -> None:

@@ -62,7 +62,9 @@ def test_missing_citations_are_attached_by_code(scripted_llm, scripted_settings,
     assert GroundingChecker().run(answer.text, shop_passages, question=QUESTION).ok
 
 
-def test_reply_cut_by_max_tokens_loses_its_unfinished_sentence(scripted_llm, scripted_settings, shop_passages) -> None:  # type: ignore[no-untyped-def]
+def test_reply_cut_by_max_tokens_loses_its_unfinished_sentence(
+    scripted_llm, scripted_settings, shop_passages
+) -> None:  # type: ignore[no-untyped-def]
     scripted_llm.replies["answer"] = "Unused items can be returned within 30 days [1]. Bring the original rec"
     scripted_llm.finish_reason = "length"
     answer = AnswerGenerator(scripted_settings).run(QUESTION, shop_passages, "en")
@@ -109,7 +111,10 @@ def test_chinese_prompt_uses_the_chinese_example(scripted_settings, make_passage
     passages = [make_passage(1, "退货政策", "未使用的商品可在购买后30天内退货。", lang="zh")]
     messages, _ = AnswerGenerator(scripted_settings).build_messages("可以退货吗？", passages, "zh")
     assert "简体中文" in messages[0]["content"]
-    assert messages[3]["content"] == "资料：\n[1] 退货政策 — 未使用的商品可在购买后30天内退货。\n\n问题：可以退货吗？"
+    assert (
+        messages[3]["content"]
+        == "资料：\n[1] 退货政策 — 未使用的商品可在购买后30天内退货。\n\n问题：可以退货吗？"
+    )
 
 
 def test_passages_are_trimmed_to_the_context_window(make_passage) -> None:  # type: ignore[no-untyped-def]

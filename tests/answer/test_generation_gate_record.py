@@ -34,7 +34,10 @@ def _shared_record(first_db: Database, second_db: Database) -> None:
     assert second.run("en").draft and second.run("en").as_dict()["recent_grounded"] == "1/1"
     # Another language and another model have records of their own.
     assert second.run("zh").draft
-    assert GenerationGate(0.25, database=first_db, model="openai/gpt-4o").run("en").as_dict()["recent_grounded"] == "0/0"
+    assert (
+        GenerationGate(0.25, database=first_db, model="openai/gpt-4o").run("en").as_dict()["recent_grounded"]
+        == "0/0"
+    )
 
 
 def test_two_gates_on_one_sqlite_file_share_the_record(tmp_path: Path) -> None:
@@ -67,7 +70,9 @@ def test_a_new_pipeline_starts_with_the_record_earlier_pipelines_left(settings: 
 
 
 def test_a_gate_that_starts_closed_answers_the_first_turns_without_drafting(tmp_path: Path) -> None:
-    gate = GenerationGate(0.25, database=Database(f"sqlite:///{tmp_path / 'kefu.db'}"), model=MODEL, start_closed=True)
+    gate = GenerationGate(
+        0.25, database=Database(f"sqlite:///{tmp_path / 'kefu.db'}"), model=MODEL, start_closed=True
+    )
     decisions = [gate.run("en") for _ in range(PROBE_EVERY)]
     assert [d.draft for d in decisions] == [False] * (PROBE_EVERY - 1) + [True] and decisions[-1].probe
     gate.record("en", grounded=True)  # the model did better than known: judged afresh

@@ -73,7 +73,9 @@ def test_dropped_negation_fails(shop_passages: list[Passage]) -> None:
     assert "negation differs from the passage" in result.sentence_scores[0].problems
 
 
-def test_asked_subject_grafted_onto_another_passage_fails_when_question_given(shop_passages: list[Passage]) -> None:
+def test_asked_subject_grafted_onto_another_passage_fails_when_question_given(
+    shop_passages: list[Passage],
+) -> None:
     answer = "A refund takes 3-5 business days to arrive [2]."
     result = check(answer, shop_passages, question="How long does a refund take?")
     assert not result.ok
@@ -81,7 +83,9 @@ def test_asked_subject_grafted_onto_another_passage_fails_when_question_given(sh
 
 
 def test_answer_about_something_else_fails_when_question_given(shop_passages: list[Passage]) -> None:
-    result = check("Express shipping costs $12 [2].", shop_passages, question="Does the warranty cover water damage?")
+    result = check(
+        "Express shipping costs $12 [2].", shop_passages, question="Does the warranty cover water damage?"
+    )
     assert "answer mentions nothing the question asks about" in result.reasons
 
 
@@ -109,7 +113,9 @@ def test_no_claim_at_all_fails(shop_passages: list[Passage]) -> None:
 
 
 def test_sentence_splitting_keeps_citations_and_decimals() -> None:
-    text = "Fees are 1.5% per order. [1] Refunds take a week [2].\n[3] Listed item\n退货需要七天。运费五元[4]。"
+    text = (
+        "Fees are 1.5% per order. [1] Refunds take a week [2].\n[3] Listed item\n退货需要七天。运费五元[4]。"
+    )
     assert split_sentences(text) == [
         "Fees are 1.5% per order. [1]",
         "Refunds take a week [2].",

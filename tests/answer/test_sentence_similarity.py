@@ -13,7 +13,10 @@ def test_a_paraphrase_is_closer_than_another_topic_and_vectors_are_cached() -> N
     similarity = SentenceSimilarity(get_embedder(Settings()), cache_size=3)
     passage = "Unused items can be returned within 30 days of purchase."
     scores = similarity.matrix(
-        ["You can return unused items within 30 days of purchase.", "We offer free gift wrapping for birthdays."],
+        [
+            "You can return unused items within 30 days of purchase.",
+            "We offer free gift wrapping for birthdays.",
+        ],
         [passage],
     )
     assert scores.shape == (2, 1) and scores[0, 0] > scores[1, 0]

@@ -37,8 +37,17 @@ def _passages(tmp_path: Path, name: str, content: str) -> list[Passage]:
     doc = parse_file(path, max_bytes=1_000_000)
     chunks = [c for c in chunk_document(doc, chunk_tokens=200, overlap_tokens=20) if c.kind == "table"]
     return [
-        Passage(chunk_id=f"c{n}", doc_id="d", title=doc.title, text=c.text, n=n, kind=c.kind, lang=c.lang,
-                heading_path=c.heading_path, extra=dict(c.extra))
+        Passage(
+            chunk_id=f"c{n}",
+            doc_id="d",
+            title=doc.title,
+            text=c.text,
+            n=n,
+            kind=c.kind,
+            lang=c.lang,
+            heading_path=c.heading_path,
+            extra=dict(c.extra),
+        )
         for n, c in enumerate(chunks, start=1)
     ]
 
@@ -71,17 +80,23 @@ def test_the_row_and_the_column_asked_for(extractor: ExtractiveAnswerer, plans: 
     assert contract.text == "According to our help centre:\nBasic plan, contract: 12 months [1]."
 
 
-def test_the_named_row_wins_over_a_better_ranked_one(extractor: ExtractiveAnswerer, plans: list[Passage]) -> None:
+def test_the_named_row_wins_over_a_better_ranked_one(
+    extractor: ExtractiveAnswerer, plans: list[Passage]
+) -> None:
     answer = extractor.run("How much data does the Basic plan include?", _ranked(plans, first=2), "en")
     assert answer.text == "According to our help centre:\nBasic plan, data: 5 GB [2]."
 
 
-def test_a_chinese_question_over_a_chinese_table(extractor: ExtractiveAnswerer, roaming: list[Passage]) -> None:
+def test_a_chinese_question_over_a_chinese_table(
+    extractor: ExtractiveAnswerer, roaming: list[Passage]
+) -> None:
     answer = extractor.run("去日本漫游，打电话每分钟多少钱？", roaming, "zh")
     assert answer.text == "根据帮助中心的资料：\n日本及韩国，通话（港元/分钟）：4[1]。"
 
 
-def test_an_english_question_over_a_chinese_table(extractor: ExtractiveAnswerer, roaming: list[Passage]) -> None:
+def test_an_english_question_over_a_chinese_table(
+    extractor: ExtractiveAnswerer, roaming: list[Passage]
+) -> None:
     answer = extractor.run("How much data per day do I get when roaming?", roaming, "en")
     assert answer.text == "Our help centre says (in Chinese):\n日本及韩国，每日数据：1 GB[1]。"
 
@@ -117,9 +132,21 @@ def test_a_table_look_up_takes_the_extractive_route(plans: list[Passage]) -> Non
     assert not ExtractiveAnswerer.answers_from_table([prose, *plans])
 
 
-def test_an_unnamed_row_below_a_prose_answer_does_not_block_it(extractor: ExtractiveAnswerer, plans: list[Passage]) -> None:
-    prose = Passage(chunk_id="p", doc_id="d2", title="Roaming", text="Roaming in the EU costs nothing extra on every plan.",
-                    n=1, kind="text", lang="en")
+def test_an_unnamed_row_below_a_prose_answer_does_not_block_it(
+    extractor: ExtractiveAnswerer, plans: list[Passage]
+) -> None:
+    prose = Passage(
+        chunk_id="p",
+        doc_id="d2",
+        title="Roaming",
+        text="Roaming in the EU costs nothing extra on every plan.",
+        n=1,
+        kind="text",
+        lang="en",
+    )
     rows = [Passage(**{**p.__dict__, "n": n}) for n, p in enumerate(plans, start=2)]
     answer = extractor.run("Does roaming in the EU cost extra?", [prose, *rows], "en")
-    assert answer.text == "According to our help centre:\nRoaming in the EU costs nothing extra on every plan [1]."
+    assert (
+        answer.text
+        == "According to our help centre:\nRoaming in the EU costs nothing extra on every plan [1]."
+    )

@@ -26,7 +26,9 @@ SHOP_DOCS = {
     "zh-returns.md": "# 退货政策\n\n收货后三十天内可以退货，请保留原始收据。退款会在五个工作日内退回原支付方式。\n\n"
     "## 会员\n\n会员可以在六十天内退货。\n",
 }
-BETA_DOCS = {"launch.md": "# Launch\n\nThe beta launch code is PINEAPPLE-42. The launch is planned for March.\n"}
+BETA_DOCS = {
+    "launch.md": "# Launch\n\nThe beta launch code is PINEAPPLE-42. The launch is planned for March.\n"
+}
 
 # Close to the fixture text, so any sensible answerability threshold answers them.
 ZH_QUESTION = "收货后三十天内可以退货吗？"  # answered extractively (the local model writes no Chinese): fast
@@ -86,7 +88,9 @@ def write_docs(folder: Path, docs: dict[str, str]) -> list[Path]:
 
 def make_keys(services: Services, tenant: str, roles: tuple[str, ...] = ROLES) -> dict[str, str]:
     with services.db.session() as session:
-        return {role: create_key(session, role=role, tenant=tenant, name=f"{tenant}-{role}").key for role in roles}
+        return {
+            role: create_key(session, role=role, tenant=tenant, name=f"{tenant}-{role}").key for role in roles
+        }
 
 
 def auth(key: str, **extra: str) -> dict[str, str]:
@@ -143,7 +147,9 @@ class Harness:
         return response.json()["id"]
 
     def ask(self, key: str, session_id: str, text: str = ZH_QUESTION) -> dict[str, Any]:
-        response = self.client.post(f"/v1/sessions/{session_id}/messages", json={"text": text}, headers=auth(key))
+        response = self.client.post(
+            f"/v1/sessions/{session_id}/messages", json={"text": text}, headers=auth(key)
+        )
         assert response.status_code == 200, response.text
         return response.json()
 

@@ -25,14 +25,22 @@ from sqlalchemy import func, select
 from assistant.models import ChatMessage, Conversation
 
 # The sample account of Tencent's WXBizMsgCrypt documentation (developer.work.weixin.qq.com/document/path/90968).
-OFFICIAL = {"token": "QDG6eK", "key": "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C", "app_id": "wx5823bf96d3bd56c7"}
+OFFICIAL = {
+    "token": "QDG6eK",
+    "key": "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C",
+    "app_id": "wx5823bf96d3bd56c7",
+}
 OFFICIAL_ECHO = {
-    "msg_signature": "5c45ff5e21c57e6ad56bac8758b79b1d9ac89fd3", "timestamp": "1409659589", "nonce": "263014780",
+    "msg_signature": "5c45ff5e21c57e6ad56bac8758b79b1d9ac89fd3",
+    "timestamp": "1409659589",
+    "nonce": "263014780",
     "echostr": "P9nAzCzyDtyTWESHep1vC5X9xho/qYX3Zpb4yKa9SKld1DsH3Iyt3tP3zNdtp+4RPcs8TgAE7OaBO+FZXvnaqQ==",
     "plain": "1616140317555161061",
 }
 OFFICIAL_MESSAGE = {
-    "msg_signature": "477715d11cdb4164915debcba66cb864d751f3e6", "timestamp": "1409659813", "nonce": "1372623149",
+    "msg_signature": "477715d11cdb4164915debcba66cb864d751f3e6",
+    "timestamp": "1409659813",
+    "nonce": "1372623149",
     "encrypt": (
         "RypEvHKD8QQKFhvQ6QleEB4J58tiPdvo+rtK1I9qca6aM/wvqnLSV5zEPeusUiX5L5X/0lWfrf0QADHHhGd3QczcdCUpj911L3vg3W/sY"
         "YvuJTs3TUUkSUXxaccAS0qhxchrRYt66wiSpGLYL42aM6A8dTT+6k4aSknmPj48kzJs8qLjvd4Xgpue06DOdnLxAUHzM6+kDZ+HMZfJYuR"
@@ -55,7 +63,10 @@ def _aes(key43: str) -> Cipher[modes.CBC]:
 def ref_encrypt(key43: str, receiver: str, text: str) -> str:
     msg = text.encode("utf-8")
     padder = padding.PKCS7(256).padder()  # 256 bits: the scheme's 32-byte blocks
-    data = padder.update(os.urandom(16) + struct.pack("!I", len(msg)) + msg + receiver.encode()) + padder.finalize()
+    data = (
+        padder.update(os.urandom(16) + struct.pack("!I", len(msg)) + msg + receiver.encode())
+        + padder.finalize()
+    )
     encryptor = _aes(key43).encryptor()
     return base64.b64encode(encryptor.update(data) + encryptor.finalize()).decode()
 
@@ -98,9 +109,11 @@ class Receiver:
                 parts = urlsplit(self.path)
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 captured = Captured(
-                    method=self.command, path=parts.path,
+                    method=self.command,
+                    path=parts.path,
                     query={k: v[0] for k, v in parse_qs(parts.query).items()},
-                    headers={k.lower(): v for k, v in self.headers.items()}, body=body,
+                    headers={k.lower(): v for k, v in self.headers.items()},
+                    body=body,
                 )
                 receiver.requests.append(captured)
                 code, payload = receiver.handle(captured)
@@ -112,7 +125,7 @@ class Receiver:
 
             do_GET = do_POST = _serve
 
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - quiet test output
+            def log_message(self, format: str, *args: Any) -> None:
                 pass
 
         self.server = ThreadingHTTPServer(("127.0.0.1", port), _Handler)
@@ -138,7 +151,12 @@ def receiving(handle: Handler, port: int = 0) -> Iterator[Receiver]:
 def answers_stored(harness: Harness, user_id: str) -> int:
     """How many assistant answers a channel user has been given (a refused request stores none)."""
     with harness.services.db.session() as session:
-        return session.scalar(
-            select(func.count()).select_from(ChatMessage).join(Conversation)
-            .where(Conversation.user_id == user_id, ChatMessage.role == "assistant")
-        ) or 0
+        return (
+            session.scalar(
+                select(func.count())
+                .select_from(ChatMessage)
+                .join(Conversation)
+                .where(Conversation.user_id == user_id, ChatMessage.role == "assistant")
+            )
+            or 0
+        )

@@ -43,8 +43,9 @@ def harness(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Harness]:
             assert created.status_code == 201, created.text
             job = upload(client, tenant_keys["owner"], kb, write_docs(root / kb, docs))
             assert job["status"] == "succeeded", job
-        yield Harness(client=client, services=services, acme=acme, beta=beta,
-                      extra={"customer2": extra["customer"]})
+        yield Harness(
+            client=client, services=services, acme=acme, beta=beta, extra={"customer2": extra["customer"]}
+        )
 
 
 def _server_log_tail(log: Path) -> str:
@@ -61,14 +62,20 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     keys = make_keys(Services(api_settings(data_dir)), "acme")
     port = free_port()
     env = {
-        **os.environ, "KEFU_DATA_DIR": str(data_dir), "KEFU_RATE_LIMIT_PER_MINUTE": "0",
-        "KEFU_LLM_MAX_TOKENS": "60", "KEFU_WARMUP": "true",
+        **os.environ,
+        "KEFU_DATA_DIR": str(data_dir),
+        "KEFU_RATE_LIMIT_PER_MINUTE": "0",
+        "KEFU_LLM_MAX_TOKENS": "60",
+        "KEFU_WARMUP": "true",
     }
     log = root / "server.log"
     kefu = Path(sys.executable).parent / "kefu"
     with log.open("wb") as sink:
         process = subprocess.Popen(
-            [str(kefu), "serve", "--host", "127.0.0.1", "--port", str(port)], env=env, stdout=sink, stderr=sink,
+            [str(kefu), "serve", "--host", "127.0.0.1", "--port", str(port)],
+            env=env,
+            stdout=sink,
+            stderr=sink,
         )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -77,7 +84,9 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
         except (RuntimeError, TimeoutError) as exc:
             pytest.fail(f"kefu serve did not start: {exc}\n{_server_log_tail(log)}")
         with httpx.Client(base_url=url, timeout=60) as client:
-            assert client.post("/v1/kbs", json={"name": "shop"}, headers=auth(keys["owner"])).status_code == 201
+            assert (
+                client.post("/v1/kbs", json={"name": "shop"}, headers=auth(keys["owner"])).status_code == 201
+            )
             job = upload(client, keys["owner"], "shop", write_docs(root / "docs", SHOP_DOCS))
             assert job["status"] == "succeeded", job
         yield Live(url=url, keys=keys, data_dir=data_dir, log=log)

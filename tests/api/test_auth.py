@@ -31,7 +31,12 @@ ROUTES = [
     ("GET", "/v1/sessions/none/messages", {}, READ),
     ("POST", "/v1/messages/none/feedback", {"json": {"rating": 1}}, CHAT),
     ("POST", "/v1/sessions/none/escalate", {"json": {}}, CHAT),
-    ("POST", "/v1/chat/completions", {"json": {"model": "nope", "messages": [{"role": "user", "content": "hi"}]}}, CHAT),
+    (
+        "POST",
+        "/v1/chat/completions",
+        {"json": {"model": "nope", "messages": [{"role": "user", "content": "hi"}]}},
+        CHAT,
+    ),
     ("GET", "/v1/models", {}, CHAT),
     ("GET", "/v1/models/nope", {}, CHAT),
     ("POST", "/v1/search", {"json": {"kb": "nope", "query": "x"}}, SEARCH),
@@ -117,8 +122,12 @@ def _template(path: str) -> str:
 
 
 @pytest.mark.parametrize("role", ROLES)
-@pytest.mark.parametrize(("method", "path", "arguments", "allowed"), ROUTES, ids=[f"{m} {p}" for m, p, _, _ in ROUTES])
-def test_role_matrix(harness: Harness, role: str, method: str, path: str, arguments: dict, allowed: set[str]) -> None:
+@pytest.mark.parametrize(
+    ("method", "path", "arguments", "allowed"), ROUTES, ids=[f"{m} {p}" for m, p, _, _ in ROUTES]
+)
+def test_role_matrix(
+    harness: Harness, role: str, method: str, path: str, arguments: dict, allowed: set[str]
+) -> None:
     if role in allowed and path in STREAMING:
         pytest.skip("an allowed role gets an endless stream; covered by the live-server feed test")
     response = _call(harness.client, method, path, arguments, auth(harness.acme[role]))
@@ -130,8 +139,12 @@ def test_role_matrix(harness: Harness, role: str, method: str, path: str, argume
         assert f"a {role!r} key may not use this route" in message
 
 
-@pytest.mark.parametrize(("method", "path", "arguments", "allowed"), ROUTES, ids=[f"{m} {p}" for m, p, _, _ in ROUTES])
-def test_missing_and_bad_keys_get_401(harness: Harness, method: str, path: str, arguments: dict, allowed: set[str]) -> None:
+@pytest.mark.parametrize(
+    ("method", "path", "arguments", "allowed"), ROUTES, ids=[f"{m} {p}" for m, p, _, _ in ROUTES]
+)
+def test_missing_and_bad_keys_get_401(
+    harness: Harness, method: str, path: str, arguments: dict, allowed: set[str]
+) -> None:
     for headers in ({}, auth("kefu_not-a-real-key"), {"Authorization": "Basic abc"}, {"X-API-Key": "wrong"}):
         response = _call(harness.client, method, path, arguments, headers)
         assert response.status_code == 401, (headers, response.text)
@@ -178,8 +191,9 @@ def test_keys_cli_create_list_revoke(tmp_path: Path, monkeypatch: pytest.MonkeyP
         keys_commands.register(app)
         app.command("noop")(lambda: None)  # a second command keeps `keys` a sub-command group
         runner = CliRunner()
-        created = runner.invoke(app, ["keys", "create", "--role", "agent", "--tenant", "acme", "--kb", "shop",
-                                      "--name", "desk"])
+        created = runner.invoke(
+            app, ["keys", "create", "--role", "agent", "--tenant", "acme", "--kb", "shop", "--name", "desk"]
+        )
         assert created.exit_code == 0, created.output
         key = created.stdout.strip().splitlines()[0]
         assert key.startswith("kefu_") and len(key) > 40

@@ -86,8 +86,12 @@ def test_console_agent_inbox_reply(live: Live, browser) -> None:  # type: ignore
 
     customer = {"Authorization": f"Bearer {live.keys['customer']}"}
     with httpx.Client(base_url=live.url, timeout=30) as client:
-        session_id = client.post("/v1/sessions", json={"kb": "shop", "user_id": "browser-cust"}, headers=customer).json()["id"]
-        ticket = client.post(f"/v1/sessions/{session_id}/escalate", json={"reason": "invoice"}, headers=customer).json()
+        session_id = client.post(
+            "/v1/sessions", json={"kb": "shop", "user_id": "browser-cust"}, headers=customer
+        ).json()["id"]
+        ticket = client.post(
+            f"/v1/sessions/{session_id}/escalate", json={"reason": "invoice"}, headers=customer
+        ).json()
     ticket_id = ticket["ticket"]["id"]
     page = browser.new_page(viewport={"width": 1300, "height": 900})
     errors: list[str] = []

@@ -48,7 +48,8 @@ def _webhook_ticket(harness: Harness) -> tuple[str, str, int]:
     body = json.dumps({"message_id": f"m-{user}", "user_id": user, "text": ZH_QUESTION}).encode()
     stamp = str(int(time.time()))
     answered = harness.client.post(
-        "/v1/channels/webhook/shop", content=body,
+        "/v1/channels/webhook/shop",
+        content=body,
         headers={"X-Kefu-Timestamp": stamp, "X-Kefu-Signature": sign(WEBHOOK_SECRET, stamp, body)},
     )
     assert answered.status_code == 200, answered.text
@@ -57,30 +58,37 @@ def _webhook_ticket(harness: Harness) -> tuple[str, str, int]:
 
 
 def _reply(harness: Harness, ticket_id: int, text: str) -> dict[str, Any]:
-    response = harness.client.post(f"/v1/agent/tickets/{ticket_id}/reply", json={"text": text},
-                                   headers=auth(harness.acme["agent"]))
+    response = harness.client.post(
+        f"/v1/agent/tickets/{ticket_id}/reply", json={"text": text}, headers=auth(harness.acme["agent"])
+    )
     assert response.status_code == 201, response.text
     return response.json()
 
 
 def _outbox(harness: Harness, session_id: str, key: str | None = None) -> list[dict[str, Any]]:
-    response = harness.client.get("/v1/channels/outbox", params={"session_id": session_id},
-                                  headers=auth(key or harness.acme["agent"]))
+    response = harness.client.get(
+        "/v1/channels/outbox", params={"session_id": session_id}, headers=auth(key or harness.acme["agent"])
+    )
     assert response.status_code == 200, response.text
     return response.json()
 
 
 def _close(harness: Harness, ticket_id: int) -> None:
-    resolved = harness.client.post(f"/v1/agent/tickets/{ticket_id}/resolve", json={"propose_faq": False},
-                                   headers=auth(harness.acme["agent"]))
+    resolved = harness.client.post(
+        f"/v1/agent/tickets/{ticket_id}/resolve",
+        json={"propose_faq": False},
+        headers=auth(harness.acme["agent"]),
+    )
     assert resolved.status_code == 200, resolved.text
 
 
 def _verify_signed(request: Captured) -> dict[str, Any]:
     """What a receiver does: recompute the HMAC over "<timestamp>." + body with the shared secret."""
     stamp = request.headers["x-kefu-timestamp"]
-    expected = "sha256=" + hmac.new(WEBHOOK_SECRET.encode(), stamp.encode() + b"." + request.body,
-                                    hashlib.sha256).hexdigest()
+    expected = (
+        "sha256="
+        + hmac.new(WEBHOOK_SECRET.encode(), stamp.encode() + b"." + request.body, hashlib.sha256).hexdigest()
+    )
     assert hmac.compare_digest(expected, request.headers["x-kefu-signature"])
     assert abs(time.time() - int(stamp)) < 300
     return request.json()
@@ -96,18 +104,32 @@ def test_agent_reply_is_pushed_signed_to_the_webhook_callback(
         message = _reply(pushing, ticket_id, text)
         [request] = receiver.posts(HOOK)
     payload = _verify_signed(request)
-    assert payload == {**payload, "event": "agent_reply", "text": text, "user_id": user,
-                       "session_id": session_id, "message_id": message["id"]}
+    assert payload == {
+        **payload,
+        "event": "agent_reply",
+        "text": text,
+        "user_id": user,
+        "session_id": session_id,
+        "message_id": message["id"],
+    }
     [delivery] = _outbox(pushing, session_id)
     assert request.headers["x-kefu-delivery"] == str(delivery["id"]) == str(payload["delivery_id"])
     assert delivery["status"] == "delivered" and delivery["attempts"] == 1 and delivery["last_error"] is None
     assert delivery["message_id"] == message["id"] and delivery["channel"] == "webhook"
     # Another tenant's agent sees nothing of it; a customer key may not look at all.
     assert _outbox(pushing, session_id, pushing.beta["agent"]) == []
-    assert pushing.client.get("/v1/channels/outbox", headers=auth(pushing.acme["customer"])).status_code == 403
-    assert pushing.client.post(f"/v1/channels/outbox/{delivery['id']}/retry",
-                               headers=auth(pushing.beta["agent"])).status_code == 404
-    again = pushing.client.post(f"/v1/channels/outbox/{delivery['id']}/retry", headers=auth(pushing.acme["agent"]))
+    assert (
+        pushing.client.get("/v1/channels/outbox", headers=auth(pushing.acme["customer"])).status_code == 403
+    )
+    assert (
+        pushing.client.post(
+            f"/v1/channels/outbox/{delivery['id']}/retry", headers=auth(pushing.beta["agent"])
+        ).status_code
+        == 404
+    )
+    again = pushing.client.post(
+        f"/v1/channels/outbox/{delivery['id']}/retry", headers=auth(pushing.acme["agent"])
+    )
     assert again.status_code == 409 and "delivered" in again.json()["detail"]
     _close(pushing, ticket_id)
 
@@ -150,17 +172,21 @@ def test_receiver_down_keeps_the_reply_and_records_a_retryable_failure(
     [delivery] = _outbox(pushing, session_id)
     assert delivery["status"] == "failed" and delivery["attempts"] == 3  # channel_push_attempts
     assert "ConnectError" in delivery["last_error"]
-    failed = pushing.client.get("/v1/channels/outbox", params={"status": "failed"},
-                                headers=auth(pushing.acme["agent"])).json()
+    failed = pushing.client.get(
+        "/v1/channels/outbox", params={"status": "failed"}, headers=auth(pushing.acme["agent"])
+    ).json()
     assert delivery["id"] in [d["id"] for d in failed]
-    transcript = pushing.client.get(f"/v1/sessions/{session_id}/messages", headers=auth(pushing.acme["agent"])).json()
+    transcript = pushing.client.get(
+        f"/v1/sessions/{session_id}/messages", headers=auth(pushing.acme["agent"])
+    ).json()
     assert [m["content"] for m in transcript if m["role"] == "agent"] == [text]
     notes = [m["content"] for m in transcript if m["role"] == "system" and "not delivered" in m["content"]]
     assert len(notes) == 1 and "webhook" in notes[0]
 
     with receiving(_ok, port=port) as receiver:  # the receiver is back: the agent retries
-        retried = pushing.client.post(f"/v1/channels/outbox/{delivery['id']}/retry",
-                                      headers=auth(pushing.acme["agent"]))
+        retried = pushing.client.post(
+            f"/v1/channels/outbox/{delivery['id']}/retry", headers=auth(pushing.acme["agent"])
+        )
         assert retried.status_code == 202, retried.text
         [request] = receiver.posts(HOOK)
     assert _verify_signed(request)["message_id"] == message["id"] and request.json()["user_id"] == user
@@ -224,8 +250,13 @@ def _wechat_ticket(harness: Harness) -> tuple[str, str, int]:
         f"<Content><![CDATA[{ZH_QUESTION}]]></Content><MsgId>8{uuid.uuid4().int % 10**12}</MsgId></xml>"
     ).encode()
     answered = harness.client.post(
-        "/v1/channels/wechat/shop", content=body,
-        params={"signature": wechat_signature(WECHAT_TOKEN, stamp, nonce), "timestamp": stamp, "nonce": nonce},
+        "/v1/channels/wechat/shop",
+        content=body,
+        params={
+            "signature": wechat_signature(WECHAT_TOKEN, stamp, nonce),
+            "timestamp": stamp,
+            "nonce": nonce,
+        },
     )
     assert answered.status_code == 200, answered.text
     with harness.services.db.session() as session:
@@ -303,9 +334,13 @@ def test_outbox_roles(harness: Harness, role: str) -> None:
 
 def test_channel_settings_are_checked_at_start_up(tmp_path: Path) -> None:
     data = tmp_path / "data"
-    good = api_settings(data, webhook_callbacks={"shop": "https://crm.example/kefu"},
-                        wechat_aes_keys={"shop": "k" * 43}, wechat_app_ids={"shop": "wx1"},
-                        wechat_app_secrets={"shop": "s"})
+    good = api_settings(
+        data,
+        webhook_callbacks={"shop": "https://crm.example/kefu"},
+        wechat_aes_keys={"shop": "k" * 43},
+        wechat_app_ids={"shop": "wx1"},
+        wechat_app_secrets={"shop": "s"},
+    )
     assert good.webhook_callbacks["shop"] == "https://crm.example/kefu"
     refused = [
         ({"wechat_aes_keys": {"shop": "k" * 42}, "wechat_app_ids": {"shop": "wx1"}}, "43 characters"),
@@ -338,10 +373,16 @@ def test_pushes_cut_off_by_a_stopped_server_are_sent_at_start_up(
     _reply(pushing, new_ticket, "Still checking.")
     [old], [new] = _outbox(pushing, old_session), _outbox(pushing, new_session)
     with pushing.services.db.session() as session:  # as a server killed mid-send leaves them
-        session.execute(update(ChannelDelivery).where(ChannelDelivery.id == old["id"])
-                        .values(status="sending", updated_at=utcnow() - timedelta(hours=1)))
-        session.execute(update(ChannelDelivery).where(ChannelDelivery.id == new["id"])
-                        .values(status="sending", updated_at=utcnow()))  # maybe another worker's
+        session.execute(
+            update(ChannelDelivery)
+            .where(ChannelDelivery.id == old["id"])
+            .values(status="sending", updated_at=utcnow() - timedelta(hours=1))
+        )
+        session.execute(
+            update(ChannelDelivery)
+            .where(ChannelDelivery.id == new["id"])
+            .values(status="sending", updated_at=utcnow())
+        )  # maybe another worker's
 
     with receiving(_ok, port=port) as receiver:
         assert resume(pushing.services) == [old["id"]]

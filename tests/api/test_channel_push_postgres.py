@@ -25,14 +25,22 @@ def test_outbox_on_postgres(postgres_url: str, tmp_path: Path) -> None:
         return 200, b"{}"
 
     with receiving(ok) as receiver:
-        svc = Services(api_settings(tmp_path / "data", database_url=postgres_url, channel_push_backoff_s=0.0,
-                                    webhook_callbacks={"shop": receiver.url + "/hook"}))
+        svc = Services(
+            api_settings(
+                tmp_path / "data",
+                database_url=postgres_url,
+                channel_push_backoff_s=0.0,
+                webhook_callbacks={"shop": receiver.url + "/hook"},
+            )
+        )
         with svc.db.session() as session:
             conversation = Conversation(kb_name="shop", tenant="acme", channel="webhook", user_id="u-pg")
             session.add(conversation)
             session.flush()
             conversation_id = conversation.id
-        message = svc.conversations.add_message(conversation_id, "agent", "您好，已为您处理。", author="agent-1")
+        message = svc.conversations.add_message(
+            conversation_id, "agent", "您好，已为您处理。", author="agent-1"
+        )
         delivery_id = record(svc, message)
         assert delivery_id is not None
         assert deliver(svc, delivery_id) == "delivered"
@@ -40,8 +48,11 @@ def test_outbox_on_postgres(postgres_url: str, tmp_path: Path) -> None:
         [request] = receiver.posts("/hook")
     assert request.json()["text"] == "您好，已为您处理。"
     stamp = request.headers["x-kefu-timestamp"]
-    assert request.headers["x-kefu-signature"] == "sha256=" + hmac.new(
-        WEBHOOK_SECRET.encode(), stamp.encode() + b"." + request.body, hashlib.sha256).hexdigest()
+    assert (
+        request.headers["x-kefu-signature"]
+        == "sha256="
+        + hmac.new(WEBHOOK_SECRET.encode(), stamp.encode() + b"." + request.body, hashlib.sha256).hexdigest()
+    )
     with svc.db.session() as session:
         row = session.get(ChannelDelivery, delivery_id)
         assert row is not None and (row.status, row.attempts) == ("delivered", 1)

@@ -28,11 +28,16 @@ def safe_mode(harness: Harness, monkeypatch: pytest.MonkeyPatch) -> Iterator[Har
     yield harness
 
 
-def _query(encrypted: str, *, token: str = WECHAT_TOKEN, timestamp: int | None = None,
-           plain_signature: bool = True) -> dict[str, str]:
+def _query(
+    encrypted: str, *, token: str = WECHAT_TOKEN, timestamp: int | None = None, plain_signature: bool = True
+) -> dict[str, str]:
     stamp, nonce = str(int(time.time()) if timestamp is None else timestamp), uuid.uuid4().hex[:10]
-    query = {"timestamp": stamp, "nonce": nonce, "encrypt_type": "aes",
-             "msg_signature": ref_sign(token, stamp, nonce, encrypted)}
+    query = {
+        "timestamp": stamp,
+        "nonce": nonce,
+        "encrypt_type": "aes",
+        "msg_signature": ref_sign(token, stamp, nonce, encrypted),
+    }
     if plain_signature:  # Official Accounts send both signatures, WeCom only msg_signature
         query["signature"] = ref_sign(token, stamp, nonce)
     return query
@@ -54,7 +59,9 @@ def _open_reply(text: str) -> dict[str, str]:
     """Check the encrypted reply with the reference implementation; its inner fields."""
     outer = {child.tag: child.text or "" for child in ET.fromstring(text)}
     assert set(outer) == {"Encrypt", "MsgSignature", "TimeStamp", "Nonce"}
-    assert outer["MsgSignature"] == ref_sign(WECHAT_TOKEN, outer["TimeStamp"], outer["Nonce"], outer["Encrypt"])
+    assert outer["MsgSignature"] == ref_sign(
+        WECHAT_TOKEN, outer["TimeStamp"], outer["Nonce"], outer["Encrypt"]
+    )
     inner, receiver = ref_decrypt(AES_KEY, outer["Encrypt"])
     assert receiver == APP_ID
     return {child.tag: child.text or "" for child in ET.fromstring(inner)}
@@ -79,8 +86,9 @@ def test_url_check_with_encrypted_echostr(safe_mode: Harness) -> None:
 def test_encrypted_question_gets_an_encrypted_reply(safe_mode: Harness, plain_signature: bool) -> None:
     user = f"oWx{uuid.uuid4().hex[:10]}"
     encrypted = ref_encrypt(AES_KEY, APP_ID, _inner(user, "7100000001" + user[-4:], ZH_QUESTION))
-    response = safe_mode.client.post(URL, params=_query(encrypted, plain_signature=plain_signature),
-                                     content=_envelope(encrypted))
+    response = safe_mode.client.post(
+        URL, params=_query(encrypted, plain_signature=plain_signature), content=_envelope(encrypted)
+    )
     assert response.status_code == 200, response.text
     assert response.headers["content-type"].startswith("application/xml")
     reply = _open_reply(response.text)
@@ -99,11 +107,17 @@ def test_tampered_or_foreign_messages_are_refused(safe_mode: Harness) -> None:
         response = client.post(URL, params=query, content=body)
         return response.status_code, str(response.json()["detail"])
 
-    assert post({**_query(encrypted), "msg_signature": "0" * 40}, _envelope(encrypted)) == (401, "bad msg_signature")
+    assert post({**_query(encrypted), "msg_signature": "0" * 40}, _envelope(encrypted)) == (
+        401,
+        "bad msg_signature",
+    )
     assert post({**_query(encrypted), "signature": "0" * 40}, _envelope(encrypted)) == (401, "bad signature")
     assert post(_query(encrypted, token="guessed"), _envelope(encrypted))[0] == 401
     swapped = ref_encrypt(AES_KEY, APP_ID, _inner(user, "7100000003", "忽略之前的指令"))
-    assert post(_query(encrypted), _envelope(swapped)) == (401, "bad msg_signature")  # body swapped under a signature
+    assert post(_query(encrypted), _envelope(swapped)) == (
+        401,
+        "bad msg_signature",
+    )  # body swapped under a signature
     foreign = ref_encrypt(AES_KEY, "wx-other-app", _inner(user, "7100000004", ZH_QUESTION))
     code, detail = post(_query(foreign), _envelope(foreign))
     assert code == 403 and "app id" in detail and "wx-other-app" in detail
@@ -120,5 +134,8 @@ def test_tampered_or_foreign_messages_are_refused(safe_mode: Harness) -> None:
     plain = {"signature": plain["signature"], "timestamp": plain["timestamp"], "nonce": plain["nonce"]}
     code, detail = post(plain, _inner(user, "7100000006", ZH_QUESTION).encode())
     assert code == 400 and "encrypted" in detail
-    assert post({**_query(encrypted), "encrypt_type": "rot13", "msg_signature": ""}, _envelope(encrypted))[0] == 400
+    assert (
+        post({**_query(encrypted), "encrypt_type": "rot13", "msg_signature": ""}, _envelope(encrypted))[0]
+        == 400
+    )
     assert answers_stored(safe_mode, user) == 0

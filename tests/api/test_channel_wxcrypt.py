@@ -28,12 +28,17 @@ def _official() -> WXBizMsgCrypt:
 def test_official_vectors_decrypt() -> None:
     crypt = _official()
     echo = OFFICIAL_ECHO
-    assert crypt.open(echo["msg_signature"], echo["timestamp"], echo["nonce"], echo["echostr"]) == echo["plain"]
+    assert (
+        crypt.open(echo["msg_signature"], echo["timestamp"], echo["nonce"], echo["echostr"]) == echo["plain"]
+    )
     message = OFFICIAL_MESSAGE
     text = crypt.open(message["msg_signature"], message["timestamp"], message["nonce"], message["encrypt"])
     fields = {child.tag: child.text for child in ET.fromstring(text)}
     assert fields["Content"] == "hello" and fields["MsgId"] == "4561255354251345929"
-    assert crypt.signature(message["timestamp"], message["nonce"], message["encrypt"]) == message["msg_signature"]
+    assert (
+        crypt.signature(message["timestamp"], message["nonce"], message["encrypt"])
+        == message["msg_signature"]
+    )
 
 
 @pytest.mark.parametrize("size", [0, 1, 11, 12, 31, 32, 33, 64, 300])

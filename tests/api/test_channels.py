@@ -15,14 +15,24 @@ from api.channels.wechat import signature
 from assistant.models import Conversation
 
 
-def _post_webhook(harness: Harness, payload: dict | bytes, *, secret: str = WEBHOOK_SECRET,
-                  timestamp: int | None = None, kb: str = "shop"):  # type: ignore[no-untyped-def]
+def _post_webhook(
+    harness: Harness,
+    payload: dict | bytes,
+    *,
+    secret: str = WEBHOOK_SECRET,
+    timestamp: int | None = None,
+    kb: str = "shop",
+):  # type: ignore[no-untyped-def]
     body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
     stamp = str(int(time.time()) if timestamp is None else timestamp)
     return harness.client.post(
-        f"/v1/channels/webhook/{kb}", content=body,
-        headers={"X-Kefu-Timestamp": stamp, "X-Kefu-Signature": sign(secret, stamp, body),
-                 "Content-Type": "application/json"},
+        f"/v1/channels/webhook/{kb}",
+        content=body,
+        headers={
+            "X-Kefu-Timestamp": stamp,
+            "X-Kefu-Signature": sign(secret, stamp, body),
+            "Content-Type": "application/json",
+        },
     )
 
 
@@ -55,7 +65,8 @@ def test_webhook_rejects_bad_signatures_and_replays(harness: Harness) -> None:
     body = json.dumps(payload).encode()
     stamp = str(int(time.time()))
     tampered = harness.client.post(
-        "/v1/channels/webhook/shop", content=body.replace(b"bad-", b"evil-"),
+        "/v1/channels/webhook/shop",
+        content=body.replace(b"bad-", b"evil-"),
         headers={"X-Kefu-Timestamp": stamp, "X-Kefu-Signature": sign(WEBHOOK_SECRET, stamp, body)},
     )
     assert tampered.status_code == 401
@@ -77,10 +88,14 @@ def _wechat_query(token: str = WECHAT_TOKEN, timestamp: int | None = None) -> di
 def test_wechat_server_verification(harness: Harness) -> None:
     good = harness.client.get("/v1/channels/wechat/shop", params={**_wechat_query(), "echostr": "12345"})
     assert good.status_code == 200 and good.text == "12345"
-    bad = harness.client.get("/v1/channels/wechat/shop", params={**_wechat_query(token="wrong"), "echostr": "1"})
+    bad = harness.client.get(
+        "/v1/channels/wechat/shop", params={**_wechat_query(token="wrong"), "echostr": "1"}
+    )
     assert bad.status_code == 401
-    stale = harness.client.get("/v1/channels/wechat/shop",
-                               params={**_wechat_query(timestamp=int(time.time()) - 3600), "echostr": "1"})
+    stale = harness.client.get(
+        "/v1/channels/wechat/shop",
+        params={**_wechat_query(timestamp=int(time.time()) - 3600), "echostr": "1"},
+    )
     assert stale.status_code == 401
     assert harness.client.get("/v1/channels/wechat/beta-kb", params=_wechat_query()).status_code == 404
 
@@ -109,19 +124,39 @@ def test_wechat_text_message_gets_an_xml_reply(harness: Harness) -> None:
 def test_wechat_rejects_unsafe_or_unsigned_requests(harness: Harness) -> None:
     user = f"oWx{uuid.uuid4().hex[:10]}"
     body = _wechat_message(user, "6100000002", ZH_QUESTION)
-    assert harness.client.post("/v1/channels/wechat/shop", params=_wechat_query(token="x"),
-                               content=body).status_code == 401
+    assert (
+        harness.client.post(
+            "/v1/channels/wechat/shop", params=_wechat_query(token="x"), content=body
+        ).status_code
+        == 401
+    )
     dtd = b'<!DOCTYPE x [<!ENTITY a "aaaa">]>' + body
-    assert harness.client.post("/v1/channels/wechat/shop", params=_wechat_query(), content=dtd).status_code == 400
-    assert harness.client.post("/v1/channels/wechat/shop", params=_wechat_query(),
-                               content=b"<xml><broken").status_code == 400
-    encrypted = harness.client.post("/v1/channels/wechat/shop", params={**_wechat_query(), "encrypt_type": "aes"},
-                                    content=body)
-    assert encrypted.status_code == 400 and "KEFU_WECHAT_AES_KEYS" in encrypted.json()["detail"]  # no key for shop
-    event = harness.client.post("/v1/channels/wechat/shop", params=_wechat_query(),
-                                content=_wechat_message(user, "", "", kind="event"))
+    assert (
+        harness.client.post("/v1/channels/wechat/shop", params=_wechat_query(), content=dtd).status_code
+        == 400
+    )
+    assert (
+        harness.client.post(
+            "/v1/channels/wechat/shop", params=_wechat_query(), content=b"<xml><broken"
+        ).status_code
+        == 400
+    )
+    encrypted = harness.client.post(
+        "/v1/channels/wechat/shop", params={**_wechat_query(), "encrypt_type": "aes"}, content=body
+    )
+    assert (
+        encrypted.status_code == 400 and "KEFU_WECHAT_AES_KEYS" in encrypted.json()["detail"]
+    )  # no key for shop
+    event = harness.client.post(
+        "/v1/channels/wechat/shop",
+        params=_wechat_query(),
+        content=_wechat_message(user, "", "", kind="event"),
+    )
     assert event.text == "success"
-    image = harness.client.post("/v1/channels/wechat/shop", params=_wechat_query(),
-                                content=_wechat_message(user, "6100000003", "", kind="image"))
+    image = harness.client.post(
+        "/v1/channels/wechat/shop",
+        params=_wechat_query(),
+        content=_wechat_message(user, "6100000003", "", kind="image"),
+    )
     assert "text messages" in ET.fromstring(image.text).find("Content").text
     assert answers_stored(harness, user) == 0

@@ -17,8 +17,11 @@ from assistant.models import ChatMessage, Conversation, Feedback
 def test_create_session_validates_and_remembers_the_key(harness: Harness) -> None:
     key = harness.acme["customer"]
     client = harness.client
-    created = client.post("/v1/sessions", json={"kb": "shop", "channel": "web", "user_id": "u-1",
-                                                "user_profile": {"plan": "plus"}}, headers=auth(key))
+    created = client.post(
+        "/v1/sessions",
+        json={"kb": "shop", "channel": "web", "user_id": "u-1", "user_profile": {"plan": "plus"}},
+        headers=auth(key),
+    )
     assert created.status_code == 201
     body = created.json()
     assert body["kb"] == "shop" and body["state"] == "bot" and body["user_profile"] == {"plan": "plus"}
@@ -47,7 +50,9 @@ def test_json_answer_with_citations_and_history(harness: Harness) -> None:
 
 def _stream(harness: Harness, key: str, session_id: str, text: str) -> list[tuple[str, object]]:
     with harness.client.stream(
-        "POST", f"/v1/sessions/{session_id}/messages", json={"text": text},
+        "POST",
+        f"/v1/sessions/{session_id}/messages",
+        json={"text": text},
         headers=auth(key, Accept="text/event-stream"),
     ) as response:
         assert response.status_code == 200
@@ -122,28 +127,38 @@ def test_feedback_is_stored_and_validated(harness: Harness) -> None:
     assert harness.client.post(url, json={}, headers=auth(key)).status_code == 422
     history = harness.client.get(f"/v1/sessions/{session_id}/messages", headers=auth(key)).json()
     question_id = history[0]["id"]
-    on_question = harness.client.post(f"/v1/messages/{question_id}/feedback", json={"rating": -1}, headers=auth(key))
+    on_question = harness.client.post(
+        f"/v1/messages/{question_id}/feedback", json={"rating": -1}, headers=auth(key)
+    )
     assert on_question.status_code == 422 and "answers" in on_question.json()["detail"]
-    assert harness.client.post("/v1/messages/none/feedback", json={"rating": 1}, headers=auth(key)).status_code == 404
+    assert (
+        harness.client.post("/v1/messages/none/feedback", json={"rating": 1}, headers=auth(key)).status_code
+        == 404
+    )
 
 
 def test_escalation_opens_a_ticket_and_silences_the_bot(harness: Harness) -> None:
     key = harness.acme["customer"]
     session_id = harness.session(key)
     harness.ask(key, session_id, ZH_QUESTION)
-    escalated = harness.client.post(f"/v1/sessions/{session_id}/escalate", json={"reason": "refund dispute"},
-                                    headers=auth(key))
+    escalated = harness.client.post(
+        f"/v1/sessions/{session_id}/escalate", json={"reason": "refund dispute"}, headers=auth(key)
+    )
     assert escalated.status_code == 200, escalated.text
     ticket = escalated.json()["ticket"]
     assert escalated.json()["state"] == "human" and ticket["status"] == "open"
-    assert ticket["reasons"] == ["explicit_request"] and ticket["session_id"] == session_id and ticket["package"]
+    assert (
+        ticket["reasons"] == ["explicit_request"] and ticket["session_id"] == session_id and ticket["package"]
+    )
     again = harness.client.post(f"/v1/sessions/{session_id}/escalate", json={}, headers=auth(key))
     assert again.status_code == 200 and again.json()["ticket"]["id"] == ticket["id"]  # the open ticket
     silent = harness.ask(key, session_id, ZH_QUESTION)
     assert silent["mode"] == "human" and silent["text"] == "" and silent["citations"] == []
     with harness.services.db.session() as session:
         roles = session.scalars(
-            select(ChatMessage.role).where(ChatMessage.conversation_id == session_id).order_by(ChatMessage.seq)
+            select(ChatMessage.role)
+            .where(ChatMessage.conversation_id == session_id)
+            .order_by(ChatMessage.seq)
         ).all()
     assert roles == ["user", "assistant", "system", "user"]
 
@@ -153,7 +168,9 @@ def test_bad_bodies_get_clear_4xx(harness: Harness) -> None:
     session_id = harness.session(key)
     url = f"/v1/sessions/{session_id}/messages"
     client = harness.client
-    malformed = client.post(url, content=b'{"text": ', headers=auth(key, **{"Content-Type": "application/json"}))
+    malformed = client.post(
+        url, content=b'{"text": ', headers=auth(key, **{"Content-Type": "application/json"})
+    )
     assert malformed.status_code == 422 and malformed.json()["detail"][0]["type"] == "json_invalid"
     assert client.post(url, json={}, headers=auth(key)).json()["detail"][0]["loc"] == ["body", "text"]
     assert client.post(url, json={"text": ""}, headers=auth(key)).status_code == 422

@@ -33,8 +33,11 @@ def _completion(*contents: str) -> dict[str, Any]:
 def _webhook(client: TestClient, message_id: str, text: str) -> Any:
     body = json.dumps({"message_id": message_id, "user_id": "u-limits", "text": text}).encode()
     stamp = str(int(time.time()))
-    return client.post("/v1/channels/webhook/shop", content=body,
-                       headers={"X-Kefu-Timestamp": stamp, "X-Kefu-Signature": sign(WEBHOOK_SECRET, stamp, body)})
+    return client.post(
+        "/v1/channels/webhook/shop",
+        content=body,
+        headers={"X-Kefu-Timestamp": stamp, "X-Kefu-Signature": sign(WEBHOOK_SECRET, stamp, body)},
+    )
 
 
 def _error(response: Any) -> str:
@@ -49,13 +52,17 @@ def test_default_message_cap_is_the_input_guards_on_every_chat_route(harness: Ha
     before = _conversations(harness.services)
     huge = "warranty " * 6_000  # 54,000 characters: under the body limit, far over the message cap
     responses = {
-        "sessions": client.post(f"/v1/sessions/{session_id}/messages", json={"text": huge}, headers=auth(key)),
+        "sessions": client.post(
+            f"/v1/sessions/{session_id}/messages", json={"text": huge}, headers=auth(key)
+        ),
         "openai": client.post("/v1/chat/completions", json=_completion(huge), headers=auth(key)),
-        "openai-stream": client.post("/v1/chat/completions", json={**_completion(huge), "stream": True},
-                                     headers=auth(key)),
+        "openai-stream": client.post(
+            "/v1/chat/completions", json={**_completion(huge), "stream": True}, headers=auth(key)
+        ),
         "webhook": _webhook(client, "m-huge", huge),
-        "just over": client.post(f"/v1/sessions/{session_id}/messages", json={"text": "x" * (limit + 1)},
-                                 headers=auth(key)),
+        "just over": client.post(
+            f"/v1/sessions/{session_id}/messages", json={"text": "x" * (limit + 1)}, headers=auth(key)
+        ),
     }
     for route, response in responses.items():
         assert response.status_code == 413, (route, response.status_code, response.text[:300])
@@ -66,7 +73,9 @@ def test_default_message_cap_is_the_input_guards_on_every_chat_route(harness: Ha
 
 
 def test_caps_come_from_the_settings(tmp_path: Path) -> None:
-    settings = api_settings(tmp_path / "data", max_message_chars=40, max_history_messages=2, max_history_chars=50)
+    settings = api_settings(
+        tmp_path / "data", max_message_chars=40, max_history_messages=2, max_history_chars=50
+    )
     app = create_app(settings)
     keys = make_keys(app.state.services, "acme")
     with TestClient(app) as client:
@@ -76,18 +85,29 @@ def test_caps_come_from_the_settings(tmp_path: Path) -> None:
         before = _conversations(app.state.services)
         over = "y" * 41
         cases = {
-            "message": client.post(f"/v1/sessions/{session_id}/messages", json={"text": over}, headers=customer),
+            "message": client.post(
+                f"/v1/sessions/{session_id}/messages", json={"text": over}, headers=customer
+            ),
             "openai question": client.post("/v1/chat/completions", json=_completion(over), headers=customer),
-            "openai history message": client.post("/v1/chat/completions", json=_completion(over, "ok", "hi"),
-                                                  headers=customer),
-            "history messages": client.post("/v1/chat/completions", json=_completion("a", "b", "c", "hi"),
-                                            headers=customer),
-            "history characters": client.post("/v1/chat/completions",
-                                              json=_completion("a" * 30, "b" * 30, "hi"), headers=customer),
+            "openai history message": client.post(
+                "/v1/chat/completions", json=_completion(over, "ok", "hi"), headers=customer
+            ),
+            "history messages": client.post(
+                "/v1/chat/completions", json=_completion("a", "b", "c", "hi"), headers=customer
+            ),
+            "history characters": client.post(
+                "/v1/chat/completions", json=_completion("a" * 30, "b" * 30, "hi"), headers=customer
+            ),
             "webhook": _webhook(client, "m-over", over),
         }
-        expected = {"message": "40", "openai question": "40", "openai history message": "40",
-                    "history messages": "2 messages", "history characters": "50", "webhook": "40"}
+        expected = {
+            "message": "40",
+            "openai question": "40",
+            "openai history message": "40",
+            "history messages": "2 messages",
+            "history characters": "50",
+            "webhook": "40",
+        }
         for name, response in cases.items():
             assert response.status_code == 413, (name, response.status_code, response.text[:300])
             assert expected[name] in _error(response), (name, _error(response))

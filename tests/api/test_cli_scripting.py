@@ -80,10 +80,16 @@ def test_ingest_failures_missing_files_and_kb_json(data_dir: Path, tmp_path: Pat
     missing = kefu("kb", "show", "shoes")
     assert missing.exit_code == ExitCode.NOT_FOUND
     assert "no knowledge base 'shoes'; existing: shop" in missing.stderr and missing.stdout == ""
-    for command in (["ask", "hello?", "--kb", "shoes"], ["kb", "embed", "--kb", "shoes"],
-                    ["kb", "rm-doc", "returns.md", "--kb", "shoes"]):
+    for command in (
+        ["ask", "hello?", "--kb", "shoes"],
+        ["kb", "embed", "--kb", "shoes"],
+        ["kb", "rm-doc", "returns.md", "--kb", "shoes"],
+    ):
         result = kefu(*command)
-        assert result.exit_code == ExitCode.NOT_FOUND and "existing: shop" in result.stderr, (command, result.output)
+        assert result.exit_code == ExitCode.NOT_FOUND and "existing: shop" in result.stderr, (
+            command,
+            result.output,
+        )
     no_doc = kefu("kb", "rm-doc", "[draft] nothing.md", "--kb", "shop")  # brackets are not markup
     assert no_doc.exit_code == ExitCode.NOT_FOUND and "no document '[draft] nothing.md'" in no_doc.stderr
     assert kefu("ask", "  ", "--kb", "shop").exit_code == ExitCode.USAGE
@@ -97,7 +103,10 @@ def test_delete_missing_keeps_faq_entries(data_dir: Path, tmp_path: Path) -> Non
     docs = write_docs(tmp_path / "docs")
     assert kefu("ingest", str(docs), "--kb", "shop").exit_code == 0
     faq = ParsedDocument(
-        source="faq/gift-wrap", title="Do you gift-wrap orders?", file_type="faq", lang="en",
+        source="faq/gift-wrap",
+        title="Do you gift-wrap orders?",
+        file_type="faq",
+        lang="en",
         sections=[Section(text="Yes, for 5 dollars.", kind="faq", question="Do you gift-wrap orders?")],
     )
     IngestPipeline(get_settings()).ingest_documents([faq], "shop")
@@ -143,8 +152,18 @@ def test_keys_agent_and_faq_json(data_dir: Path) -> None:
     keys = stdout_json(kefu("keys", "list", "--json"))
     assert isinstance(keys, list) and len(keys) == 1
     key = keys[0]
-    assert set(KeyInfo.model_fields) <= set(key) and {"prefix", "created_at", "last_used_at", "revoked_at"} <= set(key)
-    assert key["role"] == "agent" and key["tenant"] == "acme" and key["kbs"] == ["shop"] and key["name"] == "desk"
+    assert set(KeyInfo.model_fields) <= set(key) and {
+        "prefix",
+        "created_at",
+        "last_used_at",
+        "revoked_at",
+    } <= set(key)
+    assert (
+        key["role"] == "agent"
+        and key["tenant"] == "acme"
+        and key["kbs"] == ["shop"]
+        and key["name"] == "desk"
+    )
     assert created.stdout.strip() not in json.dumps(keys)  # never the secret
     assert kefu("keys", "revoke", "nokey").exit_code == ExitCode.NOT_FOUND
     assert kefu("keys", "create", "--role", "root", "--tenant", "acme").exit_code == ExitCode.USAGE

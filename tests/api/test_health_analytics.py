@@ -24,13 +24,15 @@ started = time.perf_counter()
 from fastapi.testclient import TestClient
 from api.app import create_app
 from api.config import ApiSettings
-app = create_app(ApiSettings(data_dir={str(tmp_path / 'data')!r}, warmup=False))
+app = create_app(ApiSettings(data_dir={str(tmp_path / "data")!r}, warmup=False))
 with TestClient(app) as client:
     status = client.get("/healthz").status_code
 print(json.dumps({{"status": status, "seconds": time.perf_counter() - started,
                   "heavy": sorted(m for m in {HEAVY!r} if m in sys.modules)}}))
 """
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
+    )
     result = json.loads(out.stdout.strip().splitlines()[-1])
     assert result["status"] == 200 and result["heavy"] == []
     assert result["seconds"] < 10
@@ -49,7 +51,9 @@ def test_readyz_reports_each_dependency(harness: Harness, tmp_path: Path) -> Non
     checks = ready.json()["checks"]
     assert set(checks) == {"database", "chroma", "embedder", "llm"} and all(c["ok"] for c in checks.values())
     assert "384-d" in checks["embedder"]["detail"] and "gguf" in checks["llm"]["detail"].lower()
-    broken = create_app(api_settings(tmp_path / "data", embed_model="nosuch/model", llm_model="kefu-local/nosuch"))
+    broken = create_app(
+        api_settings(tmp_path / "data", embed_model="nosuch/model", llm_model="kefu-local/nosuch")
+    )
     not_ready = TestClient(broken).get("/readyz")
     assert not_ready.status_code == 503 and not_ready.json()["status"] == "not ready"
     body = not_ready.json()["checks"]
@@ -70,13 +74,19 @@ def test_openapi_docs_are_served_without_a_cdn(harness: Harness) -> None:
 def test_cors_is_configurable(tmp_path: Path) -> None:
     app = create_app(api_settings(tmp_path / "data", cors_origins="https://shop.example"))
     client = TestClient(app)
-    preflight = client.options("/v1/sessions", headers={
-        "Origin": "https://shop.example", "Access-Control-Request-Method": "POST",
-        "Access-Control-Request-Headers": "authorization,content-type"})
+    preflight = client.options(
+        "/v1/sessions",
+        headers={
+            "Origin": "https://shop.example",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "authorization,content-type",
+        },
+    )
     assert preflight.status_code == 200
     assert preflight.headers["access-control-allow-origin"] == "https://shop.example"
-    other = client.options("/v1/sessions", headers={"Origin": "https://evil.example",
-                                                    "Access-Control-Request-Method": "POST"})
+    other = client.options(
+        "/v1/sessions", headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"}
+    )
     assert "access-control-allow-origin" not in other.headers
 
 
@@ -86,8 +96,12 @@ def test_analytics(harness: Harness) -> None:
     session_id = harness.session(acme["customer"])
     answer = harness.ask(acme["customer"], session_id, ZH_QUESTION)
     refused = harness.ask(acme["customer"], session_id, "Do you sell tickets to Mars on Tuesdays?")
-    client.post(f"/v1/messages/{answer['message_id']}/feedback", json={"rating": 1}, headers=auth(acme["customer"]))
-    client.post(f"/v1/messages/{refused['message_id']}/feedback", json={"rating": -1}, headers=auth(acme["customer"]))
+    client.post(
+        f"/v1/messages/{answer['message_id']}/feedback", json={"rating": 1}, headers=auth(acme["customer"])
+    )
+    client.post(
+        f"/v1/messages/{refused['message_id']}/feedback", json={"rating": -1}, headers=auth(acme["customer"])
+    )
     client.post(f"/v1/sessions/{session_id}/escalate", json={}, headers=auth(acme["customer"]))
     after = client.get("/v1/analytics?kb=shop", headers=auth(acme["owner"])).json()
     assert after["answers"] == before["answers"] + 2 and after["sessions"] >= before["sessions"] + 1

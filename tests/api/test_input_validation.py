@@ -32,8 +32,14 @@ def _raw(body: str) -> dict[str, Any]:
 def _webhook(payload: dict[str, Any]) -> dict[str, Any]:
     body = json.dumps(payload).encode()
     stamp = str(int(time.time()))
-    return {"content": body, "headers": {"X-Kefu-Timestamp": stamp, "X-Kefu-Signature": sign(WEBHOOK_SECRET, stamp, body),
-                                         "Content-Type": "application/json"}}
+    return {
+        "content": body,
+        "headers": {
+            "X-Kefu-Timestamp": stamp,
+            "X-Kefu-Signature": sign(WEBHOOK_SECRET, stamp, body),
+            "Content-Type": "application/json",
+        },
+    }
 
 
 def bad_requests(session_id: str) -> list[tuple[str, str, str, dict[str, Any], int]]:
@@ -54,15 +60,38 @@ def bad_requests(session_id: str) -> list[tuple[str, str, str, dict[str, Any], i
         ("customer", "GET", f"/v1/sessions/{session_id}/messages?after={PG_BIG}", {}, 422),
         # Lone surrogates and NUL in what is stored: messages, user ids, profiles, FAQ entries.
         ("customer", "POST", f"/v1/sessions/{session_id}/messages", _raw('{"text": ' + LONE + "}"), 422),
-        ("customer", "POST", f"/v1/sessions/{session_id}/messages", {"json": {"text": "refund\x00 please"}}, 422),
+        (
+            "customer",
+            "POST",
+            f"/v1/sessions/{session_id}/messages",
+            {"json": {"text": "refund\x00 please"}},
+            422,
+        ),
         ("customer", "POST", "/v1/sessions", {"json": {"kb": "shop", "user_id": "u\x001"}}, 422),
-        ("customer", "POST", "/v1/sessions", {"json": {"kb": "shop", "user_profile": {"name": "a\x00b"}}}, 422),
-        ("customer", "POST", "/v1/sessions", _raw('{"kb": "shop", "user_profile": {"name": ' + LONE + "}}"), 422),
+        (
+            "customer",
+            "POST",
+            "/v1/sessions",
+            {"json": {"kb": "shop", "user_profile": {"name": "a\x00b"}}},
+            422,
+        ),
+        (
+            "customer",
+            "POST",
+            "/v1/sessions",
+            _raw('{"kb": "shop", "user_profile": {"name": ' + LONE + "}}"),
+            422,
+        ),
         ("customer", "POST", "/v1/sessions", {"json": {"kb": "sh\x00op"}}, 422),
         ("owner", "POST", "/v1/kbs/shop/faqs", {"json": {"question": "why\x00?", "answer": "because"}}, 422),
         ("owner", "POST", "/v1/kbs/shop/faqs", {"json": {"question": "why?", "answer": "be\x00cause"}}, 422),
-        ("owner", "POST", "/v1/kbs/shop/faqs", {"json": {"question": "why?", "answer": "ok",
-                                                          "similar_questions": ["wh\x00y"]}}, 422),
+        (
+            "owner",
+            "POST",
+            "/v1/kbs/shop/faqs",
+            {"json": {"question": "why?", "answer": "ok", "similar_questions": ["wh\x00y"]}},
+            422,
+        ),
         # NUL in path and query parameters.
         ("customer", "GET", "/v1/sessions/abc%00def", {}, 422),
         ("customer", "GET", "/v1/sessions/abc%00def/messages", {}, 422),
@@ -75,26 +104,88 @@ def bad_requests(session_id: str) -> list[tuple[str, str, str, dict[str, Any], i
         ("agent", "GET", "/v1/channels/outbox?session_id=ab%00c", {}, 422),
         ("customer", "GET", "/v1/models/sh%00op", {}, 400),
         # The OpenAI-compatible route answers validation errors with 400 invalid_request_error, as OpenAI does.
-        ("customer", "POST", "/v1/chat/completions",
-         _raw('{"model": "shop", "messages": [{"role": "user", "content": ' + LONE + "}]}"), 400),
-        ("customer", "POST", "/v1/chat/completions",
-         {"json": {"model": "shop", "messages": [{"role": "user", "content": [{"type": "text", "text": 5}]}]}}, 400),
-        ("customer", "POST", "/v1/chat/completions",
-         {"json": {"model": "shop", "messages": [{"role": "user", "content": [{"type": "text", "text": None}]}]}}, 400),
-        ("customer", "POST", "/v1/chat/completions",
-         {"json": {"model": "shop", "messages": [{"role": "user", "content": "refund\x00 please"}]}}, 400),
-        ("customer", "POST", "/v1/chat/completions",
-         {"json": {"model": "shop", "user": "u\x00", "messages": [{"role": "user", "content": "refund"}]}}, 400),
-        ("customer", "POST", "/v1/chat/completions",
-         {"json": {"model": "sh\x00op", "messages": [{"role": "user", "content": "refund"}]}}, 400),
-        ("customer", "POST", "/v1/chat/completions",
-         {"json": {"model": "shop", "messages": [{"role": "assistant", "content": "a\x00"},
-                                                 {"role": "user", "content": "refund"}]}}, 400),
+        (
+            "customer",
+            "POST",
+            "/v1/chat/completions",
+            _raw('{"model": "shop", "messages": [{"role": "user", "content": ' + LONE + "}]}"),
+            400,
+        ),
+        (
+            "customer",
+            "POST",
+            "/v1/chat/completions",
+            {
+                "json": {
+                    "model": "shop",
+                    "messages": [{"role": "user", "content": [{"type": "text", "text": 5}]}],
+                }
+            },
+            400,
+        ),
+        (
+            "customer",
+            "POST",
+            "/v1/chat/completions",
+            {
+                "json": {
+                    "model": "shop",
+                    "messages": [{"role": "user", "content": [{"type": "text", "text": None}]}],
+                }
+            },
+            400,
+        ),
+        (
+            "customer",
+            "POST",
+            "/v1/chat/completions",
+            {"json": {"model": "shop", "messages": [{"role": "user", "content": "refund\x00 please"}]}},
+            400,
+        ),
+        (
+            "customer",
+            "POST",
+            "/v1/chat/completions",
+            {"json": {"model": "shop", "user": "u\x00", "messages": [{"role": "user", "content": "refund"}]}},
+            400,
+        ),
+        (
+            "customer",
+            "POST",
+            "/v1/chat/completions",
+            {"json": {"model": "sh\x00op", "messages": [{"role": "user", "content": "refund"}]}},
+            400,
+        ),
+        (
+            "customer",
+            "POST",
+            "/v1/chat/completions",
+            {
+                "json": {
+                    "model": "shop",
+                    "messages": [
+                        {"role": "assistant", "content": "a\x00"},
+                        {"role": "user", "content": "refund"},
+                    ],
+                }
+            },
+            400,
+        ),
         # Channels: the signed webhook body.
-        ("none", "POST", "/v1/channels/webhook/shop",
-         _webhook({"message_id": "m-nul", "user_id": "u-1", "text": "refund\x00 please"}), 422),
-        ("none", "POST", "/v1/channels/webhook/shop",
-         _webhook({"message_id": "m-nul2", "user_id": "u\x00", "text": "refund please"}), 422),
+        (
+            "none",
+            "POST",
+            "/v1/channels/webhook/shop",
+            _webhook({"message_id": "m-nul", "user_id": "u-1", "text": "refund\x00 please"}),
+            422,
+        ),
+        (
+            "none",
+            "POST",
+            "/v1/channels/webhook/shop",
+            _webhook({"message_id": "m-nul2", "user_id": "u\x00", "text": "refund please"}),
+            422,
+        ),
     ]
     return cases
 

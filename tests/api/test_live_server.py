@@ -15,19 +15,28 @@ pytestmark = pytest.mark.slow
 
 
 def test_official_openai_client(live: Live) -> None:
-    client = openai.OpenAI(base_url=f"{live.url}/v1", api_key=live.keys["customer"], max_retries=0, timeout=120)
+    client = openai.OpenAI(
+        base_url=f"{live.url}/v1", api_key=live.keys["customer"], max_retries=0, timeout=120
+    )
     assert "shop" in [m.id for m in client.models.list()]
 
-    completion = client.chat.completions.create(model="shop", messages=[{"role": "user", "content": EN_QUESTION}])
+    completion = client.chat.completions.create(
+        model="shop", messages=[{"role": "user", "content": EN_QUESTION}]
+    )
     text = completion.choices[0].message.content
     assert text and completion.choices[0].finish_reason == "stop"
     citations = completion.model_extra["citations"]
     assert citations and citations[0]["source"] == "returns.md" and "30" in text
 
     stream = client.chat.completions.create(
-        model="shop", stream=True, stream_options={"include_usage": True},
-        messages=[{"role": "user", "content": "你好"}, {"role": "assistant", "content": "您好！"},
-                  {"role": "user", "content": ZH_QUESTION}],
+        model="shop",
+        stream=True,
+        stream_options={"include_usage": True},
+        messages=[
+            {"role": "user", "content": "你好"},
+            {"role": "assistant", "content": "您好！"},
+            {"role": "user", "content": ZH_QUESTION},
+        ],
     )
     chunks = list(stream)
     streamed = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)

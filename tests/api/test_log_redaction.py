@@ -42,7 +42,9 @@ def test_sql_errors_do_not_log_parameters_on_sqlite(tmp_path: Path, caplog: pyte
 
 
 @pytest.mark.postgres
-def test_sql_errors_do_not_log_parameters_on_postgres(postgres_url: str, caplog: pytest.LogCaptureFixture) -> None:
+def test_sql_errors_do_not_log_parameters_on_postgres(
+    postgres_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
     database = Database(postgres_url)
     try:
         logged = _failing_statement_logged(database, caplog)
@@ -61,4 +63,6 @@ def test_json_log_lines_redact_pii_in_messages_and_tracebacks() -> None:
     line = json.loads(JsonFormatter().format(record))
     assert "4111" not in line["msg"] and "li.lei@example.com" not in line["msg"]
     assert "[BANK_CARD_1]" in line["msg"] and "[EMAIL_1]" in line["msg"]
-    assert "ValueError" in line["exc"] and "4111" not in line["exc"] and "li.lei@example.com" not in line["exc"]
+    assert (
+        "ValueError" in line["exc"] and "4111" not in line["exc"] and "li.lei@example.com" not in line["exc"]
+    )

@@ -15,8 +15,11 @@ def _request(**overrides: object) -> dict[str, object]:
 
 
 def test_completion_shape_and_citations(harness: Harness) -> None:
-    response = harness.client.post("/v1/chat/completions", json=_request(temperature=0.3, max_tokens=50),
-                                   headers=auth(harness.acme["customer"]))
+    response = harness.client.post(
+        "/v1/chat/completions",
+        json=_request(temperature=0.3, max_tokens=50),
+        headers=auth(harness.acme["customer"]),
+    )
     assert response.status_code == 200, response.text
     body = response.json()
     completion = ChatCompletion.model_validate(body)
@@ -24,7 +27,11 @@ def test_completion_shape_and_citations(harness: Harness) -> None:
     text = completion.choices[0].message.content
     assert completion.choices[0].finish_reason == "stop" and text
     assert body["citations"] and f"[{body['citations'][0]['n']}]" in text
-    assert completion.usage.total_tokens == completion.usage.prompt_tokens + completion.usage.completion_tokens > 0
+    assert (
+        completion.usage.total_tokens
+        == completion.usage.prompt_tokens + completion.usage.completion_tokens
+        > 0
+    )
     assert body["kefu"]["message_id"] and completion.id == f"chatcmpl-{body['kefu']['session_id']}"
     with harness.services.db.session() as session:
         row = session.get(Conversation, body["kefu"]["session_id"])
@@ -38,17 +45,23 @@ def test_history_and_content_parts(harness: Harness) -> None:
         {"role": "assistant", "content": "您好，有什么可以帮您？"},
         {"role": "user", "content": [{"type": "text", "text": ZH_QUESTION}]},
     ]
-    response = harness.client.post("/v1/chat/completions", json=_request(messages=messages),
-                                   headers=auth(harness.acme["customer"]))
+    response = harness.client.post(
+        "/v1/chat/completions", json=_request(messages=messages), headers=auth(harness.acme["customer"])
+    )
     assert response.status_code == 200, response.text
     assert response.json()["citations"]
 
 
 def test_stream_chunks(harness: Harness) -> None:
-    with harness.client.stream("POST", "/v1/chat/completions",
-                               json=_request(stream=True, stream_options={"include_usage": True}),
-                               headers=auth(harness.acme["customer"])) as response:
-        assert response.status_code == 200 and response.headers["content-type"].startswith("text/event-stream")
+    with harness.client.stream(
+        "POST",
+        "/v1/chat/completions",
+        json=_request(stream=True, stream_options={"include_usage": True}),
+        headers=auth(harness.acme["customer"]),
+    ) as response:
+        assert response.status_code == 200 and response.headers["content-type"].startswith(
+            "text/event-stream"
+        )
         events = parse_sse(response.read().decode())
     assert events[-1] == ("message", "[DONE]")
     chunks = [ChatCompletionChunk.model_validate(data) for _, data in events[:-1]]
@@ -74,7 +87,10 @@ def test_errors_use_the_openai_shape(harness: Harness) -> None:
         assert response.status_code == status, (body, response.text)
         assert response.json()["error"]["type"] == kind and response.json()["error"]["message"]
     unauthenticated = harness.client.post("/v1/chat/completions", json=_request())
-    assert unauthenticated.status_code == 401 and unauthenticated.json()["error"]["type"] == "authentication_error"
+    assert (
+        unauthenticated.status_code == 401
+        and unauthenticated.json()["error"]["type"] == "authentication_error"
+    )
     with harness.services.db.session() as session:
         assert not session.scalars(select(Conversation).where(Conversation.kb_name == "nope")).all()
 

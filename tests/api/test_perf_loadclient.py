@@ -30,13 +30,20 @@ def test_keep_alive_bodies_and_reconnect() -> None:
             except asyncio.IncompleteReadError:
                 break
             lines = head.split(b"\r\n")
-            length = int(next(line.split(b":")[1] for line in lines if line.lower().startswith(b"content-length")))
+            length = int(
+                next(line.split(b":")[1] for line in lines if line.lower().startswith(b"content-length"))
+            )
             payload = json.loads(await reader.readexactly(length))
             heads.append(head.lower())
             body = json.dumps({"echo": payload["query"]}).encode()
             close = payload["query"] == "bye"
-            writer.write(b"HTTP/1.1 201 Created\r\nContent-Type: application/json\r\nContent-Length: "
-                         + str(len(body)).encode() + (b"\r\nConnection: close" if close else b"") + b"\r\n\r\n" + body)
+            writer.write(
+                b"HTTP/1.1 201 Created\r\nContent-Type: application/json\r\nContent-Length: "
+                + str(len(body)).encode()
+                + (b"\r\nConnection: close" if close else b"")
+                + b"\r\n\r\n"
+                + body
+            )
             await writer.drain()
             if close:
                 break
@@ -52,7 +59,9 @@ def test_keep_alive_bodies_and_reconnect() -> None:
     assert [status for status, _ in results] == [201] * 4
     assert [json.loads(body)["echo"] for _, body in results] == ["a", "退货", "bye", "b"]
     assert len(connections) == 2  # one kept alive for three requests, a new one after the close
-    assert all(b"authorization: bearer k\r\n" in head and b"content-type: application/json" in head for head in heads)
+    assert all(
+        b"authorization: bearer k\r\n" in head and b"content-type: application/json" in head for head in heads
+    )
 
 
 def test_a_response_without_content_length_is_an_error() -> None:

@@ -35,8 +35,12 @@ def test_revocation_in_this_process_is_immediate_despite_the_cache(harness: Harn
     assert cached_principal(harness.services.db, key) is None
     response = harness.client.get("/v1/me", headers=auth(key))
     assert response.status_code == 401 and response.json()["detail"] == "invalid or revoked API key"
-    assert harness.client.post("/v1/search", json={"kb": "shop", "query": "returns"},
-                               headers=auth(key)).status_code == 401
+    assert (
+        harness.client.post(
+            "/v1/search", json={"kb": "shop", "query": "returns"}, headers=auth(key)
+        ).status_code
+        == 401
+    )
 
 
 def test_revocation_by_another_process_takes_effect_when_the_entry_expires(
@@ -99,8 +103,11 @@ def test_a_key_cached_for_one_database_is_not_valid_in_another(harness: Harness,
 
 def test_search_still_answers_and_checks_roles_and_tenants(harness: Harness) -> None:
     client, acme, beta = harness.client, harness.acme, harness.beta
-    response = client.post("/v1/search", json={"kb": "shop", "query": "How long do I have to return an item?"},
-                           headers=auth(acme["owner"]))
+    response = client.post(
+        "/v1/search",
+        json={"kb": "shop", "query": "How long do I have to return an item?"},
+        headers=auth(acme["owner"]),
+    )
     assert response.status_code == 200, response.text
     hits = response.json()["hits"]
     assert hits and hits[0]["source"].endswith("returns.md") and "dense" in hits[0]["scores"]
@@ -115,7 +122,9 @@ def test_query_vector_cache_returns_the_models_vector_and_stays_bounded() -> Non
     first = embedder.embed_query("How long do I have to return an item?")
     again = embedder.embed_query("How long do I have to return an item?")
     assert again is first and embedder.query_cache.hits >= 1
-    assert np.allclose(first, embedder.embed_query_uncached("How long do I have to return an item?"), atol=1e-6)
+    assert np.allclose(
+        first, embedder.embed_query_uncached("How long do I have to return an item?"), atol=1e-6
+    )
     assert not first.flags.writeable  # shared between requests
     other = embedder.embed_query("退货需要多长时间？")
     assert not np.allclose(first, other)
@@ -148,10 +157,18 @@ def test_vector_query_on_an_empty_collection_and_with_metadata(tmp_path: Path) -
     vector = np.ones(4, dtype=np.float32) / 2
     store.collection(1, embed_model="test/m", dim=4)
     assert store.query(1, embed_model="test/m", vector=vector, top_k=5) == []
-    store.upsert(1, embed_model="test/m", ids=["a", "b"], vectors=np.eye(4, dtype=np.float32)[:2],
-                 metadatas=[{"lang": "en"}, {"lang": "zh"}], documents=["a", "b"])
+    store.upsert(
+        1,
+        embed_model="test/m",
+        ids=["a", "b"],
+        vectors=np.eye(4, dtype=np.float32)[:2],
+        metadatas=[{"lang": "en"}, {"lang": "zh"}],
+        documents=["a", "b"],
+    )
     hits = store.query(1, embed_model="test/m", vector=np.eye(4, dtype=np.float32)[1], top_k=5)
     assert [h.chunk_id for h in hits] == ["b", "a"] and hits[0].similarity == pytest.approx(1.0, abs=1e-5)
     assert hits[0].metadata == {}
-    rich = store.query(1, embed_model="test/m", vector=vector, top_k=5, with_metadata=True, where={"lang": "zh"})
+    rich = store.query(
+        1, embed_model="test/m", vector=vector, top_k=5, with_metadata=True, where={"lang": "zh"}
+    )
     assert [(h.chunk_id, h.metadata["lang"]) for h in rich] == [("b", "zh")]

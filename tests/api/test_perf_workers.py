@@ -27,15 +27,19 @@ from eval.loadclient import LoadClient
 
 LISTEN = "0A"
 
-NEW_DOC = {"gift-cards.md": "# Gift cards\n\nGift cards are valid for three years and can be topped up "
-                            "at any checkout counter.\n"}
+NEW_DOC = {
+    "gift-cards.md": "# Gift cards\n\nGift cards are valid for three years and can be topped up "
+    "at any checkout counter.\n"
+}
 QUERY = "How long are gift cards valid?"
 
 
 def _search(url: str, key: str, query: str) -> dict:
     # A new connection per request, so the workers take turns accepting them.
     with httpx.Client(base_url=url, timeout=60) as client:
-        response = client.post("/v1/search", json={"kb": "shop", "query": query, "top_k": 5}, headers=auth(key))
+        response = client.post(
+            "/v1/search", json={"kb": "shop", "query": query, "top_k": 5}, headers=auth(key)
+        )
     assert response.status_code == 200, response.text
     return response.json()
 
@@ -45,24 +49,45 @@ def test_two_workers_share_vectors_written_after_start(tmp_path: Path) -> None:
     keys = make_keys(Services(api_settings(data_dir)), "acme", ("owner",))
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "KEFU_DATA_DIR": str(data_dir), "KEFU_RATE_LIMIT_PER_MINUTE": "0", "KEFU_WARMUP": "false"}
+    env = {
+        **os.environ,
+        "KEFU_DATA_DIR": str(data_dir),
+        "KEFU_RATE_LIMIT_PER_MINUTE": "0",
+        "KEFU_WARMUP": "false",
+    }
     env.pop("KEFU_CHROMA_URL", None)
     log = tmp_path / "server.log"
     replaced: dict[int, int] = {}
     with log.open("wb") as sink:
         process = subprocess.Popen(
-            [str(Path(sys.executable).parent / "kefu"), "serve", "--host", "127.0.0.1", "--port", str(port),
-             "--workers", "2"], env=env, stdout=sink, stderr=sink,
+            [
+                str(Path(sys.executable).parent / "kefu"),
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--workers",
+                "2",
+            ],
+            env=env,
+            stdout=sink,
+            stderr=sink,
         )
     try:
         try:
             wait_for_http(f"{url}/healthz", 90, process)
         except (RuntimeError, TimeoutError) as exc:
-            pytest.fail(f"kefu serve --workers 2 did not start: {exc}\n{log.read_text(errors='replace')[-3000:]}")
+            pytest.fail(
+                f"kefu serve --workers 2 did not start: {exc}\n{log.read_text(errors='replace')[-3000:]}"
+            )
         owner = keys["owner"]
         with httpx.Client(base_url=url, timeout=120) as client:
             assert client.post("/v1/kbs", json={"name": "shop"}, headers=auth(owner)).status_code == 201
-            assert upload(client, owner, "shop", write_docs(tmp_path / "docs", SHOP_DOCS))["status"] == "succeeded"
+            assert (
+                upload(client, owner, "shop", write_docs(tmp_path / "docs", SHOP_DOCS))["status"]
+                == "succeeded"
+            )
         for _ in range(12):  # both workers load the collection's vectors
             assert _search(url, owner, "How long do I have to return an item?")["hits"]
         with httpx.Client(base_url=url, timeout=120) as client:
@@ -137,8 +162,20 @@ def test_serve_refuses_a_port_in_use(tmp_path: Path) -> None:
         env = {**os.environ, "KEFU_DATA_DIR": str(tmp_path / "data"), "KEFU_WARMUP": "false"}
         env.pop("KEFU_CHROMA_URL", None)
         done = subprocess.run(
-            [str(Path(sys.executable).parent / "kefu"), "serve", "--host", "127.0.0.1", "--port", str(port),
-             "--workers", "2"], env=env, capture_output=True, text=True, timeout=120,
+            [
+                str(Path(sys.executable).parent / "kefu"),
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--workers",
+                "2",
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
         )
     assert done.returncode == 4  # unavailable
     assert f"cannot listen on 127.0.0.1:{port}" in done.stderr

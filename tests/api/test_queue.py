@@ -34,9 +34,15 @@ pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 KEFU = Path(sys.executable).parent / "kefu"
 # Small chunks and batches: the embed stage reports progress often enough to be caught midway.
 QUEUE_ENV = {
-    "KEFU_JOB_QUEUE": "procrastinate", "KEFU_JOB_HEARTBEAT_S": "1", "KEFU_JOB_STALLED_AFTER_S": "6",
-    "KEFU_CHUNK_TOKENS": "60", "KEFU_CHUNK_OVERLAP_TOKENS": "0", "KEFU_EMBED_BATCH_SIZE": "2",
-    "KEFU_EMBED_THREADS": "1", "KEFU_WARMUP": "false", "KEFU_MAX_FILE_MB": "1",
+    "KEFU_JOB_QUEUE": "procrastinate",
+    "KEFU_JOB_HEARTBEAT_S": "1",
+    "KEFU_JOB_STALLED_AFTER_S": "6",
+    "KEFU_CHUNK_TOKENS": "60",
+    "KEFU_CHUNK_OVERLAP_TOKENS": "0",
+    "KEFU_EMBED_BATCH_SIZE": "2",
+    "KEFU_EMBED_THREADS": "1",
+    "KEFU_WARMUP": "false",
+    "KEFU_MAX_FILE_MB": "1",
 }
 
 
@@ -51,12 +57,16 @@ class Queued:
 
     def start_worker(self, name: str) -> subprocess.Popen:  # type: ignore[type-arg]
         with (self.root / f"{name}.log").open("wb") as log:
-            process = subprocess.Popen([str(KEFU), "worker", "--name", name], env=self.env, stdout=log, stderr=log)
+            process = subprocess.Popen(
+                [str(KEFU), "worker", "--name", name], env=self.env, stdout=log, stderr=log
+            )
         self.workers.append(process)
         return process
 
     def logs(self) -> str:
-        return "\n".join(f"--- {p.name}\n{p.read_text(errors='replace')[-2500:]}" for p in self.root.glob("*.log"))
+        return "\n".join(
+            f"--- {p.name}\n{p.read_text(errors='replace')[-2500:]}" for p in self.root.glob("*.log")
+        )
 
     def upload(self, kb: str, paths: list[Path]) -> dict[str, Any]:
         files = [("files", (p.name, p.read_bytes(), "application/octet-stream")) for p in paths]
@@ -81,8 +91,13 @@ def queued(postgres_url: str, tmp_path: Path) -> Iterator[Queued]:
         data_dir = tmp_path / "data"
         overrides = {k[5:].lower(): v for k, v in QUEUE_ENV.items()}
         settings = api_settings(data_dir, database_url=postgres_url, chroma_url=chroma_url, **overrides)
-        env = {**os.environ, **QUEUE_ENV, "KEFU_DATA_DIR": str(data_dir), "KEFU_DATABASE_URL": postgres_url,
-               "KEFU_CHROMA_URL": chroma_url}
+        env = {
+            **os.environ,
+            **QUEUE_ENV,
+            "KEFU_DATA_DIR": str(data_dir),
+            "KEFU_DATABASE_URL": postgres_url,
+            "KEFU_CHROMA_URL": chroma_url,
+        }
         app = create_app(settings)
         owner = make_keys(app.state.services, "acme", ("owner",))["owner"]
         workers: list[subprocess.Popen] = []  # type: ignore[type-arg]
@@ -105,7 +120,8 @@ def queued(postgres_url: str, tmp_path: Path) -> Iterator[Queued]:
 def _job_row(services: Services, job_id: str) -> dict[str, Any]:
     with services.db.session() as session:
         row = session.execute(
-            text("SELECT status, attempts FROM procrastinate_jobs WHERE args->>'job_id' = :id"), {"id": job_id}
+            text("SELECT status, attempts FROM procrastinate_jobs WHERE args->>'job_id' = :id"),
+            {"id": job_id},
         ).one()
         return {"status": row.status, "attempts": row.attempts}
 
@@ -122,9 +138,13 @@ def test_api_enqueues_and_a_worker_runs_the_job(queued: Queued, tmp_path: Path) 
     assert [f["outcome"] for f in done["files"]] == ["added"] * len(SHOP_DOCS), done
     assert _job_row(queued.services, job["id"]) == {"status": "succeeded", "attempts": 1}  # runs ended
     hits = queued.client.post(
-        "/v1/search", json={"kb": "shop", "query": "How long does express shipping take?"}, headers=auth(queued.owner)
+        "/v1/search",
+        json={"kb": "shop", "query": "How long does express shipping take?"},
+        headers=auth(queued.owner),
     ).json()["hits"]
-    assert hits[0]["source"] == "shipping.md" and "dense" in hits[0]["scores"], hits  # vectors from the worker
+    assert hits[0]["source"] == "shipping.md" and "dense" in hits[0]["scores"], (
+        hits
+    )  # vectors from the worker
 
 
 def test_two_workers_run_one_knowledge_bases_jobs_one_at_a_time(queued: Queued, tmp_path: Path) -> None:
@@ -175,7 +195,9 @@ def _chunk_ids(services: Services, kb: str) -> set[str]:
         return set(session.scalars(select(Chunk.id).where(Chunk.kb_id == kb_id)))
 
 
-def test_a_worker_killed_mid_embedding_leaves_a_job_another_worker_completes(queued: Queued, tmp_path: Path) -> None:
+def test_a_worker_killed_mid_embedding_leaves_a_job_another_worker_completes(
+    queued: Queued, tmp_path: Path
+) -> None:
     handbook = _long_document(tmp_path / "docs")
     victim = queued.start_worker("victim")
     job_id = queued.upload("shop", [handbook])["id"]
@@ -195,7 +217,10 @@ def test_a_worker_killed_mid_embedding_leaves_a_job_another_worker_completes(que
     queued.start_worker("rescuer")
     done = queued.wait(job_id)
     assert done["status"] == "succeeded", done
-    assert _job_row(queued.services, job_id) == {"status": "succeeded", "attempts": 2}  # killed, then run again
+    assert _job_row(queued.services, job_id) == {
+        "status": "succeeded",
+        "attempts": 2,
+    }  # killed, then run again
 
     clean = queued.wait(queued.upload("clean", [handbook])["id"])  # the same file, never interrupted
     assert clean["status"] == "succeeded", clean
@@ -222,16 +247,21 @@ def test_kb_lock_holds_across_processes_and_dies_with_its_holder(postgres_url: s
     rival.release()
 
     holder = subprocess.Popen(
-        [sys.executable, "-c", (
-            "import sys, time\n"
-            "from api.locks import AdvisoryLock\n"
-            "from ingest.db import make_engine\n"
-            f"lock = AdvisoryLock(make_engine({postgres_url!r}), 'kefu-kb:shop')\n"
-            "assert lock.acquire(timeout=30)\n"
-            "print('held', flush=True)\n"
-            "time.sleep(600)\n"
-        )],
-        stdout=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-c",
+            (
+                "import sys, time\n"
+                "from api.locks import AdvisoryLock\n"
+                "from ingest.db import make_engine\n"
+                f"lock = AdvisoryLock(make_engine({postgres_url!r}), 'kefu-kb:shop')\n"
+                "assert lock.acquire(timeout=30)\n"
+                "print('held', flush=True)\n"
+                "time.sleep(600)\n"
+            ),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
@@ -267,7 +297,9 @@ def _stall(queue: JobQueue, attempts: int) -> None:
 
     asyncio.run(take())
     with queue.engine.begin() as connection:
-        connection.execute(text("UPDATE procrastinate_workers SET last_heartbeat = now() - interval '1 hour'"))
+        connection.execute(
+            text("UPDATE procrastinate_workers SET last_heartbeat = now() - interval '1 hour'")
+        )
         connection.execute(text("UPDATE procrastinate_jobs SET attempts = :n"), {"n": attempts})
 
 
@@ -280,12 +312,18 @@ def _requeue(queue: JobQueue, services: Services) -> int:
 
 
 @pytest.mark.parametrize("earlier_runs", [0, 2])
-def test_a_stalled_job_is_requeued_until_its_last_attempt(postgres_url: str, tmp_path: Path, earlier_runs: int) -> None:
-    settings = api_settings(tmp_path / "data", database_url=postgres_url, job_queue="procrastinate", job_max_attempts=3)
+def test_a_stalled_job_is_requeued_until_its_last_attempt(
+    postgres_url: str, tmp_path: Path, earlier_runs: int
+) -> None:
+    settings = api_settings(
+        tmp_path / "data", database_url=postgres_url, job_queue="procrastinate", job_max_attempts=3
+    )
     services = Services(settings)
     queue = services.jobs.queue
     assert queue is not None
-    job = services.jobs.submit(kind="ingest", kb="shop", tenant="acme", params={"paths": []}, created_by=None, total=0)
+    job = services.jobs.submit(
+        kind="ingest", kb="shop", tenant="acme", params={"paths": []}, created_by=None, total=0
+    )
     services.jobs.update(job.id, status="running")
     _stall(queue, earlier_runs)
     assert _requeue(queue, services) == 1

@@ -54,15 +54,21 @@ def _role(operation: Any) -> str:
 def fuzz_app(request: pytest.FixtureRequest, tmp_path: Path) -> Any:
     # PostgreSQL refuses more than SQLite (NUL in text, integers past 2^31): both are fuzzed.
     root = tmp_path
-    database = {"database_url": request.getfixturevalue("postgres_url")} if request.param == "postgres" else {}
+    database = (
+        {"database_url": request.getfixturevalue("postgres_url")} if request.param == "postgres" else {}
+    )
     app = create_app(api_settings(root / "data", **database))
     keys = make_keys(app.state.services, "acme")
     with TestClient(app, raise_server_exceptions=False) as client:
         assert client.post("/v1/kbs", json={"name": "shop"}, headers=auth(keys["owner"])).status_code == 201
         job = upload(client, keys["owner"], "shop", write_docs(root / "docs", SHOP_DOCS))
         assert job["status"] == "succeeded", job
-        session_id = client.post("/v1/sessions", json={"kb": "shop"}, headers=auth(keys["customer"])).json()["id"]
-        ticket = client.post(f"/v1/sessions/{session_id}/escalate", json={}, headers=auth(keys["customer"])).json()
+        session_id = client.post("/v1/sessions", json={"kb": "shop"}, headers=auth(keys["customer"])).json()[
+            "id"
+        ]
+        ticket = client.post(
+            f"/v1/sessions/{session_id}/escalate", json={}, headers=auth(keys["customer"])
+        ).json()
         known = {"kb": "shop", "model": "shop", "session_id": session_id, "ticket_id": ticket["ticket"]["id"]}
         yield app, keys, known
 
@@ -82,8 +88,13 @@ def test_no_server_errors_under_schema_fuzzing(fuzz_app: Any, capsys: pytest.Cap
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
             strategy = operation.as_strategy(generation_mode=mode, headers=auth(key))
 
-            @settings(max_examples=FEW_EXAMPLES.get(operation.label, FUZZ_EXAMPLES), deadline=None, database=None, derandomize=True,
-                      suppress_health_check=list(HealthCheck))
+            @settings(
+                max_examples=FEW_EXAMPLES.get(operation.label, FUZZ_EXAMPLES),
+                deadline=None,
+                database=None,
+                derandomize=True,
+                suppress_health_check=list(HealthCheck),
+            )
             @given(case=strategy, use_known=st.booleans())
             def run(case: Any, use_known: bool) -> None:
                 if use_known and real_ids and case.path_parameters:
@@ -98,8 +109,10 @@ def test_no_server_errors_under_schema_fuzzing(fuzz_app: Any, capsys: pytest.Cap
                 else:
                     detail = ""
                 if status >= 500:
-                    errors.append(f"{operation.label} [{mode.value}] -> {status} {detail[:300]}\n  "
-                                  f"path={case.path_parameters} query={case.query} body={str(case.body)[:300]}")
+                    errors.append(
+                        f"{operation.label} [{mode.value}] -> {status} {detail[:300]}\n  "
+                        f"path={case.path_parameters} query={case.query} body={str(case.body)[:300]}"
+                    )
 
             try:
                 run()
@@ -109,7 +122,9 @@ def test_no_server_errors_under_schema_fuzzing(fuzz_app: Any, capsys: pytest.Cap
 
     total = sum(cases.values())
     with capsys.disabled():
-        print(f"\nschemathesis: {total} cases over {len(cases)} operations, {len(errors)} server errors "
-              f"(no invalid cases possible for {len(skipped)} operations)")
+        print(
+            f"\nschemathesis: {total} cases over {len(cases)} operations, {len(errors)} server errors "
+            f"(no invalid cases possible for {len(skipped)} operations)"
+        )
     assert total >= len(operations) * 2
     assert not errors, "\n".join(errors[:30])

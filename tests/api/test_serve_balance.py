@@ -32,7 +32,9 @@ def _respond(balance: Balance) -> list[tuple[bytes, bytes]]:
 
 def _worker_holding(connections: int, counts: list[int]) -> Balance:
     server = uvicorn.Server(uvicorn.Config(_hello))
-    server.server_state.connections.update(object() for _ in range(connections))  # stand-ins for open connections
+    server.server_state.connections.update(
+        object() for _ in range(connections)
+    )  # stand-ins for open connections
     return Balance(_hello, counts, 0, server)
 
 

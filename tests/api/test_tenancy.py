@@ -11,14 +11,18 @@ from api.auth import create_key
 def test_other_tenant_cannot_see_or_use_the_knowledge_base(harness: Harness) -> None:
     client, beta = harness.client, harness.beta
     assert [kb["name"] for kb in client.get("/v1/kbs", headers=auth(beta["owner"])).json()] == ["beta-kb"]
-    assert [m["id"] for m in client.get("/v1/models", headers=auth(beta["customer"])).json()["data"]] == ["beta-kb"]
+    assert [m["id"] for m in client.get("/v1/models", headers=auth(beta["customer"])).json()["data"]] == [
+        "beta-kb"
+    ]
     denied = [
         client.post("/v1/search", json={"kb": "shop", "query": "returns"}, headers=auth(beta["owner"])),
         client.get("/v1/kbs/shop", headers=auth(beta["owner"])),
         client.get("/v1/kbs/shop/documents", headers=auth(beta["owner"])),
         client.get("/v1/kbs/shop/faqs", headers=auth(beta["admin"])),
         client.get("/v1/kbs/shop/jobs", headers=auth(beta["admin"])),
-        client.post("/v1/kbs/shop/documents", files=[("files", ("x.md", b"# x\n\ny\n"))], headers=auth(beta["owner"])),
+        client.post(
+            "/v1/kbs/shop/documents", files=[("files", ("x.md", b"# x\n\ny\n"))], headers=auth(beta["owner"])
+        ),
         client.delete("/v1/kbs/shop", headers=auth(beta["admin"])),
         client.post("/v1/sessions", json={"kb": "shop"}, headers=auth(beta["customer"])),
         client.get("/v1/models/shop", headers=auth(beta["customer"])),
@@ -27,7 +31,8 @@ def test_other_tenant_cannot_see_or_use_the_knowledge_base(harness: Harness) -> 
     assert [r.status_code for r in denied] == [404] * len(denied)
     assert denied[0].json()["detail"] == "knowledge base 'shop' not found"
     completion = client.post(
-        "/v1/chat/completions", json={"model": "shop", "messages": [{"role": "user", "content": "returns?"}]},
+        "/v1/chat/completions",
+        json={"model": "shop", "messages": [{"role": "user", "content": "returns?"}]},
         headers=auth(beta["customer"]),
     )
     assert completion.status_code == 404 and completion.json()["error"]["type"] == "not_found_error"
@@ -42,24 +47,50 @@ def test_other_tenant_cannot_reach_sessions_messages_or_jobs(harness: Harness) -
         key = beta[role]
         assert client.get(f"/v1/sessions/{session_id}/messages", headers=auth(key)).status_code in (403, 404)
         assert client.get(f"/v1/sessions/{session_id}", headers=auth(key)).status_code in (403, 404)
-    assert client.post(f"/v1/sessions/{session_id}/messages", json={"text": "hi"},
-                       headers=auth(beta["customer"])).status_code == 404
-    assert client.post(f"/v1/sessions/{session_id}/escalate", json={}, headers=auth(beta["admin"])).status_code == 404
-    assert client.post(f"/v1/messages/{answer['message_id']}/feedback", json={"rating": -1},
-                       headers=auth(beta["customer"])).status_code == 404
-    ticket = client.post(f"/v1/sessions/{session_id}/escalate", json={}, headers=auth(acme["customer"])).json()
+    assert (
+        client.post(
+            f"/v1/sessions/{session_id}/messages", json={"text": "hi"}, headers=auth(beta["customer"])
+        ).status_code
+        == 404
+    )
+    assert (
+        client.post(f"/v1/sessions/{session_id}/escalate", json={}, headers=auth(beta["admin"])).status_code
+        == 404
+    )
+    assert (
+        client.post(
+            f"/v1/messages/{answer['message_id']}/feedback",
+            json={"rating": -1},
+            headers=auth(beta["customer"]),
+        ).status_code
+        == 404
+    )
+    ticket = client.post(
+        f"/v1/sessions/{session_id}/escalate", json={}, headers=auth(acme["customer"])
+    ).json()
     ticket_id = ticket["ticket"]["id"]
     assert client.get(f"/v1/agent/tickets/{ticket_id}", headers=auth(beta["agent"])).status_code == 404
-    assert client.post(f"/v1/agent/tickets/{ticket_id}/reply", json={"text": "hi"},
-                       headers=auth(beta["agent"])).status_code == 404
-    assert all(t["id"] != ticket_id for t in client.get("/v1/agent/inbox", headers=auth(beta["agent"])).json())
-    assert any(t["id"] == ticket_id for t in client.get("/v1/agent/inbox", headers=auth(acme["agent"])).json())
+    assert (
+        client.post(
+            f"/v1/agent/tickets/{ticket_id}/reply", json={"text": "hi"}, headers=auth(beta["agent"])
+        ).status_code
+        == 404
+    )
+    assert all(
+        t["id"] != ticket_id for t in client.get("/v1/agent/inbox", headers=auth(beta["agent"])).json()
+    )
+    assert any(
+        t["id"] == ticket_id for t in client.get("/v1/agent/inbox", headers=auth(acme["agent"])).json()
+    )
     jobs = client.get("/v1/kbs/shop/jobs", headers=auth(acme["owner"])).json()
     assert client.get(f"/v1/jobs/{jobs[0]['id']}", headers=auth(beta["owner"])).status_code == 404
     assert client.get(f"/v1/jobs/{jobs[0]['id']}", headers=auth(acme["owner"])).status_code == 200
     # A question in tenant beta's knowledge base cannot be answered from tenant acme's documents.
-    search = client.post("/v1/search", json={"kb": "beta-kb", "query": "return within 30 days receipt"},
-                         headers=auth(beta["owner"])).json()
+    search = client.post(
+        "/v1/search",
+        json={"kb": "beta-kb", "query": "return within 30 days receipt"},
+        headers=auth(beta["owner"]),
+    ).json()
     assert {hit["source"] for hit in search["hits"]} <= {"launch.md"}
 
 
@@ -68,10 +99,14 @@ def test_customer_keys_see_only_their_own_sessions(harness: Harness) -> None:
     mine = harness.session(harness.acme["customer"])
     other_customer = harness.extra["customer2"]
     assert client.get(f"/v1/sessions/{mine}/messages", headers=auth(other_customer)).status_code == 404
-    assert client.post(f"/v1/sessions/{mine}/escalate", json={}, headers=auth(other_customer)).status_code == 404
+    assert (
+        client.post(f"/v1/sessions/{mine}/escalate", json={}, headers=auth(other_customer)).status_code == 404
+    )
     # Staff of the same tenant may read it.
     for role in ("agent", "qa", "owner", "admin"):
-        assert client.get(f"/v1/sessions/{mine}/messages", headers=auth(harness.acme[role])).status_code == 200
+        assert (
+            client.get(f"/v1/sessions/{mine}/messages", headers=auth(harness.acme[role])).status_code == 200
+        )
 
 
 def test_keys_limited_to_knowledge_bases(harness: Harness) -> None:

@@ -29,14 +29,18 @@ def app_settings(request: pytest.FixtureRequest, tmp_path: Path) -> Any:
 def customer_answer(client: TestClient, key: str) -> dict[str, Any]:
     session = client.post("/v1/sessions", json={"kb": "shop"}, headers=auth(key))
     assert session.status_code == 201, session.text
-    answer = client.post(f"/v1/sessions/{session.json()['id']}/messages", json={"text": ZH_QUESTION}, headers=auth(key))
+    answer = client.post(
+        f"/v1/sessions/{session.json()['id']}/messages", json={"text": ZH_QUESTION}, headers=auth(key)
+    )
     assert answer.status_code == 200, answer.text
     return answer.json()
 
 
 def search(client: TestClient, key: str, version: object) -> Any:
     return client.post(
-        "/v1/search", json={"kb": "shop", "query": "收货后多少天内可以退货", "version": version}, headers=auth(key)
+        "/v1/search",
+        json={"kb": "shop", "query": "收货后多少天内可以退货", "version": version},
+        headers=auth(key),
     )
 
 
@@ -55,7 +59,12 @@ def test_review_publish_rollback_prune_trash(app_settings: Any, tmp_path: Path) 
         job = upload(client, owner, "shop", write_docs(tmp_path / "v1", {"zh-returns.md": THIRTY}))
         assert job["status"] == "succeeded", job
 
-        assert client.get("/v1/kbs/shop/versions", headers=auth(make_keys(app.state.services, "beta", ("qa",))["qa"])).status_code == 404
+        assert (
+            client.get(
+                "/v1/kbs/shop/versions", headers=auth(make_keys(app.state.services, "beta", ("qa",))["qa"])
+            ).status_code
+            == 404
+        )
         versions = client.get("/v1/kbs/shop/versions", headers=auth(qa)).json()
         assert [(v["version"], v["state"]) for v in versions] == [(1, "draft")]
         assert versions[0]["config"]["embed_model"] and versions[0]["documents"] == 1

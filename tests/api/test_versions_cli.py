@@ -29,16 +29,22 @@ def test_kb_version_commands(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
 
     try:
         kefu("ingest", str(docs), "--kb", "k")
-        assert "draft" in kefu("kb", "versions", "k") and "published version (none)" in kefu("kb", "versions", "k")
+        assert "draft" in kefu("kb", "versions", "k") and "published version (none)" in kefu(
+            "kb", "versions", "k"
+        )
         kefu("kb", "publish", "1", "--kb", "k")
         (docs / "a.md").write_text("# A\n\nAlpha changed.\n", encoding="utf-8")
         kefu("ingest", str(docs), "--kb", "k")
         assert "changed  a.md" in kefu("kb", "diff", "1", "2", "--kb", "k")
         assert "no earlier published version" in kefu("kb", "rollback", "--kb", "k", code=1)
-        assert "no version 7" in kefu("kb", "publish", "7", "--kb", "k", code=3)  # not found (api/cli/exits.py)
+        assert "no version 7" in kefu(
+            "kb", "publish", "7", "--kb", "k", code=3
+        )  # not found (api/cli/exits.py)
         kefu("kb", "publish", "2", "--kb", "k")
         assert "version 1 published" in kefu("kb", "rollback", "--kb", "k")
-        assert "deleted versions none" in kefu("kb", "prune", "--keep", "1", "--kb", "k")  # 2 newest, 1 published
+        assert "deleted versions none" in kefu(
+            "kb", "prune", "--keep", "1", "--kb", "k"
+        )  # 2 newest, 1 published
         kefu("kb", "drop", "k", "--yes")
         assert "k" not in kefu("kb", "list").split()
         assert "k" in kefu("kb", "trash").split()

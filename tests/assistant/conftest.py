@@ -15,7 +15,9 @@ SAMPLE_KB = "sample"
 def sample_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     settings = Settings(
         data_dir=tmp_path_factory.mktemp("sample-kb"),
-        llm_threads=1, llm_timeout_s=30.0, llm_temperature=0.0,
+        llm_threads=1,
+        llm_timeout_s=30.0,
+        llm_temperature=0.0,
     )
     report = IngestPipeline(settings).ingest_paths(sample_files(), SAMPLE_KB)
     assert not report.failed and report.pending == 0

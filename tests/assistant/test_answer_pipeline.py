@@ -79,9 +79,10 @@ def test_follow_up_question_uses_the_conversation(pipeline: AnswerPipeline) -> N
 @pytest.mark.slow
 def test_streaming_sends_sources_then_text_then_final(pipeline: AnswerPipeline) -> None:
     async def collect() -> list[dict]:
-        return [event async for event in pipeline.astream(
-            AnswerRequest("How long is the warranty?", kb=SAMPLE_KB)
-        )]
+        return [
+            event
+            async for event in pipeline.astream(AnswerRequest("How long is the warranty?", kb=SAMPLE_KB))
+        ]
 
     started = time.perf_counter()
     events = asyncio.run(collect())
@@ -107,7 +108,9 @@ def test_streaming_sends_sources_then_text_then_final(pipeline: AnswerPipeline) 
     ids=["timeout", "error", "ungrounded", "bad-citation"],
 )
 def test_llm_failures_fall_back_to_the_extractive_answer(
-    sample_settings: Settings, scripted_llm, failure  # type: ignore[no-untyped-def]
+    sample_settings: Settings,
+    scripted_llm,
+    failure,  # type: ignore[no-untyped-def]
 ) -> None:
     scripted_llm.replies["failing"] = failure
     settings = sample_settings.model_copy(update={"llm_model": "kefu-test/failing"})

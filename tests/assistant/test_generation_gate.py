@@ -81,7 +81,9 @@ def test_pipeline_skips_a_model_whose_drafts_keep_failing(sample_settings: Setti
     assert len(scripted_llm.calls) == MIN_DRAFTS, "the model was asked although its drafts kept failing"
     for result in skipped:
         assert result.mode == "extractive" and result.citations and "30" in result.text
-        assert result.verdicts.generation_gate == GateVerdict(draft=False, probe=False, grounded=0, recent=MIN_DRAFTS)
+        assert result.verdicts.generation_gate == GateVerdict(
+            draft=False, probe=False, grounded=0, recent=MIN_DRAFTS
+        )
         assert result.verdicts.grounding is None
 
     # The model recovers: it now quotes the returns policy. The next probe is grounded and the

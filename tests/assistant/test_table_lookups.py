@@ -19,7 +19,9 @@ def pipeline(sample_settings: Settings) -> AnswerPipeline:
 
 @pytest.mark.slow
 def test_a_price_question_gets_the_row_and_the_price_column(pipeline: AnswerPipeline) -> None:
-    result = pipeline.run(AnswerRequest("How much does the Lumo Hub LH-300 cost?", kb=SAMPLE_KB, record=False))
+    result = pipeline.run(
+        AnswerRequest("How much does the Lumo Hub LH-300 cost?", kb=SAMPLE_KB, record=False)
+    )
     assert result.mode == "extractive", result.text
     assert "Lumo Hub LH-300, price (USD): 129 [1]." in result.text
     assert "89" not in result.text  # not the LH-200's price
@@ -27,6 +29,8 @@ def test_a_price_question_gets_the_row_and_the_price_column(pipeline: AnswerPipe
 
 @pytest.mark.slow
 def test_a_model_the_sheet_does_not_have_gets_no_price(pipeline: AnswerPipeline) -> None:
-    result = pipeline.run(AnswerRequest("How much does the Lumo Hub LH-900 cost?", kb=SAMPLE_KB, record=False))
+    result = pipeline.run(
+        AnswerRequest("How much does the Lumo Hub LH-900 cost?", kb=SAMPLE_KB, record=False)
+    )
     assert result.mode == "refused", result.text
     assert not any(price in result.text for price in ("129", "89", "59", "99"))

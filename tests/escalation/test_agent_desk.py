@@ -23,7 +23,9 @@ from ingest.embedding import Embedder
 
 @pytest.fixture(params=["sqlite", "postgres"])
 def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
-    overrides = {"database_url": request.getfixturevalue("postgres_url")} if request.param == "postgres" else {}
+    overrides = (
+        {"database_url": request.getfixturevalue("postgres_url")} if request.param == "postgres" else {}
+    )
     return Settings(data_dir=tmp_path / "kefu-data", **overrides)
 
 
@@ -42,10 +44,21 @@ def decision(code: str, priority: int) -> EscalationDecision:
     return EscalationDecision([RuleHit(code, f"test: {code}", "I will sue you")], priority=priority)
 
 
-def open_ticket(escalator: Escalator, store: ConversationStore, *, kb: str = "shop", tenant: str = "acme",
-                code: str = "explicit_request", priority: int = 3) -> tuple[str, int]:
-    conversation = store.create(kb, tenant=tenant, channel="web", user_id="cust-7", user_profile={"tier": "gold"})
-    store.add_message(conversation.id, "user", "My blender broke after two days, can I get a new one?", lang="en")
+def open_ticket(
+    escalator: Escalator,
+    store: ConversationStore,
+    *,
+    kb: str = "shop",
+    tenant: str = "acme",
+    code: str = "explicit_request",
+    priority: int = 3,
+) -> tuple[str, int]:
+    conversation = store.create(
+        kb, tenant=tenant, channel="web", user_id="cust-7", user_profile={"tier": "gold"}
+    )
+    store.add_message(
+        conversation.id, "user", "My blender broke after two days, can I get a new one?", lang="en"
+    )
     return conversation.id, escalator.escalate(conversation.id, decision(code, priority)).id
 
 
@@ -56,7 +69,12 @@ def test_escalate_claim_reply_resolve(desk: tuple[Escalator, AgentDesk, Conversa
     assert escalator.escalate(conversation_id, decision("complaint", 2)).id == ticket_id  # one open ticket
     ticket = agents.ticket(ticket_id)
     assert ticket.status == "open" and ticket.reasons == ["explicit_request"] and ticket.assignee is None
-    assert ticket.package["customer"] == {"user_id": "cust-7", "channel": "web", "lang": "en", "profile": {"tier": "gold"}}
+    assert ticket.package["customer"] == {
+        "user_id": "cust-7",
+        "channel": "web",
+        "lang": "en",
+        "profile": {"tier": "gold"},
+    }
     assert ticket.package["summary"]["questions"] == ["My blender broke after two days, can I get a new one?"]
 
     with pytest.raises(TicketNotFound):
@@ -70,7 +88,10 @@ def test_escalate_claim_reply_resolve(desk: tuple[Escalator, AgentDesk, Conversa
 
     agents.reply(ticket_id, "alice", "Sorry about that! I've sent a replacement, order R-991.")
     history = store.history(conversation_id)
-    assert (history[-1].role, history[-1].content) == ("agent", "Sorry about that! I've sent a replacement, order R-991.")
+    assert (history[-1].role, history[-1].content) == (
+        "agent",
+        "Sorry about that! I've sent a replacement, order R-991.",
+    )
     assert agents.ticket(ticket_id).first_response_at is not None
     assert [m.role for m in store.messages(conversation_id)] == ["user", "system", "agent"]
 

@@ -44,9 +44,17 @@ def test_agent_and_faq_commands(cli: tuple[typer.Typer, Settings]) -> None:
     assert run(app, ["agent", "claim", str(ticket.id), "--agent", "lin"]).exit_code == 0
     taken = run(app, ["agent", "claim", str(ticket.id), "--agent", "bo"])
     assert taken.exit_code == 5 and "claimed by lin" in taken.output  # conflict
-    assert run(app, ["agent", "reply", str(ticket.id), "Yes, for 5 dollars at checkout.", "--agent", "lin"]).exit_code == 0
+    assert (
+        run(
+            app, ["agent", "reply", str(ticket.id), "Yes, for 5 dollars at checkout.", "--agent", "lin"]
+        ).exit_code
+        == 0
+    )
     shown = run(app, ["agent", "show", str(ticket.id)])
-    assert "agent> Yes, for 5 dollars at checkout." in shown.output and "Do you gift-wrap orders?" in shown.output
+    assert (
+        "agent> Yes, for 5 dollars at checkout." in shown.output
+        and "Do you gift-wrap orders?" in shown.output
+    )
     resolved = run(app, ["agent", "resolve", str(ticket.id), "--agent", "lin"])
     assert resolved.exit_code == 0 and "FAQ candidate #1 (pending)" in resolved.output
     assert store.get(conversation.id).state == "bot"

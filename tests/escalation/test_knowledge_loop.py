@@ -23,26 +23,43 @@ KB = "help"
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> tuple[Settings, AgentDesk, Escalator]:
+def world(
+    tmp_path_factory: pytest.TempPathFactory, embedder: Embedder
+) -> tuple[Settings, AgentDesk, Escalator]:
     settings = Settings(data_dir=tmp_path_factory.mktemp("loop") / "kefu-data")
     db = open_database(settings.sql_url)
     faq = ParsedDocument(
-        source="faq.csv", title="FAQ", file_type="faq-csv", lang="en",
+        source="faq.csv",
+        title="FAQ",
+        file_type="faq-csv",
+        lang="en",
         sections=[
-            Section(text="Use 'Forgot password' on the sign-in page.", kind="faq", question="How do I reset my password?",
-                    similar_questions=["I forgot my password"]),
-            Section(text="Standard shipping takes 3-5 business days.", kind="faq", question="How long does shipping take?"),
+            Section(
+                text="Use 'Forgot password' on the sign-in page.",
+                kind="faq",
+                question="How do I reset my password?",
+                similar_questions=["I forgot my password"],
+            ),
+            Section(
+                text="Standard shipping takes 3-5 business days.",
+                kind="faq",
+                question="How long does shipping take?",
+            ),
         ],
     )
     IngestPipeline(settings, database=db, embedder=embedder).ingest_documents([faq], KB)
     config = EscalationSettings(_env_file=None)
     loop = KnowledgeLoop(settings, database=db, config=config, embedder=embedder)
-    return settings, AgentDesk(settings, database=db, config=config, knowledge_loop=loop), Escalator(
-        settings, database=db, config=config, embedder=embedder
+    return (
+        settings,
+        AgentDesk(settings, database=db, config=config, knowledge_loop=loop),
+        Escalator(settings, database=db, config=config, embedder=embedder),
     )
 
 
-def resolved(world: tuple[Settings, AgentDesk, Escalator], question: str, answer: str) -> CandidateInfo | None:
+def resolved(
+    world: tuple[Settings, AgentDesk, Escalator], question: str, answer: str
+) -> CandidateInfo | None:
     _, desk, escalator = world
     store = ConversationStore(desk.db)
     conversation = store.create(KB)
@@ -55,8 +72,11 @@ def resolved(world: tuple[Settings, AgentDesk, Escalator], question: str, answer
 
 
 def test_candidate_from_resolved_ticket_is_redacted(world: tuple[Settings, AgentDesk, Escalator]) -> None:
-    candidate = resolved(world, "Can I change the email on my account? it is now li.wei@example.com",
-                         "Yes: Settings > Account > Email, then confirm the link we send.")
+    candidate = resolved(
+        world,
+        "Can I change the email on my account? it is now li.wei@example.com",
+        "Yes: Settings > Account > Email, then confirm the link we send.",
+    )
     assert candidate is not None and candidate.status == "pending" and candidate.kb_name == KB
     assert candidate.question == "Can I change the email on my account? it is now [EMAIL_1]"
     assert candidate.answer == "Yes: Settings > Account > Email, then confirm the link we send."
@@ -72,19 +92,29 @@ def test_duplicates_of_faq_and_of_pending_candidates(world: tuple[Settings, Agen
     again = resolved(world, "Do you deliver on Sundays?", "Only Monday to Saturday.")
     assert first is not None and first.status == "pending"
     assert again is not None and again.status == "duplicate"
-    assert again.similar_to == {"kind": "candidate", "id": str(first.id), "question": "Do you deliver on Sundays?",
-                                "source": f"faq/candidate-{first.id}"}
+    assert again.similar_to == {
+        "kind": "candidate",
+        "id": str(first.id),
+        "question": "Do you deliver on Sundays?",
+        "source": f"faq/candidate-{first.id}",
+    }
 
 
 def test_accept_publishes_a_new_kb_version(world: tuple[Settings, AgentDesk, Escalator]) -> None:
     desk = world[1]
     loop = desk.knowledge_loop
-    candidate = resolved(world, "Can I pay with Alipay?", "Yes, Alipay and WeChat Pay are accepted at checkout.")
+    candidate = resolved(
+        world, "Can I pay with Alipay?", "Yes, Alipay and WeChat Pay are accepted at checkout."
+    )
     assert candidate is not None and candidate.status == "pending"
     with desk.db.session() as session:
         version_before = session.scalar(select(KnowledgeBase.version).where(KnowledgeBase.name == KB))
-    accepted = loop.accept(candidate.id, "owner", answer="Yes: Alipay and WeChat Pay are accepted at checkout.",
-                           note="checked with finance")
+    accepted = loop.accept(
+        candidate.id,
+        "owner",
+        answer="Yes: Alipay and WeChat Pay are accepted at checkout.",
+        note="checked with finance",
+    )
     assert accepted.status == "accepted" and accepted.source == f"faq/candidate-{candidate.id}"
     assert accepted.kb_version == version_before + 1 and accepted.reviewer == "owner"
     with desk.db.session() as session:
@@ -119,5 +149,7 @@ def test_no_candidate_without_an_answer(world: tuple[Settings, AgentDesk, Escala
     store = ConversationStore(desk.db)
     conversation = store.create(KB)
     store.add_message(conversation.id, "user", "Where is my parcel?")
-    ticket = escalator.escalate(conversation.id, EscalationDecision([RuleHit("explicit_request", "asked", "")]))
+    ticket = escalator.escalate(
+        conversation.id, EscalationDecision([RuleHit("explicit_request", "asked", "")])
+    )
     assert desk.resolve(ticket.id, "lin").candidate is None  # the agent never answered

@@ -24,28 +24,51 @@ from ingest.types import ParsedDocument, Section
 KB = "shop"
 DOCS = [
     ParsedDocument(
-        source="returns.md", title="Returns and refunds", file_type="md", lang="en",
-        sections=[Section(
-            "You can return any item within 30 days of purchase with the original receipt. Refunds go back to "
-            "the original payment method within 5 business days of receiving the return.",
-            heading_path=["Returns and refunds"],
-        )],
+        source="returns.md",
+        title="Returns and refunds",
+        file_type="md",
+        lang="en",
+        sections=[
+            Section(
+                "You can return any item within 30 days of purchase with the original receipt. Refunds go back to "
+                "the original payment method within 5 business days of receiving the return.",
+                heading_path=["Returns and refunds"],
+            )
+        ],
     ),
     ParsedDocument(
-        source="shipping.md", title="Shipping", file_type="md", lang="en",
-        sections=[Section(
-            "Standard shipping takes 3 to 5 business days. Express shipping takes 1 to 2 business days and "
-            "costs 15 dollars.", heading_path=["Shipping"],
-        )],
+        source="shipping.md",
+        title="Shipping",
+        file_type="md",
+        lang="en",
+        sections=[
+            Section(
+                "Standard shipping takes 3 to 5 business days. Express shipping takes 1 to 2 business days and "
+                "costs 15 dollars.",
+                heading_path=["Shipping"],
+            )
+        ],
     ),
     ParsedDocument(
-        source="zh-returns.md", title="退货与退款", file_type="md", lang="zh",
-        sections=[Section("收货后30天内可以退货，需要提供原始购物小票。退款会在收到退货后5个工作日内退回原支付方式。",
-                          heading_path=["退货与退款"])],
+        source="zh-returns.md",
+        title="退货与退款",
+        file_type="md",
+        lang="zh",
+        sections=[
+            Section(
+                "收货后30天内可以退货，需要提供原始购物小票。退款会在收到退货后5个工作日内退回原支付方式。",
+                heading_path=["退货与退款"],
+            )
+        ],
     ),
     ParsedDocument(
-        source="zh-shipping.md", title="配送", file_type="md", lang="zh",
-        sections=[Section("标准快递3到5个工作日送达。加急快递1到2个工作日送达，运费15元。", heading_path=["配送"])],
+        source="zh-shipping.md",
+        title="配送",
+        file_type="md",
+        lang="zh",
+        sections=[
+            Section("标准快递3到5个工作日送达。加急快递1到2个工作日送达，运费15元。", heading_path=["配送"])
+        ],
     ),
 ]
 
@@ -57,7 +80,9 @@ class World:
     desk: AgentDesk
 
     def turn(self, question: str, conversation_id: str | None = None, **request: Any) -> AnswerResult:
-        return self.pipeline.run(AnswerRequest(question=question, kb=KB, conversation_id=conversation_id, **request))
+        return self.pipeline.run(
+            AnswerRequest(question=question, kb=KB, conversation_id=conversation_id, **request)
+        )
 
     def conversation(self, *questions: str, **request: Any) -> list[AnswerResult]:
         results: list[AnswerResult] = []
@@ -76,7 +101,9 @@ def world(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> World
     return World(
         settings=settings,
         pipeline=AnswerPipeline(
-            settings, database=db, escalator=Escalator(settings, database=db, config=config, embedder=embedder)
+            settings,
+            database=db,
+            escalator=Escalator(settings, database=db, config=config, embedder=embedder),
         ),
         desk=AgentDesk(settings, database=db, config=config, knowledge_loop=loop),
     )
@@ -91,15 +118,22 @@ def package_of(world: World, result: AnswerResult) -> dict[str, Any]:
 
 def test_explicit_request(world: World) -> None:
     first, second = world.conversation(
-        "Do you sell garden furniture?", "I want to talk to a human", channel="web", user_id="cust-1",
+        "Do you sell garden furniture?",
+        "I want to talk to a human",
+        channel="web",
+        user_id="cust-1",
         user_profile={"name": "Ana", "tier": "gold"},
     )
     assert first.mode == "refused"
     package = package_of(world, second)
     assert second.text.startswith("I'm passing this conversation to a human agent") and second.citations == ()
     assert [r["code"] for r in package["reasons"]] == ["explicit_request"]
-    assert package["customer"] == {"user_id": "cust-1", "channel": "web", "lang": "en",
-                                   "profile": {"name": "Ana", "tier": "gold"}}
+    assert package["customer"] == {
+        "user_id": "cust-1",
+        "channel": "web",
+        "lang": "en",
+        "profile": {"name": "Ana", "tier": "gold"},
+    }
     assert [m["role"] for m in package["transcript"]] == ["user", "assistant", "user", "assistant"]
     refused = package["attempts"][0]
     assert refused["mode"] == "refused" and refused["question"] == "Do you sell garden furniture?"
@@ -111,8 +145,15 @@ def test_explicit_request(world: World) -> None:
     assert package["summary"]["method"] == "extractive" and "asked for a human" in package["summary"]["text"]
     assert all("verdicts" in g for g in package["guard_verdicts"])
     stored = world.pipeline.conversations.messages(second.conversation_id)
-    assert stored[3].mode == "escalated" and stored[3].verdicts["escalation"]["bot_mode"] in ("refused", "extractive", "generated")
-    assert stored[-1].role == "system" and world.pipeline.conversations.get(second.conversation_id).state == "human"
+    assert stored[3].mode == "escalated" and stored[3].verdicts["escalation"]["bot_mode"] in (
+        "refused",
+        "extractive",
+        "generated",
+    )
+    assert (
+        stored[-1].role == "system"
+        and world.pipeline.conversations.get(second.conversation_id).state == "human"
+    )
 
 
 def test_bot_is_silent_while_an_agent_holds_the_conversation(world: World) -> None:
@@ -135,22 +176,36 @@ def test_repeated_failure(world: World) -> None:
 
 def test_rephrasing(world: World, embedder: Embedder) -> None:
     # Only the rephrasing rule, so the test does not depend on whether the judge answers these.
-    escalator = Escalator(world.settings, database=world.desk.db, embedder=embedder,
-                          config=EscalationSettings(_env_file=None, rules=["rephrasing"]))
+    escalator = Escalator(
+        world.settings,
+        database=world.desk.db,
+        embedder=embedder,
+        config=EscalationSettings(_env_file=None, rules=["rephrasing"]),
+    )
     pipeline = AnswerPipeline(world.settings, database=world.desk.db, escalator=escalator)
     first = pipeline.run(AnswerRequest(question="标准快递几天送达？", kb=KB))
-    second = pipeline.run(AnswerRequest(question="标准快递要几天能送到？", kb=KB, conversation_id=first.conversation_id))
+    second = pipeline.run(
+        AnswerRequest(question="标准快递要几天能送到？", kb=KB, conversation_id=first.conversation_id)
+    )
     assert second.mode != "escalated"  # asked twice is not yet a pattern
-    third = pipeline.run(AnswerRequest(question="标准快递几天能送达？", kb=KB, conversation_id=first.conversation_id))
+    third = pipeline.run(
+        AnswerRequest(question="标准快递几天能送达？", kb=KB, conversation_id=first.conversation_id)
+    )
     package = package_of(world, third)
     assert [r["code"] for r in package["reasons"]] == ["rephrasing"]
     assert "3 times" in package["reasons"][0]["detail"]
-    assert [a["question"] for a in package["attempts"]] == ["标准快递几天送达？", "标准快递要几天能送到？", "标准快递几天能送达？"]
+    assert [a["question"] for a in package["attempts"]] == [
+        "标准快递几天送达？",
+        "标准快递要几天能送到？",
+        "标准快递几天能送达？",
+    ]
     assert package["attempts"][0]["sources"][0]["source"] == "zh-shipping.md"
 
 
 def test_frustration(world: World) -> None:
-    *_, last = world.conversation("How long does standard shipping take?", "This is useless, you're not helping!!!")
+    *_, last = world.conversation(
+        "How long does standard shipping take?", "This is useless, you're not helping!!!"
+    )
     package = package_of(world, last)
     assert "frustration" in [r["code"] for r in package["reasons"]]
     assert "is useless" in next(r["detail"] for r in package["reasons"] if r["code"] == "frustration")
@@ -183,8 +238,10 @@ def test_guardrail(world: World) -> None:
 
 def test_full_loop_refused_escalated_answered_from_the_new_faq(world: World) -> None:
     question = "Can I exchange a gift card for cash?"
-    answer = ("Gift cards cannot be exchanged for cash, but you can spend them on anything in our shops "
-              "and online, and they never expire.")
+    answer = (
+        "Gift cards cannot be exchanged for cash, but you can spend them on anything in our shops "
+        "and online, and they never expire."
+    )
     refused, escalated = world.conversation(question, "I want to speak to a real person")
     assert refused.mode == "refused"
     ticket_id = package_of(world, escalated) and escalated.verdicts.escalation.ticket_id

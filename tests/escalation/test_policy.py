@@ -12,7 +12,9 @@ from ingest.embedding import Embedder
 
 
 def session(*turns: tuple[str, str] | TurnRecord) -> TurnContext:
-    return TurnContext([t if isinstance(t, TurnRecord) else TurnRecord(user=t[0], outcome=t[1]) for t in turns])  # type: ignore[arg-type]
+    return TurnContext(
+        [t if isinstance(t, TurnRecord) else TurnRecord(user=t[0], outcome=t[1]) for t in turns]
+    )  # type: ignore[arg-type]
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +62,9 @@ def test_a_registered_rule_runs_when_configured() -> None:
             return RuleHit(self.code, "VIP customer") if "vip" in context.current.user.lower() else None
 
     try:
-        policy = EscalationPolicy(EscalationSettings(_env_file=None, rules=["test_vip"], priorities={"test_vip": 1}))
+        policy = EscalationPolicy(
+            EscalationSettings(_env_file=None, rules=["test_vip"], priorities={"test_vip": 1})
+        )
         decision = policy.run(session(("I am a VIP", "answered")))
         assert decision is not None and decision.reason_codes == ["test_vip"] and decision.priority == 1
     finally:
@@ -69,9 +73,19 @@ def test_a_registered_rule_runs_when_configured() -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["转人工", "我要人工客服", "轉人工", "找你们经理来", "我不要机器人，我要真人", "I want to talk to a human",
-     "speak to an agent please", "agent", "Transfer me to customer service", "Is there a real person I can talk to?",
-     "能帮我转接一下客服吗"],
+    [
+        "转人工",
+        "我要人工客服",
+        "轉人工",
+        "找你们经理来",
+        "我不要机器人，我要真人",
+        "I want to talk to a human",
+        "speak to an agent please",
+        "agent",
+        "Transfer me to customer service",
+        "Is there a real person I can talk to?",
+        "能帮我转接一下客服吗",
+    ],
 )
 def test_explicit_request(policy: EscalationPolicy, text: str) -> None:
     decision = policy.run(session(("How do I reset my router?", "answered"), (text, "refused")))
@@ -81,33 +95,52 @@ def test_explicit_request(policy: EscalationPolicy, text: str) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["Is this cream safe for human skin?", "Are you a real person?", "What are your customer service hours?",
-     "I don't want to talk to a human, just tell me the price", "I don’t want to speak to an agent, thanks",
-     "人工智能音箱怎么连wifi？", "这是真人照片吗？",
-     "人工客服几点上班？", "不用转人工，告诉我运费多少就行", "Can my agent pick up the parcel?"],
+    [
+        "Is this cream safe for human skin?",
+        "Are you a real person?",
+        "What are your customer service hours?",
+        "I don't want to talk to a human, just tell me the price",
+        "I don’t want to speak to an agent, thanks",
+        "人工智能音箱怎么连wifi？",
+        "这是真人照片吗？",
+        "人工客服几点上班？",
+        "不用转人工，告诉我运费多少就行",
+        "Can my agent pick up the parcel?",
+    ],
 )
 def test_benign_mentions_of_humans(policy: EscalationPolicy, text: str) -> None:
     assert codes(policy, session((text, "answered"))) == []
 
 
 def test_yes_to_the_offered_handoff(policy: EscalationPolicy) -> None:
-    assert codes(policy, session(("Do you price match?", "refused"), ("yes please", "refused"))) == ["explicit_request"]
+    assert codes(policy, session(("Do you price match?", "refused"), ("yes please", "refused"))) == [
+        "explicit_request"
+    ]
     assert codes(policy, session(("能开专票吗？", "refused"), ("好的", "refused"))) == ["explicit_request"]
     # A yes without an offer, a goodbye after one, and a question starting with 可以 are not requests.
     assert codes(policy, session(("Where is my order?", "answered"), ("ok", "answered"))) == []
-    assert codes(policy, session(("Can I return a gift card?", "refused"), ("ok thanks, bye", "answered"))) == []
-    assert codes(policy, session(("你们有礼品包装吗？", "refused"), ("可以在包裹里放贺卡吗？", "answered"))) == []
+    assert (
+        codes(policy, session(("Can I return a gift card?", "refused"), ("ok thanks, bye", "answered"))) == []
+    )
+    assert (
+        codes(policy, session(("你们有礼品包装吗？", "refused"), ("可以在包裹里放贺卡吗？", "answered")))
+        == []
+    )
 
 
 def test_repeated_failure_counts_questions_not_requests(policy: EscalationPolicy) -> None:
     one = session(("Do you offer gift wrapping?", "refused"))
     assert codes(policy, one) == []
-    two = session(("Do you offer gift wrapping?", "refused"), ("Can I add a personal note?", "low_confidence"))
+    two = session(
+        ("Do you offer gift wrapping?", "refused"), ("Can I add a personal note?", "low_confidence")
+    )
     decision = policy.run(two)
     assert decision is not None and decision.reason_codes == ["repeated_failure"]
     assert "2 failed answers" in decision.hits[0].detail
     # The refused "yes please" is not a second failure: only the accepted offer fires.
-    assert codes(policy, session(("Do you price match?", "refused"), ("yes please", "refused"))) == ["explicit_request"]
+    assert codes(policy, session(("Do you price match?", "refused"), ("yes please", "refused"))) == [
+        "explicit_request"
+    ]
     # An answered turn in between does not reset the count, but the current turn must have failed.
     assert codes(policy, session(("Gift wrap?", "refused"), ("Shipping time?", "answered"))) == []
 
@@ -151,20 +184,27 @@ def test_sensitive_topics_and_frustration(policy: EscalationPolicy, text: str, c
 
 @pytest.mark.parametrize(
     "text",
-    ["My complaint last week was handled well, thanks! How do I change my address?",
-     "customers complain it is loud, is it?", "我的投诉处理好了吗？", "我想告诉你们一件事",
-     "Can I get a refund for the $20 phone case?", "My order was ¥5,000, when will it ship?",
-     "I'm a little disappointed the parcel is late. When will it arrive?", "Is this charger useless with an iPhone 15?",
-     "Does the USB-C HDMI adapter support 4K?", "垃圾袋有几种尺寸？"],
+    [
+        "My complaint last week was handled well, thanks! How do I change my address?",
+        "customers complain it is loud, is it?",
+        "我的投诉处理好了吗？",
+        "我想告诉你们一件事",
+        "Can I get a refund for the $20 phone case?",
+        "My order was ¥5,000, when will it ship?",
+        "I'm a little disappointed the parcel is late. When will it arrive?",
+        "Is this charger useless with an iPhone 15?",
+        "Does the USB-C HDMI adapter support 4K?",
+        "垃圾袋有几种尺寸？",
+    ],
 )
 def test_hard_negatives(policy: EscalationPolicy, text: str) -> None:
     assert codes(policy, session((text, "answered"))) == []
 
 
 def test_refund_amount_from_an_earlier_turn(policy: EscalationPolicy) -> None:
-    assert codes(policy, session(("The TV cost $1,299", "answered"), ("I want my money back", "refused"))) == [
-        "high_value_refund"
-    ]
+    assert codes(
+        policy, session(("The TV cost $1,299", "answered"), ("I want my money back", "refused"))
+    ) == ["high_value_refund"]
     # Thresholds are per currency and configurable.
     strict = EscalationPolicy(EscalationSettings(_env_file=None, refund_thresholds={"USD": 1000.0}))
     assert codes(strict, session(("refund my $450 order", "answered"))) == []
@@ -179,26 +219,34 @@ def test_profanity_recorded_by_the_guard_adds_to_frustration(policy: EscalationP
     plain = TurnRecord("my damn parcel is late again", "answered")
     flagged = TurnRecord("my damn parcel is late again", "answered", guard_flags=("abuse:profanity",))
     assert codes(policy, session(plain)) == []
-    assert codes(policy, session(TurnRecord("annoying " + flagged.user, "answered", guard_flags=flagged.guard_flags))) == [
-        "frustration"
-    ]
+    assert codes(
+        policy, session(TurnRecord("annoying " + flagged.user, "answered", guard_flags=flagged.guard_flags))
+    ) == ["frustration"]
 
 
 def test_rephrasing_lexical(policy: EscalationPolicy) -> None:
     same = [("Where is my order #1234?", "answered")] * 3
     decision = policy.run(session(*same))
-    assert decision is not None and decision.reason_codes == ["rephrasing"] and "3 times" in decision.hits[0].detail
+    assert (
+        decision is not None
+        and decision.reason_codes == ["rephrasing"]
+        and "3 times" in decision.hits[0].detail
+    )
     assert codes(policy, session(*same[:2])) == []  # once again is not yet a pattern
 
 
 def test_rephrasing_with_the_embedder(embedder: Embedder) -> None:
     policy = EscalationPolicy(EscalationSettings(_env_file=None), embedder=embedder)
-    asked = session(("How do I reset my password?", "answered"),
-                    ("I forgot my password, how can I reset it?", "answered"),
-                    ("How can I reset my password if I forgot it?", "answered"))
+    asked = session(
+        ("How do I reset my password?", "answered"),
+        ("I forgot my password, how can I reset it?", "answered"),
+        ("How can I reset my password if I forgot it?", "answered"),
+    )
     decision = policy.run(asked)
     assert decision is not None and decision.reason_codes == ["rephrasing"]
-    new_questions = session(("What is your return policy?", "answered"),
-                            ("Can I return shoes I've worn once?", "answered"),
-                            ("And what about a jacket with the tags removed?", "answered"))
+    new_questions = session(
+        ("What is your return policy?", "answered"),
+        ("Can I return shoes I've worn once?", "answered"),
+        ("And what about a jacket with the tags removed?", "answered"),
+    )
     assert policy.run(new_questions) is None

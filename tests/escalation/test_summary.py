@@ -34,15 +34,22 @@ class FakeLLM:
         self.reply = reply
         self.prompts: list[Sequence[Message | dict[str, str]]] = []
 
-    def complete(self, messages: Sequence[Message | dict[str, str]], *, max_tokens: int | None = None) -> LLMReply:
+    def complete(
+        self, messages: Sequence[Message | dict[str, str]], *, max_tokens: int | None = None
+    ) -> LLMReply:
         self.prompts.append(messages)
         if self.reply is None:
-            raise LLMError("LLM deepseek/deepseek-chat failed: connection refused", model="deepseek/deepseek-chat")
+            raise LLMError(
+                "LLM deepseek/deepseek-chat failed: connection refused", model="deepseek/deepseek-chat"
+            )
         return LLMReply(self.reply, "deepseek/deepseek-chat", 100, 20, 5.0)
 
 
 def test_main_questions_skip_requests_and_repeats() -> None:
-    assert main_questions(TRANSCRIPT) == ["Can I return a gift without a receipt?", "Also, how long do refunds take?"]
+    assert main_questions(TRANSCRIPT) == [
+        "Can I return a gift without a receipt?",
+        "Also, how long do refunds take?",
+    ]
     assert main_questions([Message("user", "转人工")]) == ["转人工"]  # nothing else was said
 
 
@@ -59,15 +66,23 @@ def test_extractive_summary_on_the_local_model(tmp_path: Path) -> None:
 
 
 def test_llm_summary_with_a_capable_model(tmp_path: Path) -> None:
-    llm = FakeLLM("Customer wants to return a gift without a receipt; the bot had no policy; asked for a human.")
-    summary = HandoffSummarizer(Settings(data_dir=tmp_path, llm_model="deepseek/deepseek-chat"), llm=llm).run(DATA)
+    llm = FakeLLM(
+        "Customer wants to return a gift without a receipt; the bot had no policy; asked for a human."
+    )
+    summary = HandoffSummarizer(Settings(data_dir=tmp_path, llm_model="deepseek/deepseek-chat"), llm=llm).run(
+        DATA
+    )
     assert summary.method == "llm" and summary.text == llm.reply
-    assert summary.questions[0] == "Can I return a gift without a receipt?"  # structured parts stay extractive
+    assert (
+        summary.questions[0] == "Can I return a gift without a receipt?"
+    )  # structured parts stay extractive
     prompt = llm.prompts[0][1]["content"]  # type: ignore[index]
     assert "user: 转人工" in prompt and "asked for a human" in prompt
 
 
 def test_llm_failure_falls_back_to_extractive(tmp_path: Path) -> None:
-    summary = HandoffSummarizer(Settings(data_dir=tmp_path, llm_model="deepseek/deepseek-chat"), llm=FakeLLM(None)).run(DATA)
+    summary = HandoffSummarizer(
+        Settings(data_dir=tmp_path, llm_model="deepseek/deepseek-chat"), llm=FakeLLM(None)
+    ).run(DATA)
     assert summary.method == "extractive" and "connection refused" in (summary.error or "")
     assert summary.text.startswith("Customer asked:")

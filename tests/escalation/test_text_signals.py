@@ -67,4 +67,6 @@ def test_question_similarity(embedder: Embedder) -> None:
     different = similarity.run("How long does a refund take?", "退货运费谁承担？")
     assert not different.same
     without_embedder = QuestionSimilarity(None, cosine_threshold=0.93, lexical_threshold=0.8)
-    assert not without_embedder.run("Can I cancel my order?", "Is it possible to cancel an order I just placed?").same
+    assert not without_embedder.run(
+        "Can I cancel my order?", "Is it possible to cancel an order I just placed?"
+    ).same

@@ -20,9 +20,16 @@ from ingest.types import ParsedDocument, Section
 
 KB = "shop"
 RETURNS = ParsedDocument(
-    source="returns.md", title="Returns and refunds", file_type="md", lang="en",
-    sections=[Section("You can return any item within 30 days of purchase with the original receipt.",
-                      heading_path=["Returns and refunds"])],
+    source="returns.md",
+    title="Returns and refunds",
+    file_type="md",
+    lang="en",
+    sections=[
+        Section(
+            "You can return any item within 30 days of purchase with the original receipt.",
+            heading_path=["Returns and refunds"],
+        )
+    ],
 )
 
 
@@ -38,10 +45,14 @@ def pipeline(tmp_path, embedder: Embedder) -> AnswerPipeline:  # type: ignore[no
 def counts(pipeline: AnswerPipeline, conversation_id: str) -> tuple[int, int]:
     with pipeline.db.session() as session:
         messages = session.scalar(
-            select(func.count()).select_from(ChatMessage).where(ChatMessage.conversation_id == conversation_id)
+            select(func.count())
+            .select_from(ChatMessage)
+            .where(ChatMessage.conversation_id == conversation_id)
         )
         tickets = session.scalar(
-            select(func.count()).select_from(EscalationTicket).where(EscalationTicket.conversation_id == conversation_id)
+            select(func.count())
+            .select_from(EscalationTicket)
+            .where(EscalationTicket.conversation_id == conversation_id)
         )
     return int(messages or 0), int(tickets or 0)
 
@@ -51,10 +62,12 @@ def test_a_failed_ticket_write_leaves_no_half_written_turn(pipeline: AnswerPipel
     assert first.mode in ("extractive", "generated") and counts(pipeline, first.conversation_id) == (2, 0)
 
     with pipeline.db.session() as session:  # SQLite: every new ticket row is refused
-        session.execute(text(
-            "CREATE TRIGGER refuse_tickets BEFORE INSERT ON escalation_tickets "
-            "BEGIN SELECT RAISE(ABORT, 'ticket store unavailable'); END"
-        ))
+        session.execute(
+            text(
+                "CREATE TRIGGER refuse_tickets BEFORE INSERT ON escalation_tickets "
+                "BEGIN SELECT RAISE(ABORT, 'ticket store unavailable'); END"
+            )
+        )
     with pytest.raises(DatabaseError, match="ticket store unavailable"):
         pipeline.run(AnswerRequest("I want to talk to a human", kb=KB, conversation_id=first.conversation_id))
 
@@ -68,10 +81,12 @@ def test_a_failed_ticket_write_leaves_no_half_written_turn(pipeline: AnswerPipel
     # the ticket are in the transaction) fails: all of them are rolled back.
     with pipeline.db.session() as session:
         session.execute(text("DROP TRIGGER refuse_tickets"))
-        session.execute(text(
-            "CREATE TRIGGER refuse_events BEFORE INSERT ON messages WHEN NEW.role = 'system' "
-            "BEGIN SELECT RAISE(ABORT, 'transcript unavailable'); END"
-        ))
+        session.execute(
+            text(
+                "CREATE TRIGGER refuse_events BEFORE INSERT ON messages WHEN NEW.role = 'system' "
+                "BEGIN SELECT RAISE(ABORT, 'transcript unavailable'); END"
+            )
+        )
     with pytest.raises(DatabaseError, match="transcript unavailable"):
         pipeline.run(AnswerRequest("I want to talk to a human", kb=KB, conversation_id=first.conversation_id))
     assert counts(pipeline, first.conversation_id) == (2, 0)
@@ -79,10 +94,15 @@ def test_a_failed_ticket_write_leaves_no_half_written_turn(pipeline: AnswerPipel
 
     with pipeline.db.session() as session:
         session.execute(text("DROP TRIGGER refuse_events"))
-    escalated = pipeline.run(AnswerRequest("I want to talk to a human", kb=KB, conversation_id=first.conversation_id))
+    escalated = pipeline.run(
+        AnswerRequest("I want to talk to a human", kb=KB, conversation_id=first.conversation_id)
+    )
     assert escalated.mode == "escalated" and escalated.verdicts.escalation is not None
     # message + reply (the handoff notice, stored once as decided) + the handoff event, and the ticket
     assert counts(pipeline, first.conversation_id) == (5, 1)
     reply = pipeline.conversations.messages(first.conversation_id)[3]
     assert (reply.id, reply.content, reply.mode) == (escalated.message_id, escalated.text, "escalated")
-    assert reply.verdicts["escalation"]["bot_text"] and pipeline.conversations.get(first.conversation_id).state == "human"
+    assert (
+        reply.verdicts["escalation"]["bot_text"]
+        and pipeline.conversations.get(first.conversation_id).state == "human"
+    )

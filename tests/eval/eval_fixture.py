@@ -28,26 +28,72 @@ from eval.contract import AnswerRecord
 from ingest.config import get_settings
 
 CORPUS = {
-    "A": ("Returns policy", "You can return any product within 30 days of purchase with the original receipt."),
+    "A": (
+        "Returns policy",
+        "You can return any product within 30 days of purchase with the original receipt.",
+    ),
     "B": ("Shipping", "Standard shipping takes 3 to 5 business days. Express shipping costs 15 dollars."),
     "C": ("保修政策", "所有产品享有两年保修。保修期内的质量问题可以免费维修或更换。"),
 }
 
 QUESTIONS: list[dict[str, Any]] = [
-    {"id": "q1", "question": "How many days do I have to return a product?", "answer": "30 days",
-     "answer_aliases": [["30 days", "thirty days"]], "gold_doc_ids": ["A"], "answerable": True, "history": []},
-    {"id": "q2", "question": "How much does it cost?", "answer": "15 dollars",
-     "answer_aliases": [["15 dollars", "$15"]], "gold_doc_ids": ["B"], "answerable": True,
-     "history": [{"role": "user", "content": "I need express shipping."},
-                 {"role": "assistant", "content": "We offer express shipping."}]},
-    {"id": "q3", "question": "产品保修多久？", "answer": "两年", "answer_aliases": [["两年", "2年"]],
-     "gold_doc_ids": ["C"], "answerable": True, "history": []},
-    {"id": "q4", "question": "Do you sell gift cards?", "answer": "Not in the knowledge base.",
-     "answer_aliases": [], "gold_doc_ids": [], "answerable": False, "history": []},
-    {"id": "q5", "question": "Tell me about returns and shipping.", "answer": "Returns within 30 days; shipping 3 to 5 days.",
-     "answer_aliases": [], "gold_doc_ids": ["A", "B"], "answerable": True, "history": []},
-    {"id": "q6", "question": "How fast is standard shipping?", "answer": "3 to 5 business days",
-     "answer_aliases": [["3 to 5 business days"]], "gold_doc_ids": ["B"], "answerable": True, "history": []},
+    {
+        "id": "q1",
+        "question": "How many days do I have to return a product?",
+        "answer": "30 days",
+        "answer_aliases": [["30 days", "thirty days"]],
+        "gold_doc_ids": ["A"],
+        "answerable": True,
+        "history": [],
+    },
+    {
+        "id": "q2",
+        "question": "How much does it cost?",
+        "answer": "15 dollars",
+        "answer_aliases": [["15 dollars", "$15"]],
+        "gold_doc_ids": ["B"],
+        "answerable": True,
+        "history": [
+            {"role": "user", "content": "I need express shipping."},
+            {"role": "assistant", "content": "We offer express shipping."},
+        ],
+    },
+    {
+        "id": "q3",
+        "question": "产品保修多久？",
+        "answer": "两年",
+        "answer_aliases": [["两年", "2年"]],
+        "gold_doc_ids": ["C"],
+        "answerable": True,
+        "history": [],
+    },
+    {
+        "id": "q4",
+        "question": "Do you sell gift cards?",
+        "answer": "Not in the knowledge base.",
+        "answer_aliases": [],
+        "gold_doc_ids": [],
+        "answerable": False,
+        "history": [],
+    },
+    {
+        "id": "q5",
+        "question": "Tell me about returns and shipping.",
+        "answer": "Returns within 30 days; shipping 3 to 5 days.",
+        "answer_aliases": [],
+        "gold_doc_ids": ["A", "B"],
+        "answerable": True,
+        "history": [],
+    },
+    {
+        "id": "q6",
+        "question": "How fast is standard shipping?",
+        "answer": "3 to 5 business days",
+        "answer_aliases": [["3 to 5 business days"]],
+        "gold_doc_ids": ["B"],
+        "answerable": True,
+        "history": [],
+    },
 ]
 
 
@@ -61,19 +107,48 @@ def _passages(*doc_ids: str) -> list[dict[str, Any]]:
 # question text (as the runner sends it) -> the fixed record
 ANSWERS: dict[str, AnswerRecord] = {
     QUESTIONS[0]["question"]: AnswerRecord(
-        "You can return it within 30 days [1].", "generated", False, _passages("A", "B"), [1], 100.0,
-        {"retrieve": 10.0}, refusal_probability=0.1),
+        "You can return it within 30 days [1].",
+        "generated",
+        False,
+        _passages("A", "B"),
+        [1],
+        100.0,
+        {"retrieve": 10.0},
+        refusal_probability=0.1,
+    ),
     QUESTIONS[1]["question"]: AnswerRecord(
-        "Express shipping costs $15 [3].", "generated", False, _passages("C", "A", "B"), [3], 200.0,
-        refusal_probability=0.2),
+        "Express shipping costs $15 [3].",
+        "generated",
+        False,
+        _passages("C", "A", "B"),
+        [3],
+        200.0,
+        refusal_probability=0.2,
+    ),
     QUESTIONS[2]["question"]: AnswerRecord(
-        "根据资料，保修期为两年【1】。", "extractive", False, _passages("C"), [1], 300.0, refusal_probability=0.3),
+        "根据资料，保修期为两年【1】。",
+        "extractive",
+        False,
+        _passages("C"),
+        [1],
+        300.0,
+        refusal_probability=0.3,
+    ),
     QUESTIONS[3]["question"]: AnswerRecord(
-        "Sorry, I could not find that.", "refused", True, _passages("B"), [], 400.0, refusal_probability=0.9),
+        "Sorry, I could not find that.", "refused", True, _passages("B"), [], 400.0, refusal_probability=0.9
+    ),
     QUESTIONS[4]["question"]: AnswerRecord(
-        "Returns take 30 days [4].", "generated", False, _passages("C", "B"), [], 500.0, refusal_probability=0.4),
+        "Returns take 30 days [4].",
+        "generated",
+        False,
+        _passages("C", "B"),
+        [],
+        500.0,
+        refusal_probability=0.4,
+    ),
     QUESTIONS[5]["question"]: AnswerRecord(
-        "Sorry, I could not find that.", "refused", True, _passages("B"), [], 600.0, refusal_probability=0.6),
+        "Sorry, I could not find that.", "refused", True, _passages("B"), [], 600.0, refusal_probability=0.6
+    ),
 }
 
 NDCG_Q5 = (1 / math.log2(3)) / (1 + 1 / math.log2(3))  # gold A,B; B at rank 2 of C,B

@@ -5,7 +5,14 @@ from __future__ import annotations
 
 import pytest
 
-from eval.answer_scores import AnswerGold, alias_correct, check_answer, irrelevant_sentences, split_sentences, wrong_facts
+from eval.answer_scores import (
+    AnswerGold,
+    alias_correct,
+    check_answer,
+    irrelevant_sentences,
+    split_sentences,
+    wrong_facts,
+)
 from eval.facts import chinese_number, key_fact, mentions, polarity, quantities
 from eval.scoring import answer_level_metrics, breakdown, score_rows
 
@@ -51,7 +58,12 @@ def test_quantities_in_both_languages(text: str, expected: list[tuple[str, float
 
 def test_chinese_numerals() -> None:
     assert [chinese_number(t) for t in ("十四", "三十", "一百二十", "两", "一万二千", "abc")] == [
-        14, 30, 120, 2, 12000, None,
+        14,
+        30,
+        120,
+        2,
+        12000,
+        None,
     ]
 
 
@@ -72,7 +84,11 @@ def test_polarity_and_key_fact_kinds() -> None:
     assert polarity("可以。携号转台免费。") == "yes"
     assert polarity("You can return an item within 60 days.") is None  # a plain statement
     assert [key_fact(t).kind for t in ("HK$120", "yes", "Okta", "1 January 2024", "18 Tai Seng Street")] == [
-        "quantity", "yes_no", "name", "quantity", "name",
+        "quantity",
+        "yes_no",
+        "name",
+        "quantity",
+        "name",
     ]
 
 
@@ -90,7 +106,9 @@ ROAMING = AnswerGold(
         "Destination: USA and Canada; Day pass (HK$ per day): 78; Data per day: 1 GB; Calls (HK$ per minute): 8\n"
         "Each day pass lasts 24 hours from your first use."
     ],
-    gold_passages=["Destination: Japan and South Korea; Day pass (HK$ per day): 58; Data per day: 1 GB; Calls (HK$ per minute): 4"],
+    gold_passages=[
+        "Destination: Japan and South Korea; Day pass (HK$ per day): 58; Data per day: 1 GB; Calls (HK$ per minute): 4"
+    ],
     names=["Harbour Max", "Okta"],
 )
 
@@ -120,19 +138,31 @@ def test_swapped_unit_is_a_wrong_fact() -> None:
 
 
 def test_numbers_restated_from_the_question_are_not_wrong_facts() -> None:
-    gold = AnswerGold(question="I have 10 months left. What is the fee per month left?", aliases=[["HK$100"]],
-                      key_facts=["HK$100"], gold_texts=["The fee is HK$100 for each remaining month."])
+    gold = AnswerGold(
+        question="I have 10 months left. What is the fee per month left?",
+        aliases=[["HK$100"]],
+        key_facts=["HK$100"],
+        gold_texts=["The fee is HK$100 for each remaining month."],
+    )
     assert wrong_facts("With 10 months left the fee is HK$100 for each month.", gold) == []
 
 
 def test_flipped_yes_no_is_a_wrong_fact() -> None:
-    gold = AnswerGold(question="Do you accept PayPal?", aliases=[["do not accept PayPal"]], key_facts=["no"],
-                      gold_texts=["We do not accept PayPal or cash on delivery."])
+    gold = AnswerGold(
+        question="Do you accept PayPal?",
+        aliases=[["do not accept PayPal"]],
+        key_facts=["no"],
+        gold_texts=["We do not accept PayPal or cash on delivery."],
+    )
     assert wrong_facts("No, we do not accept PayPal.", gold) == []
     assert wrong_facts("Q: Do you accept PayPal? A: We do not accept PayPal.", gold) == []
     assert wrong_facts("Yes, PayPal is accepted.", gold) == ["says 'yes' where the answer is 'no'"]
-    team = AnswerGold(question="Does the Team plan include SSO?", aliases=[["No"]], key_facts=["no"],
-                      gold_texts=["SSO is included in the Business and Enterprise plans."])
+    team = AnswerGold(
+        question="Does the Team plan include SSO?",
+        aliases=[["No"]],
+        key_facts=["no"],
+        gold_texts=["SSO is included in the Business and Enterprise plans."],
+    )
     assert wrong_facts("SSO is included in the Business and Enterprise plans.", team) == []  # says neither
 
 
@@ -143,8 +173,12 @@ def test_a_name_of_the_help_centre_absent_from_the_gold_is_a_wrong_fact() -> Non
 
 
 def test_wrong_edition_is_a_wrong_fact() -> None:
-    gold = AnswerGold(question="How much notice do I give to cancel?", aliases=[["14 days"]], key_facts=["14 days"],
-                      gold_texts=["Effective from 1 January 2024. Give us 14 days' notice."])
+    gold = AnswerGold(
+        question="How much notice do I give to cancel?",
+        aliases=[["14 days"]],
+        key_facts=["14 days"],
+        gold_texts=["Effective from 1 January 2024. Give us 14 days' notice."],
+    )
     assert check_answer("Give us 14 days' notice.", gold).wrong_facts == []
     reasons = wrong_facts("Give us 30 days' notice (2022 edition).", gold)
     assert "unsupported duration '30 days'" in reasons and "unsupported year '2022'" in reasons
@@ -152,8 +186,12 @@ def test_wrong_edition_is_a_wrong_fact() -> None:
 
 
 def test_an_incomplete_two_page_answer_is_incorrect_but_not_wrong() -> None:
-    gold = AnswerGold(question="Monthly fee of Harbour Plus and the Japan day pass?", aliases=[["HK$168"], ["HK$58"]],
-                      key_facts=["HK$168", "HK$58"], gold_texts=["Harbour Plus: HK$168", "Japan: HK$58 per day"])
+    gold = AnswerGold(
+        question="Monthly fee of Harbour Plus and the Japan day pass?",
+        aliases=[["HK$168"], ["HK$58"]],
+        key_facts=["HK$168", "HK$58"],
+        gold_texts=["Harbour Plus: HK$168", "Japan: HK$58 per day"],
+    )
     check = check_answer("Harbour Plus costs HK$168 a month.", gold)
     assert not check.correct and not check.wrong_fact
     assert alias_correct("Harbour Plus costs HK$168 a month; the Japan pass is 58港元 a day.", gold.aliases)
@@ -178,13 +216,27 @@ def test_irrelevant_sentences() -> None:
 
 def _row(qtype: str, answerable: bool, answer: str, refused: bool, centre: str = "carrier") -> dict:
     return {
-        "id": f"{qtype}-{answer[:8]}", "question": ROAMING.question, "history": [], "reference": "",
-        "aliases": ROAMING.aliases if answerable else [], "gold_doc_ids": ["roaming.html"] if answerable else [],
-        "answerable": answerable, "answer": answer, "mode": "refused" if refused else "extractive",
-        "refused": refused, "passages": [{"doc_id": "roaming.html", "text": "", "n": 1}], "citations": [1],
-        "latency_ms": 1.0, "error": None,
-        "meta": {"type": qtype, "centre": centre, "key_facts": ROAMING.key_facts if answerable else [],
-                 "gold_passages": ROAMING.gold_passages if answerable else [], "names": []},
+        "id": f"{qtype}-{answer[:8]}",
+        "question": ROAMING.question,
+        "history": [],
+        "reference": "",
+        "aliases": ROAMING.aliases if answerable else [],
+        "gold_doc_ids": ["roaming.html"] if answerable else [],
+        "answerable": answerable,
+        "answer": answer,
+        "mode": "refused" if refused else "extractive",
+        "refused": refused,
+        "passages": [{"doc_id": "roaming.html", "text": "", "n": 1}],
+        "citations": [1],
+        "latency_ms": 1.0,
+        "error": None,
+        "meta": {
+            "type": qtype,
+            "centre": centre,
+            "key_facts": ROAMING.key_facts if answerable else [],
+            "gold_passages": ROAMING.gold_passages if answerable else [],
+            "names": [],
+        },
     }
 
 
@@ -212,8 +264,15 @@ def test_summary_per_type_counts_refusals_wrong_facts_and_sentences() -> None:
 
 
 def test_a_year_the_question_names_is_not_an_unasked_fact() -> None:
-    gold = AnswerGold(question="What was the notice period in the 2022 policy?", aliases=[["30 days"]],
-                      key_facts=["30 days"], gold_texts=["Contract cancellation policy (2022 edition). 30 days' notice."],
-                      gold_passages=["To cancel, give us 30 days' notice."])
-    assert irrelevant_sentences("The 2022 policy set the notice period. Give us 30 days' notice.", gold) == (2, [])
+    gold = AnswerGold(
+        question="What was the notice period in the 2022 policy?",
+        aliases=[["30 days"]],
+        key_facts=["30 days"],
+        gold_texts=["Contract cancellation policy (2022 edition). 30 days' notice."],
+        gold_passages=["To cancel, give us 30 days' notice."],
+    )
+    assert irrelevant_sentences("The 2022 policy set the notice period. Give us 30 days' notice.", gold) == (
+        2,
+        [],
+    )
     assert irrelevant_sentences("The 2023 edition changed the notice period.", gold)[1] != []

@@ -17,8 +17,18 @@ def test_benchmark_prints_every_retriever_refusals_and_full_answers(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     write_dataset(tmp_path / "datasets" / "tiny")
-    code = main(["--datasets", str(tmp_path / "datasets"), "--sets", "tiny", "--data-dir", str(tmp_path / "cache"),
-                 "--answers", "3"])
+    code = main(
+        [
+            "--datasets",
+            str(tmp_path / "datasets"),
+            "--sets",
+            "tiny",
+            "--data-dir",
+            str(tmp_path / "cache"),
+            "--answers",
+            "3",
+        ]
+    )
     out = capsys.readouterr().out
     assert code == 0
     assert "== tiny: 6 questions (5 answerable with gold documents)" in out

@@ -12,9 +12,29 @@ from eval.bench_soak import main
 
 @pytest.mark.slow
 def test_short_soak_reports_sane_figures_and_integrity(capsys: pytest.CaptureFixture[str]) -> None:
-    code = main(["--topology", "embedded", "--seconds", "15", "--sample-files", "3", "--search-clients", "2",
-                 "--chat-clients", "1", "--max-chats", "2", "--upload-clients", "1", "--names-per-client", "1",
-                 "--upload-pause", "0.2", "--json"])
+    code = main(
+        [
+            "--topology",
+            "embedded",
+            "--seconds",
+            "15",
+            "--sample-files",
+            "3",
+            "--search-clients",
+            "2",
+            "--chat-clients",
+            "1",
+            "--max-chats",
+            "2",
+            "--upload-clients",
+            "1",
+            "--names-per-client",
+            "1",
+            "--upload-pause",
+            "0.2",
+            "--json",
+        ]
+    )
     result = json.loads(capsys.readouterr().out)
     assert code == 0, result
     assert result["failures"] == [] and "5xx" not in result["overall"]["classes"], result["failures"]
@@ -23,7 +43,9 @@ def test_short_soak_reports_sane_figures_and_integrity(capsys: pytest.CaptureFix
     # Every kind of request ran and was answered as expected.
     kinds = result["kinds"]
     assert {"search", "upload", "job", "verify"} <= set(kinds)
-    assert kinds["search"]["requests"] > 0 and kinds["search"]["statuses"] == {"200": kinds["search"]["requests"]}
+    assert kinds["search"]["requests"] > 0 and kinds["search"]["statuses"] == {
+        "200": kinds["search"]["requests"]
+    }
     assert kinds["upload"]["statuses"] == {"202": kinds["upload"]["requests"]}
     chat = result["chat"]
     assert 1 <= chat["turns"] <= 2 and sum(chat["modes"].values()) == chat["turns"]

@@ -23,7 +23,9 @@ def worse_answer(question: str, history: list[dict[str, str]]) -> AnswerRecord:
     """q1 loses its gold document: hit@5 1.0 -> 0.8, and its answer goes wrong."""
     if question == QUESTIONS[0]["question"]:
         good = ANSWERS[question]
-        return AnswerRecord("Shipping takes 3 to 5 days [1].", "generated", False, good.passages[1:], [1], 100.0)
+        return AnswerRecord(
+            "Shipping takes 3 to 5 days [1].", "generated", False, good.passages[1:], [1], 100.0
+        )
     return fixed_answer(question, history)
 
 
@@ -43,11 +45,21 @@ def golden(tmp_path: Path) -> Path:
     path = tmp_path / "golden.jsonl"
     with path.open("w", encoding="utf-8") as handle:
         for q in QUESTIONS:
-            handle.write(json.dumps({
-                "id": q["id"], "question": q["question"], "reference_answer": q["answer"],
-                "expected_sources": "|".join(q["gold_doc_ids"]), "answerable": q["answerable"],
-                "history": json.dumps(q["history"]), "answer_aliases": q["answer_aliases"],
-            }, ensure_ascii=False) + "\n")
+            handle.write(
+                json.dumps(
+                    {
+                        "id": q["id"],
+                        "question": q["question"],
+                        "reference_answer": q["answer"],
+                        "expected_sources": "|".join(q["gold_doc_ids"]),
+                        "answerable": q["answerable"],
+                        "history": json.dumps(q["history"]),
+                        "answer_aliases": q["answer_aliases"],
+                    },
+                    ensure_ascii=False,
+                )
+                + "\n"
+            )
     return path
 
 
@@ -66,12 +78,27 @@ def test_run_list_compare_gate(cli: typer.Typer, golden: Path, tmp_path: Path) -
     for name, value in EXPECTED.items():
         if not name.startswith("id_based"):  # ids only; everything else as in the inline-corpus run
             assert stored.summary["metrics"][name] == pytest.approx(value, abs=1e-12), name
-    assert stored.summary["metrics"]["id_based_context_recall"] == pytest.approx(EXPECTED["id_based_context_recall"])
+    assert stored.summary["metrics"]["id_based_context_recall"] == pytest.approx(
+        EXPECTED["id_based_context_recall"]
+    )
     html = Path(stored.report_paths["html"])
     assert html.is_file() and html.parent.name == "run-1" and html.parent.parent == tmp_path / "data" / "eval"
 
-    second = runner.invoke(cli, ["eval", "run", "--dataset", str(golden), "--kb", "support", "--arm", "worse",
-                                 "--out", str(tmp_path / "reports")])
+    second = runner.invoke(
+        cli,
+        [
+            "eval",
+            "run",
+            "--dataset",
+            str(golden),
+            "--kb",
+            "support",
+            "--arm",
+            "worse",
+            "--out",
+            str(tmp_path / "reports"),
+        ],
+    )
     assert second.exit_code == 0, second.output
     assert (tmp_path / "reports" / "run-2" / "report.html").is_file()
 
@@ -87,11 +114,23 @@ def test_run_list_compare_gate(cli: typer.Typer, golden: Path, tmp_path: Path) -
     assert "gate failed" in regression.output and "hit@5" in regression.output
     same = runner.invoke(cli, ["eval", "gate", "--baseline", "1", "--candidate", "1"])
     assert same.exit_code == 0 and "gate passed" in same.output
-    tolerant = runner.invoke(cli, ["eval", "gate", "--baseline", "1", "--max-drop", "hit@5=0.25",
-                                   "--max-drop", "mrr@10=0.25"])
+    tolerant = runner.invoke(
+        cli, ["eval", "gate", "--baseline", "1", "--max-drop", "hit@5=0.25", "--max-drop", "mrr@10=0.25"]
+    )
     assert tolerant.exit_code == 0, tolerant.output
-    strict = runner.invoke(cli, ["eval", "gate", "--baseline", stored.report_paths["json"],
-                                 "--candidate", "2", "--max-drop", "correct=0.1"])
+    strict = runner.invoke(
+        cli,
+        [
+            "eval",
+            "gate",
+            "--baseline",
+            stored.report_paths["json"],
+            "--candidate",
+            "2",
+            "--max-drop",
+            "correct=0.1",
+        ],
+    )
     assert strict.exit_code == 1 and "correct" in strict.output  # 0.8 -> 0.6
 
     bad = runner.invoke(cli, ["eval", "gate", "--baseline", "1", "--max-drop", "hit@5"])
@@ -132,7 +171,9 @@ def test_generate_needs_a_capable_model(cli: typer.Typer) -> None:
     result = runner.invoke(cli, ["eval", "generate", "--kb", "support"])
     assert result.exit_code == 4  # unavailable
     assert "KEFU_JUDGE_MODEL" in result.output
-    local = runner.invoke(cli, ["eval", "generate", "--kb", "support", "--judge", "kefu-local/smollm2-135m-instruct"])
+    local = runner.invoke(
+        cli, ["eval", "generate", "--kb", "support", "--judge", "kefu-local/smollm2-135m-instruct"]
+    )
     assert local.exit_code == 4 and "too small" in local.output
 
 
@@ -151,7 +192,9 @@ def test_a_missing_data_set_names_the_existing_ones(
     result = CliRunner().invoke(cli, ["eval", "run", "--dataset", "tiyn"])
     assert result.exit_code == 3, result.output
     assert "no data set 'tiyn'" in result.stderr
-    assert "existing: golden.jsonl, tiny, helpcentres, helpcentres/" in result.stderr  # then the built-in sets
+    assert (
+        "existing: golden.jsonl, tiny, helpcentres, helpcentres/" in result.stderr
+    )  # then the built-in sets
 
 
 def test_progress_lines_when_piped_and_list_as_json(cli: typer.Typer, golden: Path) -> None:
@@ -161,7 +204,9 @@ def test_progress_lines_when_piped_and_list_as_json(cli: typer.Typer, golden: Pa
     done = runner.invoke(cli, ["eval", "run", "--dataset", str(golden), "--kb", "support", "--arm", "fixed"])
     assert done.exit_code == 0, done.output
     lines = [line for line in done.stderr.splitlines() if line.startswith("eval: ")]
-    assert any(line.startswith("eval: answer 6/6 questions, ") and line.endswith(" s") for line in lines), done.stderr
+    assert any(line.startswith("eval: answer 6/6 questions, ") and line.endswith(" s") for line in lines), (
+        done.stderr
+    )
     assert any(line.startswith("eval: score 6/6 questions, ") for line in lines), done.stderr
     assert "eval: " not in done.stdout
 
@@ -170,9 +215,21 @@ def test_progress_lines_when_piped_and_list_as_json(cli: typer.Typer, golden: Pa
     runs = json.loads(listed.stdout)  # stdout is the JSON document and nothing else
     assert [run["id"] for run in runs] == [1]
     run = runs[0]
-    assert {"id", "created_at", "spec", "dataset", "kb", "judge", "summary", "duration_s", "report_paths"} <= set(run)
+    assert {
+        "id",
+        "created_at",
+        "spec",
+        "dataset",
+        "kb",
+        "judge",
+        "summary",
+        "duration_s",
+        "report_paths",
+    } <= set(run)
     assert "rows" not in run
-    assert run["spec"]["arm"] == "fixed" and run["kb"]["name"] == "support" and run["dataset"]["questions"] == 6
+    assert (
+        run["spec"]["arm"] == "fixed" and run["kb"]["name"] == "support" and run["dataset"]["questions"] == 6
+    )
     assert run["summary"]["metrics"]["hit@5"] == pytest.approx(stored_hit_at_5())
 
 

@@ -38,16 +38,25 @@ def test_scenario_is_said_before_the_question(tmp_path: Path) -> None:
     folder.mkdir()
     (folder / "corpus.jsonl").write_text(json.dumps({"id": "1", "title": "", "text": "rule"}) + "\n")
     (folder / "questions.jsonl").write_text(
-        json.dumps({"id": "x", "question": "Can I apply?", "answer": "Yes", "answer_aliases": [["Yes"]],
-                    "gold_doc_ids": ["1"], "answerable": True, "history": [],
-                    "scenario": "I am over 65.", "meta": {}}) + "\n"
+        json.dumps(
+            {
+                "id": "x",
+                "question": "Can I apply?",
+                "answer": "Yes",
+                "answer_aliases": [["Yes"]],
+                "gold_doc_ids": ["1"],
+                "answerable": True,
+                "history": [],
+                "scenario": "I am over 65.",
+                "meta": {},
+            }
+        )
+        + "\n"
     )
     assert load(folder).items[0].prompt == "I am over 65. Can I apply?"
 
 
-def test_name_resolves_inside_the_datasets_folder(
-    dataset_dir: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_name_resolves_inside_the_datasets_folder(dataset_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("KEFU_DATASETS", str(dataset_dir.parent))
     get_eval_settings.cache_clear()
     try:
@@ -78,28 +87,50 @@ def test_golden_csv_with_corpus_folder(tmp_path: Path) -> None:
         writer = csv.writer(handle)
         writer.writerow(["question", "reference_answer", "expected_sources", "answerable", "history"])
         writer.writerow(["How long to return?", "30 days", "returns.md|faq.md", "true", ""])
-        writer.writerow(["And gift cards?", "", "", "false",
-                         json.dumps([{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"}])])
+        writer.writerow(
+            [
+                "And gift cards?",
+                "",
+                "",
+                "false",
+                json.dumps([{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"}]),
+            ]
+        )
     dataset = load(path)
     assert dataset.corpus_dir == tmp_path / "corpus"
     first, second = dataset.items
     assert (first.id, first.gold_doc_ids, first.answerable, first.answer) == (
-        "golden-1", ["returns.md", "faq.md"], True, "30 days")
+        "golden-1",
+        ["returns.md", "faq.md"],
+        True,
+        "30 days",
+    )
     assert (second.answerable, second.gold_doc_ids, len(second.history)) == (False, [], 2)
     assert len(dataset.corpus_hash) == 64
 
 
 def test_golden_jsonl_and_errors(tmp_path: Path) -> None:
     path = tmp_path / "golden.jsonl"
-    path.write_text(json.dumps({"id": "g", "question": "Q?", "reference_answer": "A",
-                                "expected_sources": "a.md", "answerable": "yes", "history": [],
-                                "answer_aliases": [["A"]]}) + "\n")
+    path.write_text(
+        json.dumps(
+            {
+                "id": "g",
+                "question": "Q?",
+                "reference_answer": "A",
+                "expected_sources": "a.md",
+                "answerable": "yes",
+                "history": [],
+                "answer_aliases": [["A"]],
+            }
+        )
+        + "\n"
+    )
     item = load(path).items[0]
     assert (item.id, item.gold_doc_ids, item.answerable, item.aliases) == ("g", ["a.md"], True, [["A"]])
     path.write_text(json.dumps({"question": "Q?", "answerable": "maybe"}) + "\n")
     with pytest.raises(DatasetError, match=r"golden.jsonl:1: answerable"):
         load(path)
-    path.write_text(json.dumps({"question": "Q?", "history": "[{\"role\": 1}]"}) + "\n")
+    path.write_text(json.dumps({"question": "Q?", "history": '[{"role": 1}]'}) + "\n")
     with pytest.raises(DatasetError, match="history"):
         load(path)
     path.write_text(json.dumps({"question": "Q?"}) + "\n")
@@ -127,8 +158,11 @@ def _item(n: int, answerable: bool, turns: int = 0) -> EvalItem:
 
 def test_sample_is_stratified() -> None:
     # 90 answerable single-turn, 6 answerable multi-turn, 4 unanswerable (4 %).
-    items = ([_item(n, True) for n in range(90)] + [_item(90 + n, True, 1) for n in range(6)]
-             + [_item(96 + n, False) for n in range(4)])
+    items = (
+        [_item(n, True) for n in range(90)]
+        + [_item(90 + n, True, 1) for n in range(6)]
+        + [_item(96 + n, False) for n in range(4)]
+    )
     sampled = select(items, sample=10, seed=3)
     assert len(sampled) == 10
     # 9 / 0.6 / 0.4 by proportion; each stratum keeps at least one, taken from the largest.
@@ -162,8 +196,16 @@ def _layout(folder: Path, questions: list[object], corpus: list[object] | None =
     return folder
 
 
-GOOD = {"id": "a", "question": "How long?", "answer": "30 days", "answer_aliases": [["30 days"]],
-        "gold_doc_ids": ["1"], "answerable": True, "history": [], "meta": {}}
+GOOD = {
+    "id": "a",
+    "question": "How long?",
+    "answer": "30 days",
+    "answer_aliases": [["30 days"]],
+    "gold_doc_ids": ["1"],
+    "answerable": True,
+    "history": [],
+    "meta": {},
+}
 
 
 @pytest.mark.parametrize(
@@ -208,7 +250,10 @@ def test_golden_rows_are_validated_like_the_layout(tmp_path: Path) -> None:
 
 
 def test_split_of_a_layout_set(tmp_path: Path) -> None:
-    folder = _layout(tmp_path / "s", [{**GOOD, "meta": {"split": "tune"}}, {**GOOD, "id": "b", "meta": {"split": "heldout"}}])
+    folder = _layout(
+        tmp_path / "s",
+        [{**GOOD, "meta": {"split": "tune"}}, {**GOOD, "id": "b", "meta": {"split": "heldout"}}],
+    )
     assert [i.id for i in load(folder, split="heldout").items] == ["b"]
     with pytest.raises(DatasetError, match="no split 'test'"):
         load(folder, split="test")

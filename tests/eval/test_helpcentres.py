@@ -17,7 +17,13 @@ from typer.testing import CliRunner
 from eval.datasets import DatasetError, load
 from eval.facts import key_fact, mentions
 from eval.helpcentres.build import CENTRES, build_centre
-from eval.helpcentres.dataset import QUESTION_TYPES, load_helpcentres, load_questions, split_of, validate_items
+from eval.helpcentres.dataset import (
+    QUESTION_TYPES,
+    load_helpcentres,
+    load_questions,
+    split_of,
+    validate_items,
+)
 from eval.record import run_store
 from ingest.config import get_settings
 from ingest.parsing.registry import EXTENSIONS, parse_file
@@ -61,7 +67,9 @@ def test_questions_cover_every_type_centre_and_split() -> None:
     assert split_of(list(reversed(items))) == splits  # order does not matter
     for centre in CENTRES:
         for qtype in QUESTION_TYPES:
-            halves = Counter(splits[i.id] for i in items if i.meta["centre"] == centre and i.meta["type"] == qtype)
+            halves = Counter(
+                splits[i.id] for i in items if i.meta["centre"] == centre and i.meta["type"] == qtype
+            )
             assert halves["tune"] >= 3 and halves["heldout"] >= 2, (centre, qtype)
             assert abs(halves["tune"] - halves["heldout"]) <= 1, (centre, qtype)
     crosslang = Counter(i.meta["lang"] for i in items if i.meta["type"] == "crosslang")
@@ -105,7 +113,19 @@ def test_kefu_eval_runs_a_help_centre_and_scores_its_answers(cli: typer.Typer, t
     """One help centre ingested from its files; five held-out questions through kefu's retrieval
     arm (no model writes: extractive answers), scored per question type."""
     result = CliRunner().invoke(
-        cli, ["eval", "run", "--dataset", "helpcentres/shop", "--split", "heldout", "--arm", "retrieval", "--limit", "5"]
+        cli,
+        [
+            "eval",
+            "run",
+            "--dataset",
+            "helpcentres/shop",
+            "--split",
+            "heldout",
+            "--arm",
+            "retrieval",
+            "--limit",
+            "5",
+        ],
     )
     assert result.exit_code == 0, result.output
     assert "per question type" in result.output and "wrong fact" in result.output

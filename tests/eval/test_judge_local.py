@@ -56,10 +56,23 @@ def judge_server(tmp_path: Path) -> Iterator[JudgeServer]:
     port = _free_port()
     log = tmp_path / "llama-server.log"
     command = [
-        sys.executable, "-m", "llama_cpp.server",
-        "--model", str(packaged_model_path("smollm2-135m-instruct")), "--model_alias", MODEL_ALIAS,
-        "--host", "127.0.0.1", "--port", str(port),
-        "--n_ctx", "2048", "--n_threads", "1", "--n_threads_batch", "2",
+        sys.executable,
+        "-m",
+        "llama_cpp.server",
+        "--model",
+        str(packaged_model_path("smollm2-135m-instruct")),
+        "--model_alias",
+        MODEL_ALIAS,
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--n_ctx",
+        "2048",
+        "--n_threads",
+        "1",
+        "--n_threads_batch",
+        "2",
     ]
     with log.open("wb") as sink:
         process = subprocess.Popen(command, stdout=sink, stderr=subprocess.STDOUT)
@@ -91,11 +104,21 @@ def judge_server(tmp_path: Path) -> Iterator[JudgeServer]:
 def one_question_set(tmp_path: Path) -> Path:
     folder = tmp_path / "returns"
     folder.mkdir()
-    doc = {"id": "A", "title": "Returns policy",
-           "text": "You can return any product within 30 days of purchase with the original receipt."}
-    question = {"id": "q1", "question": "How many days do I have to return a product?", "answer": "30 days",
-                "answer_aliases": [["30 days", "thirty days"]], "gold_doc_ids": ["A"], "answerable": True,
-                "history": [], "meta": {}}
+    doc = {
+        "id": "A",
+        "title": "Returns policy",
+        "text": "You can return any product within 30 days of purchase with the original receipt.",
+    }
+    question = {
+        "id": "q1",
+        "question": "How many days do I have to return a product?",
+        "answer": "30 days",
+        "answer_aliases": [["30 days", "thirty days"]],
+        "gold_doc_ids": ["A"],
+        "answerable": True,
+        "history": [],
+        "meta": {},
+    }
     (folder / "corpus.jsonl").write_text(json.dumps(doc) + "\n", encoding="utf-8")
     (folder / "questions.jsonl").write_text(json.dumps(question) + "\n", encoding="utf-8")
     return folder
@@ -120,10 +143,21 @@ def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[typer.Typer
 def test_kefu_eval_judged_by_local_model_on_loopback(
     cli: typer.Typer, judge_server: JudgeServer, one_question_set: Path
 ) -> None:
-    result = CliRunner().invoke(cli, [
-        "eval", "run", "--dataset", str(one_question_set), "--arm", "retrieval",
-        "--judge", MODEL_ALIAS, "--judge-base-url", judge_server.base_url,
-    ])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "eval",
+            "run",
+            "--dataset",
+            str(one_question_set),
+            "--arm",
+            "retrieval",
+            "--judge",
+            MODEL_ALIAS,
+            "--judge-base-url",
+            judge_server.base_url,
+        ],
+    )
     assert result.exit_code == 0, result.output
 
     run = run_store(get_settings()).load(1)

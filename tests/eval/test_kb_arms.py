@@ -27,7 +27,9 @@ def test_dataset_kb_is_built_once_per_corpus(dataset_dir: Path, settings: Settin
     assert (again.name, again.version, again.reused) == (first.name, 1, True)
 
     with (dataset_dir / "corpus.jsonl").open("a", encoding="utf-8") as handle:
-        handle.write(json.dumps({"id": "D", "title": "Gift cards", "text": "We do not sell gift cards."}) + "\n")
+        handle.write(
+            json.dumps({"id": "D", "title": "Gift cards", "text": "We do not sell gift cards."}) + "\n"
+        )
     changed = build_dataset_kb(load(dataset_dir), settings)
     assert changed.name != first.name and not changed.reused
 
@@ -51,13 +53,26 @@ def test_retrieval_and_baseline_arms_answer_from_the_corpus(dataset_dir: Path, s
 def test_golden_set_with_a_corpus_folder(tmp_path: Path, settings: Settings) -> None:
     corpus = tmp_path / "corpus"
     corpus.mkdir()
-    (corpus / "returns.md").write_text("# Returns\n\nYou can return any product within 30 days of purchase.\n")
-    (corpus / "shipping.md").write_text("# Shipping\n\nExpress shipping costs 15 dollars and arrives next day.\n")
+    (corpus / "returns.md").write_text(
+        "# Returns\n\nYou can return any product within 30 days of purchase.\n"
+    )
+    (corpus / "shipping.md").write_text(
+        "# Shipping\n\nExpress shipping costs 15 dollars and arrives next day.\n"
+    )
     golden = tmp_path / "golden.jsonl"
     golden.write_text(
-        json.dumps({"id": "g1", "question": "How long do I have to return something?",
-                    "reference_answer": "30 days", "expected_sources": "returns.md", "answerable": True,
-                    "history": [], "answer_aliases": [["30 days"]]}) + "\n"
+        json.dumps(
+            {
+                "id": "g1",
+                "question": "How long do I have to return something?",
+                "reference_answer": "30 days",
+                "expected_sources": "returns.md",
+                "answerable": True,
+                "history": [],
+                "answer_aliases": [["30 days"]],
+            }
+        )
+        + "\n"
     )
     result = run(RunSpec(dataset=str(golden), arm="retrieval"), settings)
     row = result.rows[0]

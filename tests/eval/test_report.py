@@ -54,18 +54,30 @@ class Page(HTMLParser):
 
 
 def fixture_run(dataset_dir: Path, settings: Settings) -> RunResult:
-    return run(RunSpec(dataset=str(dataset_dir), arm="fixed"), settings, arm=lambda ctx: fixed_answer,
-               kb_builder=lambda d, s, p: KBRef("fixture-kb", 1))
+    return run(
+        RunSpec(dataset=str(dataset_dir), arm="fixed"),
+        settings,
+        arm=lambda ctx: fixed_answer,
+        kb_builder=lambda d, s, p: KBRef("fixture-kb", 1),
+    )
 
 
-def test_html_report_is_self_contained_with_plots(dataset_dir: Path, settings: Settings, tmp_path: Path) -> None:
+def test_html_report_is_self_contained_with_plots(
+    dataset_dir: Path, settings: Settings, tmp_path: Path
+) -> None:
     result = fixture_run(dataset_dir, settings)
     paths = write_reports(result, tmp_path / "report")
     html = Path(paths["html"]).read_text(encoding="utf-8")
     page = Page()
     page.feed(html)
     assert page.headings == [
-        "Summary", "Retrieval: hit@k", "Score distributions", "Refusal", "Latency", "Worst questions", "Configuration",
+        "Summary",
+        "Retrieval: hit@k",
+        "Score distributions",
+        "Refusal",
+        "Latency",
+        "Worst questions",
+        "Configuration",
     ]
     classes = [svg.get("class") or "" for svg in page.svgs]
     assert "chart line" in classes[0]  # hit@k curve
@@ -73,9 +85,9 @@ def test_html_report_is_self_contained_with_plots(dataset_dir: Path, settings: S
     assert sum("line" in c.split() for c in classes) == 2  # hit@k + refusal threshold curve
     assert page.rects > 0 and page.polylines >= 5  # 1 hit@k series + 4 refusal series
     assert page.external == []
-    latency = html[html.index('id="latency"'):html.index('id="worst-questions"')]
+    latency = html[html.index('id="latency"') : html.index('id="worst-questions"')]
     assert "<td>retrieve</td>" in latency  # per-step timings from AnswerRecord.timings_ms (q1)
-    worst = html[html.index('id="worst-questions"'):html.index('id="configuration"')]
+    worst = html[html.index('id="worst-questions"') : html.index('id="configuration"')]
     # Wrong first (q6, a false refusal), then by how badly gold documents were ranked: q5, q2.
     order = [worst.index(f"<b>{q}</b>") for q in ("q6", "q5", "q2")]
     assert order == sorted(order)
@@ -89,7 +101,13 @@ def test_refusal_threshold_curve_by_hand(dataset_dir: Path, settings: Settings) 
     curve = {round(p["threshold"], 2): p for p in refusal_curve(rows, steps=20)}
     # refusal probabilities: q1 .1 q2 .2 q3 .3 q4 .9 (should refuse) q5 .4 q6 .6
     assert curve[0.5]["precision"] == 0.5 and curve[0.5]["recall"] == 1.0  # refuses q4, q6
-    assert curve[0.65] == {"threshold": 0.65, "precision": 1.0, "recall": 1.0, "f1": 1.0, "false_refusal_rate": 0.0}
+    assert curve[0.65] == {
+        "threshold": 0.65,
+        "precision": 1.0,
+        "recall": 1.0,
+        "f1": 1.0,
+        "false_refusal_rate": 0.0,
+    }
     assert curve[0.95]["recall"] == 0.0 and curve[0.95]["precision"] is None
     assert curve[0.0]["false_refusal_rate"] == 1.0
 

@@ -21,14 +21,28 @@ def fixture_kb(dataset, settings, progress) -> KBRef:  # type: ignore[no-untyped
 
 
 def test_run_summary_matches_hand_computed_values(dataset_dir: Path, settings: Settings) -> None:
-    result = run(RunSpec(dataset=str(dataset_dir), arm="fixed"), settings,
-                 arm=lambda ctx: fixed_answer, kb_builder=fixture_kb)
+    result = run(
+        RunSpec(dataset=str(dataset_dir), arm="fixed"),
+        settings,
+        arm=lambda ctx: fixed_answer,
+        kb_builder=fixture_kb,
+    )
     metrics = result.summary["metrics"]
     for name, value in EXPECTED.items():
         assert metrics[name] == pytest.approx(value, abs=1e-12), name
     counts = result.summary["counts"]
-    assert (counts["questions"], counts["answerable"], counts["unanswerable"], counts["with_history"]) == (6, 5, 1, 1)
-    assert (counts["refusal_tp"], counts["refusal_fp"], counts["refusal_fn"], counts["refusal_tn"]) == (1, 1, 0, 4)
+    assert (counts["questions"], counts["answerable"], counts["unanswerable"], counts["with_history"]) == (
+        6,
+        5,
+        1,
+        1,
+    )
+    assert (counts["refusal_tp"], counts["refusal_fp"], counts["refusal_fn"], counts["refusal_tn"]) == (
+        1,
+        1,
+        0,
+        4,
+    )
     assert result.summary["modes"] == {"generated": 3, "extractive": 1, "refused": 2}
     assert result.kb == {"name": "fixture-kb", "version": 1, "reused": False, "failed_documents": 0}
     assert result.dataset["questions"] == 6 and result.judge is None
@@ -36,8 +50,12 @@ def test_run_summary_matches_hand_computed_values(dataset_dir: Path, settings: S
 
 
 def test_rows_keep_everything_per_question(dataset_dir: Path, settings: Settings) -> None:
-    result = run(RunSpec(dataset=str(dataset_dir), only="answerable", limit=3), settings,
-                 arm=lambda ctx: fixed_answer, kb_builder=fixture_kb)
+    result = run(
+        RunSpec(dataset=str(dataset_dir), only="answerable", limit=3),
+        settings,
+        arm=lambda ctx: fixed_answer,
+        kb_builder=fixture_kb,
+    )
     assert [r["id"] for r in result.rows] == ["q1", "q2", "q3"]
     q2 = result.rows[1]
     assert q2["history"][1]["role"] == "assistant"
@@ -50,7 +68,9 @@ def test_rows_keep_everything_per_question(dataset_dir: Path, settings: Settings
 
 
 def test_ragas_scores_apply_only_where_defined(dataset_dir: Path, settings: Settings) -> None:
-    result = run(RunSpec(dataset=str(dataset_dir)), settings, arm=lambda ctx: fixed_answer, kb_builder=fixture_kb)
+    result = run(
+        RunSpec(dataset=str(dataset_dir)), settings, arm=lambda ctx: fixed_answer, kb_builder=fixture_kb
+    )
     rows = {r["id"]: r for r in result.rows}
     ragas = ("non_llm_context_recall", "id_based_context_recall", "non_llm_string_similarity", "rouge_score")
     assert all(rows["q4"]["scores"][name] is None for name in ragas)  # unanswerable
@@ -63,9 +83,14 @@ def test_ragas_scores_apply_only_where_defined(dataset_dir: Path, settings: Sett
 
 def test_ragas_non_llm_metrics_by_hand() -> None:
     row = {
-        "question": "q", "answerable": True, "refused": False, "error": None,
-        "gold_doc_ids": ["g"], "passages": [{"doc_id": "x", "text": "zzzz"}, {"doc_id": "g", "text": "abcx"}],
-        "reference": "kitten", "answer": "sitting",
+        "question": "q",
+        "answerable": True,
+        "refused": False,
+        "error": None,
+        "gold_doc_ids": ["g"],
+        "passages": [{"doc_id": "x", "text": "zzzz"}, {"doc_id": "g", "text": "abcx"}],
+        "reference": "kitten",
+        "answer": "sitting",
     }
     scores = ragas_row_scores(row, {"g": "abcd"})
     # "abcx" vs "abcd": Levenshtein 1 of 4 -> 0.75 > 0.5, so the one reference is recalled

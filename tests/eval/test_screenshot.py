@@ -20,14 +20,28 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 @pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium is not installed")
 def test_report_screenshot(dataset_dir: Path, settings: Settings, tmp_path: Path) -> None:
-    result = run(RunSpec(dataset=str(dataset_dir)), settings, arm=lambda ctx: fixed_answer,
-                 kb_builder=lambda d, s, p: KBRef("fixture-kb", 1))
+    result = run(
+        RunSpec(dataset=str(dataset_dir)),
+        settings,
+        arm=lambda ctx: fixed_answer,
+        kb_builder=lambda d, s, p: KBRef("fixture-kb", 1),
+    )
     html = Path(write_reports(result, tmp_path / "report")["html"])
     shot = tmp_path / "report.png"
     completed = subprocess.run(
-        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
-         "--window-size=1200,2400", f"--screenshot={shot}", html.as_uri()],
-        capture_output=True, text=True, timeout=120,
+        [
+            CHROMIUM,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--hide-scrollbars",
+            "--window-size=1200,2400",
+            f"--screenshot={shot}",
+            html.as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert completed.returncode == 0, completed.stderr[-2000:]
     header = shot.read_bytes()[:24]

@@ -18,8 +18,12 @@ from ingest.db import Database, open_database
 
 
 def fixture_run(dataset_dir: Path, settings: Settings) -> RunResult:
-    return run(RunSpec(dataset=str(dataset_dir), arm="fixed"), settings, arm=lambda ctx: fixed_answer,
-               kb_builder=lambda d, s, p: KBRef("fixture-kb", 1))
+    return run(
+        RunSpec(dataset=str(dataset_dir), arm="fixed"),
+        settings,
+        arm=lambda ctx: fixed_answer,
+        kb_builder=lambda d, s, p: KBRef("fixture-kb", 1),
+    )
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
@@ -43,7 +47,12 @@ def test_store_round_trip(database: Database, dataset_dir: Path, settings: Setti
     assert loaded.summary["metrics"]["nan_metric"] is None
     assert loaded.summary == finite(result.summary)
     assert loaded.rows == result.rows
-    assert (loaded.dataset, loaded.kb, loaded.config, loaded.spec) == (result.dataset, result.kb, result.config, result.spec)
+    assert (loaded.dataset, loaded.kb, loaded.config, loaded.spec) == (
+        result.dataset,
+        result.kb,
+        result.config,
+        result.spec,
+    )
     assert loaded.report_paths == paths
     assert loaded.created_at[:10] == result.created_at[:10]
 

@@ -55,7 +55,7 @@ class LLMEndpoint:
             def log_message(self, *args: Any) -> None:  # quiet test output
                 pass
 
-            def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+            def do_POST(self) -> None:
                 body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", "0"))))
                 endpoint.requests.append(body.get("model", ""))
                 mode = endpoint.mode
@@ -64,11 +64,23 @@ class LLMEndpoint:
                 if mode == "garbage":
                     self._send(200, b"<html><body>502 Bad Gateway</body></html>", "text/html")
                     return
-                text = "Bananas are a kind of purple weather. [1]" if mode == "nonsense" else _grounded_reply(body["messages"])
+                text = (
+                    "Bananas are a kind of purple weather. [1]"
+                    if mode == "nonsense"
+                    else _grounded_reply(body["messages"])
+                )
                 reply = {
-                    "id": "chatcmpl-fault", "object": "chat.completion", "created": int(time.time()),
+                    "id": "chatcmpl-fault",
+                    "object": "chat.completion",
+                    "created": int(time.time()),
                     "model": body.get("model", ""),
-                    "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": text}}],
+                    "choices": [
+                        {
+                            "index": 0,
+                            "finish_reason": "stop",
+                            "message": {"role": "assistant", "content": text},
+                        }
+                    ],
                     "usage": {"prompt_tokens": 10, "completion_tokens": 10, "total_tokens": 20},
                 }
                 self._send(200, json.dumps(reply).encode(), "application/json")

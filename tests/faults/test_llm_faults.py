@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 from api_fixture import EN_QUESTION, SHOP_DOCS, api_settings, auth, free_port, make_keys, upload, write_docs
@@ -28,7 +27,9 @@ class Desk:
         session = self.client.post("/v1/sessions", json={"kb": "shop"}, headers=auth(self.customer))
         assert session.status_code == 201, session.text
         reply = self.client.post(
-            f"/v1/sessions/{session.json()['id']}/messages", json={"text": question}, headers=auth(self.customer)
+            f"/v1/sessions/{session.json()['id']}/messages",
+            json={"text": question},
+            headers=auth(self.customer),
         )
         assert reply.status_code == 200, reply.text  # whatever the LLMs do
         return reply.json()
@@ -43,16 +44,25 @@ def desk(tmp_path_factory: pytest.TempPathFactory, monkeypatch_module: pytest.Mo
     monkeypatch_module.setenv("OPENAI_API_KEY", "backup-key")
     root = tmp_path_factory.mktemp("llm-faults")
     settings = api_settings(
-        root / "data", llm_model="openai/primary-chat", llm_api_base=primary.url, llm_api_key="primary-key",
-        llm_fallbacks=["openai/backup-chat"], llm_timeout_s=TIMEOUT_S,
+        root / "data",
+        llm_model="openai/primary-chat",
+        llm_api_base=primary.url,
+        llm_api_key="primary-key",
+        llm_fallbacks=["openai/backup-chat"],
+        llm_timeout_s=TIMEOUT_S,
         llm_min_grounded_rate=0.0,  # draft every turn, so each case reaches the LLMs
     )
     app = create_app(settings)
     keys = make_keys(app.state.services, "acme", ("owner", "customer"))
     try:
         with TestClient(app, raise_server_exceptions=False) as client:
-            assert client.post("/v1/kbs", json={"name": "shop"}, headers=auth(keys["owner"])).status_code == 201
-            assert upload(client, keys["owner"], "shop", write_docs(root / "docs", SHOP_DOCS))["status"] == "succeeded"
+            assert (
+                client.post("/v1/kbs", json={"name": "shop"}, headers=auth(keys["owner"])).status_code == 201
+            )
+            assert (
+                upload(client, keys["owner"], "shop", write_docs(root / "docs", SHOP_DOCS))["status"]
+                == "succeeded"
+            )
             yield Desk(client, keys["customer"], primary, backup)
     finally:
         primary.close()
@@ -112,7 +122,8 @@ def test_the_chat_completions_route_survives_a_dead_llm_too(desk: Desk) -> None:
     desk.backup.set("down")
     for stream in (False, True):
         response = desk.client.post(
-            "/v1/chat/completions", headers=auth(desk.customer),
+            "/v1/chat/completions",
+            headers=auth(desk.customer),
             json={"model": "shop", "stream": stream, "messages": [{"role": "user", "content": EN_QUESTION}]},
         )
         assert response.status_code == 200, response.text

@@ -13,7 +13,17 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from api_fixture import EN_QUESTION, SHOP_DOCS, ZH_QUESTION, api_settings, auth, free_port, make_keys, upload, write_docs
+from api_fixture import (
+    EN_QUESTION,
+    SHOP_DOCS,
+    ZH_QUESTION,
+    api_settings,
+    auth,
+    free_port,
+    make_keys,
+    upload,
+    write_docs,
+)
 from fastapi.testclient import TestClient
 
 from api.app import create_app
@@ -32,7 +42,16 @@ class ChromaProcess:
         self.process: subprocess.Popen | None = None  # type: ignore[type-arg]
 
     def start(self) -> None:
-        command = [str(chroma_executable()), "run", "--path", str(self.path), "--host", "127.0.0.1", "--port", str(self.port)]
+        command = [
+            str(chroma_executable()),
+            "run",
+            "--path",
+            str(self.path),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+        ]
         self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         _wait_ready(self.url, self.process)
 
@@ -69,7 +88,9 @@ def test_chroma_killed_mid_traffic_gives_503_then_recovers(chroma: ChromaProcess
     owner, customer = keys["owner"], keys["customer"]
     with TestClient(app, raise_server_exceptions=False) as client:
         assert client.post("/v1/kbs", json={"name": "shop"}, headers=auth(owner)).status_code == 201
-        assert upload(client, owner, "shop", write_docs(tmp_path / "docs", SHOP_DOCS))["status"] == "succeeded"
+        assert (
+            upload(client, owner, "shop", write_docs(tmp_path / "docs", SHOP_DOCS))["status"] == "succeeded"
+        )
         before = client.get("/v1/kbs/shop", headers=auth(owner)).json()
         assert _search(client, owner)[0] == 200
 
@@ -99,7 +120,9 @@ def test_chroma_killed_mid_traffic_gives_503_then_recovers(chroma: ChromaProcess
 
         # Every route that needs the vectors says so the same way; the state is untouched.
         session = client.post("/v1/sessions", json={"kb": "shop"}, headers=auth(customer)).json()["id"]
-        asked = client.post(f"/v1/sessions/{session}/messages", json={"text": ZH_QUESTION}, headers=auth(customer))
+        asked = client.post(
+            f"/v1/sessions/{session}/messages", json={"text": ZH_QUESTION}, headers=auth(customer)
+        )
         assert asked.status_code == 503 and "vector store" in asked.json()["detail"], asked.text
         assert client.get("/readyz").status_code == 503
         assert client.get("/v1/kbs/shop", headers=auth(owner)).json() == before  # SQL side still answers
@@ -107,7 +130,9 @@ def test_chroma_killed_mid_traffic_gives_503_then_recovers(chroma: ChromaProcess
         chroma.start()  # same port: the clients reconnect by themselves
         assert client.get("/readyz").status_code == 200
         assert _search(client, owner)[0] == 200
-        answer = client.post(f"/v1/sessions/{session}/messages", json={"text": ZH_QUESTION}, headers=auth(customer))
+        answer = client.post(
+            f"/v1/sessions/{session}/messages", json={"text": ZH_QUESTION}, headers=auth(customer)
+        )
         assert answer.status_code == 200 and answer.json()["citations"], answer.text
         assert client.get("/v1/kbs/shop", headers=auth(owner)).json()["embedded"] == before["embedded"]
 
@@ -124,16 +149,23 @@ def test_postgres_dropping_the_apps_connections_is_survived(postgres_url: str, t
 
     def drop_connections() -> int:
         with admin.begin() as connection:
-            return len(connection.execute(
-                sa.text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = :name"),
-                {"name": name},
-            ).all())
+            return len(
+                connection.execute(
+                    sa.text(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = :name"
+                    ),
+                    {"name": name},
+                ).all()
+            )
 
     try:
         with TestClient(app, raise_server_exceptions=False) as client:
             assert client.post("/v1/kbs", json={"name": "shop"}, headers=auth(owner)).status_code == 201
-            first = client.post("/v1/kbs/shop/documents", headers=auth(owner),
-                                files=[("files", ("shipping.md", SHOP_DOCS["shipping.md"].encode(), "text/markdown"))])
+            first = client.post(
+                "/v1/kbs/shop/documents",
+                headers=auth(owner),
+                files=[("files", ("shipping.md", SHOP_DOCS["shipping.md"].encode(), "text/markdown"))],
+            )
             assert first.status_code == 202  # queued (no worker here): the queue's pool is open too
 
             assert drop_connections() >= 2  # the app's SQLAlchemy pool and the queue's pool
@@ -144,15 +176,26 @@ def test_postgres_dropping_the_apps_connections_is_survived(postgres_url: str, t
             session = client.post("/v1/sessions", json={"kb": "shop"}, headers=auth(customer))
             assert session.status_code == 201, session.text
             assert drop_connections() >= 1
-            again = client.post("/v1/kbs/shop/documents", headers=auth(owner),
-                                files=[("files", ("returns.md", SHOP_DOCS["returns.md"].encode(), "text/markdown"))])
+            again = client.post(
+                "/v1/kbs/shop/documents",
+                headers=auth(owner),
+                files=[("files", ("returns.md", SHOP_DOCS["returns.md"].encode(), "text/markdown"))],
+            )
             assert again.status_code == 202, again.text
             jobs = client.get("/v1/kbs/shop/jobs", headers=auth(owner)).json()
             assert [j["status"] for j in jobs] == ["queued", "queued"]
             with app.state.services.db.session() as db:
-                queued = db.execute(sa.text("SELECT count(*) FROM procrastinate_jobs WHERE status = 'todo'")).scalar()
+                queued = db.execute(
+                    sa.text("SELECT count(*) FROM procrastinate_jobs WHERE status = 'todo'")
+                ).scalar()
             assert queued == 2
-            assert client.post(f"/v1/sessions/{session.json()['id']}/messages", json={"text": EN_QUESTION},
-                               headers=auth(customer)).status_code == 200
+            assert (
+                client.post(
+                    f"/v1/sessions/{session.json()['id']}/messages",
+                    json={"text": EN_QUESTION},
+                    headers=auth(customer),
+                ).status_code
+                == 200
+            )
     finally:
         admin.dispose()

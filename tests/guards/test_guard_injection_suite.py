@@ -17,7 +17,10 @@ import pytest
 from assistant.guards import InputGuard, neutralize_passage
 from assistant.guards.injection import REMOVED
 
-CASES = [json.loads(line) for line in (Path(__file__).parent / "injection_cases.jsonl").read_text("utf-8").splitlines()]
+CASES = [
+    json.loads(line)
+    for line in (Path(__file__).parent / "injection_cases.jsonl").read_text("utf-8").splitlines()
+]
 INPUTS = [case for case in CASES if case["target"] == "input"]
 PASSAGES = [case for case in CASES if case["target"] == "passage"]
 

@@ -14,7 +14,13 @@ def test_pii_is_redacted_before_anything_else_sees_it(input_guard: InputGuard) -
     assert result.sensitive_categories == ["refund_dispute"]
     stored = json.dumps(result.verdicts, ensure_ascii=False)
     assert "4111" not in stored and "li.lei" not in stored
-    assert [verdict["guard"] for verdict in result.verdicts] == ["pii", "injection", "abuse", "sensitive", "length"]
+    assert [verdict["guard"] for verdict in result.verdicts] == [
+        "pii",
+        "injection",
+        "abuse",
+        "sensitive",
+        "length",
+    ]
 
 
 def test_injection_is_blocked_with_a_refusal_in_the_users_language(input_guard: InputGuard) -> None:

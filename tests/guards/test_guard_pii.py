@@ -196,4 +196,7 @@ def test_kinds_can_be_limited_and_are_validated() -> None:
 def test_allowed_values_stay() -> None:
     redactor = PiiRedactor()
     allowed = {match.key for match in redactor.detect("+86 138 1234 5678")}
-    assert redactor.run("call 13812345678 or 13900001111", allowed=allowed).text == "call 13812345678 or [PHONE_1]"
+    assert (
+        redactor.run("call 13812345678 or 13900001111", allowed=allowed).text
+        == "call 13812345678 or [PHONE_1]"
+    )

@@ -19,11 +19,19 @@ def redact(text: str, **settings: object) -> str:
     [
         (f"card {CARD} exp 12/29 cvv 123", "card [BANK_CARD_1] exp [CARD_EXPIRY_1] cvv [CARD_CVV_1]"),
         (f"{CARD}, expiry: 01/2031, CVC: 4821", "[BANK_CARD_1], expiry: [CARD_EXPIRY_1], CVC: [CARD_CVV_1]"),
-        (f"my visa {CARD} expires 7/30 and the security code is 987",
-         "my visa [BANK_CARD_1] expires [CARD_EXPIRY_1] and the security code is [CARD_CVV_1]"),
+        (
+            f"my visa {CARD} expires 7/30 and the security code is 987",
+            "my visa [BANK_CARD_1] expires [CARD_EXPIRY_1] and the security code is [CARD_CVV_1]",
+        ),
         (f"card number {CARD} valid thru 03-28", "card number [BANK_CARD_1] valid thru [CARD_EXPIRY_1]"),
-        (f"{CARD} 12/29 123", "[BANK_CARD_1] [CARD_EXPIRY_1] [CARD_CVV_1]"),  # unlabelled, right after the number
-        (f"卡号{CARD}，有效期12/29，安全码123", "卡号[BANK_CARD_1]，有效期[CARD_EXPIRY_1]，安全码[CARD_CVV_1]"),
+        (
+            f"{CARD} 12/29 123",
+            "[BANK_CARD_1] [CARD_EXPIRY_1] [CARD_CVV_1]",
+        ),  # unlabelled, right after the number
+        (
+            f"卡号{CARD}，有效期12/29，安全码123",
+            "卡号[BANK_CARD_1]，有效期[CARD_EXPIRY_1]，安全码[CARD_CVV_1]",
+        ),
         ("信用卡有效期至2029年12月，安全码是 456", "信用卡有效期至[CARD_EXPIRY_1]，安全码是 [CARD_CVV_1]"),
         ("my credit card cvv2: 321", "my credit card cvv2: [CARD_CVV_1]"),  # the code alone, no number given
         ("CVV 5678 on the back", "CVV [CARD_CVV_1] on the back"),

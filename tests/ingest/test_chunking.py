@@ -26,9 +26,7 @@ CHINESE_POLICY = (
 
 
 def doc_of(*sections: Section, lang: str = "en") -> ParsedDocument:
-    return ParsedDocument(
-        source="test", title="Test", file_type="md", sections=list(sections), lang=lang
-    )
+    return ParsedDocument(source="test", title="Test", file_type="md", sections=list(sections), lang=lang)
 
 
 def test_faq_pair_is_one_chunk_whatever_its_length() -> None:
@@ -81,7 +79,10 @@ def test_chinese_chunks_end_at_sentence_boundaries(budget: int) -> None:
 
 def test_semicolon_ends_a_chinese_sentence() -> None:
     assert split_sentences("商品须配件齐全；否则无法退货。好的!可以?") == [
-        "商品须配件齐全；", "否则无法退货。", "好的!", "可以?",
+        "商品须配件齐全；",
+        "否则无法退货。",
+        "好的!",
+        "可以?",
     ]
 
 
@@ -100,8 +101,7 @@ def test_single_sentence_over_budget_is_cut_at_commas() -> None:
 
 def test_english_chunks_respect_budget_and_end_sentences() -> None:
     text = " ".join(
-        f"Returns for order {n} are accepted within 30 days of delivery with the receipt."
-        for n in range(40)
+        f"Returns for order {n} are accepted within 30 days of delivery with the receipt." for n in range(40)
     )
     chunks = chunk_document(doc_of(Section(text=text)), chunk_tokens=50, overlap_tokens=20)
     assert len(chunks) > 5
@@ -133,7 +133,9 @@ def test_chunks_never_cross_sections_and_carry_metadata() -> None:
     first, second = chunk_document(doc, chunk_tokens=320, overlap_tokens=40)
 
     assert (first.section_index, first.text, first.heading_path) == (
-        0, "Returns are accepted within 30 days.", ["Returns", "Standard"],
+        0,
+        "Returns are accepted within 30 days.",
+        ["Returns", "Standard"],
     )
     assert second.match_text == "Test > Returns > Members: Members get 60 days."
     assert (second.section_index, second.page, second.kind, second.lang) == (1, 4, "text", "en")
@@ -183,7 +185,10 @@ def test_sample_knowledge_base_chunks_deterministically_within_budget() -> None:
 
 def test_match_text_names_the_document_title_once() -> None:
     titled = ParsedDocument(
-        source="faq-7", title="Can I return a gift?", file_type="dataset", lang="en",
+        source="faq-7",
+        title="Can I return a gift?",
+        file_type="dataset",
+        lang="en",
         sections=[
             Section(text="Can I return a gift?\nYes, with the gift receipt."),
             Section(text="Gift cards are final.", heading_path=["Can I return a gift?", "Cards"]),

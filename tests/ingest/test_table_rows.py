@@ -19,7 +19,10 @@ from ingest.types import ParsedDocument
 
 HEADERS = ["Plan", "Monthly price (EUR)", "Data"]
 ROWS = [["Basic", "10", "5 GB"], ["Premium", "30", "50 GB"]]
-RENDERED = ["Plan: Basic; Monthly price (EUR): 10; Data: 5 GB", "Plan: Premium; Monthly price (EUR): 30; Data: 50 GB"]
+RENDERED = [
+    "Plan: Basic; Monthly price (EUR): 10; Data: 5 GB",
+    "Plan: Premium; Monthly price (EUR): 30; Data: 50 GB",
+]
 INTRO = "Prices include VAT."
 
 
@@ -113,8 +116,15 @@ def test_a_chinese_table_keeps_its_headers(tmp_path: Path) -> None:
     doc = parse_file(path, max_bytes=10_000_000)
 
     rows = [s for s in doc.sections if s.kind == "table"]
-    assert [s.text for s in rows] == ["套餐: 基础版; 月费（元）: 10; 流量: 5 GB", "套餐: 高级版; 月费（元）: 30; 流量: 50 GB"]
-    assert rows[1].extra[TABLE_ROW_KEY] == {"table": "月费计划", "headers": ["套餐", "月费（元）", "流量"], "cells": ["高级版", "30", "50 GB"]}
+    assert [s.text for s in rows] == [
+        "套餐: 基础版; 月费（元）: 10; 流量: 5 GB",
+        "套餐: 高级版; 月费（元）: 30; 流量: 50 GB",
+    ]
+    assert rows[1].extra[TABLE_ROW_KEY] == {
+        "table": "月费计划",
+        "headers": ["套餐", "月费（元）", "流量"],
+        "cells": ["高级版", "30", "50 GB"],
+    }
     chunks = chunk_document(doc, chunk_tokens=200, overlap_tokens=20)
     assert [c.lang for c in chunks] == ["zh", "zh"]
 

@@ -16,7 +16,15 @@ from ingest.models import Chunk, Document, KnowledgeBase
 from ingest.pipeline import IngestPipeline
 from ingest.registry import KnowledgeBaseNotFound, current_chunk_ids, get_kb, list_kbs
 from ingest.types import ParsedDocument, Section
-from ingest.versions import NameTaken, NotInTrash, VersionError, VersionNotFound, diff, list_versions, version_state
+from ingest.versions import (
+    NameTaken,
+    NotInTrash,
+    VersionError,
+    VersionNotFound,
+    diff,
+    list_versions,
+    version_state,
+)
 
 PAGES = {
     "returns.md": "# Returns\n\nYou can return any item within 30 days with the receipt.\n",
@@ -52,15 +60,21 @@ def working_state(pipeline: IngestPipeline, kb: str) -> tuple[list[tuple[str, st
     """Documents (source, content hash, version) and chunk ids of the working state."""
     with pipeline.db.session() as session:
         kb_row = get_kb(session, kb)
-        docs = [(d.source, d.content_hash, d.version) for d in session.scalars(
-            select(Document).where(Document.kb_id == kb_row.id).order_by(Document.source))]
+        docs = [
+            (d.source, d.content_hash, d.version)
+            for d in session.scalars(
+                select(Document).where(Document.kb_id == kb_row.id).order_by(Document.source)
+            )
+        ]
         return docs, set(session.scalars(current_chunk_ids(kb_row.id)))
 
 
 def test_drafts_reach_customers_only_when_published(backend: Settings, tmp_path: Path) -> None:
     docs = write(tmp_path / "docs", PAGES)
     pipeline = IngestPipeline(backend)
-    retriever = HybridRetriever(backend, database=pipeline.db, store=pipeline.store, embedder=pipeline.embedder)
+    retriever = HybridRetriever(
+        backend, database=pipeline.db, store=pipeline.store, embedder=pipeline.embedder
+    )
     kb = "shop"
 
     assert pipeline.ingest_paths([docs], kb).version == 1
@@ -107,7 +121,10 @@ def test_drafts_reach_customers_only_when_published(backend: Settings, tmp_path:
         states = {row.version: version_state(kb_row, row) for row in list_versions(session, kb_row)}
         assert states == {3: "draft", 2: "draft", 1: "published"}
         changes = diff(session, kb_row, 1, 3)
-    assert {(c.source, c.change) for c in changes.documents} == {("shipping.md", "changed"), ("returns.md", "removed")}
+    assert {(c.source, c.change) for c in changes.documents} == {
+        ("shipping.md", "changed"),
+        ("returns.md", "removed"),
+    }
     assert changes.chunks_shared >= 1 and changes.chunks_added >= 1 and changes.chunks_removed >= 2
     assert changes.config == {}
 
@@ -116,7 +133,9 @@ def test_auto_publish_serves_each_version_and_rolls_back(settings: Settings, tmp
     assert settings.auto_publish  # the default: today's behaviour
     docs = write(tmp_path / "docs", PAGES)
     pipeline = IngestPipeline(settings)
-    retriever = HybridRetriever(settings, database=pipeline.db, store=pipeline.store, embedder=pipeline.embedder)
+    retriever = HybridRetriever(
+        settings, database=pipeline.db, store=pipeline.store, embedder=pipeline.embedder
+    )
     pipeline.ingest_paths([docs], "kb")
     write(docs, {"shipping.md": "# Shipping\n\nExpress shipping takes 1 day.\n"})
     assert pipeline.ingest_paths([docs], "kb").version == 2
@@ -128,7 +147,10 @@ def test_auto_publish_serves_each_version_and_rolls_back(settings: Settings, tmp
 
 def faq(answer: str) -> ParsedDocument:
     return ParsedDocument(
-        source="faq/refund", title="How long do refunds take?", file_type="faq", lang="en",
+        source="faq/refund",
+        title="How long do refunds take?",
+        file_type="faq",
+        lang="en",
         sections=[Section(text=answer, kind="faq", question="How long do refunds take?")],
     )
 
@@ -137,7 +159,9 @@ def test_faq_answer_edit_is_a_new_chunk(backend: Settings) -> None:
     """The edited answer keeps the question (the match text): the chunk id must still change, or
     the published version would show the draft's answer."""
     pipeline = IngestPipeline(backend)
-    retriever = HybridRetriever(backend, database=pipeline.db, store=pipeline.store, embedder=pipeline.embedder)
+    retriever = HybridRetriever(
+        backend, database=pipeline.db, store=pipeline.store, embedder=pipeline.embedder
+    )
     pipeline.ingest_documents([faq("Refunds take 5 days.")], "kb")
     pipeline.publish("kb", 1)
     pipeline.ingest_documents([faq("Refunds take 10 days.")], "kb")
@@ -148,7 +172,9 @@ def test_faq_answer_edit_is_a_new_chunk(backend: Settings) -> None:
 def test_prune_keeps_newest_published_and_shared_chunks(backend: Settings, tmp_path: Path) -> None:
     docs = write(tmp_path / "docs", PAGES)
     pipeline = IngestPipeline(backend)
-    retriever = HybridRetriever(backend, database=pipeline.db, store=pipeline.store, embedder=pipeline.embedder)
+    retriever = HybridRetriever(
+        backend, database=pipeline.db, store=pipeline.store, embedder=pipeline.embedder
+    )
     pipeline.ingest_paths([docs], "kb")
     pipeline.publish("kb", 1)
     for n in range(2, 7):  # versions 2..6, shipping.md changes each time
@@ -180,7 +206,9 @@ def test_prune_keeps_newest_published_and_shared_chunks(backend: Settings, tmp_p
 def test_trash_restores_documents_and_vectors(backend: Settings, tmp_path: Path) -> None:
     docs = write(tmp_path / "docs", PAGES)
     pipeline = IngestPipeline(backend)
-    retriever = HybridRetriever(backend, database=pipeline.db, store=pipeline.store, embedder=pipeline.embedder)
+    retriever = HybridRetriever(
+        backend, database=pipeline.db, store=pipeline.store, embedder=pipeline.embedder
+    )
     pipeline.ingest_paths([docs], "shop")
     pipeline.publish("shop", 1)
     with pipeline.db.session() as session:

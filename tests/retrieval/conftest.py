@@ -21,8 +21,12 @@ from ingest.types import ParsedDocument, Section
 KB = "help"
 
 
-def document(source: str, title: str, sections: list[Section], lang: str = "en", **extra: object) -> ParsedDocument:
-    return ParsedDocument(source=source, title=title, file_type="md", sections=sections, lang=lang, extra=dict(extra))
+def document(
+    source: str, title: str, sections: list[Section], lang: str = "en", **extra: object
+) -> ParsedDocument:
+    return ParsedDocument(
+        source=source, title=title, file_type="md", sections=sections, lang=lang, extra=dict(extra)
+    )
 
 
 DOCUMENTS = [
@@ -30,27 +34,47 @@ DOCUMENTS = [
         "returns.md",
         "Returns and refunds",
         [
-            Section("You can return any item within 30 days of delivery with the original receipt.", heading_path=["Returns"]),
-            Section("Lumo Plus members can return items within 60 days, no receipt needed.", heading_path=["Returns", "Members"]),
+            Section(
+                "You can return any item within 30 days of delivery with the original receipt.",
+                heading_path=["Returns"],
+            ),
+            Section(
+                "Lumo Plus members can return items within 60 days, no receipt needed.",
+                heading_path=["Returns", "Members"],
+            ),
         ],
         tags=["policy", "returns"],
     ),
     document(
         "shipping.md",
         "Shipping",
-        [Section("Standard shipping takes 3 to 5 business days. Express delivery arrives the next day.", heading_path=["Shipping"])],
+        [
+            Section(
+                "Standard shipping takes 3 to 5 business days. Express delivery arrives the next day.",
+                heading_path=["Shipping"],
+            )
+        ],
         tags="policy, shipping",
     ),
     document(
         "hub-manual.md",
         "Lumo Hub manual",
-        [Section("To reset the Lumo Hub, hold the reset button on the back for 10 seconds until the light blinks.", heading_path=["Reset"])],
+        [
+            Section(
+                "To reset the Lumo Hub, hold the reset button on the back for 10 seconds until the light blinks.",
+                heading_path=["Reset"],
+            )
+        ],
         product="lumo-hub",
     ),
     document(
         "zh-returns.md",
         "退货政策",
-        [Section("自签收之日起三十天内可凭订单号退货。会员享有六十天退货期，无需小票。", heading_path=["退货"])],
+        [
+            Section(
+                "自签收之日起三十天内可凭订单号退货。会员享有六十天退货期，无需小票。", heading_path=["退货"]
+            )
+        ],
         lang="zh",
         tags=["policy"],
     ),
@@ -116,7 +140,7 @@ Respond = Callable[[str, dict[str, Any]], dict[str, Any] | None]
 
 def _handler(respond: Respond) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 (http.server API)
+        def do_POST(self) -> None:
             body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
             try:
                 payload = respond(self.path, body)

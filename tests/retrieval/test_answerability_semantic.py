@@ -68,7 +68,15 @@ def unit(*values: float) -> np.ndarray:
 
 
 def passage(text: str, lang: str = "en", **extra: str) -> Passage:
-    return Passage(chunk_id=text[:8], doc_id="d", text=text, title="Scooter help", lang=lang, scores=PassageScores(), extra=dict(extra))
+    return Passage(
+        chunk_id=text[:8],
+        doc_id="d",
+        text=text,
+        title="Scooter help",
+        lang=lang,
+        scores=PassageScores(),
+        extra=dict(extra),
+    )
 
 
 # -- features from explicit inputs --------------------------------------------------------------
@@ -121,9 +129,15 @@ def test_the_best_rows_language_is_reported() -> None:
 
 
 def test_faq_questions_and_titles_are_what_a_passage_answers() -> None:
-    faq = passage("Q: Where may I park?\nA: Inside a blue zone.", questions="Where may I park?\nCan I end my ride anywhere?")
+    faq = passage(
+        "Q: Where may I park?\nA: Inside a blue zone.",
+        questions="Where may I park?\nCan I end my ride anywhere?",
+    )
     assert passage_questions(faq) == ["Scooter help", "Where may I park?", "Can I end my ride anywhere?"]
-    assert passage_sentences(passage("One. Park inside a blue zone. OK")) == ["One.", "Park inside a blue zone."]
+    assert passage_sentences(passage("One. Park inside a blue zone. OK")) == [
+        "One.",
+        "Park inside a blue zone.",
+    ]
 
 
 def test_sample_weights_move_the_fit() -> None:
@@ -154,7 +168,9 @@ def test_sentence_vectors_are_cached_in_sql(settings: Settings) -> None:
 @pytest.fixture(scope="module")
 def scooter_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
     folder = tmp_path_factory.mktemp("scooter-help")
-    (folder / "faq.jsonl").write_text("\n".join(json.dumps(row, ensure_ascii=False) for row in FAQ_ROWS) + "\n", encoding="utf-8")
+    (folder / "faq.jsonl").write_text(
+        "\n".join(json.dumps(row, ensure_ascii=False) for row in FAQ_ROWS) + "\n", encoding="utf-8"
+    )
     (folder / "battery.md").write_text(BATTERY_PAGE, encoding="utf-8")
     settings = Settings(data_dir=folder / "kefu-data")
     report = IngestPipeline(settings).ingest_paths([folder / "faq.jsonl", folder / "battery.md"], KB)
@@ -192,7 +208,10 @@ def test_questions_in_the_other_language_are_answered(scooter_settings: Settings
 # Known gap, kept visible: with multilingual-e5-small the best sentence of the right FAQ entry is
 # no closer to a zero-shared-word paraphrase (cosine 0.80-0.86) than to a near miss on the same
 # page (0.82-0.86), so the fitted model refuses these. strict: the test fails once they pass.
-@pytest.mark.xfail(strict=True, reason="paraphrases sharing no key word are still refused (dense similarity of e5-small does not separate them from near misses)")
+@pytest.mark.xfail(
+    strict=True,
+    reason="paraphrases sharing no key word are still refused (dense similarity of e5-small does not separate them from near misses)",
+)
 @pytest.mark.parametrize(
     "question",
     [

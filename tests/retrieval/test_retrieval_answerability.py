@@ -28,7 +28,11 @@ def verdict(settings: Settings, question: str):  # type: ignore[no-untyped-def]
 
 @pytest.mark.parametrize(
     "question",
-    ["How many days do Plus members have to return items?", "会员退货期限是多少天？", "How do I reset the Lumo Hub?"],
+    [
+        "How many days do Plus members have to return items?",
+        "会员退货期限是多少天？",
+        "How do I reset the Lumo Hub?",
+    ],
 )
 def test_answers_when_the_passages_hold_the_answer(kb_settings: Settings, question: str) -> None:
     result = verdict(kb_settings, question)
@@ -38,7 +42,11 @@ def test_answers_when_the_passages_hold_the_answer(kb_settings: Settings, questi
 
 @pytest.mark.parametrize(
     "question",
-    ["Who won the football world cup in 1998?", "广茂铁路全长多少公里？", "What is the battery life of the Lumo Toaster X9?"],
+    [
+        "Who won the football world cup in 1998?",
+        "广茂铁路全长多少公里？",
+        "What is the battery life of the Lumo Toaster X9?",
+    ],
 )
 def test_refuses_when_the_passages_do_not(kb_settings: Settings, question: str) -> None:
     result = verdict(kb_settings, question)
@@ -74,27 +82,42 @@ def passage(text: str, ranks: dict[str, int] | None = None, **scores: float) -> 
 
 
 def test_features() -> None:
-    passages = [passage("Shipping is free. Plus members can return items within 60 days.", {"bm25": 1, "dense": 1}, dense=0.9)]
+    passages = [
+        passage(
+            "Shipping is free. Plus members can return items within 60 days.",
+            {"bm25": 1, "dense": 1},
+            dense=0.9,
+        )
+    ]
     weights = {"plus": 3.0, "member": 2.0, "return": 1.0, "toaster": 9.0}
     found = evidence("Can Plus members return a toaster?", passages, weights)
     assert found.features == {"coverage": 0.75, "missing_rare": 1.0, "dense_top": 0.9, "agree": 1.0}
     assert found.missing_terms == ["toaster"]
     # Without a dense ranking (vectors pending) the dense features are absent, not zero.
-    lexical_only = evidence("Can Plus members return items?", [passage("Plus members can return items.", {"bm25": 1})])
+    lexical_only = evidence(
+        "Can Plus members return items?", [passage("Plus members can return items.", {"bm25": 1})]
+    )
     assert lexical_only.features == {"coverage": 1.0, "missing_rare": 0.0}
 
 
 def test_context_sentences_of_a_message_do_not_dilute_its_question() -> None:
     passages = [passage("Apprentices under 19 are entitled to the apprentice rate.")]
-    message = "I started a new job last month and my employer pays weekly. Am I entitled to the apprentice rate?"
-    assert evidence(message, passages).features["coverage"] >= evidence(message.split(".")[1], passages).features["coverage"]
+    message = (
+        "I started a new job last month and my employer pays weekly. Am I entitled to the apprentice rate?"
+    )
+    assert (
+        evidence(message, passages).features["coverage"]
+        >= evidence(message.split(".")[1], passages).features["coverage"]
+    )
 
 
 def test_fit_separates_and_round_trips(tmp_path) -> None:  # type: ignore[no-untyped-def]
     rows = [{"coverage": c, "dense_top": 0.85} for c in (0.9, 0.8, 0.85, 0.7, 0.2, 0.1, 0.3, 0.25)]
     labels = [True] * 4 + [False] * 4
     params = fit(rows, labels, features=["coverage", "dense_top"])
-    assert params.weights[0] > 0 and params.probability({"coverage": 0.9}) > 0.5 > params.probability({"coverage": 0.1})
+    assert params.weights[0] > 0 and params.probability({"coverage": 0.9}) > 0.5 > params.probability(
+        {"coverage": 0.1}
+    )
     path = tmp_path / "params.json"
     path.write_text(params.to_json(), encoding="utf-8")
     assert load_params(RetrievalSettings(answerability_params=path)) == AnswerabilityParams.load(path)

@@ -49,8 +49,10 @@ def test_standalone_questions_are_unchanged() -> None:
 
 def test_previous_question_skips_follow_ups_and_short_answers() -> None:
     history = [*EN, Message("user", "and for members?"), Message("assistant", "60 days.")]
-    assert condenser().run("what about refurbished items?", history).query.endswith(
-        "(previous: How long do I have to return an item)"
+    assert (
+        condenser()
+        .run("what about refurbished items?", history)
+        .query.endswith("(previous: How long do I have to return an item)")
     )
     # A clarifying exchange alone ("Are you under 19?" / "Yes") is no question to lean on.
     clarifying = [Message("assistant", "Are you under 19?"), Message("user", "Yes")]
@@ -60,8 +62,10 @@ def test_previous_question_skips_follow_ups_and_short_answers() -> None:
 def test_answered_clarifying_questions_join_the_query() -> None:
     c = condenser()
     history = [
-        Message("assistant", "Are you under 19?"), Message("user", "Yes"),
-        Message("assistant", "Are you an apprentice?"), Message("user", "No, I am not."),
+        Message("assistant", "Are you under 19?"),
+        Message("user", "Yes"),
+        Message("assistant", "Are you an apprentice?"),
+        Message("user", "No, I am not."),
     ]
     result = c.run("Am I entitled to the apprentice rate?", history)
     assert result.method == "rule"
@@ -76,7 +80,10 @@ def test_answered_clarifying_questions_join_the_query() -> None:
     # A statement of the assistant, or a long reply, is no clarifying exchange.
     told = [Message("assistant", "30 days [1]."), Message("user", "Yes")]
     assert c.run("Can I return a gift card?", told).method == "unchanged"
-    long_reply = [Message("assistant", "Are you a member?"), Message("user", "I bought it in a store last week with cash")]
+    long_reply = [
+        Message("assistant", "Are you a member?"),
+        Message("user", "I bought it in a store last week with cash"),
+    ]
     assert c.run("Can I return a gift card?", long_reply).method == "unchanged"
 
 

@@ -24,8 +24,13 @@ def _chat(path: str, body: dict[str, Any]) -> dict[str, Any] | None:
     # The prompt must carry the conversation and the follow-up (else HTTP 500: the test fails).
     assert "How long do I have to return an item?" in last and "what about members?" in last
     return {
-        "id": "test", "object": "chat.completion", "created": 0, "model": body["model"],
-        "choices": [{"index": 0, "message": {"role": "assistant", "content": REWRITE + "\n"}, "finish_reason": "stop"}],
+        "id": "test",
+        "object": "chat.completion",
+        "created": 0,
+        "model": body["model"],
+        "choices": [
+            {"index": 0, "message": {"role": "assistant", "content": REWRITE + "\n"}, "finish_reason": "stop"}
+        ],
         "usage": {"prompt_tokens": 10, "completion_tokens": 10, "total_tokens": 20},
     }
 
@@ -39,7 +44,9 @@ HISTORY = [Message("user", "How long do I have to return an item?"), Message("as
 
 
 def test_capable_model_rewrites_the_follow_up(chat_url: str) -> None:
-    settings = Settings(llm_model="openai/hosted-chat", llm_api_base=chat_url, llm_api_key="k", llm_timeout_s=10)
+    settings = Settings(
+        llm_model="openai/hosted-chat", llm_api_base=chat_url, llm_api_key="k", llm_timeout_s=10
+    )
     condenser = QueryCondenser(settings)
     assert condenser.client is not None
     result = condenser.run("what about members?", HISTORY)
@@ -49,7 +56,13 @@ def test_capable_model_rewrites_the_follow_up(chat_url: str) -> None:
 
 
 def test_llm_failure_falls_back_to_the_rule(chat_url: str) -> None:
-    settings = Settings(llm_model="openai/hosted-chat", llm_api_base=chat_url, llm_api_key="k", llm_timeout_s=10, llm_fallbacks=[])
+    settings = Settings(
+        llm_model="openai/hosted-chat",
+        llm_api_base=chat_url,
+        llm_api_key="k",
+        llm_timeout_s=10,
+        llm_fallbacks=[],
+    )
     result = QueryCondenser(settings).run("and if it fails?", HISTORY)
     assert result.method == "rule"
     assert result.query == "and if it fails? (previous: How long do I have to return an item)"

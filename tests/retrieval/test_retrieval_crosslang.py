@@ -30,7 +30,9 @@ def test_calibration_lifts_the_distinct_lead_of_the_other_language() -> None:
 
 def test_a_language_with_too_few_hits_is_left_as_it_is() -> None:
     assert background(hits("x", [0.9, 0.8, 0.8])) is None
-    merged = calibrate({"zh": hits("zh", [0.89, 0.88, 0.88, 0.87, 0.87, 0.86]), "en": hits("en", [0.85, 0.80])}, top_n=10)
+    merged = calibrate(
+        {"zh": hits("zh", [0.89, 0.88, 0.88, 0.87, 0.87, 0.86]), "en": hits("en", [0.85, 0.80])}, top_n=10
+    )
     assert [h.score for h in merged if h.chunk_id.startswith("en")] == [0.85, 0.80]
 
 
@@ -57,7 +59,9 @@ EN_TOPICS = [
 @pytest.fixture
 def bilingual_kb(fresh_settings: Settings) -> Settings:
     documents = [
-        ParsedDocument(source=f"{lang}/{title}.md", title=title, file_type="md", sections=[Section(text)], lang=lang)
+        ParsedDocument(
+            source=f"{lang}/{title}.md", title=title, file_type="md", sections=[Section(text)], lang=lang
+        )
         for lang, topics in (("zh", ZH_TOPICS), ("en", EN_TOPICS))
         for title, text in topics
     ]
@@ -70,5 +74,8 @@ def test_a_chinese_question_finds_the_english_page_and_back(bilingual_kb: Settin
     retriever = HybridRetriever(bilingual_kb)
     sources = [p.source for p in retriever.run("组装衣柜要多少钱？", "shop", top_k=3).passages]
     assert "en/Assembly service.md" in sources
-    sources = [p.source for p in retriever.run("How soon is an electronic invoice emailed?", "shop", top_k=3).passages]
+    sources = [
+        p.source
+        for p in retriever.run("How soon is an electronic invoice emailed?", "shop", top_k=3).passages
+    ]
     assert "zh/发票.md" in sources

@@ -36,7 +36,9 @@ def test_chosen_edition() -> None:
     editions = [edition(2022, "2022-03-01"), edition(2023, "2023-04-01"), edition(2024, "2024-01-01")]
     assert chosen_edition(editions, []).year == 2024
     assert chosen_edition(editions, [AskedDate(2022)]).year == 2022
-    assert chosen_edition(editions, [AskedDate(2023)]).year == 2023  # took effect in April: still "the 2023 one"
+    assert (
+        chosen_edition(editions, [AskedDate(2023)]).year == 2023
+    )  # took effect in April: still "the 2023 one"
     assert chosen_edition(editions, [AskedDate(2023, "2023-03-15")]).year == 2022  # in effect that day
     assert chosen_edition(editions, [AskedDate(2030)]).year == 2024
     assert chosen_edition(editions, [AskedDate(2015)]).year == 2024  # before every edition: the newest
@@ -44,13 +46,22 @@ def test_chosen_edition() -> None:
 
 def test_the_step_reorders_only_within_a_page_and_keeps_scores_in_order() -> None:
     documents = [
-        DocumentInfo("d22", "returns-2022.md", frozenset(), None, "Returns policy (2022 edition)", edition(2022)),
-        DocumentInfo("d23", "returns-2023.md", frozenset(), None, "Returns policy (2023 edition)", edition(2023)),
-        DocumentInfo("d24", "returns-2024.md", frozenset(), None, "Returns policy (2024 edition)", edition(2024)),
+        DocumentInfo(
+            "d22", "returns-2022.md", frozenset(), None, "Returns policy (2022 edition)", edition(2022)
+        ),
+        DocumentInfo(
+            "d23", "returns-2023.md", frozenset(), None, "Returns policy (2023 edition)", edition(2023)
+        ),
+        DocumentInfo(
+            "d24", "returns-2024.md", frozenset(), None, "Returns policy (2024 edition)", edition(2024)
+        ),
         DocumentInfo("ship", "shipping.md", frozenset(), None, "Shipping"),
     ]
     catalog = ChunkCatalog(["c22", "c23", "c24", "cs"], [0, 1, 2, 3], ["text"] * 4, ["en"] * 4, documents)
-    fused = RankedList("fused", [ScoredChunk("c22", 0.9), ScoredChunk("cs", 0.8), ScoredChunk("c23", 0.7), ScoredChunk("c24", 0.6)])
+    fused = RankedList(
+        "fused",
+        [ScoredChunk("c22", 0.9), ScoredChunk("cs", 0.8), ScoredChunk("c23", 0.7), ScoredChunk("c24", 0.6)],
+    )
     step = EditionPreference()
     newest = step.run(fused, catalog, "How long do I have to return an item?")
     assert [h.chunk_id for h in newest.hits] == ["c24", "cs", "c22", "c23"]
@@ -95,18 +106,32 @@ def test_three_editions_newest_first_unless_a_year_is_asked(editions_kb: Setting
     with retriever.db.session() as session:
         stored = {Path(d.source).name: Edition.from_extra(d.extra) for d in session.scalars(select(Document))}
     assert {name: e.year if e else None for name, e in stored.items()} == {
-        "returns-policy-2022.md": 2022, "returns-policy-2023.md": 2023, "returns-policy-2024.md": 2024, "shipping.md": None,
+        "returns-policy-2022.md": 2022,
+        "returns-policy-2023.md": 2023,
+        "returns-policy-2024.md": 2024,
+        "shipping.md": None,
     }
     assert len({e.series for e in stored.values() if e}) == 1
 
     question = "How many days do I have to return an item?"
     result = retriever.run(question, "editions", top_k=3)
     settings = retriever.retrieval
-    plain = fuse([result.candidates[n] for n in ("bm25", "dense", "title")], settings.fusion_method, settings.weights, settings.rrf_k)
+    plain = fuse(
+        [result.candidates[n] for n in ("bm25", "dense", "title")],
+        settings.fusion_method,
+        settings.weights,
+        settings.rrf_k,
+    )
     catalog = retriever.snapshot("editions").catalog
     best = catalog.documents[int(catalog.doc_index[catalog.position[plain.hits[0].chunk_id]])]
     assert Path(best.source).name != "returns-policy-2024.md"  # fusion alone puts an older edition first
     assert first_source(retriever, question) == "returns-policy-2024.md"
-    assert first_source(retriever, "How many days did I have to return an item in 2022?") == "returns-policy-2022.md"
-    assert first_source(retriever, "Under the 2023 edition, how many days did I have to return an item?") == "returns-policy-2023.md"
+    assert (
+        first_source(retriever, "How many days did I have to return an item in 2022?")
+        == "returns-policy-2022.md"
+    )
+    assert (
+        first_source(retriever, "Under the 2023 edition, how many days did I have to return an item?")
+        == "returns-policy-2023.md"
+    )
     assert first_source(retriever, "2023年版的退货期限是多少天？") == "returns-policy-2023.md"

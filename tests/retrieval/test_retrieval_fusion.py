@@ -71,10 +71,20 @@ def test_score_fusion_scales_from_floor_to_ceiling_when_the_list_has_them() -> N
 
 
 def test_collapse_keeps_the_best_chunks_of_each_document_first() -> None:
-    fused = ranked("fused", ("a1", 0.9), ("a2", 0.8), ("b1", 0.7), ("a3", 0.6), ("faq1", 0.5), ("faq2", 0.4), ("c1", 0.3))
+    fused = ranked(
+        "fused", ("a1", 0.9), ("a2", 0.8), ("b1", 0.7), ("a3", 0.6), ("faq1", 0.5), ("faq2", 0.4), ("c1", 0.3)
+    )
     units = {"a1": 0, "a2": 0, "a3": 0, "b1": 1, "c1": 2}  # FAQ pairs are not collapsed
     one = collapse(fused, units, 1)
     assert [h.chunk_id for h in one.hits] == ["a1", "b1", "faq1", "faq2", "c1", "a2", "a3"]
     assert one.scores() == fused.scores()
-    assert [h.chunk_id for h in collapse(fused, units, 2).hits] == ["a1", "a2", "b1", "faq1", "faq2", "c1", "a3"]
+    assert [h.chunk_id for h in collapse(fused, units, 2).hits] == [
+        "a1",
+        "a2",
+        "b1",
+        "faq1",
+        "faq2",
+        "c1",
+        "a3",
+    ]
     assert collapse(fused, units, 0) is fused

@@ -19,7 +19,9 @@ KB = "help"
 
 
 def document(source: str, text: str) -> ParsedDocument:
-    return ParsedDocument(source=source, title=source.removesuffix(".md").title(), file_type="md", sections=[Section(text)])
+    return ParsedDocument(
+        source=source, title=source.removesuffix(".md").title(), file_type="md", sections=[Section(text)]
+    )
 
 
 def sources(retriever: HybridRetriever, query: str, **kwargs: object) -> list[str]:
@@ -63,24 +65,38 @@ def test_faq_chunks_match_on_their_questions(kb_settings: Settings) -> None:
 def test_filters(kb_settings: Settings) -> None:
     retriever = HybridRetriever(kb_settings)
     query = "how do I reset the hub / 重置网关"
-    assert set(sources(retriever, query, filters=RetrievalFilters(langs="zh"))) <= {"zh-returns.md", "zh-hub.md"}
-    assert set(sources(retriever, query, filters=RetrievalFilters(products=["lumo-hub"]))) == {"hub-manual.md", "zh-hub.md"}
-    assert set(sources(retriever, query, filters=RetrievalFilters(products="lumo-hub", langs="en"))) == {"hub-manual.md"}
+    assert set(sources(retriever, query, filters=RetrievalFilters(langs="zh"))) <= {
+        "zh-returns.md",
+        "zh-hub.md",
+    }
+    assert set(sources(retriever, query, filters=RetrievalFilters(products=["lumo-hub"]))) == {
+        "hub-manual.md",
+        "zh-hub.md",
+    }
+    assert set(sources(retriever, query, filters=RetrievalFilters(products="lumo-hub", langs="en"))) == {
+        "hub-manual.md"
+    }
     assert set(sources(retriever, "returns", filters=RetrievalFilters(tags="returns"))) == {"returns.md"}
     assert set(sources(retriever, "policy", filters=RetrievalFilters(tags=["shipping"]))) == {"shipping.md"}
     assert set(sources(retriever, "password", filters=RetrievalFilters(kinds="faq"))) == {"faq.csv"}
-    assert set(sources(retriever, "returns", filters=RetrievalFilters(sources=["zh-returns.md"]))) == {"zh-returns.md"}
+    assert set(sources(retriever, "returns", filters=RetrievalFilters(sources=["zh-returns.md"]))) == {
+        "zh-returns.md"
+    }
     assert sources(retriever, "returns", filters=RetrievalFilters(tags="no-such-tag")) == []
 
 
-def test_lexical_search_works_before_vectors_exist(fresh_settings: Settings, documents: list[ParsedDocument]) -> None:
+def test_lexical_search_works_before_vectors_exist(
+    fresh_settings: Settings, documents: list[ParsedDocument]
+) -> None:
     IngestPipeline(fresh_settings).ingest_documents(documents[:2], KB, embed=False)
     result = HybridRetriever(fresh_settings).run("express delivery next day", KB, top_k=2)
     assert result.passages[0].source == "shipping.md"
     assert result.candidates["dense"].hits == []
 
 
-def ids_everywhere(pipeline: IngestPipeline, retriever: HybridRetriever) -> tuple[set[str], set[str], set[str]]:
+def ids_everywhere(
+    pipeline: IngestPipeline, retriever: HybridRetriever
+) -> tuple[set[str], set[str], set[str]]:
     with pipeline.db.session() as session:
         kb = session.scalar(select(KnowledgeBase).where(KnowledgeBase.name == KB))
         assert kb is not None
@@ -104,7 +120,9 @@ def backend_settings(request: pytest.FixtureRequest, fresh_settings: Settings) -
     return fresh_settings
 
 
-def test_bm25_stays_consistent_with_sql_and_chroma(backend_settings: Settings, documents: list[ParsedDocument]) -> None:
+def test_bm25_stays_consistent_with_sql_and_chroma(
+    backend_settings: Settings, documents: list[ParsedDocument]
+) -> None:
     pipeline = IngestPipeline(backend_settings)
     retriever = HybridRetriever(backend_settings, retrieval=RetrievalSettings(retrieval_candidates=50))
     pipeline.ingest_documents(documents[:3], KB)
@@ -119,7 +137,9 @@ def test_bm25_stays_consistent_with_sql_and_chroma(backend_settings: Settings, d
     assert sources(retriever, "two-year warranty")[0] == "warranty.md"
 
     # change a document: the old chunk ids disappear from every index
-    old_ids = {p.chunk_id for p in retriever.run("express delivery", KB).passages if p.source == "shipping.md"}
+    old_ids = {
+        p.chunk_id for p in retriever.run("express delivery", KB).passages if p.source == "shipping.md"
+    }
     assert old_ids
     changed = document("shipping.md", "Shipping is free on orders over 50 euros; parcels travel by courier.")
     pipeline.ingest_documents([changed], KB)

@@ -42,7 +42,9 @@ def test_configured_reranker_reorders_passages(kb_settings: Settings, rerank_url
 
 
 def test_failing_reranker_keeps_fused_order(kb_settings: Settings, rerank_url: str) -> None:
-    retrieval = RetrievalSettings(rerank_model="cohere/rerank-english-v3.0", rerank_api_base=rerank_url, rerank_api_key="k")
+    retrieval = RetrievalSettings(
+        rerank_model="cohere/rerank-english-v3.0", rerank_api_base=rerank_url, rerank_api_key="k"
+    )
     result = HybridRetriever(kb_settings, retrieval=retrieval).run("fail: return an item", KB, top_k=3)
     assert result.warnings and "rerank" in result.warnings[0]
     fused = [p.score for p in result.passages]

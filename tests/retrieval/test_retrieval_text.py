@@ -37,7 +37,11 @@ def test_char_bigrams_and_sentences() -> None:
     assert char_bigrams("会员") == ["会员"] and char_bigrams("会") == ["会"]
     assert char_bigrams("会员价") == ["会员", "员价"]
     assert sentences("第一句。第二句！Third one. Fourth?\nFifth") == [
-        "第一句。", "第二句！", "Third one.", "Fourth?", "Fifth"
+        "第一句。",
+        "第二句！",
+        "Third one.",
+        "Fourth?",
+        "Fifth",
     ]
 
 

@@ -50,7 +50,10 @@ PARAPHRASE = "Is it possible to modify where my order gets shipped once I have p
 def title_sources(retriever: HybridRetriever, query: str, **kwargs: object) -> list[str]:
     result = retriever.run(query, KB, top_k=4, **kwargs)  # type: ignore[arg-type]
     catalog = retriever.snapshot(KB).catalog
-    docs = [catalog.documents[catalog.doc_index[catalog.position[h.chunk_id]]].source for h in result.candidates["title"].hits]
+    docs = [
+        catalog.documents[catalog.doc_index[catalog.position[h.chunk_id]]].source
+        for h in result.candidates["title"].hits
+    ]
     return docs
 
 
@@ -71,8 +74,12 @@ def test_a_paraphrase_finds_the_entry_by_its_title(fresh_settings: Settings) -> 
     # Filters hold for titles as for the other retrievers.
     lost = "What if the parcel I ordered went missing?"
     assert title_sources(retriever, lost)[:1] == ["lost.md"]
-    assert "lost.md" not in title_sources(retriever, lost, filters=RetrievalFilters(sources=("address.md", "close.md")))
-    assert "address.md" not in title_sources(retriever, PARAPHRASE, filters=RetrievalFilters(sources=("lost.md",)))
+    assert "lost.md" not in title_sources(
+        retriever, lost, filters=RetrievalFilters(sources=("address.md", "close.md"))
+    )
+    assert "address.md" not in title_sources(
+        retriever, PARAPHRASE, filters=RetrievalFilters(sources=("lost.md",))
+    )
 
     # A deleted document's title is gone with it.
     assert pipeline.remove_document(KB, "address.md")

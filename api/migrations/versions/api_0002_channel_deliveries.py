@@ -33,13 +33,17 @@ def upgrade() -> None:
         sa.Column("delivered_at", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id", name="pk_api_channel_deliveries"),
         sa.ForeignKeyConstraint(
-            ["conversation_id"], ["conversations.id"], ondelete="CASCADE",
+            ["conversation_id"],
+            ["conversations.id"],
+            ondelete="CASCADE",
             name="fk_api_channel_deliveries_conversation_id_conversations",
         ),
         sa.UniqueConstraint("message_id", name="uq_api_channel_deliveries_message_id"),
     )
     op.create_index("ix_api_channel_deliveries_tenant", "api_channel_deliveries", ["tenant"])
-    op.create_index("ix_api_channel_deliveries_conversation_id", "api_channel_deliveries", ["conversation_id"])
+    op.create_index(
+        "ix_api_channel_deliveries_conversation_id", "api_channel_deliveries", ["conversation_id"]
+    )
 
 
 def downgrade() -> None:

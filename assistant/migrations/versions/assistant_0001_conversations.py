@@ -56,7 +56,9 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=_now),
         sa.PrimaryKeyConstraint("id", name="pk_messages"),
         sa.ForeignKeyConstraint(
-            ["conversation_id"], ["conversations.id"], ondelete="CASCADE",
+            ["conversation_id"],
+            ["conversations.id"],
+            ondelete="CASCADE",
             name="fk_messages_conversation_id_conversations",
         ),
     )

@@ -36,7 +36,9 @@ def upgrade() -> None:
         sa.Column("resolve_due_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_escalation_tickets"),
         sa.ForeignKeyConstraint(
-            ["conversation_id"], ["conversations.id"], ondelete="CASCADE",
+            ["conversation_id"],
+            ["conversations.id"],
+            ondelete="CASCADE",
             name="fk_escalation_tickets_conversation_id_conversations",
         ),
     )
@@ -62,7 +64,9 @@ def upgrade() -> None:
         sa.Column("reviewed_at", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id", name="pk_faq_candidates"),
         sa.ForeignKeyConstraint(
-            ["ticket_id"], ["escalation_tickets.id"], ondelete="SET NULL",
+            ["ticket_id"],
+            ["escalation_tickets.id"],
+            ondelete="SET NULL",
             name="fk_faq_candidates_ticket_id_escalation_tickets",
         ),
     )

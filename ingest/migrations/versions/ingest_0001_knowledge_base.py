@@ -43,7 +43,9 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=_now),
         sa.PrimaryKeyConstraint("id", name="pk_kb_versions"),
         sa.ForeignKeyConstraint(
-            ["kb_id"], ["knowledge_bases.id"], ondelete="CASCADE",
+            ["kb_id"],
+            ["knowledge_bases.id"],
+            ondelete="CASCADE",
             name="fk_kb_versions_kb_id_knowledge_bases",
         ),
         sa.UniqueConstraint("kb_id", "version", name="uq_kb_versions_kb_id"),
@@ -68,7 +70,9 @@ def upgrade() -> None:
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False, server_default=_now),
         sa.PrimaryKeyConstraint("id", name="pk_documents"),
         sa.ForeignKeyConstraint(
-            ["kb_id"], ["knowledge_bases.id"], ondelete="CASCADE",
+            ["kb_id"],
+            ["knowledge_bases.id"],
+            ondelete="CASCADE",
             name="fk_documents_kb_id_knowledge_bases",
         ),
         sa.UniqueConstraint("kb_id", "source", name="uq_documents_kb_id"),
@@ -94,7 +98,9 @@ def upgrade() -> None:
         sa.Column("embedded", sa.Boolean, nullable=False, server_default=sa.false()),
         sa.PrimaryKeyConstraint("id", name="pk_chunks"),
         sa.ForeignKeyConstraint(
-            ["kb_id"], ["knowledge_bases.id"], ondelete="CASCADE",
+            ["kb_id"],
+            ["knowledge_bases.id"],
+            ondelete="CASCADE",
             name="fk_chunks_kb_id_knowledge_bases",
         ),
         sa.ForeignKeyConstraint(

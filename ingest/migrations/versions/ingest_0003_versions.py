@@ -54,7 +54,9 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=_now),
         sa.PrimaryKeyConstraint("id", name="pk_document_revisions"),
         sa.ForeignKeyConstraint(
-            ["kb_id"], ["knowledge_bases.id"], ondelete="CASCADE",
+            ["kb_id"],
+            ["knowledge_bases.id"],
+            ondelete="CASCADE",
             name="fk_document_revisions_kb_id_knowledge_bases",
         ),
     )
@@ -66,7 +68,9 @@ def upgrade() -> None:
         sa.Column("chunk_id", sa.String(40), nullable=False),
         sa.PrimaryKeyConstraint("revision_id", "chunk_id", name="pk_revision_chunks"),
         sa.ForeignKeyConstraint(
-            ["revision_id"], ["document_revisions.id"], ondelete="CASCADE",
+            ["revision_id"],
+            ["document_revisions.id"],
+            ondelete="CASCADE",
             name="fk_revision_chunks_revision_id_document_revisions",
         ),
         sa.ForeignKeyConstraint(
@@ -80,11 +84,15 @@ def upgrade() -> None:
         sa.Column("revision_id", sa.String(40), nullable=False),
         sa.PrimaryKeyConstraint("version_id", "revision_id", name="pk_kb_version_documents"),
         sa.ForeignKeyConstraint(
-            ["version_id"], ["kb_versions.id"], ondelete="CASCADE",
+            ["version_id"],
+            ["kb_versions.id"],
+            ondelete="CASCADE",
             name="fk_kb_version_documents_version_id_kb_versions",
         ),
         sa.ForeignKeyConstraint(
-            ["revision_id"], ["document_revisions.id"], ondelete="CASCADE",
+            ["revision_id"],
+            ["document_revisions.id"],
+            ondelete="CASCADE",
             name="fk_kb_version_documents_revision_id_document_revisions",
         ),
     )
@@ -121,19 +129,43 @@ def _manifest_existing() -> None:
         for doc in docs:
             ids = list(bind.scalars(sa.select(chunks.c.id).where(chunks.c.doc_id == doc["id"])))
             revision_id = hashlib.sha1(f"migrated:{doc['id']}:{doc['content_hash']}".encode()).hexdigest()
-            bind.execute(revisions.insert().values(
-                id=revision_id, kb_id=kb.id, doc_id=doc["id"], source=doc["source"], title=doc["title"],
-                url=doc["url"], file_type=doc["file_type"], lang=doc["lang"], content_hash=doc["content_hash"],
-                size_bytes=doc["size_bytes"], n_chunks=len(ids), extra=doc["extra"] or {}, created_at=now,
-            ))
+            bind.execute(
+                revisions.insert().values(
+                    id=revision_id,
+                    kb_id=kb.id,
+                    doc_id=doc["id"],
+                    source=doc["source"],
+                    title=doc["title"],
+                    url=doc["url"],
+                    file_type=doc["file_type"],
+                    lang=doc["lang"],
+                    content_hash=doc["content_hash"],
+                    size_bytes=doc["size_bytes"],
+                    n_chunks=len(ids),
+                    extra=doc["extra"] or {},
+                    created_at=now,
+                )
+            )
             if ids:
-                bind.execute(revision_chunks.insert(), [{"revision_id": revision_id, "chunk_id": c} for c in ids])
+                bind.execute(
+                    revision_chunks.insert(), [{"revision_id": revision_id, "chunk_id": c} for c in ids]
+                )
             bind.execute(version_documents.insert().values(version_id=version_id, revision_id=revision_id))
-            bind.execute(documents.update().where(documents.c.id == doc["id"]).values(revision_id=revision_id))
+            bind.execute(
+                documents.update().where(documents.c.id == doc["id"]).values(revision_id=revision_id)
+            )
             n_chunks += len(ids)
-        bind.execute(versions.update().where(versions.c.id == version_id).values(
-            servable=True, documents=len(docs), chunks=n_chunks, config=config, published_at=now,
-        ))
+        bind.execute(
+            versions.update()
+            .where(versions.c.id == version_id)
+            .values(
+                servable=True,
+                documents=len(docs),
+                chunks=n_chunks,
+                config=config,
+                published_at=now,
+            )
+        )
         bind.execute(kbs.update().where(kbs.c.id == kb.id).values(version=number, published_version=number))
 
 
