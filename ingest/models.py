@@ -81,15 +81,11 @@ class KBVersion(Base):
     __table_args__ = (UniqueConstraint("kb_id", "version"),)
 
 
-class DocumentRevision(Base):
-    """One immutable state of a document: its metadata and (in revision_chunks) its chunk ids.
-    The id is derived from all of it, so the same state is stored once however often it recurs."""
+class DocumentFields:
+    """The columns a document and each of its immutable revisions share (a revision is a snapshot
+    of them)."""
 
-    __tablename__ = "document_revisions"
-
-    id: Mapped[str] = mapped_column(String(40), primary_key=True)
     kb_id: Mapped[int] = mapped_column(ForeignKey("knowledge_bases.id", ondelete="CASCADE"), index=True)
-    doc_id: Mapped[str] = mapped_column(String(32), index=True)
     source: Mapped[str] = mapped_column(String(1024))
     title: Mapped[str] = mapped_column(String(512), default="")
     url: Mapped[str | None] = mapped_column(String(1024), nullable=True)
@@ -100,6 +96,16 @@ class DocumentRevision(Base):
     n_chunks: Mapped[int] = mapped_column(Integer, default=0)
     extra: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class DocumentRevision(DocumentFields, Base):
+    """One immutable state of a document: its metadata and (in revision_chunks) its chunk ids.
+    The id is derived from all of it, so the same state is stored once however often it recurs."""
+
+    __tablename__ = "document_revisions"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    doc_id: Mapped[str] = mapped_column(String(32), index=True)
 
 
 class RevisionChunk(Base):
@@ -126,25 +132,14 @@ class VersionDocument(Base):
     )
 
 
-class Document(Base):
+class Document(DocumentFields, Base):
     __tablename__ = "documents"
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    kb_id: Mapped[int] = mapped_column(ForeignKey("knowledge_bases.id", ondelete="CASCADE"), index=True)
-    source: Mapped[str] = mapped_column(String(1024))
-    title: Mapped[str] = mapped_column(String(512), default="")
-    url: Mapped[str | None] = mapped_column(String(1024), nullable=True)
-    file_type: Mapped[str] = mapped_column(String(32))
-    lang: Mapped[str] = mapped_column(String(8), default="en")
-    content_hash: Mapped[str] = mapped_column(String(64))
-    size_bytes: Mapped[int] = mapped_column(Integer, default=0)
-    n_chunks: Mapped[int] = mapped_column(Integer, default=0)
     version: Mapped[int] = mapped_column(Integer, default=0)  # kb version that last changed it
     # Its current revision (DocumentRevision.id): what the next version will list for it.
     revision_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
-    extra: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 
     kb: Mapped[KnowledgeBase] = relationship(back_populates="documents")
