@@ -15,7 +15,7 @@ from rich.table import Table
 from api.cli.console import JsonFlag, console, err_console, print_json, stage_progress
 from api.cli.exits import ExitCode, KefuGroup, exit_with, fail
 from eval.arms import describe_arms
-from eval.gate import DEFAULT_MAX_DROP
+from eval.gate import DEFAULT_CHECKS, Tolerance
 from ingest.config import get_settings
 
 eval_app = typer.Typer(
@@ -242,19 +242,33 @@ def compare_command(
     print_comparison(compare(_resolve(run_a), _resolve(run_b)), console)
 
 
-def _parse_max_drop(values: list[str]) -> dict[str, float] | None:
-    if not values:
-        return None
+def _parse_max_drop(values: list[str]) -> dict[str, Tolerance]:
     limits = {}
     for value in values:
         metric, sep, number = value.partition("=")
+        number = number.strip()
         try:
-            if not sep or not metric:
+            if not sep or not metric.strip():
                 raise ValueError
-            limits[metric.strip()] = float(number)
+            if number.endswith("%"):
+                limits[metric.strip()] = Tolerance(relative=float(number[:-1]) / 100)
+            else:
+                limits[metric.strip()] = Tolerance(float(number))
         except ValueError:
-            fail(f"--max-drop takes METRIC=NUMBER, e.g. hit@5=0.02; got {value!r}", ExitCode.USAGE)
+            fail(
+                f"--max-drop takes METRIC=NUMBER or METRIC=PERCENT%, e.g. correct=0.02 or "
+                f"latency_p95_ms=20%; got {value!r}",
+                ExitCode.USAGE,
+            )
     return limits
+
+
+def _default_checks_help() -> str:
+    return "; ".join(
+        f"{check.label} {check.metric}={check.tolerance.describe(check.metric)}"
+        + (" (when the suite has key facts)" if check.needs_key_facts else "")
+        for check in DEFAULT_CHECKS
+    )
 
 
 @eval_app.command("gate")
@@ -269,30 +283,74 @@ def gate_command(
         list[str] | None,
         typer.Option(
             "--max-drop",
-            help="METRIC=X: allowed worsening (repeatable). Default: "
-            + ", ".join(f"{m}={x:g}" for m, x in DEFAULT_MAX_DROP.items())
+            help="METRIC=X or METRIC=P%: allowed worsening, in the metric's units or as a share of the "
+            "baseline (repeatable); changes a default check's tolerance or adds a check. Default checks: "
+            + _default_checks_help()
             + ".",
         ),
     ] = None,
+    allow_skipped: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--allow-skipped",
+            help="METRIC: a check that may be skipped (cannot be computed) without failing the gate (repeatable).",
+        ),
+    ] = None,
+    no_default_checks: Annotated[
+        bool, typer.Option("--no-default-checks", help="Check only the --max-drop metrics.")
+    ] = False,
     allow_different_questions: Annotated[
         bool, typer.Option("--allow-different-questions", help="Gate runs that answered different questions.")
     ] = False,
 ) -> None:
-    """Exit 1 when the candidate run is worse than the baseline by more than allowed (2 on usage errors,
-    3 when a run does not exist)."""
+    """Exit 1 when the candidate run is worse than the baseline by more than allowed, or a check
+    could not be computed and was not allowed to be skipped (2 on usage errors, 3 when a run does
+    not exist). Prints every check: passed, failed or skipped, with both values."""
     from eval.gate import gate
     from eval.report import fmt
 
+    limits = _parse_max_drop(max_drop or [])
+    if no_default_checks and not limits:
+        fail("--no-default-checks needs at least one --max-drop METRIC=X", ExitCode.USAGE)
     base_run, cand_run = _resolve(baseline), _resolve(candidate)
-    result = gate(
-        base_run,
-        cand_run,
-        _parse_max_drop(max_drop or []),
-        require_same_questions=not allow_different_questions,
+    try:
+        result = gate(
+            base_run,
+            cand_run,
+            limits,
+            require_same_questions=not allow_different_questions,
+            allow_skipped=allow_skipped or (),
+            defaults=not no_default_checks,
+        )
+    except ValueError as exc:  # --allow-skipped names no check
+        exit_with(exc, ExitCode.USAGE)
+    label = (
+        f"run {cand_run.id if cand_run.id is not None else candidate} vs baseline "
+        f"{base_run.id if base_run.id is not None else baseline}"
     )
-    label = f"run {cand_run.id if cand_run.id is not None else candidate} vs baseline {base_run.id if base_run.id is not None else baseline}"
+    table = Table()
+    for column in ("check", "metric", "baseline", "candidate", "allowed", "result", "why"):
+        table.add_column(column)
+    colours = {"passed": "green", "failed": "red", "skipped": "yellow", "not applicable": "dim"}
+    for o in result.outcomes:
+        status = "skipped (allowed)" if o.skip_allowed else o.status
+        if o.status == "skipped" and not o.skip_allowed:
+            status = "skipped: fails"
+        table.add_row(
+            o.label,
+            o.metric,
+            fmt(o.baseline, o.metric),
+            fmt(o.candidate, o.metric),
+            "" if o.allowed is None else fmt(o.allowed, o.metric),
+            f"[{colours[o.status]}]{status}[/]",
+            o.reason,
+        )
+    console.print(table)
+    console.print(
+        f"checked {len(result.checked)}, skipped {len(result.skipped)}, failed {len(result.failures)}"
+    )
     if result.ok:
-        console.print(f"[green]gate passed[/]: {label} ({', '.join(result.checked)})")
+        console.print(f"[green]gate passed[/]: {label}")
         return
     console.print(f"[red]gate failed[/]: {label}")
     for failure in result.failures:
