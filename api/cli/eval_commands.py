@@ -5,9 +5,10 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from enum import Enum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -17,6 +18,9 @@ from api.cli.exits import ExitCode, KefuGroup, exit_with, fail
 from eval.arms import describe_arms
 from eval.gate import DEFAULT_CHECKS, Tolerance
 from ingest.config import get_settings
+
+if TYPE_CHECKING:
+    from ingest.versions import VersionRef
 
 eval_app = typer.Typer(
     help="Evaluate the assistant on data sets: run, compare, gate, list, generate. "
@@ -333,9 +337,9 @@ def gate_command(
         table.add_column(column)
     colours = {"passed": "green", "failed": "red", "skipped": "yellow", "not applicable": "dim"}
     for o in result.outcomes:
-        status = "skipped (allowed)" if o.skip_allowed else o.status
-        if o.status == "skipped" and not o.skip_allowed:
-            status = "skipped: fails"
+        status: str = o.status
+        if o.status == "skipped":
+            status = "skipped (allowed)" if o.skip_allowed else "skipped: fails"
         table.add_row(
             o.label,
             o.metric,
@@ -359,6 +363,90 @@ def gate_command(
             f"{fmt(failure.candidate, failure.metric)} — {failure.reason}"
         )
     raise typer.Exit(ExitCode.FAILURE)
+
+
+def _when(value: str, name: str) -> datetime:
+    from assistant.escalation.tickets import aware
+
+    try:
+        return aware(datetime.fromisoformat(value))  # type: ignore[return-value]
+    except ValueError:
+        fail(
+            f"--{name} {value!r} is not an ISO date or time (e.g. 2026-11-01 or 2026-11-01T08:00)",
+            ExitCode.USAGE,
+        )
+
+
+def _version_ref(value: str) -> VersionRef:
+    if value in ("draft", "published"):
+        return value  # type: ignore[return-value]
+    if value.isdigit():
+        return int(value)
+    fail(f"--version takes draft, published or a version number; got {value!r}", ExitCode.USAGE)
+
+
+@eval_app.command("replay")
+def replay_command(
+    kb: Annotated[str, typer.Option("--kb", help="Knowledge base whose conversations are replayed.")],
+    since: Annotated[
+        str, typer.Option("--since", help="Start of the window (ISO, UTC): customer turns asked from then.")
+    ],
+    until: Annotated[
+        str | None, typer.Option("--until", help="End of the window, exclusive (ISO, UTC; default now).")
+    ] = None,
+    version: Annotated[
+        str, typer.Option("--version", help="Version to answer with: draft (default), published or a number.")
+    ] = "draft",
+    tenant: Annotated[str | None, typer.Option("--tenant", help="Only this tenant's conversations.")] = None,
+    limit: LimitOpt = None,
+    out: OutOpt = None,
+) -> None:
+    """Replay the customer turns of a time window (questions and histories, PII redacted) against a
+    version of the knowledge base and report which answers would change, before and after side by
+    side in replay.html."""
+    from eval.record import default_out_dir
+    from eval.replay import replay
+    from eval.report import write_replay_reports
+    from ingest.db import open_database
+    from ingest.registry import KnowledgeBaseNotFound
+    from ingest.versions import VersionNotFound
+
+    start = _when(since, "since")
+    end = _when(until, "until") if until is not None else datetime.now(UTC)
+    if start >= end:
+        fail("--since must be before --until", ExitCode.USAGE)
+    ref = _version_ref(version)
+    settings = get_settings()
+    try:
+        result = replay(
+            settings, open_database(settings.sql_url), kb, start, end, version=ref, tenant=tenant, limit=limit
+        )
+    except (KnowledgeBaseNotFound, VersionNotFound) as exc:
+        exit_with(exc, ExitCode.NOT_FOUND)
+    stamp = result.created_at.replace(":", "").replace("+0000", "Z")
+    paths = write_replay_reports(result, (out or default_out_dir(settings)) / f"replay-{kb}-{stamp}")
+    counts = result.counts()
+    if result.changed:
+        table = Table(title="answers that would change")
+        for column in ("asked", "question", "changed", "before", "after"):
+            table.add_column(column)
+        for turn in result.changed:
+            after = turn.after.text if turn.after is not None else f"failed: {turn.error}"
+            table.add_row(
+                turn.asked_at[:19],
+                turn.question[:60],
+                ", ".join(turn.changes) or "failed",
+                turn.before.text[:60],
+                after[:60],
+            )
+        console.print(table)
+    console.print(
+        f"{counts['turns']} turns replayed against {kb} version {version}"
+        + (f" (v{result.kb_version})" if result.kb_version is not None else "")
+        + f": {counts['changed']} would change (answer {counts['answer']}, refusal {counts['refusal']}, "
+        f"citations {counts['citations']}, failed {counts['errors']})"
+    )
+    console.print(f"report: {paths['html']}")
 
 
 @eval_app.command("list")
