@@ -156,7 +156,8 @@ def _outcome(
     allowed = check.tolerance.allowed(before)
     worse = (after - before) if metric in LOWER_IS_BETTER else (before - after)
     if worse > allowed + _EPSILON:
-        reason = f"worse by {worse:.4g} (allowed {check.tolerance.describe(metric)})"
+        amount = f"{worse:.0f} ms" if metric.endswith("_ms") else f"{worse:.4g}"
+        reason = f"worse by {amount} (allowed {check.tolerance.describe(metric)})"
         return CheckOutcome(metric, check.label, before, after, allowed, "failed", reason)
     return CheckOutcome(metric, check.label, before, after, allowed, "passed")
 
