@@ -424,7 +424,9 @@ def replay_command(
     except (KnowledgeBaseNotFound, VersionNotFound) as exc:
         exit_with(exc, ExitCode.NOT_FOUND)
     stamp = result.created_at.replace(":", "").replace("+0000", "Z")
-    paths = write_replay_reports(result, (out or default_out_dir(settings)) / f"replay-{kb}-{stamp}")
+    paths = write_replay_reports(
+        result, (out or default_out_dir(settings)) / f"replay-{kb}-{version}-{stamp}"
+    )
     counts = result.counts()
     if result.changed:
         table = Table(title="answers that would change")

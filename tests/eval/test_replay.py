@@ -12,8 +12,11 @@ import pytest
 from typer.testing import CliRunner
 
 from api.cli import app
+from assistant.conversations import ConversationStore
 from assistant.pipeline import AnswerPipeline, AnswerRequest
-from ingest.config import get_settings
+from eval.replay import load_turns
+from ingest.config import Settings, get_settings
+from ingest.db import Database, open_database
 from ingest.pipeline import IngestPipeline
 
 EMAIL = "jane.doe@example.com"
@@ -68,7 +71,7 @@ def test_replay_reports_the_answers_a_draft_would_change(kefu, tmp_path: Path) -
     out = tmp_path / "reports"
     output = kefu("eval", "replay", "--kb", "shop", "--since", started.isoformat(), "--out", str(out))
     assert "3 turns replayed against shop version draft (v2): 1 would change" in output, output
-    report_dir = next(out.glob("replay-shop-*"))
+    report_dir = next(out.glob("replay-shop-draft-*"))
     result = json.loads((report_dir / "replay.json").read_text(encoding="utf-8"))
     changed = [t for t in result["turns"] if t["changes"]]
     assert len(changed) == 1 and "answer" in changed[0]["changes"]
@@ -106,3 +109,56 @@ def test_replay_reports_the_answers_a_draft_would_change(kefu, tmp_path: Path) -
     assert "no version 9" in kefu(
         "eval", "replay", "--kb", "shop", "--since", "2020-01-01", "--version", "9", code=3
     )
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database(request: pytest.FixtureRequest, settings: Settings) -> Database:
+    if request.param == "sqlite":
+        return open_database(settings.sql_url)
+    return open_database(request.getfixturevalue("postgres_url"))
+
+
+def test_turns_of_the_window_with_histories_redacted(database: Database) -> None:
+    """Rows stored without redaction (before it was on) are redacted when read for a replay; a turn
+    an agent held (no bot reply) is not replayed; the window and the knowledge base select."""
+    store = ConversationStore(database)
+    now = datetime.now(UTC)
+    old = now - timedelta(days=3)
+    chat = store.create("shop").id
+    store.add_message(chat, "user", f"Hi, I'm {EMAIL}", created_at=old)
+    store.add_message(chat, "assistant", "Hello! How can I help?", mode="generated", created_at=old)
+    store.add_message(chat, "system", "handoff to an agent", created_at=now)
+    store.add_message(chat, "agent", f"We will write to {EMAIL}", author="a1", created_at=now)
+    store.add_message(chat, "user", "Can I return shoes? Call me on 13800138000", created_at=now)
+    store.add_message(
+        chat,
+        "assistant",
+        "Yes, within 30 days [1].",
+        mode="extractive",
+        citations=[{"n": 1, "source": "returns.md"}],
+        kb_version=4,
+        created_at=now,
+    )
+    store.add_message(chat, "user", "Thanks, one more thing", created_at=now)  # an agent answered it
+    store.add_message(chat, "agent", "You are welcome", created_at=now)
+    other = store.create("other-kb").id
+    store.add_message(other, "user", "Not this knowledge base", created_at=now)
+    store.add_message(other, "assistant", "-", mode="refused", created_at=now)
+
+    turns = load_turns(database, "shop", now - timedelta(hours=1), now + timedelta(hours=1))
+    assert [t.question for t in turns] == ["Can I return shoes? Call me on [PHONE_1]"]
+    turn = turns[0]
+    assert turn.history == [
+        {"role": "user", "content": "Hi, I'm [EMAIL_1]"},
+        {"role": "assistant", "content": "Hello! How can I help?"},
+        {"role": "assistant", "content": "We will write to [EMAIL_1]"},  # the agent's turn
+    ]
+    assert (turn.before.refused, turn.before.cited, turn.before.kb_version) == (False, ["returns.md"], 4)
+    assert load_turns(database, "shop", now - timedelta(hours=1), now, history_window=1) == []
+    assert [
+        t.question for t in load_turns(database, "shop", old, now + timedelta(hours=1), history_window=1)
+    ] == [
+        "Hi, I'm [EMAIL_1]",
+        "Can I return shoes? Call me on [PHONE_1]",
+    ]
+    assert len(load_turns(database, "shop", old, now + timedelta(hours=1), history_window=1)[1].history) == 1
