@@ -1,4 +1,5 @@
-"""`kefu eval ...`: run data sets through the assistant, report, compare, gate regressions.
+"""`kefu eval ...`: run data sets through the assistant, report, compare, gate regressions, replay
+real conversations against a draft knowledge-base version.
 
 `kefu eval --dataset PATH` is the short form of `kefu eval run --dataset PATH`.
 """
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
     from ingest.versions import VersionRef
 
 eval_app = typer.Typer(
-    help="Evaluate the assistant on data sets: run, compare, gate, list, generate. "
+    help="Evaluate the assistant on data sets: run, compare, gate, replay, list, generate. "
     "`kefu eval --dataset PATH [options]` is short for `kefu eval run --dataset PATH [options]`.",
     invoke_without_command=True,
     cls=KefuGroup,
