@@ -6,7 +6,7 @@ import json
 from collections.abc import Sequence
 from html import escape
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.table import Table
@@ -16,6 +16,9 @@ from eval.metrics import HIT_KS, doc_ranking, hit_at_k, percentile, refusal_scor
 from eval.runner import RunResult
 from eval.scoring import LOWER_IS_BETTER
 from eval.svg import histogram, line_chart
+
+if TYPE_CHECKING:
+    from eval.replay import ReplayReply, ReplayResult, ReplayTurn
 
 WORST = 25
 SNIPPET_CHARS = 360
@@ -460,3 +463,85 @@ def render_html(run: RunResult) -> str:
         f'<p class="muted">run {run.id if run.id is not None else "(not stored)"} · {escape(run.created_at)} · '
         f"kb {escape(run.kb['name'])} v{run.kb['version']}</p>{body}</body></html>"
     )
+
+
+# -- replay (eval.replay) ------------------------------------------------------------------------
+
+REPLAY_CSS = """
+table.replay{width:100%;table-layout:fixed}table.replay td{width:50%}
+.changed{background:#fef3c7;border-radius:4px;padding:0 4px}
+"""
+
+
+def _reply_cell(reply: ReplayReply | None, changes: list[str], error: str | None = None) -> str:
+    if reply is None:
+        return f'<td><span class="bad">failed: {escape(error or "")}</span></td>'
+
+    def mark(what: str, html: str) -> str:
+        return f'<span class="changed">{html}</span>' if what in changes else html
+
+    refused = mark("refusal", "refused" if reply.refused else "answered")
+    cited = mark("citations", escape(", ".join(reply.cited) or "no citations"))
+    version = f"v{reply.kb_version}" if reply.kb_version is not None else "version unknown"
+    return (
+        f'<td><div class="muted">{escape(reply.mode or "?")} · {refused} · {escape(version)}</div>'
+        f'<pre>{mark("answer", escape(reply.text))}</pre><div class="muted">cites: {cited}</div></td>'
+    )
+
+
+def _replay_turn(turn: ReplayTurn) -> str:
+    history = "".join(f"<div><b>{escape(t['role'])}:</b> {escape(t['content'])}</div>" for t in turn.history)
+    what = ", ".join(turn.changes) if turn.changes else ("failed" if turn.error else "unchanged")
+    return (
+        f'<details class="q"{" open" if turn.changed else ""}><summary><b>{escape(turn.asked_at)}</b> '
+        f'<span class="{"bad" if turn.changed else "good"}">{escape(what)}</span> — '
+        f"{escape(turn.question[:160])}</summary>"
+        f'<div class="muted">conversation {escape(turn.conversation_id)} · message {turn.seq}</div>'
+        + (f'<div class="muted">history</div>{history}' if history else "")
+        + '<table class="replay"><tr><th>before: the reply given</th><th>after: replayed</th></tr><tr>'
+        + _reply_cell(turn.before, turn.changes)
+        + _reply_cell(turn.after, turn.changes, turn.error)
+        + "</tr></table></details>"
+    )
+
+
+def replay_section(result: ReplayResult) -> str:
+    """The answers that would change, before and after side by side, then the unchanged ones."""
+    counts = result.counts()
+    summary = (
+        f"<p>{counts['turns']} customer turns of {escape(result.kb)} asked from {escape(result.since)} "
+        f"to {escape(result.until)}, replayed against version {escape(result.version)}"
+        + (f" (v{result.kb_version})" if result.kb_version is not None else "")
+        + f": <b>{counts['changed']} would change</b> (answer text {counts['answer']}, refusal "
+        f"{counts['refusal']}, cited documents {counts['citations']}, failed {counts['errors']}).</p>"
+    )
+    changed = [t for t in result.turns if t.changed]
+    same = [t for t in result.turns if not t.changed]
+    return (
+        summary
+        + "<h3>Answers that would change</h3>"
+        + ("".join(_replay_turn(t) for t in changed) or '<p class="good">None.</p>')
+        + f"<h3>Unchanged ({len(same)})</h3>"
+        + "".join(_replay_turn(t) for t in same)
+    )
+
+
+def render_replay_html(result: ReplayResult) -> str:
+    title = f"kefu replay — {result.kb} version {result.version}"
+    return (
+        f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{escape(title)}</title>'
+        f"<style>{CSS}{REPLAY_CSS}</style></head><body><h1>{escape(title)}</h1>"
+        f'<p class="muted">{escape(result.created_at)} · {result.duration_s} s</p>'
+        f'<section id="replay"><h2>Replay: which answers would change</h2>{replay_section(result)}</section>'
+        "</body></html>"
+    )
+
+
+def write_replay_reports(result: ReplayResult, out_dir: Path) -> dict[str, str]:
+    """replay.json and replay.html in out_dir; returns their paths (also set on result)."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    html_path, json_path = out_dir / "replay.html", out_dir / "replay.json"
+    result.report_paths = {"json": str(json_path.resolve()), "html": str(html_path.resolve())}
+    html_path.write_text(render_replay_html(result), encoding="utf-8")
+    json_path.write_text(json.dumps(result.to_dict(), ensure_ascii=False, indent=1), encoding="utf-8")
+    return result.report_paths

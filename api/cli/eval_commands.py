@@ -1,13 +1,15 @@
-"""`kefu eval ...`: run data sets through the assistant, report, compare, gate regressions.
+"""`kefu eval ...`: run data sets through the assistant, report, compare, gate regressions, replay
+real conversations against a draft knowledge-base version.
 
 `kefu eval --dataset PATH` is the short form of `kefu eval run --dataset PATH`.
 """
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from enum import Enum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -15,11 +17,14 @@ from rich.table import Table
 from api.cli.console import JsonFlag, console, err_console, print_json, stage_progress
 from api.cli.exits import ExitCode, KefuGroup, exit_with, fail
 from eval.arms import describe_arms
-from eval.gate import DEFAULT_MAX_DROP
+from eval.gate import DEFAULT_CHECKS, Tolerance
 from ingest.config import get_settings
 
+if TYPE_CHECKING:
+    from ingest.versions import VersionRef
+
 eval_app = typer.Typer(
-    help="Evaluate the assistant on data sets: run, compare, gate, list, generate. "
+    help="Evaluate the assistant on data sets: run, compare, gate, replay, list, generate. "
     "`kefu eval --dataset PATH [options]` is short for `kefu eval run --dataset PATH [options]`.",
     invoke_without_command=True,
     cls=KefuGroup,
@@ -242,19 +247,33 @@ def compare_command(
     print_comparison(compare(_resolve(run_a), _resolve(run_b)), console)
 
 
-def _parse_max_drop(values: list[str]) -> dict[str, float] | None:
-    if not values:
-        return None
+def _parse_max_drop(values: list[str]) -> dict[str, Tolerance]:
     limits = {}
     for value in values:
         metric, sep, number = value.partition("=")
+        number = number.strip()
         try:
-            if not sep or not metric:
+            if not sep or not metric.strip():
                 raise ValueError
-            limits[metric.strip()] = float(number)
+            if number.endswith("%"):
+                limits[metric.strip()] = Tolerance(relative=float(number[:-1]) / 100)
+            else:
+                limits[metric.strip()] = Tolerance(float(number))
         except ValueError:
-            fail(f"--max-drop takes METRIC=NUMBER, e.g. hit@5=0.02; got {value!r}", ExitCode.USAGE)
+            fail(
+                f"--max-drop takes METRIC=NUMBER or METRIC=PERCENT%, e.g. correct=0.02 or "
+                f"latency_p95_ms=20%; got {value!r}",
+                ExitCode.USAGE,
+            )
     return limits
+
+
+def _default_checks_help() -> str:
+    return "; ".join(
+        f"{check.label} {check.metric}={check.tolerance.describe(check.metric)}"
+        + (" (when the suite has key facts)" if check.needs_key_facts else "")
+        for check in DEFAULT_CHECKS
+    )
 
 
 @eval_app.command("gate")
@@ -269,30 +288,74 @@ def gate_command(
         list[str] | None,
         typer.Option(
             "--max-drop",
-            help="METRIC=X: allowed worsening (repeatable). Default: "
-            + ", ".join(f"{m}={x:g}" for m, x in DEFAULT_MAX_DROP.items())
+            help="METRIC=X or METRIC=P%: allowed worsening, in the metric's units or as a share of the "
+            "baseline (repeatable); changes a default check's tolerance or adds a check. Default checks: "
+            + _default_checks_help()
             + ".",
         ),
     ] = None,
+    allow_skipped: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--allow-skipped",
+            help="METRIC: a check that may be skipped (cannot be computed) without failing the gate (repeatable).",
+        ),
+    ] = None,
+    no_default_checks: Annotated[
+        bool, typer.Option("--no-default-checks", help="Check only the --max-drop metrics.")
+    ] = False,
     allow_different_questions: Annotated[
         bool, typer.Option("--allow-different-questions", help="Gate runs that answered different questions.")
     ] = False,
 ) -> None:
-    """Exit 1 when the candidate run is worse than the baseline by more than allowed (2 on usage errors,
-    3 when a run does not exist)."""
+    """Exit 1 when the candidate run is worse than the baseline by more than allowed, or a check
+    could not be computed and was not allowed to be skipped (2 on usage errors, 3 when a run does
+    not exist). Prints every check: passed, failed or skipped, with both values."""
     from eval.gate import gate
     from eval.report import fmt
 
+    limits = _parse_max_drop(max_drop or [])
+    if no_default_checks and not limits:
+        fail("--no-default-checks needs at least one --max-drop METRIC=X", ExitCode.USAGE)
     base_run, cand_run = _resolve(baseline), _resolve(candidate)
-    result = gate(
-        base_run,
-        cand_run,
-        _parse_max_drop(max_drop or []),
-        require_same_questions=not allow_different_questions,
+    try:
+        result = gate(
+            base_run,
+            cand_run,
+            limits,
+            require_same_questions=not allow_different_questions,
+            allow_skipped=allow_skipped or (),
+            defaults=not no_default_checks,
+        )
+    except ValueError as exc:  # --allow-skipped names no check
+        exit_with(exc, ExitCode.USAGE)
+    label = (
+        f"run {cand_run.id if cand_run.id is not None else candidate} vs baseline "
+        f"{base_run.id if base_run.id is not None else baseline}"
     )
-    label = f"run {cand_run.id if cand_run.id is not None else candidate} vs baseline {base_run.id if base_run.id is not None else baseline}"
+    table = Table()
+    for column in ("check", "metric", "baseline", "candidate", "allowed", "result", "why"):
+        table.add_column(column)
+    colours = {"passed": "green", "failed": "red", "skipped": "yellow", "not applicable": "dim"}
+    for o in result.outcomes:
+        status: str = o.status
+        if o.status == "skipped":
+            status = "skipped (allowed)" if o.skip_allowed else "skipped: fails"
+        table.add_row(
+            o.label,
+            o.metric,
+            fmt(o.baseline, o.metric),
+            fmt(o.candidate, o.metric),
+            "" if o.allowed is None else fmt(o.allowed, o.metric),
+            f"[{colours[o.status]}]{status}[/]",
+            o.reason,
+        )
+    console.print(table)
+    console.print(
+        f"checked {len(result.checked)}, skipped {len(result.skipped)}, failed {len(result.failures)}"
+    )
     if result.ok:
-        console.print(f"[green]gate passed[/]: {label} ({', '.join(result.checked)})")
+        console.print(f"[green]gate passed[/]: {label}")
         return
     console.print(f"[red]gate failed[/]: {label}")
     for failure in result.failures:
@@ -301,6 +364,92 @@ def gate_command(
             f"{fmt(failure.candidate, failure.metric)} — {failure.reason}"
         )
     raise typer.Exit(ExitCode.FAILURE)
+
+
+def _when(value: str, name: str) -> datetime:
+    from assistant.escalation.tickets import aware
+
+    try:
+        return aware(datetime.fromisoformat(value))  # type: ignore[return-value]
+    except ValueError:
+        fail(
+            f"--{name} {value!r} is not an ISO date or time (e.g. 2026-11-01 or 2026-11-01T08:00)",
+            ExitCode.USAGE,
+        )
+
+
+def _version_ref(value: str) -> VersionRef:
+    if value in ("draft", "published"):
+        return value  # type: ignore[return-value]
+    if value.isdigit():
+        return int(value)
+    fail(f"--version takes draft, published or a version number; got {value!r}", ExitCode.USAGE)
+
+
+@eval_app.command("replay")
+def replay_command(
+    kb: Annotated[str, typer.Option("--kb", help="Knowledge base whose conversations are replayed.")],
+    since: Annotated[
+        str, typer.Option("--since", help="Start of the window (ISO, UTC): customer turns asked from then.")
+    ],
+    until: Annotated[
+        str | None, typer.Option("--until", help="End of the window, exclusive (ISO, UTC; default now).")
+    ] = None,
+    version: Annotated[
+        str, typer.Option("--version", help="Version to answer with: draft (default), published or a number.")
+    ] = "draft",
+    tenant: Annotated[str | None, typer.Option("--tenant", help="Only this tenant's conversations.")] = None,
+    limit: LimitOpt = None,
+    out: OutOpt = None,
+) -> None:
+    """Replay the customer turns of a time window (questions and histories, PII redacted) against a
+    version of the knowledge base and report which answers would change, before and after side by
+    side in replay.html."""
+    from eval.record import default_out_dir
+    from eval.replay import replay
+    from eval.report import write_replay_reports
+    from ingest.db import open_database
+    from ingest.registry import KnowledgeBaseNotFound
+    from ingest.versions import VersionNotFound
+
+    start = _when(since, "since")
+    end = _when(until, "until") if until is not None else datetime.now(UTC)
+    if start >= end:
+        fail("--since must be before --until", ExitCode.USAGE)
+    ref = _version_ref(version)
+    settings = get_settings()
+    try:
+        result = replay(
+            settings, open_database(settings.sql_url), kb, start, end, version=ref, tenant=tenant, limit=limit
+        )
+    except (KnowledgeBaseNotFound, VersionNotFound) as exc:
+        exit_with(exc, ExitCode.NOT_FOUND)
+    stamp = result.created_at.replace(":", "").replace("+0000", "Z")
+    paths = write_replay_reports(
+        result, (out or default_out_dir(settings)) / f"replay-{kb}-{version}-{stamp}"
+    )
+    counts = result.counts()
+    if result.changed:
+        table = Table(title="answers that would change")
+        for column in ("asked", "question", "changed", "before", "after"):
+            table.add_column(column)
+        for turn in result.changed:
+            after = turn.after.text if turn.after is not None else f"failed: {turn.error}"
+            table.add_row(
+                turn.asked_at[:19],
+                turn.question[:60],
+                ", ".join(turn.changes) or "failed",
+                turn.before.text[:60],
+                after[:60],
+            )
+        console.print(table)
+    console.print(
+        f"{counts['turns']} turns replayed against {kb} version {version}"
+        + (f" (v{result.kb_version})" if result.kb_version is not None else "")
+        + f": {counts['changed']} would change (answer {counts['answer']}, refusal {counts['refusal']}, "
+        f"citations {counts['citations']}, failed {counts['errors']})"
+    )
+    console.print(f"report: {paths['html']}")
 
 
 @eval_app.command("list")

@@ -92,6 +92,10 @@
   var ops = window.kefuOpsPages({ $: $, el: el, api: api, kb: kb, showError: showError });
   ["analytics", "gaps", "quality", "candidates", "jobs"].forEach(function (name) { pages[name] = ops[name]; });
   pages.faqs = function () { return Promise.all([loadFaqs(), ops.faqEntries()]); };
+  // The Versions page (list, diff, publish, roll back) lives in console-versions.js.
+  pages.versions = window.kefuVersionsPage({
+    $: $, el: el, api: api, kb: kb, showError: showError, role: function () { return me && me.role; },
+  });
 
   function route() {
     if (!me) return;

@@ -111,13 +111,38 @@ def test_run_list_compare_gate(cli: typer.Typer, golden: Path, tmp_path: Path) -
 
     regression = runner.invoke(cli, ["eval", "gate", "--baseline", "1"])  # candidate: latest = run 2
     assert regression.exit_code == 1, regression.output
-    assert "gate failed" in regression.output and "hit@5" in regression.output
+    assert "gate failed" in regression.output and "correct: 0.800 → 0.600" in regression.output
+    # Every default check is listed with both values; wrong facts need key facts this set lacks.
+    assert "checked 4, skipped 0, failed 1" in regression.output
+    assert "false_refusal_rate" in regression.output and "not applicable" in regression.output
     same = runner.invoke(cli, ["eval", "gate", "--baseline", "1", "--candidate", "1"])
     assert same.exit_code == 0 and "gate passed" in same.output
     tolerant = runner.invoke(
-        cli, ["eval", "gate", "--baseline", "1", "--max-drop", "hit@5=0.25", "--max-drop", "mrr@10=0.25"]
+        cli,
+        ["eval", "gate", "--baseline", "1", "--max-drop", "hit@5=0.25", "--max-drop", "correct=25%"],
     )
     assert tolerant.exit_code == 0, tolerant.output
+    assert "hit@5" in tolerant.output and "checked 5" in tolerant.output
+    skipped = runner.invoke(cli, ["eval", "gate", "--baseline", "1", "--max-drop", "faithfulness=0.1"])
+    assert skipped.exit_code == 1 and "skipped: fails" in skipped.output
+    allowed = runner.invoke(
+        cli,
+        [
+            "eval",
+            "gate",
+            "--baseline",
+            "1",
+            "--candidate",
+            "1",
+            "--max-drop",
+            "faithfulness=0.1",
+            "--allow-skipped",
+            "faithfulness",
+        ],
+    )
+    assert allowed.exit_code == 0 and "skipped (allowed)" in allowed.output, allowed.output
+    unknown = runner.invoke(cli, ["eval", "gate", "--baseline", "1", "--allow-skipped", "nonsense"])
+    assert unknown.exit_code == 2 and "names no check" in unknown.output
     strict = runner.invoke(
         cli,
         [
