@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Annotated
 
@@ -50,6 +50,29 @@ def analytics_scope(
     return Scope(since, until, tenant=who.tenant, kbs=tuple(who.kbs) if who.kbs else None)
 
 
+@dataclass(frozen=True)
+class AnalyticsWindow:
+    """The query parameters every analytics route takes, resolved once into a Scope."""
+
+    kb: str | None
+    days: int
+    scope: Scope
+
+
+def analytics_window(
+    who: Analyst,
+    svc: Svc,
+    kb: Key | None = None,
+    days: Annotated[int, Query(ge=1, le=365)] = 30,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> AnalyticsWindow:
+    return AnalyticsWindow(kb, days, analytics_scope(svc, who, kb, days, since, until))
+
+
+Window = Annotated[AnalyticsWindow, Depends(analytics_window)]
+
+
 def parse_dimensions(by: str | None) -> list[str]:
     names = [n.strip() for n in (by or ",".join(DIMENSIONS)).split(",") if n.strip()]
     unknown = sorted(set(names) - set(DIMENSIONS))
@@ -62,29 +85,27 @@ def parse_dimensions(by: str | None) -> list[str]:
 
 @router.get("/analytics", response_model=AnalyticsOut)
 async def analytics(
-    who: Analyst,
     svc: Svc,
-    kb: Key | None = None,
-    days: Annotated[int, Query(ge=1, le=365)] = 30,
+    window: Window,
     by: Annotated[
         str | None, Query(description="comma-separated: day,kb,channel,lang,arm (default all)")
     ] = None,
     repeat_window_hours: Annotated[float | None, Query(gt=0, le=24 * 90)] = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
 ) -> AnalyticsOut:
     """Resolution, transfer, refusal, CSAT, latency and agent figures, overall and per dimension,
     for conversations started in the window (`since`/`until`, ISO dates or times in UTC, else the
     last `days` days)."""
     dimensions = parse_dimensions(by)
-    scope = await run_in_threadpool(analytics_scope, svc, who, kb, days, since, until)
     report = await run_in_threadpool(
-        MetricsService(svc.db).run, scope, dimensions=dimensions, repeat_window_hours=repeat_window_hours
+        MetricsService(svc.db).run,
+        window.scope,
+        dimensions=dimensions,
+        repeat_window_hours=repeat_window_hours,
     )
     m = report.overall
     return AnalyticsOut(
-        kb=kb,
-        days=days,
+        kb=window.kb,
+        days=window.days,
         since=report.since,
         until=report.until,
         repeat_window_hours=report.repeat_window_hours,
@@ -106,19 +127,11 @@ async def analytics(
 
 
 @router.get("/analytics/gaps", response_model=GapReportOut)
-async def gaps(
-    who: Analyst,
-    svc: Svc,
-    kb: Key | None = None,
-    days: Annotated[int, Query(ge=1, le=365)] = 30,
-    since: datetime | None = None,
-    until: datetime | None = None,
-) -> GapReportOut:
+async def gaps(svc: Svc, window: Window) -> GapReportOut:
     """What the bot could not answer: refused, low-confidence, thumbs-down and escalated questions
     clustered by topic, ranked by volume then trend, each with examples, the closest chunks and
     the agents' answers (definitions: assistant/analytics/gaps.py)."""
-    scope = await run_in_threadpool(analytics_scope, svc, who, kb, days, since, until)
-    report = await run_in_threadpool(gap_miner(svc).run, scope)
+    report = await run_in_threadpool(gap_miner(svc).run, window.scope)
     clusters = [{**asdict(c), "trend": c.trend} for c in report.clusters]
     return GapReportOut(
         since=report.since,
@@ -187,12 +200,8 @@ def qa_service(svc: Services, judge: bool) -> QaService:
 
 @router.get("/analytics/qa", response_model=list[QaScoreOut])
 async def qa_scores(
-    who: Analyst,
     svc: Svc,
-    kb: Key | None = None,
-    days: Annotated[int, Query(ge=1, le=365)] = 30,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    window: Window,
     limit: Annotated[int, Query(ge=1, le=10_000)] = 100,
     judge: bool = False,
 ) -> list[QaScoreOut]:
@@ -200,8 +209,7 @@ async def qa_scores(
     fired and their weights (assistant/analytics/qa.py); judge=true: the `limit` worst are also
     rated by the configured LLM judge (assistant/analytics/qa_judge.py)."""
     service = qa_service(svc, judge)
-    scope = await run_in_threadpool(analytics_scope, svc, who, kb, days, since, until)
-    scores = await run_in_threadpool(service.run, scope, limit=limit)
+    scores = await run_in_threadpool(service.run, window.scope, limit=limit)
     return [qa_out(s) for s in scores]
 
 
