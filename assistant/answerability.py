@@ -56,6 +56,7 @@ The parameters live in answerability_params.json; KEFU_ANSWERABILITY_PARAMS poin
 
 from __future__ import annotations
 
+from ingest.errors import InvalidInput
 import json
 import math
 from collections.abc import Mapping, Sequence
@@ -78,7 +79,7 @@ MAX_SENTENCES = 40  # per passage: a long chunk's first sentences (bounds the fi
 MIN_SENTENCE_CHARS = 4  # shorter pieces ("A:", "1.") say nothing on their own
 
 
-class AnswerabilityParamsError(ValueError):
+class AnswerabilityParamsError(InvalidInput, ValueError):
     pass
 
 

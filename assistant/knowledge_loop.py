@@ -12,6 +12,7 @@ reject(candidate)
 
 from __future__ import annotations
 
+from ingest.errors import Conflict, InvalidInput, NotFound
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
@@ -39,17 +40,17 @@ REVIEWABLE = ("pending", "duplicate")
 SOURCE_PREFIX = "faq/candidate-"
 
 
-class CandidateNotFound(LookupError):
+class CandidateNotFound(NotFound, LookupError):
     def __init__(self, candidate_id: int) -> None:
         super().__init__(f"FAQ candidate {candidate_id} does not exist")
         self.candidate_id = candidate_id
 
 
-class CandidateClosed(RuntimeError):
+class CandidateClosed(Conflict, RuntimeError):
     """The candidate was already accepted or rejected (HTTP 409)."""
 
 
-class FaqIngestError(RuntimeError):
+class FaqIngestError(InvalidInput, RuntimeError):
     pass
 
 

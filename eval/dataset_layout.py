@@ -17,6 +17,7 @@ optionally id and answer_aliases (JSON AND-of-OR groups). Its documents are a fo
 
 from __future__ import annotations
 
+from ingest.errors import InvalidInput
 import csv
 import hashlib
 import json
@@ -30,7 +31,7 @@ ModelT = TypeVar("ModelT", bound=BaseModel)
 GOLDEN_SUFFIXES = (".jsonl", ".csv")
 
 
-class DatasetError(ValueError):
+class DatasetError(InvalidInput, ValueError):
     """A data set that cannot be read; the message says which file and line."""
 
 

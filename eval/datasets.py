@@ -7,6 +7,7 @@ layouts and their validation are in eval.dataset_layout.
 
 from __future__ import annotations
 
+from ingest.errors import NotFound
 import hashlib
 import random
 from pathlib import Path
@@ -44,7 +45,7 @@ def datasets_dir() -> Path:
     return get_eval_settings().datasets_dir
 
 
-class DatasetNotFound(DatasetError, LookupError):
+class DatasetNotFound(NotFound, DatasetError, LookupError):
     pass
 
 

@@ -9,6 +9,7 @@ noise.
 
 from __future__ import annotations
 
+from ingest.errors import KefuError, Unavailable
 import json
 import random
 import re
@@ -24,11 +25,11 @@ from ingest.db import open_database
 _HOP_TAG = re.compile(r"^<\d+-hop>\s*")
 
 
-class GeneratorNotConfigured(RuntimeError):
+class GeneratorNotConfigured(Unavailable, RuntimeError):
     pass
 
 
-class GenerationFailed(RuntimeError):
+class GenerationFailed(KefuError, RuntimeError):
     pass
 
 

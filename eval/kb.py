@@ -7,6 +7,7 @@ corpus, chunking or embedder gets a fresh KB instead of a stale one.
 
 from __future__ import annotations
 
+from ingest.errors import KefuError
 import hashlib
 import re
 from collections.abc import Callable
@@ -23,7 +24,7 @@ from ingest.db import open_database
 Progress = Callable[[str, int, int], None]  # (stage, done, total), as ingest.pipeline.Progress
 
 
-class KBBuildError(RuntimeError):
+class KBBuildError(KefuError, RuntimeError):
     pass
 
 

@@ -9,6 +9,7 @@ answers to a JSON POST: HTTP/1.1 with a Content-Length body; anything else is an
 
 from __future__ import annotations
 
+from ingest.errors import Unavailable
 import asyncio
 import json
 from collections.abc import AsyncIterator
@@ -17,7 +18,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 
-class LoadClientError(RuntimeError):
+class LoadClientError(Unavailable, RuntimeError):
     pass
 
 

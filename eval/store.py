@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ingest.errors import NotFound
 import json
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,7 @@ from eval.runner import RunResult, finite
 from ingest.db import Database
 
 
-class RunNotFound(LookupError):
+class RunNotFound(NotFound, LookupError):
     pass
 
 

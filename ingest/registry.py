@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ingest.errors import Conflict, NotFound
 import hashlib
 import json
 from dataclasses import dataclass
@@ -14,13 +15,13 @@ from ingest.models import Chunk, Document, KnowledgeBase, RevisionChunk
 from ingest.types import ChunkDraft
 
 
-class KnowledgeBaseNotFound(LookupError):
+class KnowledgeBaseNotFound(NotFound, LookupError):
     def __init__(self, name: str) -> None:
         super().__init__(f"knowledge base {name!r} does not exist")
         self.name = name
 
 
-class EmbedderMismatch(ValueError):
+class EmbedderMismatch(Conflict, ValueError):
     pass
 
 

@@ -13,6 +13,7 @@ encrypted for another account (that shares the token) from being accepted here.
 
 from __future__ import annotations
 
+from ingest.errors import InvalidInput
 import base64
 import binascii
 import hashlib
@@ -26,7 +27,7 @@ BLOCK = 32  # the scheme pads to 32 bytes (not AES's 16)
 ENCODING_AES_KEY_LENGTH = 43
 
 
-class WxCryptError(ValueError):
+class WxCryptError(InvalidInput, ValueError):
     """A message that cannot be accepted; subclasses tell the HTTP layer which status to use."""
 
 

@@ -11,6 +11,7 @@ tries them in turn, each with the same timeout. `astream` bounds the whole strea
 
 from __future__ import annotations
 
+from ingest.errors import Unavailable
 import asyncio
 import threading
 import time
@@ -34,7 +35,7 @@ class LLMReply:
     finish_reason: str | None = None  # "stop" | "length" | provider-specific
 
 
-class LLMError(Exception):
+class LLMError(Unavailable):
     """Any failure to get an answer from the LLM; callers fall back (e.g. to the extractive answer)."""
 
     def __init__(self, message: str, *, model: str, timed_out: bool = False) -> None:

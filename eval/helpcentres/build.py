@@ -18,6 +18,7 @@ knowledge base's content hash.
 
 from __future__ import annotations
 
+from ingest.errors import InvalidInput
 import argparse
 import csv
 import io
@@ -39,7 +40,7 @@ FIXED_TIME = datetime(2024, 6, 1)  # written into docx/xlsx metadata so builds a
 _ZIP_TIME = (2024, 6, 1, 0, 0, 0)
 
 
-class SpecError(ValueError):
+class SpecError(InvalidInput, ValueError):
     """A spec that cannot be built; the message names the file and line."""
 
 
