@@ -56,7 +56,6 @@ The parameters live in answerability_params.json; KEFU_ANSWERABILITY_PARAMS poin
 
 from __future__ import annotations
 
-from ingest.errors import InvalidInput
 import json
 import math
 from collections.abc import Mapping, Sequence
@@ -70,6 +69,7 @@ from assistant.retrieval.config import RetrievalSettings, get_retrieval_settings
 from assistant.retrieval.text import key_terms, sentences
 from assistant.sentence_vectors import SentenceVectors
 from assistant.types import Passage
+from ingest.errors import InvalidInput
 from ingest.text import detect_language
 
 DEFAULT_PARAMS_PATH = Path(__file__).with_name("answerability_params.json")

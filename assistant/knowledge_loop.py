@@ -12,7 +12,6 @@ reject(candidate)
 
 from __future__ import annotations
 
-from ingest.errors import Conflict, InvalidInput, NotFound
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
@@ -31,6 +30,7 @@ from assistant.models import ChatMessage
 from ingest.config import Settings
 from ingest.db import Database, open_database
 from ingest.embedding import Embedder, get_embedder
+from ingest.errors import Conflict, InvalidInput, NotFound
 from ingest.models import CachedVector, Chunk, KnowledgeBase, utcnow
 from ingest.registry import current_chunk_ids, text_hash
 from ingest.text import detect_language

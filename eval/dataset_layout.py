@@ -17,7 +17,6 @@ optionally id and answer_aliases (JSON AND-of-OR groups). Its documents are a fo
 
 from __future__ import annotations
 
-from ingest.errors import InvalidInput
 import csv
 import hashlib
 import json
@@ -26,6 +25,8 @@ from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, ValidationError
+
+from ingest.errors import InvalidInput
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 GOLDEN_SUFFIXES = (".jsonl", ".csv")

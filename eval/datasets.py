@@ -7,7 +7,6 @@ layouts and their validation are in eval.dataset_layout.
 
 from __future__ import annotations
 
-from ingest.errors import NotFound
 import hashlib
 import random
 from pathlib import Path
@@ -24,6 +23,7 @@ from eval.dataset_layout import (
     load_layout,
 )
 from eval.helpcentres.dataset import CENTRES, NAME, is_helpcentre_name, load_helpcentres
+from ingest.errors import NotFound
 
 __all__ = [
     "CorpusDoc",

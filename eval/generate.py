@@ -9,7 +9,6 @@ noise.
 
 from __future__ import annotations
 
-from ingest.errors import KefuError, Unavailable
 import json
 import random
 import re
@@ -19,6 +18,7 @@ from sqlalchemy import select
 
 from ingest.config import Settings
 from ingest.db import open_database
+from ingest.errors import KefuError, Unavailable
 
 
 # Multi-hop samples tag each reference context with "<n-hop>\n\n" before the chunk text.

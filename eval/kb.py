@@ -7,7 +7,6 @@ corpus, chunking or embedder gets a fresh KB instead of a stale one.
 
 from __future__ import annotations
 
-from ingest.errors import KefuError
 import hashlib
 import re
 from collections.abc import Callable
@@ -20,6 +19,7 @@ from eval.datasets import CorpusDoc, EvalDataset
 from ingest.chunking import CHUNKER_VERSION
 from ingest.config import Settings
 from ingest.db import open_database
+from ingest.errors import KefuError
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total), as ingest.pipeline.Progress
 

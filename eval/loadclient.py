@@ -9,13 +9,14 @@ answers to a JSON POST: HTTP/1.1 with a Content-Length body; anything else is an
 
 from __future__ import annotations
 
-from ingest.errors import Unavailable
 import asyncio
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 from urllib.parse import urlsplit
+
+from ingest.errors import Unavailable
 
 
 class LoadClientError(Unavailable, RuntimeError):

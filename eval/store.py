@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from ingest.errors import NotFound
 import json
 from pathlib import Path
 from typing import Any
@@ -12,6 +11,7 @@ from sqlalchemy import delete, select
 from eval.models import EvalResult, EvalRun
 from eval.runner import RunResult, finite
 from ingest.db import Database
+from ingest.errors import NotFound
 
 
 class RunNotFound(NotFound, LookupError):

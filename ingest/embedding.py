@@ -13,7 +13,6 @@ content itself); `embed_query_uncached` times the model alone.
 
 from __future__ import annotations
 
-from ingest.errors import Unavailable
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
@@ -23,6 +22,7 @@ import numpy as np
 
 from ingest import plugins
 from ingest.config import Settings
+from ingest.errors import Unavailable
 
 
 class EmbeddingError(Unavailable, RuntimeError):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from ingest.errors import Conflict, NotFound
 import hashlib
 import json
 from dataclasses import dataclass
@@ -11,6 +10,7 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from ingest.errors import Conflict, NotFound
 from ingest.models import Chunk, Document, KnowledgeBase, RevisionChunk
 from ingest.types import ChunkDraft
 

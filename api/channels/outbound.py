@@ -15,7 +15,6 @@ dependency points from api to assistant only.
 
 from __future__ import annotations
 
-from ingest.errors import Unavailable
 import logging
 import time
 from dataclasses import dataclass
@@ -33,6 +32,7 @@ from api.deps import AGENT, require, services
 from api.schemas import Key, RowId
 from api.services import Services
 from assistant.models import ChatMessage, Conversation
+from ingest.errors import Unavailable
 from ingest.models import utcnow
 
 log = logging.getLogger("kefu.api.channels")

@@ -13,7 +13,6 @@ encrypted for another account (that shares the token) from being accepted here.
 
 from __future__ import annotations
 
-from ingest.errors import InvalidInput
 import base64
 import binascii
 import hashlib
@@ -22,6 +21,8 @@ import os
 import time
 
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
+from ingest.errors import InvalidInput
 
 BLOCK = 32  # the scheme pads to 32 bytes (not AES's 16)
 ENCODING_AES_KEY_LENGTH = 43

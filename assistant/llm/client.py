@@ -11,7 +11,6 @@ tries them in turn, each with the same timeout. `astream` bounds the whole strea
 
 from __future__ import annotations
 
-from ingest.errors import Unavailable
 import asyncio
 import threading
 import time
@@ -21,6 +20,7 @@ from typing import Any
 
 from assistant.types import Message
 from ingest.config import Settings, get_settings
+from ingest.errors import Unavailable
 
 ChatMessage = Message | dict[str, str]
 

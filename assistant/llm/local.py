@@ -19,7 +19,6 @@ from every graph node cut generation speed from 88 to 49 tok/s here.
 
 from __future__ import annotations
 
-from ingest.errors import Unavailable
 import asyncio
 import importlib.util
 import queue
@@ -40,6 +39,7 @@ from litellm.types.utils import GenericStreamingChunk, ModelResponse
 
 from assistant.llm.capabilities import LOCAL_PROVIDER as PROVIDER
 from ingest.config import Settings
+from ingest.errors import Unavailable
 
 # Prompt tokens evaluated between two cancellation checks: ~0.25 s at the ~250 tok/s measured here,
 # and no slower than one big batch (measured: 64-token chunks 3.54 s vs 512-token 3.67 s for 900 tokens).

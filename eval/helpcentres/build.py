@@ -18,7 +18,6 @@ knowledge base's content hash.
 
 from __future__ import annotations
 
-from ingest.errors import InvalidInput
 import argparse
 import csv
 import io
@@ -30,6 +29,7 @@ from datetime import datetime
 from pathlib import Path
 
 from eval.pdf_writer import pdf_bytes
+from ingest.errors import InvalidInput
 from ingest.text import has_cjk
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
