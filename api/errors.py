@@ -10,7 +10,7 @@ Routes raise the components' errors and let them through; `install(app)` adds th
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
@@ -55,7 +55,7 @@ def openai_error_body(status_code: int, message: str) -> dict[str, Any]:
     return {"error": {"message": message, "type": kind, "param": None, "code": None}}
 
 
-def _openai_error(status_code: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
+def _openai_error(status_code: int, message: str, headers: Mapping[str, str] | None = None) -> JSONResponse:
     return JSONResponse(openai_error_body(status_code, message), status_code=status_code, headers=headers)
 
 
