@@ -6,6 +6,8 @@
     kefu.escalation_rules  escalation rules: an EscalationRule subclass, named by its code
     kefu.eval_arms         eval arms: ArmContext -> answer function
 
+(`kefu.migrations`, each package's migration folder, is read through `entry_points` by ingest.db.)
+
 kefu registers its own built-ins in the same groups (pyproject.toml), so there is one way to add
 any of them: a distribution with an entry point. An editable install made before a group was
 declared has no record of it; the source tree's pyproject.toml is read then, so a checkout works
