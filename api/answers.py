@@ -8,12 +8,13 @@ from dataclasses import asdict
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 
-from fastapi import HTTPException, status
 from starlette.concurrency import run_in_threadpool
 
+from api.errors import status_for
 from api.schemas import AnswerOut, CitationOut, MessageOut, SourceOut
 from api.services import Services
 from assistant.models import ChatMessage, Conversation
+from ingest.errors import KefuError
 
 if TYPE_CHECKING:
     from assistant.pipeline import AnswerRequest
@@ -36,19 +37,10 @@ def answer_request(conversation: Conversation, text: str) -> AnswerRequest:
     )
 
 
-def _kb_gone(exc: Exception) -> HTTPException:
-    return HTTPException(status.HTTP_404_NOT_FOUND, str(exc))
-
-
 async def answer(svc: Services, request: AnswerRequest) -> AnswerResult:
     """AnswerPipeline.run off the event loop; a knowledge base deleted meanwhile is a 404."""
-    from ingest.registry import KnowledgeBaseNotFound
-
     pipeline = await run_in_threadpool(svc.answers)
-    try:
-        return await run_in_threadpool(pipeline.run, request)
-    except KnowledgeBaseNotFound as exc:
-        raise _kb_gone(exc) from exc
+    return await run_in_threadpool(pipeline.run, request)
 
 
 def result_out(result: AnswerResult) -> AnswerOut:
@@ -105,7 +97,6 @@ async def stream_answer(svc: Services, request: AnswerRequest) -> AsyncIterator[
     handed the conversation to a human); or `error`."""
     from assistant.answering import Sources, Token
     from assistant.pipeline import Final
-    from ingest.registry import KnowledgeBaseNotFound
 
     try:
         pipeline = await run_in_threadpool(svc.answers)
@@ -116,11 +107,13 @@ async def stream_answer(svc: Services, request: AnswerRequest) -> AsyncIterator[
                 yield sse("token", {"text": event.text})
             elif isinstance(event, Final):
                 yield sse("final", result_out(event.answer).model_dump(mode="json"))
-    except KnowledgeBaseNotFound as exc:
-        yield sse("error", {"status": 404, "detail": str(exc)})
     except Exception as exc:  # headers are sent: the stream itself must carry the failure
-        log.exception("streamed answer failed")
-        yield sse("error", {"status": 500, "detail": f"the answer failed: {type(exc).__name__}"})
+        code = status_for(exc) if isinstance(exc, KefuError) else 500
+        if code < 500:
+            yield sse("error", {"status": code, "detail": str(exc)})
+        else:
+            log.exception("streamed answer failed")
+            yield sse("error", {"status": code, "detail": f"the answer failed: {type(exc).__name__}"})
 
 
 SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}

@@ -15,12 +15,11 @@ import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, HTTPException, Request
-from fastapi.exceptions import RequestValidationError
+from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
+from api import errors
 from api.auth import key_cache
 from api.channels import channel_routers
 from api.config import ApiSettings, api_settings
@@ -49,42 +48,6 @@ DESCRIPTION = """Grounded, cited answers from your knowledge bases, with hand-of
 
 Authenticate with `Authorization: Bearer <key>` (or `X-API-Key`); keys are made with `kefu keys create`.
 Roles: customer (chat), agent (inbox), owner (knowledge, search), qa (search, analytics), admin (all)."""
-
-
-def _openai_error(status_code: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
-    kind = {
-        401: "authentication_error",
-        403: "permission_error",
-        404: "not_found_error",
-        429: "rate_limit_error",
-    }
-    body = {
-        "error": {
-            "message": message,
-            "type": kind.get(status_code, "invalid_request_error"),
-            "param": None,
-            "code": None,
-        }
-    }
-    return JSONResponse(body, status_code=status_code, headers=headers)
-
-
-def _is_openai(request: Request) -> bool:
-    return request.url.path.startswith(openai_compat.OPENAI_PATHS)
-
-
-async def _http_error(request: Request, exc: HTTPException) -> JSONResponse:
-    if _is_openai(request):
-        return _openai_error(exc.status_code, str(exc.detail), exc.headers)
-    return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
-
-
-async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
-    errors = [{k: v for k, v in e.items() if k in ("loc", "msg", "type")} for e in exc.errors()]
-    if _is_openai(request):
-        message = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in errors)
-        return _openai_error(400, message)
-    return JSONResponse({"detail": errors}, status_code=422)
 
 
 def _resume_pushes(svc: Services) -> None:
@@ -141,8 +104,7 @@ def create_app(
     if assets is not None:
         docs.install(app, assets)
     app.state.services = svc
-    app.add_exception_handler(HTTPException, _http_error)  # type: ignore[arg-type]
-    app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
+    errors.install(app, openai_compat.OPENAI_PATHS)
     for module in (
         health,
         sessions,

@@ -69,6 +69,7 @@ from assistant.retrieval.config import RetrievalSettings, get_retrieval_settings
 from assistant.retrieval.text import key_terms, sentences
 from assistant.sentence_vectors import SentenceVectors
 from assistant.types import Passage
+from ingest.errors import InvalidInput
 from ingest.text import detect_language
 
 DEFAULT_PARAMS_PATH = Path(__file__).with_name("answerability_params.json")
@@ -78,7 +79,7 @@ MAX_SENTENCES = 40  # per passage: a long chunk's first sentences (bounds the fi
 MIN_SENTENCE_CHARS = 4  # shorter pieces ("A:", "1.") say nothing on their own
 
 
-class AnswerabilityParamsError(ValueError):
+class AnswerabilityParamsError(InvalidInput, ValueError):
     pass
 
 

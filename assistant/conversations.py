@@ -6,6 +6,7 @@ rows, the reply's verdicts written by assistant.turn.Verdicts.to_json (read back
 
 from __future__ import annotations
 
+from ingest.errors import NotFound
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -21,7 +22,7 @@ from ingest.models import utcnow
 from ingest.text import count_tokens
 
 
-class ConversationNotFound(LookupError):
+class ConversationNotFound(NotFound, LookupError):
     def __init__(self, conversation_id: str) -> None:
         super().__init__(f"conversation {conversation_id!r} does not exist")
         self.conversation_id = conversation_id

@@ -30,6 +30,7 @@ from assistant.models import ChatMessage
 from ingest.config import Settings
 from ingest.db import Database, open_database
 from ingest.embedding import Embedder, get_embedder
+from ingest.errors import Conflict, InvalidInput, NotFound
 from ingest.models import CachedVector, Chunk, KnowledgeBase, utcnow
 from ingest.registry import current_chunk_ids, text_hash
 from ingest.text import detect_language
@@ -39,17 +40,17 @@ REVIEWABLE = ("pending", "duplicate")
 SOURCE_PREFIX = "faq/candidate-"
 
 
-class CandidateNotFound(LookupError):
+class CandidateNotFound(NotFound, LookupError):
     def __init__(self, candidate_id: int) -> None:
         super().__init__(f"FAQ candidate {candidate_id} does not exist")
         self.candidate_id = candidate_id
 
 
-class CandidateClosed(RuntimeError):
+class CandidateClosed(Conflict, RuntimeError):
     """The candidate was already accepted or rejected (HTTP 409)."""
 
 
-class FaqIngestError(RuntimeError):
+class FaqIngestError(InvalidInput, RuntimeError):
     pass
 
 

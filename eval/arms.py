@@ -3,7 +3,8 @@ Each factory's docstring says what the arm is; its first paragraph is the arm's 
 `kefu eval run --help` (describe_arms).
 
 Components are imported when an arm is built, so a missing or broken one fails only its own arm,
-with a message naming it. More arms can be added with register_arm().
+with a message naming it. The arms are the `kefu.eval_arms` plug-ins (ingest.plugins): kefu's own
+below are registered in pyproject.toml the way another distribution adds one.
 """
 
 from __future__ import annotations
@@ -14,11 +15,15 @@ from collections.abc import Callable
 from typing import Any
 
 from eval.contract import AnswerFn, AnswerRecord, ArmContext, ArmFactory
+from ingest import plugins
+from ingest.errors import Unavailable
+
+GROUP = "kefu.eval_arms"
 
 TOP_K = 10
 
 
-class ArmUnavailable(RuntimeError):
+class ArmUnavailable(Unavailable, RuntimeError):
     pass
 
 
@@ -143,22 +148,21 @@ def baseline_arm(ctx: ArmContext) -> AnswerFn:
     return _extractive_answer_fn(lambda question: retriever.run(question, top_k=TOP_K))
 
 
-ARMS: dict[str, ArmFactory] = {"kefu": kefu_arm, "retrieval": retrieval_arm, "baseline": baseline_arm}
-
-
-def register_arm(name: str, factory: ArmFactory) -> None:
-    ARMS[name] = factory
+def arms() -> dict[str, ArmFactory]:
+    """Arm name -> factory, from the `kefu.eval_arms` plug-ins."""
+    return plugins.load(GROUP)
 
 
 def describe_arms() -> dict[str, str]:
     """Arm name -> the first paragraph of its factory's docstring, on one line."""
     return {
         name: " ".join((inspect.getdoc(factory) or "").split("\n\n")[0].split())
-        for name, factory in ARMS.items()
+        for name, factory in arms().items()
     }
 
 
 def get_arm(name: str) -> ArmFactory:
-    if name not in ARMS:
-        raise ArmUnavailable(f"unknown arm {name!r}; available: {', '.join(sorted(ARMS))}")
-    return ARMS[name]
+    known = arms()
+    if name not in known:
+        raise ArmUnavailable(f"unknown arm {name!r}; available: {', '.join(sorted(known))}")
+    return known[name]

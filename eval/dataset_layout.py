@@ -26,11 +26,13 @@ from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, ValidationError
 
+from ingest.errors import InvalidInput
+
 ModelT = TypeVar("ModelT", bound=BaseModel)
 GOLDEN_SUFFIXES = (".jsonl", ".csv")
 
 
-class DatasetError(ValueError):
+class DatasetError(InvalidInput, ValueError):
     """A data set that cannot be read; the message says which file and line."""
 
 

@@ -23,6 +23,7 @@ from eval.dataset_layout import (
     load_layout,
 )
 from eval.helpcentres.dataset import CENTRES, NAME, is_helpcentre_name, load_helpcentres
+from ingest.errors import NotFound
 
 __all__ = [
     "CorpusDoc",
@@ -44,7 +45,7 @@ def datasets_dir() -> Path:
     return get_eval_settings().datasets_dir
 
 
-class DatasetNotFound(DatasetError, LookupError):
+class DatasetNotFound(NotFound, DatasetError, LookupError):
     pass
 
 

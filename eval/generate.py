@@ -18,17 +18,18 @@ from sqlalchemy import select
 
 from ingest.config import Settings
 from ingest.db import open_database
+from ingest.errors import KefuError, Unavailable
 
 
 # Multi-hop samples tag each reference context with "<n-hop>\n\n" before the chunk text.
 _HOP_TAG = re.compile(r"^<\d+-hop>\s*")
 
 
-class GeneratorNotConfigured(RuntimeError):
+class GeneratorNotConfigured(Unavailable, RuntimeError):
     pass
 
 
-class GenerationFailed(RuntimeError):
+class GenerationFailed(KefuError, RuntimeError):
     pass
 
 

@@ -19,11 +19,12 @@ from eval.datasets import CorpusDoc, EvalDataset
 from ingest.chunking import CHUNKER_VERSION
 from ingest.config import Settings
 from ingest.db import open_database
+from ingest.errors import KefuError
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total), as ingest.pipeline.Progress
 
 
-class KBBuildError(RuntimeError):
+class KBBuildError(KefuError, RuntimeError):
     pass
 
 

@@ -16,8 +16,10 @@ from contextlib import asynccontextmanager
 from typing import Any
 from urllib.parse import urlsplit
 
+from ingest.errors import Unavailable
 
-class LoadClientError(RuntimeError):
+
+class LoadClientError(Unavailable, RuntimeError):
     pass
 
 

@@ -11,9 +11,10 @@ from sqlalchemy import delete, select
 from eval.models import EvalResult, EvalRun
 from eval.runner import RunResult, finite
 from ingest.db import Database
+from ingest.errors import NotFound
 
 
-class RunNotFound(LookupError):
+class RunNotFound(NotFound, LookupError):
     pass
 
 

@@ -11,11 +11,13 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from importlib import metadata, util
+from importlib import util
 from pathlib import Path
 
 from sqlalchemy import Engine, MetaData, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+
+from ingest import plugins
 
 # Explicit constraint names so migrations behave the same on SQLite and PostgreSQL.
 NAMING = {
@@ -34,7 +36,7 @@ class Base(DeclarativeBase):
 def migration_locations() -> list[Path]:
     """The migration `versions` folders of every installed kefu package (ingest's always first)."""
     modules = {"ingest": "ingest.migrations"}
-    for entry in metadata.entry_points(group="kefu.migrations"):
+    for entry in plugins.entry_points("kefu.migrations"):  # read as plug-ins are (ingest.plugins)
         modules.setdefault(entry.name, entry.value)
     folders = []
     for module in modules.values():

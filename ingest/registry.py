@@ -10,17 +10,18 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from ingest.errors import Conflict, NotFound
 from ingest.models import Chunk, Document, KnowledgeBase, RevisionChunk
 from ingest.types import ChunkDraft
 
 
-class KnowledgeBaseNotFound(LookupError):
+class KnowledgeBaseNotFound(NotFound, LookupError):
     def __init__(self, name: str) -> None:
         super().__init__(f"knowledge base {name!r} does not exist")
         self.name = name
 
 
-class EmbedderMismatch(ValueError):
+class EmbedderMismatch(Conflict, ValueError):
     pass
 
 

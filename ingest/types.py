@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ingest.errors import InvalidInput
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -63,7 +64,7 @@ class ChunkDraft:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-class IngestError(Exception):
+class IngestError(InvalidInput):
     """A document that cannot be ingested; the message is shown to the user as the reason."""
 
 

@@ -10,6 +10,7 @@ pipeline (ingest.pipeline) deletes the vectors and index folders prune and purge
 
 from __future__ import annotations
 
+from ingest.errors import Conflict, NotFound
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, UTC
 from typing import Any, Literal
@@ -33,11 +34,11 @@ from ingest.models import (
 VersionRef = int | Literal["published", "draft"]
 
 
-class VersionNotFound(LookupError):
+class VersionNotFound(NotFound, LookupError):
     pass
 
 
-class VersionError(ValueError):
+class VersionError(Conflict, ValueError):
     """A version operation that cannot be done as asked (nothing to roll back to, a bad keep)."""
 
 
@@ -309,13 +310,13 @@ def find_trashed(session: Session, name: str, tenant: str | None = None) -> Know
     raise NotInTrash(name)
 
 
-class NotInTrash(LookupError):
+class NotInTrash(NotFound, LookupError):
     def __init__(self, name: str) -> None:
         super().__init__(f"no knowledge base {name!r} in the trash (`kefu kb trash` lists it)")
         self.name = name
 
 
-class NameTaken(ValueError):
+class NameTaken(Conflict, ValueError):
     pass
 
 

@@ -26,13 +26,13 @@ from pydantic import BaseModel
 from sqlalchemy import select, update
 
 from api.auth import Principal
-from api.channels import register
 from api.channels.models import ChannelDelivery
 from api.config import ApiSettings
 from api.deps import AGENT, require, services
 from api.schemas import Key, RowId
 from api.services import Services
 from assistant.models import ChatMessage, Conversation
+from ingest.errors import Unavailable
 from ingest.models import utcnow
 
 log = logging.getLogger("kefu.api.channels")
@@ -40,7 +40,7 @@ log = logging.getLogger("kefu.api.channels")
 ERROR_CHARS = 2000  # of a failure's message kept on the row
 
 
-class PushError(Exception):
+class PushError(Unavailable):
     """A push that did not get through. `permanent`: trying again cannot help (no callback
     configured, the platform refused the user...), so the remaining attempts are skipped."""
 
@@ -78,9 +78,9 @@ def register_pusher(channel: str, pusher: Pusher) -> None:
 
 
 def pusher_for(channel: str) -> Pusher | None:
-    from api.channels import load_builtin
+    from api.channels import channel_routers
 
-    load_builtin()
+    channel_routers()  # the adapters register their pushers when loaded
     return PUSHERS.get(channel)
 
 
@@ -349,6 +349,3 @@ def retry(delivery_id: RowId, who: Agent, svc: Svc, background: BackgroundTasks)
         out = delivery_out(row)
     background.add_task(deliver, svc, delivery_id)
     return out
-
-
-register("outbox", router)

@@ -31,7 +31,6 @@ import httpx
 from fastapi import APIRouter, Depends, Header, HTTPException, Request, status
 from pydantic import ValidationError
 
-from api.channels import register
 from api.channels.inbound import Inbound, check_timestamp, handle, hmac_sha256, same
 from api.channels.outbound import Push, PushError, register_pusher
 from api.chat_limits import check_message
@@ -145,5 +144,4 @@ def push(settings: ApiSettings, item: Push, state: dict[str, Any]) -> None:
     raise PushError(f"POST {url} answered {code}: {response.text[:300]}", permanent=permanent)
 
 
-register(NAME, router)
 register_pusher(NAME, push)

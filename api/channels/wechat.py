@@ -26,7 +26,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
 from fastapi.responses import PlainTextResponse, Response
 
-from api.channels import register
 from api.channels.inbound import Inbound, check_timestamp, handle, same
 from api.channels.outbound import register_pusher
 from api.channels.wechat_api import push
@@ -215,5 +214,4 @@ async def receive(
     return _xml(crypt, text_reply(user, account, _with_citations(outcome.reply)))
 
 
-register(NAME, router)
 register_pusher(NAME, push)

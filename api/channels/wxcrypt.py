@@ -22,11 +22,13 @@ import time
 
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
+from ingest.errors import InvalidInput
+
 BLOCK = 32  # the scheme pads to 32 bytes (not AES's 16)
 ENCODING_AES_KEY_LENGTH = 43
 
 
-class WxCryptError(ValueError):
+class WxCryptError(InvalidInput, ValueError):
     """A message that cannot be accepted; subclasses tell the HTTP layer which status to use."""
 
 

@@ -7,8 +7,9 @@
     4  unavailable: something the command needs is not there (a model, an eval arm, a port)
     5  conflict: the state forbids it (a ticket another agent holds, a candidate already reviewed)
 
-Commands raise the components' own errors; KefuGroup and KefuCommand print the message to stderr
-and exit with the error's code. `fail()` is for errors the CLI itself finds.
+Commands raise the components' own errors, each a KefuError of one kind (ingest.errors), which
+decides the code; KefuGroup and KefuCommand print the message to stderr and exit with it.
+`fail()` is for errors the CLI itself finds.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from rich.markup import escape
 from typer.core import TyperCommand, TyperGroup
 
 from api.cli.console import err_console
+from ingest.errors import Conflict, InvalidInput, KefuError, NotFound, Unavailable, kind_of
 
 
 class ExitCode(IntEnum):
@@ -40,45 +42,20 @@ def fail(message: str, code: ExitCode = ExitCode.FAILURE) -> NoReturn:
     raise typer.Exit(int(code))
 
 
-def _error_codes() -> list[tuple[type[BaseException], ExitCode]]:
-    """Most specific first. Imported when an error happens, so `kefu --help` loads none of them."""
-    from assistant.escalation.tickets import TicketConflict, TicketNotFound
-    from assistant.knowledge_loop import CandidateClosed, CandidateNotFound, FaqIngestError
-    from eval.arms import ArmUnavailable
-    from eval.datasets import DatasetError, DatasetNotFound
-    from eval.generate import GenerationFailed, GeneratorNotConfigured
-    from eval.kb import KBBuildError
-    from eval.store import RunNotFound
-    from ingest.registry import KnowledgeBaseNotFound
-    from ingest.versions import NameTaken, NotInTrash, VersionError, VersionNotFound
-
-    return [
-        (KnowledgeBaseNotFound, ExitCode.NOT_FOUND),
-        (DatasetNotFound, ExitCode.NOT_FOUND),
-        (TicketNotFound, ExitCode.NOT_FOUND),
-        (CandidateNotFound, ExitCode.NOT_FOUND),
-        (RunNotFound, ExitCode.NOT_FOUND),
-        (VersionNotFound, ExitCode.NOT_FOUND),
-        (NotInTrash, ExitCode.NOT_FOUND),
-        (NameTaken, ExitCode.CONFLICT),
-        (VersionError, ExitCode.FAILURE),
-        (TicketConflict, ExitCode.CONFLICT),
-        (CandidateClosed, ExitCode.CONFLICT),
-        (ArmUnavailable, ExitCode.UNAVAILABLE),
-        (GeneratorNotConfigured, ExitCode.UNAVAILABLE),
-        (DatasetError, ExitCode.USAGE),
-        (KBBuildError, ExitCode.FAILURE),
-        (FaqIngestError, ExitCode.FAILURE),
-        (GenerationFailed, ExitCode.FAILURE),
-    ]
+CODES: dict[type[KefuError], ExitCode] = {
+    NotFound: ExitCode.NOT_FOUND,
+    InvalidInput: ExitCode.USAGE,
+    Conflict: ExitCode.CONFLICT,
+    Unavailable: ExitCode.UNAVAILABLE,
+    KefuError: ExitCode.FAILURE,
+}
 
 
-def exit_code_for(exc: BaseException) -> ExitCode | None:
-    """The code of a known error; None for anything else (a bug: its traceback is shown)."""
-    for kind, code in _error_codes():
-        if isinstance(exc, kind):
-            return code
-    return None
+def exit_code_for(exc: BaseException | type[BaseException]) -> ExitCode | None:
+    """The code of a KefuError (or its class) by its kind (ingest.errors); None for anything
+    else (a bug: its traceback is shown)."""
+    cls = exc if isinstance(exc, type) else type(exc)
+    return CODES[kind_of(cls)] if issubclass(cls, KefuError) else None
 
 
 def _kb_not_found(exc: Any) -> str:

@@ -9,10 +9,9 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator
-from contextlib import AbstractContextManager
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, BackgroundTasks, Depends, HTTPException, Query, Request, status
+from fastapi import APIRouter, BackgroundTasks, Depends, Query, Request, status
 from fastapi.responses import StreamingResponse
 from sqlalchemy import func, select
 from starlette.concurrency import run_in_threadpool
@@ -21,7 +20,7 @@ from api.answers import SSE_HEADERS, message_out, sse
 from api.auth import Principal
 from api.channels.outbound import after_agent_reply
 from api.deps import AGENT, require, services
-from api.errors import http_errors
+from api.errors import value_errors_as_invalid_input
 from api.schemas import AgentReplyIn, MessageOut, ResolutionOut, ResolveIn, RowId, TicketOut
 from api.services import Services
 from api.tickets import candidate_out, ticket_out
@@ -47,20 +46,12 @@ def _tickets(svc: Services, who: Principal, statuses: tuple[str, ...], mine: boo
     return [t for t in tickets if _visible(who, t)]
 
 
-def _ticket_errors(ticket_id: int) -> AbstractContextManager[None]:
-    from assistant.escalation.tickets import TicketConflict, TicketNotFound
-
-    return http_errors(
-        {TicketNotFound: status.HTTP_404_NOT_FOUND, TicketConflict: status.HTTP_409_CONFLICT},
-        not_found=f"ticket {ticket_id} not found",
-    )
-
-
 def _ticket(svc: Services, who: Principal, ticket_id: int) -> Any:
-    with _ticket_errors(ticket_id):
-        ticket = svc.desk().ticket(ticket_id)
-    if not _visible(who, ticket):
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"ticket {ticket_id} not found")
+    from assistant.escalation.tickets import TicketNotFound
+
+    ticket = svc.desk().ticket(ticket_id)
+    if not _visible(who, ticket):  # the same 404 as a ticket that does not exist
+        raise TicketNotFound(ticket_id)
     return ticket
 
 
@@ -87,8 +78,7 @@ def get_ticket(ticket_id: RowId, who: Agent, svc: Svc) -> TicketOut:
 @router.post("/tickets/{ticket_id}/claim", response_model=TicketOut)
 def claim(ticket_id: RowId, who: Agent, svc: Svc) -> TicketOut:
     _ticket(svc, who, ticket_id)
-    with _ticket_errors(ticket_id):
-        return ticket_out(svc.desk().claim(ticket_id, who.key_id))
+    return ticket_out(svc.desk().claim(ticket_id, who.key_id))
 
 
 @router.post("/tickets/{ticket_id}/reply", status_code=status.HTTP_201_CREATED, response_model=MessageOut)
@@ -98,11 +88,8 @@ def reply(
     """Write to the customer in their conversation (claims an open ticket first). A customer on a
     messaging channel gets it pushed there after this response (GET /v1/channels/outbox)."""
     _ticket(svc, who, ticket_id)
-    with _ticket_errors(ticket_id):
-        try:
-            message = svc.desk().reply(ticket_id, who.key_id, body.text)
-        except ValueError as exc:
-            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from exc
+    with value_errors_as_invalid_input():
+        message = svc.desk().reply(ticket_id, who.key_id, body.text)
     after_agent_reply(svc, message, background)
     return message_out(message)
 
@@ -112,8 +99,7 @@ def resolve(ticket_id: RowId, body: ResolveIn, who: Agent, svc: Svc) -> Resoluti
     """Close the ticket with the answer that solved it; the bot answers the session again, and the
     answer is proposed as an FAQ entry (GET /v1/kbs/{kb}/faq-candidates)."""
     _ticket(svc, who, ticket_id)
-    with _ticket_errors(ticket_id):
-        resolution = svc.desk().resolve(ticket_id, who.key_id, body.resolution, propose_faq=body.propose_faq)
+    resolution = svc.desk().resolve(ticket_id, who.key_id, body.resolution, propose_faq=body.propose_faq)
     candidate = candidate_out(resolution.candidate) if resolution.candidate is not None else None
     return ResolutionOut(ticket=ticket_out(resolution.ticket), faq_candidate=candidate)
 

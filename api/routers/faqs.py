@@ -3,7 +3,6 @@ and the FAQ candidates proposed from resolved escalation tickets, for owners to 
 
 from __future__ import annotations
 
-from contextlib import AbstractContextManager
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Response, status
@@ -12,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from api.auth import Principal
 from api.deps import load_kb
-from api.errors import http_errors
+from api.errors import value_errors_as_invalid_input
 from api.routers.knowledge import Owner, Svc, document_in_kb, remove_source, writing
 from api.schemas import AcceptCandidateIn, CandidateOut, FAQIn, FAQOut, Key, RejectCandidateIn, RowId
 from api.schemas_analytics import FaqEntryOut
@@ -162,27 +161,14 @@ def delete_faq(kb: Key, faq_id: Key, who: Owner, svc: Svc) -> Response:
 # -- FAQ candidates (proposed from resolved escalation tickets) ---------------------------------------------
 
 
-def _candidate_errors(candidate_id: int) -> AbstractContextManager[None]:
-    from assistant.knowledge_loop import CandidateClosed, CandidateNotFound, FaqIngestError
-
-    return http_errors(
-        {
-            CandidateNotFound: status.HTTP_404_NOT_FOUND,
-            CandidateClosed: status.HTTP_409_CONFLICT,
-            FaqIngestError: status.HTTP_422_UNPROCESSABLE_CONTENT,
-            ValueError: status.HTTP_422_UNPROCESSABLE_CONTENT,
-        },
-        not_found=f"FAQ candidate {candidate_id} not found",
-    )
-
-
 def _candidate(svc: Services, who: Principal, kb: str, candidate_id: int) -> None:
     with svc.db.session() as session:
         load_kb(session, who, kb)
-    with _candidate_errors(candidate_id):
-        candidate = svc.knowledge_loop().get(candidate_id)
-    if candidate.kb_name != kb:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"FAQ candidate {candidate_id} not found in {kb!r}")
+    from assistant.knowledge_loop import CandidateNotFound
+
+    candidate = svc.knowledge_loop().get(candidate_id)
+    if candidate.kb_name != kb:  # the same 404 as a candidate that does not exist
+        raise CandidateNotFound(candidate_id)
 
 
 @router.get("/kbs/{kb}/faq-candidates", response_model=list[CandidateOut])
@@ -195,12 +181,10 @@ def list_candidates(
     """FAQ entries proposed from agents' answers; status pending (default), duplicate, accepted, rejected."""
     with svc.db.session() as session:
         kb_row = load_kb(session, who, kb)
-    try:
+    with value_errors_as_invalid_input():
         candidates = svc.knowledge_loop().candidates(
             statuses=(candidate_status,), kb_name=kb_row.name, tenant=who.tenant
         )
-    except ValueError as exc:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from exc
     return [candidate_out(c) for c in candidates]
 
 
@@ -210,7 +194,7 @@ def accept_candidate(
 ) -> CandidateOut:
     """Publish the candidate (optionally edited) as an FAQ entry of the knowledge base."""
     _candidate(svc, who, kb, candidate_id)
-    with writing(svc, kb), _candidate_errors(candidate_id):
+    with writing(svc, kb), value_errors_as_invalid_input():
         return candidate_out(
             svc.knowledge_loop().accept(
                 candidate_id,
@@ -227,5 +211,4 @@ def reject_candidate(
     kb: Key, candidate_id: RowId, body: RejectCandidateIn, who: Owner, svc: Svc
 ) -> CandidateOut:
     _candidate(svc, who, kb, candidate_id)
-    with _candidate_errors(candidate_id):
-        return candidate_out(svc.knowledge_loop().reject(candidate_id, who.key_id, note=body.note))
+    return candidate_out(svc.knowledge_loop().reject(candidate_id, who.key_id, note=body.note))

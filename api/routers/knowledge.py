@@ -183,7 +183,7 @@ def clean_filename(raw: str | None) -> str:
 
 def _validate(svc: Services, files: list[UploadFile]) -> list[tuple[str, UploadFile]]:
     """Every file is checked before any is stored: one bad file rejects the whole upload."""
-    from ingest.parsing import SUPPORTED_EXTENSIONS
+    from ingest.parsing import supported_extensions
 
     settings = svc.settings
     if not files:
@@ -199,11 +199,11 @@ def _validate(svc: Services, files: list[UploadFile]) -> list[tuple[str, UploadF
     for upload in files:
         name = clean_filename(upload.filename)
         suffix = Path(name).suffix.lower()
-        if suffix not in SUPPORTED_EXTENSIONS:
+        if suffix not in supported_extensions():
             raise HTTPException(
                 status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
                 f"{name}: unsupported file type {suffix or '(none)'!r}; supported: "
-                + " ".join(sorted(SUPPORTED_EXTENSIONS)),
+                + " ".join(sorted(supported_extensions())),
             )
         size = upload.size if upload.size is not None else _measure(upload)
         if size > settings.max_file_bytes:

@@ -28,6 +28,7 @@ from starlette.concurrency import run_in_threadpool
 from api.answers import SSE_HEADERS, answer, result_out
 from api.auth import Principal
 from api.chat_limits import check_history, check_message
+from api.errors import openai_error_body, status_for
 from api.deps import CHAT, load_kb, require, services
 from api.openai_schemas import (
     AssistantMessage,
@@ -45,6 +46,7 @@ from api.openai_schemas import (
 from api.schemas import AnswerOut, Key
 from api.services import Services
 from assistant.models import Conversation
+from ingest.errors import KefuError
 from ingest.models import KnowledgeBase
 
 router = APIRouter(prefix="/v1", tags=["openai-compatible"])
@@ -166,9 +168,8 @@ async def _stream(
     yield _data(chunk(Delta(role="assistant", content="")))
     try:
         result = await answer(svc, request)
-    except HTTPException as exc:
-        error = {"message": str(exc.detail), "type": "invalid_request_error", "param": None, "code": None}
-        yield _data(json.dumps({"error": error}, ensure_ascii=False))
+    except KefuError as exc:  # headers are sent: the stream carries the error
+        yield _data(json.dumps(openai_error_body(status_for(exc), str(exc)), ensure_ascii=False))
         return
     out = result_out(result)
     for piece in _PIECES.findall(out.text):

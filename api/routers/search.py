@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import anyio.to_thread
-from fastapi import APIRouter, Depends, HTTPException, status
+from fastapi import APIRouter, Depends
 
 from api.auth import Principal
 from api.deps import SEARCH, check_kb, require, services
@@ -33,17 +33,10 @@ async def search(
 
 def _search(body: SearchIn, who: Principal, svc: Services) -> SearchOut:
     from assistant.retrieval import RetrievalFilters
-    from ingest.registry import KnowledgeBaseNotFound
-    from ingest.versions import VersionNotFound
 
     check_kb(svc, who, body.kb)
     filters = RetrievalFilters(**body.filters.model_dump()) if body.filters else None
-    try:
-        result = svc.retriever().run(
-            body.query, body.kb, top_k=body.top_k, filters=filters, version=body.version
-        )
-    except (KnowledgeBaseNotFound, VersionNotFound) as exc:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
+    result = svc.retriever().run(body.query, body.kb, top_k=body.top_k, filters=filters, version=body.version)
     hits = [
         SearchHit(
             n=p.n,

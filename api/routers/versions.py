@@ -18,7 +18,6 @@ from sqlalchemy.orm import Session
 
 from api.auth import Principal
 from api.deps import load_kb, require
-from api.errors import http_errors
 from api.routers.knowledge import Owner, Svc, kb_out, writing
 from api.uploads import TRASH_FOLDER
 from api.schemas import (
@@ -36,20 +35,11 @@ from api.schemas import (
 from api.services import Services
 from ingest import versions
 from ingest.models import KBVersion, KnowledgeBase
-from ingest.registry import KnowledgeBaseNotFound
 
 router = APIRouter(prefix="/v1", tags=["versions"])
 
 VERSION_READERS = ("owner", "qa", "admin")
 Reader = Annotated[Principal, Depends(require(*VERSION_READERS))]
-
-_ERRORS = {
-    versions.VersionNotFound: status.HTTP_404_NOT_FOUND,
-    versions.NotInTrash: status.HTTP_404_NOT_FOUND,
-    KnowledgeBaseNotFound: status.HTTP_404_NOT_FOUND,
-    versions.VersionError: status.HTTP_409_CONFLICT,
-    versions.NameTaken: status.HTTP_409_CONFLICT,
-}
 
 
 def _utc(value: datetime | None) -> datetime | None:
@@ -83,7 +73,7 @@ def list_versions(kb: Key, who: Reader, svc: Svc) -> list[VersionOut]:
 @router.get("/kbs/{kb}/versions/{a}/diff/{b}", response_model=VersionDiffOut)
 def diff_versions(kb: Key, a: RowId, b: RowId, who: Reader, svc: Svc) -> VersionDiffOut:
     """What changed from version a to version b: documents, chunk counts, configuration."""
-    with svc.db.session() as session, http_errors(_ERRORS):
+    with svc.db.session() as session:
         found = versions.diff(session, load_kb(session, who, kb), a, b)
     return VersionDiffOut(
         a=found.a,
@@ -108,7 +98,7 @@ def publish(kb: Key, version: RowId, who: Owner, svc: Svc) -> VersionOut:
     """Serve this version to customers from their next question on."""
     with svc.db.session() as session:
         load_kb(session, who, kb)
-    with writing(svc, kb), http_errors(_ERRORS):
+    with writing(svc, kb):
         svc.ingest().publish(kb, version)
     return _published(svc, who, kb)
 
@@ -118,7 +108,7 @@ def rollback(kb: Key, who: Owner, svc: Svc) -> VersionOut:
     """Serve the version published before the current one (each call steps further back)."""
     with svc.db.session() as session:
         load_kb(session, who, kb)
-    with writing(svc, kb), http_errors(_ERRORS):
+    with writing(svc, kb):
         svc.ingest().rollback(kb)
     return _published(svc, who, kb)
 
@@ -129,7 +119,7 @@ def prune(kb: Key, body: PruneIn, who: Owner, svc: Svc) -> PruneOut:
     vectors only they used."""
     with svc.db.session() as session:
         load_kb(session, who, kb)
-    with writing(svc, kb), http_errors(_ERRORS):
+    with writing(svc, kb):
         result = svc.ingest().prune(kb, body.keep)
     return PruneOut(versions=result.versions, revisions=result.revisions, chunks=len(result.chunk_ids))
 
@@ -201,7 +191,7 @@ def restore(
         )
     kb_id = _trashed_id(svc, who, name)
     restored_name = as_name or name
-    with writing(svc, restored_name), http_errors(_ERRORS):
+    with writing(svc, restored_name):
         svc.ingest().restore(name, tenant=who.tenant, as_name=as_name)
     uploads = svc.settings.uploads_dir / TRASH_FOLDER / str(kb_id)
     target = svc.settings.uploads_dir / restored_name

@@ -1,6 +1,6 @@
 """kefu.assistant.escalation: when to hand a conversation to a human, the handoff package, the agent desk.
 
-policy.EscalationPolicy  the rules (rules.RULES registry) evaluated on the session after every turn
+policy.EscalationPolicy  the rules (`kefu.escalation_rules` plug-ins) evaluated on the session after every turn
 hook.Escalator           decides on a turn before it is stored; opens the ticket in the turn's transaction
 agents.AgentDesk         inbox, claim, reply, resolve
 config.EscalationSettings  KEFU_ESCALATION_* settings

@@ -3,13 +3,28 @@
 from __future__ import annotations
 
 from assistant.escalation.config import EscalationSettings
-from assistant.escalation.rules import RULES, EscalationRule
+from assistant.escalation.rules import EscalationRule
 from assistant.escalation.types import EscalationDecision, TurnContext
+from ingest import plugins
 from ingest.embedding import Embedder
+from ingest.errors import InvalidInput
+
+GROUP = "kefu.escalation_rules"
 
 
-class UnknownRule(ValueError):
+class UnknownRule(InvalidInput, ValueError):
     pass
+
+
+def escalation_rules() -> dict[str, type[EscalationRule]]:
+    """Reason code -> rule class, from the `kefu.escalation_rules` plug-ins (ingest.plugins)."""
+    rules: dict[str, type[EscalationRule]] = plugins.load(GROUP, EscalationRule)
+    for name, cls in rules.items():
+        if cls.code != name:
+            raise plugins.PluginError(
+                f"the escalation rule {name!r} in {GROUP} says its code is {cls.code!r}"
+            )
+    return rules
 
 
 class EscalationPolicy:
@@ -18,10 +33,11 @@ class EscalationPolicy:
 
     def __init__(self, config: EscalationSettings | None = None, *, embedder: Embedder | None = None) -> None:
         self.config = config or EscalationSettings()
-        unknown = [code for code in self.config.rules if code not in RULES]
+        known = escalation_rules()
+        unknown = [code for code in self.config.rules if code not in known]
         if unknown:
-            raise UnknownRule(f"unknown escalation rules {unknown}; known: {sorted(RULES)}")
-        self.rules: list[EscalationRule] = [RULES[code](self.config, embedder) for code in self.config.rules]
+            raise UnknownRule(f"unknown escalation rules {unknown}; known: {sorted(known)}")
+        self.rules: list[EscalationRule] = [known[code](self.config, embedder) for code in self.config.rules]
 
     def run(self, context: TurnContext) -> EscalationDecision | None:
         if not self.config.enabled:

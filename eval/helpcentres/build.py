@@ -29,6 +29,7 @@ from datetime import datetime
 from pathlib import Path
 
 from eval.pdf_writer import pdf_bytes
+from ingest.errors import InvalidInput
 from ingest.text import has_cjk
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -39,7 +40,7 @@ FIXED_TIME = datetime(2024, 6, 1)  # written into docx/xlsx metadata so builds a
 _ZIP_TIME = (2024, 6, 1, 0, 0, 0)
 
 
-class SpecError(ValueError):
+class SpecError(InvalidInput, ValueError):
     """A spec that cannot be built; the message names the file and line."""
 
 

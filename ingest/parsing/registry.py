@@ -1,65 +1,60 @@
 """Which parser reads which file, and the one entry point that runs it: parse_file.
 
-PARSERS maps a file type to a function SourceFile -> ParsedDocument; EXTENSIONS maps file name
-suffixes to file types. Adding a format is one function plus one entry in each dict.
+The formats are the `kefu.parsers` plug-ins (ingest.plugins): each a FileFormat named by its file
+type, kefu's own in ingest.parsing.formats. Adding a format is one FileFormat and one entry point.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
+from ingest import plugins
 from ingest.parsing.archive import ZIP_FORMATS, ZipLimits, check_zip
 from ingest.parsing.edition import detect_edition
-from ingest.parsing.faq import parse_faq_jsonl
-from ingest.parsing.markup import parse_docx, parse_html, parse_markdown, parse_text
-from ingest.parsing.pdf import parse_pdf
-from ingest.parsing.source import SourceFile, read_source
-from ingest.parsing.tables import parse_csv, parse_xlsx
+from ingest.parsing.formats import FileFormat, Parser
+from ingest.parsing.source import read_source
 from ingest.text import detect_language
 from ingest.types import IngestError, ParsedDocument
 
-Parser = Callable[[SourceFile], ParsedDocument]
+GROUP = "kefu.parsers"
 
-PARSERS: dict[str, Parser] = {
-    "md": parse_markdown,  # also Markdown FAQs (file_type "faq-md")
-    "txt": parse_text,
-    "html": parse_html,
-    "docx": parse_docx,
-    "pdf": parse_pdf,
-    "csv": parse_csv,  # FAQ sheets come out as "faq-csv"
-    "xlsx": parse_xlsx,  # FAQ workbooks come out as "faq-xlsx"
-    "faq-jsonl": parse_faq_jsonl,
-}
 
-EXTENSIONS: dict[str, str] = {
-    ".md": "md",
-    ".markdown": "md",
-    ".txt": "txt",
-    ".text": "txt",
-    ".html": "html",
-    ".htm": "html",
-    ".docx": "docx",
-    ".pdf": "pdf",
-    ".csv": "csv",
-    ".tsv": "csv",
-    ".xlsx": "xlsx",
-    ".jsonl": "faq-jsonl",
-}
+def file_formats() -> dict[str, FileFormat]:
+    """File type -> its format, from the installed plug-ins."""
+    return plugins.load(GROUP, FileFormat)
 
-SUPPORTED_EXTENSIONS: frozenset[str] = frozenset(EXTENSIONS)
+
+def parsers() -> dict[str, Parser]:
+    """File type -> the function SourceFile -> ParsedDocument that reads it."""
+    return {name: fmt.parse for name, fmt in file_formats().items()}
+
+
+def extensions() -> dict[str, str]:
+    """File name suffix -> file type; a suffix two formats claim is a PluginError."""
+    found: dict[str, str] = {}
+    for name, fmt in file_formats().items():
+        for suffix in fmt.extensions:
+            if suffix.lower() in found:
+                raise plugins.PluginError(
+                    f"the suffix {suffix!r} is claimed by parsers {found[suffix.lower()]!r} and {name!r}"
+                )
+            found[suffix.lower()] = name
+    return found
+
+
+def supported_extensions() -> frozenset[str]:
+    return frozenset(extensions())
 
 
 def detect_file_type(path: Path) -> str:
-    """The PARSERS key for a file, from its extension; IngestError for anything else."""
+    """The file type (a `kefu.parsers` name) of a file, from its extension; IngestError for anything else."""
     suffix = Path(path).suffix.lower()
-    if suffix not in EXTENSIONS:
+    known = extensions()
+    if suffix not in known:
         shown = f"'{suffix}'" if suffix else "(no extension)"
-        raise IngestError(
-            f"unsupported file type {shown}; supported: {', '.join(sorted(SUPPORTED_EXTENSIONS))}"
-        )
-    return EXTENSIONS[suffix]
+        raise IngestError(f"unsupported file type {shown}; supported: {', '.join(sorted(known))}")
+    return known[suffix]
 
 
 def _document_text(document: ParsedDocument) -> str:
@@ -80,7 +75,7 @@ def parse_file(path: Path, *, max_bytes: int, zip_limits: ZipLimits = ZipLimits(
     if file_type in ZIP_FORMATS:
         check_zip(source.data, file_type, zip_limits)
     try:
-        document = PARSERS[file_type](source)
+        document = file_formats()[file_type].parse(source)
     except IngestError:
         raise
     except Exception as exc:  # the format libraries raise anything on damaged input

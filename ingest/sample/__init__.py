@@ -10,10 +10,10 @@ SAMPLE_DIR: Path = Path(__file__).resolve().parent
 
 def sample_files() -> list[Path]:
     """The knowledge-base files, sorted by name (this package's README and code excluded)."""
-    from ingest.parsing import SUPPORTED_EXTENSIONS
+    from ingest.parsing import supported_extensions
 
     return sorted(
         path
         for path in SAMPLE_DIR.iterdir()
-        if path.suffix.lower() in SUPPORTED_EXTENSIONS and path.name != "README.md"
+        if path.suffix.lower() in supported_extensions() and path.name != "README.md"
     )

@@ -36,7 +36,8 @@ def test_kb_version_commands(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
         (docs / "a.md").write_text("# A\n\nAlpha changed.\n", encoding="utf-8")
         kefu("ingest", str(docs), "--kb", "k")
         assert "changed  a.md" in kefu("kb", "diff", "1", "2", "--kb", "k")
-        assert "no earlier published version" in kefu("kb", "rollback", "--kb", "k", code=1)
+        # a conflict (HTTP 409 too): the state forbids it (api/cli/exits.py)
+        assert "no earlier published version" in kefu("kb", "rollback", "--kb", "k", code=5)
         assert "no version 7" in kefu(
             "kb", "publish", "7", "--kb", "k", code=3
         )  # not found (api/cli/exits.py)

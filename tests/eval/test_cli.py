@@ -34,8 +34,8 @@ def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[typer.Typer
     monkeypatch.setenv("KEFU_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.delenv("KEFU_JUDGE_MODEL", raising=False)
     monkeypatch.delenv("KEFU_JUDGE_API_BASE", raising=False)
-    monkeypatch.setitem(arms.ARMS, "fixed", lambda ctx: fixed_answer)
-    monkeypatch.setitem(arms.ARMS, "worse", lambda ctx: worse_answer)
+    monkeypatch.setitem(arms.arms(), "fixed", lambda ctx: fixed_answer)
+    monkeypatch.setitem(arms.arms(), "worse", lambda ctx: worse_answer)
     yield from eval_cli(monkeypatch)
 
 
@@ -183,7 +183,7 @@ def test_a_run_where_every_question_fails_exits_non_zero(
     def down(question: str, history: list[dict[str, str]]) -> AnswerRecord:
         raise ConnectionError("LLM server down")
 
-    monkeypatch.setitem(arms.ARMS, "down", lambda ctx: down)
+    monkeypatch.setitem(arms.arms(), "down", lambda ctx: down)
     _make_kb("support")
     result = CliRunner().invoke(cli, ["eval", "--dataset", str(golden), "--kb", "support", "--arm", "down"])
     assert result.exit_code == 1

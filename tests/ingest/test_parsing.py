@@ -19,7 +19,7 @@ import openpyxl
 import pytest
 from pypdf import PdfReader, PdfWriter
 
-from ingest.parsing import SUPPORTED_EXTENSIONS, ZipLimits, detect_file_type, detect_language, parse_file
+from ingest.parsing import ZipLimits, detect_file_type, detect_language, parse_file, supported_extensions
 from ingest.parsing.offline_spacy import use_packaged_spacy_model
 from ingest.sample import SAMPLE_DIR, sample_files
 from ingest.types import IngestError
@@ -502,7 +502,7 @@ def test_detect_file_type_and_supported_extensions() -> None:
     assert detect_file_type(Path("faq.jsonl")) == "faq-jsonl"
     assert detect_file_type(Path("prices.tsv")) == "csv"
     expected = {".md", ".txt", ".html", ".docx", ".pdf", ".csv", ".xlsx", ".jsonl"}
-    assert expected <= SUPPORTED_EXTENSIONS
+    assert expected <= supported_extensions()
 
 
 # --- language, offline spaCy, sample knowledge base -----------------------------------------
