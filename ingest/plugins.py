@@ -9,18 +9,15 @@
 (`kefu.migrations`, each package's migration folder, is read through `entry_points` by ingest.db.)
 
 kefu registers its own built-ins in the same groups (pyproject.toml), so there is one way to add
-any of them: a distribution with an entry point. An editable install made before a group was
-declared has no record of it; the source tree's pyproject.toml is read then, so a checkout works
-without reinstalling.
+any of them: a distribution with an entry point. (A checkout whose pyproject.toml gained a group
+needs `pip install -e .` again for the installed metadata to list it.)
 """
 
 from __future__ import annotations
 
 import functools
 import logging
-import tomllib
 from importlib import metadata
-from pathlib import Path
 from typing import Any
 
 from ingest.errors import KefuError
@@ -28,31 +25,15 @@ from ingest.errors import KefuError
 log = logging.getLogger("kefu.plugins")
 
 GROUPS = ("kefu.parsers", "kefu.embedders", "kefu.channels", "kefu.escalation_rules", "kefu.eval_arms")
-DISTRIBUTION = "kefu"
-_PYPROJECT = Path(__file__).resolve().parent.parent / "pyproject.toml"
 
 
 class PluginError(KefuError):
     """A plug-in whose entry point cannot be loaded, or two that claim the same name."""
 
 
-def _source_tree_entry_points(group: str) -> list[metadata.EntryPoint]:
-    if not _PYPROJECT.is_file():
-        return []
-    project = tomllib.loads(_PYPROJECT.read_text(encoding="utf-8")).get("project", {})
-    if project.get("name") != DISTRIBUTION:
-        return []
-    declared = project.get("entry-points", {}).get(group, {})
-    return [metadata.EntryPoint(name, value, group) for name, value in declared.items()]
-
-
 def entry_points(group: str) -> list[metadata.EntryPoint]:
-    """The group's entry points: every installed distribution's, with kefu's own read from the
-    source tree when kefu's installed metadata does not declare the group."""
-    found = list(metadata.entry_points(group=group))
-    if not any(_distribution(entry) == DISTRIBUTION for entry in found):
-        found = _source_tree_entry_points(group) + found
-    return found
+    """The group's entry points, from every installed distribution."""
+    return list(metadata.entry_points(group=group))
 
 
 def _distribution(entry: metadata.EntryPoint) -> str | None:
@@ -71,10 +52,10 @@ def load(group: str, kind: type | None = None) -> dict[str, Any]:
     loaded: dict[str, Any] = {}
     origin: dict[str, str] = {}
     for entry in entry_points(group):
-        source = f"{entry.name} = {entry.value} (from {_distribution(entry) or 'the kefu source tree'})"
+        source = f"{entry.name} = {entry.value} (from {_distribution(entry) or 'an unnamed distribution'})"
         if entry.name in loaded:
             if origin[entry.name] == entry.value:
-                continue  # the same declaration seen twice (source tree and installed metadata)
+                continue  # the same distribution seen twice on sys.path
             raise PluginError(
                 f"plug-in name {entry.name!r} in {group} is claimed twice: {origin[entry.name]} and {source}"
             )

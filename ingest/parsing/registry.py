@@ -36,8 +36,9 @@ def extensions() -> dict[str, str]:
     for name, fmt in file_formats().items():
         for suffix in fmt.extensions:
             if suffix.lower() in found:
+                first, second = sorted((found[suffix.lower()], name))
                 raise plugins.PluginError(
-                    f"the suffix {suffix!r} is claimed by parsers {found[suffix.lower()]!r} and {name!r}"
+                    f"the suffix {suffix!r} is claimed by parsers {first!r} and {second!r}"
                 )
             found[suffix.lower()] = name
     return found
