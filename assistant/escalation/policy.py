@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from assistant.escalation.config import EscalationSettings
+from ingest.config import EscalationSettings, get_settings
 from assistant.escalation.rules import RULES, EscalationRule
 from assistant.escalation.types import EscalationDecision, TurnContext
 from ingest.embedding import Embedder
@@ -17,7 +17,7 @@ class EscalationPolicy:
     carry on. Without an embedder the rephrasing rule compares the wording only."""
 
     def __init__(self, config: EscalationSettings | None = None, *, embedder: Embedder | None = None) -> None:
-        self.config = config or EscalationSettings()
+        self.config = config or get_settings().escalation
         unknown = [code for code in self.config.rules if code not in RULES]
         if unknown:
             raise UnknownRule(f"unknown escalation rules {unknown}; known: {sorted(RULES)}")
