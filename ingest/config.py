@@ -178,8 +178,10 @@ class AnswerSettings(SettingsGroup):
 
 
 class RetrievalSettings(SettingsGroup):
-    """Retrieve, condense, decide. Defaults are the values measured best by eval/bench_retrieval.py
-    (assistant/retrieval/fusion.py explains them; a test keeps the two equal)."""
+    """Retrieval: fusion, reranking, follow-up condensing, answerability.
+
+    Defaults are the values measured best by eval/bench_retrieval.py (assistant/retrieval/fusion.py
+    explains them; a test keeps the two equal)."""
 
     fusion_method: Literal["rrf", "score"] = Field(
         "score", description="Fusion of the BM25, dense and title rankings."
@@ -426,7 +428,7 @@ class ServiceSettings(SettingsGroup):
     max_message_chars: int = Field(
         GuardSettings.model_fields["max_input_chars"].default,
         ge=1,
-        description="Longest chat message on every chat route (413 beyond); default the input guard's limit.",
+        description="Longest chat message on every chat route (413 beyond); unset = KEFU_GUARD_MAX_INPUT_CHARS.",
     )
     max_history_messages: int = Field(
         50, ge=0, description="Messages the history of an OpenAI-style request may carry (413 beyond)."
@@ -556,7 +558,8 @@ class EvalSettings(SettingsGroup):
     """Evaluation: data sets and the LLM judge."""
 
     datasets: Path | None = Field(
-        None, description="Folder of data sets in the shared layout; default ../shared/datasets."
+        None,
+        description="Folder of data sets in the shared layout; unset = `shared/datasets` beside the checkout.",
     )
     judge_model: str | None = Field(
         None, description="LLM judge for Ragas metrics and test-set generation, a litellm model name."
@@ -618,6 +621,14 @@ class Settings(
                 if isinstance(data.get(name), dict):
                     data = {**data, name: group(**data[name])}
         return data
+
+    @model_validator(mode="after")
+    def _message_limit_follows_the_guard(self) -> Settings:
+        """Unset, the chat routes' message limit is the input guard's (KEFU_GUARD_MAX_INPUT_CHARS),
+        over which the guard would block the turn anyway."""
+        if "max_message_chars" not in self.model_fields_set:
+            self.max_message_chars = self.guards.max_input_chars
+        return self
 
     @model_validator(mode="after")
     def _check_job_queue(self) -> Settings:
