@@ -23,13 +23,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar
 
 from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic.config import JsonDict
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 if TYPE_CHECKING:
     from ingest.parsing.archive import ZipLimits
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-SECRET = {"secret": True}  # json_schema_extra of fields `kefu config` masks
+SECRET: JsonDict = {"secret": True}  # json_schema_extra of the fields `kefu config` masks
 
 
 def _comma_list(value: object) -> object:
@@ -675,7 +676,7 @@ class Settings(
     def eval(self) -> EvalSettings:
         return self._view(EvalSettings)
 
-    def groups(self) -> Iterator[tuple[str, BaseModel]]:
+    def groups(self) -> Iterator[tuple[str, SettingsGroup]]:
         """(name, group) of every group of the tree, in README's order."""
         for name in GROUPS:
             yield name, getattr(self, name)
