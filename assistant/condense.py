@@ -159,7 +159,7 @@ class QueryCondenser:
         client: LLMClient | None = None,
     ) -> None:
         self.settings = settings or get_settings()
-        self.window = (retrieval or get_settings().retrieval).condense_history_messages
+        self.window = (retrieval or self.settings.retrieval).condense_history_messages
         if client is None and model_capabilities(self.settings.llm_model).can_rewrite:
             client = LLMClient(self.settings)
         self.client = client  # None: the rule is the only way

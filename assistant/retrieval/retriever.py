@@ -123,7 +123,7 @@ class HybridRetriever:
         reranker: Reranker | None = None,
     ) -> None:
         self.settings = settings or get_settings()
-        self.retrieval = retrieval or get_settings().retrieval
+        self.retrieval = retrieval or self.settings.retrieval
         self.db = database or open_database(self.settings.sql_url)
         self.snapshots = shared_snapshots(self.settings, self.db)
         self.bm25 = BM25Retriever()
