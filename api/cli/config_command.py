@@ -20,7 +20,7 @@ def config(
         False, "--markdown", help="Print every variable with its default and description (README's table)."
     ),
     changed: bool = typer.Option(
-        False, "--changed", help="Only the variables set to something else than the default."
+        False, "--changed", help="Only the variables whose value is not the default."
     ),
     as_json: JsonFlag = False,
 ) -> None:
