@@ -22,7 +22,7 @@ from fastapi.staticfiles import StaticFiles
 from api import errors
 from api.auth import key_cache
 from api.channels import channel_routers
-from api.config import ApiSettings, api_settings
+from ingest.config import Settings, get_settings
 from api.logs import configure_logging
 from api.middleware import RequestContextMiddleware
 from api.routers import (
@@ -39,7 +39,6 @@ from api.routers import (
     web,
 )
 from api.services import Services
-from ingest.config import Settings
 from ingest.db import Database
 
 log = logging.getLogger("kefu.api")
@@ -78,7 +77,7 @@ def create_app(
 ) -> FastAPI:
     """freeze_heap: after the warm-up, exempt everything loaded so far from garbage collection
     (for a served process; a test process keeps collecting normally)."""
-    config: ApiSettings = api_settings(settings)
+    config: Settings = settings or get_settings()
     svc = Services(config, database=database)
     key_cache.ttl_s = config.key_cache_ttl_s  # one cache per process, like the keys' database
 
@@ -137,6 +136,6 @@ def create_app(
 
 def factory() -> FastAPI:
     """The app from the environment (KEFU_*), with JSON logs: one per uvicorn worker process."""
-    config = api_settings()
+    config = get_settings()
     configure_logging(config.log_level)
     return create_app(config, freeze_heap=True)

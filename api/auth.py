@@ -30,7 +30,7 @@ from ingest.models import utcnow
 KEY_PREFIX = "kefu_"
 # last_used_at is written at most this often per key, so reads do not turn into writes.
 TOUCH_INTERVAL_S = 60.0
-# How long a verified key is trusted without asking SQL again (ApiSettings.key_cache_ttl_s, which
+# How long a verified key is trusted without asking SQL again (Settings.key_cache_ttl_s, which
 # create_app applies to the process's cache).
 KEY_CACHE_TTL_S = 5.0
 KEY_CACHE_SIZE = 10_000

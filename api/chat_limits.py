@@ -9,14 +9,14 @@ from collections.abc import Sequence
 
 from fastapi import HTTPException, status
 
-from api.config import ApiSettings
+from ingest.config import Settings
 
 
 def _too_large(detail: str) -> HTTPException:
     return HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, detail)
 
 
-def check_message(settings: ApiSettings, text: str) -> None:
+def check_message(settings: Settings, text: str) -> None:
     """413 when one message is longer than max_message_chars."""
     if len(text) > settings.max_message_chars:
         raise _too_large(
@@ -24,7 +24,7 @@ def check_message(settings: ApiSettings, text: str) -> None:
         )
 
 
-def check_history(settings: ApiSettings, history: Sequence[str]) -> None:
+def check_history(settings: Settings, history: Sequence[str]) -> None:
     """413 when the earlier messages a caller sends are too many, too long in all, or one is too long."""
     if len(history) > settings.max_history_messages:
         raise _too_large(

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy import select
 
-from api.config import ApiSettings
+from ingest.config import Settings
 from api.models import Job
 from api.uploads import discard_staged, settle_staged
 from ingest.db import Database
@@ -55,7 +55,7 @@ class JobHost(Protocol):
     """What the runner needs from the process's shared services (api.services.Services, which
     owns the runner: typed here, not imported, so the two modules do not import each other)."""
 
-    settings: ApiSettings
+    settings: Settings
     db: Database
 
     def ingest(self) -> IngestPipeline: ...

@@ -13,7 +13,7 @@ import uuid
 from fastapi import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.config import ApiSettings
+from ingest.config import Settings
 from api.logs import request_id_var
 from api.unavailable import RETRY_AFTER_S, unavailable_service
 
@@ -25,7 +25,7 @@ _UPLOAD_PATH = re.compile(r"^/v1/kbs/[^/]+/documents/?$")
 
 
 class RequestContextMiddleware:
-    def __init__(self, app: ASGIApp, settings: ApiSettings) -> None:
+    def __init__(self, app: ASGIApp, settings: Settings) -> None:
         self.app = app
         self.settings = settings
 

@@ -32,7 +32,7 @@ from api.locks import LOCK_KEY, AdvisoryLock
 from ingest.models import utcnow
 
 if TYPE_CHECKING:
-    from api.config import ApiSettings
+    from ingest.config import Settings
     from procrastinate.jobs import Job as QueuedJob
 
 log = logging.getLogger("kefu.api.queue")
@@ -65,7 +65,7 @@ def _run_job(context: JobContext, job_id: str) -> None:
 class JobQueue:
     """The procrastinate app of one process: enqueueing (API side) and working (`kefu worker`)."""
 
-    def __init__(self, settings: ApiSettings, engine: Engine) -> None:
+    def __init__(self, settings: Settings, engine: Engine) -> None:
         self.settings = settings
         self.engine = engine
         # A worker holds a connection per running job, plus the heartbeat, job fetching, LISTEN and

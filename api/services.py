@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from anyio import CapacityLimiter
 
-from api.config import ApiSettings
+from ingest.config import Settings
 from api.jobs import JobRunner
 from api.locks import AdvisoryLock, KBLock
 from api.ratelimit import RateLimiter
@@ -28,7 +28,7 @@ log = logging.getLogger("kefu.api")
 
 
 class Services:
-    def __init__(self, settings: ApiSettings, *, database: Database | None = None) -> None:
+    def __init__(self, settings: Settings, *, database: Database | None = None) -> None:
         self.settings = settings
         self.db = database or open_database(settings.sql_url)
         self.conversations = ConversationStore(self.db)

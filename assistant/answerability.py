@@ -65,7 +65,7 @@ from typing import Any
 
 import numpy as np
 
-from assistant.retrieval.config import RetrievalSettings, get_retrieval_settings
+from ingest.config import RetrievalSettings, get_settings
 from assistant.retrieval.text import key_terms, sentences
 from assistant.sentence_vectors import SentenceVectors
 from assistant.types import Passage
@@ -293,7 +293,7 @@ def evidence(
 
 
 def load_params(retrieval: RetrievalSettings | None = None) -> AnswerabilityParams:
-    path = (retrieval or get_retrieval_settings()).answerability_params or DEFAULT_PARAMS_PATH
+    path = (retrieval or get_settings().retrieval).answerability_params or DEFAULT_PARAMS_PATH
     return AnswerabilityParams.load(path)
 
 

@@ -119,17 +119,17 @@ def cite(passages: Sequence[Passage], numbers: Sequence[int]) -> tuple[Citation,
 class Answerer:
     def __init__(self, settings: Settings, *, database: Database | None = None) -> None:
         self.settings = settings
-        self.input_guard = InputGuard()
+        self.input_guard = InputGuard(settings.guards)
         self.condenser = QueryCondenser(settings)
         self.retriever = HybridRetriever(settings, database=database)
-        self.passage_guard = PassageGuard()
+        self.passage_guard = PassageGuard(settings.guards)
         self.judge = AnswerabilityJudge(vectors=SentenceVectors.from_settings(settings, self.retriever.db))
         self.generator = AnswerGenerator(settings)
         # The embedder's sentence similarity: which sentence answers (extractor), whether a
         # paraphrase that shares few words with its passage is supported (grounding).
         self.extractor = ExtractiveAnswerer(embedder=get_embedder(settings))
         self.grounding = GroundingChecker(embedder=get_embedder(settings))
-        self.output_guard = OutputGuard()
+        self.output_guard = OutputGuard(settings.guards)
         self.capabilities = model_capabilities(settings.llm_model)
         # The gate's record is shared through the database by every process answering with this model.
         # The packaged local model's drafts pass the grounding check about one time in ten: its

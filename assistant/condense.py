@@ -30,10 +30,9 @@ from dataclasses import dataclass
 from typing import Literal
 
 from assistant.llm import LLMClient, LLMError, model_capabilities
-from assistant.retrieval.config import RetrievalSettings, get_retrieval_settings
+from ingest.config import RetrievalSettings, Settings, get_settings
 from assistant.retrieval.text import EN_STOP_WORDS, normalise
 from assistant.types import Message
-from ingest.config import Settings, get_settings
 from ingest.text import cjk_count, is_chinese
 
 log = logging.getLogger(__name__)
@@ -160,7 +159,7 @@ class QueryCondenser:
         client: LLMClient | None = None,
     ) -> None:
         self.settings = settings or get_settings()
-        self.window = (retrieval or get_retrieval_settings()).condense_history_messages
+        self.window = (retrieval or self.settings.retrieval).condense_history_messages
         if client is None and model_capabilities(self.settings.llm_model).can_rewrite:
             client = LLMClient(self.settings)
         self.client = client  # None: the rule is the only way

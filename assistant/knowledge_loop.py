@@ -21,13 +21,12 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from assistant.escalation.config import EscalationSettings
+from ingest.config import EscalationSettings, Settings
 from assistant.escalation.models import CANDIDATE_STATUSES, EscalationTicket, FaqCandidate
 from assistant.escalation.tickets import TicketNotFound, aware
 from assistant.guards.ingest_screen import PlantedInstructionScreen
 from assistant.guards.pii import PiiRedactor
 from assistant.models import ChatMessage
-from ingest.config import Settings
 from ingest.db import Database, open_database
 from ingest.embedding import Embedder, get_embedder
 from ingest.errors import Conflict, InvalidInput, NotFound
@@ -116,9 +115,9 @@ class KnowledgeLoop:
     ) -> None:
         self.settings = settings
         self.db = database or open_database(settings.sql_url)
-        self.config = config or EscalationSettings()
+        self.config = config or settings.escalation
         self.embedder = embedder or get_embedder(settings)
-        self.redactor = PiiRedactor()
+        self.redactor = PiiRedactor(settings.guards)
 
     # -- propose ------------------------------------------------------------------------------
 

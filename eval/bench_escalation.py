@@ -33,12 +33,10 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.escalation.config import EscalationSettings
+from ingest.config import EscalationSettings, Settings, get_settings
 from assistant.escalation.policy import EscalationPolicy
 from assistant.escalation.types import EscalationDecision, TurnContext, TurnRecord
 from assistant.guards.input_guard import InputGuard
-from eval.config import get_eval_settings
-from ingest.config import Settings
 from ingest.embedding import Embedder, get_embedder
 
 DATA = Path(__file__).parent / "data"
@@ -240,7 +238,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     if args.similarity:
         if embedder is None:
             parser.error("--similarity needs the embedder")
-        similarity(embedder, args.covid or get_eval_settings().datasets_dir / "covid_faq")
+        similarity(embedder, args.covid or get_settings().eval.datasets_dir / "covid_faq")
         return
     config = EscalationSettings(_env_file=None)  # the defaults, not a deployment's .env
     policy = EscalationPolicy(config, embedder=embedder)

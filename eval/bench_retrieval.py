@@ -52,7 +52,7 @@ import numpy as np
 from assistant.answerability import AnswerabilityJudge, AnswerabilityParamsError, evidence, load_params
 from assistant.condense import QueryCondenser
 from assistant.retrieval.baseline import BaselineDocument, KefuEmbedding, NaiveLlamaIndexRetriever
-from assistant.retrieval.config import RetrievalSettings
+from ingest.config import RetrievalSettings, Settings
 from assistant.retrieval.fusion import fuse
 from assistant.retrieval.retriever import HybridRetriever
 from assistant.retrieval.types import RankedList
@@ -63,7 +63,6 @@ from eval.datasets import EvalDataset, EvalItem, load_layout, select
 from eval.kb import build_dataset_kb
 from eval.metrics import doc_ranking
 from eval.runner import AnswerFn, ArmContext
-from ingest.config import Settings
 from ingest.db import open_database
 from ingest.embedding import Embedder, get_embedder
 from ingest.vector_cache import SQLVectorCache

@@ -12,7 +12,7 @@ import random
 from pathlib import Path
 from typing import Literal
 
-from eval.config import get_eval_settings
+from ingest.config import get_settings
 from eval.dataset_layout import (
     GOLDEN_SUFFIXES,
     CorpusDoc,
@@ -42,7 +42,7 @@ Only = Literal["answerable", "unanswerable"]
 
 
 def datasets_dir() -> Path:
-    return get_eval_settings().datasets_dir
+    return get_settings().eval.datasets_dir
 
 
 class DatasetNotFound(NotFound, DatasetError, LookupError):

@@ -95,10 +95,10 @@ def generate_golden_set(
     from ragas.run_config import RunConfig
     from ragas.testset import TestsetGenerator
 
-    from eval.config import get_eval_settings
+    from ingest.config import get_settings
     from eval.judge_models import make_embeddings, make_llm
 
-    eval_settings = get_eval_settings()
+    eval_settings = get_settings().eval
     llm = make_llm(
         model,
         base_url=base_url or eval_settings.judge_api_base,

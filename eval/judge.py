@@ -61,10 +61,10 @@ class Judge:
             Faithfulness,
         )
 
-        from eval.config import get_eval_settings
+        from ingest.config import get_settings
         from eval.judge_models import make_embeddings, make_llm
 
-        eval_settings = get_eval_settings()
+        eval_settings = get_settings().eval
         base_url = base_url or eval_settings.judge_api_base
         llm = make_llm(
             model,

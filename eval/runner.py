@@ -161,10 +161,10 @@ def relevant_config(settings: Settings) -> dict[str, Any]:
     )
     config: dict[str, Any] = {name: getattr(settings, name) for name in fields}
     try:
-        from assistant.retrieval.config import get_retrieval_settings
+        from ingest.config import get_settings
     except ImportError:  # eval also runs arms that do not use kefu's retrieval
         return config
-    retrieval = get_retrieval_settings().model_dump(mode="json", exclude={"rerank_api_key"})
+    retrieval = get_settings().retrieval.model_dump(mode="json", exclude={"rerank_api_key"})
     config["retrieval"] = retrieval
     return config
 

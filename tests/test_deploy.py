@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from api.config import ApiSettings
+from ingest.config import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 COMPOSE = ROOT / ".deploy" / "compose.yml"
@@ -57,13 +57,13 @@ def test_compose_runs_postgres_chroma_api_workers_and_ingest_workers() -> None:
 def test_compose_settings_are_ones_kefu_reads_and_agree() -> None:
     services = _compose()["services"]
     env = {"POSTGRES_PASSWORD": "s3cret"}
-    fields = set(ApiSettings.model_fields)
+    fields = set(Settings.model_fields)
     for name in ("api", "worker"):
         variables = {k: _interpolate(str(v), env) for k, v in services[name]["environment"].items()}
         kefu = {k: v for k, v in variables.items() if k.startswith("KEFU_")}
         unknown = [k for k in kefu if k[5:].lower() not in fields]
         assert not unknown, f"{name}: settings kefu does not read: {unknown}"
-        settings = ApiSettings(**{k[5:].lower(): v for k, v in kefu.items()})  # validators included
+        settings = Settings(**{k[5:].lower(): v for k, v in kefu.items()})  # validators included
         assert settings.job_queue == "procrastinate"
         assert settings.sql_url == "postgresql+psycopg://kefu:s3cret@postgres:5432/kefu"
         assert settings.chroma_url == "http://chroma:8000"
@@ -118,7 +118,7 @@ def test_dockerfile_final_stage_is_small_non_root_and_health_checked() -> None:
 def test_the_health_checked_route_exists(tmp_path: Path) -> None:
     from api.app import create_app
 
-    app = create_app(ApiSettings(data_dir=tmp_path / "data", warmup=False))
+    app = create_app(Settings(data_dir=tmp_path / "data", warmup=False))
     assert "get" in app.openapi()["paths"]["/readyz"]
 
 

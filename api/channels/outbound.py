@@ -27,7 +27,7 @@ from sqlalchemy import select, update
 
 from api.auth import Principal
 from api.channels.models import ChannelDelivery
-from api.config import ApiSettings
+from ingest.config import Settings
 from api.deps import AGENT, require, services
 from api.schemas import Key, RowId
 from api.services import Services
@@ -65,7 +65,7 @@ class Pusher(Protocol):
     """Send one agent reply to the channel user; raise PushError when it did not get through.
     `state` survives between the attempts of one delivery (e.g. parts of a split message already sent)."""
 
-    def __call__(self, settings: ApiSettings, push: Push, state: dict[str, Any], /) -> None: ...
+    def __call__(self, settings: Settings, push: Push, state: dict[str, Any], /) -> None: ...
 
 
 PUSHERS: dict[str, Pusher] = {}

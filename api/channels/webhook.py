@@ -34,7 +34,7 @@ from pydantic import ValidationError
 from api.channels.inbound import Inbound, check_timestamp, handle, hmac_sha256, same
 from api.channels.outbound import Push, PushError, register_pusher
 from api.chat_limits import check_message
-from api.config import ApiSettings
+from ingest.config import Settings
 from api.deps import services
 from api.schemas import Key, WebhookIn, WebhookOut
 from api.services import Services
@@ -102,7 +102,7 @@ async def receive(
 RETRYABLE = frozenset({408, 409, 425, 429})
 
 
-def push(settings: ApiSettings, item: Push, state: dict[str, Any]) -> None:
+def push(settings: Settings, item: Push, state: dict[str, Any]) -> None:
     """POST an agent reply to the knowledge base's callback URL, signed like inbound requests."""
     url = settings.webhook_callbacks.get(item.kb)
     if not url:

@@ -69,7 +69,7 @@ def _crypt(svc: Services, kb: str) -> WXBizMsgCrypt:
             status.HTTP_400_BAD_REQUEST,
             f"encrypted mode is not configured for {kb!r} (KEFU_WECHAT_AES_KEYS): use plaintext mode",
         )
-    # ApiSettings refuses an AES key without its AppID at start-up; WXBizMsgCrypt raises if one slipped by.
+    # Settings refuses an AES key without its AppID at start-up; WXBizMsgCrypt raises if one slipped by.
     return WXBizMsgCrypt(token, key, svc.settings.wechat_app_ids.get(kb, ""))
 
 

@@ -20,7 +20,7 @@ from urllib.parse import urlencode
 import httpx
 
 from api.channels.outbound import Push, PushError
-from api.config import ApiSettings
+from ingest.config import Settings
 
 MAX_TEXT_BYTES = 2000  # a text message shows at most 2048 bytes: longer replies go out in parts
 TOKEN_MARGIN_S = 300  # refresh a token this long before WeChat says it expires
@@ -44,7 +44,7 @@ def split_utf8(text: str, limit: int = MAX_TEXT_BYTES) -> list[str]:
     return parts
 
 
-def _api_base(settings: ApiSettings) -> str:
+def _api_base(settings: Settings) -> str:
     return settings.wechat_api_base.rstrip("/")
 
 
@@ -57,7 +57,7 @@ class TokenCache:
         self._lock = threading.Lock()
 
     @staticmethod
-    def source(settings: ApiSettings, kb: str) -> tuple[str, str]:
+    def source(settings: Settings, kb: str) -> tuple[str, str]:
         """(URL to fetch a token from, how to name it in errors: never with the secret in it)."""
         if kb in settings.wechat_token_urls:
             url = settings.wechat_token_urls[kb]
@@ -73,7 +73,7 @@ class TokenCache:
             permanent=True,
         )
 
-    def get(self, client: httpx.Client, settings: ApiSettings, kb: str) -> str:
+    def get(self, client: httpx.Client, settings: Settings, kb: str) -> str:
         url, shown = self.source(settings, kb)
         with self._lock:
             cached = self._tokens.get(url)
@@ -93,7 +93,7 @@ class TokenCache:
             self._tokens[url] = (token, time.monotonic() + max(lifetime - TOKEN_MARGIN_S, 0.0))
         return token
 
-    def drop(self, settings: ApiSettings, kb: str) -> None:
+    def drop(self, settings: Settings, kb: str) -> None:
         url, _ = self.source(settings, kb)
         with self._lock:
             self._tokens.pop(url, None)
@@ -102,7 +102,7 @@ class TokenCache:
 TOKENS = TokenCache()
 
 
-def _send(client: httpx.Client, settings: ApiSettings, kb: str, user: str, text: str) -> None:
+def _send(client: httpx.Client, settings: Settings, kb: str, user: str, text: str) -> None:
     token = TOKENS.get(client, settings, kb)
     endpoint = f"{_api_base(settings)}/cgi-bin/message/custom/send"
     # ensure_ascii=False: WeChat has shown \uXXXX escapes literally rather than decoding them.
@@ -130,7 +130,7 @@ def _send(client: httpx.Client, settings: ApiSettings, kb: str, user: str, text:
     )
 
 
-def push(settings: ApiSettings, item: Push, state: dict[str, Any]) -> None:
+def push(settings: Settings, item: Push, state: dict[str, Any]) -> None:
     """Send an agent reply as customer-service text message(s); parts already sent in an earlier
     attempt of this delivery are not sent again."""
     if not item.user_id:

@@ -8,6 +8,7 @@ import typer
 from api.cli import (
     agent_commands,
     answer_commands,
+    config_command,
     demo_command,
     eval_commands,
     faq_commands,
@@ -41,5 +42,6 @@ for commands in (
     worker_command,
     keys_commands,
     report_command,
+    config_command,
 ):
     commands.register(app)

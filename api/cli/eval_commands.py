@@ -107,12 +107,12 @@ def _run(
     corpus: Path | None,
     kb: str | None,
 ) -> None:
-    from eval.config import get_eval_settings
+    from ingest.config import get_settings
     from eval.record import record_run
     from eval.report import print_summary
     from eval.runner import RunSpec, run
 
-    eval_settings = get_eval_settings()
+    eval_settings = get_settings().eval
     spec = RunSpec(
         dataset=dataset,
         arm=arm,
@@ -498,10 +498,10 @@ def generate_command(
     judge_base_url: JudgeUrlOpt = None,
 ) -> None:
     """Generate a golden set from a knowledge base with Ragas' TestsetGenerator (needs a capable LLM)."""
-    from eval.config import get_eval_settings
+    from ingest.config import get_settings
     from eval.generate import check_generator, generate_golden_set
 
-    eval_settings = get_eval_settings()
+    eval_settings = get_settings().eval
     model = judge or eval_settings.judge_model
     try:
         check_generator(model)

@@ -48,11 +48,11 @@ def serve(
 
     from api.cli.serve_chroma import chroma_server, worker_threads
     from api.cli.serve_workers import Supervisor, check_free
-    from api.config import get_api_settings
+    from ingest.config import get_settings
     from api.logs import configure_logging
     from ingest.db import open_database
 
-    settings = get_api_settings()
+    settings = get_settings()
     # Migrate once here: N workers starting together would each try to upgrade the same schema.
     open_database(settings.sql_url).dispose()
     options: dict[str, Any] = dict(

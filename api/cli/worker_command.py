@@ -26,12 +26,12 @@ def worker(
     """Run ingest jobs from the job queue (needs KEFU_JOB_QUEUE=procrastinate and PostgreSQL)."""
     from pydantic import ValidationError
 
-    from api.config import get_api_settings
+    from ingest.config import get_settings
     from api.logs import configure_logging
     from api.services import Services
 
     try:
-        settings = get_api_settings()
+        settings = get_settings()
     except ValidationError as exc:
         typer.echo(f"kefu worker: {exc}", err=True)
         raise typer.Exit(ExitCode.USAGE) from exc

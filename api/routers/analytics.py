@@ -19,7 +19,6 @@ from assistant.analytics.facts import DIMENSIONS, Scope
 from assistant.analytics.gaps import GapMiner
 from assistant.analytics.qa import QaScore, QaService
 from assistant.analytics.qa_judge import QaJudge
-from assistant.analytics.settings import AnalyticsSettings
 from assistant.analytics.metrics import MetricsService, last_days
 from assistant.escalation.tickets import aware
 
@@ -189,7 +188,7 @@ def qa_service(svc: Services, judge: bool) -> QaService:
     """With judge=True the configured judge model rates each conversation too (422 without one)."""
     if not judge:
         return QaService(svc.db)
-    model = AnalyticsSettings().qa_judge_model
+    model = svc.settings.analytics.qa_judge_model
     if not model:
         raise HTTPException(
             status.HTTP_422_UNPROCESSABLE_CONTENT,

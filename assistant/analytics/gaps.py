@@ -30,9 +30,8 @@ from sqlalchemy import select
 
 from assistant.analytics.clustering import ClusterParams, cluster, medoid
 from assistant.analytics.facts import ConversationFacts, Scope, TurnFacts, load_conversations
-from assistant.analytics.settings import AnalyticsSettings
+from ingest.config import AnalyticsSettings, EscalationSettings, get_settings
 from assistant.analytics.vectors import query_vectors
-from assistant.escalation.config import EscalationSettings
 from assistant.escalation.handoff import turn_outcome
 from assistant.models import ChatMessage
 from ingest.db import Database
@@ -106,8 +105,8 @@ class GapMiner:
     ) -> None:
         self.db = database
         self.embedder = embedder
-        self.settings = settings or AnalyticsSettings()
-        self.escalation = escalation or EscalationSettings()
+        self.settings = settings or get_settings().analytics
+        self.escalation = escalation or get_settings().escalation
         self.params = params or ClusterParams()
 
     def run(self, scope: Scope) -> GapReport:

@@ -43,7 +43,7 @@ from datetime import datetime, timedelta
 import numpy as np
 
 from assistant.analytics.facts import DIMENSIONS, ConversationFacts, Scope, later_contacts, load_conversations
-from assistant.analytics.settings import AnalyticsSettings
+from ingest.config import AnalyticsSettings, get_settings
 from ingest.db import Database
 from ingest.models import utcnow
 
@@ -132,7 +132,7 @@ class MetricsService:
 
     def __init__(self, database: Database, settings: AnalyticsSettings | None = None) -> None:
         self.db = database
-        self.settings = settings or AnalyticsSettings()
+        self.settings = settings or get_settings().analytics
 
     def run(
         self,

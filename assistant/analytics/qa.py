@@ -27,8 +27,7 @@ from typing import cast
 
 from assistant.analytics.facts import ConversationFacts, Scope, load_conversations
 from assistant.analytics.qa_judge import JudgedQa, QaJudge
-from assistant.analytics.settings import AnalyticsSettings
-from assistant.escalation.config import EscalationSettings
+from ingest.config import AnalyticsSettings, EscalationSettings, get_settings
 from assistant.escalation.handoff import turn_outcome
 from assistant.turn import Verdicts
 from assistant.escalation.similarity import jaccard
@@ -80,8 +79,8 @@ class QaScorer:
     def __init__(
         self, settings: AnalyticsSettings | None = None, escalation: EscalationSettings | None = None
     ) -> None:
-        self.settings = settings or AnalyticsSettings()
-        self.escalation = escalation or EscalationSettings()
+        self.settings = settings or get_settings().analytics
+        self.escalation = escalation or get_settings().escalation
         unknown = set(self.settings.qa_weights) - set(DEFAULT_WEIGHTS)
         if unknown:
             raise ValueError(f"unknown QA signals {sorted(unknown)}; known: {sorted(DEFAULT_WEIGHTS)}")

@@ -14,7 +14,7 @@ from sqlalchemy import func, or_, update
 from sqlalchemy.orm import Session
 
 from assistant.conversations import ConversationStore
-from assistant.escalation.config import EscalationSettings
+from ingest.config import EscalationSettings, Settings
 from assistant.escalation.hook import add_system_message
 from assistant.escalation.models import EscalationTicket
 from assistant.escalation.tickets import (
@@ -28,7 +28,6 @@ from assistant.escalation.tickets import (
 from assistant.knowledge_loop import CandidateInfo, KnowledgeLoop
 from assistant.models import ChatMessage, Conversation
 from assistant.types import Message
-from ingest.config import Settings
 from ingest.db import Database, open_database
 from ingest.models import utcnow
 
@@ -48,7 +47,7 @@ class AgentDesk:
         config: EscalationSettings | None = None,
         knowledge_loop: KnowledgeLoop | None = None,
     ) -> None:
-        self.config = config or EscalationSettings()
+        self.config = config or settings.escalation
         self.db = database or open_database(settings.sql_url)
         self.tickets = TicketStore(self.db, self.config)
         self.conversations = ConversationStore(self.db)

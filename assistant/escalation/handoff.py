@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from assistant.conversations import ConversationInfo
-from assistant.escalation.config import EscalationSettings
+from ingest.config import EscalationSettings
 from assistant.escalation.types import EscalationDecision, TurnContext, TurnOutcome, TurnRecord
 from assistant.models import ChatMessage
 from assistant.summary import Attempt, HandoffSummarizer, SummaryInput

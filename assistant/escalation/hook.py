@@ -17,14 +17,13 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from assistant.conversations import ConversationInfo, ConversationStore, next_seq
-from assistant.escalation.config import EscalationSettings
+from ingest.config import EscalationSettings, Settings
 from assistant.escalation.handoff import HandoffBuilder, HandoffPackage, session_context
 from assistant.escalation.policy import EscalationPolicy
 from assistant.escalation.tickets import TicketInfo, TicketStore, ticket_info
 from assistant.escalation.types import EscalationDecision
 from assistant.models import ChatMessage, Conversation
 from assistant.summary import HandoffSummarizer
-from ingest.config import Settings
 from ingest.db import Database, open_database
 from ingest.embedding import Embedder, get_embedder
 
@@ -72,7 +71,7 @@ class Escalator:
         embedder: Embedder | None = None,
         summarizer: HandoffSummarizer | None = None,
     ) -> None:
-        self.config = config or EscalationSettings()
+        self.config = config or settings.escalation
         self.db = database or open_database(settings.sql_url)
         self.conversations = ConversationStore(self.db)
         self.tickets = TicketStore(self.db, self.config)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from assistant.escalation.config import EscalationSettings
 from assistant.escalation.rules import EscalationRule
 from assistant.escalation.types import EscalationDecision, TurnContext
 from ingest import plugins
+from ingest.config import EscalationSettings, get_settings
 from ingest.embedding import Embedder
 from ingest.errors import InvalidInput
 
@@ -32,7 +32,7 @@ class EscalationPolicy:
     carry on. Without an embedder the rephrasing rule compares the wording only."""
 
     def __init__(self, config: EscalationSettings | None = None, *, embedder: Embedder | None = None) -> None:
-        self.config = config or EscalationSettings()
+        self.config = config or get_settings().escalation
         known = escalation_rules()
         unknown = [code for code in self.config.rules if code not in known]
         if unknown:

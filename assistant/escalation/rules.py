@@ -12,7 +12,7 @@ from abc import ABC, abstractmethod
 from typing import ClassVar
 
 from assistant.escalation.amounts import find_amounts
-from assistant.escalation.config import EscalationSettings
+from ingest.config import EscalationSettings
 from assistant.escalation.lexicon import (
     COMPLAINT,
     HUMAN_REQUEST,

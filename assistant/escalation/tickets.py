@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from assistant.escalation.config import PRIORITY_NAMES, EscalationSettings
+from ingest.config import PRIORITY_NAMES, EscalationSettings
 from assistant.escalation.handoff import HandoffPackage
 from assistant.escalation.models import TICKET_STATUSES, EscalationTicket
 from assistant.escalation.types import EscalationDecision

@@ -12,7 +12,7 @@ from assistant.guards.input_guard import InputGuard, InputGuardResult, refusal_m
 from assistant.guards.output_guard import OutputGuard, OutputGuardResult, Violation
 from assistant.guards.passage_guard import PassageGuard, PassageGuardResult
 from assistant.guards.pii import PiiFinding, PiiRedactor, RedactionResult, detect_pii
-from assistant.guards.settings import GuardSettings
+from ingest.config import GuardSettings
 from assistant.guards.wordlists import WordHit, WordList, WordLists
 
 __all__ = [

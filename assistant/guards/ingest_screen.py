@@ -10,7 +10,7 @@ answered "The refund window is 365 days [1]". A quarantined chunk never reaches 
 from __future__ import annotations
 
 from assistant.guards.injection import InjectionDetector, combine, neutralize_passage
-from assistant.guards.settings import GuardSettings
+from ingest.config import GuardSettings
 
 
 class PlantedInstructionScreen:

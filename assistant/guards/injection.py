@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from assistant.guards.decoders import decode_payloads
 from assistant.guards.injection_rules import RULES, Rule
-from assistant.guards.settings import GuardSettings
+from ingest.config import GuardSettings, get_settings
 from assistant.guards.text import (
     compact,
     fold_leet,
@@ -113,7 +113,7 @@ class InjectionDetector:
     """Scores a text for prompt injection; run() is the pipeline entry point."""
 
     def __init__(self, settings: GuardSettings | None = None, rules: tuple[Rule, ...] = RULES) -> None:
-        self.settings = settings or GuardSettings()
+        self.settings = settings or get_settings().guards
         self.rules = rules
 
     def hits(self, text: str) -> list[RuleHit]:

@@ -12,7 +12,7 @@ from typing import Any
 
 from assistant.guards.injection import InjectionDetector, InjectionVerdict
 from assistant.guards.pii import PiiFinding, PiiRedactor
-from assistant.guards.settings import GuardSettings
+from ingest.config import GuardSettings, get_settings
 from assistant.guards.wordlists import WordHit, WordLists
 from ingest.text import Lang, detect_language
 
@@ -80,7 +80,7 @@ class InputGuard:
         detector: InjectionDetector | None = None,
         wordlists: WordLists | None = None,
     ) -> None:
-        self.settings = settings or GuardSettings()
+        self.settings = settings or get_settings().guards
         self.redactor = redactor or PiiRedactor(self.settings)
         self.detector = detector or InjectionDetector(self.settings)
         self.wordlists = wordlists or WordLists.from_settings(self.settings)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from assistant.guards.pii import PiiFinding, PiiRedactor
-from assistant.guards.settings import GuardSettings
+from ingest.config import GuardSettings, get_settings
 from assistant.guards.wordlists import WordLists
 from assistant.types import Passage
 from ingest.text import Lang, citation_numbers, cjk_share, detect_language
@@ -61,7 +61,7 @@ class OutputGuard:
         redactor: PiiRedactor | None = None,
         wordlists: WordLists | None = None,
     ) -> None:
-        self.settings = settings or GuardSettings()
+        self.settings = settings or get_settings().guards
         self.redactor = redactor or PiiRedactor(self.settings)
         self.wordlists = wordlists or WordLists.from_settings(self.settings)
         self.checks: dict[str, Callable[[_Draft], Violation | None]] = {

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from assistant.guards.injection import InjectionDetector, RuleHit, neutralize_passage
-from assistant.guards.settings import GuardSettings
+from ingest.config import GuardSettings
 from assistant.types import Passage
 
 

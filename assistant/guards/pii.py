@@ -17,7 +17,7 @@ from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
-from assistant.guards.settings import GuardSettings
+from ingest.config import GuardSettings, get_settings
 
 # No letter, digit, "+" or joining punctuation right before / after a number: order ids and
 # decimals stay whole. CJK characters do count as a boundary ("电话13812345678").
@@ -281,7 +281,7 @@ class PiiRedactor:
     same placeholder throughout one text."""
 
     def __init__(self, settings: GuardSettings | None = None) -> None:
-        self.settings = settings or GuardSettings()
+        self.settings = settings or get_settings().guards
         unknown = set(self.settings.pii_kinds) - set(PII_KINDS)
         if unknown:
             raise ValueError(f"unknown PII kinds {sorted(unknown)}; known: {PII_KINDS}")

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from assistant.guards.settings import GuardSettings
+from ingest.config import GuardSettings, get_settings
 from assistant.guards.text import normalize
 
 _LATIN_EDGE = re.compile(r"[a-z0-9]")
@@ -99,7 +99,7 @@ class WordLists:
 
     @classmethod
     def from_settings(cls, settings: GuardSettings | None = None) -> WordLists:
-        settings = settings or GuardSettings()
+        settings = settings or get_settings().guards
         return cls(
             abuse=WordList.load("abuse", settings.abuse_files),
             sensitive=WordList.load("sensitive", settings.sensitive_files),

@@ -25,7 +25,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from assistant.retrieval.bm25 import BM25Retriever
-from assistant.retrieval.config import RetrievalSettings, get_retrieval_settings
+from ingest.config import RetrievalSettings, Settings, get_settings
 from assistant.retrieval.dense import DenseRetriever
 from assistant.retrieval.editions import EditionPreference
 from assistant.retrieval.fusion import LiteLLMReranker, Reranker, RerankError, boost, collapse, fuse
@@ -35,7 +35,6 @@ from assistant.retrieval.titles import TitleRetriever
 from assistant.retrieval.types import RankedList, RetrievalFilters, RetrievalResult
 from assistant.timing import StepTimer
 from assistant.types import Passage, PassageScores
-from ingest.config import Settings, get_settings
 from ingest.db import Database, open_database
 from ingest.embedding import Embedder, get_embedder
 from ingest.models import Chunk, DocumentRevision, VersionDocument
@@ -124,7 +123,7 @@ class HybridRetriever:
         reranker: Reranker | None = None,
     ) -> None:
         self.settings = settings or get_settings()
-        self.retrieval = retrieval or get_retrieval_settings()
+        self.retrieval = retrieval or self.settings.retrieval
         self.db = database or open_database(self.settings.sql_url)
         self.snapshots = shared_snapshots(self.settings, self.db)
         self.bm25 = BM25Retriever()

@@ -7,8 +7,7 @@ from conversation_fixture import NOW, SINCE, UNTIL, build
 
 from assistant.analytics.facts import Scope
 from assistant.analytics.metrics import MetricsService
-from assistant.analytics.settings import AnalyticsSettings
-from ingest.config import Settings
+from ingest.config import AnalyticsSettings, Settings
 from ingest.db import Database
 from ingest.embedding import Embedder
 

@@ -223,16 +223,19 @@ def test_qa_route_with_the_llm_judge(app_client, scripted_llm, monkeypatch: pyte
     qa = auth(keys["qa"])
     refused = client.get(f"/v1/analytics/qa/{fixture.ids['C2']}?judge=true", headers=qa)
     assert refused.status_code == 422 and "KEFU_ANALYTICS_QA_JUDGE_MODEL" in refused.text
+    # The setting is read when the service starts: a second service on the same data.
     monkeypatch.setenv("KEFU_ANALYTICS_QA_JUDGE_MODEL", "kefu-test/judge")
+    judged_app = create_app(api_settings(client.app.state.services.settings.data_dir))
     scripted_llm.replies["judge"] = '{"rating": 4, "reason": "Answered, but the customer had to ask twice."}'
-    one = client.get(f"/v1/analytics/qa/{fixture.ids['C2']}?judge=true", headers=qa).json()
-    assert one["score"] == 65.0 and one["judged"] == {
-        "model": "kefu-test/judge",
-        "rating": 4,
-        "score": 75.0,
-        "reason": "Answered, but the customer had to ask twice.",
-        "error": None,
-    }
-    worst = client.get(f"/v1/analytics/qa?judge=true&limit=3&{WINDOW}", headers=qa).json()
-    assert len(worst) == 3 and all(s["judged"]["rating"] == 4 for s in worst)
-    assert client.get(f"/v1/analytics/qa/{fixture.ids['C2']}", headers=qa).json()["judged"] is None
+    with TestClient(judged_app) as client:
+        one = client.get(f"/v1/analytics/qa/{fixture.ids['C2']}?judge=true", headers=qa).json()
+        assert one["score"] == 65.0 and one["judged"] == {
+            "model": "kefu-test/judge",
+            "rating": 4,
+            "score": 75.0,
+            "reason": "Answered, but the customer had to ask twice.",
+            "error": None,
+        }
+        worst = client.get(f"/v1/analytics/qa?judge=true&limit=3&{WINDOW}", headers=qa).json()
+        assert len(worst) == 3 and all(s["judged"]["rating"] == 4 for s in worst)
+        assert client.get(f"/v1/analytics/qa/{fixture.ids['C2']}", headers=qa).json()["judged"] is None

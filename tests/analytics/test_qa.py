@@ -7,8 +7,7 @@ from conversation_fixture import SINCE, UNTIL, build
 
 from assistant.analytics.facts import Scope, load_conversations
 from assistant.analytics.qa import QaScorer, QaService
-from assistant.analytics.settings import AnalyticsSettings
-from ingest.config import Settings
+from ingest.config import AnalyticsSettings, Settings
 from ingest.db import Database
 from ingest.embedding import Embedder
 

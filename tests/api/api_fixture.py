@@ -13,7 +13,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from api.auth import create_key
-from api.config import ApiSettings
+from ingest.config import Settings
 from api.models import ROLES
 from api.services import Services
 
@@ -38,7 +38,7 @@ WEBHOOK_SECRET = "webhook-secret-for-tests"
 WECHAT_TOKEN = "wechat-token-for-tests"
 
 
-def api_settings(data_dir: Path, **overrides: object) -> ApiSettings:
+def api_settings(data_dir: Path, **overrides: object) -> Settings:
     values: dict[str, object] = {
         "data_dir": data_dir,
         "warmup": False,
@@ -51,7 +51,7 @@ def api_settings(data_dir: Path, **overrides: object) -> ApiSettings:
         "llm_max_tokens": 60,
     }
     values.update(overrides)
-    return ApiSettings(**values)  # type: ignore[arg-type]
+    return Settings(**values)  # type: ignore[arg-type]
 
 
 def free_port() -> int:

@@ -23,8 +23,8 @@ import json, sys, time
 started = time.perf_counter()
 from fastapi.testclient import TestClient
 from api.app import create_app
-from api.config import ApiSettings
-app = create_app(ApiSettings(data_dir={str(tmp_path / "data")!r}, warmup=False))
+from ingest.config import Settings
+app = create_app(Settings(data_dir={str(tmp_path / "data")!r}, warmup=False))
 with TestClient(app) as client:
     status = client.get("/healthz").status_code
 print(json.dumps({{"status": status, "seconds": time.perf_counter() - started,

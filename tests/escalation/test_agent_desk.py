@@ -11,12 +11,11 @@ from sqlalchemy import select
 
 from assistant.conversations import ConversationStore
 from assistant.escalation.agents import AgentDesk
-from assistant.escalation.config import EscalationSettings
+from ingest.config import EscalationSettings, Settings
 from assistant.escalation.hook import Escalator
 from assistant.escalation.models import EscalationTicket
 from assistant.escalation.tickets import TicketConflict, TicketNotFound, ticket_info
 from assistant.escalation.types import EscalationDecision, RuleHit
-from ingest.config import Settings
 from ingest.db import open_database
 from ingest.embedding import Embedder
 

@@ -8,11 +8,10 @@ from sqlalchemy import select
 
 from assistant.conversations import ConversationStore
 from assistant.escalation.agents import AgentDesk
-from assistant.escalation.config import EscalationSettings
+from ingest.config import EscalationSettings, Settings
 from assistant.escalation.hook import Escalator
 from assistant.escalation.types import EscalationDecision, RuleHit
 from assistant.knowledge_loop import CandidateClosed, CandidateInfo, KnowledgeLoop
-from ingest.config import Settings
 from ingest.db import open_database
 from ingest.embedding import Embedder
 from ingest.models import Chunk, Document, KnowledgeBase

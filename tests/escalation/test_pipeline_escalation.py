@@ -11,11 +11,10 @@ from typing import Any
 import pytest
 
 from assistant.escalation.agents import AgentDesk
-from assistant.escalation.config import EscalationSettings
+from ingest.config import EscalationSettings, Settings
 from assistant.escalation.hook import Escalator
 from assistant.knowledge_loop import KnowledgeLoop
 from assistant.pipeline import AnswerPipeline, AnswerRequest, AnswerResult
-from ingest.config import Settings
 from ingest.db import open_database
 from ingest.embedding import Embedder
 from ingest.pipeline import IngestPipeline

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.escalation.config import DEFAULT_RULES, EscalationSettings
+from ingest.config import DEFAULT_RULES, EscalationSettings
 from assistant.escalation.policy import EscalationPolicy, UnknownRule, escalation_rules
 from assistant.escalation.rules import EscalationRule
 from assistant.escalation.types import TurnContext, TurnRecord

@@ -7,12 +7,11 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import DatabaseError
 
-from assistant.escalation.config import EscalationSettings
+from ingest.config import EscalationSettings, Settings
 from assistant.escalation.hook import Escalator
 from assistant.escalation.models import EscalationTicket
 from assistant.models import ChatMessage
 from assistant.pipeline import AnswerPipeline, AnswerRequest
-from ingest.config import Settings
 from ingest.db import open_database
 from ingest.embedding import Embedder
 from ingest.pipeline import IngestPipeline

@@ -23,9 +23,8 @@ import typer
 
 from api.cli import eval_commands
 from api.cli.console import console
-from eval.config import get_eval_settings
-from eval.contract import AnswerRecord
 from ingest.config import get_settings
+from eval.contract import AnswerRecord
 
 CORPUS = {
     "A": (
@@ -209,10 +208,8 @@ def eval_cli(monkeypatch: pytest.MonkeyPatch) -> Iterator[typer.Typer]:
     it before starting this): the body of the test modules' `cli` fixtures."""
     monkeypatch.setattr(console, "_width", 200)  # CliRunner's terminal is 80 columns
     get_settings.cache_clear()
-    get_eval_settings.cache_clear()
     app = typer.Typer(pretty_exceptions_enable=False)
     eval_commands.register(app)
     app.command("version")(lambda: None)  # a second command, so "eval" stays a sub-command
     yield app
     get_settings.cache_clear()
-    get_eval_settings.cache_clear()

@@ -205,7 +205,7 @@ def test_generate_needs_a_capable_model(cli: typer.Typer) -> None:
 def test_a_missing_data_set_names_the_existing_ones(
     cli: typer.Typer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from eval.config import get_eval_settings
+    from ingest.config import get_settings
     from eval_fixture import write_dataset
 
     datasets = tmp_path / "datasets"
@@ -213,7 +213,7 @@ def test_a_missing_data_set_names_the_existing_ones(
     (datasets / "golden.jsonl").write_text("", encoding="utf-8")
     (datasets / "notes").mkdir()  # a folder without questions.jsonl is no data set
     monkeypatch.setenv("KEFU_DATASETS", str(datasets))
-    get_eval_settings.cache_clear()
+    get_settings.cache_clear()
     result = CliRunner().invoke(cli, ["eval", "run", "--dataset", "tiyn"])
     assert result.exit_code == 3, result.output
     assert "no data set 'tiyn'" in result.stderr

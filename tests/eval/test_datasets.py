@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from eval.config import get_eval_settings
+from ingest.config import get_settings
 from eval.datasets import DatasetError, EvalItem, load, select, selection_hash
 
 
@@ -58,13 +58,13 @@ def test_scenario_is_said_before_the_question(tmp_path: Path) -> None:
 
 def test_name_resolves_inside_the_datasets_folder(dataset_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("KEFU_DATASETS", str(dataset_dir.parent))
-    get_eval_settings.cache_clear()
+    get_settings.cache_clear()
     try:
         assert load("tiny").path == dataset_dir.parent / "tiny"
         with pytest.raises(DatasetError, match="no data set"):
             load("missing-set")
     finally:
-        get_eval_settings.cache_clear()
+        get_settings.cache_clear()
 
 
 def test_bad_rows_are_reported_with_their_place(tmp_path: Path) -> None:
@@ -177,7 +177,7 @@ def test_sample_is_stratified() -> None:
     assert len(select(items, sample=2, seed=0)) == 2
 
 
-SHARED = get_eval_settings().datasets_dir
+SHARED = get_settings().eval.datasets_dir
 
 
 @pytest.mark.skipif(not SHARED.is_dir(), reason=f"shared data sets not at {SHARED}")

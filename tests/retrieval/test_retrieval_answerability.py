@@ -7,10 +7,9 @@ import pytest
 
 from assistant.answerability import AnswerabilityJudge, AnswerabilityParams, evidence, fit, load_params
 from assistant.retrieval import HybridRetriever
-from assistant.retrieval.config import RetrievalSettings
+from ingest.config import RetrievalSettings, Settings
 from assistant.sentence_vectors import SentenceVectors
 from assistant.types import Passage, PassageScores
-from ingest.config import Settings
 
 KB = "help"
 

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from assistant.condense import QueryCondenser, is_follow_up
-from assistant.retrieval.config import RetrievalSettings
+from ingest.config import RetrievalSettings, Settings
 from assistant.types import Message
-from ingest.config import Settings
 
 EN = [Message("user", "How long do I have to return an item?"), Message("assistant", "30 days [1].")]
 ZH = [Message("user", "退货期限是多久？"), Message("assistant", "30天 [1]。")]

@@ -7,9 +7,8 @@ import pytest
 from sqlalchemy import select
 
 from assistant.retrieval import HybridRetriever, RetrievalFilters
-from assistant.retrieval.config import RetrievalSettings
+from ingest.config import RetrievalSettings, Settings
 from assistant.retrieval.snapshot import SnapshotStore
-from ingest.config import Settings
 from ingest.models import Chunk, KnowledgeBase
 from ingest.pipeline import IngestPipeline
 from ingest.registry import current_chunk_ids

@@ -9,8 +9,7 @@ from typing import Any
 import pytest
 
 from assistant.retrieval import HybridRetriever
-from assistant.retrieval.config import RetrievalSettings
-from ingest.config import Settings
+from ingest.config import RetrievalSettings, Settings
 
 KB = "help"
 
