@@ -283,7 +283,6 @@ def replay(
     answer: ReplayAnswer | None = None,
 ) -> ReplayResult:
     """Load the window's turns and answer them against `version` (see the module docstring)."""
-    from assistant.retrieval.config import get_retrieval_settings
     from ingest.registry import get_kb
     from ingest.versions import get_version, resolve
 
@@ -301,7 +300,7 @@ def replay(
         tenant=tenant,
         limit=limit,
         # As many earlier messages as the answerer's condense step looks at.
-        history_window=get_retrieval_settings().condense_history_messages,
+        history_window=settings.retrieval.condense_history_messages,
     )
     if turns and answer is None:
         answer = version_answerer(settings, database, kb, number if number is not None else version)

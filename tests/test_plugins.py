@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from assistant.escalation.config import EscalationSettings
+
 from assistant.escalation.policy import EscalationPolicy
 from assistant.escalation.types import TurnContext, TurnRecord
 from eval import arms
 from ingest import plugins
-from ingest.config import Settings
+from ingest.config import EscalationSettings, Settings
 from ingest.models import Chunk, Document, KnowledgeBase
 from ingest.parsing import detect_file_type, supported_extensions
 from ingest.pipeline import IngestPipeline
