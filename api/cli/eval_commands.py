@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from enum import Enum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -17,6 +17,10 @@ from api.cli.exits import ExitCode, KefuGroup, exit_with, fail
 from eval.arms import describe_arms
 from eval.gate import DEFAULT_MAX_DROP
 from ingest.config import get_settings
+
+if TYPE_CHECKING:
+    from eval.runner import RunResult
+    from eval.store import RunStore
 
 eval_app = typer.Typer(
     help="Evaluate the assistant on data sets: run, compare, gate, list, generate. "
@@ -220,13 +224,13 @@ def run_command(
     )
 
 
-def _store():  # type: ignore[no-untyped-def]
+def _store() -> RunStore:
     from eval.record import run_store
 
     return run_store(get_settings())
 
 
-def _resolve(ref: str):  # type: ignore[no-untyped-def]
+def _resolve(ref: str) -> RunResult:
     return _store().resolve(ref)
 
 

@@ -24,10 +24,10 @@ import importlib.util
 import queue
 import threading
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 import httpx
 import litellm
@@ -38,6 +38,9 @@ from litellm.types.llms.openai import ChatCompletionUsageBlock
 from litellm.types.utils import GenericStreamingChunk, ModelResponse
 
 from assistant.llm.capabilities import LOCAL_PROVIDER as PROVIDER
+
+if TYPE_CHECKING:
+    from llama_cpp.llama_types import ChatCompletionRequestMessage, CreateCompletionStreamResponse
 from ingest.config import Settings
 
 # Prompt tokens evaluated between two cancellation checks: ~0.25 s at the ~250 tok/s measured here,
@@ -76,7 +79,7 @@ class _ContextExceeded(Exception):
 
 @dataclass
 class _Request:
-    messages: list[dict[str, Any]]
+    messages: list[ChatCompletionRequestMessage]
     max_tokens: int
     temperature: float
     deadline: float  # time.monotonic() value
@@ -92,7 +95,7 @@ class _Request:
 class _Event:
     kind: str  # "token" | "done" | "error"
     text: str = ""
-    finish_reason: str = "stop"
+    finish_reason: Literal["stop", "length"] = "stop"  # llama.cpp's two
     prompt_tokens: int = 0
     completion_tokens: int = 0
     error: BaseException | None = None
@@ -141,18 +144,22 @@ class _LocalModel:
             else list(request.options.get("stop") or [])
         )
         stop += [formatted.stop] if isinstance(formatted.stop, str) else list(formatted.stop or [])
-        stream = self.llama.create_completion(
-            prompt,
-            max_tokens=min(request.max_tokens, n_ctx - len(prompt)),
-            temperature=request.temperature,
-            top_p=request.options.get("top_p", 0.95),
-            seed=request.options.get("seed"),
-            stop=stop,
-            stopping_criteria=formatted.stopping_criteria,
-            stream=True,
+        # stream=True returns a generator; llama_cpp's annotation does not narrow on `stream`.
+        stream = cast(
+            "Generator[CreateCompletionStreamResponse, None, None]",
+            self.llama.create_completion(
+                prompt,
+                max_tokens=min(request.max_tokens, n_ctx - len(prompt)),
+                temperature=request.temperature,
+                top_p=request.options.get("top_p", 0.95),
+                seed=request.options.get("seed"),
+                stop=stop,
+                stopping_criteria=formatted.stopping_criteria,
+                stream=True,
+            ),
         )
         parts: list[str] = []
-        finish_reason = "stop"
+        finish_reason: Literal["stop", "length"] = "stop"
         try:
             for chunk in stream:
                 request.check()
@@ -254,7 +261,9 @@ class LocalLLMProvider(CustomLLM):
         for event in self._events(model, request):
             yield _chunk(event)
 
-    async def astreaming(
+    # litellm declares astreaming as a coroutine returning an iterator, yet iterates it with `async for`:
+    # an async generator is what it calls.
+    async def astreaming(  # type: ignore[override]
         self, model: str, messages: list, *args: Any, **kwargs: Any
     ) -> AsyncIterator[GenericStreamingChunk]:
         request = self._request(messages, kwargs)
@@ -342,10 +351,11 @@ class LocalLLMProvider(CustomLLM):
         return CustomLLMError(status_code=status, message=f"{type(error).__name__}: {error}")
 
     def _response(self, response: ModelResponse, model: str, text: str, done: _Event) -> ModelResponse:
-        response.choices[0].message.content = text  # type: ignore[union-attr]
+        response.choices[0].message.content = text
         response.choices[0].finish_reason = done.finish_reason
         response.model = f"{PROVIDER}/{model}"
-        response.usage = litellm.Usage(
+        # usage is an extra field: litellm sets it the same way, ModelResponse does not declare it.
+        response.usage = litellm.Usage(  # type: ignore[attr-defined]
             prompt_tokens=done.prompt_tokens,
             completion_tokens=done.completion_tokens,
             total_tokens=done.prompt_tokens + done.completion_tokens,
