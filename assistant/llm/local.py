@@ -38,10 +38,10 @@ from litellm.types.llms.openai import ChatCompletionUsageBlock
 from litellm.types.utils import GenericStreamingChunk, ModelResponse
 
 from assistant.llm.capabilities import LOCAL_PROVIDER as PROVIDER
+from ingest.config import Settings
 
 if TYPE_CHECKING:
     from llama_cpp.llama_types import ChatCompletionRequestMessage, CreateCompletionStreamResponse
-from ingest.config import Settings
 
 # Prompt tokens evaluated between two cancellation checks: ~0.25 s at the ~250 tok/s measured here,
 # and no slower than one big batch (measured: 64-token chunks 3.54 s vs 512-token 3.67 s for 900 tokens).
