@@ -12,8 +12,9 @@ from __future__ import annotations
 import gc
 import logging
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
@@ -98,7 +99,7 @@ def create_app(
     assets = docs.assets_dir()
     if assets is None:
         log.warning("fastapi-offline is not installed: /docs and /redoc load their scripts from a CDN")
-    local_docs = {"docs_url": None, "redoc_url": None} if assets is not None else {}
+    local_docs: dict[str, Any] = {"docs_url": None, "redoc_url": None} if assets is not None else {}
     app = FastAPI(title="kefu", version="0.1.0", description=DESCRIPTION, lifespan=lifespan, **local_docs)
     if assets is not None:
         docs.install(app, assets)

@@ -50,7 +50,7 @@ class LoadedConversation:
         """The last `last` user/assistant/agent messages, oldest first (system events left out)."""
         visible = [m for m in self.messages if m.role != "system"]
         recent = visible[-last:] if last > 0 else []
-        return [Message(role=m.role, content=m.content) for m in recent]  # type: ignore[arg-type]
+        return [Message(role=m.role, content=m.content) for m in recent]
 
     @property
     def next_seq(self) -> int:

@@ -29,11 +29,12 @@ import re
 from dataclasses import dataclass
 
 from assistant.facts import asked_kinds, find_facts
-from assistant.grounding import STOP_WORDS, is_chinese, lexical_units, split_sentences
+from assistant.grounding import STOP_WORDS, lexical_units, split_sentences
 from assistant.sentence_similarity import SentenceSimilarity
 from assistant.table_answer import TableAnswerer, names_row, rendered_cells, table_row
 from assistant.types import Passage
 from ingest.embedding import Embedder
+from ingest.text import is_chinese
 
 LEADS = {"en": "According to our help centre:", "zh": "根据帮助中心的资料："}
 # Over a passage in the other language: the customer learns why the quote is not in theirs.

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from assistant.escalation.amounts import Amount, find_amounts, parse_zh_numeral
@@ -129,8 +130,8 @@ _MONTHS = {
 }
 
 
-def _alternation(words: object) -> str:
-    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))  # type: ignore[arg-type]
+def _alternation(words: Iterable[str]) -> str:
+    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
 
 
 _DIGITS = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
@@ -315,8 +316,8 @@ def find_facts(text: str) -> list[Fact]:
             if free(m.start(), m.end()):
                 groups = m.groupdict()
                 month = groups.get("m") or _MONTHS.get((groups.get("mon") or "").rstrip("."), 0)
-                value = int(m["y"] or 0) * 10000 + int(month) * 100 + int(m["d"])
-                add(Fact("date", float(value), "date", m.group(), m.start(), m.end()))
+                stamp = int(m["y"] or 0) * 10000 + int(month) * 100 + int(m["d"])
+                add(Fact("date", float(stamp), "date", m.group(), m.start(), m.end()))
     for m in _ZH_YEAR.finditer(text):
         if free(m.start(), m.end()):
             add(Fact("date", float(int(m["y"]) * 10000), "date", m.group(), m.start(), m.end()))

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import JSON, DateTime, Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from assistant.types import MessageRole
 from ingest.db import Base
 from ingest.models import utcnow
 
@@ -47,7 +48,7 @@ class ChatMessage(Base):
         ForeignKey("conversations.id", ondelete="CASCADE"), index=True
     )
     seq: Mapped[int] = mapped_column(Integer)  # order inside the conversation
-    role: Mapped[str] = mapped_column(String(16))  # user | assistant | agent | system
+    role: Mapped[MessageRole] = mapped_column(String(16))
     content: Mapped[str] = mapped_column(Text)  # redacted: raw PII never reaches this column
     mode: Mapped[str | None] = mapped_column(String(16), nullable=True)
     lang: Mapped[str | None] = mapped_column(String(8), nullable=True)

@@ -49,4 +49,5 @@ class SentenceSimilarity:
         if not left or not right:
             return np.zeros((len(left), len(right)), dtype=np.float32)
         vectors = self.vectors([*left, *right])
-        return vectors[: len(left)] @ vectors[len(left) :].T
+        similarity: np.ndarray = vectors[: len(left)] @ vectors[len(left) :].T
+        return similarity

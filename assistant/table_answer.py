@@ -27,11 +27,12 @@ import re
 from dataclasses import dataclass
 
 from assistant.facts import asked_kinds, find_facts
-from assistant.grounding import is_chinese, lexical_units
+from assistant.grounding import lexical_units
 from assistant.sentence_similarity import SentenceSimilarity
 from assistant.types import Passage
 from ingest.embedding import Embedder
 from ingest.parsing.table_text import TABLE_ROW_KEY
+from ingest.text import is_chinese
 
 _HEADER_UNIT_RE = re.compile(r"[(（]([^)）]{1,12})[)）]")
 _CELL_RE = re.compile(r"^(?P<header>[^:;：]{1,60})[:：]\s*(?P<value>.+)$")

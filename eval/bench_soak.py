@@ -121,6 +121,7 @@ async def _search_client(
             return
         query = rng.choice(SEARCH_QUERIES) + (f" (case {rng.randrange(10**6)})" if i % 4 == 3 else "")
         t0 = time.perf_counter()
+        status: int | str
         try:
             status, body = await client.post_json("/v1/search", {"kb": KB, "query": query, "top_k": 5})
             detail = body[:300].decode(errors="replace") if status != 200 else ""

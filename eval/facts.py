@@ -26,6 +26,7 @@ Chinese numerals are read only before a unit ("十四天", "两年", "三个时�
 from __future__ import annotations
 
 import re
+from functools import partial
 from dataclasses import dataclass
 
 from eval.text import normalize
@@ -232,7 +233,7 @@ def _dates(text: str) -> tuple[list[Quantity], str]:
         return " " * len(match.group(0))
 
     for pattern, order in _DATE_PATTERNS:
-        text = pattern.sub(lambda m, o=order: take(m, o), text)
+        text = pattern.sub(partial(take, order=order), text)
     return found, text
 
 
@@ -266,7 +267,7 @@ def _discounts(text: str) -> tuple[list[Quantity], str]:
         raw = m.group(1)
         if re.fullmatch(r"[一二三四五六七八九]{1,2}|[一二三四五六七八九]五", raw):
             digits = [_CN_DIGITS[ch] for ch in raw]
-            share = digits[0] * 10 + (digits[1] if len(digits) > 1 else 0)
+            share: float = digits[0] * 10 + (digits[1] if len(digits) > 1 else 0)
         else:
             value = float(raw)
             share = value * 10 if value < 10 else value  # 9折 / 9.5折 -> 90 / 95; 95折 -> 95

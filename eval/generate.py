@@ -92,8 +92,9 @@ def generate_golden_set(
         chunks = random.Random(seed).sample(chunks, max_chunks)
 
     from langchain_core.documents import Document as LCDocument
+    from ragas.dataset_schema import SingleTurnSample
     from ragas.run_config import RunConfig
-    from ragas.testset import TestsetGenerator
+    from ragas.testset import Testset, TestsetGenerator
 
     from ingest.config import get_settings
     from eval.judge_models import make_embeddings, make_llm
@@ -119,15 +120,16 @@ def generate_golden_set(
         raise GenerationFailed(
             f"Ragas test-set generation with {model} failed: {type(exc).__name__}: {exc}"
         ) from exc
+    assert isinstance(testset, Testset)  # an Executor only with return_executor=True
     source_of = {text: source for source, text in chunks}
     out.parent.mkdir(parents=True, exist_ok=True)
     written = 0
     with out.open("w", encoding="utf-8") as handle:
         for i, sample in enumerate(testset.samples, 1):
             turn = sample.eval_sample
-            question = getattr(turn, "user_input", None)
-            if not isinstance(question, str) or not question.strip():
+            if not isinstance(turn, SingleTurnSample) or not (turn.user_input or "").strip():
                 continue  # multi-turn samples are not produced by the default query distribution
+            question = turn.user_input or ""
             contexts = [_HOP_TAG.sub("", c) for c in turn.reference_contexts or []]
             sources = [source_of[c] for c in contexts if c in source_of]
             row = {

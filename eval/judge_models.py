@@ -66,7 +66,7 @@ def make_llm(
         from assistant.llm.local import register_local_provider
 
         register_local_provider(settings)
-    extra = {"api_key": api_key} if api_key else {}
+    extra: dict[str, Any] = {"api_key": api_key} if api_key else {}
     return llm_factory(
         model,
         provider="litellm",

@@ -11,6 +11,7 @@ import hashlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
@@ -20,6 +21,9 @@ from ingest.chunking import CHUNKER_VERSION
 from ingest.config import Settings
 from ingest.db import open_database
 from ingest.errors import KefuError
+
+if TYPE_CHECKING:
+    from ingest.types import ParsedDocument
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total), as ingest.pipeline.Progress
 
@@ -55,7 +59,7 @@ def kb_name(dataset: EvalDataset, settings: Settings) -> str:
     return f"eval-{slug}-{key[:12]}"
 
 
-def parsed_document(doc: CorpusDoc):  # type: ignore[no-untyped-def]
+def parsed_document(doc: CorpusDoc) -> ParsedDocument:
     from ingest.text import detect_language
     from ingest.types import ParsedDocument, Section
 
@@ -88,7 +92,7 @@ def _complete(settings: Settings, name: str, documents: int) -> int | None:
 def build_dataset_kb(dataset: EvalDataset, settings: Settings, progress: Progress | None = None) -> KBRef:
     """Ingest the data set's documents into its KB (unchanged documents and cached vectors are
     skipped by the ingest pipeline; a complete inline corpus is not even re-chunked)."""
-    from ingest.pipeline import IngestPipeline
+    from ingest.pipeline import IngestPipeline, no_progress
 
     name = kb_name(dataset, settings)
     if dataset.corpus:
@@ -97,13 +101,14 @@ def build_dataset_kb(dataset: EvalDataset, settings: Settings, progress: Progres
             # Title vectors may predate this KB (they are cheap: one short text per document).
             IngestPipeline(settings).embed_pending(name)
             return KBRef(name, version, reused=True)
-    kwargs = {"progress": progress} if progress is not None else {}
     pipeline = IngestPipeline(settings, screen=PlantedInstructionScreen())
     if dataset.corpus:
         docs = [parsed_document(doc) for doc in dataset.corpus]
-        report = pipeline.ingest_documents(docs, name, **kwargs)
+        report = pipeline.ingest_documents(docs, name, progress=progress or no_progress)
     elif dataset.corpus_dir is not None:
-        report = pipeline.ingest_paths([dataset.corpus_dir], name, delete_missing=True, **kwargs)
+        report = pipeline.ingest_paths(
+            [dataset.corpus_dir], name, delete_missing=True, progress=progress or no_progress
+        )
     else:
         raise KBBuildError(
             f"{dataset.path} has no documents: give a corpus folder (--corpus) or an existing "

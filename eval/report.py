@@ -311,7 +311,11 @@ def _refusal(run: RunResult) -> str:
         )
     curve = refusal_curve(run.rows)
     series = {
-        name: [(p["threshold"], p[name]) for p in curve if p[name] is not None]
+        name: [
+            (threshold, value)
+            for p in curve
+            if (threshold := p["threshold"]) is not None and (value := p[name]) is not None
+        ]
         for name in ("precision", "recall", "f1", "false_refusal_rate")
     }
     chart = line_chart(

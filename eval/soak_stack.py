@@ -39,7 +39,7 @@ class Stack:
     env: dict[str, str]
     keys: dict[str, str]
     # role -> root processes; a role's memory is that of its roots' whole process trees.
-    processes: dict[str, list[subprocess.Popen]] = field(default_factory=dict)  # type: ignore[type-arg]
+    processes: dict[str, list[subprocess.Popen[bytes]]] = field(default_factory=dict)
     logs: dict[str, Path] = field(default_factory=dict)
     started_s: float = 0.0  # from launching the first process to /healthz answering
     database_url: str | None = None  # None: SQLite in the data dir
@@ -80,7 +80,7 @@ def memory_mb(stack: Stack) -> dict[str, dict[str, float]]:
     return out
 
 
-def _stop(process: subprocess.Popen, timeout_s: float = 30) -> None:  # type: ignore[type-arg]
+def _stop(process: subprocess.Popen[bytes], timeout_s: float = 30) -> None:
     if process.poll() is not None:
         return
     process.terminate()
@@ -91,7 +91,7 @@ def _stop(process: subprocess.Popen, timeout_s: float = 30) -> None:  # type: ig
         process.wait(10)
 
 
-def _spawn(stack: Stack, role: str, args: list[str], env: dict[str, str]) -> subprocess.Popen:  # type: ignore[type-arg]
+def _spawn(stack: Stack, role: str, args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
     log = stack.data_dir / "logs" / f"{role}-{len(stack.processes.get(role, []))}.log"
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("ab") as sink:

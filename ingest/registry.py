@@ -7,7 +7,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, SQLColumnExpression, func, select
 from sqlalchemy.orm import Session
 
 from ingest.errors import Conflict, NotFound
@@ -83,7 +83,7 @@ class KBSummary:
         return self.chunks - self.embedded
 
 
-def current_chunk_ids(kb_id: int) -> Select[tuple[str]]:
+def current_chunk_ids(kb_id: int | SQLColumnExpression[int]) -> Select[str]:
     """The chunk ids of the working state (each document's current revision): older versions'
     chunks share the chunks table."""
     return (

@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, overload
 
 if TYPE_CHECKING:
     import tiktoken
@@ -66,7 +66,13 @@ def cjk_share(text: str) -> float:
     return cjk / (cjk + latin) if cjk + latin else 0.0
 
 
-def detect_language(text: str, *, default: Lang = "en") -> Lang:
+@overload
+def detect_language(text: str, *, default: Lang = "en") -> Lang: ...
+@overload
+def detect_language(text: str, *, default: str) -> str: ...  # a stored language code as the default
+
+
+def detect_language(text: str, *, default: str = "en") -> str:
     """ "zh" or "en" by the rule in the module docstring; `default` for a text with neither."""
     cjk, latin = _language_counts(text)
     if cjk == 0 and latin == 0:

@@ -31,7 +31,9 @@ PERMANENT_ERRORS = frozenset({40003, 43004, 45015, 48001})
 
 def split_utf8(text: str, limit: int = MAX_TEXT_BYTES) -> list[str]:
     """`text` in parts of at most `limit` UTF-8 bytes, never cutting a character."""
-    parts, current, size = [], [], 0
+    parts: list[str] = []
+    current: list[str] = []
+    size = 0
     for char in text:
         width = len(char.encode())
         if size + width > limit and current:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 import typer
 from rich.markup import escape
@@ -11,6 +12,9 @@ from rich.table import Table
 from api.cli.console import JsonFlag, console, print_json
 from api.cli.exits import ExitCode, KefuGroup, exit_with
 from ingest.config import get_settings
+
+if TYPE_CHECKING:
+    from assistant.escalation.agents import AgentDesk
 
 agent_app = typer.Typer(
     help="Work escalated conversations as a human agent.", no_args_is_help=True, cls=KefuGroup
@@ -23,7 +27,7 @@ def register(app: typer.Typer) -> None:
     app.add_typer(agent_app, name="agent")
 
 
-def _desk():  # type: ignore[no-untyped-def]
+def _desk() -> AgentDesk:
     from assistant.escalation.agents import AgentDesk
 
     return AgentDesk(get_settings())

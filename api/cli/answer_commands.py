@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 from rich.markup import escape
 
@@ -9,19 +11,23 @@ from api.cli.console import JsonFlag, console, print_json
 from api.cli.exits import ExitCode, KefuCommand, fail
 from ingest.config import get_settings
 
+if TYPE_CHECKING:
+    from assistant.pipeline import AnswerPipeline
+    from assistant.turn import AnswerResult
+
 
 def register(app: typer.Typer) -> None:
     app.command("ask", cls=KefuCommand)(ask)
     app.command("chat", cls=KefuCommand)(chat)
 
 
-def _pipeline():  # type: ignore[no-untyped-def]
+def _pipeline() -> AnswerPipeline:
     from assistant.pipeline import AnswerPipeline
 
     return AnswerPipeline(get_settings())
 
 
-def print_answer(result) -> None:  # type: ignore[no-untyped-def]
+def print_answer(result: AnswerResult) -> None:
     console.print(escape(result.text) or "[dim](no reply: a human agent holds this conversation)[/]")
     for citation in result.citations:
         where = (

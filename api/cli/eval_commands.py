@@ -21,6 +21,8 @@ from eval.gate import DEFAULT_CHECKS, Tolerance
 from ingest.config import get_settings
 
 if TYPE_CHECKING:
+    from eval.runner import RunResult
+    from eval.store import RunStore
     from ingest.versions import VersionRef
 
 eval_app = typer.Typer(
@@ -225,13 +227,13 @@ def run_command(
     )
 
 
-def _store():  # type: ignore[no-untyped-def]
+def _store() -> RunStore:
     from eval.record import run_store
 
     return run_store(get_settings())
 
 
-def _resolve(ref: str):  # type: ignore[no-untyped-def]
+def _resolve(ref: str) -> RunResult:
     return _store().resolve(ref)
 
 

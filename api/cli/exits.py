@@ -18,7 +18,6 @@ from collections.abc import Callable
 from enum import IntEnum
 from typing import Any, NoReturn
 
-import click
 import typer
 from rich.markup import escape
 from typer.core import TyperCommand, TyperGroup
@@ -97,13 +96,12 @@ def report_and_exit(exc: Exception) -> None:
 
 
 class _ErrorExits:
-    def invoke(self, ctx: click.Context) -> Any:
+    # ctx is typer's own (vendored) click Context, which typer does not export.
+    def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)  # type: ignore[misc]
-        except click.exceptions.Exit:
-            raise
-        except click.ClickException:
-            raise
+        except (typer.Exit, typer.Abort, typer.TyperException):
+            raise  # typer's own exits and usage errors (typer vendors click: not click's classes)
         except Exception as exc:
             report_and_exit(exc)
 

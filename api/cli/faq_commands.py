@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 from rich.markup import escape
 from rich.table import Table
@@ -9,6 +11,9 @@ from rich.table import Table
 from api.cli.console import JsonFlag, console, print_json
 from api.cli.exits import ExitCode, KefuGroup, exit_with
 from ingest.config import get_settings
+
+if TYPE_CHECKING:
+    from assistant.knowledge_loop import KnowledgeLoop
 
 faq_app = typer.Typer(
     help="Review FAQ candidates learned from human agents' answers.", no_args_is_help=True, cls=KefuGroup
@@ -23,7 +28,7 @@ def register(app: typer.Typer) -> None:
     app.add_typer(faq_app, name="faq")
 
 
-def _loop():  # type: ignore[no-untyped-def]
+def _loop() -> KnowledgeLoop:
     from assistant.knowledge_loop import KnowledgeLoop
 
     return KnowledgeLoop(get_settings())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import typer
 from rich.table import Table
@@ -11,6 +12,9 @@ from api.cli.console import JsonFlag, console, err_console, print_json
 from api.cli.exits import ExitCode, KefuGroup, exit_with, fail
 from api.models import ROLES
 from api.schemas import KeyInfo, Timestamp
+
+if TYPE_CHECKING:
+    from ingest.db import Database
 
 keys_app = typer.Typer(help="Create, list and revoke API keys.", no_args_is_help=True, cls=KefuGroup)
 
@@ -28,7 +32,7 @@ def register(app: typer.Typer) -> None:
     app.add_typer(keys_app, name="keys")
 
 
-def _database():  # type: ignore[no-untyped-def]
+def _database() -> Database:
     from ingest.config import get_settings
     from ingest.db import open_database
 

@@ -77,7 +77,7 @@ def chroma_server(path: Path, log_file: Path, host: str = "127.0.0.1") -> Iterat
             process.wait(5)
 
 
-def _wait_ready(url: str, process: subprocess.Popen) -> None:  # type: ignore[type-arg]
+def _wait_ready(url: str, process: subprocess.Popen[bytes]) -> None:
     deadline = time.monotonic() + START_TIMEOUT_S
     while time.monotonic() < deadline:
         if process.poll() is not None:

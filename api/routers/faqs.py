@@ -30,15 +30,14 @@ def _faq_document(source: str, body: FAQIn) -> ParsedDocument:
     from ingest.text import detect_language
 
     similar = [q.strip() for q in body.similar_questions if q.strip()]
-    entry = {"question": body.question.strip(), "similar_questions": similar, "answer": body.answer.strip()}
+    question, answer = body.question.strip(), body.answer.strip()
+    entry = {"question": question, "similar_questions": similar, "answer": answer}
     return ParsedDocument(
         source=source,
-        title=entry["question"],
+        title=question,
         file_type="faq",
-        sections=[
-            Section(text=entry["answer"], kind="faq", question=entry["question"], similar_questions=similar)
-        ],
-        lang=detect_language(f"{entry['question']}\n{entry['answer']}"),
+        sections=[Section(text=answer, kind="faq", question=question, similar_questions=similar)],
+        lang=detect_language(f"{question}\n{answer}"),
         extra={"faq": entry},
     )
 

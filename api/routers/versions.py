@@ -49,9 +49,9 @@ def _utc(value: datetime | None) -> datetime | None:
 def version_out(kb: KnowledgeBase, row: KBVersion) -> VersionOut:
     return VersionOut(
         version=row.version,
-        state=versions.version_state(kb, row),  # type: ignore[arg-type]
+        state=versions.version_state(kb, row),
         created_at=_utc(row.created_at),
-        published_at=_utc(row.published_at),  # type: ignore[arg-type]
+        published_at=_utc(row.published_at),
         documents=row.documents,
         chunks=row.chunks,
         docs_added=row.docs_added,
@@ -147,7 +147,7 @@ def trashed_out(session: Session, svc: Services, kb: KnowledgeBase) -> TrashedKB
 
     return TrashedKBOut(
         name=kb.trashed_name or "",
-        deleted_at=_utc(kb.deleted_at),  # type: ignore[arg-type]
+        deleted_at=_utc(kb.deleted_at),
         purge_after=versions.purge_after(kb, svc.settings.trash_days),
         documents=len(list_documents(session, kb)),
     )

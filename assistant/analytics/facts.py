@@ -242,5 +242,6 @@ def later_contacts(
                 )
             )
             for user_id, conversation_id in rows:
-                found[user_id].append(conversation_id)
+                if user_id is not None:  # always: in_() matches no NULL
+                    found[user_id].append(conversation_id)
     return dict(found)

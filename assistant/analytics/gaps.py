@@ -165,7 +165,7 @@ class GapMiner:
 
     def _reasons(self, reply: TurnFacts, negative: set[str]) -> list[str]:
         outcome = turn_outcome(cast(ChatMessage, reply), self.escalation)
-        reasons = [outcome] if outcome in ("refused", "low_confidence", "escalated") else []
+        reasons: list[str] = [outcome] if outcome in ("refused", "low_confidence", "escalated") else []
         if reply.id in negative:
             reasons.append("thumbs_down")
         return reasons
@@ -227,11 +227,12 @@ class GapMiner:
             refs = []
             for chunk_id in top:
                 row = rows.get(chunk_id)
-                if row is None:  # removed from the knowledge base since
+                document = row.document if row is not None else None
+                if row is None or document is None:  # removed from the knowledge base since
                     continue
-                title = " > ".join(row.heading_path or []) or row.document.title
+                title = " > ".join(row.heading_path or []) or document.title
                 refs.append(
-                    ChunkRef(chunk_id, row.document.source, title, row.text[:SNIPPET_CHARS], hits[chunk_id])
+                    ChunkRef(chunk_id, document.source, title, row.text[:SNIPPET_CHARS], hits[chunk_id])
                 )
             return refs
 

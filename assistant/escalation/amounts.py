@@ -124,7 +124,7 @@ def find_amounts(text: str) -> list[Amount]:
             found.append((m.start(), Amount(value, table[m["cur"]], m.group().strip())))
             taken.append((m.start(), m.end()))
     for m in _ZH_NUMERAL.finditer(text):
-        value = parse_zh_numeral(m["zh"])
-        if value is not None and not any(m.start() < end and start < m.end() for start, end in taken):
-            found.append((m.start(), Amount(value, _SUFFIX[m["cur"]], m.group())))
+        zh_value = parse_zh_numeral(m["zh"])
+        if zh_value is not None and not any(m.start() < end and start < m.end() for start, end in taken):
+            found.append((m.start(), Amount(zh_value, _SUFFIX[m["cur"]], m.group())))
     return [amount for _, amount in sorted(found, key=lambda pair: pair[0])]

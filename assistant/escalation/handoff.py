@@ -161,7 +161,7 @@ class HandoffBuilder:
         visible = [m for m in messages if m.role != "system"]
         summary = self.summarizer.run(
             SummaryInput(
-                messages=[Message(role=m.role, content=m.content) for m in visible],  # type: ignore[arg-type]
+                messages=[Message(role=m.role, content=m.content) for m in visible],
                 attempts=[_summary_attempt(a) for a in attempts],
                 reasons=[hit.detail for hit in decision.hits],
             )

@@ -194,12 +194,14 @@ def _card_details(text: str, cards: list[PiiMatch]) -> list[PiiMatch]:
             if _near_card(text, m.start(), m.end(), cards):
                 found.append(PiiMatch(kind, m.start("value"), m.end("value"), m.group("value")))
     for card in cards:
-        m = _AFTER_CARD.match(text, card.end)
-        if m is None:
+        after = _AFTER_CARD.match(text, card.end)
+        if after is None:
             continue
-        found.append(PiiMatch("card_expiry", m.start("expiry"), m.end("expiry"), m.group("expiry")))
-        if m.group("cvv"):
-            found.append(PiiMatch("card_cvv", m.start("cvv"), m.end("cvv"), m.group("cvv")))
+        found.append(
+            PiiMatch("card_expiry", after.start("expiry"), after.end("expiry"), after.group("expiry"))
+        )
+        if after.group("cvv"):
+            found.append(PiiMatch("card_cvv", after.start("cvv"), after.end("cvv"), after.group("cvv")))
     return found
 
 

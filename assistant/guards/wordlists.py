@@ -86,6 +86,7 @@ class WordList:
             return []
         hits: dict[str, WordHit] = {}
         for match in self._regex.finditer(normalize(text)):
+            assert match.lastindex is not None  # each term is one group of the alternation
             term = self._order[match.lastindex - 1]
             hits.setdefault(term, WordHit(term.rstrip("*"), self.terms[term], self.name))
         return list(hits.values())

@@ -24,10 +24,10 @@ import importlib.util
 import queue
 import threading
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 import httpx
 import litellm
@@ -40,6 +40,9 @@ from litellm.types.utils import GenericStreamingChunk, ModelResponse
 from assistant.llm.capabilities import LOCAL_PROVIDER as PROVIDER
 from ingest.config import Settings
 from ingest.errors import Unavailable
+
+if TYPE_CHECKING:
+    from llama_cpp.llama_types import ChatCompletionRequestMessage, CreateCompletionStreamResponse
 
 # Prompt tokens evaluated between two cancellation checks: ~0.25 s at the ~250 tok/s measured here,
 # and no slower than one big batch (measured: 64-token chunks 3.54 s vs 512-token 3.67 s for 900 tokens).
@@ -77,7 +80,7 @@ class _ContextExceeded(Exception):
 
 @dataclass
 class _Request:
-    messages: list[dict[str, Any]]
+    messages: list[ChatCompletionRequestMessage]
     max_tokens: int
     temperature: float
     deadline: float  # time.monotonic() value
@@ -93,7 +96,7 @@ class _Request:
 class _Event:
     kind: str  # "token" | "done" | "error"
     text: str = ""
-    finish_reason: str = "stop"
+    finish_reason: Literal["stop", "length"] = "stop"  # llama.cpp's two
     prompt_tokens: int = 0
     completion_tokens: int = 0
     error: BaseException | None = None
@@ -142,18 +145,22 @@ class _LocalModel:
             else list(request.options.get("stop") or [])
         )
         stop += [formatted.stop] if isinstance(formatted.stop, str) else list(formatted.stop or [])
-        stream = self.llama.create_completion(
-            prompt,
-            max_tokens=min(request.max_tokens, n_ctx - len(prompt)),
-            temperature=request.temperature,
-            top_p=request.options.get("top_p", 0.95),
-            seed=request.options.get("seed"),
-            stop=stop,
-            stopping_criteria=formatted.stopping_criteria,
-            stream=True,
+        # stream=True returns a generator; llama_cpp's annotation does not narrow on `stream`.
+        stream = cast(
+            "Generator[CreateCompletionStreamResponse, None, None]",
+            self.llama.create_completion(
+                prompt,
+                max_tokens=min(request.max_tokens, n_ctx - len(prompt)),
+                temperature=request.temperature,
+                top_p=request.options.get("top_p", 0.95),
+                seed=request.options.get("seed"),
+                stop=stop,
+                stopping_criteria=formatted.stopping_criteria,
+                stream=True,
+            ),
         )
         parts: list[str] = []
-        finish_reason = "stop"
+        finish_reason: Literal["stop", "length"] = "stop"
         try:
             for chunk in stream:
                 request.check()
@@ -226,7 +233,9 @@ class LocalLLMProvider(CustomLLM):
 
     # --- litellm entry points -------------------------------------------------------------------
 
-    def completion(self, model: str, messages: list, *args: Any, **kwargs: Any) -> ModelResponse:
+    def completion(
+        self, model: str, messages: list[dict[str, Any]], *args: Any, **kwargs: Any
+    ) -> ModelResponse:
         request = self._request(messages, kwargs)
         parts: list[str] = []
         done = _Event("done")
@@ -237,7 +246,9 @@ class LocalLLMProvider(CustomLLM):
                 done = event
         return self._response(kwargs["model_response"], model, "".join(parts), done)
 
-    async def acompletion(self, model: str, messages: list, *args: Any, **kwargs: Any) -> ModelResponse:
+    async def acompletion(
+        self, model: str, messages: list[dict[str, Any]], *args: Any, **kwargs: Any
+    ) -> ModelResponse:
         request = self._request(messages, kwargs)
         parts: list[str] = []
         done = _Event("done")
@@ -249,14 +260,16 @@ class LocalLLMProvider(CustomLLM):
         return self._response(kwargs["model_response"], model, "".join(parts), done)
 
     def streaming(
-        self, model: str, messages: list, *args: Any, **kwargs: Any
+        self, model: str, messages: list[dict[str, Any]], *args: Any, **kwargs: Any
     ) -> Iterator[GenericStreamingChunk]:
         request = self._request(messages, kwargs)
         for event in self._events(model, request):
             yield _chunk(event)
 
-    async def astreaming(
-        self, model: str, messages: list, *args: Any, **kwargs: Any
+    # litellm declares astreaming as a coroutine returning an iterator, yet iterates it with `async for`:
+    # an async generator is what it calls.
+    async def astreaming(  # type: ignore[override]
+        self, model: str, messages: list[dict[str, Any]], *args: Any, **kwargs: Any
     ) -> AsyncIterator[GenericStreamingChunk]:
         request = self._request(messages, kwargs)
         async for event in self._aevents(model, request):
@@ -264,7 +277,7 @@ class LocalLLMProvider(CustomLLM):
 
     # --- plumbing -------------------------------------------------------------------------------
 
-    def _request(self, messages: list, kwargs: dict[str, Any]) -> _Request:
+    def _request(self, messages: list[dict[str, Any]], kwargs: dict[str, Any]) -> _Request:
         params: dict[str, Any] = kwargs.get("optional_params") or {}
         return _Request(
             messages=[{"role": m["role"], "content": m.get("content") or ""} for m in messages],
@@ -343,10 +356,11 @@ class LocalLLMProvider(CustomLLM):
         return CustomLLMError(status_code=status, message=f"{type(error).__name__}: {error}")
 
     def _response(self, response: ModelResponse, model: str, text: str, done: _Event) -> ModelResponse:
-        response.choices[0].message.content = text  # type: ignore[union-attr]
+        response.choices[0].message.content = text
         response.choices[0].finish_reason = done.finish_reason
         response.model = f"{PROVIDER}/{model}"
-        response.usage = litellm.Usage(
+        # usage is an extra field: litellm sets it the same way, ModelResponse does not declare it.
+        response.usage = litellm.Usage(  # type: ignore[attr-defined]
             prompt_tokens=done.prompt_tokens,
             completion_tokens=done.completion_tokens,
             total_tokens=done.prompt_tokens + done.completion_tokens,

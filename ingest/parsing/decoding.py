@@ -156,9 +156,9 @@ def _decode(data: bytes) -> str | None:
         if _looks_simplified_chinese(text):
             return text
     if len(data) <= _SHORT_TEXT_BYTES:
-        text = _short_latin(data)
-        if text is not None:
-            return text
+        latin = _short_latin(data)
+        if latin is not None:
+            return latin
     best = charset_normalizer.from_bytes(data).best()
     return str(best) if best is not None else None
 

@@ -185,7 +185,7 @@ def detect_edition(
     for evidence, value in (("title", title), ("file name", PurePath(source).name)):
         found = parse_date(value)
         if found:
-            return Edition(found[0], found[1], series, evidence)  # type: ignore[arg-type]
+            return Edition(found[0], found[1], series, evidence)
     for key in METADATA_KEYS:
         value = (metadata or {}).get(key)
         found = parse_date(str(value)) if value not in (None, "") else None

