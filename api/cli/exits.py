@@ -44,6 +44,7 @@ def _error_codes() -> list[tuple[type[BaseException], ExitCode]]:
     """Most specific first. Imported when an error happens, so `kefu --help` loads none of them."""
     from assistant.escalation.tickets import TicketConflict, TicketNotFound
     from assistant.knowledge_loop import CandidateClosed, CandidateNotFound, FaqIngestError
+    from assistant.releases import ReleaseConflict, ReleaseError, ReleaseNotFound
     from eval.arms import ArmUnavailable
     from eval.datasets import DatasetError, DatasetNotFound
     from eval.generate import GenerationFailed, GeneratorNotConfigured
@@ -61,6 +62,9 @@ def _error_codes() -> list[tuple[type[BaseException], ExitCode]]:
         (VersionNotFound, ExitCode.NOT_FOUND),
         (NotInTrash, ExitCode.NOT_FOUND),
         (NameTaken, ExitCode.CONFLICT),
+        (ReleaseNotFound, ExitCode.NOT_FOUND),
+        (ReleaseError, ExitCode.USAGE),
+        (ReleaseConflict, ExitCode.CONFLICT),
         (VersionError, ExitCode.FAILURE),
         (TicketConflict, ExitCode.CONFLICT),
         (CandidateClosed, ExitCode.CONFLICT),
