@@ -4,11 +4,11 @@ says what a release and its arms are)."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
 
-from api.schemas import RowId, SafeText, Strict
+from api.schemas import RowId, SafeText, Strict, clean_json
 from api.schemas_analytics import MetricSetOut
 
 
@@ -22,7 +22,7 @@ class ReleaseStartIn(Strict):
     version: RowId | None = Field(
         None, description="the candidate's knowledge-base version (default: the published one)"
     )
-    settings: dict[str, Any] = Field(
+    settings: Annotated[dict[str, Any], AfterValidator(clean_json)] = Field(
         default_factory=dict,
         description="the candidate's settings over the published ones: "
         "llm_model, llm_temperature, llm_max_tokens, llm_min_grounded_rate, answerable_threshold",

@@ -19,6 +19,7 @@ Every turn records the arm's label and the knowledge-base version that answered 
 from __future__ import annotations
 
 import hashlib
+import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
@@ -120,8 +121,10 @@ def check_overrides(overrides: dict[str, Any]) -> dict[str, Any]:
             raise ReleaseError(f"unknown setting {name!r}; a release may set {', '.join(OVERRIDES)}")
         try:
             checked[name] = kind(value)
-        except (TypeError, ValueError):
-            raise ReleaseError(f"{name} takes a {kind.__name__}, got {value!r}") from None
+            if kind is not str and not math.isfinite(checked[name]):
+                raise ValueError
+        except (TypeError, ValueError, OverflowError):
+            raise ReleaseError(f"{name} takes a finite {kind.__name__}, got {value!r}") from None
         if kind is str and not checked[name].strip():
             raise ReleaseError(f"{name} may not be empty")
     threshold = checked.get("answerable_threshold")
