@@ -92,6 +92,7 @@
   var ops = window.kefuOpsPages({ $: $, el: el, api: api, kb: kb, showError: showError });
   ["analytics", "gaps", "quality", "candidates", "jobs"].forEach(function (name) { pages[name] = ops[name]; });
   pages.faqs = function () { return Promise.all([loadFaqs(), ops.faqEntries()]); };
+  pages.releases = window.kefuReleasesPage({ $: $, el: el, api: api, kb: kb, showError: showError });
 
   function route() {
     if (!me) return;
