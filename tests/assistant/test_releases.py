@@ -50,8 +50,11 @@ def test_two_thousand_sessions_split_by_share_and_stay_on_their_arm(database: Da
     release = store.start("shop", share=SHARE, candidate_config={"answerable_threshold": 0.7}, suite="s")
     # Three in four sessions belong to a known customer (a quarter of them with two sessions),
     # the rest are anonymous (assigned by session id).
+    # Fixed ids (and release 1 of a fresh database): the same split on every run.
     rows = [
-        Conversation(kb_name="shop", user_id=None if i % 4 == 3 else f"user-{i % 1500}")
+        Conversation(
+            id=f"session-{i:05d}", kb_name="shop", user_id=None if i % 4 == 3 else f"user-{i % 1500}"
+        )
         for i in range(SESSIONS)
     ]
     with database.session() as session:  # one transaction: the assignments are what is tested
