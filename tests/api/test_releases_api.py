@@ -22,6 +22,7 @@ from api_fixture import (
     auth,
     free_port,
     make_keys,
+    parse_sse,
     upload,
     wait_for_http,
     write_docs,
@@ -150,6 +151,18 @@ def test_release_arms_abort_status_and_gated_promote(app_settings: Any, suites: 
         canary = ask(client, customer)
         canary_session = canary["session_id"]
         assert "七天" in canary["text"] and stored(app, canary["message_id"]) == ("candidate", 2)
+        # A streamed turn is answered and recorded by its arm too.
+        streamed_session = client.post("/v1/sessions", json={"kb": "shop"}, headers=auth(customer)).json()[
+            "id"
+        ]
+        with client.stream(
+            "POST",
+            f"/v1/sessions/{streamed_session}/messages",
+            json={"text": ZH_QUESTION},
+            headers=auth(customer, Accept="text/event-stream"),
+        ) as response:
+            final = parse_sse(response.read().decode())[-1][1]
+        assert "七天" in final["text"] and stored(app, final["message_id"]) == ("candidate", 2)
 
         # Share down to 0: new sessions get the published arm; the candidate session keeps its arm.
         shared = client.put("/v1/kbs/shop/release/share", json={"share": 0.0}, headers=auth(owner))
@@ -162,8 +175,8 @@ def test_release_arms_abort_status_and_gated_promote(app_settings: Any, suites: 
         status = client.get("/v1/kbs/shop/release", headers=auth(qa)).json()
         arms = {a["name"]: a for a in status["arms"]}
         assert status["state"] == "running"
-        assert (arms["published"]["sessions"], arms["candidate"]["sessions"]) == (2, 1)
-        assert (arms["published"]["metrics"]["answers"], arms["candidate"]["metrics"]["answers"]) == (1, 2)
+        assert (arms["published"]["sessions"], arms["candidate"]["sessions"]) == (2, 2)
+        assert (arms["published"]["metrics"]["answers"], arms["candidate"]["metrics"]["answers"]) == (1, 3)
         assert arms["candidate"]["metrics"]["answer_ms_p95"] is not None
 
         # Abort: the candidate session's next turn is the published arm's.
