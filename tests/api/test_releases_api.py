@@ -172,12 +172,20 @@ def test_release_arms_abort_status_and_gated_promote(app_settings: Any, suites: 
         again = ask(client, customer, canary_session, RETURNS_AGAIN)
         assert "七天" in again["text"] and stored(app, again["message_id"]) == ("candidate", 2)
 
+        thumbs = client.post(
+            f"/v1/messages/{canary['message_id']}/feedback", json={"rating": -1}, headers=auth(customer)
+        )
+        assert thumbs.status_code in (200, 201), thumbs.text
         status = client.get("/v1/kbs/shop/release", headers=auth(qa)).json()
         arms = {a["name"]: a for a in status["arms"]}
         assert status["state"] == "running"
         assert (arms["published"]["sessions"], arms["candidate"]["sessions"]) == (2, 2)
         assert (arms["published"]["metrics"]["answers"], arms["candidate"]["metrics"]["answers"]) == (1, 3)
         assert arms["candidate"]["metrics"]["answer_ms_p95"] is not None
+        assert (arms["candidate"]["metrics"]["thumbs_down"], arms["published"]["metrics"]["thumbs_down"]) == (
+            1,
+            0,
+        )
 
         # Abort: the candidate session's next turn is the published arm's.
         aborted = client.post("/v1/kbs/shop/release/abort", headers=auth(owner))
