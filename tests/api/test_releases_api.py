@@ -222,11 +222,13 @@ def test_release_arms_abort_status_and_gated_promote(app_settings: Any, suites: 
 
 
 def test_release_cli_start_status_promote_refused_abort(
-    app_settings: Any, suites: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    suites: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """SQLite only: the commands call the same store and gate as the routes tested on both."""
     from api.cli import app as cli
     from ingest.config import get_settings
 
+    app_settings = api_settings(tmp_path / "data", auto_publish=False)
     app = create_app(app_settings)
     keys = make_keys(app.state.services, "acme")
     with TestClient(app) as client:
@@ -234,8 +236,6 @@ def test_release_cli_start_status_promote_refused_abort(
         upload(client, keys["owner"], "shop", write_docs(tmp_path / "v1", {"zh-returns.md": THIRTY}))
         assert client.post("/v1/kbs/shop/versions/1/publish", headers=auth(keys["owner"])).status_code == 200
     monkeypatch.setenv("KEFU_DATA_DIR", str(app_settings.data_dir))
-    if app_settings.database_url:
-        monkeypatch.setenv("KEFU_DATABASE_URL", app_settings.database_url)
     get_settings.cache_clear()
     runner = CliRunner()
     try:
