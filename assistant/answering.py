@@ -211,7 +211,9 @@ class Answerer:
 
     def retrieve(self, question: Question, query: str) -> Retrieval:
         """The top passages for the standalone query, numbered, planted instructions neutralised."""
-        retrieved = self.retriever.run(query, question.kb, top_k=TOP_K, filters=question.filters)
+        retrieved = self.retriever.run(
+            query, question.kb, top_k=TOP_K, filters=question.filters, version=question.version
+        )
         guarded = self.passage_guard.run(retrieved.passages)
         return Retrieval(
             query=query,

@@ -112,6 +112,7 @@ def turn_rows(
         completion_tokens=result.completion_tokens,
         model=result.model,
         kb_version=result.kb_version,
+        arm=result.arm,
         created_at=user.created_at,
     )
     if ids is not None:

@@ -7,11 +7,15 @@ A turn that escalates is written as the handoff notice in the transaction that o
 so no stored reply is ever rewritten, and a stream's last event is the decided reply. While an
 agent holds the conversation the bot stays silent: the message is stored, unanswered.
 Evaluation runs (record=False) answer without reading or writing any conversation.
+
+Each turn is answered by its release arm (assistant.releases): the knowledge-base version and
+settings the conversation's arm serves; the turn records the arm and the version that answered.
 """
 
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field, replace
@@ -20,6 +24,7 @@ from typing import Any
 from assistant.answering import Answerer, Sources, Token
 from assistant.conversations import ConversationStore, LoadedConversation, add_rows, turn_rows, user_row
 from assistant.escalation.hook import Escalator, Handoff, handoff_notice
+from assistant.releases import Arm, ReleaseStore
 from assistant.retrieval.types import RetrievalFilters
 from assistant.turn import AnswerResult, EscalationVerdict, Question, Verdicts
 from assistant.types import Message
@@ -40,6 +45,8 @@ class AnswerRequest:
     user_id: str | None = None
     user_profile: dict[str, Any] = field(default_factory=dict)
     record: bool = True
+    # Answer with this release arm rather than the conversation's (evaluation of a release's arms).
+    arm: Arm | None = None
 
 
 @dataclass(frozen=True)
@@ -58,17 +65,23 @@ class AnswerPipeline:
         self.conversations = ConversationStore(self.db)
         self.answerer = Answerer(settings, database=self.db)
         self.escalator = escalator or Escalator(settings, database=self.db)
+        self.releases = ReleaseStore(self.db)
+        # One Answerer per distinct set of arm overrides (the published arm's is usually empty).
+        self._answerers: dict[tuple[tuple[str, Any], ...], Answerer] = {(): self.answerer}
+        self._answerers_lock = threading.Lock()
 
     # -- one turn, whole answer ---------------------------------------------------------------
 
     def run(self, request: AnswerRequest) -> AnswerResult:
         if not request.record:
-            return self.answerer.run(self._question(request, None))
+            arm = self._arm(request, None)
+            return self._answered(arm, self.answerer_for(arm).run(self._question(request, None, arm)))
         conversation = self._conversation(request)
         if conversation.info.state == "human":
             return self._silent(conversation, request)
-        answer = self.answerer.run(self._question(request, conversation))
-        return self.record(conversation, answer)
+        arm = self._arm(request, conversation)
+        answer = self.answerer_for(arm).run(self._question(request, conversation, arm))
+        return self.record(conversation, self._answered(arm, answer))
 
     # -- one turn, streamed -------------------------------------------------------------------
 
@@ -77,15 +90,17 @@ class AnswerPipeline:
         one to keep (the extractive answer when the streamed draft failed the grounding check, the
         handoff notice when the turn escalated)."""
         if not request.record:
-            async for event in self._astream_answer(request, None):
+            arm = await asyncio.to_thread(self._arm, request, None)
+            async for event in self._astream_answer(request, None, arm):
                 yield event
             return
         conversation = await asyncio.to_thread(self._conversation, request)
         if conversation.info.state == "human":
             yield Final(await asyncio.to_thread(self._silent, conversation, request))
             return
+        arm = await asyncio.to_thread(self._arm, request, conversation)
         started, first_token_ms = time.perf_counter(), None
-        async for event in self._astream_answer(request, conversation):
+        async for event in self._astream_answer(request, conversation, arm):
             if isinstance(event, Token) and first_token_ms is None:
                 first_token_ms = (time.perf_counter() - started) * 1000
             if isinstance(event, Final):
@@ -99,10 +114,11 @@ class AnswerPipeline:
             yield event
 
     async def _astream_answer(
-        self, request: AnswerRequest, conversation: LoadedConversation | None
+        self, request: AnswerRequest, conversation: LoadedConversation | None, arm: Arm
     ) -> AsyncIterator[Sources | Token | Final]:
-        async for event in self.answerer.astream(self._question(request, conversation)):
-            yield Final(event) if isinstance(event, AnswerResult) else event
+        answerer = await asyncio.to_thread(self.answerer_for, arm)
+        async for event in answerer.astream(self._question(request, conversation, arm)):
+            yield Final(self._answered(arm, event)) if isinstance(event, AnswerResult) else event
 
     # -- steps --------------------------------------------------------------------------------
 
@@ -122,11 +138,42 @@ class AnswerPipeline:
         )
         return LoadedConversation(info, ())
 
-    def _question(self, request: AnswerRequest, conversation: LoadedConversation | None) -> Question:
+    def _question(
+        self, request: AnswerRequest, conversation: LoadedConversation | None, arm: Arm
+    ) -> Question:
         history = request.history
         if history is None:
             history = conversation.history(self.answerer.history_window) if conversation is not None else []
-        return Question.of(request.question, request.kb, history, request.filters)
+        return Question.of(request.question, request.kb, history, request.filters, arm.version)
+
+    def _arm(self, request: AnswerRequest, conversation: LoadedConversation | None) -> Arm:
+        """The request's arm if it names one, else the conversation's (the published one outside
+        a conversation)."""
+        if request.arm is not None:
+            return request.arm
+        if conversation is None:
+            return self.releases.published_arm(request.kb)
+        info = conversation.info
+        return self.releases.arm_for(info.kb_name, info.id, info.user_id, new=not conversation.messages)
+
+    def answerer_for(self, arm: Arm) -> Answerer:
+        """The Answerer with the arm's settings (built once per distinct override set)."""
+        answerer = self._answerers.get(arm.overrides)
+        if answerer is None:
+            with self._answerers_lock:
+                answerer = self._answerers.get(arm.overrides)
+                if answerer is None:
+                    answerer = Answerer(self.settings.model_copy(update=arm.settings), database=self.db)
+                    if arm.answerable_threshold is not None:
+                        answerer.judge.params = replace(
+                            answerer.judge.params, threshold=arm.answerable_threshold
+                        )
+                    self._answerers[arm.overrides] = answerer
+        return answerer
+
+    @staticmethod
+    def _answered(arm: Arm, answer: AnswerResult) -> AnswerResult:
+        return replace(answer, arm=arm.name)
 
     def _silent(self, conversation: LoadedConversation, request: AnswerRequest) -> AnswerResult:
         """An agent holds the conversation: store the (redacted) message, answer nothing."""

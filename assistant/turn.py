@@ -22,6 +22,7 @@ from typing import Any, Literal
 from assistant.retrieval.types import RetrievalFilters
 from assistant.types import AnswerMode, Citation, Message, Passage
 from ingest.text import Lang, detect_language
+from ingest.versions import VersionRef
 
 Route = Literal["refuse", "extract", "generate"]
 Json = dict[str, Any]
@@ -34,12 +35,25 @@ class Question:
     kb: str
     history: tuple[Message, ...] = ()
     filters: RetrievalFilters | None = None
+    version: VersionRef = "published"  # of the knowledge base: the release arm's (assistant.releases)
 
     @classmethod
     def of(
-        cls, text: str, kb: str, history: Sequence[Message] = (), filters: RetrievalFilters | None = None
+        cls,
+        text: str,
+        kb: str,
+        history: Sequence[Message] = (),
+        filters: RetrievalFilters | None = None,
+        version: VersionRef = "published",
     ) -> Question:
-        return cls(text=text, lang=detect_language(text), kb=kb, history=tuple(history), filters=filters)
+        return cls(
+            text=text,
+            lang=detect_language(text),
+            kb=kb,
+            history=tuple(history),
+            filters=filters,
+            version=version,
+        )
 
 
 # -- verdicts -------------------------------------------------------------------------------------
@@ -313,6 +327,7 @@ class AnswerResult:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     kb_version: int | None = None
+    arm: str | None = None  # the release arm that answered (assistant.releases)
     conversation_id: str | None = None
     message_id: str | None = None  # the stored reply
 

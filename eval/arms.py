@@ -56,6 +56,7 @@ def kefu_arm(ctx: ArmContext) -> AnswerFn:
                 question=question,
                 kb=ctx.kb,
                 record=False,
+                arm=ctx.release_arm,
                 history=[Message(role=turn["role"], content=turn["content"]) for turn in history],  # type: ignore[arg-type]
             )
         )

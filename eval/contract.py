@@ -6,10 +6,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from eval.datasets import EvalDataset
 from ingest.config import Settings
+
+if TYPE_CHECKING:
+    from assistant.releases import Arm
 
 
 @dataclass
@@ -46,6 +49,7 @@ class ArmContext:
     settings: Settings
     kb: str
     dataset: EvalDataset
+    release_arm: Arm | None = None  # the kefu arm answers with this release arm (None: the published)
 
 
 # Builds the answer function of one arm; see eval.arms for the registered ones.

@@ -96,6 +96,7 @@
   pages.versions = window.kefuVersionsPage({
     $: $, el: el, api: api, kb: kb, showError: showError, role: function () { return me && me.role; },
   });
+  pages.releases = window.kefuReleasesPage({ $: $, el: el, api: api, kb: kb, showError: showError });
 
   function route() {
     if (!me) return;
