@@ -4,7 +4,7 @@ eval gate (api.release_gate)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -14,6 +14,9 @@ from api.cli.console import JsonFlag, console, print_json, stage_progress
 from api.cli.exits import ExitCode, KefuGroup, fail
 from ingest.config import get_settings
 from ingest.db import open_database
+
+if TYPE_CHECKING:
+    from assistant.releases import ReleaseStore
 
 release_app = typer.Typer(
     help="Gray releases: serve a candidate (a knowledge-base version and/or settings) to a share of "
@@ -29,7 +32,7 @@ def register(app: typer.Typer) -> None:
     app.add_typer(release_app, name="release")
 
 
-def _store():  # type: ignore[no-untyped-def]
+def _store() -> ReleaseStore:
     from assistant.releases import ReleaseStore
 
     return ReleaseStore(open_database(get_settings().sql_url))

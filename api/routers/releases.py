@@ -61,10 +61,10 @@ def release_out(db: Database, release: Release) -> ReleaseOut:
     return ReleaseOut(
         id=release.id,
         kb=release.kb_name,
-        state=release.state,  # type: ignore[arg-type]
+        state=release.state,
         share=release.share,
         suite=release.suite,
-        started_at=_utc(release.started_at),  # type: ignore[arg-type]
+        started_at=_utc(release.started_at),
         ended_at=_utc(release.ended_at),
         started_by=release.started_by,
         gate=release.gate or {},

@@ -33,7 +33,7 @@ from typer.testing import CliRunner
 
 from api.app import create_app
 from assistant.models import ChatMessage
-from eval.config import get_eval_settings
+from ingest.config import get_settings
 
 THIRTY = "# 退货政策\n\n收货后三十天内可以退货，请保留原始收据。\n"
 SEVEN = "# 退货政策\n\n收货后七天内可以退货，请保留原始收据。\n"
@@ -75,9 +75,9 @@ def suites(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     monkeypatch.setenv("KEFU_DATASETS", str(folder))
     # Several turns per session on one topic: no handoff to a human here (not what is tested).
     monkeypatch.setenv("KEFU_ESCALATION_ENABLED", "false")
-    get_eval_settings.cache_clear()
+    get_settings.cache_clear()
     yield folder
-    get_eval_settings.cache_clear()
+    get_settings.cache_clear()
 
 
 def ask(client: Any, key: str, session_id: str | None = None, text: str = ZH_QUESTION) -> dict[str, Any]:
@@ -98,7 +98,8 @@ def stored(app: Any, message_id: str) -> tuple[str | None, int | None]:
         return row.arm, row.kb_version
 
 
-def test_release_arms_abort_status_and_gated_promote(app_settings: Any, suites: Path, tmp_path: Path) -> None:
+def test_release_arms_abort_status_and_gated_promote(suites: Path, app_settings: Any, tmp_path: Path) -> None:
+    # suites first: it sets the environment the settings are read from
     app = create_app(app_settings)
     keys = make_keys(app.state.services, "acme")
     owner, qa, customer = keys["owner"], keys["qa"], keys["customer"]
@@ -298,7 +299,7 @@ def second_worker(app_settings: Any) -> Iterator[str]:
 
 
 def test_publish_and_release_on_one_worker_served_by_another(
-    app_settings: Any, suites: Path, second_worker: str, tmp_path: Path
+    suites: Path, app_settings: Any, second_worker: str, tmp_path: Path
 ) -> None:
     app = create_app(app_settings)
     keys = make_keys(app.state.services, "acme")
