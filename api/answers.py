@@ -10,37 +10,42 @@ from typing import TYPE_CHECKING, Any
 
 from starlette.concurrency import run_in_threadpool
 
+from api.auth import Principal
+from api.deps import conversation_access
 from api.errors import status_for
 from api.schemas import AnswerOut, CitationOut, MessageOut, SourceOut
 from api.services import Services
-from assistant.models import ChatMessage, Conversation
+from assistant.models import ChatMessage
 from ingest.errors import KefuError
 
 if TYPE_CHECKING:
-    from assistant.pipeline import AnswerRequest
+    from assistant.conversations import LoadedConversation
+    from assistant.pipeline import AnswerPipeline, AnswerRequest
     from assistant.turn import AnswerResult
     from assistant.types import Passage
 
 log = logging.getLogger("kefu.api")
 
 
-def answer_request(conversation: Conversation, text: str) -> AnswerRequest:
+def answer_request(who: Principal, session_id: str, text: str) -> AnswerRequest:
+    """A customer's message in an existing session; the pipeline reads the session once and
+    answers 404 when the key may not see it."""
     from assistant.pipeline import AnswerRequest
 
-    return AnswerRequest(
-        question=text,
-        kb=conversation.kb_name,
-        conversation_id=conversation.id,
-        channel=conversation.channel,
-        user_id=conversation.user_id,
-        user_profile=dict(conversation.user_profile or {}),
-    )
+    return AnswerRequest(question=text, conversation_id=session_id, access=conversation_access(who))
+
+
+async def open_turn(svc: Services, request: AnswerRequest) -> tuple[AnswerPipeline, LoadedConversation]:
+    """The pipeline and the request's conversation, read once, before any answer (or stream)
+    starts: a session the caller may not see is a 404, never a failed stream."""
+    pipeline = await run_in_threadpool(svc.answers)
+    return pipeline, await run_in_threadpool(pipeline.open, request)
 
 
 async def answer(svc: Services, request: AnswerRequest) -> AnswerResult:
-    """AnswerPipeline.run off the event loop; a knowledge base deleted meanwhile is a 404."""
-    pipeline = await run_in_threadpool(svc.answers)
-    return await run_in_threadpool(pipeline.run, request)
+    """One whole answer, off the event loop."""
+    pipeline, conversation = await open_turn(svc, request)
+    return await run_in_threadpool(pipeline.run, request, conversation)
 
 
 def result_out(result: AnswerResult) -> AnswerOut:
@@ -91,7 +96,9 @@ def sse(event: str, data: Any) -> bytes:
     return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False, default=str)}\n\n".encode()
 
 
-async def stream_answer(svc: Services, request: AnswerRequest) -> AsyncIterator[bytes]:
+async def stream_answer(
+    pipeline: AnswerPipeline, request: AnswerRequest, conversation: LoadedConversation
+) -> AsyncIterator[bytes]:
     """AnswerPipeline.astream as SSE: `sources`, `token`*, then `final`: the decided reply as
     stored, whose text is the one to keep (the streamed draft may have failed a check, or the turn
     handed the conversation to a human); or `error`."""
@@ -99,8 +106,7 @@ async def stream_answer(svc: Services, request: AnswerRequest) -> AsyncIterator[
     from assistant.pipeline import Final
 
     try:
-        pipeline = await run_in_threadpool(svc.answers)
-        async for event in pipeline.astream(request):
+        async for event in pipeline.astream(request, conversation):
             if isinstance(event, Sources):
                 yield sse("sources", {"sources": [source_out(p).model_dump() for p in event.passages]})
             elif isinstance(event, Token):

@@ -17,6 +17,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.auth import Principal, authenticate_and_cache, cached_principal
 from api.services import Services
+from assistant.conversations import ConversationAccess, ConversationNotFound
 from assistant.models import Conversation
 from ingest.models import KnowledgeBase
 
@@ -113,13 +114,15 @@ def load_conversation(session: Session, who: Principal, conversation_id: str) ->
     """A conversation the key may see: same tenant and knowledge-base scope; a customer key only
     the sessions it created."""
     row = session.get(Conversation, conversation_id)
-    visible = (
-        row is not None
-        and row.tenant == who.tenant
-        and (not who.kbs or row.kb_name in who.kbs)
-        and (who.role != "customer" or (row.user_profile or {}).get("api_key_id") == who.key_id)
-    )
-    if not visible:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"session {conversation_id!r} not found")
-    assert row is not None
+    if row is None or not conversation_access(who).allows(row.tenant, row.kb_name, row.user_profile):
+        raise ConversationNotFound(conversation_id)
     return row
+
+
+def conversation_access(who: Principal) -> ConversationAccess:
+    """The conversations a key may see (assistant.conversations.ConversationAccess)."""
+    return ConversationAccess(
+        tenant=who.tenant,
+        kbs=tuple(who.kbs) if who.kbs else None,
+        key_id=who.key_id if who.role == "customer" else None,
+    )

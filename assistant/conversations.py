@@ -24,7 +24,7 @@ from ingest.text import count_tokens
 
 class ConversationNotFound(NotFound, LookupError):
     def __init__(self, conversation_id: str) -> None:
-        super().__init__(f"conversation {conversation_id!r} does not exist")
+        super().__init__(f"session {conversation_id!r} not found")  # the API and CLI call it a session
         self.conversation_id = conversation_id
 
 
@@ -37,6 +37,23 @@ class ConversationInfo:
     user_id: str | None
     user_profile: dict[str, Any]
     state: str
+
+
+@dataclass(frozen=True)
+class ConversationAccess:
+    """Which conversations a caller may see: those of its tenant, in its knowledge bases (all when
+    None), and for a customer key only the sessions that key created."""
+
+    tenant: str
+    kbs: tuple[str, ...] | None = None
+    key_id: str | None = None  # set for customer keys: the api_key_id their sessions store
+
+    def allows(self, tenant: str, kb_name: str, user_profile: dict[str, Any] | None) -> bool:
+        return (
+            tenant == self.tenant
+            and (not self.kbs or kb_name in self.kbs)
+            and (self.key_id is None or (user_profile or {}).get("api_key_id") == self.key_id)
+        )
 
 
 @dataclass(frozen=True)
@@ -189,11 +206,14 @@ class ConversationStore:
                 raise ConversationNotFound(conversation_id)
             return _info(row)
 
-    def load(self, conversation_id: str) -> LoadedConversation:
-        """The conversation and all its messages, in one read."""
+    def load(self, conversation_id: str, access: ConversationAccess | None = None) -> LoadedConversation:
+        """The conversation and all its messages, in one read; one the caller may not see (access)
+        is not found, the same as one that does not exist."""
         with self.db.session() as session:
             row = session.get(Conversation, conversation_id)
-            if row is None:
+            if row is None or (
+                access is not None and not access.allows(row.tenant, row.kb_name, row.user_profile)
+            ):
                 raise ConversationNotFound(conversation_id)
             messages = session.scalars(
                 select(ChatMessage)

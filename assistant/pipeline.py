@@ -22,7 +22,15 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from assistant.answering import Answerer, Sources, Token
-from assistant.conversations import ConversationStore, LoadedConversation, add_rows, turn_rows, user_row
+from assistant.conversations import (
+    ConversationAccess,
+    ConversationNotFound,
+    ConversationStore,
+    LoadedConversation,
+    add_rows,
+    turn_rows,
+    user_row,
+)
 from assistant.escalation.hook import Escalator, Handoff, handoff_notice
 from assistant.releases import Arm, ReleaseStore
 from assistant.retrieval.types import RetrievalFilters
@@ -30,14 +38,19 @@ from assistant.turn import AnswerResult, EscalationVerdict, Question, Verdicts
 from assistant.types import Message
 from ingest.config import Settings
 from ingest.db import Database, open_database
+from ingest.errors import InvalidInput
 from ingest.text import detect_language
 
 
 @dataclass(frozen=True)
 class AnswerRequest:
     question: str
-    kb: str
+    # The knowledge base of a new conversation (or of a turn outside one); an existing
+    # conversation's own knowledge base, channel and user are the ones that count.
+    kb: str | None = None
     conversation_id: str | None = None
+    # Set by the API: the conversation must exist and be visible to the caller (else not found).
+    access: ConversationAccess | None = None
     # Explicit history (evaluation runs, OpenAI-style calls); otherwise the conversation's stored turns.
     history: list[Message] | None = None
     filters: RetrievalFilters | None = None
@@ -72,11 +85,13 @@ class AnswerPipeline:
 
     # -- one turn, whole answer ---------------------------------------------------------------
 
-    def run(self, request: AnswerRequest) -> AnswerResult:
+    def run(self, request: AnswerRequest, conversation: LoadedConversation | None = None) -> AnswerResult:
+        """Answer one turn; `conversation` is the request's as `open` read it (read here if not)."""
         if not request.record:
             arm = self._arm(request, None)
             return self._answered(arm, self.answerer_for(arm).run(self._question(request, None, arm)))
-        conversation = self._conversation(request)
+        if conversation is None:
+            conversation = self.open(request)
         if conversation.info.state == "human":
             return self._silent(conversation, request)
         arm = self._arm(request, conversation)
@@ -85,7 +100,9 @@ class AnswerPipeline:
 
     # -- one turn, streamed -------------------------------------------------------------------
 
-    async def astream(self, request: AnswerRequest) -> AsyncIterator[Sources | Token | Final]:
+    async def astream(
+        self, request: AnswerRequest, conversation: LoadedConversation | None = None
+    ) -> AsyncIterator[Sources | Token | Final]:
         """Sources, the draft's pieces as Tokens, then Final with the decided reply: its text is the
         one to keep (the extractive answer when the streamed draft failed the grounding check, the
         handoff notice when the turn escalated)."""
@@ -94,7 +111,8 @@ class AnswerPipeline:
             async for event in self._astream_answer(request, None, arm):
                 yield event
             return
-        conversation = await asyncio.to_thread(self._conversation, request)
+        if conversation is None:
+            conversation = await asyncio.to_thread(self.open, request)
         if conversation.info.state == "human":
             yield Final(await asyncio.to_thread(self._silent, conversation, request))
             return
@@ -122,13 +140,18 @@ class AnswerPipeline:
 
     # -- steps --------------------------------------------------------------------------------
 
-    def _conversation(self, request: AnswerRequest) -> LoadedConversation:
-        """The request's conversation with its messages, read once (created when it is new)."""
+    def open(self, request: AnswerRequest) -> LoadedConversation:
+        """The request's conversation with its messages: the turn's one read of it. Created when
+        it is new, unless the request carries the caller's access (then it must exist and be
+        visible: ConversationNotFound otherwise)."""
         if request.conversation_id:
             try:
-                return self.conversations.load(request.conversation_id)
-            except LookupError:
-                pass
+                return self.conversations.load(request.conversation_id, request.access)
+            except ConversationNotFound:
+                if request.access is not None:
+                    raise
+        if request.kb is None:
+            raise InvalidInput("a new conversation needs the knowledge base it asks")
         info = self.conversations.create(
             request.kb,
             channel=request.channel,
@@ -144,7 +167,9 @@ class AnswerPipeline:
         history = request.history
         if history is None:
             history = conversation.history(self.answerer.history_window) if conversation is not None else []
-        return Question.of(request.question, request.kb, history, request.filters, arm.version)
+        return Question.of(
+            request.question, self._kb(request, conversation), history, request.filters, arm.version
+        )
 
     def _arm(self, request: AnswerRequest, conversation: LoadedConversation | None) -> Arm:
         """The request's arm if it names one, else the conversation's (the published one outside
@@ -152,9 +177,17 @@ class AnswerPipeline:
         if request.arm is not None:
             return request.arm
         if conversation is None:
-            return self.releases.published_arm(request.kb)
+            return self.releases.published_arm(self._kb(request, None))
         info = conversation.info
         return self.releases.arm_for(info.kb_name, info.id, info.user_id, new=not conversation.messages)
+
+    @staticmethod
+    def _kb(request: AnswerRequest, conversation: LoadedConversation | None) -> str:
+        if conversation is not None:
+            return conversation.info.kb_name
+        if request.kb is None:
+            raise InvalidInput("a question outside a conversation needs its knowledge base")
+        return request.kb
 
     def answerer_for(self, arm: Arm) -> Answerer:
         """The Answerer with the arm's settings (built once per distinct override set)."""

@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.answers import (
     SSE_HEADERS,
-    answer,
+    open_turn,
     answer_request,
     message_out,
     result_out,
@@ -98,13 +98,15 @@ async def send_message(
     server-sent events: `sources`, `token`*, then `final` (or `error`). The `final` event carries
     the decided reply as stored: show its text (the streamed draft may have failed a check)."""
     check_message(svc.settings, body.text)
-    conversation = await run_in_threadpool(_conversation, svc, who, session_id)
-    request = answer_request(conversation, body.text)
+    request = answer_request(who, session_id, body.text)
+    pipeline, conversation = await open_turn(svc, request)  # the turn's one read of the session
     if wants_stream(accept):
         return StreamingResponse(
-            stream_answer(svc, request), media_type="text/event-stream", headers=SSE_HEADERS
+            stream_answer(pipeline, request, conversation),
+            media_type="text/event-stream",
+            headers=SSE_HEADERS,
         )
-    return result_out(await answer(svc, request))
+    return result_out(await run_in_threadpool(pipeline.run, request, conversation))
 
 
 @router.get("/sessions/{session_id}/messages", response_model=list[MessageOut])

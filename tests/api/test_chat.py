@@ -204,3 +204,46 @@ def test_request_ids(harness: Harness, caplog: pytest.LogCaptureFixture) -> None
     assert record.status == 200 and record.method == "GET" and record.duration_ms >= 0
     line = json.loads(JsonFormatter().format(record))
     assert line["msg"] == "request" and line["request_id"] == "req-123" and "ts" in line
+
+
+def _conversation_reads(harness: Harness, send: object) -> int:
+    """How many statements read the conversations table while `send()` runs."""
+    from sqlalchemy import event
+
+    reads: list[str] = []
+
+    def count(conn: object, cursor: object, statement: str, *args: object) -> None:
+        if statement.lstrip().upper().startswith("SELECT") and "FROM conversations" in statement:
+            reads.append(statement)
+
+    engine = harness.services.db.engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        send()  # type: ignore[operator]
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    return len(reads)
+
+
+def test_a_turn_reads_its_session_once_as_json_and_as_a_stream(harness: Harness) -> None:
+    key = harness.acme["customer"]
+    session_id = harness.session(key)
+    assert _conversation_reads(harness, lambda: harness.ask(key, session_id, ZH_QUESTION)) == 1
+    assert _conversation_reads(harness, lambda: _stream(harness, key, session_id, ZH_QUESTION)) == 1
+
+
+def test_another_keys_session_is_a_404_before_any_stream_starts(harness: Harness) -> None:
+    from api_fixture import make_keys
+
+    session_id = harness.session(harness.acme["customer"])
+    second_customer = make_keys(harness.services, "acme", ("customer",))["customer"]
+    for key in (harness.beta["customer"], second_customer):  # another tenant; not the creator
+        for headers in (auth(key), auth(key, Accept="text/event-stream")):
+            response = harness.client.post(
+                f"/v1/sessions/{session_id}/messages", json={"text": ZH_QUESTION}, headers=headers
+            )
+            assert response.status_code == 404, response.text
+            assert response.json() == {"detail": f"session {session_id!r} not found"}
+    with harness.services.db.session() as session:
+        stored = session.scalars(select(ChatMessage).where(ChatMessage.conversation_id == session_id)).all()
+    assert stored == []
