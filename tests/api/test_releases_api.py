@@ -38,6 +38,7 @@ from ingest.config import get_settings
 THIRTY = "# 退货政策\n\n收货后三十天内可以退货，请保留原始收据。\n"
 SEVEN = "# 退货政策\n\n收货后七天内可以退货，请保留原始收据。\n"
 SUITE = "returns-golden.jsonl"
+ANSWERABLE_ONLY = "returns-answerable.jsonl"  # no unanswerable question: refusal recall can't be computed
 SHIPPING = "# 配送\n\n订单在两个工作日内发货，偏远地区另加运费。\n"
 SHIPPING_QUESTION = "订单多久发货？"  # the same in every version
 # Asked again in one session (a third rephrasing of one question is handed to a human).
@@ -72,6 +73,9 @@ def suites(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
         for q in questions:
             aliases = [["三十"]] if q["answerable"] else []
             handle.write(json.dumps({**q, "answer_aliases": aliases}, ensure_ascii=False) + "\n")
+    with (folder / ANSWERABLE_ONLY).open("w", encoding="utf-8") as handle:
+        for q in questions[:2]:
+            handle.write(json.dumps({**q, "answer_aliases": [["三十"]]}, ensure_ascii=False) + "\n")
     monkeypatch.setenv("KEFU_DATASETS", str(folder))
     # Several turns per session on one topic: no handoff to a human here (not what is tested).
     monkeypatch.setenv("KEFU_ESCALATION_ENABLED", "false")
@@ -210,8 +214,16 @@ def test_release_arms_abort_status_and_gated_promote(suites: Path, app_settings:
         assert client.post("/v1/kbs/shop/release/abort", headers=auth(owner)).status_code == 200
 
         # A candidate as good as the published arm (the returns policy re-uploaded: version 3)
-        # passes, and promoting publishes its version.
+        # passes, and promoting publishes its version; but not on a suite where a default check
+        # cannot be computed (no unanswerable question: refusal recall is skipped, which fails).
         upload(client, owner, "shop", write_docs(tmp_path / "v3", {"zh-returns.md": THIRTY}))
+        blind = {"share": 0.5, "suite": ANSWERABLE_ONLY, "version": 3}
+        assert client.post("/v1/kbs/shop/release", json=blind, headers=auth(owner)).status_code == 201
+        skipped = client.post("/v1/kbs/shop/release/promote", headers=auth(owner))
+        assert skipped.status_code == 409, skipped.text
+        assert "refusal_recall" in {f["metric"] for f in skipped.json()["failures"]}, skipped.json()
+        assert client.get("/v1/kbs/shop", headers=auth(owner)).json()["published_version"] == 1
+        assert client.post("/v1/kbs/shop/release/abort", headers=auth(owner)).status_code == 200
         same = {"share": 0.5, "suite": SUITE, "version": 3}
         assert client.post("/v1/kbs/shop/release", json=same, headers=auth(owner)).status_code == 201
         promoted = client.post("/v1/kbs/shop/release/promote", headers=auth(owner))
