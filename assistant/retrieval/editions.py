@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from assistant.retrieval.catalog import ChunkCatalog
 from assistant.retrieval.types import RankedList, ScoredChunk
+from assistant.types import Passage
 from ingest.parsing.edition import parse_date
 from ingest.types import Edition
 
@@ -95,3 +96,32 @@ class EditionPreference:
             for slot, chunk_id in zip(positions, moved, strict=True):
                 hits[slot] = ScoredChunk(chunk_id, ranked.hits[slot].score)
         return RankedList(ranked.retriever, hits, ranked.ceiling, ranked.floor)
+
+
+def in_asked_edition(passages: list[Passage], question: str) -> list[Passage]:
+    """The passages an answer may draw on: of a page whose several editions were retrieved, only
+    the asked edition's (chosen_edition among those retrieved). Retrieval keeps the other editions
+    ranked below it, which a quote or a draft must not mix in ("within 60 days" from 2024 and
+    "15% restocking fee" from 2022 in one answer; the 2022 notice period when 2024's is asked);
+    a question naming two years keeps both."""
+    editions: dict[str, dict[str, Edition]] = {}
+    edition_of: dict[str, Edition] = {}
+    for passage in passages:
+        edition = Edition.from_extra(passage.extra)
+        if edition is not None:
+            editions.setdefault(edition.series, {})[edition.sort_key] = edition
+            edition_of[passage.chunk_id] = edition
+    asked = asked_dates(question)
+    kept: dict[str, set[str]] = {}
+    for series, of_series in editions.items():
+        if len(of_series) < 2:
+            continue
+        choices = [chosen_edition(list(of_series.values()), [when]) for when in asked]
+        kept[series] = {e.sort_key for e in choices or [chosen_edition(list(of_series.values()), [])]}
+    return [
+        p
+        for p in passages
+        if (edition := edition_of.get(p.chunk_id)) is None
+        or edition.series not in kept
+        or edition.sort_key in kept[edition.series]
+    ]
