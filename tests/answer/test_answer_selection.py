@@ -1,0 +1,224 @@
+"""Once a question is answered (issue 12, items 3 and 5): the asked edition only, the row or
+sentence in the other language when that is what answers, a sentence from each page a two-part
+question needs, one figure per fact asked, and a follow-up's own words first. Small fixtures,
+the real embedder where the choice is by meaning, as in the pipeline."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from assistant.condense import combine, split_condensed
+from assistant.extractive import ExtractiveAnswerer, question_parts
+from assistant.facts import find_facts
+from assistant.retrieval.editions import in_asked_edition
+from assistant.types import Passage
+from ingest.embedding import Embedder
+from tests.answer.conftest import passage
+
+
+def _edition(p: Passage, year: int, date: str, series: str = "returns policy") -> Passage:
+    return replace(p, extra={"edition": {"year": year, "date": date, "series": series, "found_in": "text"}})
+
+
+RETURNS_2024 = _edition(
+    passage(
+        1,
+        "Returns policy",
+        "You can return an item within 60 days of delivery. Opened items cost S$8 to restock.",
+    ),
+    2024,
+    "2024-01-15",
+)
+RETURNS_2022 = _edition(
+    passage(
+        2,
+        "Returns policy",
+        "You can return an item within 14 days of delivery. Opened items cost 15% to restock.",
+    ),
+    2022,
+    "2022-02-01",
+)
+SHIPPING = passage(3, "Shipping", "Standard shipping takes 3-5 business days.")
+
+
+# -- editions ---------------------------------------------------------------------------------
+
+
+def test_only_the_newest_edition_reaches_the_answer() -> None:
+    kept = in_asked_edition(
+        [RETURNS_2022, SHIPPING, RETURNS_2024], "How many days do I have to return an item?"
+    )
+    assert [p.n for p in kept] == [3, 1]
+
+
+def test_a_named_year_keeps_that_edition_and_two_years_keep_both() -> None:
+    assert [
+        p.n for p in in_asked_edition([RETURNS_2024, RETURNS_2022], "What was the 2022 return window?")
+    ] == [2]
+    both = in_asked_edition(
+        [RETURNS_2024, RETURNS_2022], "How did the return window change from 2022 to 2024?"
+    )
+    assert [p.n for p in both] == [1, 2]
+
+
+def test_editions_of_another_page_are_not_compared() -> None:
+    other = _edition(
+        passage(4, "Warranty", "Warranty claims within 1 year."), 2021, "2021-01-01", series="warranty"
+    )
+    assert [p.n for p in in_asked_edition([RETURNS_2024, other], "return window?")] == [1, 4]
+
+
+def test_the_quote_never_mixes_editions(extractor: ExtractiveAnswerer) -> None:
+    passages = in_asked_edition(
+        [RETURNS_2024, RETURNS_2022], "How much is the restocking fee for opened items?"
+    )
+    answer = extractor.run("How much is the restocking fee for opened items?", passages, "en").text
+    assert "S$8" in answer and "15%" not in answer
+
+
+# -- one fact asked, one figure -------------------------------------------------------------------
+
+RETURNS_ZH = passage(
+    1,
+    "退货政策（2023年版）",
+    "退货政策（2023年版）\n自2023年3月1日起生效。\n您可在收货后30天内退货。未开封商品全额退款。\n"
+    "我们收到退货后10个工作日内，将款项退回原付款方式。",
+    lang="zh",
+)
+
+
+def test_the_year_a_question_names_is_not_its_answer(extractor: ExtractiveAnswerer) -> None:
+    # Not the edition's heading nor its effective date (both state 2023), nor the refund time.
+    answer = extractor.run("2023年版退货期限是多少天？", [RETURNS_ZH], "zh").text
+    assert answer == "根据帮助中心的资料：\n您可在收货后30天内退货[1]。"
+
+
+def test_free_answers_a_question_about_a_charge(extractor: ExtractiveAnswerer) -> None:
+    roaming = passage(1, "漫游", "在境外接收短信免费。在境外发送短信每条收费3港元。", lang="zh")
+    assert (
+        extractor.run("在境外接收短信要收费吗？", [roaming], "zh").text
+        == "根据帮助中心的资料：\n在境外接收短信免费[1]。"
+    )
+
+
+def test_singapore_dollars_are_amounts() -> None:
+    assert [(f.kind, f.value, f.unit) for f in find_facts("重新上架费8新元")] == [("money", 8.0, "SGD")]
+    assert [(f.kind, f.value, f.unit) for f in find_facts("Shipping fee: S$4.90")] == [("money", 4.9, "SGD")]
+
+
+# -- follow-ups ---------------------------------------------------------------------------------
+
+
+def test_a_follow_up_is_answered_on_its_own_words(extractor: ExtractiveAnswerer) -> None:
+    returns = passage(
+        1,
+        "Returns policy",
+        "You can return an item within 60 days of delivery. Returns within Singapore are free: we email "
+        "you a prepaid return label. Customers outside Singapore pay for return shipping.",
+    )
+    query = combine(
+        "And is return shipping free within Singapore?", "How many days do I have to return something?"
+    )
+    assert split_condensed(query) == (
+        "And is return shipping free within Singapore?",
+        "How many days do I have to return something",
+    )
+    answer = extractor.run(query, [returns], "en").text
+    assert "prepaid return label" in answer and "60 days" not in answer
+
+
+# -- across languages ---------------------------------------------------------------------------
+
+
+def test_the_other_language_faq_that_answers_beats_a_same_language_one_that_does_not(
+    embedder: Embedder,
+) -> None:
+    hotline = passage(
+        1,
+        "FAQ",
+        "问：客户服务热线几点开放？\n答：客户服务热线每日上午8时至晚上11时开放。",
+        kind="faq",
+        lang="zh",
+    )
+    account = passage(
+        2,
+        "FAQ",
+        "Q: How old must I be to open an account?\nA: The account holder must be at least 18 years old.",
+        kind="faq",
+    )
+    answer = ExtractiveAnswerer(embedder=embedder).run(
+        "What are the customer hotline opening hours?", [hotline, account], "en"
+    )
+    assert answer.text == "Our help centre says (in Chinese):\n客户服务热线每日上午8时至晚上11时开放[1]。"
+
+
+def test_an_other_language_table_row_beats_an_unrelated_sentence(embedder: Embedder) -> None:
+    row = passage(
+        1, "Assembly fees", "Item: Bed frame; Assembly fee (S$): 60; Time needed: 90 minutes", kind="table"
+    )
+    mattress = passage(2, "保修", "床褥凹陷超过3厘米即属保修范围。", lang="zh")
+    answer = ExtractiveAnswerer(embedder=embedder).run("组装床架需要多长时间？", [row, mattress], "zh")
+    assert answer.text == "帮助中心的英文资料写道：\nBed frame, time needed: 90 minutes [1]."
+
+
+# -- two pages ------------------------------------------------------------------------------------
+
+
+def test_question_parts() -> None:
+    assert question_parts(
+        "I'm in Singapore. How much is shipping, and how many days do I have to return it?"
+    ) == (
+        ["How much is shipping", "how many days do I have to return it?"],
+        "I'm in Singapore.",
+    )
+    assert question_parts("保修申请要发到哪个邮箱？网购店取要付款后多久才能取货？")[0] == [
+        "保修申请要发到哪个邮箱？",
+        "网购店取要付款后多久才能取货？",
+    ]
+    assert question_parts("I'm in Singapore. How much is shipping?") == (
+        [],
+        "I'm in Singapore. How much is shipping?",
+    )
+
+
+def test_a_two_part_question_gets_a_sentence_from_each_page(embedder: Embedder) -> None:
+    extractor = ExtractiveAnswerer(embedder=embedder)
+    collect = passage(
+        1,
+        "网购店取",
+        "您可以免费到我们的大成仓库自取订单。付款后24小时即可取货。订单会为您保留7天。",
+        lang="zh",
+    )
+    warranty = passage(
+        2,
+        "保修",
+        "请将订单号码及故障照片发送至care@example.sg。保修申请获批后，我们会在15个工作日内维修或更换商品。",
+        lang="zh",
+    )
+    answer = extractor.run(
+        "保修申请要发到哪个邮箱？网购店取要付款后多久才能取货？", [collect, warranty], "zh"
+    ).text
+    assert (
+        answer
+        == "根据帮助中心的资料：\n付款后24小时即可取货[1]。请将订单号码及故障照片发送至care@example.sg[2]。"
+    )
+
+
+def test_a_two_part_question_over_a_table_row_and_a_policy(extractor: ExtractiveAnswerer) -> None:
+    zone = passage(
+        1,
+        "Shipping",
+        "Zone: Zone A; Countries: Singapore; Shipping fee: S$4.90; Delivery time: 1 to 2 working days",
+        kind="table",
+    )
+    returns = passage(
+        2,
+        "Returns policy",
+        "You can return an item within 60 days of delivery. Unopened items are refunded in full.",
+    )
+    answer = extractor.run(
+        "I'm in Singapore. How much is shipping, and how many days do I have to return something?",
+        [zone, returns],
+        "en",
+    ).text
+    assert "S$4.90 [1]" in answer and "60 days of delivery [2]" in answer and "refunded in full" not in answer
