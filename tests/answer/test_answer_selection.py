@@ -10,6 +10,7 @@ from dataclasses import replace
 from assistant.condense import combine, split_condensed
 from assistant.extractive import ExtractiveAnswerer, question_parts
 from assistant.facts import find_facts
+from assistant.grounding import GroundingChecker
 from assistant.retrieval.editions import in_asked_edition
 from assistant.types import Passage
 from ingest.embedding import Embedder
@@ -222,3 +223,35 @@ def test_a_two_part_question_over_a_table_row_and_a_policy(extractor: Extractive
         "en",
     ).text
     assert "S$4.90 [1]" in answer and "60 days of delivery [2]" in answer and "refunded in full" not in answer
+
+
+# -- the right figure, the wrong row ----------------------------------------------------------------
+
+UPTIME = passage(
+    1,
+    "Uptime SLA",
+    "Ledgerly commits to 99.95% uptime per calendar month for the Business plan and 99.99% for "
+    "Enterprise. Starter and Team have no uptime commitment.",
+)
+
+
+def test_a_figure_of_another_row_in_the_same_sentence_fails_grounding() -> None:
+    checker = GroundingChecker()
+    question = "What uptime does Ledgerly commit to for the Business plan?"
+    swapped = checker.run("The Business plan is committed to 99.99% uptime [1].", [UPTIME], question=question)
+    assert not swapped.ok and "99.99% is not what the passage states for Business" in " ".join(
+        swapped.reasons
+    )
+    opening = checker.run("Enterprise gets 99.95% uptime [1].", [UPTIME], question=question)
+    assert not opening.ok
+
+
+def test_figures_bound_to_their_own_rows_pass_grounding() -> None:
+    checker = GroundingChecker()
+    question = "What uptime does Ledgerly commit to?"
+    for draft in (
+        "The Business plan is committed to 99.95% uptime [1].",
+        "Business gets 99.95% uptime and Enterprise gets 99.99% [1].",
+    ):
+        result = checker.run(draft, [UPTIME], question=question)
+        assert result.ok, (draft, result.reasons)
