@@ -76,6 +76,11 @@ OTHER_LANGUAGE_PENALTY = 0.1
 CONTEXT_WEIGHT = 0.5
 # A follow-up of this few words asks what its previous question asked ("那商业版呢？").
 ELLIPTICAL_UNITS = 2
+# An FAQ entry is written to answer its question: when that question is about the closest in
+# meaning to the customer's, retrieval's rank (often a page title's pull) does not count against it
+# ("退货需要多长时间" -> the FAQ on the return window, not the refund-time section ranked above it),
+# unless a passage in the other language ranks above it (closeness does not compare across them).
+FAQ_CLOSENESS = 0.9
 # Two sentences sharing this share of their units are the same sentence (near-duplicate passages).
 DUPLICATE_OVERLAP = 0.8
 
@@ -87,7 +92,8 @@ _QUESTION_WORDS_EN = frozenset(
     )
 )
 _QUESTION_BIGRAMS_ZH = frozenset(
-    "什么 怎么 怎样 如何 可以 请问 是否 多少 哪些 哪里 为什么 我的 你们 我们 我想 想要 一下 能否 能不".split()
+    "什么 怎么 怎样 如何 可以 请问 是否 多少 哪些 哪里 为什么 我的 你们 我们 我想 想要 一下 能否 能不 "
+    "需要 多长 长时 要多 多久".split()
 )
 _QUESTION_STOP_WORDS = STOP_WORDS | _QUESTION_WORDS_EN | _QUESTION_BIGRAMS_ZH
 # "Free" and "no charge" state an amount: the answer to "is there a fee for ...".
@@ -351,6 +357,11 @@ class ExtractiveAnswerer:
             for other in (False, True)
         }
         best_words = max(c.words for c in candidates)
+        # Closeness compares within a language only: an FAQ ranked below a passage in the other
+        # language keeps its rank penalty.
+        same_language_ranks = (
+            min((c.rank for c in candidates if c.other_language), default=len(candidates)) - 1
+        )
         for c in candidates:
             sim = similarity.get(id(c))
             best = best_similarity[c.other_language]
@@ -369,7 +380,15 @@ class ExtractiveAnswerer:
                 c.words
                 + SIMILARITY_WEIGHT * closeness
                 + KIND_WEIGHT * c.states_asked_kind
-                - RANK_PENALTY * c.rank
+                - RANK_PENALTY
+                * c.rank
+                * (
+                    not (
+                        c.passage.kind == "faq"
+                        and closeness >= FAQ_CLOSENESS
+                        and c.rank <= same_language_ranks
+                    )
+                )
                 - OTHER_LANGUAGE_PENALTY * c.other_language
             )
 

@@ -255,3 +255,25 @@ def test_figures_bound_to_their_own_rows_pass_grounding() -> None:
     ):
         result = checker.run(draft, [UPTIME], question=question)
         assert result.ok, (draft, result.reasons)
+
+
+def test_the_faq_on_the_return_window_beats_the_refund_time_section_above_it(embedder: Embedder) -> None:
+    # The sample help centre's 退货需要多长时间: retrieval ranks the refund-time section first (its
+    # heading's pull); the quote is the FAQ entry written for that question.
+    refunds = passage(
+        1,
+        "退货与退款政策",
+        "仓库收到退货并完成检测后，将在 3个工作日 内原路退款。银行或支付平台到账通常还需要 1 至 5 个工作日。",
+        lang="zh",
+    )
+    faq = passage(
+        2,
+        "Faq",
+        "问：退货期限是多久？\n答：普通用户自签收之日起30天内可凭订单号退货；Lumo Plus 会员享有60天退货期，无需小票。",
+        kind="faq",
+        lang="zh",
+    )
+    answer = ExtractiveAnswerer(embedder=embedder).run("退货需要多长时间？", [refunds, faq], "zh").text
+    assert answer == (
+        "根据帮助中心的资料：\n普通用户自签收之日起30天内可凭订单号退货；Lumo Plus 会员享有60天退货期，无需小票[2]。"
+    )
