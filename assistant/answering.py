@@ -28,8 +28,9 @@ from assistant.guards.output_guard import OutputGuard
 from assistant.guards.passage_guard import PassageGuard
 from assistant.llm.capabilities import model_capabilities
 from assistant.llm.client import LLMError
-from assistant.retrieval.editions import in_asked_edition
+from assistant.retrieval.editions import in_asked_edition, with_asked_editions
 from assistant.retrieval.retriever import HybridRetriever
+from assistant.retrieval.types import RetrievalFilters
 from assistant.sentence_vectors import SentenceVectors
 from assistant.timing import StepTimer
 from assistant.turn import (
@@ -219,7 +220,16 @@ class Answerer:
     def retrieve(self, question: Question, query: str) -> Retrieval:
         """The top passages for the standalone query, numbered, planted instructions neutralised."""
         retrieved = self.retriever.run(query, question.kb, top_k=TOP_K, filters=question.filters)
-        guarded = self.passage_guard.run(retrieved.passages)
+
+        def best_of(doc_id: str, k: int) -> list[Passage]:
+            only = replace(question.filters or RetrievalFilters(), doc_ids=(doc_id,))
+            return self.retriever.run(query, question.kb, top_k=k, filters=only).passages
+
+        # Of a page with dated editions, the asked one's chunks (the newest unless a date is named),
+        # even when retrieval found only another edition's.
+        documents = self.retriever.snapshot(question.kb).catalog.documents
+        passages = with_asked_editions(retrieved.passages, documents, query, best_of)
+        guarded = self.passage_guard.run(passages)
         return Retrieval(
             query=query,
             passages=tuple(guarded.passages),

@@ -12,9 +12,10 @@ and among the other editions, the fused order stays.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 
-from assistant.retrieval.catalog import ChunkCatalog
+from assistant.retrieval.catalog import ChunkCatalog, DocumentInfo
 from assistant.retrieval.types import RankedList, ScoredChunk
 from assistant.types import Passage
 from ingest.parsing.edition import parse_date
@@ -125,3 +126,51 @@ def in_asked_edition(passages: list[Passage], question: str) -> list[Passage]:
         or edition.series not in kept
         or edition.sort_key in kept[edition.series]
     ]
+
+
+def with_asked_editions(
+    passages: list[Passage],
+    documents: list[DocumentInfo],
+    question: str,
+    fetch: Callable[[str, int], list[Passage]],
+) -> list[Passage]:
+    """The passages with every retrieved chunk of a page's other editions replaced by the asked
+    edition's best chunks for the question, when that edition (among all the knowledge base's
+    editions of the page: `documents`) is not what retrieval returned: the 2023 notice period
+    found, the 2024 one in force. fetch(doc_id, k) retrieves one document's k best chunks. The
+    replaced passages keep their slots; the result is renumbered 1..n."""
+    editions: dict[str, list[tuple[Edition, str]]] = {}
+    for document in documents:
+        if document.edition is not None:
+            editions.setdefault(document.edition.series, []).append((document.edition, document.doc_id))
+    asked = asked_dates(question)
+    chosen_docs: dict[str, set[str]] = {}
+    for passage in passages:
+        edition = Edition.from_extra(passage.extra)
+        if edition is None or edition.series in chosen_docs or len(editions.get(edition.series, [])) < 2:
+            continue
+        of_series = editions[edition.series]
+        choices = [chosen_edition([e for e, _ in of_series], [when]) for when in asked] or [
+            chosen_edition([e for e, _ in of_series], [])
+        ]
+        keys = {e.sort_key for e in choices}
+        chosen_docs[edition.series] = {doc for e, doc in of_series if e.sort_key in keys}
+    if not chosen_docs:
+        return passages
+    result = list(passages)
+    present = {p.chunk_id for p in passages}
+    for series, docs in chosen_docs.items():
+        slots = [
+            i
+            for i, p in enumerate(result)
+            if (e := Edition.from_extra(p.extra)) is not None and e.series == series and p.doc_id not in docs
+        ]
+        if not slots:
+            continue
+        # Enough to fill the slots past the chunks of the asked edition already there.
+        k = len(slots) + sum(p.doc_id in docs for p in result)
+        fetched = [p for doc in sorted(docs) for p in fetch(doc, k) if p.chunk_id not in present]
+        for slot, replacement in zip(slots, fetched):
+            result[slot] = replacement
+            present.add(replacement.chunk_id)
+    return [replace(p, n=number) for number, p in enumerate(result, 1)]

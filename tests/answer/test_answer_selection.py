@@ -11,9 +11,11 @@ from assistant.condense import combine, split_condensed
 from assistant.extractive import ExtractiveAnswerer, question_parts
 from assistant.facts import find_facts
 from assistant.grounding import GroundingChecker
-from assistant.retrieval.editions import in_asked_edition
+from assistant.retrieval.catalog import DocumentInfo
+from assistant.retrieval.editions import in_asked_edition, with_asked_editions
 from assistant.types import Passage
 from ingest.embedding import Embedder
+from ingest.types import Edition
 from tests.answer.conftest import passage
 
 
@@ -277,3 +279,41 @@ def test_the_faq_on_the_return_window_beats_the_refund_time_section_above_it(emb
     assert answer == (
         "根据帮助中心的资料：\n普通用户自签收之日起30天内可凭订单号退货；Lumo Plus 会员享有60天退货期，无需小票[2]。"
     )
+
+
+def test_a_newer_edition_retrieval_missed_replaces_the_older_one() -> None:
+    # Retrieval returned the 2022 edition's chunk only; the knowledge base also has 2024's.
+    documents = [
+        DocumentInfo(
+            "doc-1",
+            "returns-2024.md",
+            frozenset(),
+            None,
+            edition=Edition(2024, "2024-01-15", "returns policy", "text"),
+        ),
+        DocumentInfo(
+            "doc-2",
+            "returns-2022.md",
+            frozenset(),
+            None,
+            edition=Edition(2022, "2022-02-01", "returns policy", "text"),
+        ),
+        DocumentInfo("doc-3", "shipping.md", frozenset(), None),
+    ]
+    newest = replace(RETURNS_2024, n=0)
+    asked: list[tuple[str, int]] = []
+
+    def best_of(doc_id: str, k: int) -> list[Passage]:
+        asked.append((doc_id, k))
+        return [newest] if doc_id == "doc-1" else []
+
+    found = with_asked_editions(
+        [RETURNS_2022, SHIPPING], documents, "How long do I have to return an item?", best_of
+    )
+    assert [(p.doc_id, p.n) for p in found] == [("doc-1", 1), ("doc-3", 2)] and asked == [("doc-1", 1)]
+    # A question naming 2022 keeps what retrieval found, and fetches nothing.
+    asked.clear()
+    kept = with_asked_editions(
+        [RETURNS_2022, SHIPPING], documents, "What was the return window in 2022?", best_of
+    )
+    assert [p.doc_id for p in kept] == ["doc-2", "doc-3"] and asked == []
