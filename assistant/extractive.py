@@ -13,6 +13,14 @@ How sentences are picked (the question is the condensed standalone query for fol
 - further sentences join the best one only if they score close to it and, when the question asks
   for a kind of fact, state one themselves or share its distinctive words ("what is the range"
   does not get the minimum age from the same passage);
+- a follow-up's own words weigh twice its context's (the previous question the condense step
+  appended); a fact the question states itself (the year in "2023年版……多少天") answers nothing;
+- asked for one fact, the sentence stating it answers alone: a second sentence joins only to
+  state that kind of fact of something else the question names, never a competing figure;
+- a message asking two things ("..., and how many days ...?", "……？……？") gets the best sentence
+  or row for each, from any of the passages;
+- in the other language, words cannot match: sentences are compared by meaning against the best
+  of their own language, and the customer's language wins a tie;
 - a sentence already quoted from a near-duplicate passage is not quoted again;
 - a piece cut at a chunk edge (no sentence end, or starting mid-sentence) is not quoted;
 - a table row (ingest keeps each row with its headers) is answered with its row and the column

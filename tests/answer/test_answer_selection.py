@@ -317,3 +317,14 @@ def test_a_newer_edition_retrieval_missed_replaces_the_older_one() -> None:
         [RETURNS_2022, SHIPPING], documents, "What was the return window in 2022?", best_of
     )
     assert [p.doc_id for p in kept] == ["doc-2", "doc-3"] and asked == []
+
+
+def test_how_much_notice_asks_for_a_duration_not_an_amount(extractor: ExtractiveAnswerer) -> None:
+    policy = passage(
+        1,
+        "Contract cancellation policy",
+        "To cancel a contract plan, give us 14 days' notice in the Harbour app. If you cancel before the end "
+        "of your contract, the early termination fee is HK$100 for each remaining month.",
+    )
+    answer = extractor.run("How much notice do I need to give to cancel my contract?", [policy], "en").text
+    assert "14 days' notice" in answer and "HK$100" not in answer
