@@ -106,6 +106,8 @@ _QUESTION_BIGRAMS_ZH = frozenset(
 _QUESTION_STOP_WORDS = STOP_WORDS | _QUESTION_WORDS_EN | _QUESTION_BIGRAMS_ZH
 # "Free" and "no charge" state an amount: the answer to "is there a fee for ...".
 _FREE_RE = re.compile(r"\bfree\b|\bno charge\b|免费|免收|不收费|豁免", re.IGNORECASE)
+# "Is return shipping free?", "要收费吗": asks whether there is a charge ("the free trial" does not).
+_ASKS_FREE_RE = re.compile(r"\bfree\s*(?:of charge\s*)?[?？]|收费吗|免费吗|要钱吗|收钱吗", re.IGNORECASE)
 # "Which email address" is answered by a sentence with one.
 _ASKS_EMAIL_RE = re.compile(r"\be-?mail\b|邮箱|电邮|电子邮件", re.IGNORECASE)
 _EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+")
@@ -134,7 +136,7 @@ class _Asked:
         self.context_units = set(lexical_units(context, _QUESTION_STOP_WORDS)) - self.units
         self.kinds = (
             asked_kinds(text)
-            | ({"money"} if _FREE_RE.search(text) else set())
+            | ({"money"} if _ASKS_FREE_RE.search(text) else set())
             | ({"email"} if _ASKS_EMAIL_RE.search(text) else set())
         )
         if not self.kinds and len(self.units) <= ELLIPTICAL_UNITS:

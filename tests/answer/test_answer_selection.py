@@ -328,3 +328,14 @@ def test_how_much_notice_asks_for_a_duration_not_an_amount(extractor: Extractive
     )
     answer = extractor.run("How much notice do I need to give to cancel my contract?", [policy], "en").text
     assert "14 days' notice" in answer and "HK$100" not in answer
+
+
+def test_the_free_trial_is_a_topic_not_a_question_about_a_charge(extractor: ExtractiveAnswerer) -> None:
+    pricing = passage(
+        1,
+        "Pricing",
+        "Every new workspace starts with a 14-day free trial of the Business plan. No credit card is needed "
+        "for the trial.",
+    )
+    answer = extractor.run("Do I need a credit card for the free trial?", [pricing], "en").text
+    assert answer == "According to our help centre:\nNo credit card is needed for the trial [1]."
