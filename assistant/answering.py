@@ -28,7 +28,9 @@ from assistant.guards.output_guard import OutputGuard
 from assistant.guards.passage_guard import PassageGuard
 from assistant.llm.capabilities import model_capabilities
 from assistant.llm.client import LLMError
+from assistant.retrieval.editions import in_asked_edition, with_asked_editions
 from assistant.retrieval.retriever import HybridRetriever
+from assistant.retrieval.types import RetrievalFilters
 from assistant.sentence_vectors import SentenceVectors
 from assistant.timing import StepTimer
 from assistant.turn import (
@@ -86,6 +88,12 @@ class Prepared:
     @property
     def query(self) -> str:
         return self.retrieval.query
+
+    @property
+    def answer_passages(self) -> list[Passage]:
+        """The passages a draft or a quote may draw on: of a page whose several editions were
+        retrieved, only the asked edition's (assistant.retrieval.editions)."""
+        return in_asked_edition(list(self.retrieval.passages), self.query)
 
     def verdicts(self) -> Verdicts:
         return Verdicts(
@@ -174,7 +182,7 @@ class Answerer:
             yield Token(draft.text)
         else:
             pieces: list[str] = []
-            passages = list(prepared.retrieval.passages)
+            passages = prepared.answer_passages
             with timer.step("generate"):
                 try:
                     async for piece in self.generator.astream(prepared.query, passages, question.lang):
@@ -214,7 +222,18 @@ class Answerer:
         retrieved = self.retriever.run(
             query, question.kb, top_k=TOP_K, filters=question.filters, version=question.version
         )
-        guarded = self.passage_guard.run(retrieved.passages)
+
+        def best_of(doc_id: str, k: int) -> list[Passage]:
+            only = replace(question.filters or RetrievalFilters(), doc_ids=(doc_id,))
+            return self.retriever.run(
+                query, question.kb, top_k=k, filters=only, version=question.version
+            ).passages
+
+        # Of a page with dated editions, the asked one's chunks (the newest unless a date is named),
+        # even when retrieval found only another edition's.
+        documents = self.retriever.snapshot(question.kb, question.version).catalog.documents
+        passages = with_asked_editions(retrieved.passages, documents, query, best_of)
+        guarded = self.passage_guard.run(passages)
         return Retrieval(
             query=query,
             passages=tuple(guarded.passages),
@@ -250,7 +269,7 @@ class Answerer:
         with timer.step("generate"):
             try:
                 generated = self.generator.run(
-                    prepared.query, list(prepared.retrieval.passages), prepared.question.lang
+                    prepared.query, prepared.answer_passages, prepared.question.lang
                 )
             except LLMError as exc:
                 return self._llm_failed(prepared, verdicts, exc)
@@ -266,9 +285,7 @@ class Answerer:
 
     def extract(self, prepared: Prepared) -> Draft:
         try:
-            extracted = self.extractor.run(
-                prepared.query, list(prepared.retrieval.passages), prepared.question.lang
-            )
+            extracted = self.extractor.run(prepared.query, prepared.answer_passages, prepared.question.lang)
         except NoAnswerInPassages:  # e.g. only a table row the question does not name
             return Draft(NOT_IN_KB[prepared.question.lang], "refused")
         return Draft(extracted.text, "extractive", tuple(extracted.citations_used))
@@ -285,9 +302,9 @@ class Answerer:
         if draft.mode != "generated":
             return draft, verdicts
         with timer.step("ground"):
-            checked = self.grounding.run(
-                draft.text, list(prepared.retrieval.passages), question=prepared.query
-            )
+            # Against the passages the draft was given: a figure from another edition of the page
+            # is not supported, even though retrieval returned that edition too.
+            checked = self.grounding.run(draft.text, prepared.answer_passages, question=prepared.query)
         grounding = GroundingVerdict(checked.ok, checked.score, tuple(checked.reasons))
         verdicts = replace(verdicts, grounding=grounding)
         self.gate.record(prepared.question.lang, grounded=grounding.ok)

@@ -198,3 +198,23 @@ class QueryCondenser:
         if not lines or len(lines[0]) > 3 * len(question) + 200:
             return None
         return lines[0]
+
+
+_CONTEXT_SUFFIX_RE = re.compile(
+    "|".join(
+        rf"\s*[(（]{re.escape(label)}\s*[:：](?P<c{i}>.*)[)）]\s*$"
+        for i, label in enumerate([*_LABEL.values(), *_ANSWERED_LABEL.values()])
+    ),
+    re.DOTALL,
+)
+
+
+def split_condensed(query: str) -> tuple[str, str]:
+    """(the customer's own question, the context combine/with_clarifications appended): the
+    answer step weighs the question's own words above its context's ("is return shipping free?
+    (previous: how many days do I have to return something)" asks about shipping, not days)."""
+    match = _CONTEXT_SUFFIX_RE.search(query)
+    if match is None:
+        return query, ""
+    context = next(group for group in match.groups() if group is not None)
+    return query[: match.start()].strip(), context.strip()

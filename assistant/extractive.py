@@ -13,6 +13,14 @@ How sentences are picked (the question is the condensed standalone query for fol
 - further sentences join the best one only if they score close to it and, when the question asks
   for a kind of fact, state one themselves or share its distinctive words ("what is the range"
   does not get the minimum age from the same passage);
+- a follow-up's own words weigh twice its context's (the previous question the condense step
+  appended); a fact the question states itself (the year in "2023年版……多少天") answers nothing;
+- asked for one fact, the sentence stating it answers alone: a second sentence joins only to
+  state that kind of fact of something else the question names, never a competing figure;
+- a message asking two things ("..., and how many days ...?", "……？……？") gets the best sentence
+  or row for each, from any of the passages;
+- in the other language, words cannot match: sentences are compared by meaning against the best
+  of their own language, and the customer's language wins a tie;
 - a sentence already quoted from a near-duplicate passage is not quoted again;
 - a piece cut at a chunk edge (no sentence end, or starting mid-sentence) is not quoted;
 - a table row (ingest keeps each row with its headers) is answered with its row and the column
@@ -26,9 +34,10 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from assistant.facts import asked_kinds, find_facts
+from assistant.condense import split_condensed
+from assistant.facts import Fact, asked_kinds, find_facts
 from assistant.grounding import STOP_WORDS, lexical_units, split_sentences
 from assistant.sentence_similarity import SentenceSimilarity
 from assistant.table_answer import TableAnswerer, names_row, rendered_cells, table_row
@@ -42,6 +51,8 @@ CROSS_LANGUAGE_LEADS = {"en": "Our help centre says (in Chinese):", "zh": "帮�
 # Only the best-ranked passages are quoted from: retrieval order already says which are relevant,
 # and lexical overlap alone would happily pick a sentence from a weak passage.
 TOP_PASSAGES = 3
+# A question of several parts may need a page for each: all the passages retrieval returned.
+TOP_PASSAGES_SEVERAL_PARTS = 5
 MAX_SENTENCES = 3
 # A further sentence is added only when it scores at least this share of the best one.
 RELATIVE_SCORE_MIN = 0.75
@@ -66,6 +77,19 @@ SIMILARITY_MARGIN = 0.3
 # sentence's words and similarity do not see (measured on the sample help centre: the password
 # FAQ's "reset link" outscored the hub's reset steps ranked above it).
 RANK_PENALTY = 0.15
+# The other-language candidates of the best-ranked passages always compared in meaning.
+OTHER_LANGUAGE_CANDIDATES = 3
+# Of two sentences saying the same, the one in the customer's language is quoted.
+OTHER_LANGUAGE_PENALTY = 0.1
+# A follow-up's context words (its previous question) count this much of the question's own.
+CONTEXT_WEIGHT = 0.5
+# A follow-up of this few words asks what its previous question asked ("那商业版呢？").
+ELLIPTICAL_UNITS = 2
+# An FAQ entry is written to answer its question: when that question is about the closest in
+# meaning to the customer's, retrieval's rank (often a page title's pull) does not count against it
+# ("退货需要多长时间" -> the FAQ on the return window, not the refund-time section ranked above it),
+# unless a passage in the other language ranks above it (closeness does not compare across them).
+FAQ_CLOSENESS = 0.9
 # Two sentences sharing this share of their units are the same sentence (near-duplicate passages).
 DUPLICATE_OVERLAP = 0.8
 
@@ -77,14 +101,79 @@ _QUESTION_WORDS_EN = frozenset(
     )
 )
 _QUESTION_BIGRAMS_ZH = frozenset(
-    "什么 怎么 怎样 如何 可以 请问 是否 多少 哪些 哪里 为什么 我的 你们 我们 我想 想要 一下 能否 能不".split()
+    "什么 怎么 怎样 如何 可以 请问 是否 多少 哪些 哪里 为什么 我的 你们 我们 我想 想要 一下 能否 能不 "
+    "需要 多长 长时 要多 多久".split()
 )
+_QUESTION_STOP_WORDS = STOP_WORDS | _QUESTION_WORDS_EN | _QUESTION_BIGRAMS_ZH
+# "Free" and "no charge" state an amount: the answer to "is there a fee for ...".
+_FREE_RE = re.compile(r"\bfree\b|\bno charge\b|免费|免收|不收费|豁免", re.IGNORECASE)
+# "Is return shipping free?", "要收费吗": asks whether there is a charge ("the free trial" does not).
+_ASKS_FREE_RE = re.compile(r"\bfree\s*(?:of charge\s*)?[?？]|收费吗|免费吗|要钱吗|收钱吗", re.IGNORECASE)
+# "Which email address" is answered by a sentence with one.
+_ASKS_EMAIL_RE = re.compile(r"\be-?mail\b|邮箱|电邮|电子邮件", re.IGNORECASE)
+_EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+")
+# Where one message's questions part: after a question mark, or at ", and how ..." in English.
+_PART_RE = re.compile(
+    r"(?<=[?？])\s*|(?<=[.。!！])\s+|,\s*and\s+(?=(?:how|what|when|where|which|who|is|are|do|does|can)\b)",
+    re.IGNORECASE,
+)
+_STATEMENT_END_RE = re.compile(r"[.。!！]$")
 _FAQ_RE = re.compile(r"^\s*(?:Q|问)\s*[:：](?P<q>.*?)\n\s*(?:A|答)\s*[:：](?P<a>.*)$", re.DOTALL)
 _HEADING_MARK_RE = re.compile(r"^#+\s*")
 _FINAL_PUNCT_RE = re.compile(r"[.!?。！？；;]+$")
 # A complete sentence ends with one of these (closing quotes and brackets may follow).
 _SENTENCE_END_RE = re.compile(r"[.!?。！？；;:：…][\"'”’）)\]】]*$")
 _LIST_OR_LABEL_RE = re.compile(r"^\s*(?:[-*•]|\d+[.)、]|#)|[:：]")
+
+
+class _Asked:
+    """What one question, or one part of it, asks: its own words, its context's (a follow-up's
+    previous question), the kinds of fact that answer it, and the facts it states itself (the year
+    in "2023年版……多少天" is not an answer to it)."""
+
+    def __init__(self, text: str, context: str, full: str) -> None:
+        self.text, self.context, self.full = text, context, full
+        self.units = set(lexical_units(text, _QUESTION_STOP_WORDS))
+        self.context_units = set(lexical_units(context, _QUESTION_STOP_WORDS)) - self.units
+        self.kinds = (
+            asked_kinds(text)
+            | ({"money"} if _ASKS_FREE_RE.search(text) else set())
+            | ({"email"} if _ASKS_EMAIL_RE.search(text) else set())
+        )
+        if not self.kinds and len(self.units) <= ELLIPTICAL_UNITS:
+            self.kinds = asked_kinds(context)  # "what about members?": what the previous one asked
+        self.known = {(f.kind, f.value) for f in find_facts(f"{text}\n{context}")}
+
+    def stated_in(self, sentence: str) -> bool:
+        """Whether the sentence states a fact of a kind asked for that the question does not state
+        itself; "free" states an amount ("在境外接收短信要收费吗" -> "在境外接收短信免费")."""
+        if not self.kinds:
+            return False
+        if "money" in self.kinds and _FREE_RE.search(sentence):
+            return True
+        if "email" in self.kinds and _EMAIL_RE.search(sentence):
+            return True
+        return any(f.kind in self.kinds and not self._known(f) for f in find_facts(sentence))
+
+    def _known(self, fact: Fact) -> bool:
+        # A year the question names covers the dates in it: "2023年版" is not answered by "自2023年3月1日起生效".
+        year = ("date", float(int(fact.value) // 10000 * 10000))
+        return (fact.kind, fact.value) in self.known or (fact.kind == "date" and year in self.known)
+
+    def joined(self, other: _Asked) -> _Asked:
+        """One row answering two parts ("每月多少钱？包括多少分钟？"): both parts' columns."""
+        return _Asked(f"{self.text} {other.text}", self.context, f"{self.full} {other.full}")
+
+
+def question_parts(question: str) -> tuple[list[str], str]:
+    """(the questions in one message, the statements that set them up): "I'm in Singapore. How
+    much is shipping, and how many days do I have to return something?" -> two questions and "I'm
+    in Singapore."; no questions when it asks one thing."""
+    pieces = [p.strip() for p in _PART_RE.split(question) if p and p.strip()]
+    asks = [p for p in pieces if not _STATEMENT_END_RE.search(p)]
+    if len(asks) < 2:
+        return [], question
+    return asks, " ".join(p for p in pieces if _STATEMENT_END_RE.search(p))
 
 
 class NoAnswerInPassages(ValueError):
@@ -109,6 +198,8 @@ class _Candidate:
     distinct: bool = False  # it shares a question word that not every candidate has
     states_asked_kind: bool = False
     row: list[tuple[str, str]] | None = None  # a table row's (header, value) cells
+    match_text: str = ""  # what the embedder compares with the question (an FAQ: its question too)
+    other_language: bool = False  # not in the question's language: words cannot tell, meaning can
 
 
 class ExtractiveAnswerer:
@@ -122,20 +213,50 @@ class ExtractiveAnswerer:
         if not passages:
             raise ValueError("an extractive answer needs at least one passage")
         zh = lang.lower().startswith("zh")
-        question_units = set(lexical_units(question, STOP_WORDS | _QUESTION_WORDS_EN | _QUESTION_BIGRAMS_ZH))
-        candidates = [c for rank, p in enumerate(passages[:TOP_PASSAGES]) for c in self._candidates(p, rank)]
+        own, context = split_condensed(question)
+        candidates = self._gathered(passages, 0, TOP_PASSAGES, is_chinese(own))
         if not candidates:
             raise ValueError("the passages contain no text to quote")
-        candidates = self._named_rows_only(candidates, question, question_units)
-        self._score(question, question_units, candidates)
-        chosen = self._choose(candidates, bool(asked_kinds(question)))
-        chosen.sort(key=lambda c: (c.rank, c.position))  # read in document order
-        quotes = [_with_marker(self._quote(c, question_units, question), c.passage.n) for c in chosen]
-        body = ("" if zh else " ").join(quotes)
-        citations = list(dict.fromkeys(c.passage.n for c in chosen))
-        other_language = all(is_chinese(c.text) != zh for c in chosen)
+        parts, setting = question_parts(own)
+        if not parts:
+            asked = _Asked(own, context, question)
+            chosen = [(c, asked) for c in self._select(candidates, asked, MAX_SENTENCES)]
+        else:
+            # A question of several parts ("how much is shipping, and how many days do I have to
+            # return it?") gets the sentence or row that answers each part, from whichever page;
+            # the other parts and the setting are its context ("有效期多久？" of the gift card).
+            candidates += self._gathered(passages, TOP_PASSAGES, TOP_PASSAGES_SEVERAL_PARTS, is_chinese(own))
+            chosen = []
+            for part in parts:
+                others = " ".join([setting, *(p for p in parts if p != part), context]).strip()
+                asked = _Asked(part, others, f"{setting} {part}".strip())
+                try:
+                    best = self._select([replace(c) for c in candidates], asked, 1)[0]
+                except NoAnswerInPassages:
+                    continue
+                original = next(c for c in candidates if _key(c) == _key(best))
+                if any(_key(c) == _key(original) for c, _ in chosen):
+                    # One row answering two parts ("每月多少钱？包括多少分钟？"): both columns.
+                    chosen = [(c, a.joined(asked) if _key(c) == _key(original) else a) for c, a in chosen]
+                elif not any(_same_sentence(c, original) for c, _ in chosen):
+                    chosen.append((original, asked))
+            if not chosen:
+                raise NoAnswerInPassages("no passage row is the one the question names")
+        chosen.sort(key=lambda pair: (pair[0].rank, pair[0].position))  # read in document order
+        quotes = [_with_marker(self._quote(c, asked), c.passage.n) for c, asked in chosen]
+        # Chinese quotes run on; a space after an English one.
+        body = "".join(
+            q if i == 0 or (zh and is_chinese(quotes[i - 1])) else f" {q}" for i, q in enumerate(quotes)
+        )
+        citations = list(dict.fromkeys(c.passage.n for c, _ in chosen))
+        other_language = all(is_chinese(c.text) != zh for c, _ in chosen)
         lead = (CROSS_LANGUAGE_LEADS if other_language else LEADS)["zh" if zh else "en"]
         return ExtractiveAnswer(text=f"{lead}\n{body}", citations_used=citations)
+
+    def _select(self, candidates: list[_Candidate], asked: _Asked, most: int) -> list[_Candidate]:
+        candidates = self._named_rows_only(candidates, asked.full, asked.units | asked.context_units)
+        self._score(asked, candidates)
+        return self._choose(candidates, asked, most)
 
     @staticmethod
     def answers_from_table(passages: list[Passage]) -> bool:
@@ -147,13 +268,23 @@ class ExtractiveAnswerer:
 
     # -- candidates ---------------------------------------------------------------------------
 
+    def _gathered(self, passages: list[Passage], start: int, end: int, zh: bool) -> list[_Candidate]:
+        """The candidates of passages[start:end], marked when not in the question's language."""
+        candidates = [
+            c for rank, p in enumerate(passages[start:end], start) for c in self._candidates(p, rank)
+        ]
+        for c in candidates:
+            c.other_language = is_chinese(c.text) != zh
+        return candidates
+
     def _candidates(self, passage: Passage, rank: int) -> list[_Candidate]:
         faq = _FAQ_RE.match(passage.text) if passage.kind == "faq" else None
         if faq:
             # An FAQ answer is written to be read whole; the question side carries the match.
             answer = faq.group("a").strip()
             units = frozenset(lexical_units(faq.group("q") + "\n" + answer))
-            return [_Candidate(passage, rank, 0, answer, units)]
+            match_text = f"{faq.group('q').strip()}\n{answer}"
+            return [_Candidate(passage, rank, 0, answer, units, match_text=match_text)]
         if passage.kind == "table":
             structured = table_row(passage)
             if structured is not None:
@@ -167,6 +298,10 @@ class ExtractiveAnswerer:
                 for i, row in enumerate(rows)
             ]
         pieces = _whole_sentences(passage)
+        # The page's title or a heading repeated in the text names the topic; it answers nothing.
+        headings = {_normalised(h) for h in [passage.title, *passage.heading_path] if h}
+        if len(pieces) > 1:
+            pieces = [piece for piece in pieces if _normalised(piece) not in headings] or pieces
         candidates = [
             _Candidate(passage, rank, i, s, frozenset(lexical_units(s)))
             for i, s in enumerate(pieces)
@@ -194,62 +329,104 @@ class ExtractiveAnswerer:
             raise NoAnswerInPassages("no passage row is the one the question names")
         return kept
 
-    def _quote(self, candidate: _Candidate, question_units: set[str], question: str) -> str:
+    def _quote(self, candidate: _Candidate, asked: _Asked) -> str:
         """The text to quote: the sentence, or for a table row its name and the column asked for
         ("Premium plan, monthly price: 30 euros"); the whole row when no column stands out."""
         if candidate.row is None:
             return candidate.text
-        return self.tables.run(candidate.row, question, question_units) or candidate.text
+        return self.tables.run(candidate.row, asked.full, asked.units | asked.context_units) or candidate.text
 
     # -- relevance ----------------------------------------------------------------------------
 
-    def _score(self, question: str, question_units: set[str], candidates: list[_Candidate]) -> None:
-        # A question word found in few candidate sentences tells them apart; one in all, not.
+    def _score(self, asked: _Asked, candidates: list[_Candidate]) -> None:
+        # A question word found in few candidate sentences tells them apart; one in all, not. The
+        # follow-up's context (the previous question) counts half: the customer's own words say
+        # what this turn asks.
         count = len(candidates)
         weights = {
-            u: math.log(1 + count / max(1, sum(u in c.units for c in candidates))) for u in question_units
+            u: math.log(1 + count / max(1, sum(u in c.units for c in candidates)))
+            * (1.0 if u in asked.units else CONTEXT_WEIGHT)
+            for u in asked.units | asked.context_units
         }
         total = sum(weights.values())
-        asked = asked_kinds(question)
         for c in candidates:
             c.words = sum(w for u, w in weights.items() if u in c.units) / total if total else 0.0
-            c.distinct = any(
-                u in c.units and not all(u in o.units for o in candidates) for u in question_units
+            c.distinct = any(u in c.units and not all(u in o.units for o in candidates) for u in asked.units)
+            c.states_asked_kind = asked.stated_in(c.text)
+        similarity = self._similarities(asked.full, candidates)
+        # Cosines across languages run lower than within one: each language's sentences are
+        # measured against that language's most similar one.
+        best_similarity = {
+            other: max(
+                (
+                    v
+                    for c in candidates
+                    if c.other_language == other and (v := similarity.get(id(c))) is not None
+                ),
+                default=0.0,
             )
-            c.states_asked_kind = bool(asked) and any(f.kind in asked for f in find_facts(c.text))
-        similarity = self._similarities(question, candidates)
-        best_similarity = max(similarity.values(), default=0.0)
+            for other in (False, True)
+        }
+        best_words = max(c.words for c in candidates)
+        # Closeness compares within a language only: an FAQ ranked below a passage in the other
+        # language keeps its rank penalty.
+        same_language_ranks = (
+            min((c.rank for c in candidates if c.other_language), default=len(candidates)) - 1
+        )
         for c in candidates:
             sim = similarity.get(id(c))
-            closeness = 0.0 if sim is None else max(0.0, 1.0 - (best_similarity - sim) / SIMILARITY_SPAN)
+            best = best_similarity[c.other_language]
+            closeness = 0.0 if sim is None else max(0.0, 1.0 - (best - sim) / SIMILARITY_SPAN)
+            if c.other_language:
+                # Words cannot match across languages: a sentence as close in meaning as the best
+                # gets the best word share ("hotline opening hours" -> "客户服务热线几点开放"); a
+                # sentence in the customer's language goes first when both say it.
+                c.words = max(c.words, closeness * best_words)
+                c.distinct = c.distinct or closeness >= 0.5
             # The kind of fact counts only in a sentence on the question's topic: "how long do
             # refunds take" is not answered by the shipping time.
             on_topic = c.words > 0 or closeness >= 0.5
+            c.states_asked_kind = c.states_asked_kind and on_topic
             c.score = (
                 c.words
                 + SIMILARITY_WEIGHT * closeness
-                + KIND_WEIGHT * (c.states_asked_kind and on_topic)
-                - RANK_PENALTY * c.rank
+                + KIND_WEIGHT * c.states_asked_kind
+                - RANK_PENALTY
+                * c.rank
+                * (
+                    not (
+                        c.passage.kind == "faq"
+                        and closeness >= FAQ_CLOSENESS
+                        and c.rank <= same_language_ranks
+                    )
+                )
+                - OTHER_LANGUAGE_PENALTY * c.other_language
             )
 
     def _similarities(self, question: str, candidates: list[_Candidate]) -> dict[int, float]:
         """Question-sentence cosine of the candidates words cannot tell apart, by id: all of the
         likeliest when no sentence shares a word with the question (another language, a
-        paraphrase), the close leaders otherwise; none when words and fact kind decide."""
+        paraphrase), the close leaders otherwise, and the best-ranked in the other language (words
+        cannot speak for them); none when words and fact kind decide."""
         if self.similarity is None or self.embedder is None:
             return {}
         ranked = sorted(candidates, key=lambda c: -_prior(c))
+        other_language = [c for c in sorted(candidates, key=lambda c: c.rank) if c.other_language]
         if any(c.words > 0 for c in candidates):
             ranked = [c for c in ranked if _prior(ranked[0]) - _prior(c) < SIMILARITY_MARGIN]
-            if len(ranked) < 2:
+            if len(ranked) < 2 and not other_language:
                 return {}
-        shortlist = ranked[:SIMILARITY_CANDIDATES]
+        shortlist = list(
+            {
+                id(c): c for c in ranked[:SIMILARITY_CANDIDATES] + other_language[:OTHER_LANGUAGE_CANDIDATES]
+            }.values()
+        )
         # Asymmetric, as in retrieval: the question as a query, sentences as passages.
         query = self.embedder.embed_query(question)
-        vectors = self.similarity.vectors([c.text[:SIMILARITY_CHARS] for c in shortlist])
+        vectors = self.similarity.vectors([(c.match_text or c.text)[:SIMILARITY_CHARS] for c in shortlist])
         return {id(c): float(v) for c, v in zip(shortlist, vectors @ query)}
 
-    def _choose(self, candidates: list[_Candidate], asks_a_kind: bool) -> list[_Candidate]:
+    def _choose(self, candidates: list[_Candidate], asked: _Asked, most: int) -> list[_Candidate]:
         # A sentence on the question's topic that states the kind of fact asked for answers it
         # before any other: "how long until someone looks at my report" -> "reviewed within 24
         # hours", not the reporting steps that share more words.
@@ -272,19 +449,36 @@ class ExtractiveAnswerer:
         chosen = [best]
         length = len(best.text)
         for c in ranked[1:]:
-            if len(chosen) == MAX_SENTENCES or c.score < best.score * RELATIVE_SCORE_MIN:
+            if len(chosen) >= most or c.score < best.score * RELATIVE_SCORE_MIN:
                 break
             if not c.distinct or c.words < best.words * RELATIVE_SCORE_MIN:
                 continue  # only the product's name in common with the question, or few words
-            if asks_a_kind and best.states_asked_kind and not c.states_asked_kind:
-                continue  # asked "what is the range": not the minimum age next to it
+            if asked.kinds and best.states_asked_kind:
+                # Asked for a fact ("how many days"), the sentence stating it answers. Another
+                # one joins only to state it of something else the question names ("how long do
+                # refunds and returns take"), not a second figure that competes with it ("30
+                # days to return" and "refunded within 10 working days" to the return period),
+                # nor a sentence stating none ("what is the range": not the minimum age).
+                covered = set().union(*(o.units for o in chosen))
+                if not c.states_asked_kind or not (c.units & asked.units) - covered:
+                    continue
             if c.row is not None or best.row is not None:
                 continue  # a table answer is one cell of one row
+            if c.other_language or best.other_language:
+                continue  # a quote in the other language is one sentence, not its translation too
             if any(_same_sentence(c, other) for other in chosen) or length + len(c.text) > MAX_CHARS:
                 continue
             chosen.append(c)
             length += len(c.text)
         return chosen
+
+
+def _key(candidate: _Candidate) -> tuple[str, int]:
+    return candidate.passage.chunk_id, candidate.position
+
+
+def _normalised(text: str) -> str:
+    return re.sub(r"[\W_]+", "", text.lower())
 
 
 def _prior(candidate: _Candidate) -> float:

@@ -420,13 +420,13 @@ _ASKS_EN = (
     ),
     (
         re.compile(
-            r"\bhow much\b(?!\s+(?:data|storage|space|memory|time|longer|weight|battery))"
+            r"\bhow much\b(?!\s+(?:data|storage|space|memory|time|longer|notice|weight|battery))"
             r"|\b(?:price|prices|cost|costs|fee|fees|charge|charged|pay|rate|tariff)\b"
         ),
         {"money", "percent"},
     ),
     (re.compile(r"\bhow much (?:data|storage|space|memory)\b"), {"data"}),
-    (re.compile(r"\bhow much (?:time|longer)\b"), {"duration"}),
+    (re.compile(r"\bhow much (?:time|longer|notice)\b"), {"duration"}),
     (re.compile(r"\bhow far\b|\b(?:range|distance)\b"), {"distance"}),
     (re.compile(r"\bhow old\b|\b(?:age|aged)\b"), {"age"}),
     (re.compile(r"\bhow heavy\b|\bweight\b|\bweigh\b"), {"weight"}),

@@ -242,6 +242,7 @@ class GroundingChecker:
         matched, fact_problems, fact_lines = _check_facts(bare, source, source_sentences)
         problems.extend(fact_problems)
         problems.extend(_check_names(bare, source, fact_lines))
+        problems.extend(_check_bindings(bare, source_sentences))
         threshold = MIN_SUPPORT_BIGRAMS if is_chinese(bare) else MIN_SUPPORT_WORDS
         # An English answer from a Chinese passage (or the reverse) shares no words with it: facts,
         # names and the embedder judge it.
@@ -391,6 +392,52 @@ def _check_names(sentence: str, source: str, fact_lines: list[str]) -> list[str]
         elif rows and not any(stem in row.lower() for row in rows) and not _in_heading(stem, source, rows):
             problems.append(f"name not where the passage states the fact: {name}")
     return problems
+
+
+# Where one sentence lists figures for several things: "99.95% for the Business plan and 99.99% for
+# Enterprise" binds each figure to the name in its own clause.
+_CLAUSE_RE = re.compile(r"[,;，；]|\b(?:and|but|while|whereas)\b")
+
+
+def _check_bindings(sentence: str, source_sentences: list[str]) -> list[str]:
+    """A figure stated of a name the passage gives another figure of the same kind: "the Business
+    plan is committed to 99.99%" where the passage says "99.95% for the Business plan and 99.99%
+    for Enterprise" (the right number, the wrong row)."""
+    problems = []
+    for clause in _CLAUSE_RE.split(sentence):
+        # Any capitalised word: a row's name often opens the sentence ("Enterprise gets 99.95%").
+        names = {
+            _stem(name.lower()): name
+            for name in _NAME_RE.findall(strip_citations(clause))
+            if name.lower() not in _NOT_NAMES and name.lower() not in STOP_WORDS
+        }
+        for fact in find_facts(clause) if names else []:
+            if fact.kind == "number":
+                continue
+            for stem, name in names.items():
+                if _bound_to_another(stem, fact, source_sentences):
+                    problems.append(f"{fact.text} is not what the passage states for {name}")
+    return list(dict.fromkeys(problems))
+
+
+def _bound_to_another(stem: str, fact: Fact, source_sentences: list[str]) -> bool:
+    """Whether every passage sentence stating the fact gives the name, in another clause, another
+    quantity of the fact's kind, and none puts the name in the fact's own clause."""
+    bound_elsewhere = False
+    for source_sentence in source_sentences:
+        clauses = [c.lower() for c in _CLAUSE_RE.split(source_sentence)]
+        own = [c for c in clauses if any(f.same_quantity(fact) for f in find_facts(c))]
+        if not own:
+            continue
+        if any(stem in c for c in own):
+            return False
+        if any(
+            stem in c and any(f.kind == fact.kind and not f.same_quantity(fact) for f in find_facts(c))
+            for c in clauses
+            if c not in own
+        ):
+            bound_elsewhere = True
+    return bound_elsewhere
 
 
 def _in_heading(stem: str, source: str, rows: list[str]) -> bool:

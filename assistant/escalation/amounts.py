@@ -11,6 +11,8 @@ from dataclasses import dataclass
 _PREFIX = {
     "hk$": "HKD",
     "us$": "USD",
+    "s$": "SGD",
+    "sgd": "SGD",
     "$": "USD",
     "¥": "CNY",
     "€": "EUR",
@@ -48,6 +50,9 @@ _SUFFIX = {
     "港币": "HKD",
     "港元": "HKD",
     "hkd": "HKD",
+    "新元": "SGD",
+    "新加坡元": "SGD",
+    "sgd": "SGD",
     "日元": "JPY",
     "jpy": "JPY",
 }

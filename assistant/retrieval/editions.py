@@ -12,10 +12,12 @@ and among the other editions, the fused order stays.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 
-from assistant.retrieval.catalog import ChunkCatalog
+from assistant.retrieval.catalog import ChunkCatalog, DocumentInfo
 from assistant.retrieval.types import RankedList, ScoredChunk
+from assistant.types import Passage
 from ingest.parsing.edition import parse_date
 from ingest.types import Edition
 
@@ -95,3 +97,80 @@ class EditionPreference:
             for slot, chunk_id in zip(positions, moved, strict=True):
                 hits[slot] = ScoredChunk(chunk_id, ranked.hits[slot].score)
         return RankedList(ranked.retriever, hits, ranked.ceiling, ranked.floor)
+
+
+def in_asked_edition(passages: list[Passage], question: str) -> list[Passage]:
+    """The passages an answer may draw on: of a page whose several editions were retrieved, only
+    the asked edition's (chosen_edition among those retrieved). Retrieval keeps the other editions
+    ranked below it, which a quote or a draft must not mix in ("within 60 days" from 2024 and
+    "15% restocking fee" from 2022 in one answer; the 2022 notice period when 2024's is asked);
+    a question naming two years keeps both."""
+    editions: dict[str, dict[str, Edition]] = {}
+    edition_of: dict[str, Edition] = {}
+    for passage in passages:
+        edition = Edition.from_extra(passage.extra)
+        if edition is not None:
+            editions.setdefault(edition.series, {})[edition.sort_key] = edition
+            edition_of[passage.chunk_id] = edition
+    asked = asked_dates(question)
+    kept: dict[str, set[str]] = {}
+    for series, of_series in editions.items():
+        if len(of_series) < 2:
+            continue
+        choices = [chosen_edition(list(of_series.values()), [when]) for when in asked]
+        kept[series] = {e.sort_key for e in choices or [chosen_edition(list(of_series.values()), [])]}
+    return [
+        p
+        for p in passages
+        if (edition := edition_of.get(p.chunk_id)) is None
+        or edition.series not in kept
+        or edition.sort_key in kept[edition.series]
+    ]
+
+
+def with_asked_editions(
+    passages: list[Passage],
+    documents: list[DocumentInfo],
+    question: str,
+    fetch: Callable[[str, int], list[Passage]],
+) -> list[Passage]:
+    """The passages with every retrieved chunk of a page's other editions replaced by the asked
+    edition's best chunks for the question, when that edition (among all the knowledge base's
+    editions of the page: `documents`) is not what retrieval returned: the 2023 notice period
+    found, the 2024 one in force. fetch(doc_id, k) retrieves one document's k best chunks. The
+    replaced passages keep their slots; the result is renumbered 1..n."""
+    editions: dict[str, list[tuple[Edition, str]]] = {}
+    for document in documents:
+        if document.edition is not None:
+            editions.setdefault(document.edition.series, []).append((document.edition, document.doc_id))
+    asked = asked_dates(question)
+    chosen_docs: dict[str, set[str]] = {}
+    for passage in passages:
+        edition = Edition.from_extra(passage.extra)
+        if edition is None or edition.series in chosen_docs or len(editions.get(edition.series, [])) < 2:
+            continue
+        of_series = editions[edition.series]
+        choices = [chosen_edition([e for e, _ in of_series], [when]) for when in asked] or [
+            chosen_edition([e for e, _ in of_series], [])
+        ]
+        keys = {e.sort_key for e in choices}
+        chosen_docs[edition.series] = {doc for e, doc in of_series if e.sort_key in keys}
+    if not chosen_docs:
+        return passages
+    result = list(passages)
+    present = {p.chunk_id for p in passages}
+    for series, docs in chosen_docs.items():
+        slots = [
+            i
+            for i, p in enumerate(result)
+            if (e := Edition.from_extra(p.extra)) is not None and e.series == series and p.doc_id not in docs
+        ]
+        if not slots:
+            continue
+        # Enough to fill the slots past the chunks of the asked edition already there.
+        k = len(slots) + sum(p.doc_id in docs for p in result)
+        fetched = [p for doc in sorted(docs) for p in fetch(doc, k) if p.chunk_id not in present]
+        for slot, replacement in zip(slots, fetched):
+            result[slot] = replacement
+            present.add(replacement.chunk_id)
+    return [replace(p, n=number) for number, p in enumerate(result, 1)]
