@@ -7,8 +7,10 @@ Persistence and version tracking are in snapshot.py.
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Sequence
+from types import ModuleType
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +22,15 @@ from assistant.retrieval.types import RankedList, ScoredChunk
 # chunker, so length normalisation has little to correct.
 K1 = 1.5
 B = 0.75
+
+
+def _bm25s() -> ModuleType:
+    """bm25s, imported on first use. It sets its own logger to DEBUG on import, so every index
+    build would print a line once anything configured the root logger: it is put back to WARNING."""
+    import bm25s
+
+    logging.getLogger("bm25s").setLevel(logging.WARNING)
+    return bm25s
 
 
 class BM25Index:
@@ -37,9 +48,7 @@ class BM25Index:
     def build(cls, documents: Sequence[str]) -> BM25Index:
         if not documents:
             return cls(None, 0)
-        import bm25s
-
-        model = bm25s.BM25(k1=K1, b=B)
+        model = _bm25s().BM25(k1=K1, b=B)
         model.index([terms(text) for text in documents], show_progress=False)
         return cls(model, len(documents))
 
@@ -52,9 +61,7 @@ class BM25Index:
     def load(cls, directory: Path, n_docs: int) -> BM25Index:
         if n_docs == 0:
             return cls(None, 0)
-        import bm25s
-
-        model = bm25s.BM25.load(str(directory), show_progress=False)
+        model = _bm25s().BM25.load(str(directory), show_progress=False)
         if model.scores["num_docs"] != n_docs:
             raise ValueError(
                 f"BM25 index in {directory} has {model.scores['num_docs']} rows, expected {n_docs}"
