@@ -23,9 +23,6 @@ class PassageScores:
     bm25_rank: int | None = None
     dense_rank: int | None = None
     title_rank: int | None = None
-    # The shift cross-language calibration added to the dense cosines of this passage's language
-    # (assistant.retrieval.dense; 0 in the question's own), so other cosines can be read alike.
-    dense_shift: float | None = None
 
     @property
     def ranking(self) -> float:

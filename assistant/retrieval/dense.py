@@ -64,24 +64,16 @@ def background(hits: Sequence[ScoredChunk]) -> float | None:
     return float(np.median(scores)) if len(scores) >= BACKGROUND_MIN else None
 
 
-def language_shifts(per_language: dict[str, list[ScoredChunk]]) -> dict[str, float]:
-    """The cosine shift of each language's hits: what lifts its background to the highest one
-    (0 for that language, and for a language with too few hits to have a background)."""
-    backgrounds = {lang: background(hits) for lang, hits in per_language.items()}
-    reference = max((b for b in backgrounds.values() if b is not None), default=None)
-    return {
-        lang: reference - level if reference is not None and level is not None else 0.0
-        for lang, level in backgrounds.items()
-    }
-
-
 def calibrate(per_language: dict[str, list[ScoredChunk]], top_n: int) -> list[ScoredChunk]:
     """One ranking from per-language rankings: each language's cosines shifted so its background
     meets the highest background (see the module docstring), then the top_n overall."""
-    shifts = language_shifts(per_language)
-    merged = [
-        ScoredChunk(h.chunk_id, h.score + shifts[lang]) for lang, hits in per_language.items() for h in hits
-    ]
+    backgrounds = {lang: background(hits) for lang, hits in per_language.items()}
+    reference = max((b for b in backgrounds.values() if b is not None), default=None)
+    merged: list[ScoredChunk] = []
+    for lang, hits in per_language.items():
+        level = backgrounds[lang]
+        shift = reference - level if reference is not None and level is not None else 0.0
+        merged.extend(ScoredChunk(h.chunk_id, h.score + shift) for h in hits)
     merged.sort(key=lambda h: -h.score)
     return merged[:top_n]
 
@@ -133,12 +125,7 @@ class DenseRetriever:
             lang: self._search(vector, snapshot, top_n, chroma_where(snapshot, filters, lang=lang))
             for lang in languages
         }
-        return RankedList(
-            self.name,
-            calibrate(per_language, top_n),
-            ceiling=COSINE_CEILING,
-            shifts=language_shifts(per_language),
-        )
+        return RankedList(self.name, calibrate(per_language, top_n), ceiling=COSINE_CEILING)
 
     def _search(
         self, vector: np.ndarray, snapshot: KBSnapshot, top_n: int, where: dict[str, Any] | None

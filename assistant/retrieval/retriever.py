@@ -274,17 +274,14 @@ def _scored(
     passages: list[Passage], fused: RankedList, retrieved: list[RankedList], faq: dict[str, float]
 ) -> list[Passage]:
     """The passages with their scores: the fused one, each retriever's score and rank (None: that
-    retriever did not return it), an FAQ entry's question match strength, and the cross-language
-    shift of the passage's language (None: the dense step searched one language)."""
+    retriever did not return it), and an FAQ entry's question match strength."""
     fused_scores = fused.scores()
     by_retriever = {ranked.retriever: (ranked.scores(), ranked.ranks()) for ranked in retrieved}
-    shifts = next((ranked.shifts for ranked in retrieved if ranked.retriever == "dense"), {})
     result = []
     for passage in passages:
         found: dict[str, float | int | None] = {
             "fused": fused_scores[passage.chunk_id],
             "faq": faq.get(passage.chunk_id),
-            "dense_shift": shifts.get(passage.lang),
         }
         for name, (scores, ranks) in by_retriever.items():
             found[name], found[f"{name}_rank"] = scores.get(passage.chunk_id), ranks.get(passage.chunk_id)

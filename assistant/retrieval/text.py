@@ -77,15 +77,8 @@ ZH_KEY_STOP_WORDS = ZH_STOP_WORDS | ZH_QUESTION_WORDS
 EN_KEY_STOP_WORDS = EN_STOP_WORDS | frozenset(
     """get gets got getting gotten know knows someone somebody anyone anybody something anything
     everyone everybody everything one ones thing things way ways still happen happens happened
-    want wants us i'm i've i'd you're it's what's there's let
-    cost costs take takes took taken allow allows allowed come comes give gives gave work works
-    need needs put puts go goes going make makes start starts create current currently today now
-    previous""".split()
+    want wants us i'm i've i'd you're it's what's there's let""".split()
 )
-# Light verbs and time words above: a question leans on them ("What does a call cost?", "How many
-# webhooks can I create?", "When did the current policy take effect?") while its page says "fee",
-# "up to 20", "effective from"; "previous" is the label of a follow-up's condensed query
-# (assistant.condense).
 
 
 def normalise(text: str) -> str:

@@ -67,9 +67,6 @@ class RankedList:
     # The score that means "no match at all", when there is one (BM25: 0); None: score fusion
     # takes the lowest score in the list (dense: cosines of unrelated texts are far from 0).
     floor: float | None = None
-    # Dense, across languages: the cosine shift each chunk language's scores got (dense.calibrate),
-    # so that other evidence (the answerability judge's sentence cosines) can be read alike.
-    shifts: dict[str, float] = field(default_factory=dict)
 
     def ranks(self) -> dict[str, int]:
         """chunk id -> 1-based rank."""

