@@ -4,15 +4,12 @@ QA scores, the candidate queue, the job history. Screenshots go to test-artifact
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from browser_fixture import ARTIFACTS, BROWSER_MARKS, browser  # noqa: F401 (browser: a fixture)
-from api_fixture import api_settings, free_port, make_keys, wait_for_http
+from api_fixture import api_settings, kefu_server, make_keys
 from conversation_fixture import build
 from gap_fixture import SHIPPING, build_gaps
 
@@ -32,27 +29,8 @@ def server(
     build(services.settings, services.db, embedder)
     build_gaps(services.settings, services.db, embedder)
     services.db.dispose()
-    port = free_port()
-    env = {
-        **os.environ,
-        "KEFU_DATA_DIR": str(data_dir),
-        "KEFU_RATE_LIMIT_PER_MINUTE": "0",
-        "KEFU_WARMUP": "false",
-    }
-    log = data_dir.parent / "server.log"
-    with log.open("wb") as sink:
-        process = subprocess.Popen(
-            [str(Path(sys.executable).parent / "kefu"), "serve", "--host", "127.0.0.1", "--port", str(port)],
-            env=env,
-            stdout=sink,
-            stderr=sink,
-        )
-    try:
-        wait_for_http(f"http://127.0.0.1:{port}/healthz", 90, process)
-        yield f"http://127.0.0.1:{port}", keys
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
+    with kefu_server(data_dir, data_dir.parent / "server.log", KEFU_WARMUP="false") as url:
+        yield url, keys
 
 
 def test_console_operations_pages(server, browser, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
 import socket
 import subprocess
+import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -74,6 +78,37 @@ def wait_for_http(url: str, timeout_s: float, process: subprocess.Popen) -> None
             pass
         time.sleep(0.2)
     raise TimeoutError(f"{url} did not answer within {timeout_s} s")
+
+
+@contextmanager
+def kefu_server(data_dir: Path, log: Path, *, timeout_s: float = 90, **variables: str) -> Iterator[str]:
+    """`kefu serve` in its own process on a free loopback port, over `data_dir`, with the given
+    KEFU_* variables (rate limit off unless set); yields its URL and stops it afterwards. A server
+    that does not start fails the test with the end of its log."""
+    import pytest
+
+    env = {**os.environ, "KEFU_DATA_DIR": str(data_dir), "KEFU_RATE_LIMIT_PER_MINUTE": "0", **variables}
+    port = free_port()
+    with log.open("wb") as sink:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "api.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
+            env=env,
+            stdout=sink,
+            stderr=sink,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        try:
+            wait_for_http(f"{url}/healthz", timeout_s, process)
+        except (RuntimeError, TimeoutError) as exc:
+            pytest.fail(f"kefu serve did not start: {exc}\n{log.read_text(errors='replace')[-4000:]}")
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(30)
+        except subprocess.TimeoutExpired:
+            process.kill()
 
 
 def write_docs(folder: Path, docs: dict[str, str]) -> list[Path]:

@@ -3,11 +3,7 @@ real `kefu serve` process (`live`) for the OpenAI client, the agent feed and the
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from api_fixture import (
@@ -17,10 +13,9 @@ from api_fixture import (
     Live,
     api_settings,
     auth,
-    free_port,
+    kefu_server,
     make_keys,
     upload,
-    wait_for_http,
     write_docs,
 )
 from fastapi.testclient import TestClient
@@ -48,10 +43,6 @@ def harness(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Harness]:
         )
 
 
-def _server_log_tail(log: Path) -> str:
-    return log.read_text(errors="replace")[-4000:] if log.exists() else ""
-
-
 @pytest.fixture(scope="session")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     import httpx
@@ -60,29 +51,9 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     data_dir = root / "data"
     # Keys straight into the server's database before it starts (the CLI is tested in test_auth).
     keys = make_keys(Services(api_settings(data_dir)), "acme")
-    port = free_port()
-    env = {
-        **os.environ,
-        "KEFU_DATA_DIR": str(data_dir),
-        "KEFU_RATE_LIMIT_PER_MINUTE": "0",
-        "KEFU_LLM_MAX_TOKENS": "60",
-        "KEFU_WARMUP": "true",
-    }
     log = root / "server.log"
-    kefu = Path(sys.executable).parent / "kefu"
-    with log.open("wb") as sink:
-        process = subprocess.Popen(
-            [str(kefu), "serve", "--host", "127.0.0.1", "--port", str(port)],
-            env=env,
-            stdout=sink,
-            stderr=sink,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        try:
-            wait_for_http(f"{url}/healthz", 60, process)
-        except (RuntimeError, TimeoutError) as exc:
-            pytest.fail(f"kefu serve did not start: {exc}\n{_server_log_tail(log)}")
+    variables = {"KEFU_LLM_MAX_TOKENS": "60", "KEFU_WARMUP": "true"}
+    with kefu_server(data_dir, log, timeout_s=60, **variables) as url:
         with httpx.Client(base_url=url, timeout=60) as client:
             assert (
                 client.post("/v1/kbs", json={"name": "shop"}, headers=auth(keys["owner"])).status_code == 201
@@ -90,9 +61,3 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
             job = upload(client, keys["owner"], "shop", write_docs(root / "docs", SHOP_DOCS))
             assert job["status"] == "succeeded", job
         yield Live(url=url, keys=keys, data_dir=data_dir, log=log)
-    finally:
-        process.terminate()
-        try:
-            process.wait(15)
-        except subprocess.TimeoutExpired:
-            process.kill()

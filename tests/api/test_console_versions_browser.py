@@ -5,16 +5,12 @@ buttons for QA. Screenshots go to test-artifacts/."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
 from browser_fixture import ARTIFACTS, BROWSER_MARKS, browser  # noqa: F401 (browser: a fixture)
-from api_fixture import api_settings, auth, free_port, make_keys, wait_for_http
+from api_fixture import api_settings, auth, kefu_server, make_keys
 
 from api.services import Services
 from ingest.pipeline import IngestPipeline
@@ -45,27 +41,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict
     )
     ingest.ingest_paths(sorted(docs.iterdir()), "shop")
     services.db.dispose()
-    port = free_port()
-    env = {
-        **os.environ,
-        "KEFU_DATA_DIR": str(data_dir),
-        "KEFU_RATE_LIMIT_PER_MINUTE": "0",
-        "KEFU_WARMUP": "false",
-        "KEFU_AUTO_PUBLISH": "false",
-    }
-    with (root / "server.log").open("wb") as sink:
-        process = subprocess.Popen(
-            [str(Path(sys.executable).parent / "kefu"), "serve", "--host", "127.0.0.1", "--port", str(port)],
-            env=env,
-            stdout=sink,
-            stderr=sink,
-        )
-    try:
-        wait_for_http(f"http://127.0.0.1:{port}/healthz", 90, process)
-        yield f"http://127.0.0.1:{port}", keys
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
+    variables = {"KEFU_WARMUP": "false", "KEFU_AUTO_PUBLISH": "false"}
+    with kefu_server(data_dir, root / "server.log", **variables) as url:
+        yield url, keys
 
 
 def published(url: str, key: str) -> int:

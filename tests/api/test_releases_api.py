@@ -7,9 +7,6 @@ started or a version published on one API worker is served by another (a second 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,11 +17,10 @@ from api_fixture import (
     ZH_QUESTION,
     api_settings,
     auth,
-    free_port,
+    kefu_server,
     make_keys,
     parse_sse,
     upload,
-    wait_for_http,
     write_docs,
 )
 from fastapi.testclient import TestClient
@@ -275,39 +271,14 @@ def test_release_cli_start_status_promote_refused_abort(
 @pytest.fixture
 def second_worker(app_settings: Any) -> Iterator[str]:
     """`kefu serve` in another process on the same database and data folder."""
-    port = free_port()
-    env = {
-        **os.environ,
-        "KEFU_DATA_DIR": str(app_settings.data_dir),
-        "KEFU_AUTO_PUBLISH": "false",
-        "KEFU_RATE_LIMIT_PER_MINUTE": "0",
-        "KEFU_LLM_MAX_TOKENS": "60",
-        "KEFU_WARMUP": "false",
-    }
+    variables = {"KEFU_AUTO_PUBLISH": "false", "KEFU_LLM_MAX_TOKENS": "60", "KEFU_WARMUP": "false"}
     if app_settings.database_url:
-        env["KEFU_DATABASE_URL"] = app_settings.database_url
-    log = app_settings.data_dir.parent / "worker-b.log"
+        variables["KEFU_DATABASE_URL"] = app_settings.database_url
     app_settings.data_dir.mkdir(parents=True, exist_ok=True)
-    with log.open("wb") as sink:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "api.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
-            env=env,
-            stdout=sink,
-            stderr=sink,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        try:
-            wait_for_http(f"{url}/healthz", 90, process)
-        except (RuntimeError, TimeoutError) as exc:
-            pytest.fail(f"the second worker did not start: {exc}\n{log.read_text(errors='replace')[-3000:]}")
+    with kefu_server(
+        app_settings.data_dir, app_settings.data_dir.parent / "worker-b.log", **variables
+    ) as url:
         yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(15)
-        except subprocess.TimeoutExpired:
-            process.kill()
 
 
 def test_publish_and_release_on_one_worker_served_by_another(

@@ -3,9 +3,6 @@ release's arms side by side from the stored turns, and Abort. Screenshot to test
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -14,10 +11,9 @@ from api_fixture import (
     ZH_QUESTION,
     api_settings,
     auth,
-    free_port,
+    kefu_server,
     make_keys,
     upload,
-    wait_for_http,
     write_docs,
 )
 from browser_fixture import ARTIFACTS, BROWSER_MARKS, browser  # noqa: F401 (browser: a fixture)
@@ -54,28 +50,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict
                 f"/v1/sessions/{session}/messages", json={"text": ZH_QUESTION}, headers=auth(customer)
             )
             assert answer.status_code == 200 and "七天" in answer.json()["text"], answer.text
-    port = free_port()
-    env = {
-        **os.environ,
-        "KEFU_DATA_DIR": str(data_dir),
-        "KEFU_AUTO_PUBLISH": "false",
-        "KEFU_RATE_LIMIT_PER_MINUTE": "0",
-        "KEFU_WARMUP": "false",
-    }
-    log = root / "server.log"
-    with log.open("wb") as sink:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "api.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
-            env=env,
-            stdout=sink,
-            stderr=sink,
-        )
-    try:
-        wait_for_http(f"http://127.0.0.1:{port}/healthz", 90, process)
-        yield f"http://127.0.0.1:{port}", keys
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
+    variables = {"KEFU_WARMUP": "false", "KEFU_AUTO_PUBLISH": "false"}
+    with kefu_server(data_dir, root / "server.log", **variables) as url:
+        yield url, keys
 
 
 def cell(page: Any, label: str, arm: str) -> str:
