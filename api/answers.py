@@ -42,9 +42,14 @@ async def open_turn(svc: Services, request: AnswerRequest) -> tuple[AnswerPipeli
     return pipeline, await run_in_threadpool(pipeline.open, request)
 
 
-async def answer(svc: Services, request: AnswerRequest) -> AnswerResult:
-    """One whole answer, off the event loop."""
-    pipeline, conversation = await open_turn(svc, request)
+async def answer(
+    svc: Services, request: AnswerRequest, conversation: LoadedConversation | None = None
+) -> AnswerResult:
+    """One whole answer, off the event loop; `conversation` when the caller already read it."""
+    if conversation is None:
+        pipeline, conversation = await open_turn(svc, request)
+    else:
+        pipeline = await run_in_threadpool(svc.answers)
     return await run_in_threadpool(pipeline.run, request, conversation)
 
 

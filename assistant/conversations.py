@@ -199,6 +199,28 @@ class ConversationStore:
             session.flush()
             return _info(row)
 
+    def latest(self, *, tenant: str, channel: str, kb_name: str, user_id: str) -> LoadedConversation | None:
+        """A messaging user's latest conversation on a channel, with its messages, in one read
+        (None: they have none yet)."""
+        with self.db.session() as session:
+            row = session.scalar(
+                select(Conversation)
+                .where(
+                    Conversation.tenant == tenant,
+                    Conversation.channel == channel,
+                    Conversation.kb_name == kb_name,
+                    Conversation.user_id == user_id,
+                )
+                .order_by(Conversation.created_at.desc())
+                .limit(1)
+            )
+            if row is None:
+                return None
+            messages = session.scalars(
+                select(ChatMessage).where(ChatMessage.conversation_id == row.id).order_by(ChatMessage.seq)
+            )
+            return LoadedConversation(_info(row), tuple(messages))
+
     def get(self, conversation_id: str) -> ConversationInfo:
         with self.db.session() as session:
             row = session.get(Conversation, conversation_id)

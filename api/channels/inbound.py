@@ -17,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from api.answers import answer, result_out
 from api.models import ChannelMessage
 from api.services import Services
-from assistant.models import Conversation
+from assistant.conversations import ConversationStore, LoadedConversation
 from ingest.models import KnowledgeBase
 
 
@@ -78,31 +78,21 @@ def _claim(svc: Services, message: Inbound) -> tuple[str, ChannelMessage | None]
         return tenant, earlier
 
 
-def _conversation(svc: Services, tenant: str, message: Inbound) -> Conversation:
-    """The platform user's latest conversation on this channel, or a new one."""
-    with svc.db.session() as session:
-        row = session.scalar(
-            select(Conversation)
-            .where(
-                Conversation.tenant == tenant,
-                Conversation.channel == message.channel,
-                Conversation.kb_name == message.kb,
-                Conversation.user_id == message.user_id,
-            )
-            .order_by(Conversation.created_at.desc())
-            .limit(1)
-        )
-        if row is None:
-            row = Conversation(
-                kb_name=message.kb,
-                tenant=tenant,
-                channel=message.channel,
-                user_id=message.user_id,
-                user_profile=message.user_profile,
-            )
-            session.add(row)
-            session.flush()
-        return row
+def _conversation(svc: Services, tenant: str, message: Inbound) -> LoadedConversation:
+    """The platform user's latest conversation on this channel (the turn's one read of it), or a
+    new one."""
+    store = ConversationStore(svc.db)
+    found = store.latest(tenant=tenant, channel=message.channel, kb_name=message.kb, user_id=message.user_id)
+    if found is not None:
+        return found
+    info = store.create(
+        message.kb,
+        tenant=tenant,
+        channel=message.channel,
+        user_id=message.user_id,
+        user_profile=message.user_profile,
+    )
+    return LoadedConversation(info, ())
 
 
 def _finish(
@@ -134,16 +124,9 @@ async def handle(svc: Services, message: Inbound) -> Outcome:
     conversation_id = None
     try:
         conversation = await run_in_threadpool(_conversation, svc, tenant, message)
-        conversation_id = conversation.id
-        request = AnswerRequest(
-            question=message.text,
-            kb=message.kb,
-            conversation_id=conversation.id,
-            channel=message.channel,
-            user_id=message.user_id,
-            user_profile=dict(conversation.user_profile or {}),
-        )
-        reply = result_out(await answer(svc, request)).model_dump(mode="json")
+        conversation_id = conversation.info.id
+        request = AnswerRequest(question=message.text, conversation_id=conversation_id)
+        reply = result_out(await answer(svc, request, conversation)).model_dump(mode="json")
     finally:
         await run_in_threadpool(_finish, svc, message, conversation_id, reply)
     return Outcome(reply=reply, duplicate=False)

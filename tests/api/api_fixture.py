@@ -8,7 +8,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -109,6 +109,25 @@ def kefu_server(data_dir: Path, log: Path, *, timeout_s: float = 90, **variables
             process.wait(30)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+def conversation_reads(harness: Harness, send: Callable[[], object]) -> int:
+    """How many statements read the conversations table while `send()` runs."""
+    from sqlalchemy import event
+
+    reads: list[str] = []
+
+    def count(conn: object, cursor: object, statement: str, *args: object) -> None:
+        if statement.lstrip().upper().startswith("SELECT") and "FROM conversations" in statement:
+            reads.append(statement)
+
+    engine = harness.services.db.engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        send()
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    return len(reads)
 
 
 def write_docs(folder: Path, docs: dict[str, str]) -> list[Path]:

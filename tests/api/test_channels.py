@@ -7,7 +7,7 @@ import time
 import uuid
 import xml.etree.ElementTree as ET
 
-from api_fixture import WEBHOOK_SECRET, WECHAT_TOKEN, ZH_QUESTION, Harness
+from api_fixture import WEBHOOK_SECRET, WECHAT_TOKEN, ZH_QUESTION, Harness, conversation_reads
 from channel_support import answers_stored
 
 from api.channels.webhook import sign
@@ -47,7 +47,14 @@ def test_signed_webhook_answers_once_per_message_id(harness: Harness) -> None:
     assert again.status_code == 200 and again.json()["duplicate"] is True
     assert again.json()["text"] == reply["text"] and again.json()["session_id"] == reply["session_id"]
     assert answers_stored(harness, user) == 1
-    second = _post_webhook(harness, {**payload, "message_id": "m-2-" + user})
+    replies = []  # a later message: its conversation is found and read once for the turn
+    assert (
+        conversation_reads(
+            harness, lambda: replies.append(_post_webhook(harness, {**payload, "message_id": "m-2-" + user}))
+        )
+        == 1
+    )
+    second = replies[0]
     assert second.json()["session_id"] == reply["session_id"]  # same user, same conversation
     assert answers_stored(harness, user) == 2
     with harness.services.db.session() as session:

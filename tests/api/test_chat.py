@@ -6,7 +6,7 @@ import json
 from collections.abc import AsyncIterator
 
 import pytest
-from api_fixture import EN_QUESTION, ZH_QUESTION, Harness, auth, parse_sse
+from api_fixture import EN_QUESTION, ZH_QUESTION, Harness, auth, conversation_reads, parse_sse
 from sqlalchemy import select
 
 from api.logs import JsonFormatter
@@ -206,30 +206,11 @@ def test_request_ids(harness: Harness, caplog: pytest.LogCaptureFixture) -> None
     assert line["msg"] == "request" and line["request_id"] == "req-123" and "ts" in line
 
 
-def _conversation_reads(harness: Harness, send: object) -> int:
-    """How many statements read the conversations table while `send()` runs."""
-    from sqlalchemy import event
-
-    reads: list[str] = []
-
-    def count(conn: object, cursor: object, statement: str, *args: object) -> None:
-        if statement.lstrip().upper().startswith("SELECT") and "FROM conversations" in statement:
-            reads.append(statement)
-
-    engine = harness.services.db.engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        send()  # type: ignore[operator]
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-    return len(reads)
-
-
 def test_a_turn_reads_its_session_once_as_json_and_as_a_stream(harness: Harness) -> None:
     key = harness.acme["customer"]
     session_id = harness.session(key)
-    assert _conversation_reads(harness, lambda: harness.ask(key, session_id, ZH_QUESTION)) == 1
-    assert _conversation_reads(harness, lambda: _stream(harness, key, session_id, ZH_QUESTION)) == 1
+    assert conversation_reads(harness, lambda: harness.ask(key, session_id, ZH_QUESTION)) == 1
+    assert conversation_reads(harness, lambda: _stream(harness, key, session_id, ZH_QUESTION)) == 1
 
 
 def test_another_keys_session_is_a_404_before_any_stream_starts(harness: Harness) -> None:
