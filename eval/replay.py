@@ -23,8 +23,6 @@ from sqlalchemy import select
 
 from assistant.guards.pii import PiiRedactor
 from assistant.models import ChatMessage, Conversation
-from assistant.retrieval.retriever import HybridRetriever
-from assistant.retrieval.types import RetrievalFilters, RetrievalResult
 from ingest.config import Settings
 from ingest.db import Database
 from ingest.versions import VersionRef
@@ -202,25 +200,6 @@ def _redacted(reply: ReplayReply, redact: Callable[[str], Any]) -> ReplayReply:
     return reply
 
 
-class VersionRetriever(HybridRetriever):
-    """kefu's hybrid retrieval reading one version of the knowledge base, whichever its caller
-    (the answerer, which serves the published one) asks for."""
-
-    def __init__(self, settings: Settings, version: VersionRef, *, database: Database) -> None:
-        super().__init__(settings, database=database)
-        self.version = version
-
-    def run(
-        self,
-        query: str,
-        kb: str,
-        top_k: int = 5,
-        filters: RetrievalFilters | None = None,
-        version: VersionRef = "published",
-    ) -> RetrievalResult:
-        return super().run(query, kb, top_k, filters, self.version)
-
-
 # question, history -> the replayed reply
 ReplayAnswer = Callable[[str, list[dict[str, str]]], ReplayReply]
 
@@ -241,14 +220,13 @@ def replay_turns(turns: Iterable[ReplayTurn], answer: ReplayAnswer) -> list[Repl
 
 def version_answerer(settings: Settings, database: Database, kb: str, version: VersionRef) -> ReplayAnswer:
     """kefu's answer steps (assistant.answering.Answerer: guards, condense, retrieval,
-    answerability, answer, grounding) with retrieval reading `version` of the knowledge base;
-    nothing is recorded."""
+    answerability, answer, grounding) on `version` of the knowledge base (the question carries
+    it, as a release arm's does); nothing is recorded."""
     from assistant.answering import Answerer
     from assistant.turn import Question
     from assistant.types import Message
 
     answerer = Answerer(settings, database=database)
-    answerer.retriever = VersionRetriever(settings, version, database=database)
 
     def answer(question: str, history: list[dict[str, str]]) -> ReplayReply:
         result = answerer.run(
@@ -257,6 +235,7 @@ def version_answerer(settings: Settings, database: Database, kb: str, version: V
                 kb,
                 [Message(role=t["role"], content=t["content"]) for t in history],  # type: ignore[arg-type]
                 None,
+                version,
             )
         )
         return ReplayReply(
