@@ -72,13 +72,19 @@ ZH_QUESTION_WORDS = frozenset(
     哪一个 哪一位 哪一天 哪一种 哪个 哪些 哪里 哪儿 谁 怎么 怎么样 怎样 如何 是否 能否 可否 是不是 有没有 能不能
     可不可以 吗 呢 请问 名字 叫 叫做 称为 是什么""".split()
 )
-ZH_KEY_STOP_WORDS = ZH_STOP_WORDS | ZH_QUESTION_WORDS
+# Chinese light verbs, as the English ones below: "携号转台需要提供哪些文件" asks about 文件, not 需要.
+ZH_LIGHT_VERBS = frozenset("需要 需 得 必须 想 想要 打算 进行 使用 用 做 办 弄 拿 给予 获得 得到".split())
+ZH_KEY_STOP_WORDS = ZH_STOP_WORDS | ZH_QUESTION_WORDS | ZH_LIGHT_VERBS
 # Words a question leans on without asking about them ("What if someone I know gets it?").
 EN_KEY_STOP_WORDS = EN_STOP_WORDS | frozenset(
     """get gets got getting gotten know knows someone somebody anyone anybody something anything
     everyone everybody everything one ones thing things way ways still happen happens happened
-    want wants us i'm i've i'd you're it's what's there's let""".split()
+    want wants us i'm i've i'd you're it's what's there's let
+    come comes came coming allow allows allowed go goes going went make makes made give gives
+    gave given put puts take takes took use uses used need needs needed""".split()
 )
+# The light verbs above carry the question's grammar, not its topic: "How much data comes with
+# Harbour Max?" is answered by "Harbour Max; Local data: 100 GB", which holds no "come".
 
 
 def normalise(text: str) -> str:
