@@ -14,7 +14,10 @@ How sentences are picked (the question is the condensed standalone query for fol
   for a kind of fact, state one themselves or share its distinctive words ("what is the range"
   does not get the minimum age from the same passage);
 - a follow-up's own words weigh twice its context's (the previous question the condense step
-  appended); a fact the question states itself (the year in "2023年版……多少天") answers nothing;
+  appended), four times when it says more than a new entity ("what if I cancel before the
+  contract ends?"); a sentence holding the context's words does not join one that holds none: it
+  answers the previous question, answered already (tune follow-ups: irrelevant-sentence rate 0.10
+  -> 0); a fact the question states itself (the year in "2023年版……多少天") answers nothing;
 - asked for one fact, the sentence stating it answers alone: a second sentence joins only to
   state that kind of fact of something else the question names, never a competing figure;
 - of the sentences stating it, the one naming the question's subject answers, not one naming only
@@ -88,6 +91,9 @@ OTHER_LANGUAGE_PENALTY = 0.1
 CONTEXT_WEIGHT = 0.5
 # A follow-up of this few words asks what its previous question asked ("那商业版呢？").
 ELLIPTICAL_UNITS = 2
+# A follow-up that says more than that ("what if I cancel before the contract ends?") says what it
+# asks: its context's words count this much of its own.
+CONTEXT_WEIGHT_STATED = 0.25
 # An FAQ entry is written to answer its question: when that question is about the closest in
 # meaning to the customer's, retrieval's rank (often a page title's pull) does not count against it
 # ("退货需要多长时间" -> the FAQ on the return window, not the refund-time section ranked above it),
@@ -157,7 +163,9 @@ class _Asked:
             | ({"money"} if _ASKS_FREE_RE.search(text) else set())
             | ({"email"} if _ASKS_EMAIL_RE.search(text) else set())
         )
-        if not self.kinds and len(self.units) <= ELLIPTICAL_UNITS:
+        elliptical = len(self.units) <= ELLIPTICAL_UNITS
+        self.context_weight = CONTEXT_WEIGHT if elliptical else CONTEXT_WEIGHT_STATED
+        if not self.kinds and elliptical:
             self.kinds = asked_kinds(context)  # "what about members?": what the previous one asked
         self.known = {(f.kind, f.value) for f in find_facts(f"{text}\n{context}")}
 
@@ -392,7 +400,7 @@ class ExtractiveAnswerer:
         count = len(candidates)
         weights = {
             u: math.log(1 + count / max(1, sum(u in c.units for c in candidates)))
-            * (1.0 if u in asked.units else CONTEXT_WEIGHT)
+            * (1.0 if u in asked.units else asked.context_weight)
             for u in asked.units | asked.context_units
         }
         total = sum(weights.values())
@@ -515,6 +523,8 @@ class ExtractiveAnswerer:
                     continue
             if c.row is not None or best.row is not None:
                 continue  # a table answer is one cell of one row
+            if c.units & asked.context_units and not best.units & asked.context_units:
+                continue  # it answers the question the follow-up follows, answered already
             if c.other_language or best.other_language:
                 continue  # a quote in the other language is one sentence, not its translation too
             if any(_same_sentence(c, other) for other in chosen) or length + len(c.text) > MAX_CHARS:

@@ -133,6 +133,26 @@ def test_a_follow_up_is_answered_on_its_own_words(extractor: ExtractiveAnswerer)
     assert "prepaid return label" in answer and "60 days" not in answer
 
 
+def test_a_follow_up_does_not_get_the_previous_answer_again(extractor: ExtractiveAnswerer) -> None:
+    # Both pages share the follow-up's words; only the second says what it asks. The first answers
+    # the question it follows (its notice), which the customer was told already.
+    notice = passage(
+        1, "Cancelling", "To cancel your membership, give us 30 days' notice in the app or by phone."
+    )
+    early = passage(
+        2, "Cancelling", "If you cancel before your membership ends, the unused months are refunded."
+    )
+    query = combine(
+        "What if I cancel before my membership ends?",
+        "How much notice do I need to give to cancel my membership?",
+    )
+    answer = extractor.run(query, [notice, early], "en").text
+    assert (
+        answer
+        == "According to our help centre:\nIf you cancel before your membership ends, the unused months are refunded [2]."
+    )
+
+
 # -- across languages ---------------------------------------------------------------------------
 
 
