@@ -136,8 +136,9 @@ _LIST_OR_LABEL_RE = re.compile(r"^\s*(?:[-*•]|\d+[.)、]|#)|[:：]")
 # Where a qualifier of the question's subject starts: "the download link | for a full export".
 # Not "of" ("the price of the Premium plan" names the plan) nor "to" ("how long to return it").
 _QUALIFIER_EN_RE = re.compile(r"\b(?:for|on|in|with|at|under|during|from|via)\b", re.IGNORECASE)
-# "完整导出的下载链接有效期多久": the subject follows the last 的 and ends where the predicate starts.
-_PREDICATE_ZH_RE = re.compile(r"[是为有要需多几怎什能可会在吗呢？?，,]")
+# "完整导出的下载链接有效期多久": the subject follows the last 的 and ends at the first function
+# word (a verb-noun such as 送货 stays in it, unlike the swappable entity of condense.py).
+_ZH_HEAD_END_RE = re.compile(r"[是为有要需多几怎什能可会在吗呢？?，,]")
 # Nouns that name a property, not a thing: "the period for returns" asks about returns.
 _ATTRIBUTE_WORDS = frozenset(
     lexical_units(
@@ -203,7 +204,7 @@ def subject_units(question: str) -> frozenset[str]:
     outside the subject (no sentence is preferred for holding it)."""
     if is_chinese(question):
         qualifier, sep, head = question.rpartition("的")
-        pieces = [qualifier, _PREDICATE_ZH_RE.split(head, maxsplit=1)[0]] if sep else [question]
+        pieces = [qualifier, _ZH_HEAD_END_RE.split(head, maxsplit=1)[0]] if sep else [question]
         pieces.reverse()  # the head first, as in English
     else:
         pieces = _QUALIFIER_EN_RE.split(question)
