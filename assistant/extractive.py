@@ -14,9 +14,15 @@ How sentences are picked (the question is the condensed standalone query for fol
   for a kind of fact, state one themselves or share its distinctive words ("what is the range"
   does not get the minimum age from the same passage);
 - a follow-up's own words weigh twice its context's (the previous question the condense step
-  appended); a fact the question states itself (the year in "2023年版……多少天") answers nothing;
+  appended), four times when it says more than a new entity ("what if I cancel before the
+  contract ends?"); a sentence holding the context's words does not join one that holds none: it
+  answers the previous question, answered already (tune follow-ups: irrelevant-sentence rate 0.10
+  -> 0); a fact the question states itself (the year in "2023年版……多少天") answers nothing;
 - asked for one fact, the sentence stating it answers alone: a second sentence joins only to
   state that kind of fact of something else the question names, never a competing figure;
+- of the sentences stating it, the one naming the question's subject answers, not one naming only
+  a qualifier of it ("how long is the download link for a full export valid?" -> the link's 7
+  days, not the export's 24 hours; subject_units);
 - a message asking two things ("..., and how many days ...?", "……？……？") gets the best sentence
   or row for each, from any of the passages;
 - in the other language, words cannot match: sentences are compared by meaning against the best
@@ -85,6 +91,9 @@ OTHER_LANGUAGE_PENALTY = 0.1
 CONTEXT_WEIGHT = 0.5
 # A follow-up of this few words asks what its previous question asked ("那商业版呢？").
 ELLIPTICAL_UNITS = 2
+# A follow-up that says more than that ("what if I cancel before the contract ends?") says what it
+# asks: its context's words count this much of its own.
+CONTEXT_WEIGHT_STATED = 0.25
 # An FAQ entry is written to answer its question: when that question is about the closest in
 # meaning to the customer's, retrieval's rank (often a page title's pull) does not count against it
 # ("退货需要多长时间" -> the FAQ on the return window, not the refund-time section ranked above it),
@@ -124,6 +133,20 @@ _FINAL_PUNCT_RE = re.compile(r"[.!?。！？；;]+$")
 # A complete sentence ends with one of these (closing quotes and brackets may follow).
 _SENTENCE_END_RE = re.compile(r"[.!?。！？；;:：…][\"'”’）)\]】]*$")
 _LIST_OR_LABEL_RE = re.compile(r"^\s*(?:[-*•]|\d+[.)、]|#)|[:：]")
+# Where a qualifier of the question's subject starts: "the download link | for a full export".
+# Not "of" ("the price of the Premium plan" names the plan) nor "to" ("how long to return it").
+_QUALIFIER_EN_RE = re.compile(r"\b(?:for|on|in|with|at|under|during|from|via)\b", re.IGNORECASE)
+# "完整导出的下载链接有效期多久": the subject follows the last 的 and ends at the first function
+# word (a verb-noun such as 送货 stays in it, unlike the swappable entity of condense.py).
+_ZH_HEAD_END_RE = re.compile(r"[是为有要需多几怎什能可会在吗呢？?，,]")
+# Nouns that name a property, not a thing: "the period for returns" asks about returns.
+_ATTRIBUTE_WORDS = frozenset(
+    lexical_units(
+        "period time deadline window limit length duration amount number size date minimum maximum "
+        "期限 时间 期间 日期 天数 次数 数量 上限 下限 限额 最低 最高",
+        frozenset(),
+    )
+)
 
 
 class _Asked:
@@ -134,13 +157,16 @@ class _Asked:
     def __init__(self, text: str, context: str, full: str) -> None:
         self.text, self.context, self.full = text, context, full
         self.units = set(lexical_units(text, _QUESTION_STOP_WORDS))
+        self.subject = subject_units(text)
         self.context_units = set(lexical_units(context, _QUESTION_STOP_WORDS)) - self.units
         self.kinds = (
             asked_kinds(text)
             | ({"money"} if _ASKS_FREE_RE.search(text) else set())
             | ({"email"} if _ASKS_EMAIL_RE.search(text) else set())
         )
-        if not self.kinds and len(self.units) <= ELLIPTICAL_UNITS:
+        elliptical = len(self.units) <= ELLIPTICAL_UNITS
+        self.context_weight = CONTEXT_WEIGHT if elliptical else CONTEXT_WEIGHT_STATED
+        if not self.kinds and elliptical:
             self.kinds = asked_kinds(context)  # "what about members?": what the previous one asked
         self.known = {(f.kind, f.value) for f in find_facts(f"{text}\n{context}")}
 
@@ -160,9 +186,39 @@ class _Asked:
         year = ("date", float(int(fact.value) // 10000 * 10000))
         return (fact.kind, fact.value) in self.known or (fact.kind == "date" and year in self.known)
 
+    def holds_subject(self, units: frozenset[str]) -> bool:
+        """Whether a sentence names what is asked about, not only its qualifier ("the download
+        link", not just "a full export"); any sentence does when no subject stands out."""
+        return not self.subject or bool(units & self.subject)
+
     def joined(self, other: _Asked) -> _Asked:
         """One row answering two parts ("每月多少钱？包括多少分钟？"): both parts' columns."""
         return _Asked(f"{self.text} {other.text}", self.context, f"{self.full} {other.full}")
+
+
+def subject_units(question: str) -> frozenset[str]:
+    """The units naming what the question asks about when a qualifier narrows it: "How long is
+    the download link for a full export valid?" -> {download, link}; "完整导出的下载链接有效期多久" ->
+    下载链接. A head that only names a property or the kind of fact ("the fee for late payment",
+    "退货的期限") takes the qualifier in: the subject is then all of it. Empty when nothing is left
+    outside the subject (no sentence is preferred for holding it)."""
+    if is_chinese(question):
+        qualifier, sep, head = question.rpartition("的")
+        pieces = [qualifier, _ZH_HEAD_END_RE.split(head, maxsplit=1)[0]] if sep else [question]
+        pieces.reverse()  # the head first, as in English
+    else:
+        pieces = _QUALIFIER_EN_RE.split(question)
+    subject: set[str] = set()
+    taken = 0  # pieces in the subject; none when no piece names a thing
+    for i, piece in enumerate(pieces):
+        subject |= set(lexical_units(piece, _QUESTION_STOP_WORDS))
+        if any(u not in _ATTRIBUTE_WORDS and not asked_kinds(u) for u in subject):
+            taken = i + 1
+            break
+    outside = set().union(*(lexical_units(p, _QUESTION_STOP_WORDS) for p in pieces[taken:])) - subject
+    if not taken or not outside:
+        return frozenset()
+    return frozenset(u for u in subject if u not in _ATTRIBUTE_WORDS and not asked_kinds(u))
 
 
 def question_parts(question: str) -> tuple[list[str], str]:
@@ -345,7 +401,7 @@ class ExtractiveAnswerer:
         count = len(candidates)
         weights = {
             u: math.log(1 + count / max(1, sum(u in c.units for c in candidates)))
-            * (1.0 if u in asked.units else CONTEXT_WEIGHT)
+            * (1.0 if u in asked.units else asked.context_weight)
             for u in asked.units | asked.context_units
         }
         total = sum(weights.values())
@@ -431,11 +487,14 @@ class ExtractiveAnswerer:
         # before any other: "how long until someone looks at my report" -> "reviewed within 24
         # hours", not the reporting steps that share more words.
         # Not for table rows: a row is a record, picked by the words naming it; the kind asked
-        # for picks its column (_quote).
+        # for picks its column (_quote). Of two such sentences, the one naming the question's
+        # subject answers, not one that shares only its qualifier ("how long is the download link
+        # for a full export valid": the link's 7 days, not the export's 24 hours).
         ranked = sorted(
             candidates,
             key=lambda c: (
                 -(c.states_asked_kind and c.distinct and c.row is None),
+                -(c.states_asked_kind and c.distinct and c.row is None and asked.holds_subject(c.units)),
                 -c.score,
                 c.rank,
                 c.position,
@@ -458,12 +517,15 @@ class ExtractiveAnswerer:
                 # one joins only to state it of something else the question names ("how long do
                 # refunds and returns take"), not a second figure that competes with it ("30
                 # days to return" and "refunded within 10 working days" to the return period),
-                # nor a sentence stating none ("what is the range": not the minimum age).
+                # nor a sentence stating none ("what is the range": not the minimum age), nor one
+                # naming only the subject's qualifier (the export's 24 hours to the link's 7 days).
                 covered = set().union(*(o.units for o in chosen))
-                if not c.states_asked_kind or not (c.units & asked.units) - covered:
+                if not c.states_asked_kind or not (c.units & (asked.subject or asked.units)) - covered:
                     continue
             if c.row is not None or best.row is not None:
                 continue  # a table answer is one cell of one row
+            if c.units & asked.context_units and not best.units & asked.context_units:
+                continue  # it answers the question the follow-up follows, answered already
             if c.other_language or best.other_language:
                 continue  # a quote in the other language is one sentence, not its translation too
             if any(_same_sentence(c, other) for other in chosen) or length + len(c.text) > MAX_CHARS:

@@ -7,14 +7,17 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pytest
+
 from assistant.condense import combine, split_condensed
-from assistant.extractive import ExtractiveAnswerer, question_parts
+from assistant.extractive import ExtractiveAnswerer, question_parts, subject_units
 from assistant.facts import find_facts
 from assistant.grounding import GroundingChecker
 from assistant.retrieval.catalog import DocumentInfo
 from assistant.retrieval.editions import in_asked_edition, with_asked_editions
 from assistant.types import Passage
 from ingest.embedding import Embedder
+from ingest.text import is_chinese
 from ingest.types import Edition
 from tests.answer.conftest import passage
 
@@ -128,6 +131,26 @@ def test_a_follow_up_is_answered_on_its_own_words(extractor: ExtractiveAnswerer)
     )
     answer = extractor.run(query, [returns], "en").text
     assert "prepaid return label" in answer and "60 days" not in answer
+
+
+def test_a_follow_up_does_not_get_the_previous_answer_again(extractor: ExtractiveAnswerer) -> None:
+    # Both pages share the follow-up's words; only the second says what it asks. The first answers
+    # the question it follows (its notice), which the customer was told already.
+    notice = passage(
+        1, "Cancelling", "To cancel your membership, give us 30 days' notice in the app or by phone."
+    )
+    early = passage(
+        2, "Cancelling", "If you cancel before your membership ends, the unused months are refunded."
+    )
+    query = combine(
+        "What if I cancel before my membership ends?",
+        "How much notice do I need to give to cancel my membership?",
+    )
+    answer = extractor.run(query, [notice, early], "en").text
+    assert (
+        answer
+        == "According to our help centre:\nIf you cancel before your membership ends, the unused months are refunded [2]."
+    )
 
 
 # -- across languages ---------------------------------------------------------------------------
@@ -339,3 +362,63 @@ def test_the_free_trial_is_a_topic_not_a_question_about_a_charge(extractor: Extr
     )
     answer = extractor.run("Do I need a credit card for the free trial?", [pricing], "en").text
     assert answer == "According to our help centre:\nNo credit card is needed for the trial [1]."
+
+
+# -- the asked thing, not its qualifier ---------------------------------------------------------
+# Two sentences each state a figure of the kind asked for; only one is about what is asked. The
+# answer quotes that sentence whole and nothing of the other.
+SUBJECT_CASES = [
+    (
+        "How long is the download link for a full export valid?",
+        "A full export of your workspace is ready within 24 hours. The download link then works for 7 days.",
+        "The download link then works for 7 days [1].",
+    ),
+    (
+        "How much does a replacement card cost for a Premium account?",
+        "The Premium account costs $15 a month. A replacement card costs $5.",
+        "A replacement card costs $5 [1].",
+    ),
+    (
+        "How long is the trial period for the Pro plan?",
+        "The Pro plan renews every 12 months. The trial period lasts 14 days.",
+        "The trial period lasts 14 days [1].",
+    ),
+    (
+        "How long does delivery take for large furniture?",
+        "Large furniture is assembled within 2 hours of arrival. Delivery takes 5 working days.",
+        "Delivery takes 5 working days [1].",
+    ),
+    (
+        "完整导出的下载链接多久失效？",
+        "完整工作区导出会在24小时内准备好。链接发出7天后失效。",
+        "链接发出7天后失效[1]。",
+    ),
+    (
+        "大件家具的送货需要多久？",
+        "大件家具会在送达后2小时内安装完毕。送货需要5个工作日。",
+        "送货需要5个工作日[1]。",
+    ),
+]
+
+
+@pytest.mark.parametrize(("question", "text", "quote"), SUBJECT_CASES)
+def test_the_sentence_about_the_asked_thing_answers_alone(
+    extractor: ExtractiveAnswerer, question: str, text: str, quote: str
+) -> None:
+    lang = "zh" if is_chinese(question) else "en"
+    answer = extractor.run(question, [passage(1, "Help", text, lang=lang)], lang).text
+    assert answer.split("\n", 1)[1] == quote
+
+
+def test_the_subject_is_what_a_qualifier_narrows() -> None:
+    assert subject_units("How long is the download link for a full export valid?") == {"downlo", "link"}
+    assert subject_units("完整导出的下载链接有效期多久？") == {"下载", "载链", "链接"}
+    # A head naming a property or the kind of fact takes its qualifier in: no subject stands out.
+    for question in (
+        "What is the fee for late payment?",
+        "What is the period for returns?",
+        "What is the price of the Premium plan?",
+        "退货的期限是多久？",
+        "How long do refunds and returns take?",
+    ):
+        assert subject_units(question) == frozenset(), question

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from assistant.condense import QueryCondenser, is_follow_up
+from assistant.condense import QueryCondenser, combine, is_follow_up
 from ingest.config import RetrievalSettings, Settings
 from assistant.types import Message
 
@@ -97,3 +97,42 @@ def test_is_follow_up() -> None:
     assert not is_follow_up("How do I reset the Lumo Hub to factory settings?")
     assert is_follow_up("会员呢")
     assert not is_follow_up("会员退货期限是多久，需要小票吗？")
+
+
+def test_an_elliptical_follow_up_asks_the_previous_question_of_its_new_entity() -> None:
+    c = condenser()
+    for previous, question, query in (
+        ("入门版每分钟可以调用多少次API？", "那商业版呢？", "商业版每分钟可以调用多少次API？"),
+        ("家具保修多久？", "那电器呢？", "电器保修多久？"),
+        ("会员退货期限是多久？", "非会员呢", "非会员退货期限是多久？"),
+        (
+            "How many API requests per minute can I make on the Starter plan?",
+            "What about the Business plan?",
+            "How many API requests per minute can I make on the Business plan?",
+        ),
+        (
+            "How long does standard shipping take?",
+            "How about for express shipping?",
+            "How long does express shipping take?",
+        ),
+        (
+            "Does the Business plan include single sign-on?",
+            "And Enterprise?",
+            "Does the Enterprise plan include single sign-on?",
+        ),
+    ):
+        result = c.run(question, [Message("user", previous), Message("assistant", "...")])
+        assert (result.query, result.method) == (query, "rule")
+
+
+def test_without_a_safe_substitution_the_follow_up_joins_the_previous_question() -> None:
+    c = condenser()
+    for previous, question in (
+        ("Can I return unopened items?", "What about opened ones?"),  # no noun of that shape
+        ("Is Basic or Pro cheaper for Teams?", "And Enterprise?"),  # two names: which one?
+        ("How many days do I have to return something?", "And is return shipping free?"),  # a clause
+        ("月付可以用支付宝吗？", "那如果是年付呢？"),
+        ("退货期限是多久？", "那会员呢？"),  # 退货 starts the predicate: no subject to swap
+    ):
+        query = c.run(question, [Message("user", previous), Message("assistant", "...")]).query
+        assert query == combine(question, previous), query
