@@ -89,6 +89,9 @@ def test_contains_words_for_latin_substring_for_chinese() -> None:
     assert contains("保修期为两年【1】。", "两年")
     assert not contains("保修期为三年", "两年")
     assert not contains("anything", "!!!")
+    # A Chinese character beside a Latin word is a word boundary; a Latin letter is not.
+    assert contains("请发送至care@lotushome.sg[2]。", "care@lotushome.sg")
+    assert not contains("请发送至xcare@lotushome.sg。", "care@lotushome.sg")
 
 
 def test_alias_match_is_and_of_or() -> None:
