@@ -68,7 +68,7 @@ import numpy as np
 
 from ingest.config import RetrievalSettings, get_settings
 from assistant.retrieval.text import key_terms, normalise, sentences
-from assistant.condense import without_context
+from assistant.condense import split_condensed
 from assistant.sentence_vectors import SentenceVectors
 from assistant.table_answer import table_row
 from assistant.types import Passage
@@ -195,14 +195,16 @@ _PLAIN_NUMBER_RE = re.compile(r"\d+(?:\.\d+)?")
 def _numbers_and_codes(text: str) -> set[str]:
     """Numbers by value ("95" is "95.0"), codes as written (lower-cased)."""
     found = _NUMBER_OR_CODE_RE.findall(normalise(text).replace(",", ""))
-    return {str(float(token.replace(":", "."))) if _PLAIN_NUMBER_RE.fullmatch(token) else token for token in found}
+    return {
+        str(float(token.replace(":", "."))) if _PLAIN_NUMBER_RE.fullmatch(token) else token for token in found
+    }
 
 
 def asking_sentences(question: str) -> list[str]:
     """The sentences of a message that ask (end in a question mark), without the context the
     condense step added; all its sentences when none asks. "I am 50 and work at an airport. Is
     this a legal airport?" asks no number: the 50 is the customer's situation."""
-    own = sentences(without_context(question)) or [question]
+    own = sentences(split_condensed(question)[0]) or [question]
     return [s for s in own if s.rstrip().endswith(("?", "？"))] or own
 
 
@@ -260,36 +262,20 @@ def passage_questions(passage: Passage) -> list[str]:
     return list(dict.fromkeys(t.strip() for t in found if t and len(t.strip()) >= MIN_SENTENCE_CHARS))
 
 
-# multilingual-e5-small gives a question a lower cosine with a sentence in the other language
-# than with the same sentence in its own: on the help-centre benchmark's tune half (gold pages
-# in both languages), the best gold sentence's cosine fell by a median 0.034 for English
-# questions over Chinese pages and 0.084 for Chinese questions over English ones. A sentence in
-# the other language is compared as if in the question's: its cosine plus that gap.
-CROSS_LANGUAGE_GAP = {"en": 0.034, "zh": 0.084}
-
-
 def semantic_evidence(
     query_vector: np.ndarray,
     sentence_vectors: np.ndarray,
     question_vectors: np.ndarray,
     sentence_langs: Sequence[str] = (),
     question_langs: Sequence[str] = (),
-    query_lang: str | None = None,
 ) -> SemanticEvidence:
     """Best cosines of the (normalised) query vector with the sentence and question vectors
     (rows; an empty array gives None); with each row's passage language, also the language of
-    the best row. With the query's language, a row in another language gets CROSS_LANGUAGE_GAP."""
+    the best row."""
     sentence_cos = sentence_vectors @ query_vector if len(sentence_vectors) else np.zeros(0)
     question_cos = question_vectors @ query_vector if len(question_vectors) else np.zeros(0)
-    # The language of the closest row is read before the gap is added: key words are set aside
-    # only where the other language is closer as measured, not as adjusted.
     cosines = np.concatenate([sentence_cos, question_cos])
     langs = [*sentence_langs, *question_langs]
-    gap = CROSS_LANGUAGE_GAP.get(query_lang or "", 0.0)
-    if gap and len(sentence_langs) == len(sentence_cos):
-        sentence_cos = sentence_cos + gap * np.array([lang != query_lang for lang in sentence_langs])
-    if gap and len(question_langs) == len(question_cos):
-        question_cos = question_cos + gap * np.array([lang != query_lang for lang in question_langs])
     return SemanticEvidence(
         float(sentence_cos.max()) if len(sentence_cos) else None,
         float(question_cos.max()) if len(question_cos) else None,
@@ -311,7 +297,6 @@ def embed_semantic_evidence(
         embedded[len(sentences_of) :],
         [lang for _, lang in sentences_of],
         [lang for _, lang in questions_of],
-        detect_language(question, default=top[0].lang if top else "en"),
     )
 
 
@@ -344,7 +329,10 @@ def evidence(
     passage_terms = [_passage_terms(p) for p in lexical]
     found_anywhere = set().union(*passage_terms)
     best: tuple[float, set[str]] | None = None  # (coverage, terms) of the best-covered sentence
-    for part in sentences(question) or [question]:
+    # The condense step's context counts without its label ("previous", "已回答"): the label is
+    # no word of the customer's.
+    own, context = split_condensed(question)
+    for part in sentences(f"{own}\n{context}".strip()) or [question]:
         clauses = [terms for clause in _CLAUSE_RE.split(part) if (terms := set(key_terms(clause)))]
         if clauses:
             part_coverage = _clause_coverage(clauses, passage_terms)

@@ -355,16 +355,3 @@ def split_condensed(query: str) -> tuple[str, str]:
         return query, ""
     context = next(group for group in match.groups() if group is not None)
     return query[: match.start()].strip(), context.strip()
-
-
-_CONTEXT_NOTE_RE = re.compile(
-    "|".join(
-        rf"\s*[(（]{re.escape(label)}[:：][^()（）]*[)）]" for label in [*_LABEL.values(), *_ANSWERED_LABEL.values()]
-    )
-)
-
-
-def without_context(query: str) -> str:
-    """A rule-condensed query without the context it was given ("(previous: ...)", "（已回答：...）"):
-    what the customer's own message asks."""
-    return _CONTEXT_NOTE_RE.sub("", query).strip()

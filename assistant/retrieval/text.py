@@ -81,7 +81,7 @@ EN_KEY_STOP_WORDS = EN_STOP_WORDS | frozenset(
     everyone everybody everything one ones thing things way ways still happen happens happened
     want wants us i'm i've i'd you're it's what's there's let
     come comes came coming allow allows allowed go goes going went make makes made give gives
-    gave given put puts take takes took use uses used need needs needed""".split()
+    gave given put puts use uses used need needs needed""".split()
 )
 # The light verbs above carry the question's grammar, not its topic: "How much data comes with
 # Harbour Max?" is answered by "Harbour Max; Local data: 100 GB", which holds no "come".

@@ -90,13 +90,19 @@ def test_features() -> None:
     ]
     weights = {"plus": 3.0, "member": 2.0, "return": 1.0, "toaster": 9.0}
     found = evidence("Can Plus members return a toaster?", passages, weights)
-    assert found.features == {"coverage": 0.75, "missing_rare": 1.0, "dense_top": 0.9, "agree": 1.0}
+    assert found.features == {
+        "coverage": 0.75,
+        "missing_rare": 1.0,
+        "dense_top": 0.9,
+        "agree": 1.0,
+        "missing_number": 0.0,
+    }
     assert found.missing_terms == ["toaster"]
     # Without a dense ranking (vectors pending) the dense features are absent, not zero.
     lexical_only = evidence(
         "Can Plus members return items?", [passage("Plus members can return items.", {"bm25": 1})]
     )
-    assert lexical_only.features == {"coverage": 1.0, "missing_rare": 0.0}
+    assert lexical_only.features == {"coverage": 1.0, "missing_rare": 0.0, "missing_number": 0.0}
 
 
 def test_context_sentences_of_a_message_do_not_dilute_its_question() -> None:
