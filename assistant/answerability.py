@@ -218,8 +218,29 @@ def missing_numbers(question: str, passages: Sequence[Passage]) -> list[str]:
     return sorted(asked - held)
 
 
-def _passage_terms(passage: Passage) -> set[str]:
-    return set(key_terms("\n".join([passage.title, *passage.heading_path, passage.text])))
+def _passage_terms(passage: Passage, acronyms: frozenset[str] = frozenset()) -> set[str]:
+    """The passage's key terms, with each of the question's acronyms that the passage spells out
+    ("SLA" in "Uptime service level agreement", "SSO" in "single sign-on")."""
+    text = "\n".join([passage.title, *passage.heading_path, passage.text])
+    return set(key_terms(text)) | {a for a in acronyms if _spells_out(a, text)}
+
+
+# An acronym the question writes in capitals ("SLA", "IDD", "SSOs"), compared in lower case as
+# key_terms gives it.
+_ACRONYM_RE = re.compile(r"\b([A-Z]{2,5})s?\b")
+_WORD_RE = re.compile(r"[A-Za-z]+")
+
+
+def _acronyms(question: str) -> frozenset[str]:
+    return frozenset(a.lower() for a in _ACRONYM_RE.findall(question))
+
+
+def _spells_out(acronym: str, text: str) -> bool:
+    """Whether consecutive words of the text have the acronym's letters as initials."""
+    initials = "".join(word[0] for word in _WORD_RE.findall(text)).lower()
+    return acronym in initials and any(
+        initials[i : i + len(acronym)] == acronym for i in range(len(initials) - len(acronym) + 1)
+    )
 
 
 def _agree(passages: Sequence[Passage]) -> float | None:
@@ -326,7 +347,8 @@ def evidence(
     weights = term_weights or {}
     top = passages[:TOP_PASSAGES]
     lexical = _lexical_passages(question, top, semantic)
-    passage_terms = [_passage_terms(p) for p in lexical]
+    acronyms = _acronyms(split_condensed(question)[0])
+    passage_terms = [_passage_terms(p, acronyms) for p in lexical]
     found_anywhere = set().union(*passage_terms)
     best: tuple[float, set[str]] | None = None  # (coverage, terms) of the best-covered sentence
     # The condense step's context counts without its label ("previous", "已回答"): the label is
