@@ -1,7 +1,8 @@
 """PDF files: text per page with pypdf, pdfminer.six when pypdf fails or finds no text.
 
 One section per page (page numbers 1-based), so every chunk cites exactly one page; wrapped
-lines are joined back into paragraphs.
+lines are joined back into paragraphs (a Chinese line without a space: Chinese wraps at any
+character, inside a number too).
 Scanned PDFs have no text layer; OCR is not part of the default install, so they are
 reported, not silently ingested empty.
 """
