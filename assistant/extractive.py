@@ -182,9 +182,12 @@ class _Asked:
         return any(f.kind in self.kinds and not self._known(f) for f in find_facts(sentence))
 
     def _known(self, fact: Fact) -> bool:
-        # A year the question names covers the dates in it: "2023年版" is not answered by "自2023年3月1日起生效".
+        # A year the question names covers the dates in it: "2023年版……多少天" is not answered by
+        # "自2023年3月1日起生效"; "2023年版何时生效", asking for the date itself, is.
         year = ("date", float(int(fact.value) // 10000 * 10000))
-        return (fact.kind, fact.value) in self.known or (fact.kind == "date" and year in self.known)
+        if (fact.kind, fact.value) in self.known:
+            return True
+        return fact.kind == "date" and year in self.known and self.kinds != {"date"}
 
     def holds_subject(self, units: frozenset[str]) -> bool:
         """Whether a sentence names what is asked about, not only its qualifier ("the download

@@ -415,7 +415,7 @@ def _described(text: str, fact: Fact) -> Fact:
 # What a question asks for, by the kind of fact that answers it.
 _ASKS_EN = (
     (
-        re.compile(r"\bhow (?:long|soon|many (?:days|hours|weeks|months|years|minutes))\b|\bwhen\b"),
+        re.compile(r"\bhow (?:long|soon|many (?:days|hours|weeks|months|years|minutes))\b"),
         {"duration", "date"},
     ),
     (
@@ -433,7 +433,7 @@ _ASKS_EN = (
     (re.compile(r"\bhow fast\b|\b(?:speed|top speed)\b"), {"speed"}),
 )
 _ASKS_ZH = (
-    (re.compile(r"多久|多长时间|几天|多少天|几个小时|多少小时|几个月|什么时候|何时"), {"duration", "date"}),
+    (re.compile(r"多久|多长时间|几天|多少天|几个小时|多少小时|几个月"), {"duration", "date"}),
     (re.compile(r"多少钱|价格|费用|收费|多少元|几块|价钱|资费"), {"money", "percent"}),
     (re.compile(r"多远|续航|距离|多少公里"), {"distance"}),
     (re.compile(r"几岁|年龄|多大年纪"), {"age"}),
@@ -442,12 +442,30 @@ _ASKS_ZH = (
 )
 
 
+# "When" is answered by a date or a duration ("when will my refund arrive": "within 5 days");
+# a question for a point in time by a date only ("when did the 2024 policy take effect" ->
+# "effective from 1 January 2024", not "cancel within 14 days"): past events ("when did", "when
+# was"), coming into force, start dates, "which day".
+_ASKS_WHEN = re.compile(r"\bwhen\b|什么时候|何时|几时")
+_ASKS_DATE = re.compile(
+    r"\bwhen (?:did|was|were|had)\b|\b(?:take|takes|took|taken|taking|come|comes|came) (?:into )?(?:effect|force)\b"
+    r"|\b(?:become|became|becomes) effective\b|\b(?:effective|start|starting|end|expiry|launch|release) date\b"
+    r"|\b(?:what|which) (?:date|day)\b|\bsince when\b"
+    r"|(?:何时|什么时候|几时|哪天|哪一天)(?:开始|起|生效|实施|施行)|生效日期|起始日期|开始日期|从什么时候|几月几[日号]|什么日期|哪一天"
+)
+
+
 def asked_kinds(question: str) -> set[str]:
-    """The kinds of fact that answer a question: {"duration", "date"} for "how long", {"money",
-    "percent"} for "how much", {"distance"} for "what is the range"; empty when it asks for none."""
+    """The kinds of fact that answer a question: {"duration", "date"} for "how long", {"date"}
+    for "when did it take effect", {"money", "percent"} for "how much", {"distance"} for "what is
+    the range"; empty when it asks for none."""
     lowered = normalise(question)
     asked: set[str] = set()
     for pattern, kinds in (*_ASKS_EN, *_ASKS_ZH):
         if pattern.search(lowered):
             asked |= kinds
+    if _ASKS_DATE.search(lowered):
+        asked.add("date")
+    elif _ASKS_WHEN.search(lowered):
+        asked |= {"duration", "date"}
     return asked

@@ -1,7 +1,8 @@
 """PDF files: text per page with pypdf, pdfminer.six when pypdf fails or finds no text.
 
 One section per page (page numbers 1-based), so every chunk cites exactly one page; wrapped
-lines are joined back into paragraphs.
+lines are joined back into paragraphs (a Chinese line without a space: Chinese wraps at any
+character, inside a number too).
 Scanned PDFs have no text layer; OCR is not part of the default install, so they are
 reported, not silently ingested empty.
 """
@@ -9,6 +10,7 @@ reported, not silently ingested empty.
 from __future__ import annotations
 
 import logging
+import unicodedata
 from io import BytesIO
 
 from ingest.parsing.source import SourceFile, normalize_text
@@ -22,24 +24,46 @@ _SENTENCE_END = tuple(".!?:;。！？：；")
 _WRAPPED_LINE_SHARE = 0.6  # of the page's longest line
 
 
+def _display_width(line: str) -> int:
+    """Width in half-width cells: a full-width (CJK) glyph is about twice a Latin one."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in line)
+
+
+def _glue(previous: str, line: str) -> str:
+    """What joins a wrapped line to the next one: a space, or nothing for Chinese text.
+
+    Chinese text wraps at any character, inside a number or a Latin word too ("上限为1,20" /
+    "0港元"), and has no space at the break; a space the text had there stays at the line's end
+    or start. Latin text wraps at the spaces between words, which extraction drops.
+    """
+    if has_cjk(previous) or has_cjk(line):
+        broke_at_space = previous[-1:].isspace() or line[:1].isspace()
+        return " " if broke_at_space else ""
+    return " "
+
+
 def reflow(text: str) -> str:
     """Join the lines a PDF wrapped to fit its width back into paragraphs.
 
-    A line about as long as the page's longest line that does not end a sentence continues on
+    A line about as wide as the page's widest line that does not end a sentence continues on
     the next line; short lines (headings, a paragraph's last line) keep their break. Without
-    this every wrapped line looks like a paragraph end and chunks stop mid-sentence.
+    this every wrapped line looks like a paragraph end and chunks stop mid-sentence. Width
+    counts a CJK glyph as two Latin ones, so a Chinese paragraph on a page with English lines
+    is seen as wrapped too.
     """
-    lines = [line.strip() for line in text.split("\n")]
-    width = max((len(line) for line in lines), default=0)
+    raw_lines = text.split("\n")
+    width = max((_display_width(line.strip()) for line in raw_lines), default=0)
     paragraphs: list[str] = []
     continues = False
-    for line in lines:
+    previous_raw = ""
+    for raw in raw_lines:
+        line = raw.strip()
         if continues and line:
-            glue = "" if has_cjk(paragraphs[-1][-1]) and has_cjk(line[0]) else " "
-            paragraphs[-1] += glue + line
+            paragraphs[-1] += _glue(previous_raw, raw) + line
         else:
             paragraphs.append(line)
-        continues = len(line) >= _WRAPPED_LINE_SHARE * width and not line.endswith(_SENTENCE_END)
+        continues = _display_width(line) >= _WRAPPED_LINE_SHARE * width and not line.endswith(_SENTENCE_END)
+        previous_raw = raw
     return "\n".join(paragraphs)
 
 

@@ -99,6 +99,39 @@ def test_the_year_a_question_names_is_not_its_answer(extractor: ExtractiveAnswer
     assert answer == "根据帮助中心的资料：\n您可在收货后30天内退货[1]。"
 
 
+CANCELLATION_2024 = passage(
+    1,
+    "Cancellation policy (2024 edition)",
+    "Cancellation policy (2024 edition)\nEffective from 1 January 2024.\n"
+    "Plans ordered online or by phone can be cancelled free of charge within 14 days of activation.\n"
+    "To cancel a contract plan, give us 14 days' notice in the app.",
+)
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("When did the 2024 cancellation policy take effect?", "Effective from 1 January 2024 [1]."),
+        ("When did the 2024 cancellation policy start?", "Effective from 1 January 2024 [1]."),
+    ],
+)
+def test_when_it_took_effect_is_answered_by_a_date_not_a_duration(
+    extractor: ExtractiveAnswerer, question: str, expected: str
+) -> None:
+    # The edition's year is named in the question, and its date is what is asked: not covered
+    # by the year as in "2023年版退货期限是多少天" above; "within 14 days" is no date.
+    answer = extractor.run(question, [CANCELLATION_2024], "en").text
+    assert answer == f"According to our help centre:\n{expected}"
+
+
+@pytest.mark.parametrize("question", ["2023年版退货政策何时生效？", "2023年版退货政策是什么时候开始的？"])
+def test_chinese_when_it_took_effect_is_answered_by_a_date(
+    extractor: ExtractiveAnswerer, question: str
+) -> None:
+    answer = extractor.run(question, [RETURNS_ZH], "zh").text
+    assert answer == "根据帮助中心的资料：\n自2023年3月1日起生效[1]。"
+
+
 def test_free_answers_a_question_about_a_charge(extractor: ExtractiveAnswerer) -> None:
     roaming = passage(1, "漫游", "在境外接收短信免费。在境外发送短信每条收费3港元。", lang="zh")
     assert (

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.facts import find_facts
+from assistant.facts import asked_kinds, find_facts
 
 
 def facts(text: str) -> list[tuple[str, float, str, str | None, str | None]]:
@@ -107,3 +107,21 @@ def test_bare_digits_are_numbers_and_full_width_digits_are_read() -> None:
     assert facts("Press button 3") == [("number", 3.0, "", None, None)]
     assert facts("The Lumo Hub LH-300 and the X2") == []  # model codes are names, not numbers
     assert find_facts("３０天")[0].same_quantity(find_facts("30 days")[0])
+
+
+@pytest.mark.parametrize(
+    ("question", "kinds"),
+    [
+        ("When did the 2024 policy take effect?", {"date"}),
+        ("When do the new terms come into force?", {"date"}),
+        ("What is the start date of the promotion?", {"date"}),
+        ("2024年版政策何时生效？", {"date"}),
+        ("新条款什么时候开始实施？", {"date"}),
+        # A "when" about what will happen is answered by a date or a time from now.
+        ("When will my refund arrive?", {"duration", "date"}),
+        ("退款什么时候到账？", {"duration", "date"}),
+        ("How long did delivery take, and when was it shipped?", {"duration", "date"}),
+    ],
+)
+def test_a_question_for_a_point_in_time_asks_for_a_date(question: str, kinds: set[str]) -> None:
+    assert asked_kinds(question) == kinds

@@ -420,6 +420,45 @@ def test_pdf_wrapped_lines_are_joined_into_paragraphs(write_file) -> None:
     )
 
 
+def test_pdf_chinese_line_wrapped_inside_a_number_is_joined_without_a_space(write_file) -> None:
+    # Chinese text wraps at any character, here inside "1,200".
+    page = [
+        "提前解约：如在合约期满前取消，提前解约费为每个余下月份100港元，上限为1,20",
+        "0港元。",
+    ]
+    doc = parse(write_file("fees.pdf", pdf_bytes([page])))
+    assert doc.sections[0].text == (
+        "提前解约：如在合约期满前取消，提前解约费为每个余下月份100港元，上限为1,200港元。"
+    )
+
+
+def test_pdf_chinese_paragraph_on_a_page_with_wider_english_lines_is_joined(write_file) -> None:
+    # The widest line is English: twice as many characters as a Chinese line of the same
+    # width. The Chinese line wraps inside "Lumo".
+    page = [
+        "如需取消合约计划，请提前十四天通过港湾门市、客户服务热线或者登录 Lu",
+        "mo App 通知我们，我们会在三个工作日内以短信确认您的申请结果，请留意。",
+        "Early termination: HK$100 for each remaining month, up to HK$1,200 in total, so plan ahead.",
+    ]
+    doc = parse(write_file("notice.pdf", pdf_bytes([page])))
+    assert doc.sections[0].text.split("\n")[0] == (
+        "如需取消合约计划，请提前十四天通过港湾门市、客户服务热线或者登录 "
+        "Lumo App 通知我们，我们会在三个工作日内以短信确认您的申请结果，请留意。"
+    )
+
+
+def test_pdf_chinese_line_wrapped_at_a_space_keeps_the_space(write_file) -> None:
+    page = [
+        "如需取消合约计划，请提前十四天通过港湾门市、客户服务热线或者登录 ",
+        "Harbour App 通知我们，我们会在三个工作日内以短信确认。",
+    ]
+    doc = parse(write_file("notice-space.pdf", pdf_bytes([page])))
+    assert doc.sections[0].text == (
+        "如需取消合约计划，请提前十四天通过港湾门市、客户服务热线或者登录 "
+        "Harbour App 通知我们，我们会在三个工作日内以短信确认。"
+    )
+
+
 # --- errors ---------------------------------------------------------------------------------
 
 
