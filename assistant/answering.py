@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 
 from assistant.answerability import AnswerabilityJudge
 from assistant.condense import CondensedQuery, QueryCondenser
-from assistant.extractive import ExtractiveAnswerer, NoAnswerInPassages
+from assistant.extractive import ExtractiveAnswerer, NoAnswerInPassages, facts_of_another_subject
 from assistant.generation import AnswerGenerator, attach_citations
 from assistant.generation_gate import GenerationGate
 from assistant.grounding import GroundingChecker
@@ -305,7 +305,13 @@ class Answerer:
             # Against the passages the draft was given: a figure from another edition of the page
             # is not supported, even though retrieval returned that edition too.
             checked = self.grounding.run(draft.text, prepared.answer_passages, question=prepared.query)
-        grounding = GroundingVerdict(checked.ok, checked.score, tuple(checked.reasons))
+            # Every figure may be in the passage and still answer another question: the figure
+            # asked for must come from a sentence naming what was asked about.
+            unbound = facts_of_another_subject(draft.text, prepared.answer_passages, prepared.query)
+        reasons = [*checked.reasons] + (
+            [f"states {', '.join(unbound)} of another subject than the question's"] if unbound else []
+        )
+        grounding = GroundingVerdict(not reasons, checked.score, tuple(reasons))
         verdicts = replace(verdicts, grounding=grounding)
         self.gate.record(prepared.question.lang, grounded=grounding.ok)
         if grounding.ok:

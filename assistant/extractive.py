@@ -39,6 +39,7 @@ How sentences are picked (the question is the condensed standalone query for fol
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 import re
 from dataclasses import dataclass, replace
 
@@ -49,7 +50,7 @@ from assistant.sentence_similarity import SentenceSimilarity
 from assistant.table_answer import TableAnswerer, names_row, rendered_cells, table_row
 from assistant.types import Passage
 from ingest.embedding import Embedder
-from ingest.text import is_chinese
+from ingest.text import is_chinese, strip_citations
 
 LEADS = {"en": "According to our help centre:", "zh": "根据帮助中心的资料："}
 # Over a passage in the other language: the customer learns why the quote is not in theirs.
@@ -593,3 +594,28 @@ def _with_marker(sentence: str, n: int) -> str:
     if match:
         return f"{sentence[: match.start()]}{marker}{match.group()}"
     return f"{sentence}{marker}{'。' if zh else '.'}"
+
+
+def facts_of_another_subject(answer: str, passages: Sequence[Passage], question: str) -> list[str]:
+    """The facts of the kind asked that an answer states, which the passages state only in
+    sentences not naming the question's subject, while another passage sentence names it: "The
+    full export is 24 hours" for "How long is the download link for a full export valid?", where
+    the link's sentence says 7 days. Every word and figure of such a draft is in the passage, so
+    the grounding check passes it; it answers another question. Empty when the question has no
+    subject apart from its qualifiers, asks for no kind of fact, or no passage sentence names it."""
+    own, _ = split_condensed(question)
+    subject, kinds = subject_units(own), asked_kinds(own)
+    if not subject or not kinds:
+        return []
+    source = [s for p in passages for s in split_sentences(p.text)]
+    naming = {s for s in source if subject & set(lexical_units(s, _QUESTION_STOP_WORDS))}
+    if not naming:
+        return []
+    unbound = []
+    for fact in find_facts(strip_citations(answer)):
+        if fact.kind not in kinds:
+            continue
+        stating = [s for s in source if any(fact.same_quantity(g) for g in find_facts(s))]
+        if stating and naming.isdisjoint(stating):
+            unbound.append(fact.text)
+    return unbound

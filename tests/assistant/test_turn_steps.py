@@ -154,6 +154,34 @@ def test_ground_keeps_a_supported_draft_and_replaces_an_invented_one(answerer: A
     assert answerer.ground(turn, extractive, Verdicts(), StepTimer()) == (extractive, Verdicts())
 
 
+EXPORT = Passage(
+    chunk_id="c-export",
+    doc_id="d-export",
+    n=1,
+    title="Exporting your data",
+    source="export.txt",
+    text="A full workspace export is prepared as a ZIP file within 24 hours. "
+    "We email you a download link that is valid for 7 days.",
+    scores=PassageScores(fused=0.9, bm25=6.0, dense=0.85, bm25_rank=1, dense_rank=1),
+)
+
+
+def test_ground_replaces_a_draft_whose_figure_answers_another_question(answerer: Answerer) -> None:
+    # Every word and figure of the draft is in the passage: only the question tells it is wrong.
+    turn = prepared(
+        Question.of("How long is the download link for a full export valid?", "saas"), "generate", (EXPORT,)
+    )
+    other = Draft("The full export is ready within 24 hours [1].", "generated", model="m")
+    replaced, verdicts = answerer.ground(turn, other, Verdicts(), StepTimer())
+    assert verdicts.grounding is not None and not verdicts.grounding.ok
+    assert any("another subject" in reason for reason in verdicts.grounding.reasons)
+    assert replaced.mode == "extractive" and "7 days" in replaced.text and "24 hours" not in replaced.text
+    right = Draft("The download link is valid for 7 days [1].", "generated", model="m")
+    kept, verdicts = answerer.ground(turn, right, Verdicts(), StepTimer())
+    assert verdicts.grounding is not None and verdicts.grounding.ok, verdicts.grounding
+    assert kept.mode == "generated"
+
+
 def test_guard_out_redacts_what_the_answer_may_not_show(answerer: Answerer) -> None:
     turn = prepared(Question.of(QUESTION, "shop"))
     leaked, verdict = answerer.guard_out(
