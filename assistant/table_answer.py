@@ -171,8 +171,11 @@ class TableAnswerer:
         if not picked:
             return None
         name = " ".join([label, *(value for (_, value), is_named in zip(cells, named) if is_named)])
-        if name == label and " " not in label.strip() and " " not in label_header.strip() and not zh:
-            name = f"{label} {label_header.lower()}"  # "Premium" under "Plan" -> "Premium plan"
+        one_word = " " not in label.strip() and " " not in label_header.strip()
+        if name == label and one_word and not zh and set(lexical_units(label_header)) <= question_units:
+            # "Premium" under "Plan" -> "Premium plan" when the customer said "plan"; not "Fiji
+            # destination".
+            name = f"{label} {label_header.lower()}"
         parts = []
         for column in sorted(picked):
             header, value = cells[column]

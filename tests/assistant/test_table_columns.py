@@ -82,6 +82,14 @@ def test_a_yes_no_question_keeps_the_header_it_names() -> None:
     )
 
 
+def test_the_row_is_named_in_the_customers_words() -> None:
+    # "Fiji", not "Fiji destination"; "Basic plan" above, where the customer said "plan".
+    line = "Destination: Fiji; Peak rate (USD per minute): 1.10; Off-peak rate (USD per minute): 0.70"
+    assert answer(line, "How much does it cost per minute to call Fiji at peak time?") == (
+        "Fiji, peak rate (USD per minute): 1.10"
+    )
+
+
 def test_what_asks_yes_or_no() -> None:
     assert asks_yes_no("Do I need a visa for Macau?")
     assert asks_yes_no("Is phone support included?")
