@@ -172,9 +172,10 @@ class TableAnswerer:
             return None
         name = " ".join([label, *(value for (_, value), is_named in zip(cells, named) if is_named)])
         one_word = " " not in label.strip() and " " not in label_header.strip()
-        if name == label and one_word and not zh and set(lexical_units(label_header)) <= question_units:
-            # "Premium" under "Plan" -> "Premium plan" when the customer said "plan"; not "Fiji
-            # destination".
+        said = set(lexical_units(label_header)) <= question_units or is_chinese(question)
+        if name == label and one_word and not zh and said:
+            # "Premium" under "Plan" -> "Premium plan" when the customer said "plan" (or asked in
+            # Chinese, where words cannot tell); not "Fiji destination".
             name = f"{label} {label_header.lower()}"
         parts = []
         for column in sorted(picked):

@@ -90,6 +90,11 @@ def test_the_row_is_named_in_the_customers_words() -> None:
     )
 
 
+def test_a_chinese_question_over_an_english_row_keeps_the_headers_word() -> None:
+    line = "Plan: Gold; Monthly price: USD 40; Seats: 20; Storage: 1 TB"
+    assert answer(line, "Gold每月多少钱？") == "Gold plan, monthly price: USD 40"
+
+
 def test_what_asks_yes_or_no() -> None:
     assert asks_yes_no("Do I need a visa for Macau?")
     assert asks_yes_no("Is phone support included?")
