@@ -5,14 +5,19 @@ Ingest keeps every table row with its headers (chunk extra["table_row"]: caption
 cells; ingest/parsing/table_text.py); a passage without that structure whose text is one rendered
 row ("Plan: Premium; Monthly price: 30 euros") is read back from its text.
 
-- The row's name is its first cell, with any other cell the customer named ("Lumo Hub LH-300").
+- The row's name is its first cell, with any other cell the customer named ("Lumo Hub LH-300"),
+  wholly or by a word that is not an amount ("寄到澳大利亚要几天" names "澳大利亚及新西兰"): such a
+  cell is never the column asked for.
 - The column: per part of the question ("每月多少钱？包括多少分钟？" asks two), the header sharing
-  the question's words, else the one whose value or unit is the kind of fact asked for ("how
-  much" -> an amount; "Price (USD): 129") or whose value shares the question's words (a yes/no
-  question: "香港需要税项设置吗" -> "支持状态：不需要税项设置"), else the header the embedder finds closest to the
-  question when it stands out from the others (a paraphrase or the other language: "how much
-  data" -> "每日数据"). No column stands out: the whole row is quoted. The quote is punctuated
-  in the table's language; the lead-in is the caller's, in the customer's.
+  the question's words (most of them, stop words too: "off-peak rate" is not "Peak rate"), else
+  the one whose value or unit is the kind of fact asked for ("how much" -> an amount; "Price
+  (USD): 129"; a yes/no question -> a value saying yes or no, "Do I need to set up taxes" ->
+  "支持状态：不需要税项设置", not "税种：不适用") or whose value shares the question's words (a yes/no
+  question in the table's language: "香港需要税项设置吗"), else the header the embedder finds
+  closest to the question when it stands out from the others (a paraphrase or the other
+  language: "how much data" -> "每日数据"; between cells all saying yes or no, their values). No
+  column stands out: the whole row is quoted. The quote is punctuated in the table's language;
+  the lead-in is the caller's, in the customer's.
 - A row answers only a question that names it: a question naming another row ("the day pass for
   Brazil" over the USA row) must not get that row's value. In English, not named = the question
   names something (a capitalised word inside the sentence, a code like "LH-900") found nowhere in
@@ -40,6 +45,25 @@ _QUESTION_PART_RE = re.compile(r"(?<=[?？;；])")
 # A word naming a thing rather than asking: capitalised inside a sentence ("Brazil", not "Which"
 # nor "SSO"), or a code ("LH-300").
 _NAME_RE = re.compile(r"(?<=[a-z0-9,] )[A-Z][a-z][\w'-]*|\b[A-Za-z]+-?\d[\w-]*")
+# A question asking yes or no: an English one opening with an auxiliary verb ("Do I need...",
+# "Is GST supported?"; not "Can you tell me..."), a Chinese one ending in 吗 or asking "X不X" or
+# "是否" ("需不需要", "有没有").
+_ASKS_YES_NO_RE = re.compile(
+    r"^\W*(?:and\s+|also\s+|so\s+)?(?:do|does|did|is|are|was|were|can|could|will|would|should|shall|may"
+    r"|must|has|have|had)\b(?!\s+you\s+(?:please\s+)?(?:tell|show|give|explain|check|let))"
+    r"|吗\W*$|是否|能否|可否|(.)[不没]\1",
+    re.IGNORECASE,
+)
+# A value saying yes or no ("Not supported", "Included", "不需要税项设置", "完全支持"); "not applicable"
+# says the column does not apply, which answers no yes/no question.
+_STATES_YES_NO_RE = re.compile(
+    r"^\W*(?:fully\s+|partly\s+|partially\s+|only\s+|完全|部分|全部|暂|只|仅)?"
+    r"(?:yes|no|not|none|never|required|needed|supported|available|included|allowed|accepted|optional"
+    r"|是|否|有|无|没|不|可|能|需|须|必须|支持|包括|包含|提供|免)(?![a-z])",
+    re.IGNORECASE,
+)
+_NOT_APPLICABLE_RE = re.compile(r"^\W*(?:n/?a|not applicable|不适用)\W*$", re.IGNORECASE)
+YES_NO = "yes/no"  # the kind of fact a yes/no question asks for, beside facts.asked_kinds' kinds
 # The embedder picks a column only when its header is this much closer to the question than the
 # next one: multilingual-e5-small cosines of a question with short headers lie within ~0.05.
 HEADER_SIMILARITY_MARGIN = 0.02
@@ -77,6 +101,14 @@ def rendered_cells(line: str) -> list[tuple[str, str]] | None:
     return cells if len(cells) >= 2 else None
 
 
+def asks_yes_no(question: str) -> bool:
+    return bool(_ASKS_YES_NO_RE.search(question.strip()))
+
+
+def states_yes_no(value: str) -> bool:
+    return bool(_STATES_YES_NO_RE.match(value)) and not _NOT_APPLICABLE_RE.match(value)
+
+
 def names_row(row: list[tuple[str, str]], passage: Passage, question: str, question_units: set[str]) -> bool:
     """Whether the question names this row (see the module docstring)."""
     question_zh, row_zh = is_chinese(question), is_chinese(" ".join(value for _, value in row))
@@ -95,6 +127,25 @@ def names_row(row: list[tuple[str, str]], passage: Passage, question: str, quest
     return not names - passage_units
 
 
+def _named_cells(row: list[tuple[str, str]], question: str, question_units: set[str]) -> list[bool]:
+    """Per cell after the first, whether the question uses its value to name the row rather than
+    ask for it: all its words were asked ("Lumo Hub LH-300"), or any word that is not a header's and
+    not in an amount ("寄到澳大利亚要几天" over "国家或地区：澳大利亚及新西兰": the question asks the
+    delivery time). Except in a yes/no question in the value's language, whose words in a value may
+    be the asked predicate ("香港需要税项设置吗" -> "不需要税项设置"); across languages the words in
+    common are names ("Is GST supported?" and "税种：商品及服务税（GST）")."""
+    headers = set(lexical_units(" ".join(header for header, _ in row)))
+    question_zh = is_chinese(question)
+    yes_no = any(asks_yes_no(part) for part in _QUESTION_PART_RE.split(question))
+    named = []
+    for _, value in row[1:]:
+        units = set(lexical_units(value))
+        may_be_asked = yes_no and is_chinese(value) == question_zh
+        partly = not may_be_asked and bool((units - headers) & question_units) and not find_facts(value)
+        named.append(bool(units) and (units <= question_units or partly))
+    return named
+
+
 class TableAnswerer:
     def __init__(
         self, embedder: Embedder | None = None, similarity: SentenceSimilarity | None = None
@@ -110,20 +161,22 @@ class TableAnswerer:
         if not cells:
             return None
         zh = is_chinese(" ".join(f"{header} {value}" for header, value in row))
-        named = [
-            bool(set(lexical_units(value))) and set(lexical_units(value)) <= question_units
-            for _, value in cells
-        ]
+        parts = [p for p in _QUESTION_PART_RE.split(question) if p.strip()] or [question]
+        named = _named_cells(row, question, question_units)
         picked: list[int] = []
-        for part in [p for p in _QUESTION_PART_RE.split(question) if p.strip()] or [question]:
+        for part in parts:
             column = self._column(cells, named, part, question_units)
             if column is not None and column not in picked:
                 picked.append(column)
         if not picked:
             return None
         name = " ".join([label, *(value for (_, value), is_named in zip(cells, named) if is_named)])
-        if name == label and " " not in label.strip() and " " not in label_header.strip() and not zh:
-            name = f"{label} {label_header.lower()}"  # "Premium" under "Plan" -> "Premium plan"
+        one_word = " " not in label.strip() and " " not in label_header.strip()
+        said = set(lexical_units(label_header)) <= question_units or is_chinese(question)
+        if name == label and one_word and not zh and said:
+            # "Premium" under "Plan" -> "Premium plan" when the customer said "plan" (or asked in
+            # Chinese, where words cannot tell); not "Fiji destination".
+            name = f"{label} {label_header.lower()}"
         parts = []
         for column in sorted(picked):
             header, value = cells[column]
@@ -136,7 +189,9 @@ class TableAnswerer:
     ) -> int | None:
         """The column one part of the question asks for, or None."""
         part_units = set(lexical_units(part)) & question_units or set(lexical_units(part))
-        asked = asked_kinds(part)
+        part_words = set(lexical_units(part, frozenset()))
+        yes_no = asks_yes_no(part)
+        asked = asked_kinds(part) | ({YES_NO} if yes_no else set())
 
         def relevance(index: int) -> float:
             # The header naming what was asked ("data") outweighs a value of the asked kind ("how
@@ -146,11 +201,15 @@ class TableAnswerer:
             kinds = asked_kinds(header) | {
                 f.kind for f in find_facts(f"{value} {unit.group(1)}" if unit else value)
             }
+            if states_yes_no(value):
+                kinds.add(YES_NO)
             header_units = set(lexical_units(header))
             # The header most of whose words were asked is the more specific: "运费" over "免运费门槛",
-            # "Peak rate" over "Off-peak rate" (counting every word, stop words too).
+            # "Peak rate" over "Off-peak rate" for "the peak rate", the other way for "the off-peak
+            # rate" (counting every word, stop words too: "off").
+            header_words = set(lexical_units(header, frozenset()))
             shared = len(part_units & header_units)
-            in_header = shared * (1 + 0.5 * shared / max(1, len(set(lexical_units(header, frozenset())))))
+            in_header = shared * (1 + 0.5 * len(part_words & header_words) / max(1, len(header_words)))
             # A yes/no question's words in a value the header does not have: "需要税项设置吗" ->
             # "支持状态：不需要税项设置". Across languages the words in common are names ("Is GST
             # supported?" and "税种：商品及服务税（GST）"), which say nothing about the column.
@@ -165,15 +224,22 @@ class TableAnswerer:
             return best
         # Words and kind leave it open: the header closest in meaning, if it stands out.
         open_columns = [i for i in range(len(cells)) if scores[i] == scores[best] and not named[i]]
-        return self._closest_header(cells, open_columns, part)
+        by_value = yes_no and all(states_yes_no(cells[i][1]) for i in open_columns)
+        return self._closest_column(cells, open_columns, part, by_value)
 
-    def _closest_header(self, cells: list[tuple[str, str]], columns: list[int], part: str) -> int | None:
+    def _closest_column(
+        self, cells: list[tuple[str, str]], columns: list[int], part: str, by_value: bool
+    ) -> int | None:
+        """The column whose header is closest to the question, if it stands out. Between cells that
+        all say yes or no, their values are compared: the verb is there ("不需要税项设置" for "Do I
+        need to set up taxes"), where a value naming the row would win any other comparison."""
         if self.embedder is None or self.similarity is None or not columns:
             return None
         if len(columns) == 1:
             return columns[0]
         query = self.embedder.embed_query(part)
-        cosines = self.similarity.vectors([cells[i][0] or cells[i][1] for i in columns]) @ query
+        texts = [cells[i][1] if by_value else cells[i][0] or cells[i][1] for i in columns]
+        cosines = self.similarity.vectors(texts) @ query
         order = sorted(range(len(columns)), key=lambda i: -float(cosines[i]))
         if float(cosines[order[0]] - cosines[order[1]]) < HEADER_SIMILARITY_MARGIN:
             return None
