@@ -188,24 +188,33 @@ def _clause_coverage(clauses: Sequence[set[str]], passage_terms: Sequence[set[st
 
 # Numbers and codes read the same in every language ("2021", "10 GB", "Auth0", "LH-900"): one the
 # question names and no top passage holds, in either language, is a fact the passages lack.
-_NUMBER_OR_CODE_RE = re.compile(r"[a-z]*\d+(?:[.:]\d+)*[a-z]*(?:-\w+)?")
-_PLAIN_NUMBER_RE = re.compile(r"\d+(?:\.\d+)?")
+# Numbers are compared by value ("95" is "95.0"; "1870-71" is 1870 and 71), codes (letters then
+# digits) as written.
+_NUMBER_RE = re.compile(r"\d+(?:\.\d+)?")
+_CODE_RE = re.compile(r"\b[a-z]+\d[a-z0-9]*\b")
+# In a run-on message ("I was born in 1960 Can I get a pension?") the question starts at its
+# last capitalised question word.
+_QUESTION_START_RE = re.compile(
+    r"\b(?:Can|Could|Do|Does|Did|Is|Are|Am|Was|Were|Will|Would|Should|May|Must|Have|Has|What|When|"
+    r"Where|Which|Who|How|Why)\b[^.?!]*[?？]\s*$"
+)
 
 
 def _numbers_and_codes(text: str) -> set[str]:
-    """Numbers by value ("95" is "95.0"), codes as written (lower-cased)."""
-    found = _NUMBER_OR_CODE_RE.findall(normalise(text).replace(",", ""))
-    return {
-        str(float(token.replace(":", "."))) if _PLAIN_NUMBER_RE.fullmatch(token) else token for token in found
-    }
+    lowered = normalise(text).replace(",", "")
+    codes = set(_CODE_RE.findall(lowered))
+    return {str(float(n)) for n in _NUMBER_RE.findall(_CODE_RE.sub(" ", lowered))} | codes
 
 
 def asking_sentences(question: str) -> list[str]:
-    """The sentences of a message that ask (end in a question mark), without the context the
-    condense step added; all its sentences when none asks. "I am 50 and work at an airport. Is
-    this a legal airport?" asks no number: the 50 is the customer's situation."""
+    """What a message asks: its sentences that end in a question mark, from their last
+    capitalised question word, without the context the condense step added; all its sentences
+    when none asks. "I am 50 and work at an airport. Is this a legal airport?" asks no number:
+    the 50 is the customer's situation."""
     own = sentences(split_condensed(question)[0]) or [question]
-    return [s for s in own if s.rstrip().endswith(("?", "？"))] or own
+    asking = [s for s in own if s.rstrip().endswith(("?", "？"))]
+    starts = [_QUESTION_START_RE.search(s) for s in asking]
+    return [m.group(0) if m else s for s, m in zip(asking, starts, strict=True)] or own
 
 
 def missing_numbers(question: str, passages: Sequence[Passage]) -> list[str]:

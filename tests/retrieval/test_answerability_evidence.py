@@ -93,3 +93,12 @@ def test_an_acronym_is_found_where_the_passage_spells_it_out() -> None:
     # Initials that are not consecutive words do not spell it.
     slow = passage("Ledgerly aims for 99.5% uptime on a slow lane.", title="Uptime (2022 edition)")
     assert evidence("What uptime does the 2022 SLA aim for?", [slow]).features["coverage"] < 1.0
+
+
+def test_a_run_on_message_asks_from_its_last_question_word() -> None:
+    rules = passage("You can get the payment if you were born before 6 April 1953.")
+    assert missing_numbers("I was born in 1960 Can I get the payment?", [rules]) == []
+    assert missing_numbers("Can I get the 1960 payment?", [rules]) == ["1960.0"]
+    # A range is its numbers; a Chinese character after a number is no part of it.
+    battles = passage("普鲁士在1866年击败奥地利，1870年至71年击败法国。", lang="zh")
+    assert missing_numbers("普鲁士在1866年和1870-71年又击败了哪些国家？", [battles]) == []
