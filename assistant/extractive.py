@@ -23,8 +23,11 @@ How sentences are picked (the question is the condensed standalone query for fol
 - of the sentences stating it, the one naming the question's subject answers, not one naming only
   a qualifier of it ("how long is the download link for a full export valid?" -> the link's 7
   days, not the export's 24 hours; subject_units);
-- a message asking two things ("..., and how many days ...?", "……？……？") gets the best sentence
-  or row for each, from any of the passages;
+- a message asking two things ("..., and how many days ...?", "..., and at what time ...?",
+  "……？……？", "……多少钱，几点开始？") gets the best sentence or row for each, from any of the
+  passages; a part that the row chosen for another part has no column for gets its own sentence;
+- a Chinese fee asked about ("……费怎么计算") asks for an amount, as "fee" does: of two sentences
+  naming the fee, the one stating it answers, not the one waiving it for someone else;
 - in the other language, words cannot match: sentences are compared by meaning against the best
   of their own language, and the customer's language wins a tie;
 - a sentence already quoted from a near-duplicate passage is not quoted again;
@@ -119,14 +122,26 @@ _QUESTION_STOP_WORDS = STOP_WORDS | _QUESTION_WORDS_EN | _QUESTION_BIGRAMS_ZH
 _FREE_RE = re.compile(r"\bfree\b|\bno charge\b|免费|免收|不收费|豁免", re.IGNORECASE)
 # "Is return shipping free?", "要收费吗": asks whether there is a charge ("the free trial" does not).
 _ASKS_FREE_RE = re.compile(r"\bfree\s*(?:of charge\s*)?[?？]|收费吗|免费吗|要钱吗|收钱吗", re.IGNORECASE)
+# A Chinese fee is named by 费 after what it is for (解约费, 月费, 运费): asked about ("……费怎么
+# 计算", "……费是多少", "要收多少……费"), it asks for an amount or a percentage, as "fee" does in English
+# (facts.asked_kinds reads only 费用 and 收费). Not 费 of a verb: 续费 (renew), 缴费, 付费, 消费.
+_ASKS_FEE_ZH_RE = re.compile(
+    r"(?<![续缴付交消浪花免])费用?(?:是|要|会|大概|一共|共|应该)?(?:多少|怎么|怎样|如何|几)"
+    r"|(?:多少|几)[^\s，,。？?]{0,8}?(?<![续缴付交消浪花免])费"
+)
 # "Which email address" is answered by a sentence with one.
 _ASKS_EMAIL_RE = re.compile(r"\be-?mail\b|邮箱|电邮|电子邮件", re.IGNORECASE)
 _EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+")
-# Where one message's questions part: after a question mark, or at ", and how ..." in English.
+# Where one message's questions part: after a question mark, or at ", and how ..." in English,
+# also with a preposition before the question word (", and at what time ...", ", and for how long").
 _PART_RE = re.compile(
-    r"(?<=[?？])\s*|(?<=[.。!！])\s+|,\s*and\s+(?=(?:how|what|when|where|which|who|is|are|do|does|can)\b)",
+    r"(?<=[?？])\s*|(?<=[.。!！])\s+|,\s*and\s+(?=(?:(?:at|in|on|by|for|from|until|till|to|with|within|after|before)\s+)?"
+    r"(?:how|what|when|where|which|who|is|are|do|does|can)\b)",
     re.IGNORECASE,
 )
+# A Chinese message's questions may also part at a comma, when the clauses on both sides ask.
+_ZH_CLAUSE_RE = re.compile(r"[，,]\s*")
+_ZH_ASKS_RE = re.compile(r"多少|几|什么|怎么|怎样|如何|哪|多久|多长|吗|呢|是否|能否|可否|为什么|何时")
 _STATEMENT_END_RE = re.compile(r"[.。!！]$")
 _FAQ_RE = re.compile(r"^\s*(?:Q|问)\s*[:：](?P<q>.*?)\n\s*(?:A|答)\s*[:：](?P<a>.*)$", re.DOTALL)
 _HEADING_MARK_RE = re.compile(r"^#+\s*")
@@ -163,6 +178,7 @@ class _Asked:
         self.kinds = (
             asked_kinds(text)
             | ({"money"} if _ASKS_FREE_RE.search(text) else set())
+            | ({"money", "percent"} if _ASKS_FEE_ZH_RE.search(text) else set())
             | ({"email"} if _ASKS_EMAIL_RE.search(text) else set())
         )
         elliptical = len(self.units) <= ELLIPTICAL_UNITS
@@ -229,11 +245,30 @@ def question_parts(question: str) -> tuple[list[str], str]:
     """(the questions in one message, the statements that set them up): "I'm in Singapore. How
     much is shipping, and how many days do I have to return something?" -> two questions and "I'm
     in Singapore."; no questions when it asks one thing."""
-    pieces = [p.strip() for p in _PART_RE.split(question) if p and p.strip()]
+    pieces = [c for p in _PART_RE.split(question) if p and p.strip() for c in _asking_clauses(p.strip())]
     asks = [p for p in pieces if not _STATEMENT_END_RE.search(p)]
     if len(asks) < 2:
         return [], question
     return asks, " ".join(p for p in pieces if _STATEMENT_END_RE.search(p))
+
+
+def _asking_clauses(piece: str) -> list[str]:
+    """A Chinese piece parted at its commas when two or more of its clauses ask ("每分钟多少钱，
+    几点开始？"); a clause that asks nothing sets up the one after it ("打国际长途到英国，每分钟多少钱？"
+    stays whole)."""
+    clauses = [c for c in _ZH_CLAUSE_RE.split(piece) if c.strip()]
+    if not is_chinese(piece) or sum(bool(_ZH_ASKS_RE.search(c)) for c in clauses) < 2:
+        return [piece]
+    parts, setup = [], ""
+    for clause in clauses:
+        if _ZH_ASKS_RE.search(clause):
+            parts.append(setup + clause)
+            setup = ""
+        else:
+            setup += clause + "，"
+    if setup:
+        parts[-1] += "，" + setup.rstrip("，")
+    return parts
 
 
 class NoAnswerInPassages(ValueError):
@@ -290,16 +325,23 @@ class ExtractiveAnswerer:
             for part in parts:
                 others = " ".join([setting, *(p for p in parts if p != part), context]).strip()
                 asked = _Asked(part, others, f"{setting} {part}".strip())
-                try:
-                    best = self._select([replace(c) for c in candidates], asked, 1)[0]
-                except NoAnswerInPassages:
+                best = self._best_for_part(candidates, asked)
+                taken = next((a for c, a in chosen if best is not None and _key(c) == _key(best)), None)
+                if best is not None and best.row is not None and taken is not None:
+                    if self._quote(best, taken.joined(asked)) == self._quote(best, taken):
+                        # The row chosen for another part has no column for this one ("the
+                        # off-peak rate to the UK, and at what time does off-peak start?"): the
+                        # part's best other sentence or row, when it shares a distinctive word.
+                        rest = [c for c in candidates if _key(c) != _key(best)]
+                        best = self._best_for_part(rest, asked, distinct=True)
+                        taken = None
+                if best is None:
                     continue
-                original = next(c for c in candidates if _key(c) == _key(best))
-                if any(_key(c) == _key(original) for c, _ in chosen):
+                if taken is not None:
                     # One row answering two parts ("每月多少钱？包括多少分钟？"): both columns.
-                    chosen = [(c, a.joined(asked) if _key(c) == _key(original) else a) for c, a in chosen]
-                elif not any(_same_sentence(c, original) for c, _ in chosen):
-                    chosen.append((original, asked))
+                    chosen = [(c, a.joined(asked) if _key(c) == _key(best) else a) for c, a in chosen]
+                elif not any(_same_sentence(c, best) for c, _ in chosen):
+                    chosen.append((best, asked))
             if not chosen:
                 raise NoAnswerInPassages("no passage row is the one the question names")
         chosen.sort(key=lambda pair: (pair[0].rank, pair[0].position))  # read in document order
@@ -312,6 +354,21 @@ class ExtractiveAnswerer:
         other_language = all(is_chinese(c.text) != zh for c, _ in chosen)
         lead = (CROSS_LANGUAGE_LEADS if other_language else LEADS)["zh" if zh else "en"]
         return ExtractiveAnswer(text=f"{lead}\n{body}", citations_used=citations)
+
+    def _best_for_part(
+        self, candidates: list[_Candidate], asked: _Asked, distinct: bool = False
+    ) -> _Candidate | None:
+        """The candidate that best answers one part of a question (None when no named row or, with
+        distinct, no candidate sharing a distinctive word with it is left)."""
+        if not candidates:
+            return None
+        try:
+            best = self._select([replace(c) for c in candidates], asked, 1)[0]
+        except NoAnswerInPassages:
+            return None
+        if distinct and not best.distinct:
+            return None
+        return next(c for c in candidates if _key(c) == _key(best))
 
     def _select(self, candidates: list[_Candidate], asked: _Asked, most: int) -> list[_Candidate]:
         candidates = self._named_rows_only(candidates, asked.full, asked.units | asked.context_units)
