@@ -186,6 +186,9 @@ class _Asked:
         if not self.kinds and elliptical:
             self.kinds = asked_kinds(context)  # "what about members?": what the previous one asked
         self.known = {(f.kind, f.value) for f in find_facts(f"{text}\n{context}")}
+        # The customer's own figures ("below 95%", "I'm 16") say which case they are in; not a
+        # year, which names an edition ("2023年版"), not a case.
+        self.figures = [f for f in find_facts(text) if f.kind != "date"]
 
     def stated_in(self, sentence: str) -> bool:
         """Whether the sentence states a fact of a kind asked for that the question does not state
@@ -205,6 +208,17 @@ class _Asked:
         if (fact.kind, fact.value) in self.known:
             return True
         return fact.kind == "date" and year in self.known and self.kinds != {"date"}
+
+    def names_figure(self, sentence: str) -> bool:
+        """Whether the sentence states a figure the question itself states ("below 95.0%" for
+        "what if uptime drops below 95%?")."""
+        return any(f.same_quantity(g) for g in find_facts(sentence) for f in self.figures)
+
+    def names_case(self, candidate: _Candidate) -> bool:
+        """Whether a sentence states the customer's figure and shares a word with the question or
+        its context besides it (not "riders must be 16" to "I'm 16, how do I reset my password?")."""
+        words = {u for u in self.units | self.context_units if not u[0].isdigit()}
+        return bool(candidate.units & words) and self.names_figure(candidate.text)
 
     def holds_subject(self, units: frozenset[str]) -> bool:
         """Whether a sentence names what is asked about, not only its qualifier ("the download
@@ -550,12 +564,15 @@ class ExtractiveAnswerer:
         # Not for table rows: a row is a record, picked by the words naming it; the kind asked
         # for picks its column (_quote). Of two such sentences, the one naming the question's
         # subject answers, not one that shares only its qualifier ("how long is the download link
-        # for a full export valid": the link's 7 days, not the export's 24 hours).
+        # for a full export valid": the link's 7 days, not the export's 24 hours). Then a sentence
+        # stating a figure the customer states ("what if uptime drops below 95%?" -> "below 95.0%
+        # the credit is 50%"): their figure says which case they are in.
         ranked = sorted(
             candidates,
             key=lambda c: (
                 -(c.states_asked_kind and c.distinct and c.row is None),
                 -(c.states_asked_kind and c.distinct and c.row is None and asked.holds_subject(c.units)),
+                -(c.row is None and asked.names_case(c)),
                 -c.score,
                 c.rank,
                 c.position,
@@ -585,6 +602,8 @@ class ExtractiveAnswerer:
                     continue
             if c.row is not None or best.row is not None:
                 continue  # a table answer is one cell of one row
+            if asked.figures and asked.names_case(best) and not asked.names_figure(c.text):
+                continue  # the customer's figure says which case they are in: the others are not
             if c.units & asked.context_units and not best.units & asked.context_units:
                 continue  # it answers the question the follow-up follows, answered already
             if c.other_language or best.other_language:

@@ -166,6 +166,25 @@ def test_a_follow_up_is_answered_on_its_own_words(extractor: ExtractiveAnswerer)
     assert "prepaid return label" in answer and "60 days" not in answer
 
 
+def test_a_follow_up_naming_a_figure_gets_the_sentence_with_that_figure(
+    extractor: ExtractiveAnswerer,
+) -> None:
+    # "90%" is "90.0%": the figure the customer names picks the sentence, not the general rule.
+    credits = passage(
+        1,
+        "Service credits",
+        "We commit to 99.9% availability in each calendar month. If monthly availability falls below the "
+        "target, you get a service credit of 5% of the monthly fee. Below 98.0% the credit is 20%, and "
+        "below 90.0% it is 40%.",
+    )
+    query = combine(
+        "And what if availability drops below 90%?",
+        "What credit do I get if availability is below the target?",
+    )
+    answer = extractor.run(query, [credits], "en").text
+    assert "below 90.0% it is 40%" in answer and "5% of the monthly fee" not in answer, answer
+
+
 def test_a_follow_up_does_not_get_the_previous_answer_again(extractor: ExtractiveAnswerer) -> None:
     # Both pages share the follow-up's words; only the second says what it asks. The first answers
     # the question it follows (its notice), which the customer was told already.
