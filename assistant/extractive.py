@@ -32,6 +32,10 @@ How sentences are picked (the question is the condensed standalone query for fol
   of their own language, and the customer's language wins a tie;
 - a sentence already quoted from a near-duplicate passage is not quoted again;
 - a piece cut at a chunk edge (no sentence end, or starting mid-sentence) is not quoted;
+- an FAQ answer is quoted without its opening "Yes." or "No.": that answers the FAQ's question,
+  not necessarily the customer's ("is gift wrapping free?" -> "Yes. It costs S$5");
+- a sentence stating a figure the customer states ("what if uptime drops below 95%?") answers
+  first, and one without it does not join: the customer's figure says which case they are in;
 - a table row (ingest keeps each row with its headers) is answered with its row and the column
   asked for: "Premium plan, monthly price: 30 euros" (assistant/table_answer.py); a row the question
   does not name is never quoted, and when retrieval's best passage was such a row and no named row
@@ -144,6 +148,7 @@ _ZH_CLAUSE_RE = re.compile(r"[，,]\s*")
 _ZH_ASKS_RE = re.compile(r"多少|几|什么|怎么|怎样|如何|哪|多久|多长|吗|呢|是否|能否|可否|为什么|何时")
 _STATEMENT_END_RE = re.compile(r"[.。!！]$")
 _FAQ_RE = re.compile(r"^\s*(?:Q|问)\s*[:：](?P<q>.*?)\n\s*(?:A|答)\s*[:：](?P<a>.*)$", re.DOTALL)
+_BARE_YES_NO_RE = re.compile(r"^(?:yes|no|是的|不是|可以|不可以|不能|不会|没有)\s*[.!。！]\s*", re.IGNORECASE)
 _HEADING_MARK_RE = re.compile(r"^#+\s*")
 _FINAL_PUNCT_RE = re.compile(r"[.!?。！？；;]+$")
 # A complete sentence ends with one of these (closing quotes and brackets may follow).
@@ -412,7 +417,7 @@ class ExtractiveAnswerer:
         faq = _FAQ_RE.match(passage.text) if passage.kind == "faq" else None
         if faq:
             # An FAQ answer is written to be read whole; the question side carries the match.
-            answer = faq.group("a").strip()
+            answer = _without_bare_yes_no(faq.group("a").strip())
             units = frozenset(lexical_units(faq.group("q") + "\n" + answer))
             match_text = f"{faq.group('q').strip()}\n{answer}"
             return [_Candidate(passage, rank, 0, answer, units, match_text=match_text)]
@@ -617,6 +622,14 @@ class ExtractiveAnswerer:
 
 def _key(candidate: _Candidate) -> tuple[str, int]:
     return candidate.passage.chunk_id, candidate.position
+
+
+def _without_bare_yes_no(answer: str) -> str:
+    """An FAQ answer without its opening "Yes." or "No.": that answers the FAQ's own question,
+    which the customer did not ask in those words ("Is gift wrapping free?" matched to "Do you
+    offer gift wrapping? Yes. It costs S$5"); the sentence after it states the fact."""
+    rest = _BARE_YES_NO_RE.sub("", answer, count=1)
+    return rest if len(set(lexical_units(rest))) >= MIN_SENTENCE_UNITS else answer
 
 
 def _normalised(text: str) -> str:
