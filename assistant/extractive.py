@@ -128,10 +128,10 @@ _FREE_RE = re.compile(r"\bfree\b|\bno charge\b|免费|免收|不收费|豁免", 
 _ASKS_FREE_RE = re.compile(r"\bfree\s*(?:of charge\s*)?[?？]|收费吗|免费吗|要钱吗|收钱吗", re.IGNORECASE)
 # A Chinese fee is named by 费 after what it is for (解约费, 月费, 运费): asked about ("……费怎么
 # 计算", "……费是多少", "要收多少……费"), it asks for an amount or a percentage, as "fee" does in English
-# (facts.asked_kinds reads only 费用 and 收费). Not 费 of a verb: 续费 (renew), 缴费, 付费, 消费.
+# (facts.asked_kinds reads only 费用 and 收费). Not 费 of a verb: 续费 (renew), 缴费, 退费, 消费.
 _ASKS_FEE_ZH_RE = re.compile(
-    r"(?<![续缴付交消浪花免])费用?(?:是|要|会|大概|一共|共|应该)?(?:多少|怎么|怎样|如何|几)"
-    r"|(?:多少|几)[^\s，,。？?]{0,8}?(?<![续缴付交消浪花免])费"
+    r"(?<![续缴付交消浪花免退])费用?(?:是|要|会|大概|一共|共|应该)?(?:多少|怎么|怎样|如何|几)"
+    r"|(?:多少|几)[^\s，,。？?]{0,8}?(?<![续缴付交消浪花免退])费"
 )
 # "Which email address" is answered by a sentence with one.
 _ASKS_EMAIL_RE = re.compile(r"\be-?mail\b|邮箱|电邮|电子邮件", re.IGNORECASE)
@@ -145,10 +145,15 @@ _PART_RE = re.compile(
 )
 # A Chinese message's questions may also part at a comma, when the clauses on both sides ask.
 _ZH_CLAUSE_RE = re.compile(r"[，,]\s*")
-_ZH_ASKS_RE = re.compile(r"多少|几|什么|怎么|怎样|如何|哪|多久|多长|吗|呢|是否|能否|可否|为什么|何时")
+# Not 为什么 (a "why" is not a help-centre fact) nor a clause about the questions ("我有几个问题").
+_ZH_ASKS_RE = re.compile(
+    r"^(?!.*问题).*(?:多少|几|(?<!为)什么|怎么|怎样|如何|哪|多久|多长|吗|呢|是否|能否|可否|何时)"
+)
 _STATEMENT_END_RE = re.compile(r"[.。!！]$")
 _FAQ_RE = re.compile(r"^\s*(?:Q|问)\s*[:：](?P<q>.*?)\n\s*(?:A|答)\s*[:：](?P<a>.*)$", re.DOTALL)
-_BARE_YES_NO_RE = re.compile(r"^(?:yes|no|是的|不是|可以|不可以|不能|不会|没有)\s*[.!。！]\s*", re.IGNORECASE)
+_BARE_YES_NO_RE = re.compile(
+    r"^(?:yes|no|是的|不是|可以|不可以|不能|不会|没有)\s*[.!。！](?!\s*\d)\s*", re.IGNORECASE
+)
 _HEADING_MARK_RE = re.compile(r"^#+\s*")
 _FINAL_PUNCT_RE = re.compile(r"[.!?。！？；;]+$")
 # A complete sentence ends with one of these (closing quotes and brackets may follow).

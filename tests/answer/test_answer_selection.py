@@ -279,6 +279,9 @@ def test_chinese_questions_may_part_at_a_comma_when_each_clause_asks() -> None:
         "如果取消合约，要付多少钱",
         "怎么计算？",
     ]
+    # Not a "why" or a clause about the questions: they ask no fact of their own.
+    assert question_parts("我不知道为什么，退款还没到账，要多久？")[0] == []
+    assert question_parts("我有几个问题，第一个是退货要多久？")[0] == []
 
 
 def test_a_two_part_question_with_at_what_time_gets_the_hours_from_another_page(
