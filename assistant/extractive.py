@@ -32,8 +32,10 @@ How sentences are picked (the question is the condensed standalone query for fol
   of their own language, and the customer's language wins a tie;
 - a sentence already quoted from a near-duplicate passage is not quoted again;
 - a piece cut at a chunk edge (no sentence end, or starting mid-sentence) is not quoted;
-- an FAQ answer is quoted without its opening "Yes." or "No.": that answers the FAQ's question,
-  not necessarily the customer's ("is gift wrapping free?" -> "Yes. It costs S$5");
+- an FAQ answer is quoted without its opening "Yes." or "No.", and without the sentences after
+  the last one stating the kind of fact asked: those answer the FAQ's question, not necessarily
+  the customer's ("is gift wrapping free?" -> "Yes. It costs S$5"; "how often is usage updated?"
+  -> not "you can also text USAGE to 1833");
 - a sentence stating a figure the customer states ("what if uptime drops below 95%?") answers
   first, and one without it does not join: the customer's figure says which case they are in;
 - a table row (ingest keeps each row with its headers) is answered with its row and the column
@@ -134,6 +136,8 @@ _ASKS_FEE_ZH_RE = re.compile(
     r"|(?:多少|几)[^\s，,。？?]{0,8}?(?<![续缴付交消浪花免退])费"
 )
 # "Which email address" is answered by a sentence with one.
+# "How often is it updated?" is answered by a period ("every 15 minutes").
+_ASKS_HOW_OFTEN_RE = re.compile(r"\bhow often\b|多久一次|多长时间一次|多频繁", re.IGNORECASE)
 _ASKS_EMAIL_RE = re.compile(r"\be-?mail\b|邮箱|电邮|电子邮件", re.IGNORECASE)
 _EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+")
 # Where one message's questions part: after a question mark, or at ", and how ..." in English,
@@ -190,6 +194,7 @@ class _Asked:
             | ({"money"} if _ASKS_FREE_RE.search(text) else set())
             | ({"money", "percent"} if _ASKS_FEE_ZH_RE.search(text) else set())
             | ({"email"} if _ASKS_EMAIL_RE.search(text) else set())
+            | ({"duration"} if _ASKS_HOW_OFTEN_RE.search(text) else set())
         )
         elliptical = len(self.units) <= ELLIPTICAL_UNITS
         self.context_weight = CONTEXT_WEIGHT if elliptical else CONTEXT_WEIGHT_STATED
@@ -474,7 +479,9 @@ class ExtractiveAnswerer:
         """The text to quote: the sentence, or for a table row its name and the column asked for
         ("Premium plan, monthly price: 30 euros"); the whole row when no column stands out."""
         if candidate.row is None:
-            return candidate.text
+            return (
+                _faq_answer_to(candidate.text, asked) if candidate.passage.kind == "faq" else candidate.text
+            )
         return self.tables.run(candidate.row, asked.full, asked.units | asked.context_units) or candidate.text
 
     # -- relevance ----------------------------------------------------------------------------
@@ -635,6 +642,19 @@ def _without_bare_yes_no(answer: str) -> str:
     offer gift wrapping? Yes. It costs S$5"); the sentence after it states the fact."""
     rest = _BARE_YES_NO_RE.sub("", answer, count=1)
     return rest if len(set(lexical_units(rest))) >= MIN_SENTENCE_UNITS else answer
+
+
+def _faq_answer_to(answer: str, asked: _Asked) -> str:
+    """An FAQ answer up to its last sentence stating the kind of fact asked for: the sentences
+    after it answer the FAQ's own question ("How do I check my usage? ... It is updated every 15
+    minutes. You can also text USAGE to 1833." to "how often is the usage updated?"). Whole when
+    no kind is asked or no sentence states it."""
+    sentences = split_sentences(answer)
+    stating = [i for i, sentence in enumerate(sentences) if asked.stated_in(sentence)]
+    if not stating or stating[-1] == len(sentences) - 1:
+        return answer
+    kept = sentences[: stating[-1] + 1]
+    return "".join(kept) if is_chinese(answer) else " ".join(kept)
 
 
 def _normalised(text: str) -> str:

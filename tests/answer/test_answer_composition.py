@@ -147,3 +147,19 @@ def test_an_faq_answer_is_quoted_without_the_yes_that_answers_its_own_question(
     assert extractor.run("刻字免费吗？", [chinese], "zh").text == (
         "根据帮助中心的资料：\n刻字每件收费8欧元，需多等两天[1]。"
     )
+
+
+def test_an_faq_answer_stops_at_the_fact_asked_for(extractor: ExtractiveAnswerer) -> None:
+    # The hotline answers the FAQ's "how do I track my parcel?", not "how often ... refreshed?".
+    faq = passage(
+        1,
+        "FAQ",
+        "Q: How do I track my parcel?\nA: Open the tracking link in your confirmation email. The status "
+        "is refreshed every 30 minutes. You can also call our hotline on 6123 4567.",
+        kind="faq",
+    )
+    answer = extractor.run("How often is the parcel status refreshed?", [faq], "en").text
+    assert answer == (
+        "According to our help centre:\nOpen the tracking link in your confirmation email. The status "
+        "is refreshed every 30 minutes [1]."
+    )
