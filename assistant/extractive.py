@@ -23,12 +23,21 @@ How sentences are picked (the question is the condensed standalone query for fol
 - of the sentences stating it, the one naming the question's subject answers, not one naming only
   a qualifier of it ("how long is the download link for a full export valid?" -> the link's 7
   days, not the export's 24 hours; subject_units);
-- a message asking two things ("..., and how many days ...?", "……？……？") gets the best sentence
-  or row for each, from any of the passages;
+- a message asking two things ("..., and how many days ...?", "..., and at what time ...?",
+  "……？……？", "……多少钱，几点开始？") gets the best sentence or row for each, from any of the
+  passages; a part that the row chosen for another part has no column for gets its own sentence;
+- a Chinese fee asked about ("……费怎么计算") asks for an amount, as "fee" does: of two sentences
+  naming the fee, the one stating it answers, not the one waiving it for someone else;
 - in the other language, words cannot match: sentences are compared by meaning against the best
   of their own language, and the customer's language wins a tie;
 - a sentence already quoted from a near-duplicate passage is not quoted again;
 - a piece cut at a chunk edge (no sentence end, or starting mid-sentence) is not quoted;
+- an FAQ answer is quoted without its opening "Yes." or "No.", and without the sentences after
+  the last one stating the kind of fact asked: those answer the FAQ's question, not necessarily
+  the customer's ("is gift wrapping free?" -> "Yes. It costs S$5"; "how often is usage updated?"
+  -> not "you can also text USAGE to 1833");
+- a sentence stating a figure the customer states ("what if uptime drops below 95%?") answers
+  first, and one without it does not join: the customer's figure says which case they are in;
 - a table row (ingest keeps each row with its headers) is answered with its row and the column
   asked for: "Premium plan, monthly price: 30 euros" (assistant/table_answer.py); a row the question
   does not name is never quoted, and when retrieval's best passage was such a row and no named row
@@ -119,16 +128,36 @@ _QUESTION_STOP_WORDS = STOP_WORDS | _QUESTION_WORDS_EN | _QUESTION_BIGRAMS_ZH
 _FREE_RE = re.compile(r"\bfree\b|\bno charge\b|免费|免收|不收费|豁免", re.IGNORECASE)
 # "Is return shipping free?", "要收费吗": asks whether there is a charge ("the free trial" does not).
 _ASKS_FREE_RE = re.compile(r"\bfree\s*(?:of charge\s*)?[?？]|收费吗|免费吗|要钱吗|收钱吗", re.IGNORECASE)
+# A Chinese fee is named by 费 after what it is for (解约费, 月费, 运费): asked about ("……费怎么
+# 计算", "……费是多少", "要收多少……费"), it asks for an amount or a percentage, as "fee" does in English
+# (facts.asked_kinds reads only 费用 and 收费). Not 费 of a verb: 续费 (renew), 缴费, 退费, 消费.
+_ASKS_FEE_ZH_RE = re.compile(
+    r"(?<![续缴付交消浪花免退])费用?(?:是|要|会|大概|一共|共|应该)?(?:多少|怎么|怎样|如何|几)"
+    r"|(?:多少|几)[^\s，,。？?]{0,8}?(?<![续缴付交消浪花免退])费"
+)
 # "Which email address" is answered by a sentence with one.
+# "How often is it updated?" is answered by a period ("every 15 minutes").
+_ASKS_HOW_OFTEN_RE = re.compile(r"\bhow often\b|多久一次|多长时间一次|多频繁", re.IGNORECASE)
 _ASKS_EMAIL_RE = re.compile(r"\be-?mail\b|邮箱|电邮|电子邮件", re.IGNORECASE)
 _EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+")
-# Where one message's questions part: after a question mark, or at ", and how ..." in English.
+# Where one message's questions part: after a question mark, or at ", and how ..." in English,
+# also with a preposition before the question word (", and at what time ...", ", and for how long").
 _PART_RE = re.compile(
-    r"(?<=[?？])\s*|(?<=[.。!！])\s+|,\s*and\s+(?=(?:how|what|when|where|which|who|is|are|do|does|can)\b)",
+    r"(?<=[?？])\s*|(?<=[.。!！])\s+|,\s*and\s+(?=(?:(?:at|in|on|by|for|from|until|till|to|with|within|after|before)\s+)?"
+    r"(?:how|what|when|where|which|who|is|are|do|does|can)\b)",
     re.IGNORECASE,
+)
+# A Chinese message's questions may also part at a comma, when the clauses on both sides ask.
+_ZH_CLAUSE_RE = re.compile(r"[，,]\s*")
+# Not 为什么 (a "why" is not a help-centre fact) nor a clause about the questions ("我有几个问题").
+_ZH_ASKS_RE = re.compile(
+    r"^(?!.*问题).*(?:多少|几|(?<!为)什么|怎么|怎样|如何|哪|多久|多长|吗|呢|是否|能否|可否|何时)"
 )
 _STATEMENT_END_RE = re.compile(r"[.。!！]$")
 _FAQ_RE = re.compile(r"^\s*(?:Q|问)\s*[:：](?P<q>.*?)\n\s*(?:A|答)\s*[:：](?P<a>.*)$", re.DOTALL)
+_BARE_YES_NO_RE = re.compile(
+    r"^(?:yes|no|是的|不是|可以|不可以|不能|不会|没有)\s*[.!。！](?!\s*\d)\s*", re.IGNORECASE
+)
 _HEADING_MARK_RE = re.compile(r"^#+\s*")
 _FINAL_PUNCT_RE = re.compile(r"[.!?。！？；;]+$")
 # A complete sentence ends with one of these (closing quotes and brackets may follow).
@@ -163,13 +192,18 @@ class _Asked:
         self.kinds = (
             asked_kinds(text)
             | ({"money"} if _ASKS_FREE_RE.search(text) else set())
+            | ({"money", "percent"} if _ASKS_FEE_ZH_RE.search(text) else set())
             | ({"email"} if _ASKS_EMAIL_RE.search(text) else set())
+            | ({"duration"} if _ASKS_HOW_OFTEN_RE.search(text) else set())
         )
         elliptical = len(self.units) <= ELLIPTICAL_UNITS
         self.context_weight = CONTEXT_WEIGHT if elliptical else CONTEXT_WEIGHT_STATED
         if not self.kinds and elliptical:
             self.kinds = asked_kinds(context)  # "what about members?": what the previous one asked
         self.known = {(f.kind, f.value) for f in find_facts(f"{text}\n{context}")}
+        # The customer's own figures ("below 95%", "I'm 16") say which case they are in; not a
+        # year, which names an edition ("2023年版"), not a case.
+        self.figures = [f for f in find_facts(text) if f.kind != "date"]
 
     def stated_in(self, sentence: str) -> bool:
         """Whether the sentence states a fact of a kind asked for that the question does not state
@@ -189,6 +223,17 @@ class _Asked:
         if (fact.kind, fact.value) in self.known:
             return True
         return fact.kind == "date" and year in self.known and self.kinds != {"date"}
+
+    def names_figure(self, sentence: str) -> bool:
+        """Whether the sentence states a figure the question itself states ("below 95.0%" for
+        "what if uptime drops below 95%?")."""
+        return any(f.same_quantity(g) for g in find_facts(sentence) for f in self.figures)
+
+    def names_case(self, candidate: _Candidate) -> bool:
+        """Whether a sentence states the customer's figure and shares a word with the question or
+        its context besides it (not "riders must be 16" to "I'm 16, how do I reset my password?")."""
+        words = {u for u in self.units | self.context_units if not u[0].isdigit()}
+        return bool(candidate.units & words) and self.names_figure(candidate.text)
 
     def holds_subject(self, units: frozenset[str]) -> bool:
         """Whether a sentence names what is asked about, not only its qualifier ("the download
@@ -229,11 +274,30 @@ def question_parts(question: str) -> tuple[list[str], str]:
     """(the questions in one message, the statements that set them up): "I'm in Singapore. How
     much is shipping, and how many days do I have to return something?" -> two questions and "I'm
     in Singapore."; no questions when it asks one thing."""
-    pieces = [p.strip() for p in _PART_RE.split(question) if p and p.strip()]
+    pieces = [c for p in _PART_RE.split(question) if p and p.strip() for c in _asking_clauses(p.strip())]
     asks = [p for p in pieces if not _STATEMENT_END_RE.search(p)]
     if len(asks) < 2:
         return [], question
     return asks, " ".join(p for p in pieces if _STATEMENT_END_RE.search(p))
+
+
+def _asking_clauses(piece: str) -> list[str]:
+    """A Chinese piece parted at its commas when two or more of its clauses ask ("每分钟多少钱，
+    几点开始？"); a clause that asks nothing sets up the one after it ("打国际长途到英国，每分钟多少钱？"
+    stays whole)."""
+    clauses = [c for c in _ZH_CLAUSE_RE.split(piece) if c.strip()]
+    if not is_chinese(piece) or sum(bool(_ZH_ASKS_RE.search(c)) for c in clauses) < 2:
+        return [piece]
+    parts, setup = [], ""
+    for clause in clauses:
+        if _ZH_ASKS_RE.search(clause):
+            parts.append(setup + clause)
+            setup = ""
+        else:
+            setup += clause + "，"
+    if setup:
+        parts[-1] += "，" + setup.rstrip("，")
+    return parts
 
 
 class NoAnswerInPassages(ValueError):
@@ -290,16 +354,23 @@ class ExtractiveAnswerer:
             for part in parts:
                 others = " ".join([setting, *(p for p in parts if p != part), context]).strip()
                 asked = _Asked(part, others, f"{setting} {part}".strip())
-                try:
-                    best = self._select([replace(c) for c in candidates], asked, 1)[0]
-                except NoAnswerInPassages:
+                best = self._best_for_part(candidates, asked)
+                taken = next((a for c, a in chosen if best is not None and _key(c) == _key(best)), None)
+                if best is not None and best.row is not None and taken is not None:
+                    if self._quote(best, taken.joined(asked)) == self._quote(best, taken):
+                        # The row chosen for another part has no column for this one ("the
+                        # off-peak rate to the UK, and at what time does off-peak start?"): the
+                        # part's best other sentence or row, when it shares a distinctive word.
+                        rest = [c for c in candidates if _key(c) != _key(best)]
+                        best = self._best_for_part(rest, asked, distinct=True)
+                        taken = None
+                if best is None:
                     continue
-                original = next(c for c in candidates if _key(c) == _key(best))
-                if any(_key(c) == _key(original) for c, _ in chosen):
+                if taken is not None:
                     # One row answering two parts ("每月多少钱？包括多少分钟？"): both columns.
-                    chosen = [(c, a.joined(asked) if _key(c) == _key(original) else a) for c, a in chosen]
-                elif not any(_same_sentence(c, original) for c, _ in chosen):
-                    chosen.append((original, asked))
+                    chosen = [(c, a.joined(asked) if _key(c) == _key(best) else a) for c, a in chosen]
+                elif not any(_same_sentence(c, best) for c, _ in chosen):
+                    chosen.append((best, asked))
             if not chosen:
                 raise NoAnswerInPassages("no passage row is the one the question names")
         chosen.sort(key=lambda pair: (pair[0].rank, pair[0].position))  # read in document order
@@ -312,6 +383,21 @@ class ExtractiveAnswerer:
         other_language = all(is_chinese(c.text) != zh for c, _ in chosen)
         lead = (CROSS_LANGUAGE_LEADS if other_language else LEADS)["zh" if zh else "en"]
         return ExtractiveAnswer(text=f"{lead}\n{body}", citations_used=citations)
+
+    def _best_for_part(
+        self, candidates: list[_Candidate], asked: _Asked, distinct: bool = False
+    ) -> _Candidate | None:
+        """The candidate that best answers one part of a question (None when no named row or, with
+        distinct, no candidate sharing a distinctive word with it is left)."""
+        if not candidates:
+            return None
+        try:
+            best = self._select([replace(c) for c in candidates], asked, 1)[0]
+        except NoAnswerInPassages:
+            return None
+        if distinct and not best.distinct:
+            return None
+        return next(c for c in candidates if _key(c) == _key(best))
 
     def _select(self, candidates: list[_Candidate], asked: _Asked, most: int) -> list[_Candidate]:
         candidates = self._named_rows_only(candidates, asked.full, asked.units | asked.context_units)
@@ -341,7 +427,7 @@ class ExtractiveAnswerer:
         faq = _FAQ_RE.match(passage.text) if passage.kind == "faq" else None
         if faq:
             # An FAQ answer is written to be read whole; the question side carries the match.
-            answer = faq.group("a").strip()
+            answer = _without_bare_yes_no(faq.group("a").strip())
             units = frozenset(lexical_units(faq.group("q") + "\n" + answer))
             match_text = f"{faq.group('q').strip()}\n{answer}"
             return [_Candidate(passage, rank, 0, answer, units, match_text=match_text)]
@@ -393,7 +479,9 @@ class ExtractiveAnswerer:
         """The text to quote: the sentence, or for a table row its name and the column asked for
         ("Premium plan, monthly price: 30 euros"); the whole row when no column stands out."""
         if candidate.row is None:
-            return candidate.text
+            return (
+                _faq_answer_to(candidate.text, asked) if candidate.passage.kind == "faq" else candidate.text
+            )
         return self.tables.run(candidate.row, asked.full, asked.units | asked.context_units) or candidate.text
 
     # -- relevance ----------------------------------------------------------------------------
@@ -493,12 +581,15 @@ class ExtractiveAnswerer:
         # Not for table rows: a row is a record, picked by the words naming it; the kind asked
         # for picks its column (_quote). Of two such sentences, the one naming the question's
         # subject answers, not one that shares only its qualifier ("how long is the download link
-        # for a full export valid": the link's 7 days, not the export's 24 hours).
+        # for a full export valid": the link's 7 days, not the export's 24 hours). Then a sentence
+        # stating a figure the customer states ("what if uptime drops below 95%?" -> "below 95.0%
+        # the credit is 50%"): their figure says which case they are in.
         ranked = sorted(
             candidates,
             key=lambda c: (
                 -(c.states_asked_kind and c.distinct and c.row is None),
                 -(c.states_asked_kind and c.distinct and c.row is None and asked.holds_subject(c.units)),
+                -(c.row is None and asked.names_case(c)),
                 -c.score,
                 c.rank,
                 c.position,
@@ -528,6 +619,8 @@ class ExtractiveAnswerer:
                     continue
             if c.row is not None or best.row is not None:
                 continue  # a table answer is one cell of one row
+            if asked.figures and asked.names_case(best) and not asked.names_figure(c.text):
+                continue  # the customer's figure says which case they are in: the others are not
             if c.units & asked.context_units and not best.units & asked.context_units:
                 continue  # it answers the question the follow-up follows, answered already
             if c.other_language or best.other_language:
@@ -541,6 +634,27 @@ class ExtractiveAnswerer:
 
 def _key(candidate: _Candidate) -> tuple[str, int]:
     return candidate.passage.chunk_id, candidate.position
+
+
+def _without_bare_yes_no(answer: str) -> str:
+    """An FAQ answer without its opening "Yes." or "No.": that answers the FAQ's own question,
+    which the customer did not ask in those words ("Is gift wrapping free?" matched to "Do you
+    offer gift wrapping? Yes. It costs S$5"); the sentence after it states the fact."""
+    rest = _BARE_YES_NO_RE.sub("", answer, count=1)
+    return rest if len(set(lexical_units(rest))) >= MIN_SENTENCE_UNITS else answer
+
+
+def _faq_answer_to(answer: str, asked: _Asked) -> str:
+    """An FAQ answer up to its last sentence stating the kind of fact asked for: the sentences
+    after it answer the FAQ's own question ("How do I check my usage? ... It is updated every 15
+    minutes. You can also text USAGE to 1833." to "how often is the usage updated?"). Whole when
+    no kind is asked or no sentence states it."""
+    sentences = split_sentences(answer)
+    stating = [i for i, sentence in enumerate(sentences) if asked.stated_in(sentence)]
+    if not stating or stating[-1] == len(sentences) - 1:
+        return answer
+    kept = sentences[: stating[-1] + 1]
+    return "".join(kept) if is_chinese(answer) else " ".join(kept)
 
 
 def _normalised(text: str) -> str:

@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from assistant.escalation.amounts import Amount, find_amounts, parse_zh_numeral
+from ingest.text import CJK_CLASS
 
 # unit word -> (kind, canonical unit, factor to the kind's base unit). Durations that convert
 # exactly share a base (minutes; months); "business day" converts to nothing.
@@ -142,8 +143,9 @@ _WORD_NUMBER = (
 _ZH_NUMBER = r"[零一二两三四五六七八九十百千万]+"
 _RANGE = r"\s*(?:-|–|—|~|to|至|到)\s*"
 # A number (digits or a number word), an optional range partner, then a unit.
+# Not inside a word or a decimal; a Chinese character may come before ("价格15%", "每月5GB").
 _EN_QUANTITY = re.compile(
-    rf"(?<![\w.])(?P<num>{_DIGITS}|{_WORD_NUMBER})(?:{_RANGE}(?P<num2>{_DIGITS}|{_WORD_NUMBER}))?"
+    rf"(?<![^\W{CJK_CLASS}])(?<!\.)(?P<num>{_DIGITS}|{_WORD_NUMBER})(?:{_RANGE}(?P<num2>{_DIGITS}|{_WORD_NUMBER}))?"
     rf"[\s-]?(?P<unit>{_alternation(_UNITS_EN)})(?![a-z])"
 )
 _ZH_QUANTITY = re.compile(

@@ -107,7 +107,9 @@ def lexical_units(text: str, stop: frozenset[str] = STOP_WORDS) -> list[str]:
 
 
 def _normalise_number(token: str) -> str:
-    return token.replace(",", "").rstrip(".:")
+    # "95.0" and "95" are one number ("below 95%" is about "below 95.0%"); "1.50" is "1.5".
+    number = token.replace(",", "").rstrip(".:")
+    return number.rstrip("0").rstrip(".") if "." in number else number
 
 
 def split_sentences(text: str) -> list[str]:

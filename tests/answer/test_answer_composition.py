@@ -125,3 +125,41 @@ def test_a_chinese_question_over_an_english_passage_gets_a_chinese_lead_in(embed
         answer.text
         == "帮助中心的英文资料写道：\nThe Lumo S2 scooter has a range of 60 km on a full battery [1]."
     )
+
+
+def test_an_faq_answer_is_quoted_without_the_yes_that_answers_its_own_question(
+    extractor: ExtractiveAnswerer,
+) -> None:
+    # "Yes." answers "Do you offer engraving?", not the customer's "is engraving free?".
+    faq = passage(
+        1,
+        "FAQ",
+        "Q: Do you offer engraving?\nA: Yes. Engraving costs 8 euros per item and takes two extra days.",
+        kind="faq",
+    )
+    answer = extractor.run("Is engraving free?", [faq], "en").text
+    assert answer == (
+        "According to our help centre:\nEngraving costs 8 euros per item and takes two extra days [1]."
+    )
+    chinese = passage(
+        1, "常见问题", "问：可以刻字吗？\n答：可以。刻字每件收费8欧元，需多等两天。", kind="faq", lang="zh"
+    )
+    assert extractor.run("刻字免费吗？", [chinese], "zh").text == (
+        "根据帮助中心的资料：\n刻字每件收费8欧元，需多等两天[1]。"
+    )
+
+
+def test_an_faq_answer_stops_at_the_fact_asked_for(extractor: ExtractiveAnswerer) -> None:
+    # The hotline answers the FAQ's "how do I track my parcel?", not "how often ... refreshed?".
+    faq = passage(
+        1,
+        "FAQ",
+        "Q: How do I track my parcel?\nA: Open the tracking link in your confirmation email. The status "
+        "is refreshed every 30 minutes. You can also call our hotline on 6123 4567.",
+        kind="faq",
+    )
+    answer = extractor.run("How often is the parcel status refreshed?", [faq], "en").text
+    assert answer == (
+        "According to our help centre:\nOpen the tracking link in your confirmation email. The status "
+        "is refreshed every 30 minutes [1]."
+    )

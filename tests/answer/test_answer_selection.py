@@ -166,6 +166,25 @@ def test_a_follow_up_is_answered_on_its_own_words(extractor: ExtractiveAnswerer)
     assert "prepaid return label" in answer and "60 days" not in answer
 
 
+def test_a_follow_up_naming_a_figure_gets_the_sentence_with_that_figure(
+    extractor: ExtractiveAnswerer,
+) -> None:
+    # "90%" is "90.0%": the figure the customer names picks the sentence, not the general rule.
+    credits = passage(
+        1,
+        "Service credits",
+        "We commit to 99.9% availability in each calendar month. If monthly availability falls below the "
+        "target, you get a service credit of 5% of the monthly fee. Below 98.0% the credit is 20%, and "
+        "below 90.0% it is 40%.",
+    )
+    query = combine(
+        "And what if availability drops below 90%?",
+        "What credit do I get if availability is below the target?",
+    )
+    answer = extractor.run(query, [credits], "en").text
+    assert "below 90.0% it is 40%" in answer and "5% of the monthly fee" not in answer, answer
+
+
 def test_a_follow_up_does_not_get_the_previous_answer_again(extractor: ExtractiveAnswerer) -> None:
     # Both pages share the follow-up's words; only the second says what it asks. The first answers
     # the question it follows (its notice), which the customer was told already.
@@ -238,6 +257,53 @@ def test_question_parts() -> None:
         [],
         "I'm in Singapore. How much is shipping?",
     )
+
+
+def test_a_second_question_may_start_with_a_preposition() -> None:
+    assert question_parts("What is the late fee, and at what time is the payment due?")[0] == [
+        "What is the late fee",
+        "at what time is the payment due?",
+    ]
+    assert question_parts("How much is the pass, and for how long is it valid?")[0] == [
+        "How much is the pass",
+        "for how long is it valid?",
+    ]
+    assert question_parts("What do I pay in fees and in what currency?")[0] == []
+
+
+def test_chinese_questions_may_part_at_a_comma_when_each_clause_asks() -> None:
+    assert question_parts("夜间时段每分钟多少钱，几点开始？")[0] == ["夜间时段每分钟多少钱", "几点开始？"]
+    # A clause that asks nothing sets up the question after it.
+    assert question_parts("打长途电话到法国，每分钟多少钱？")[0] == []
+    assert question_parts("如果取消合约，要付多少钱，怎么计算？")[0] == [
+        "如果取消合约，要付多少钱",
+        "怎么计算？",
+    ]
+    # Not a "why" or a clause about the questions: they ask no fact of their own.
+    assert question_parts("我不知道为什么，退款还没到账，要多久？")[0] == []
+    assert question_parts("我有几个问题，第一个是退货要多久？")[0] == []
+
+
+def test_a_two_part_question_with_at_what_time_gets_the_hours_from_another_page(
+    extractor: ExtractiveAnswerer,
+) -> None:
+    rates = passage(
+        1,
+        "Call rates",
+        "Destination: Canada; Day rate (€ per minute): 0.40; Night rate (€ per minute): 0.20",
+        kind="table",
+    )
+    hours = passage(
+        2,
+        "Fair use",
+        "Night rates for calls abroad apply from 9 pm to 6 am. Roaming must be switched on in the app.",
+    )
+    answer = extractor.run(
+        "What is the night rate per minute to Canada, and at what time does the night rate start?",
+        [rates, hours],
+        "en",
+    ).text
+    assert "0.20 [1]" in answer and "from 9 pm to 6 am [2]" in answer, answer
 
 
 def test_a_two_part_question_gets_a_sentence_from_each_page(embedder: Embedder) -> None:
@@ -455,3 +521,20 @@ def test_the_subject_is_what_a_qualifier_narrows() -> None:
         "How long do refunds and returns take?",
     ):
         assert subject_units(question) == frozenset(), question
+
+
+def test_a_chinese_fee_asked_about_is_answered_by_its_amount_alone(extractor: ExtractiveAnswerer) -> None:
+    # Both sentences name the fee; only one states what it is. "免收" (waived) is an amount too,
+    # but of nothing else the question names.
+    policy = passage(
+        1,
+        "退订政策",
+        "通知期：如需退订，请提前7天通知我们。提前退订：如在合约期满前退订，提前退订费为每个余下月份80元，"
+        "上限为960元。学生：如您毕业离校，可提供毕业证明，免收提前退订费终止合约。冷静期：网上订购可在7天内免费取消。",
+        lang="zh",
+    )
+    answer = extractor.run("现在提前退订费怎么计算？", [policy], "zh").text
+    assert (
+        answer
+        == "根据帮助中心的资料：\n提前退订：如在合约期满前退订，提前退订费为每个余下月份80元，上限为960元[1]。"
+    )

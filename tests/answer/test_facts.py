@@ -125,3 +125,9 @@ def test_bare_digits_are_numbers_and_full_width_digits_are_read() -> None:
 )
 def test_a_question_for_a_point_in_time_asks_for_a_date(question: str, kinds: set[str]) -> None:
     assert asked_kinds(question) == kinds
+
+
+def test_a_figure_right_after_a_chinese_character_is_read() -> None:
+    assert facts("须扣除商品价格15%的重新上架费") == [("percent", 15.0, "%", None, None)]
+    assert facts("每月5GB数据") == [("data", 5120.0, "mb", "month", None)]
+    assert facts("型号X15") == []  # still not the digits of a model code

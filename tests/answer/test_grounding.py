@@ -133,3 +133,8 @@ def test_lexical_units_stem_english_and_split_chinese_into_bigrams() -> None:
     assert lexical_units("Returned items") == lexical_units("return item")
     assert lexical_units("退货政策") == ["退货", "货政", "政策"]
     assert "not" in lexical_units("does not cover")
+
+
+def test_a_number_is_one_unit_whatever_its_trailing_zeros() -> None:
+    assert lexical_units("below 95.0% or 1.50 or 1,200") == lexical_units("below 95% or 1.5 or 1200")
+    assert lexical_units("10.05 and 100") == ["10.05", "100"]
