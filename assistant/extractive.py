@@ -124,8 +124,13 @@ _QUESTION_BIGRAMS_ZH = frozenset(
     "需要 多长 长时 要多 多久".split()
 )
 _QUESTION_STOP_WORDS = STOP_WORDS | _QUESTION_WORDS_EN | _QUESTION_BIGRAMS_ZH
-# "Free" and "no charge" state an amount: the answer to "is there a fee for ...".
-_FREE_RE = re.compile(r"\bfree\b|\bno charge\b|免费|免收|不收费|豁免", re.IGNORECASE)
+# "Free", "no charge", "waived" and "without a fee" state an amount: the answer to "is there a
+# fee for ...".
+_FREE_RE = re.compile(
+    r"\bfree\b|\bno charge\b|\bwaive[ds]?\b|\bat no (?:extra )?cost\b"
+    r"|\bwithout (?:an? |any )?(?:[\w-]+ ){0,3}(?:fee|charge|cost)s?\b|免费|免收|不收费|豁免|免除",
+    re.IGNORECASE,
+)
 # "Is return shipping free?", "要收费吗": asks whether there is a charge ("the free trial" does not).
 _ASKS_FREE_RE = re.compile(r"\bfree\s*(?:of charge\s*)?[?？]|收费吗|免费吗|要钱吗|收钱吗", re.IGNORECASE)
 # A Chinese fee is named by 费 after what it is for (解约费, 月费, 运费): asked about ("……费怎么
@@ -578,8 +583,11 @@ class ExtractiveAnswerer:
         # A sentence on the question's topic that states the kind of fact asked for answers it
         # before any other: "how long until someone looks at my report" -> "reviewed within 24
         # hours", not the reporting steps that share more words.
-        # Not for table rows: a row is a record, picked by the words naming it; the kind asked
-        # for picks its column (_quote). Of two such sentences, the one naming the question's
+        # Not for table rows below retrieval's best passage: a row is a record, picked by the
+        # words naming it, and the kind asked for picks its column (_quote); the best-ranked row,
+        # when the question names it by its first cell, competes with such sentences on its words
+        # ("what does the Starter plan cost per month" -> the Starter row's monthly price, not an
+        # uptime sentence about "each calendar month"). Of two such sentences, the one naming the question's
         # subject answers, not one that shares only its qualifier ("how long is the download link
         # for a full export valid": the link's 7 days, not the export's 24 hours). Then a sentence
         # stating a figure the customer states ("what if uptime drops below 95%?" -> "below 95.0%
@@ -587,8 +595,13 @@ class ExtractiveAnswerer:
         ranked = sorted(
             candidates,
             key=lambda c: (
-                -(c.states_asked_kind and c.distinct and c.row is None),
-                -(c.states_asked_kind and c.distinct and c.row is None and asked.holds_subject(c.units)),
+                -(c.states_asked_kind and c.distinct and (c.row is None or _names_best_row(c, asked))),
+                -(
+                    c.states_asked_kind
+                    and c.distinct
+                    and (c.row is None or _names_best_row(c, asked))
+                    and asked.holds_subject(c.units)
+                ),
                 -(c.row is None and asked.names_case(c)),
                 -c.score,
                 c.rank,
@@ -630,6 +643,14 @@ class ExtractiveAnswerer:
             chosen.append(c)
             length += len(c.text)
         return chosen
+
+
+def _names_best_row(candidate: _Candidate, asked: _Asked) -> bool:
+    """Whether the candidate is retrieval's best passage, a table row the question names by its
+    first cell ("the Starter plan" of the row "Plan: Starter; ...")."""
+    if candidate.row is None or candidate.rank != 0:
+        return False
+    return bool(set(lexical_units(candidate.row[0][1], _QUESTION_STOP_WORDS)) & asked.units)
 
 
 def _key(candidate: _Candidate) -> tuple[str, int]:

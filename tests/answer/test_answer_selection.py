@@ -239,6 +239,45 @@ def test_an_other_language_table_row_beats_an_unrelated_sentence(embedder: Embed
     assert answer.text == "帮助中心的英文资料写道：\nBed frame, time needed: 90 minutes [1]."
 
 
+def test_the_best_ranked_row_the_question_names_beats_a_sentence_stating_the_kind(
+    extractor: ExtractiveAnswerer,
+) -> None:
+    row = passage(
+        1, "Pricing", "Plan: Starter; Billed yearly: US$9; Billed monthly: US$12; Seats: 1 to 3", kind="table"
+    )
+    sla = passage(
+        2,
+        "Uptime service level agreement",
+        "We commit to 99.95% uptime in each calendar month on the Business plan. "
+        "Claims must be sent within 60 days of the end of the month.",
+    )
+    answer = extractor.run("What does the Starter plan cost per month when billed monthly?", [row, sla], "en")
+    assert answer.text == "According to our help centre:\nStarter plan, billed monthly: US$12 [1]."
+
+
+@pytest.mark.parametrize(
+    ("question", "answer"),
+    [
+        ("Is the setup fee waived if I order online?", "The setup fee is waived when you order online [1]."),
+        (
+            "Can I end my contract without a fee if I move abroad?",
+            "If you move abroad, you can end your contract without an early termination fee [1].",
+        ),
+    ],
+)
+def test_waived_and_without_a_fee_answer_a_question_about_a_fee(
+    extractor: ExtractiveAnswerer, question: str, answer: str
+) -> None:
+    page = passage(
+        1,
+        "Fees",
+        "A one-off setup fee of HK$120 is charged on your first bill. The setup fee is waived when you "
+        "order online. If you move abroad, you can end your contract without an early termination fee.",
+    )
+    late = passage(2, "Billing", "A late payment fee of HK$60 is added to your next bill.")
+    assert extractor.run(question, [page, late], "en").text == f"According to our help centre:\n{answer}"
+
+
 # -- two pages ------------------------------------------------------------------------------------
 
 
