@@ -56,7 +56,7 @@ from assistant.condense import split_condensed
 from assistant.facts import Fact, asked_kinds, find_facts
 from assistant.grounding import STOP_WORDS, lexical_units, split_sentences
 from assistant.sentence_similarity import SentenceSimilarity
-from assistant.table_answer import TableAnswerer, names_row, rendered_cells, table_row
+from assistant.table_answer import TableAnswerer, cell_kinds, names_row, rendered_cells, table_row
 from assistant.types import Passage
 from ingest.embedding import Embedder
 from ingest.text import is_chinese, strip_citations
@@ -505,7 +505,9 @@ class ExtractiveAnswerer:
         for c in candidates:
             c.words = sum(w for u, w in weights.items() if u in c.units) / total if total else 0.0
             c.distinct = any(u in c.units and not all(u in o.units for o in candidates) for u in asked.units)
-            c.states_asked_kind = asked.stated_in(c.text)
+            c.states_asked_kind = asked.stated_in(c.text) or (
+                c.row is not None and any(asked.kinds & cell_kinds(h, v) for h, v in c.row[1:])
+            )
         similarity = self._similarities(asked.full, candidates)
         # Cosines across languages run lower than within one: each language's sentences are
         # measured against that language's most similar one.

@@ -146,6 +146,13 @@ def _named_cells(row: list[tuple[str, str]], question: str, question_units: set[
     return named
 
 
+def cell_kinds(header: str, value: str) -> set[str]:
+    """The kinds of fact a cell states: its value's, read with the unit its header gives in
+    brackets ("Price (USD): 129" is an amount), and those its header names ("Delivery time")."""
+    unit = _HEADER_UNIT_RE.search(header)
+    return asked_kinds(header) | {f.kind for f in find_facts(f"{value} {unit.group(1)}" if unit else value)}
+
+
 class TableAnswerer:
     def __init__(
         self, embedder: Embedder | None = None, similarity: SentenceSimilarity | None = None
@@ -195,12 +202,9 @@ class TableAnswerer:
 
         def relevance(index: int) -> float:
             # The header naming what was asked ("data") outweighs a value of the asked kind ("how
-            # much" -> an amount); a header's unit in brackets is the value's ("Price (USD): 129").
+            # much" -> an amount).
             header, value = cells[index]
-            unit = _HEADER_UNIT_RE.search(header)
-            kinds = asked_kinds(header) | {
-                f.kind for f in find_facts(f"{value} {unit.group(1)}" if unit else value)
-            }
+            kinds = cell_kinds(header, value)
             if states_yes_no(value):
                 kinds.add(YES_NO)
             header_units = set(lexical_units(header))

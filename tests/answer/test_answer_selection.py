@@ -278,6 +278,21 @@ def test_waived_and_without_a_fee_answer_a_question_about_a_fee(
     assert extractor.run(question, [page, late], "en").text == f"According to our help centre:\n{answer}"
 
 
+def test_a_row_whose_header_gives_the_unit_states_the_amount_asked(extractor: ExtractiveAnswerer) -> None:
+    row = passage(
+        1, "Assembly fees", "Item: Dining table; Assembly fee (S$): 40; Time needed: 45 minutes", kind="table"
+    )
+    points = passage(
+        2,
+        "会员积分",
+        "问：会员积分怎么计算？\n答：每消费1新元可得1积分，100积分可抵扣5新元。",
+        kind="faq",
+        lang="zh",
+    )
+    answer = extractor.run("How much does it cost to assemble a dining table?", [row, points], "en")
+    assert answer.text == "According to our help centre:\nDining table, assembly fee (S$): 40 [1]."
+
+
 # -- two pages ------------------------------------------------------------------------------------
 
 
