@@ -52,7 +52,7 @@ from collections.abc import Sequence
 import re
 from dataclasses import dataclass, replace
 
-from assistant.condense import split_condensed
+from assistant.condense import elliptical_entity, split_condensed
 from assistant.facts import Fact, asked_kinds, find_facts
 from assistant.grounding import STOP_WORDS, lexical_units, split_sentences
 from assistant.sentence_similarity import SentenceSimilarity
@@ -405,7 +405,9 @@ class ExtractiveAnswerer:
         return next(c for c in candidates if _key(c) == _key(best))
 
     def _select(self, candidates: list[_Candidate], asked: _Asked, most: int) -> list[_Candidate]:
-        candidates = self._named_rows_only(candidates, asked.full, asked.units | asked.context_units)
+        candidates = self._named_rows_only(
+            candidates, asked.full, asked.units | asked.context_units, elliptical_entity(asked.text)
+        )
         self._score(asked, candidates)
         return self._choose(candidates, asked, most)
 
@@ -465,14 +467,20 @@ class ExtractiveAnswerer:
 
     @staticmethod
     def _named_rows_only(
-        candidates: list[_Candidate], question: str, question_units: set[str]
+        candidates: list[_Candidate], question: str, question_units: set[str], entity: str | None = None
     ) -> list[_Candidate]:
         """Without the table rows the question does not name; NoAnswerInPassages when retrieval's
         best passage was such a row and no named row is left (its neighbours are then other
-        topics: the FAQ on opening hours does not answer the day pass for Brazil)."""
+        topics: the FAQ on opening hours does not answer the day pass for Brazil). A follow-up
+        that only names a new entity ("那澳洲呢？" after the shipping fee to Malaysia) names a row
+        only if the row holds it: the previous question's words name the row answered already."""
+        entity_units = set(lexical_units(entity, _QUESTION_STOP_WORDS)) if entity else set()
         kept, dropped_top = [], False
         for c in candidates:
-            if c.row is not None and not names_row(c.row, c.passage, question, question_units):
+            if c.row is not None and (
+                not names_row(c.row, c.passage, question, question_units)
+                or (entity_units and not entity_units & c.units)
+            ):
                 dropped_top = dropped_top or c.rank == 0
             else:
                 kept.append(c)

@@ -10,7 +10,7 @@ from dataclasses import replace
 import pytest
 
 from assistant.condense import combine, split_condensed
-from assistant.extractive import ExtractiveAnswerer, question_parts, subject_units
+from assistant.extractive import ExtractiveAnswerer, NoAnswerInPassages, question_parts, subject_units
 from assistant.facts import find_facts
 from assistant.grounding import GroundingChecker
 from assistant.retrieval.catalog import DocumentInfo
@@ -291,6 +291,24 @@ def test_a_row_whose_header_gives_the_unit_states_the_amount_asked(extractor: Ex
     )
     answer = extractor.run("How much does it cost to assemble a dining table?", [row, points], "en")
     assert answer.text == "According to our help centre:\nDining table, assembly fee (S$): 40 [1]."
+
+
+def test_a_follow_up_naming_a_new_entity_never_gets_the_previous_questions_row(
+    extractor: ExtractiveAnswerer,
+) -> None:
+    malaysia = passage(
+        1, "运费", "区域: B区; 国家或地区: 马来西亚及文莱; 运费: 12新元", kind="table", lang="zh"
+    )
+    australia = passage(
+        2, "运费", "区域: D区; 国家或地区: 澳大利亚及新西兰; 运费: 25新元", kind="table", lang="zh"
+    )
+    previous = "寄到马来西亚运费多少？"
+    # The customer's word for the country is in no row: no row is quoted, least of all Malaysia's.
+    with pytest.raises(NoAnswerInPassages):
+        extractor.run(combine("那澳洲呢？", previous), [malaysia, australia], "zh")
+    # A row that holds the new entity answers.
+    answer = extractor.run(combine("那文莱呢？", previous), [malaysia, australia], "zh")
+    assert "12新元" in answer.text and "25新元" not in answer.text
 
 
 # -- two pages ------------------------------------------------------------------------------------
