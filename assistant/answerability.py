@@ -49,28 +49,28 @@ disinfect / disinfection). IDF comes from the knowledge base's BM25 index
 (RetrievalResult.query_terms). A feature that cannot be computed (no dense ranking while vectors
 are pending) counts as average.
 
-Fitted by eval.fit_answerability on the help-centre benchmark's tune half and split 0 of
-cmrc2018, covid_faq and or_sharc (600 questions sampled per set, seed 0), the help centres
-weighing 0.4 and the shared sets 0.2 each, class-balanced, L2 10; fitted when the evidence still
-added the cross-language gap described below, and kept because refits on the final evidence
-answered an off-topic question of the tests and recalled fewer of the tune half's refusals
-(0.875 vs 0.917). Held out (the benchmark's other
-half, split 1 of the sets), against the previous seven-feature parameters on the earlier evidence
-(session start -> now): cmrc2018 false refusals 4.3% -> 2.7%, refusal recall 0.884 -> 0.907;
-covid_faq false refusals 7.4% -> 3.7%; or_sharc 2.3% -> 1.9%; help centres false refusals 40% ->
-33% (tables 17% -> 0, two-page questions 75% -> 17%), refusal recall 0.917 -> 0.875 (near misses
-0.867 both, off-topic 1.0 -> 0.889). The help centres' paraphrases (86% refused) and near misses
-(right topic, fact absent) still look alike to every feature here: multilingual-e5-small gives
-the answering sentence of a paraphrase no higher cosine (0.87) than the best sentence a near miss
-finds (0.86), and its sentence cosines across languages run 0.03 (English question) to 0.08
-(Chinese question) lower than within one. Adding that gap to other-language sentences halved the
-tune half's cross-language false refusals but answered an English near miss over Chinese
-passages, so it is not used; cross-language questions stay the most refused answerable kind
-(67% held out). Tried and not kept: the best sentence's lead over the others (near misses lead
-more than paraphrases), a separate weight for the cross-language case, and the coverage of the
-question's own-language passages in that case (it refused 11 of the tune half's 19
-cross-language questions instead of 8, and answered a near miss of the tests). Earlier history: the five lexical/retrieval features were chosen on
-the shared sets; IDF-weighted coverage, the fused score and margins added nothing beyond noise.
+Fitted by eval.fit_answerability on the help-centre benchmark's tune half and split 0 of cmrc2018,
+covid_faq and or_sharc (600 questions sampled per set, seed 0), the help centres weighing 0.4 and
+the shared sets 0.2 each, class-balanced, L2 10; fitted when the evidence still added the
+cross-language gap described below, and kept because refits on the final evidence answered an
+off-topic question of the tests and recalled fewer of the tune half's refusals (0.875 vs 0.917).
+Held out (the benchmark's other half, split 1 of the sets), against the previous seven-feature
+parameters on the earlier evidence (session start -> now): cmrc2018 false refusals 4.3% -> 2.7%,
+refusal recall 0.884 -> 0.907; covid_faq false refusals 7.4% -> 3.7%; or_sharc 2.3% -> 1.9%; help
+centres false refusals 40% -> 33% (tables 17% -> 0, two-page questions 75% -> 17%), refusal recall
+0.917 -> 0.875 (near misses 0.867 both, off-topic 1.0 -> 0.889). The help centres' paraphrases
+(86% refused) and near misses (right topic, fact absent) still look alike to every feature here:
+multilingual-e5-small gives the answering sentence of a paraphrase no higher cosine (0.87) than
+the best sentence a near miss finds (0.86), and its sentence cosines across languages run 0.03
+(English question) to 0.08 (Chinese question) lower than within one. Adding that gap to
+other-language sentences halved the tune half's cross-language false refusals but answered an
+English near miss over Chinese passages, so it is not used; cross-language questions stay the most
+refused answerable kind (67% held out). Tried and not kept: the best sentence's lead over the
+others (near misses lead more than paraphrases), a separate weight for the cross-language case,
+and the coverage of the question's own-language passages in that case (it refused 11 of the tune
+half's 19 cross-language questions instead of 8, and answered a near miss of the tests). Earlier
+history: the five lexical/retrieval features were chosen on the shared sets; IDF-weighted
+coverage, the fused score and margins added nothing beyond noise.
 The parameters live in answerability_params.json; KEFU_ANSWERABILITY_PARAMS points at another file.
 """
 
@@ -89,6 +89,7 @@ import numpy as np
 from ingest.config import RetrievalSettings, get_settings
 from assistant.retrieval.text import key_terms, normalise, sentences
 from assistant.condense import split_condensed
+from assistant.extractive import question_parts
 from assistant.sentence_vectors import SentenceVectors
 from assistant.table_answer import table_row
 from assistant.types import Passage
@@ -188,16 +189,6 @@ def _coverage(question_terms: set[str], passage_terms: set[str]) -> float:
     if not question_terms:
         return 0.0
     return sum(_found(t, passage_terms) for t in question_terms) / len(question_terms)
-
-
-# Where a question joins two asks ("How much is assembly, and what is the bulky-item surcharge?",
-# "月费多少；包括多少分钟"), each may be answered by another passage: a clause's terms count
-# against the passage that best covers that clause.
-_CLAUSE_RE = re.compile(
-    r",\s*(?=(?:and|or|but|plus)\b)|[;；，]"
-    r"|\s+and\s+(?=(?:what|how|which|when|where|who|is|are|do|does|can|will)\b)",
-    re.IGNORECASE,
-)
 
 
 def _clause_coverage(clauses: Sequence[set[str]], passage_terms: Sequence[set[str]]) -> float:
@@ -384,7 +375,10 @@ def evidence(
     # no word of the customer's.
     own, context = split_condensed(question)
     for part in sentences(f"{own}\n{context}".strip()) or [question]:
-        clauses = [terms for clause in _CLAUSE_RE.split(part) if (terms := set(key_terms(clause)))]
+        # Where a sentence joins two asks ("How much is assembly, and what is the bulky-item
+        # surcharge?"), each may be answered by another passage (extractive.question_parts).
+        asks = question_parts(part)[0] or [part]
+        clauses = [terms for ask in asks if (terms := set(key_terms(ask)))]
         if clauses:
             part_coverage = _clause_coverage(clauses, passage_terms)
             if best is None or part_coverage > best[0]:
