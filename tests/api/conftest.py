@@ -4,6 +4,7 @@ real `kefu serve` process (`live`) for the OpenAI client, the agent feed and the
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from api_fixture import (
@@ -22,6 +23,16 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.services import Services
+from ingest.config import Settings
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def unpublished_settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
+    """API settings whose uploads wait for a publish (releases), on SQLite and on PostgreSQL."""
+    overrides: dict[str, object] = {"auto_publish": False}
+    if request.param == "postgres":
+        overrides["database_url"] = request.getfixturevalue("postgres_url")
+    return api_settings(tmp_path / "data", **overrides)
 
 
 @pytest.fixture(scope="session")

@@ -41,14 +41,6 @@ SHIPPING_QUESTION = "订单多久发货？"  # the same in every version
 RETURNS_AGAIN = "收货后多少天内可以退货？"
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def app_settings(request: pytest.FixtureRequest, tmp_path: Path) -> Any:
-    overrides: dict[str, object] = {"auto_publish": False}
-    if request.param == "postgres":
-        overrides["database_url"] = request.getfixturevalue("postgres_url")
-    return api_settings(tmp_path / "data", **overrides)
-
-
 @pytest.fixture
 def suites(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """A data sets folder holding a small golden set on the returns policy (two questions the
@@ -98,9 +90,11 @@ def stored(app: Any, message_id: str) -> tuple[str | None, int | None]:
         return row.arm, row.kb_version
 
 
-def test_release_arms_abort_status_and_gated_promote(suites: Path, app_settings: Any, tmp_path: Path) -> None:
+def test_release_arms_abort_status_and_gated_promote(
+    suites: Path, unpublished_settings: Any, tmp_path: Path
+) -> None:
     # suites first: it sets the environment the settings are read from
-    app = create_app(app_settings)
+    app = create_app(unpublished_settings)
     keys = make_keys(app.state.services, "acme")
     owner, qa, customer = keys["owner"], keys["qa"], keys["customer"]
     with TestClient(app) as client:
@@ -237,14 +231,14 @@ def test_release_cli_start_status_promote_refused_abort(
     from api.cli import app as cli
     from ingest.config import get_settings
 
-    app_settings = api_settings(tmp_path / "data", auto_publish=False)
-    app = create_app(app_settings)
+    unpublished_settings = api_settings(tmp_path / "data", auto_publish=False)
+    app = create_app(unpublished_settings)
     keys = make_keys(app.state.services, "acme")
     with TestClient(app) as client:
         assert client.post("/v1/kbs", json={"name": "shop"}, headers=auth(keys["owner"])).status_code == 201
         upload(client, keys["owner"], "shop", write_docs(tmp_path / "v1", {"zh-returns.md": THIRTY}))
         assert client.post("/v1/kbs/shop/versions/1/publish", headers=auth(keys["owner"])).status_code == 200
-    monkeypatch.setenv("KEFU_DATA_DIR", str(app_settings.data_dir))
+    monkeypatch.setenv("KEFU_DATA_DIR", str(unpublished_settings.data_dir))
     get_settings.cache_clear()
     runner = CliRunner()
     try:
@@ -269,22 +263,22 @@ def test_release_cli_start_status_promote_refused_abort(
 
 
 @pytest.fixture
-def second_worker(app_settings: Any) -> Iterator[str]:
+def second_worker(unpublished_settings: Any) -> Iterator[str]:
     """`kefu serve` in another process on the same database and data folder."""
     variables = {"KEFU_AUTO_PUBLISH": "false", "KEFU_LLM_MAX_TOKENS": "60", "KEFU_WARMUP": "false"}
-    if app_settings.database_url:
-        variables["KEFU_DATABASE_URL"] = app_settings.database_url
-    app_settings.data_dir.mkdir(parents=True, exist_ok=True)
+    if unpublished_settings.database_url:
+        variables["KEFU_DATABASE_URL"] = unpublished_settings.database_url
+    unpublished_settings.data_dir.mkdir(parents=True, exist_ok=True)
     with kefu_server(
-        app_settings.data_dir, app_settings.data_dir.parent / "worker-b.log", **variables
+        unpublished_settings.data_dir, unpublished_settings.data_dir.parent / "worker-b.log", **variables
     ) as url:
         yield url
 
 
 def test_publish_and_release_on_one_worker_served_by_another(
-    suites: Path, app_settings: Any, second_worker: str, tmp_path: Path
+    suites: Path, unpublished_settings: Any, second_worker: str, tmp_path: Path
 ) -> None:
-    app = create_app(app_settings)
+    app = create_app(unpublished_settings)
     keys = make_keys(app.state.services, "acme")
     owner, customer = keys["owner"], keys["customer"]
     with TestClient(app) as a:

@@ -8,22 +8,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import pytest
-from api_fixture import ZH_QUESTION, api_settings, auth, make_keys, upload, write_docs
+from api_fixture import ZH_QUESTION, auth, make_keys, upload, write_docs
 from fastapi.testclient import TestClient
 
 from api.app import create_app
 
 THIRTY = "# 退货政策\n\n收货后三十天内可以退货，请保留原始收据。\n"
 SEVEN = "# 退货政策\n\n收货后七天内可以退货，请保留原始收据。\n"
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def app_settings(request: pytest.FixtureRequest, tmp_path: Path) -> Any:
-    overrides: dict[str, object] = {"auto_publish": False}
-    if request.param == "postgres":
-        overrides["database_url"] = request.getfixturevalue("postgres_url")
-    return api_settings(tmp_path / "data", **overrides)
 
 
 def customer_answer(client: TestClient, key: str) -> dict[str, Any]:
@@ -50,8 +41,8 @@ def search_text(client: TestClient, key: str, version: object) -> str:
     return "".join(hit["text"] for hit in response.json()["hits"])
 
 
-def test_review_publish_rollback_prune_trash(app_settings: Any, tmp_path: Path) -> None:
-    app = create_app(app_settings)
+def test_review_publish_rollback_prune_trash(unpublished_settings: Any, tmp_path: Path) -> None:
+    app = create_app(unpublished_settings)
     keys = make_keys(app.state.services, "acme")
     owner, qa, customer = keys["owner"], keys["qa"], keys["customer"]
     with TestClient(app) as client:
@@ -126,4 +117,4 @@ def test_review_publish_rollback_prune_trash(app_settings: Any, tmp_path: Path) 
         assert (restored.json()["documents"], restored.json()["embedded"]) == (1, restored.json()["chunks"])
         assert client.get("/v1/trash", headers=auth(owner)).json() == []
         assert "三十" in customer_answer(client, customer)["text"]
-        assert (app_settings.uploads_dir / "shop" / "zh-returns.md").is_file()
+        assert (unpublished_settings.uploads_dir / "shop" / "zh-returns.md").is_file()
