@@ -185,6 +185,23 @@ def key_terms(text: str) -> list[str]:
     return _terms(text, EN_KEY_STOP_WORDS, ZH_KEY_STOP_WORDS)
 
 
+# English words this long also match a text word they begin, or that begins them: "corona" is
+# found in "coronavirus", "disinfect" in "disinfection", "sewers" (sewer) in "sewerage".
+MIN_PREFIX = 4
+
+
+def term_found(term: str, text_terms: set[str]) -> bool:
+    """Whether a key term is among a text's key terms, an English one of MIN_PREFIX+ letters also
+    as the beginning of one of them or with one of them as its beginning."""
+    if term in text_terms:
+        return True
+    if len(term) < MIN_PREFIX or not term.isascii() or not term.isalpha():
+        return False
+    return any(
+        len(word) >= MIN_PREFIX and (word.startswith(term) or term.startswith(word)) for word in text_terms
+    )
+
+
 _SENTENCE_END_RE = re.compile(r"(?<=[。！？；!?;])|(?<=[.])\s+|\n+")
 
 

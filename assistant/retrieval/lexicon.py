@@ -1,0 +1,206 @@
+"""A Chinese-English word lexicon, so key words can be compared across the two languages.
+
+A help centre often answers in one language only: "电子礼品卡面额范围是多少？" is answered by an
+English FAQ row on e-gift card values, "Is mainland China VAT supported?" by a Chinese table row.
+Embeddings bridge the languages for retrieval, but the answerability judge also asks whether the
+passage holds what the question names, and "面额" is no English word. The lexicon says which
+English words a Chinese word means and which Chinese words an English word can be.
+
+The data is CC-CEDICT (CC BY-SA 3.0), as shipped inside the `pinyin` package on PyPI
+(pinyin/cedict.txt.gz, about 115,000 entries): nothing is downloaded. Parsing it takes about a
+second and a half, so the parsed lexicon is cached as a pickle under kefu's data directory
+(configure_cache), keyed by the source file's size and time; a cached load takes about 0.06 s.
+
+Entries are read for matching, not translation: English glosses are reduced to their stemmed
+content words (retrieval.text.stem, as passages are), parenthesised notes and cross-references
+("CL:", "variant of", "see ...") dropped, an acronym in a note kept ("value-added tax (VAT)").
+English -> Chinese lists a Chinese word of two or more characters under an English word only
+through a gloss of at most two content words ("过滤: to filter" under "filter"; not "长途: long
+distance travel" under "travel"): a longer gloss describes the word rather than translating it,
+and a single character is part of too many words to be looked for in a text.
+"""
+
+from __future__ import annotations
+
+import gzip
+import importlib.resources
+import pickle
+import re
+import threading
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from assistant.retrieval.text import EN_KEY_STOP_WORDS, normalise, stem, term_found
+from ingest.text import CJK_RUN_RE
+
+CEDICT_PACKAGE = "pinyin"
+CEDICT_FILE = "cedict.txt.gz"
+FORMAT_VERSION = 2
+MAX_GLOSS_WORDS = 2  # a gloss longer than this describes the word rather than translating it
+MIN_ZH_CHARS = 2
+
+_ENTRY_RE = re.compile(r"^(\S+) (\S+) \[[^\]]*\] /(.+)/\s*$")
+_NOTE_RE = re.compile(r"\([^)]*\)")
+_WORD_RE = re.compile(r"[a-z]+")
+_ACRONYM_NOTE_RE = re.compile(r"\(([A-Z]{2,6})\)")
+_SKIPPED_GLOSSES = (
+    "cl:",
+    "see ",
+    "variant of",
+    "old variant",
+    "abbr. for",
+    "surname ",
+    "used in",
+)
+
+
+@dataclass(frozen=True)
+class BilingualLexicon:
+    # Values are space-separated words: a pickled str loads seven times faster than a frozenset.
+    zh_to_en: dict[str, str]  # simplified Chinese word -> stemmed English gloss words
+    en_to_zh: dict[str, str]  # stemmed English word -> Chinese words it translates
+
+    def english(self, word: str) -> frozenset[str]:
+        """The English words a Chinese word means; a word the lexicon lacks ("电子礼品") means what
+        its longest known parts mean together (电子 + 礼品), or nothing if a part is unknown."""
+        if word in self.zh_to_en:
+            return frozenset(self.zh_to_en[word].split())
+        parts: list[frozenset[str]] = []
+        start = 0
+        while start < len(word):
+            for end in range(len(word), start, -1):
+                if end - start >= MIN_ZH_CHARS and word[start:end] in self.zh_to_en:
+                    parts.append(frozenset(self.zh_to_en[word[start:end]].split()))
+                    start = end
+                    break
+            else:
+                return frozenset()
+        return frozenset().union(*parts) if len(parts) > 1 else frozenset()
+
+    def chinese(self, english_term: str) -> frozenset[str]:
+        """The Chinese words (two or more characters) an English key term can be."""
+        return frozenset(self.en_to_zh.get(english_term, "").split())
+
+    def held_across(self, question_terms: Iterable[str], text: str, text_terms: set[str]) -> set[str]:
+        """The question's key terms (retrieval.text.key_terms) that a text in the other language
+        holds in translation: an English term when the text contains one of its Chinese words, a
+        Chinese word when the text holds one of its English words. A Chinese word the lexicon
+        does not know (a compound such as 断网) counts as held: it says nothing either way. An
+        English one it does not know is looked for as written: names and codes ("Auth0", "GST")
+        are written so in Chinese text too. A Chinese "#" bigram counts as held when both its
+        characters lie in held words (电子礼品 held makes #子礼 held) or it translates so: bigrams
+        are there for recall, not as words to find."""
+        normalised = normalise(text)
+        held: set[str] = set()
+        bigrams: list[str] = []
+        for term in question_terms:
+            if term.startswith("#"):
+                bigrams.append(term)
+            elif CJK_RUN_RE.fullmatch(term):
+                english = self.english(term)
+                if not english or any(_english_held(word, text_terms) for word in english):
+                    held.add(term)
+            elif any(word in normalised for word in self.chinese(term)):
+                held.add(term)
+        held_chars = set("".join(held))
+        for bigram in bigrams:
+            bare = bigram[1:]
+            if set(bare) <= held_chars or any(_english_held(word, text_terms) for word in self.english(bare)):
+                held.add(bigram)
+        return held
+
+
+# A gloss word and a text word of one stem often differ in their ending ("assemble", "assembly";
+# "compensate", "compensation"): they match when they share all but the last three letters of
+# the shorter, and at least five.
+MIN_SHARED_PREFIX = 5
+
+
+def _english_held(word: str, text_terms: set[str]) -> bool:
+    if word in text_terms:
+        return True
+    for term in text_terms:
+        shared = min(len(word), len(term)) - 3
+        if shared >= MIN_SHARED_PREFIX and term.isascii() and term[:shared] == word[:shared]:
+            return True
+    return term_found(word, text_terms)
+
+
+def _gloss_words(gloss: str) -> list[str]:
+    text = _NOTE_RE.sub(" ", gloss.lower())
+    return [stem(w) for w in _WORD_RE.findall(text) if len(w) > 1 and w not in EN_KEY_STOP_WORDS]
+
+
+def parse_cedict(lines: list[str]) -> BilingualLexicon:
+    zh_to_en: dict[str, set[str]] = defaultdict(set)
+    en_to_zh: dict[str, set[str]] = defaultdict(set)
+    for line in lines:
+        match = _ENTRY_RE.match(line)
+        if match is None:  # comments ("#") and the odd malformed line
+            continue
+        simplified, glosses = match.group(2), match.group(3)
+        for gloss in glosses.split("/"):
+            if gloss.lower().startswith(_SKIPPED_GLOSSES):
+                continue
+            words = _gloss_words(gloss)
+            # An acronym in a note translates exactly, however long the gloss: "value-added tax (VAT)".
+            acronyms = [a.lower() for a in _ACRONYM_NOTE_RE.findall(gloss)]
+            zh_to_en[simplified].update(words + acronyms)
+            if len(simplified) >= MIN_ZH_CHARS:
+                for word in acronyms + (words if 0 < len(words) <= MAX_GLOSS_WORDS else []):
+                    en_to_zh[word].add(simplified)
+    return BilingualLexicon(
+        {k: " ".join(sorted(v)) for k, v in zh_to_en.items() if v},
+        {k: " ".join(sorted(v)) for k, v in en_to_zh.items()},
+    )
+
+
+_cache_dir: Path | None = None
+_lexicon: BilingualLexicon | None = None
+_lock = threading.Lock()
+
+
+def configure_cache(directory: Path) -> None:
+    """Where the parsed lexicon is cached; effective only before its first use."""
+    global _cache_dir
+    if _cache_dir is None:
+        _cache_dir = directory
+
+
+def bilingual_lexicon() -> BilingualLexicon:
+    """The lexicon, parsed once per process (from the cache when it is current)."""
+    global _lexicon
+    with _lock:
+        if _lexicon is None:
+            _lexicon = _load()
+        return _lexicon
+
+
+def _load() -> BilingualLexicon:
+    source = importlib.resources.files(CEDICT_PACKAGE) / CEDICT_FILE
+    with importlib.resources.as_file(source) as path:
+        stat = path.stat()
+        key = f"v{FORMAT_VERSION}-{stat.st_size}-{int(stat.st_mtime)}"
+        cached = _cache_dir / f"cedict-{key}.pickle" if _cache_dir is not None else None
+        if cached is not None and cached.is_file():
+            try:
+                with cached.open("rb") as handle:
+                    loaded = pickle.load(handle)  # our own cache file, written below
+                if isinstance(loaded, BilingualLexicon):
+                    return loaded
+            except (OSError, pickle.UnpicklingError, EOFError, AttributeError):
+                pass  # a torn or stale cache file is rebuilt
+        with gzip.open(path, "rt", encoding="utf-8") as handle:
+            lexicon = parse_cedict(handle.readlines())
+    if cached is not None:
+        try:
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            partial = cached.with_suffix(".partial")
+            with partial.open("wb") as handle:
+                pickle.dump(lexicon, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            partial.replace(cached)  # atomic: a reader never sees half a file
+        except OSError:
+            pass  # a read-only data directory: parse again next time
+    return lexicon

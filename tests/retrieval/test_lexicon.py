@@ -1,0 +1,75 @@
+"""The Chinese-English lexicon the answerability judge compares key words with across languages:
+parsed from CC-CEDICT lines, looked up both ways, and cached under the data directory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from assistant.retrieval import lexicon
+from assistant.retrieval.lexicon import bilingual_lexicon, parse_cedict
+from assistant.retrieval.text import key_terms
+
+LINES = [
+    "# CC-CEDICT comment line\n",
+    "過濾 过滤 [guo4 lu:4] /to filter/filter/\n",
+    "電子 电子 [dian4 zi3] /electronic/electron (particle physics)/\n",
+    "禮品 礼品 [li3 pin3] /gift/present/CL:份[fen4],件[jian4]/\n",
+    "天才 天才 [tian1 cai2] /talent/gift/genius/talented/\n",
+    "增值稅 增值税 [zeng1 zhi2 shui4] /value-added tax (VAT)/\n",
+    "天氣 天气 [tian1 qi4] /weather/\n",
+    "卡 卡 [ka3] /card/\n",
+    "長途 长途 [chang2 tu2] /long distance travel over long distance/\n",
+    "malformed line without brackets\n",
+]
+
+
+def test_entries_are_read_both_ways() -> None:
+    parsed = parse_cedict(LINES)
+    assert parsed.english("过滤") == {"filter"}
+    assert "过滤" in parsed.chinese("filter")
+    # Notes and cross-references are not words: "(particle physics)", "CL:份[fen4]".
+    assert parsed.english("电子") == {"electronic", "electron"}
+    assert parsed.english("礼品") == {"gift", "present"}
+    # An acronym in a note translates exactly, however long its gloss.
+    assert "增值税" in parsed.chinese("vat") and "vat" in parsed.english("增值税")
+    # A long gloss describes rather than translates: not listed under its words.
+    assert "长途" not in parsed.chinese("distance")
+    # A single character is part of too many words to be looked for in a text.
+    assert "卡" not in parsed.chinese("card") and parsed.english("卡") == {"card"}
+
+
+def test_an_unknown_word_means_what_its_known_parts_mean() -> None:
+    parsed = parse_cedict(LINES)
+    assert parsed.english("电子礼品") == {"electronic", "electron", "gift", "present"}
+    assert parsed.english("断网") == frozenset()  # no known part: nothing
+
+
+def test_terms_held_across_languages() -> None:
+    parsed = parse_cedict(LINES)
+    english = "E-gift cards are available from S$20 to S$500."
+    held = parsed.held_across(key_terms("电子礼品卡面额"), english, set(key_terms(english)))
+    # 电子礼品 and 卡 translate; its bigrams inside them come along; 面额 is unknown here, so it
+    # says nothing either way; the bigram spanning 卡 and 面额 lies in held words.
+    assert {"电子礼品", "卡", "#礼品", "#子礼", "面额"} <= held
+    assert parsed.held_across(key_terms("天气"), english, set(key_terms(english))) == set()
+    chinese = "地区: 中国内地; 税种: 增值税"
+    assert parsed.held_across(["vat", "auth0", "filter"], chinese, set(key_terms(chinese))) == {"vat"}
+
+
+def test_the_packaged_dictionary_is_parsed_once_and_cached(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(lexicon, "_cache_dir", tmp_path)
+    monkeypatch.setattr(lexicon, "_lexicon", None)
+    parsed = bilingual_lexicon()
+    assert "gift" in parsed.english("礼品") and "增值税" in parsed.chinese("vat")
+    (cached,) = tmp_path.glob("cedict-*.pickle")
+    monkeypatch.setattr(lexicon, "_lexicon", None)
+    assert bilingual_lexicon() == parsed  # read back from the cache
+    # A torn cache file is parsed again and rewritten, not an error.
+    cached.write_bytes(b"\x80\x05 torn")
+    monkeypatch.setattr(lexicon, "_lexicon", None)
+    assert bilingual_lexicon() == parsed
+    assert cached.stat().st_size > 1000
