@@ -8,8 +8,8 @@ English words a Chinese word means and which Chinese words an English word can b
 
 The data is CC-CEDICT (CC BY-SA 3.0), as shipped inside the `pinyin` package on PyPI
 (pinyin/cedict.txt.gz, about 115,000 entries): nothing is downloaded. Parsing it takes about a
-second and a half, so the parsed lexicon is cached as a pickle under kefu's data directory
-(configure_cache), keyed by the source file's size and time; a cached load takes about 0.06 s.
+second and a half, so the parsed lexicon is cached under kefu's data directory (retrieval.packaged_data); a
+cached load takes about 0.06 s.
 
 Entries are read for matching, not translation: English glosses are reduced to their stemmed
 content words (retrieval.text.stem, as passages are), parenthesised notes and cross-references
@@ -23,15 +23,13 @@ and a single character is part of too many words to be looked for in a text.
 from __future__ import annotations
 
 import gzip
-import importlib.resources
-import pickle
 import re
-import threading
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from assistant.retrieval import packaged_data
 from assistant.retrieval.text import EN_KEY_STOP_WORDS, normalise, stem, term_found
 from ingest.text import CJK_RUN_RE
 
@@ -157,50 +155,13 @@ def parse_cedict(lines: list[str]) -> BilingualLexicon:
     )
 
 
-_cache_dir: Path | None = None
-_lexicon: BilingualLexicon | None = None
-_lock = threading.Lock()
-
-
-def configure_cache(directory: Path) -> None:
-    """Where the parsed lexicon is cached; effective only before its first use."""
-    global _cache_dir
-    if _cache_dir is None:
-        _cache_dir = directory
-
-
 def bilingual_lexicon() -> BilingualLexicon:
-    """The lexicon, parsed once per process (from the cache when it is current)."""
-    global _lexicon
-    with _lock:
-        if _lexicon is None:
-            _lexicon = _load()
-        return _lexicon
+    """The lexicon, parsed once per process (from the data directory's cache when current)."""
+    return packaged_data.load(
+        "cedict", CEDICT_PACKAGE, CEDICT_FILE, _parse_file, BilingualLexicon, FORMAT_VERSION
+    )
 
 
-def _load() -> BilingualLexicon:
-    source = importlib.resources.files(CEDICT_PACKAGE) / CEDICT_FILE
-    with importlib.resources.as_file(source) as path:
-        stat = path.stat()
-        key = f"v{FORMAT_VERSION}-{stat.st_size}-{int(stat.st_mtime)}"
-        cached = _cache_dir / f"cedict-{key}.pickle" if _cache_dir is not None else None
-        if cached is not None and cached.is_file():
-            try:
-                with cached.open("rb") as handle:
-                    loaded = pickle.load(handle)  # our own cache file, written below
-                if isinstance(loaded, BilingualLexicon):
-                    return loaded
-            except (OSError, pickle.UnpicklingError, EOFError, AttributeError):
-                pass  # a torn or stale cache file is rebuilt
-        with gzip.open(path, "rt", encoding="utf-8") as handle:
-            lexicon = parse_cedict(handle.readlines())
-    if cached is not None:
-        try:
-            cached.parent.mkdir(parents=True, exist_ok=True)
-            partial = cached.with_suffix(".partial")
-            with partial.open("wb") as handle:
-                pickle.dump(lexicon, handle, protocol=pickle.HIGHEST_PROTOCOL)
-            partial.replace(cached)  # atomic: a reader never sees half a file
-        except OSError:
-            pass  # a read-only data directory: parse again next time
-    return lexicon
+def _parse_file(path: Path) -> BilingualLexicon:
+    with gzip.open(path, "rt", encoding="utf-8") as handle:
+        return parse_cedict(handle.readlines())

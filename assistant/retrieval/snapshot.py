@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 from assistant.retrieval.bm25 import BM25Index
 from assistant.retrieval.catalog import ChunkCatalog, DocumentInfo, document_product, document_tags
 from ingest.types import Edition
-from assistant.retrieval.lexicon import configure_cache as configure_lexicon_cache
+from assistant.retrieval import packaged_data
 from assistant.retrieval.text import TOKENIZER_VERSION, configure_jieba_cache
 from assistant.retrieval.titles import TitleVectors, read_title_vectors
 from assistant.types import Passage
@@ -160,7 +160,7 @@ class SnapshotStore:
         self._locks: dict[int, threading.Lock] = {}
         self._lock = threading.Lock()
         configure_jieba_cache(settings.data_dir / "cache" / "jieba")
-        configure_lexicon_cache(settings.data_dir / "cache" / "lexicon")
+        packaged_data.configure_cache(settings.data_dir / "cache" / "packaged")
 
     def get(self, kb_name: str, version: VersionRef = "published") -> KBSnapshot:
         """The snapshot of one version: the published one (what customers get) by default."""

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.retrieval import lexicon
+from assistant.retrieval import packaged_data
 from assistant.retrieval.lexicon import bilingual_lexicon, parse_cedict
 from assistant.retrieval.text import key_terms
 
@@ -61,15 +61,16 @@ def test_terms_held_across_languages() -> None:
 def test_the_packaged_dictionary_is_parsed_once_and_cached(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(lexicon, "_cache_dir", tmp_path)
-    monkeypatch.setattr(lexicon, "_lexicon", None)
+    monkeypatch.setattr(packaged_data, "_cache_dir", tmp_path)
+    packaged_data.forget()
     parsed = bilingual_lexicon()
     assert "gift" in parsed.english("礼品") and "增值税" in parsed.chinese("vat")
     (cached,) = tmp_path.glob("cedict-*.pickle")
-    monkeypatch.setattr(lexicon, "_lexicon", None)
+    packaged_data.forget()
     assert bilingual_lexicon() == parsed  # read back from the cache
     # A torn cache file is parsed again and rewritten, not an error.
     cached.write_bytes(b"\x80\x05 torn")
-    monkeypatch.setattr(lexicon, "_lexicon", None)
+    packaged_data.forget()
     assert bilingual_lexicon() == parsed
     assert cached.stat().st_size > 1000
+    packaged_data.forget()
