@@ -29,7 +29,8 @@ How sentences are picked (the question is the condensed standalone query for fol
 - a Chinese fee asked about ("……费怎么计算") asks for an amount, as "fee" does: of two sentences
   naming the fee, the one stating it answers, not the one waiving it for someone else;
 - in the other language, words cannot match: sentences are compared by meaning against the best
-  of their own language, and the customer's language wins a tie;
+  of their own language, and the customer's language wins a tie; the question's words a sentence
+  holds in translation (assistant/retrieval/lexicon.py: "filter" in "来电过滤") count as its words;
 - a sentence already quoted from a near-duplicate passage is not quoted again;
 - a piece cut at a chunk edge (no sentence end, or starting mid-sentence) is not quoted;
 - an FAQ answer is quoted without its opening "Yes." or "No.", and without the sentences after
@@ -41,7 +42,8 @@ How sentences are picked (the question is the condensed standalone query for fol
 - a table row (ingest keeps each row with its headers) is answered with its row and the column
   asked for: "Premium plan, monthly price: 30 euros" (assistant/table_answer.py); a row the question
   does not name is never quoted, and when retrieval's best passage was such a row and no named row
-  is left, there is no answer here (NoAnswerInPassages: the caller refuses);
+  is left, there is no answer here (NoAnswerInPassages: the caller refuses); nor is a row a
+  follow-up names only by its previous question's words, below a passage holding its own words;
 - over a passage in the other language, the lead-in says so in the customer's language.
 """
 
@@ -55,11 +57,13 @@ from dataclasses import dataclass, replace
 from assistant.condense import elliptical_entity, split_condensed
 from assistant.facts import Fact, asked_kinds, find_facts
 from assistant.grounding import STOP_WORDS, lexical_units, split_sentences
+from assistant.retrieval.lexicon import bilingual_lexicon
+from assistant.retrieval.text import key_terms, stem
 from assistant.sentence_similarity import SentenceSimilarity
 from assistant.table_answer import TableAnswerer, cell_kinds, names_row, rendered_cells, table_row
 from assistant.types import Passage
 from ingest.embedding import Embedder
-from ingest.text import is_chinese, strip_citations
+from ingest.text import CJK_RUN_RE, is_chinese, strip_citations
 
 LEADS = {"en": "According to our help centre:", "zh": "根据帮助中心的资料："}
 # Over a passage in the other language: the customer learns why the quote is not in theirs.
@@ -159,6 +163,7 @@ _ZH_ASKS_RE = re.compile(
     r"^(?!.*问题).*(?:多少|几|(?<!为)什么|怎么|怎样|如何|哪|多久|多长|吗|呢|是否|能否|可否|何时)"
 )
 _STATEMENT_END_RE = re.compile(r"[.。!！]$")
+_EN_WORD_RE = re.compile(r"[A-Za-z0-9]+")
 _FAQ_RE = re.compile(r"^\s*(?:Q|问)\s*[:：](?P<q>.*?)\n\s*(?:A|答)\s*[:：](?P<a>.*)$", re.DOTALL)
 _BARE_YES_NO_RE = re.compile(
     r"^(?:yes|no|是的|不是|可以|不可以|不能|不会|没有)\s*[.!。！](?!\s*\d)\s*", re.IGNORECASE
@@ -186,11 +191,12 @@ _ATTRIBUTE_WORDS = frozenset(
 
 class _Asked:
     """What one question, or one part of it, asks: its own words, its context's (a follow-up's
-    previous question), the kinds of fact that answer it, and the facts it states itself (the year
-    in "2023年版……多少天" is not an answer to it)."""
+    previous question, or a part's other parts), the kinds of fact that answer it, and the facts
+    it states itself (the year in "2023年版……多少天" is not an answer to it)."""
 
-    def __init__(self, text: str, context: str, full: str) -> None:
+    def __init__(self, text: str, context: str, full: str, follow_up: bool = False) -> None:
         self.text, self.context, self.full = text, context, full
+        self.follow_up = follow_up  # the context is the previous turn's question
         self.units = set(lexical_units(text, _QUESTION_STOP_WORDS))
         self.subject = subject_units(text)
         self.context_units = set(lexical_units(context, _QUESTION_STOP_WORDS)) - self.units
@@ -329,6 +335,8 @@ class _Candidate:
     row: list[tuple[str, str]] | None = None  # a table row's (header, value) cells
     match_text: str = ""  # what the embedder compares with the question (an FAQ: its question too)
     other_language: bool = False  # not in the question's language: words cannot tell, meaning can
+    held: frozenset[str] = frozenset()  # in the other language: the question's units it holds translated
+    leads_language: bool = False  # no passage in its language ranks above its passage
 
 
 class ExtractiveAnswerer:
@@ -348,7 +356,7 @@ class ExtractiveAnswerer:
             raise ValueError("the passages contain no text to quote")
         parts, setting = question_parts(own)
         if not parts:
-            asked = _Asked(own, context, question)
+            asked = _Asked(own, context, question, follow_up=bool(context))
             chosen = [(c, asked) for c in self._select(candidates, asked, MAX_SENTENCES)]
         else:
             # A question of several parts ("how much is shipping, and how many days do I have to
@@ -405,9 +413,7 @@ class ExtractiveAnswerer:
         return next(c for c in candidates if _key(c) == _key(best))
 
     def _select(self, candidates: list[_Candidate], asked: _Asked, most: int) -> list[_Candidate]:
-        candidates = self._named_rows_only(
-            candidates, asked.full, asked.units | asked.context_units, elliptical_entity(asked.text)
-        )
+        candidates = self._named_rows_only(candidates, asked)
         self._score(asked, candidates)
         return self._choose(candidates, asked, most)
 
@@ -426,8 +432,14 @@ class ExtractiveAnswerer:
         candidates = [
             c for rank, p in enumerate(passages[start:end], start) for c in self._candidates(p, rank)
         ]
+        # Retrieval ranks passages of one language against each other better than across the two
+        # (cosines across languages run lower): the best of each language leads it.
+        leading: dict[bool, int] = {}
+        for rank, passage in enumerate(passages[:end]):
+            leading.setdefault(is_chinese(passage.text), rank)
         for c in candidates:
             c.other_language = is_chinese(c.text) != zh
+            c.leads_language = leading[is_chinese(c.passage.text)] == c.rank
         return candidates
 
     def _candidates(self, passage: Passage, rank: int) -> list[_Candidate]:
@@ -466,20 +478,24 @@ class ExtractiveAnswerer:
         return candidates
 
     @staticmethod
-    def _named_rows_only(
-        candidates: list[_Candidate], question: str, question_units: set[str], entity: str | None = None
-    ) -> list[_Candidate]:
+    def _named_rows_only(candidates: list[_Candidate], asked: _Asked) -> list[_Candidate]:
         """Without the table rows the question does not name; NoAnswerInPassages when retrieval's
         best passage was such a row and no named row is left (its neighbours are then other
         topics: the FAQ on opening hours does not answer the day pass for Brazil). A follow-up
         that only names a new entity ("那澳洲呢？" after the shipping fee to Malaysia) names a row
-        only if the row holds it: the previous question's words name the row answered already."""
+        only if the row holds it: the previous question's words name the row answered already.
+        Nor does a follow-up name a row holding none of its own words, only its context's, below
+        a passage holding them ("Which identity providers work with it?" after "Does the Business
+        plan include SSO?": not the Business plan's API limits)."""
+        entity = elliptical_entity(asked.text)
         entity_units = set(lexical_units(entity, _QUESTION_STOP_WORDS)) if entity else set()
+        question_units = asked.units | asked.context_units
         kept, dropped_top = [], False
         for c in candidates:
             if c.row is not None and (
-                not names_row(c.row, c.passage, question, question_units)
+                not names_row(c.row, c.passage, asked.full, question_units)
                 or (entity_units and not entity_units & c.units)
+                or _named_by_context_only(c, candidates, asked)
             ):
                 dropped_top = dropped_top or c.rank == 0
             else:
@@ -500,6 +516,11 @@ class ExtractiveAnswerer:
     # -- relevance ----------------------------------------------------------------------------
 
     def _score(self, asked: _Asked, candidates: list[_Candidate]) -> None:
+        # The question's words a sentence in the other language holds in translation count as its
+        # words ("filter" in "来电过滤"): words cannot match across the languages, the lexicon can.
+        for c in candidates:
+            if c.other_language:
+                c.held = held_in_translation(asked.text, c.text) & asked.units
         # A question word found in few candidate sentences tells them apart; one in all, not. The
         # follow-up's context (the previous question) counts half: the customer's own words say
         # what this turn asks.
@@ -511,8 +532,11 @@ class ExtractiveAnswerer:
         }
         total = sum(weights.values())
         for c in candidates:
-            c.words = sum(w for u, w in weights.items() if u in c.units) / total if total else 0.0
-            c.distinct = any(u in c.units and not all(u in o.units for o in candidates) for u in asked.units)
+            c.words = sum(w for u, w in weights.items() if u in c.units | c.held) / total if total else 0.0
+            c.distinct = any(
+                u in c.units | c.held and not all(u in o.units | o.held for o in candidates)
+                for u in asked.units
+            )
             c.states_asked_kind = asked.stated_in(c.text) or (
                 c.row is not None and any(asked.kinds & cell_kinds(h, v) for h, v in c.row[1:])
             )
@@ -593,11 +617,14 @@ class ExtractiveAnswerer:
         # A sentence on the question's topic that states the kind of fact asked for answers it
         # before any other: "how long until someone looks at my report" -> "reviewed within 24
         # hours", not the reporting steps that share more words.
-        # Not for table rows below retrieval's best passage: a row is a record, picked by the
-        # words naming it, and the kind asked for picks its column (_quote); the best-ranked row,
-        # when the question names it by its first cell, competes with such sentences on its words
-        # ("what does the Starter plan cost per month" -> the Starter row's monthly price, not an
-        # uptime sentence about "each calendar month"). Of two such sentences, the one naming the question's
+        # Not for table rows below retrieval's best passage in their language: a row is a record,
+        # picked by the words naming it, and the kind asked for picks its column (_quote); the
+        # best-ranked row of its language, when the question names it by its first cell (across
+        # languages in translation), competes with such sentences on its words ("what does the
+        # Starter plan cost per month" -> the Starter row's monthly price, not an uptime sentence
+        # about "each calendar month"; "how much is the call filtering add-on per month" -> the
+        # Chinese 来电过滤 row's fee, not an English FAQ's 20% off for extra lines, ranked below it
+        # and sharing only "add" and "month"). Of two such sentences, the one naming the question's
         # subject answers, not one that shares only its qualifier ("how long is the download link
         # for a full export valid": the link's 7 days, not the export's 24 hours). Then a sentence
         # stating a figure the customer states ("what if uptime drops below 95%?" -> "below 95.0%
@@ -605,12 +632,12 @@ class ExtractiveAnswerer:
         ranked = sorted(
             candidates,
             key=lambda c: (
-                -(c.states_asked_kind and c.distinct and (c.row is None or _names_best_row(c, asked))),
+                -(c.states_asked_kind and c.distinct and (c.row is None or _names_leading_row(c, asked))),
                 -(
                     c.states_asked_kind
                     and c.distinct
-                    and (c.row is None or _names_best_row(c, asked))
-                    and asked.holds_subject(c.units)
+                    and (c.row is None or _names_leading_row(c, asked))
+                    and asked.holds_subject(c.units | c.held)
                 ),
                 -(c.row is None and asked.names_case(c)),
                 -c.score,
@@ -655,12 +682,56 @@ class ExtractiveAnswerer:
         return chosen
 
 
-def _names_best_row(candidate: _Candidate, asked: _Asked) -> bool:
-    """Whether the candidate is retrieval's best passage, a table row the question names by its
-    first cell ("the Starter plan" of the row "Plan: Starter; ...")."""
-    if candidate.row is None or candidate.rank != 0:
+def _names_leading_row(candidate: _Candidate, asked: _Asked) -> bool:
+    """Whether the candidate is a table row the question names by its first cell ("the Starter
+    plan" of the row "Plan: Starter; ..."; across languages in translation: "the call filtering
+    add-on" of "服务: 来电过滤; ..."), and retrieval's best passage in its language."""
+    if candidate.row is None or not candidate.leads_language:
         return False
-    return bool(set(lexical_units(candidate.row[0][1], _QUESTION_STOP_WORDS)) & asked.units)
+    name = candidate.row[0][1]
+    if candidate.other_language:
+        return bool(held_in_translation(asked.text, name) & asked.units)
+    return bool(set(lexical_units(name, _QUESTION_STOP_WORDS)) & asked.units)
+
+
+def _named_by_context_only(row: _Candidate, candidates: list[_Candidate], asked: _Asked) -> bool:
+    """Whether a follow-up's row holds none of the follow-up's own words while a passage ranked
+    above it does: the context's words (the previous question) would name the row, which answers
+    that question, not this one."""
+    if not asked.follow_up or not asked.context_units or _holds_own_words(row, asked):
+        return False
+    return any(c.rank < row.rank and _holds_own_words(c, asked) for c in candidates)
+
+
+def _holds_own_words(candidate: _Candidate, asked: _Asked) -> bool:
+    if candidate.other_language:
+        return bool(held_in_translation(asked.text, candidate.text) & asked.units)
+    return bool(candidate.units & asked.units)
+
+
+def held_in_translation(question: str, text: str) -> frozenset[str]:
+    """The question's units (lexical_units) that a text in the other language holds in
+    translation (retrieval.lexicon): "filter" of "the call filtering add-on" in "来电过滤". Only
+    the words the lexicon knows count: held_across takes an unknown Chinese word as held (for the
+    answerability judge it says nothing either way), a sentence is ranked on what it does hold;
+    and its "#" bigrams are there for retrieval's recall, not words."""
+    lexicon = bilingual_lexicon()
+    terms = [
+        t
+        for t in key_terms(question)
+        if not t.startswith("#") and (not CJK_RUN_RE.fullmatch(t) or lexicon.english(t))
+    ]
+    held = lexicon.held_across(terms, text, set(key_terms(text)))
+    # Back through the question's own words: lexical_units stems English unlike key_terms
+    # ("rates": "rat" there, "rate" here).
+    english = {
+        u
+        for word in _EN_WORD_RE.findall(question)
+        if stem(word.lower()) in held
+        for u in lexical_units(word, _QUESTION_STOP_WORDS)
+    }
+    chinese = {u for t in held if CJK_RUN_RE.fullmatch(t) for u in lexical_units(t, _QUESTION_STOP_WORDS)}
+    return frozenset(english | chinese)
 
 
 def _key(candidate: _Candidate) -> tuple[str, int]:

@@ -150,3 +150,79 @@ def test_an_unnamed_row_below_a_prose_answer_does_not_block_it(
         answer.text
         == "According to our help centre:\nRoaming in the EU costs nothing extra on every plan [1]."
     )
+
+
+SERVICES_ZH_CSV = """服务,月费（港元）,说明
+来电过滤,15,自动拦截已知的骚扰及诈骗来电
+云端储存50GB,38,手机照片及通讯录自动备份
+"""
+PLAN_PRICES = Passage(
+    chunk_id="plans",
+    doc_id="plans",
+    title="Plans",
+    text="All prices are per month in Hong Kong dollars and include unlimited local calls.",
+    n=1,
+)
+FAMILY_FAQ = Passage(
+    chunk_id="faq",
+    doc_id="faq",
+    title="FAQ",
+    text="Q: Do you offer a family discount?\nA: Yes. Up to 4 extra lines can be added to one account "
+    "and each extra line gets 20% off its monthly fee.",
+    n=3,
+    kind="faq",
+)
+
+
+@pytest.mark.parametrize(
+    ("question", "row", "expected"),
+    [
+        ("How much is the cloud storage add-on per month?", 2, "云端储存50GB，月费（港元）：38[2]。"),
+        ("How much is the call filtering add-on per month?", 1, "来电过滤，月费（港元）：15[2]。"),
+    ],
+)
+def test_a_chinese_row_holding_the_asked_words_in_translation_beats_an_incidental_english_one(
+    extractor: ExtractiveAnswerer, tmp_path: Path, question: str, row: int, expected: str
+) -> None:
+    # The English FAQ states a percentage and shares only "add" and "month" with the question;
+    # the Chinese row ranked above it is named by the question in translation (云端储存: cloud
+    # storage, 过滤: filter) and states the monthly fee.
+    services = _passages(tmp_path, "services.csv", SERVICES_ZH_CSV)
+    passages = [PLAN_PRICES, Passage(**{**services[row - 1].__dict__, "n": 2}), FAMILY_FAQ]
+    answer = extractor.run(question, passages, "en")
+    assert answer.text == f"Our help centre says (in Chinese):\n{expected}"
+
+
+IDENTITY_PROVIDERS_CSV = "Identity provider,Protocol\nOkta,SAML 2.0\nOneLogin,SAML 2.0\n"
+IDENTITY_PROVIDERS_ZH_CSV = "身份提供商,协议\nOkta,SAML 2.0\nOneLogin,SAML 2.0\n"
+API_LIMITS_CSV = "Plan,API requests per minute,Webhooks\nStarter,60,5\nBusiness,600,100\n"
+
+
+@pytest.fixture
+def single_sign_on_follow_up(tmp_path: Path) -> list[Passage]:
+    """Retrieval's passages for a follow-up on single sign-on: an identity provider row in each
+    language, then the Business plan's API limits row, which only the previous question names."""
+    english = _passages(tmp_path, "idp.csv", IDENTITY_PROVIDERS_CSV)[1]
+    chinese = _passages(tmp_path, "idp-zh.csv", IDENTITY_PROVIDERS_ZH_CSV)[1]
+    business = _passages(tmp_path, "api-limits.csv", API_LIMITS_CSV)[1]
+    return [Passage(**{**p.__dict__, "n": n}) for n, p in enumerate([english, chinese, business], start=1)]
+
+
+def test_a_row_only_the_previous_question_names_does_not_answer_a_follow_up(
+    extractor: ExtractiveAnswerer, single_sign_on_follow_up: list[Passage]
+) -> None:
+    # The identity provider rows hold the follow-up's own words but name no row it asks for (it
+    # asks for all of them); the API limits row holds only "Business plan": no answer here.
+    question = (
+        "Which identity providers work with it? (previous: Does the Business plan include single sign-on)"
+    )
+    with pytest.raises(NoAnswerInPassages):
+        extractor.run(question, single_sign_on_follow_up, "en")
+
+
+def test_a_follow_up_still_gets_the_row_holding_its_own_words(
+    extractor: ExtractiveAnswerer, single_sign_on_follow_up: list[Passage]
+) -> None:
+    question = "How many API requests per minute? (previous: Does the Business plan include single sign-on)"
+    answer = extractor.run(question, single_sign_on_follow_up, "en")
+    assert answer.text == "According to our help centre:\nBusiness plan, API requests per minute: 600 [3]."
