@@ -63,7 +63,11 @@ _EN_QUESTION_FRAME_RE = re.compile(
     r"|\bwhat (?:kinds?|types?|sorts?) of\b|\b(?:want|like|need) to know\b|\btell me\b"
     r"|\bis (?:it|there) (?:possible|a way)\b|\b(?:am|are|is) (?:i|we|you|he|she|they) able to\b"
     r"|\bwhat (?:is|are) the (?:name|number|amount) of\b|\bwhat year\b|\bwhich year\b"
+    r"|\b(?:take|takes|taking|took|taken) effect\b|\b(?:come|comes|came) into (?:effect|force)\b"
 )
+# "How much does assembly cost?" asks an amount: the passage says "Assembly: S$60", not "cost".
+_EN_AMOUNT_RE = re.compile(r"\bhow much\b")
+_EN_COST_RE = re.compile(r"\bcosts?\b")
 _EN_DURATION_RE = re.compile(r"\bhow long\b")
 _EN_TAKE_RE = re.compile(r"\b(?:take|takes|taking|took)\b")
 ZH_QUESTION_WORDS = frozenset(
@@ -74,17 +78,23 @@ ZH_QUESTION_WORDS = frozenset(
 )
 # Chinese light verbs, as the English ones below: "携号转台需要提供哪些文件" asks about 文件, not 需要.
 ZH_LIGHT_VERBS = frozenset("需要 需 得 必须 想 想要 打算 进行 使用 用 做 办 弄 拿 给予 获得 得到".split())
-ZH_KEY_STOP_WORDS = ZH_STOP_WORDS | ZH_QUESTION_WORDS | ZH_LIGHT_VERBS
+# "The current policy", "现行的条款": which edition is the newest is the edition step's to say
+# (retrieval.editions); no passage writes "current" into its text.
+ZH_EDITION_NOW_WORDS = frozenset("现行 目前 现在 当前 最新 如今".split())
+ZH_KEY_STOP_WORDS = ZH_STOP_WORDS | ZH_QUESTION_WORDS | ZH_LIGHT_VERBS | ZH_EDITION_NOW_WORDS
 # Words a question leans on without asking about them ("What if someone I know gets it?").
 EN_KEY_STOP_WORDS = EN_STOP_WORDS | frozenset(
     """get gets got getting gotten know knows someone somebody anyone anybody something anything
     everyone everybody everything one ones thing things way ways still happen happens happened
     want wants us i'm i've i'd you're it's what's there's let
     come comes came coming allow allows allowed go goes going went make makes made give gives
-    gave given put puts use uses used need needs needed""".split()
+    gave given put puts use uses used need needs needed
+    per current currently today now nowadays latest newest""".split()
 )
 # The light verbs above carry the question's grammar, not its topic: "How much data comes with
-# Harbour Max?" is answered by "Harbour Max; Local data: 100 GB", which holds no "come".
+# Harbour Max?" is answered by "Harbour Max; Local data: 100 GB", which holds no "come". "Per"
+# is a unit's grammar ("per month", "monthly"); "current", "today", "latest" say which edition,
+# as 现行 and 目前 do (ZH_EDITION_NOW_WORDS).
 
 
 def normalise(text: str) -> str:
@@ -181,6 +191,8 @@ def key_terms(text: str) -> list[str]:
     text = normalise(text)
     if _EN_DURATION_RE.search(text):
         text = _EN_TAKE_RE.sub(" ", text)  # "how long does it take": take only asks for a duration
+    if _EN_AMOUNT_RE.search(text):
+        text = _EN_COST_RE.sub(" ", text)
     text = _EN_QUESTION_FRAME_RE.sub(" ", text)
     return _terms(text, EN_KEY_STOP_WORDS, ZH_KEY_STOP_WORDS)
 

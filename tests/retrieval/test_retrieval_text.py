@@ -54,3 +54,15 @@ def test_key_terms_leave_out_what_only_asks_for_the_kind_of_answer() -> None:
     assert set(key_terms("该作品于哪一年发行？")) == {"作品", "#作品", "发行", "#发行"}
     assert "哪一年" in terms("该作品于哪一年发行？")
     assert set(key_terms("多长时间可以到货？")) == {"到货", "#到货"}
+
+
+def test_key_terms_leave_out_date_and_amount_frames_and_which_edition() -> None:
+    # "Take effect" asks when; the passage says "from 1 March 2024", not "take".
+    assert key_terms("When did the 2024 cancellation policy take effect?") == ["2024", "cancellation", "policy"]
+    assert key_terms("When does the new price come into force?") == ["new", "price"]
+    # Asked how much, "cost" is the frame: "Wardrobe assembly: S$85".
+    assert key_terms("How much does wardrobe assembly cost?") == ["wardrobe", "assembly"]
+    assert "cost" in key_terms("What does the cost of living adjustment cover?")
+    # "Current" and "per" are no passage's topic; the edition step picks the current one.
+    assert key_terms("Under the current policy, what is the fee per month?") == ["policy", "fee", "month"]
+    assert set(key_terms("现行的服务条款")) == set(key_terms("服务条款"))
