@@ -23,11 +23,11 @@ _loaded: dict[str, object] = {}
 _lock = threading.Lock()
 
 
-def configure_cache(directory: Path) -> None:
-    """Where parsed data files are cached; effective only before the first load."""
+def configure_cache(data_dir: Path) -> None:
+    """Cache parsed data files under kefu's data directory; effective only before the first load."""
     global _cache_dir
     if _cache_dir is None:
-        _cache_dir = directory
+        _cache_dir = data_dir / "cache" / "packaged"
 
 
 def load(

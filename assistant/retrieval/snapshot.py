@@ -160,7 +160,7 @@ class SnapshotStore:
         self._locks: dict[int, threading.Lock] = {}
         self._lock = threading.Lock()
         configure_jieba_cache(settings.data_dir / "cache" / "jieba")
-        packaged_data.configure_cache(settings.data_dir / "cache" / "packaged")
+        packaged_data.configure_cache(settings.data_dir)
 
     def get(self, kb_name: str, version: VersionRef = "published") -> KBSnapshot:
         """The snapshot of one version: the published one (what customers get) by default."""
