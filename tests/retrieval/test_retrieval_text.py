@@ -58,7 +58,11 @@ def test_key_terms_leave_out_what_only_asks_for_the_kind_of_answer() -> None:
 
 def test_key_terms_leave_out_date_and_amount_frames_and_which_edition() -> None:
     # "Take effect" asks when; the passage says "from 1 March 2024", not "take".
-    assert key_terms("When did the 2024 cancellation policy take effect?") == ["2024", "cancellation", "policy"]
+    assert key_terms("When did the 2024 cancellation policy take effect?") == [
+        "2024",
+        "cancellation",
+        "policy",
+    ]
     assert key_terms("When does the new price come into force?") == ["new", "price"]
     # Asked how much, "cost" is the frame: "Wardrobe assembly: S$85".
     assert key_terms("How much does wardrobe assembly cost?") == ["wardrobe", "assembly"]
