@@ -646,13 +646,17 @@ class ExtractiveAnswerer:
             ),
         )
         best = ranked[0]
+        if asked.kinds and best.states_asked_kind and not asked.follow_up:
+            best = _naming_the_thing(best, ranked, asked)
         if best.score <= 0.0 and self.similarity is None:
             # No words in common and no embedder (e.g. a cross-lingual match): trust retrieval
             # and quote the start of the top passage.
             return [min(candidates, key=lambda c: (c.rank, c.position))]
         chosen = [best]
         length = len(best.text)
-        for c in ranked[1:]:
+        for c in ranked:
+            if c is best:
+                continue
             if len(chosen) >= most or c.score < best.score * RELATIVE_SCORE_MIN:
                 break
             if not c.distinct or c.words < best.words * RELATIVE_SCORE_MIN:
@@ -680,6 +684,42 @@ class ExtractiveAnswerer:
             chosen.append(c)
             length += len(c.text)
         return chosen
+
+
+def _naming_the_thing(best: _Candidate, ranked: list[_Candidate], asked: _Asked) -> _Candidate:
+    """The sentence stating the fact asked for that names the thing asked about: best, unless it
+    names none of the question's words that tell the candidates apart while another sentence
+    does ("what does the Lumo Hub cost": not "It costs USD 49 per year" on the Lumo Plus page,
+    which a sentence naming the hub tells apart from). Then the best-ranked such sentence that
+    states the fact, or NoAnswerInPassages when none does: the fact is stated of another thing.
+    A word every candidate holds (the brand) tells none apart; when no candidate names the
+    thing (a paraphrase), best stands. Sentences in the customer's language only: a word held in
+    translation is too loose a name ("max" in 上限, "maximum")."""
+    if best.other_language:
+        return best
+    thing = {
+        u for u in asked.units if not u[0].isdigit() and u not in _ATTRIBUTE_WORDS and not asked_kinds(u)
+    }
+    ranked = [c for c in ranked if not c.other_language]
+    named = {id(c): _named_units(c) & thing for c in ranked}
+    common = set.intersection(*named.values()) if named else set()
+    if not thing - common or named[id(best)] - common:
+        return best
+    naming = [c for c in ranked if named[id(c)] - common]
+    if not naming:
+        return best
+    stating = [c for c in naming if c.states_asked_kind]
+    if not stating:
+        raise NoAnswerInPassages("the sentences stating the fact asked for are about something else")
+    return stating[0]
+
+
+def _named_units(candidate: _Candidate) -> set[str]:
+    """The units a sentence names: its own and its page's title and headings (a sentence says
+    "it" of the page's subject)."""
+    passage = candidate.passage
+    headings = " ".join([passage.title, *passage.heading_path])
+    return set(candidate.units) | set(lexical_units(headings, _QUESTION_STOP_WORDS))
 
 
 def _names_leading_row(candidate: _Candidate, asked: _Asked) -> bool:

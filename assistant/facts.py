@@ -435,7 +435,10 @@ _ASKS_EN = (
     (re.compile(r"\bhow fast\b|\b(?:speed|top speed)\b"), {"speed"}),
 )
 _ASKS_ZH = (
-    (re.compile(r"多久|多长时间|几天|多少天|几个小时|多少小时|几个月"), {"duration", "date"}),
+    (
+        re.compile(r"多久|多长时间|期(?:限)?(?:有|是)?多长|几天|多少天|几个小时|多少小时|几个月"),
+        {"duration", "date"},
+    ),
     (re.compile(r"多少钱|价格|费用|收费|多少元|几块|价钱|资费"), {"money", "percent"}),
     (re.compile(r"多远|续航|距离|多少公里"), {"distance"}),
     (re.compile(r"几岁|年龄|多大年纪"), {"age"}),

@@ -100,7 +100,7 @@ class BilingualLexicon:
                 english = self.english(term)
                 if not english or any(_english_held(word, text_terms) for word in english):
                     held.add(term)
-            elif any(word in normalised for word in self.chinese(term)):
+            elif any(word in normalised for word in self.chinese(term)) or self._glossed(term, text_terms):
                 held.add(term)
         held_chars = set("".join(held))
         for bigram in bigrams:
@@ -108,6 +108,16 @@ class BilingualLexicon:
             if set(bare) <= held_chars or any(_english_held(word, text_terms) for word in self.english(bare)):
                 held.add(bigram)
         return held
+
+    def _glossed(self, english_term: str, text_terms: set[str]) -> bool:
+        """Whether one of a Chinese text's words means the English term ("month" in 月费, "monthly
+        fee"; "call" in 来电, "incoming call"): the other way round from chinese(), which lists
+        only the words a short gloss translates."""
+        glosses: set[str] = set()
+        for word in text_terms:
+            if not word.startswith("#") and CJK_RUN_RE.fullmatch(word) and word in self.zh_to_en:
+                glosses.update(self.zh_to_en[word].split())
+        return term_found(english_term, glosses)
 
 
 # A gloss word and a text word of one stem often differ in their ending ("assemble", "assembly";

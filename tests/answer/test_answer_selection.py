@@ -311,6 +311,24 @@ def test_a_follow_up_naming_a_new_entity_never_gets_the_previous_questions_row(
     assert "12新元" in answer.text and "25新元" not in answer.text
 
 
+def test_a_fact_stated_of_another_thing_is_no_answer(extractor: ExtractiveAnswerer) -> None:
+    membership = passage(
+        1, "Lumo Plus membership", "Lumo Plus is our paid membership. It costs USD 49 per year."
+    )
+    warranty = passage(2, "Warranty", "The Lumo Hub has a 2-year warranty from the delivery date.")
+    # The only price is the membership's ("it" is Lumo Plus, by its page's title); the page naming
+    # the hub states no price: quoting USD 49 would be a wrong fact.
+    with pytest.raises(NoAnswerInPassages):
+        extractor.run("What does the Lumo Hub cost?", [membership, warranty], "en")
+    # The page's title names what "it" is.
+    answer = extractor.run("How much does Lumo Plus cost?", [membership, warranty], "en")
+    assert "USD 49" in answer.text
+    # A sentence stating the price of the thing asked about answers, ranked below or not.
+    hub = passage(3, "Lumo Hub", "The Lumo Hub costs USD 99 and works with every Lumo device.")
+    answer = extractor.run("What does the Lumo Hub cost?", [membership, warranty, hub], "en")
+    assert "USD 99" in answer.text and "USD 49" not in answer.text
+
+
 # -- two pages ------------------------------------------------------------------------------------
 
 

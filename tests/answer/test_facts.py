@@ -121,6 +121,10 @@ def test_bare_digits_are_numbers_and_full_width_digits_are_read() -> None:
         ("When will my refund arrive?", {"duration", "date"}),
         ("退款什么时候到账？", {"duration", "date"}),
         ("How long did delivery take, and when was it shipped?", {"duration", "date"}),
+        # How long a period (期, 期限) lasts is a duration, not a length.
+        ("保修期多长？", {"duration", "date"}),
+        ("退货期限有多长？", {"duration", "date"}),
+        ("充电线有多长？", set()),
     ],
 )
 def test_a_question_for_a_point_in_time_asks_for_a_date(question: str, kinds: set[str]) -> None:

@@ -21,6 +21,8 @@ LINES = [
     "天氣 天气 [tian1 qi4] /weather/\n",
     "卡 卡 [ka3] /card/\n",
     "長途 长途 [chang2 tu2] /long distance travel over long distance/\n",
+    "月費 月费 [yue4 fei4] /monthly fee/\n",
+    "來電 来电 [lai2 dian4] /incoming telephone call (or telegram)/to have chemistry with sb/\n",
     "malformed line without brackets\n",
 ]
 
@@ -56,6 +58,17 @@ def test_terms_held_across_languages() -> None:
     assert parsed.held_across(key_terms("天气"), english, set(key_terms(english))) == set()
     chinese = "地区: 中国内地; 税种: 增值税"
     assert parsed.held_across(["vat", "auth0", "filter"], chinese, set(key_terms(chinese))) == {"vat"}
+
+
+def test_an_english_term_is_held_by_a_chinese_word_whose_gloss_holds_it() -> None:
+    # 来电 ("incoming telephone call") and 月费 ("monthly fee") are not listed under "call" or
+    # "month": their glosses describe. Read from the Chinese side, they hold those words.
+    parsed = parse_cedict(LINES)
+    assert "来电" not in parsed.chinese("call") and "月费" not in parsed.chinese("month")
+    row = "服务: 来电过滤; 月费（港元）: 15"
+    held = parsed.held_across(key_terms("call filtering add-on per month"), row, set(key_terms(row)))
+    assert held == {"call", "filter", "month"}
+    assert parsed.held_across(["weather", "roaming"], row, set(key_terms(row))) == set()
 
 
 def test_the_packaged_dictionary_is_parsed_once_and_cached(
