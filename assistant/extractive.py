@@ -692,22 +692,27 @@ def _naming_the_thing(best: _Candidate, ranked: list[_Candidate], asked: _Asked)
     does ("what does the Lumo Hub cost": not "It costs USD 49 per year" on the Lumo Plus page,
     which a sentence naming the hub tells apart from). Then the best-ranked such sentence that
     states the fact, or NoAnswerInPassages when none does: the fact is stated of another thing.
-    A word every candidate holds (the brand) tells none apart; when no candidate names the
-    thing (a paraphrase), best stands. Sentences in the customer's language only: a word held in
-    translation is too loose a name ("max" in 上限, "maximum")."""
+    A word every candidate holds (the brand) tells none apart. When no sentence in the customer's
+    language names the thing, one in the other language that holds it in translation and states
+    the fact answers (a Chinese fee table's row for "the call filtering add-on", not an English
+    sentence sharing only "month"); when none does either (a paraphrase), best stands. A word
+    held in translation is too loose a name to refuse on ("max" in 上限, "maximum")."""
     if best.other_language:
         return best
     thing = {
         u for u in asked.units if not u[0].isdigit() and u not in _ATTRIBUTE_WORDS and not asked_kinds(u)
     }
-    ranked = [c for c in ranked if not c.other_language]
-    named = {id(c): _named_units(c) & thing for c in ranked}
+    own_language = [c for c in ranked if not c.other_language]
+    named = {id(c): _named_units(c) & thing for c in own_language}
     common = set.intersection(*named.values()) if named else set()
     if not thing - common or named[id(best)] - common:
         return best
-    naming = [c for c in ranked if named[id(c)] - common]
+    naming = [c for c in own_language if named[id(c)] - common]
     if not naming:
-        return best
+        translated = [
+            c for c in ranked if c.other_language and c.states_asked_kind and (c.held & thing) - common
+        ]
+        return translated[0] if translated else best
     stating = [c for c in naming if c.states_asked_kind]
     if not stating:
         raise NoAnswerInPassages("the sentences stating the fact asked for are about something else")

@@ -329,6 +329,31 @@ def test_a_fact_stated_of_another_thing_is_no_answer(extractor: ExtractiveAnswer
     assert "USD 99" in answer.text and "USD 49" not in answer.text
 
 
+@pytest.mark.parametrize(
+    "english",
+    [
+        "Roaming add-ons cost HK$48 per month.",
+        "Every add-on is billed per month with your plan, and extra lines get 20% off the monthly fee.",
+    ],
+)
+@pytest.mark.parametrize(
+    "chinese",
+    [
+        "云端储存附加服务每月收费38港元，自动备份手机照片及通讯录。",
+        "服务: 云端储存50GB; 月费（港元）: 38; 说明: 手机照片及通讯录自动备份",
+    ],
+)
+def test_the_other_language_answers_when_it_alone_names_the_thing(
+    extractor: ExtractiveAnswerer, english: str, chinese: str
+) -> None:
+    # The English sentence shares "add-on" and "month" and states a price, but of roaming or of
+    # extra lines; only the Chinese page names cloud backup (云端, 备份), and states its fee.
+    kind = "table" if chinese.startswith("服务") else "text"
+    pages = [passage(1, "Add-ons", english), passage(2, "增值服务", chinese, kind=kind, lang="zh")]
+    answer = extractor.run("How much does the cloud backup add-on cost per month?", pages, "en")
+    assert "38" in answer.text and "48" not in answer.text and "20%" not in answer.text
+
+
 # -- two pages ------------------------------------------------------------------------------------
 
 
