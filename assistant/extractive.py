@@ -357,7 +357,7 @@ class ExtractiveAnswerer:
         parts, setting = question_parts(own)
         if not parts:
             asked = _Asked(own, context, question, follow_up=bool(context))
-            chosen = [(c, asked) for c in self._select(candidates, asked, MAX_SENTENCES)]
+            chosen = [(c, asked) for c in self._answering(candidates, asked, passages, is_chinese(own))]
         else:
             # A question of several parts ("how much is shipping, and how many days do I have to
             # return it?") gets the sentence or row that answers each part, from whichever page;
@@ -396,6 +396,30 @@ class ExtractiveAnswerer:
         other_language = all(is_chinese(c.text) != zh for c, _ in chosen)
         lead = (CROSS_LANGUAGE_LEADS if other_language else LEADS)["zh" if zh else "en"]
         return ExtractiveAnswer(text=f"{lead}\n{body}", citations_used=citations)
+
+    def _answering(
+        self, candidates: list[_Candidate], asked: _Asked, passages: list[Passage], zh: bool
+    ) -> list[_Candidate]:
+        """The sentences answering a one-part question. Asked for a fact that no sentence of the
+        best passages states of the thing asked about ("How much is the Lumo Hub?" over its
+        warranty FAQs and the membership's price), the next passages may (the hub's price row)."""
+        selected: list[_Candidate] | None = None
+        try:
+            selected = self._select(candidates, asked, MAX_SENTENCES)
+        except NoAnswerInPassages:
+            if not asked.kinds:
+                raise
+        if asked.kinds and (selected is None or not selected[0].states_asked_kind):
+            more = self._gathered(passages, TOP_PASSAGES, TOP_PASSAGES_SEVERAL_PARTS, zh)
+            try:
+                wider = self._select([replace(c) for c in candidates] + more, asked, MAX_SENTENCES)
+            except NoAnswerInPassages:
+                wider = []
+            if wider and (selected is None or wider[0].states_asked_kind):
+                selected = wider
+        if selected is None:
+            raise NoAnswerInPassages("no sentence states the fact asked for of the thing asked about")
+        return selected
 
     def _best_for_part(
         self, candidates: list[_Candidate], asked: _Asked, distinct: bool = False
@@ -537,9 +561,7 @@ class ExtractiveAnswerer:
                 u in c.units | c.held and not all(u in o.units | o.held for o in candidates)
                 for u in asked.units
             )
-            c.states_asked_kind = asked.stated_in(c.text) or (
-                c.row is not None and any(asked.kinds & cell_kinds(h, v) for h, v in c.row[1:])
-            )
+            c.states_asked_kind = _states_kind(c, asked)
         similarity = self._similarities(asked.full, candidates)
         # Cosines across languages run lower than within one: each language's sentences are
         # measured against that language's most similar one.
@@ -725,6 +747,13 @@ def _named_units(candidate: _Candidate) -> set[str]:
     passage = candidate.passage
     headings = " ".join([passage.title, *passage.heading_path])
     return set(candidate.units) | set(lexical_units(headings, _QUESTION_STOP_WORDS))
+
+
+def _states_kind(candidate: _Candidate, asked: _Asked) -> bool:
+    """Whether a sentence, or a cell of a row, states a fact of a kind the question asks for."""
+    return asked.stated_in(candidate.text) or (
+        candidate.row is not None and any(asked.kinds & cell_kinds(h, v) for h, v in candidate.row[1:])
+    )
 
 
 def _names_leading_row(candidate: _Candidate, asked: _Asked) -> bool:

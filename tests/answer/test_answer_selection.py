@@ -329,6 +329,22 @@ def test_a_fact_stated_of_another_thing_is_no_answer(extractor: ExtractiveAnswer
     assert "USD 99" in answer.text and "USD 49" not in answer.text
 
 
+def test_a_fact_no_best_passage_states_is_looked_for_in_the_next(extractor: ExtractiveAnswerer) -> None:
+    warranty = passage(1, "Warranty", "The Lumo Hub has a 2-year limited warranty from the delivery date.")
+    devices = passage(2, "Devices", "One Lumo Hub can control up to 64 paired devices.")
+    membership = passage(
+        3, "Lumo Plus membership", "Lumo Plus is our paid membership. It costs USD 49 per year."
+    )
+    prices = passage(
+        4, "Products", "Product: Lumo Hub; Model: LH-200; Price (USD): 89; Warranty (years): 2", kind="table"
+    )
+    # The best three passages state no price of the hub (the membership's is another thing's);
+    # the fourth, its row in the price table, does.
+    for question in ("How much is the Lumo Hub?", "What does the Lumo Hub cost?"):
+        answer = extractor.run(question, [warranty, devices, membership, prices], "en")
+        assert "89" in answer.text and "49" not in answer.text and "2-year" not in answer.text
+
+
 @pytest.mark.parametrize(
     "english",
     [
