@@ -128,6 +128,12 @@ _QUESTION_BIGRAMS_ZH = frozenset(
     "需要 多长 长时 要多 多久".split()
 )
 _QUESTION_STOP_WORDS = STOP_WORDS | _QUESTION_WORDS_EN | _QUESTION_BIGRAMS_ZH
+# The words a Chinese question asks with: the question is cut at them before its bigrams are
+# taken, so none spans a word and its asking phrase ("户外版多少钱" -> 户外, 外版; not 版多, 少钱).
+_ZH_ASKING_RE = re.compile(
+    r"多少钱|多少|多久|多长时间|多长|几天|几个|几点|几时|什么时候|什么|怎么样|怎么|怎样|如何|哪些|哪里|哪个|"
+    r"是否|能否|可以|可否|请问|[吗呢么]"
+)
 # "Free", "no charge", "waived" and "without a fee" state an amount: the answer to "is there a
 # fee for ...".
 _FREE_RE = re.compile(
@@ -144,10 +150,18 @@ _ASKS_FEE_ZH_RE = re.compile(
     r"(?<![续缴付交消浪花免退])费用?(?:是|要|会|大概|一共|共|应该)?(?:多少|怎么|怎样|如何|几)"
     r"|(?:多少|几)[^\s，,。？?]{0,8}?(?<![续缴付交消浪花免退])费"
 )
-# "Which email address" is answered by a sentence with one.
 # "How often is it updated?" is answered by a period ("every 15 minutes").
 _ASKS_HOW_OFTEN_RE = re.compile(r"\bhow often\b|多久一次|多长时间一次|多频繁", re.IGNORECASE)
-_ASKS_EMAIL_RE = re.compile(r"\be-?mail\b|邮箱|电邮|电子邮件", re.IGNORECASE)
+# "Which email address" is answered by a sentence with one; "Can I change my email?" asks for no
+# address to write to.
+_ASKS_EMAIL_RE = re.compile(
+    r"\b(?:what|which|where)\b[^?]*\be-?mail\b|\be-?mail\b(?: address)? (?:to|for|should|do|can)\b"
+    r"|(?:哪个|什么|哪一个)(?:邮箱|电邮|电子邮件)|(?:邮箱|电邮|电子邮件)(?:地址)?(?:是什么|是多少|是哪个)|发到哪",
+    re.IGNORECASE,
+)
+_EMAIL_ADDRESS_WORDS_RE = re.compile(
+    r"\be-?mail(?: address)?\b|(?:邮箱|电邮|电子邮件)(?:地址)?", re.IGNORECASE
+)
 _EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+")
 # Where one message's questions part: after a question mark, or at ", and how ..." in English,
 # also with a preposition before the question word (", and at what time ...", ", and for how long").
@@ -189,6 +203,16 @@ _ATTRIBUTE_WORDS = frozenset(
 )
 
 
+# "Per month", "每分钟" say how a fact is counted, not what it is about.
+# A model or product code: letters and digits in one token ("LH-300", "X2", "SKU 1042-B" is two).
+_CODE_RE = re.compile(r"(?=[A-Za-z0-9-]*[A-Za-z])(?=[A-Za-z0-9-]*\d)[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*")
+_RATE_RE = re.compile(
+    r"\b(?:per|a|an|each|every)\s+(?:day|week|month|year|hour|minute|item|order|person|user|seat|message)s?\b"
+    r"|每(?:[天日周月年次件人]|分钟|小时|个月|位)",
+    re.IGNORECASE,
+)
+
+
 class _Asked:
     """What one question, or one part of it, asks: its own words, its context's (a follow-up's
     previous question, or a part's other parts), the kinds of fact that answer it, and the facts
@@ -197,9 +221,9 @@ class _Asked:
     def __init__(self, text: str, context: str, full: str, follow_up: bool = False) -> None:
         self.text, self.context, self.full = text, context, full
         self.follow_up = follow_up  # the context is the previous turn's question
-        self.units = set(lexical_units(text, _QUESTION_STOP_WORDS))
+        self.units = question_units(text)
         self.subject = subject_units(text)
-        self.context_units = set(lexical_units(context, _QUESTION_STOP_WORDS)) - self.units
+        self.context_units = question_units(context) - self.units
         self.kinds = (
             asked_kinds(text)
             | ({"money"} if _ASKS_FREE_RE.search(text) else set())
@@ -254,6 +278,11 @@ class _Asked:
     def joined(self, other: _Asked) -> _Asked:
         """One row answering two parts ("每月多少钱？包括多少分钟？"): both parts' columns."""
         return _Asked(f"{self.text} {other.text}", self.context, f"{self.full} {other.full}")
+
+
+def question_units(text: str) -> set[str]:
+    """The content units of a question (lexical_units), a Chinese one cut at its asking words."""
+    return set(lexical_units(_ZH_ASKING_RE.sub(" ", text), _QUESTION_STOP_WORDS))
 
 
 def subject_units(question: str) -> frozenset[str]:
@@ -690,7 +719,14 @@ class ExtractiveAnswerer:
                 # days to return" and "refunded within 10 working days" to the return period),
                 # nor a sentence stating none ("what is the range": not the minimum age), nor one
                 # naming only the subject's qualifier (the export's 24 hours to the link's 7 days).
-                covered = set().union(*(o.units for o in chosen))
+                # Another page's title and headings say what its sentences are about: the hub's
+                # 2-year warranty does not join the bulbs' 1 year under "Warranty periods".
+                covered = set().union(
+                    *(
+                        o.units if o.passage.chunk_id == c.passage.chunk_id else _named_units(o)
+                        for o in chosen
+                    )
+                )
                 if not c.states_asked_kind or not (c.units & (asked.subject or asked.units)) - covered:
                     continue
             if c.row is not None or best.row is not None:
@@ -709,41 +745,51 @@ class ExtractiveAnswerer:
 
 
 def _naming_the_thing(best: _Candidate, ranked: list[_Candidate], asked: _Asked) -> _Candidate:
-    """The sentence stating the fact asked for that names the thing asked about: best, unless it
-    names none of the question's words that tell the candidates apart while another sentence
-    does ("what does the Lumo Hub cost": not "It costs USD 49 per year" on the Lumo Plus page,
-    which a sentence naming the hub tells apart from). Then the best-ranked such sentence that
-    states the fact, or NoAnswerInPassages when none does: the fact is stated of another thing.
-    A word every candidate holds (the brand) tells none apart. When no sentence in the customer's
-    language names the thing, one in the other language that holds it in translation and states
-    the fact answers (a Chinese fee table's row for "the call filtering add-on", not an English
-    sentence sharing only "month"); when none does either (a paraphrase), best stands. A word
-    held in translation is too loose a name to refuse on ("max" in 上限, "maximum")."""
+    """The sentence stating the fact asked for that names the thing asked about: best, unless
+    another sentence stating it names more of the question's words that tell the candidates
+    apart ("how much is the cloud backup add-on per month": the Chinese 云端储存……备份 fee, not
+    "Roaming add-ons cost HK$48 per month"); NoAnswerInPassages when best names none of them
+    while another sentence, stating no such fact, does ("what does the Lumo Hub cost": not "It
+    costs USD 49 per year" on the Lumo Plus page, when only the hub's warranty names the hub):
+    the fact is stated of another thing. The subject counts before its qualifier ("the trial
+    period for the Pro plan": the trial, not the plan's renewal; "the warranty on bulbs": of the
+    warranties, the bulbs'). A word every candidate holds (the brand) tells none apart. Of the
+    sentences naming most, the customer's language goes first, then retrieval's order; a
+    sentence in the other language names what it holds in translation."""
     if best.other_language:
         return best
-    thing = {
-        u for u in asked.units if not u[0].isdigit() and u not in _ATTRIBUTE_WORDS and not asked_kinds(u)
+    text = _RATE_RE.sub(" ", asked.text)
+    if "email" in asked.kinds:
+        text = _EMAIL_ADDRESS_WORDS_RE.sub(" ", text)  # "which email address": the kind asked for
+    whole = {
+        u
+        for u in question_units(text)
+        if not u[0].isdigit() and u not in _ATTRIBUTE_WORDS and not asked_kinds(u)
     }
-    own_language = [c for c in ranked if not c.other_language]
-    named = {id(c): _named_units(c) & thing for c in own_language}
-    common = set.intersection(*named.values()) if named else set()
-    if not thing - common or named[id(best)] - common:
+    names = {id(c): (0, 0) for c in ranked}
+    for level, thing in enumerate((set(asked.subject), whole)):
+        named = {id(c): _named_units(c) & thing for c in ranked}
+        common = set.intersection(*named.values())
+        for c in ranked:
+            counts = list(names[id(c)])
+            counts[level] = len(named[id(c)] - common)
+            names[id(c)] = (counts[0], counts[1])
+    if names[id(best)] == max(names.values()):
         return best
-    naming = [c for c in own_language if named[id(c)] - common]
-    if not naming:
-        translated = [
-            c for c in ranked if c.other_language and c.states_asked_kind and (c.held & thing) - common
-        ]
-        return translated[0] if translated else best
-    stating = [c for c in naming if c.states_asked_kind]
-    if not stating:
+    better = [c for c in ranked if names[id(c)] > names[id(best)] and c.states_asked_kind]
+    if better:
+        return min(better, key=lambda c: (tuple(-n for n in names[id(c)]), c.other_language))
+    if names[id(best)] == (0, 0):
         raise NoAnswerInPassages("the sentences stating the fact asked for are about something else")
-    return stating[0]
+    return best
 
 
 def _named_units(candidate: _Candidate) -> set[str]:
     """The units a sentence names: its own and its page's title and headings (a sentence says
-    "it" of the page's subject)."""
+    "it" of the page's subject); in the other language, its own (names and codes as written)
+    and those it holds in translation."""
+    if candidate.other_language:
+        return set(candidate.units | candidate.held)
     passage = candidate.passage
     headings = " ".join([passage.title, *passage.heading_path])
     return set(candidate.units) | set(lexical_units(headings, _QUESTION_STOP_WORDS))
@@ -759,10 +805,14 @@ def _states_kind(candidate: _Candidate, asked: _Asked) -> bool:
 def _names_leading_row(candidate: _Candidate, asked: _Asked) -> bool:
     """Whether the candidate is a table row the question names by its first cell ("the Starter
     plan" of the row "Plan: Starter; ..."; across languages in translation: "the call filtering
-    add-on" of "服务: 来电过滤; ..."), and retrieval's best passage in its language."""
+    add-on" of "服务: 来电过滤; ...") or by a code in another cell ("the LH-300" of "Product: Lumo
+    Hub; Model: LH-300; ..."), and retrieval's best passage in its language."""
     if candidate.row is None or not candidate.leads_language:
         return False
     name = candidate.row[0][1]
+    codes = [value for _, value in candidate.row[1:] if _CODE_RE.fullmatch(value.strip())]
+    if any(set(lexical_units(code)) <= asked.units for code in codes):
+        return True
     if candidate.other_language:
         return bool(held_in_translation(asked.text, name) & asked.units)
     return bool(set(lexical_units(name, _QUESTION_STOP_WORDS)) & asked.units)

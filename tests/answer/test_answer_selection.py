@@ -345,6 +345,43 @@ def test_a_fact_no_best_passage_states_is_looked_for_in_the_next(extractor: Extr
         assert "89" in answer.text and "49" not in answer.text and "2-year" not in answer.text
 
 
+def test_a_row_is_named_by_its_model_code(extractor: ExtractiveAnswerer) -> None:
+    def row(n: int, model: str, price: int) -> Passage:
+        text = f"Product: Lumo Hub; Model: {model}; Price (USD): {price}; Warranty (years): 2"
+        return passage(n, "Products", text, kind="table")
+
+    shipping = passage(
+        2, "运费", "问：运费怎么算？\n答：订单满199元包邮，不满199元收取运费10元。", kind="faq", lang="zh"
+    )
+    answer = extractor.run("What is the price of the LH-300?", [row(1, "LH-300", 129), shipping], "en")
+    assert "129" in answer.text and "199" not in answer.text
+
+
+def test_of_warranties_on_several_pages_the_one_naming_the_asked_thing_answers(
+    extractor: ExtractiveAnswerer,
+) -> None:
+    faq = passage(1, "FAQ", "The Lumo Hub has a 2-year limited warranty from the delivery date.")
+    periods = replace(
+        passage(2, "Warranty", "Lumo Hub: 2 years. Lumo Bulb and Lumo Strip lights: 1 year."),
+        heading_path=["Warranty periods"],
+    )
+    answer = extractor.run("How long is the warranty on bulbs?", [faq, periods], "en")
+    # The bulbs' line, named by its page's heading, alone: not the hub's 2 years beside it.
+    assert answer.text.split("\n", 1)[1] == "Lumo Bulb and Lumo Strip lights: 1 year [2]."
+
+
+def test_a_question_about_the_customers_own_email_asks_for_no_address(extractor: ExtractiveAnswerer) -> None:
+    account = passage(
+        1, "Account", "Open the app, go to Profile > Account > Email, enter the new address and confirm it."
+    )
+    privacy = passage(2, "Privacy notice", "Email: privacy@lumohome.example")
+    delivery = passage(3, "Delivery", "You can change the delivery address until the order is packed.")
+    answer = extractor.run("Can I change my email address?", [account, delivery, privacy], "en")
+    assert "Profile > Account > Email" in answer.text and "privacy@" not in answer.text
+    answer = extractor.run("What email address do I use for privacy requests?", [account, privacy], "en")
+    assert "privacy@lumohome.example" in answer.text
+
+
 @pytest.mark.parametrize(
     "english",
     [
