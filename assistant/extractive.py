@@ -58,7 +58,7 @@ from assistant.condense import elliptical_entity, split_condensed
 from assistant.facts import Fact, asked_kinds, find_facts
 from assistant.grounding import STOP_WORDS, lexical_units, split_sentences
 from assistant.retrieval.lexicon import bilingual_lexicon
-from assistant.retrieval.text import key_terms, stem
+from assistant.retrieval.text import chinese_words, key_terms, stem
 from assistant.sentence_similarity import SentenceSimilarity
 from assistant.table_answer import TableAnswerer, cell_kinds, names_row, rendered_cells, table_row
 from assistant.types import Passage
@@ -281,8 +281,21 @@ class _Asked:
 
 
 def question_units(text: str) -> set[str]:
-    """The content units of a question (lexical_units), a Chinese one cut at its asking words."""
-    return set(lexical_units(_ZH_ASKING_RE.sub(" ", text), _QUESTION_STOP_WORDS))
+    """The content units of a question (lexical_units), Chinese cut at its asking words and
+    between its words, so that no bigram spans two ("会员每年多少钱" -> 会员, 每年; not 员每, which
+    "会员每次退货" holds)."""
+    text = CJK_RUN_RE.sub(lambda run: _split_between_words(run.group()), _ZH_ASKING_RE.sub(" ", text))
+    return set(lexical_units(text, _QUESTION_STOP_WORDS))
+
+
+def _split_between_words(run: str) -> str:
+    """A CJK run with a space between two words of two or more characters each: a one-character
+    word stays joined to its neighbours ("高级版": 高级, 级版), as it is no unit alone."""
+    joined, previous = "", ""
+    for word in chinese_words(run):
+        joined += (" " if len(previous) > 1 and len(word) > 1 else "") + word
+        previous = word
+    return joined
 
 
 def subject_units(question: str) -> frozenset[str]:
@@ -727,8 +740,9 @@ class ExtractiveAnswerer:
                         for o in chosen
                     )
                 )
-                if not c.states_asked_kind or not (c.units & (asked.subject or asked.units)) - covered:
-                    continue
+                named = {u for u in c.units & (asked.subject or asked.units) if not asked_kinds(u)}
+                if not c.states_asked_kind or not named - covered:
+                    continue  # a word asking for the fact ("收费") names nothing else
             if c.row is not None or best.row is not None:
                 continue  # a table answer is one cell of one row
             if asked.figures and asked.names_case(best) and not asked.names_figure(c.text):

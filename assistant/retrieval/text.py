@@ -147,6 +147,11 @@ def _segmenter() -> Any:
         return _jieba
 
 
+def chinese_words(run: str) -> list[str]:
+    """The words of a CJK run, as jieba segments it."""
+    return list(_segmenter().lcut(run))
+
+
 def char_bigrams(run: str) -> list[str]:
     if len(run) == 1:
         return [run]

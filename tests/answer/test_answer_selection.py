@@ -10,7 +10,13 @@ from dataclasses import replace
 import pytest
 
 from assistant.condense import combine, split_condensed
-from assistant.extractive import ExtractiveAnswerer, NoAnswerInPassages, question_parts, subject_units
+from assistant.extractive import (
+    ExtractiveAnswerer,
+    NoAnswerInPassages,
+    question_parts,
+    question_units,
+    subject_units,
+)
 from assistant.facts import find_facts
 from assistant.grounding import GroundingChecker
 from assistant.retrieval.catalog import DocumentInfo
@@ -380,6 +386,20 @@ def test_a_question_about_the_customers_own_email_asks_for_no_address(extractor:
     assert "Profile > Account > Email" in answer.text and "privacy@" not in answer.text
     answer = extractor.run("What email address do I use for privacy requests?", [account, privacy], "en")
     assert "privacy@lumohome.example" in answer.text
+
+
+def test_a_chinese_question_is_matched_on_its_words_not_on_bigrams_between_them(
+    extractor: ExtractiveAnswerer,
+) -> None:
+    # Char bigrams across "会员|每年" and "多少|钱" matched "会员每次……" and the FAQ's own "多少钱".
+    assert question_units("会员每年多少钱？") == {"会员", "每年"}
+    assert {"境外", "短信", "收费"} <= question_units("在境外接收短信要收费吗？")
+    fee = passage(
+        1, "会员", "Lumo Plus 是 Lumo 的付费会员服务，年费 168 元，可随时在 App 中开通或取消。", lang="zh"
+    )
+    pickup = passage(2, "会员权益", "会员每次退货均可获得免费上门取件服务。", lang="zh")
+    answer = extractor.run("会员每年多少钱？", [fee, pickup], "zh")
+    assert "168" in answer.text and "取件" not in answer.text
 
 
 @pytest.mark.parametrize(
