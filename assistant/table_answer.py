@@ -9,7 +9,9 @@ row ("Plan: Premium; Monthly price: 30 euros") is read back from its text.
   wholly or by a word that is not an amount ("寄到澳大利亚要几天" names "澳大利亚及新西兰"): such a
   cell is never the column asked for.
 - The column: per part of the question ("每月多少钱？包括多少分钟？" asks two), the header sharing
-  the question's words (most of them, stop words too: "off-peak rate" is not "Peak rate"), else
+  the question's words (most of them, stop words too: "off-peak rate" is not "Peak rate"; a
+  quarter as much when its cell states another kind of fact than the one asked: "How long does
+  shipping to Taiwan take?" -> "Delivery time", not "Shipping fee"), else
   the one whose value or unit is the kind of fact asked for ("how much" -> an amount; "Price
   (USD): 129"; a yes/no question -> a value saying yes or no, "Do I need to set up taxes" ->
   "支持状态：不需要税项设置", not "税种：不适用") or whose value shares the question's words (a yes/no
@@ -67,6 +69,8 @@ YES_NO = "yes/no"  # the kind of fact a yes/no question asks for, beside facts.a
 # The embedder picks a column only when its header is this much closer to the question than the
 # next one: multilingual-e5-small cosines of a question with short headers lie within ~0.05.
 HEADER_SIMILARITY_MARGIN = 0.02
+# A header's words count this much when its cell states a fact of another kind than the one asked.
+OTHER_KIND_HEADER_WEIGHT = 0.25
 
 
 @dataclass(frozen=True)
@@ -220,6 +224,10 @@ class TableAnswerer:
             in_value = 0.0
             if not named[index] and is_chinese(part) == is_chinese(value):
                 in_value = 0.25 * len(part_units & set(lexical_units(value)) - header_units)
+            if asked and kinds and not asked & kinds:
+                # A header sharing the question's topic word states another kind of fact: "How
+                # long does shipping to Taiwan take?" asks the delivery time, not "Shipping fee".
+                in_header *= OTHER_KIND_HEADER_WEIGHT
             return in_header + 0.5 * bool(asked & kinds) + in_value - named[index]
 
         scores = [relevance(i) for i in range(len(cells))]

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from assistant.extractive import ExtractiveAnswerer, NoAnswerInPassages
-from assistant.grounding import GroundingChecker
+from assistant.grounding import GroundingChecker, lexical_units
+from assistant.table_answer import TableAnswerer
 from assistant.types import Passage
 from ingest.chunking import chunk_document
 from ingest.parsing import parse_file
@@ -226,3 +227,31 @@ def test_a_follow_up_still_gets_the_row_holding_its_own_words(
     question = "How many API requests per minute? (previous: Does the Business plan include single sign-on)"
     answer = extractor.run(question, single_sign_on_follow_up, "en")
     assert answer.text == "According to our help centre:\nBusiness plan, API requests per minute: 600 [3]."
+
+
+@pytest.mark.parametrize(
+    ("question", "column"),
+    [
+        ("How long does it take to assemble a dining table?", "time needed: 45 minutes"),
+        ("How much does it cost to assemble a dining table?", "assembly fee (S$): 40"),
+        ("How long does shipping to Taiwan take?", "delivery time: 5 to 8 working days"),
+        ("How much is shipping to Taiwan?", "shipping fee: S$18"),
+    ],
+)
+def test_the_kind_of_fact_asked_for_picks_the_column_over_a_topic_word_in_a_header(
+    question: str, column: str
+) -> None:
+    # "assemble" and "shipping" are the table's topic, in a header stating an amount; "how long"
+    # asks the other column's duration.
+    rows = {
+        "dining": [("Item", "Dining table"), ("Assembly fee (S$)", "40"), ("Time needed", "45 minutes")],
+        "taiwan": [
+            ("Zone", "Zone C"),
+            ("Countries", "Hong Kong, Taiwan and mainland China"),
+            ("Shipping fee", "S$18"),
+            ("Delivery time", "5 to 8 working days"),
+        ],
+    }
+    row = rows["dining" if "dining" in question else "taiwan"]
+    quote = TableAnswerer().run(row, question, set(lexical_units(question)))
+    assert quote is not None and quote.endswith(column)
