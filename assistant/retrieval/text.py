@@ -65,8 +65,9 @@ _EN_QUESTION_FRAME_RE = re.compile(
     r"|\bwhat (?:is|are) the (?:name|number|amount) of\b|\bwhat year\b|\bwhich year\b"
     r"|\b(?:take|takes|taking|took|taken) effect\b|\b(?:come|comes|came) into (?:effect|force)\b"
 )
-# "How much does assembly cost?" asks an amount: the passage says "Assembly: S$60", not "cost".
-_EN_AMOUNT_RE = re.compile(r"\bhow much\b")
+# "How much does assembly cost?" asks an amount: the passage says "Assembly: S$60", not "cost";
+# so does "What does delivery to Brunei cost?".
+_EN_AMOUNT_RE = re.compile(r"\bhow much\b|\bwhat (?:does|do|did|will|would) .+ cost\W*$")
 _EN_COST_RE = re.compile(r"\bcosts?\b")
 _EN_DURATION_RE = re.compile(r"\bhow long\b")
 _EN_TAKE_RE = re.compile(r"\b(?:take|takes|taking|took)\b")

@@ -66,6 +66,7 @@ def test_key_terms_leave_out_date_and_amount_frames_and_which_edition() -> None:
     assert key_terms("When does the new price come into force?") == ["new", "price"]
     # Asked how much, "cost" is the frame: "Wardrobe assembly: S$85".
     assert key_terms("How much does wardrobe assembly cost?") == ["wardrobe", "assembly"]
+    assert key_terms("What does delivery to Brunei cost?") == ["delivery", "brunei"]
     assert "cost" in key_terms("What does the cost of living adjustment cover?")
     # "Current" and "per" are no passage's topic; the edition step picks the current one.
     assert key_terms("Under the current policy, what is the fee per month?") == ["policy", "fee", "month"]
