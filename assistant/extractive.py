@@ -357,6 +357,10 @@ class NoAnswerInPassages(ValueError):
     """The passages hold nothing that answers the question (a table row it does not name)."""
 
 
+class FactOfAnotherThing(NoAnswerInPassages):
+    """The sentences stating the kind of fact asked for state it of something else."""
+
+
 @dataclass
 class ExtractiveAnswer:
     text: str
@@ -448,9 +452,8 @@ class ExtractiveAnswerer:
         selected: list[_Candidate] | None = None
         try:
             selected = self._select(candidates, asked, MAX_SENTENCES)
-        except NoAnswerInPassages:
-            if not asked.kinds:
-                raise
+        except FactOfAnotherThing:
+            pass  # a row the question does not name (NoAnswerInPassages) refuses at once
         if asked.kinds and (selected is None or not selected[0].states_asked_kind):
             more = self._gathered(passages, TOP_PASSAGES, TOP_PASSAGES_SEVERAL_PARTS, zh)
             try:
@@ -460,7 +463,7 @@ class ExtractiveAnswerer:
             if wider and (selected is None or wider[0].states_asked_kind):
                 selected = wider
         if selected is None:
-            raise NoAnswerInPassages("no sentence states the fact asked for of the thing asked about")
+            raise FactOfAnotherThing("no sentence states the fact asked for of the thing asked about")
         return selected
 
     def _best_for_part(
@@ -794,7 +797,7 @@ def _naming_the_thing(best: _Candidate, ranked: list[_Candidate], asked: _Asked)
     if better:
         return min(better, key=lambda c: (tuple(-n for n in names[id(c)]), c.other_language))
     if names[id(best)] == (0, 0):
-        raise NoAnswerInPassages("the sentences stating the fact asked for are about something else")
+        raise FactOfAnotherThing("the sentences stating the fact asked for are about something else")
     return best
 
 
