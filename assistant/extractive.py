@@ -60,7 +60,7 @@ from assistant.grounding import STOP_WORDS, lexical_units, split_sentences
 from assistant.retrieval.lexicon import bilingual_lexicon
 from assistant.retrieval.text import chinese_words, key_terms, stem
 from assistant.sentence_similarity import SentenceSimilarity
-from assistant.table_answer import TableAnswerer, cell_kinds, names_row, rendered_cells, table_row
+from assistant.table_answer import TableAnswerer, cell_kinds, is_code, names_row, rendered_cells, table_row
 from assistant.types import Passage
 from ingest.embedding import Embedder
 from ingest.text import CJK_RUN_RE, is_chinese, strip_citations
@@ -204,8 +204,6 @@ _ATTRIBUTE_WORDS = frozenset(
 
 
 # "Per month", "每分钟" say how a fact is counted, not what it is about.
-# A model or product code: letters and digits in one token ("LH-300", "X2", "SKU 1042-B" is two).
-_CODE_RE = re.compile(r"(?=[A-Za-z0-9-]*[A-Za-z])(?=[A-Za-z0-9-]*\d)[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*")
 _RATE_RE = re.compile(
     r"\b(?:per|a|an|each|every)\s+(?:day|week|month|year|hour|minute|item|order|person|user|seat|message)s?\b"
     r"|每(?:[天日周月年次件人]|分钟|小时|个月|位)",
@@ -827,7 +825,7 @@ def _names_leading_row(candidate: _Candidate, asked: _Asked) -> bool:
     if candidate.row is None or not candidate.leads_language:
         return False
     name = candidate.row[0][1]
-    codes = [value for _, value in candidate.row[1:] if _CODE_RE.fullmatch(value.strip())]
+    codes = [value for _, value in candidate.row[1:] if is_code(value)]
     if any(set(lexical_units(code)) <= asked.units for code in codes):
         return True
     if candidate.other_language:

@@ -7,7 +7,8 @@ row ("Plan: Premium; Monthly price: 30 euros") is read back from its text.
 
 - The row's name is its first cell, with any other cell the customer named ("Lumo Hub LH-300"),
   wholly or by a word that is not an amount ("寄到澳大利亚要几天" names "澳大利亚及新西兰"): such a
-  cell is never the column asked for.
+  cell is never the column asked for; and with a model code, named or not ("Lumo Hub LH-200,
+  price (USD): 89": several rows may share the first cell).
 - The column: per part of the question ("每月多少钱？包括多少分钟？" asks two), the header sharing
   the question's words (most of them, stop words too: "off-peak rate" is not "Peak rate"; a
   quarter as much when its cell states another kind of fact than the one asked: "How long does
@@ -105,6 +106,14 @@ def rendered_cells(line: str) -> list[tuple[str, str]] | None:
     return cells if len(cells) >= 2 else None
 
 
+# A model or product code: letters and digits in one token ("LH-300", "X2"; "SKU 1042-B" is two).
+_CODE_RE = re.compile(r"(?=[A-Za-z0-9-]*[A-Za-z])(?=[A-Za-z0-9-]*\d)[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*")
+
+
+def is_code(value: str) -> bool:
+    return bool(_CODE_RE.fullmatch(value.strip()))
+
+
 def asks_yes_no(question: str) -> bool:
     return bool(_ASKS_YES_NO_RE.search(question.strip()))
 
@@ -181,7 +190,18 @@ class TableAnswerer:
                 picked.append(column)
         if not picked:
             return None
-        name = " ".join([label, *(value for (_, value), is_named in zip(cells, named) if is_named)])
+        # A model code always goes with the name: several rows may share it ("Lumo Hub" LH-200
+        # and LH-300), and the customer reads which one the figure is for.
+        name = " ".join(
+            [
+                label,
+                *(
+                    value
+                    for index, ((_, value), is_named) in enumerate(zip(cells, named))
+                    if is_named or (is_code(value) and index not in picked)
+                ),
+            ]
+        )
         one_word = " " not in label.strip() and " " not in label_header.strip()
         said = set(lexical_units(label_header)) <= question_units or is_chinese(question)
         if name == label and one_word and not zh and said:

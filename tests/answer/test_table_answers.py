@@ -255,3 +255,12 @@ def test_the_kind_of_fact_asked_for_picks_the_column_over_a_topic_word_in_a_head
     row = rows["dining" if "dining" in question else "taiwan"]
     quote = TableAnswerer().run(row, question, set(lexical_units(question)))
     assert quote is not None and quote.endswith(column)
+
+
+def test_a_model_code_goes_with_the_row_name() -> None:
+    # Several rows may share "Lumo Hub": the quote says which model the price is for.
+    row = [("Product", "Lumo Hub"), ("Model", "LH-200"), ("Price (USD)", "89"), ("Warranty (years)", "2")]
+    question = "What does the Lumo Hub cost?"
+    assert (
+        TableAnswerer().run(row, question, set(lexical_units(question))) == "Lumo Hub LH-200, price (USD): 89"
+    )
