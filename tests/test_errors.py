@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("ingest", "assistant", "eval", "api")
 _ERROR_BASE = ("Error", "Exception", "NotFound", "Conflict", "Unavailable", "InvalidInput")
 # Raised and caught inside one function's module, never shown to anyone.
-INTERNAL = {"assistant.extractive.NoAnswerInPassages"}
+INTERNAL = {"assistant.extractive.NoAnswerInPassages", "assistant.extractive.FactOfAnotherThing"}
 
 
 def _modules_defining_errors() -> list[str]:
