@@ -100,6 +100,7 @@ from assistant.retrieval.lexicon import bilingual_lexicon
 from assistant.retrieval.text import key_terms, normalise, sentences, term_found
 from assistant.condense import split_condensed
 from assistant.extractive import question_parts
+from assistant.sentence_similarity import CROSS_LANGUAGE_GAP
 from assistant.sentence_vectors import SentenceVectors
 from assistant.table_answer import table_row
 from assistant.types import Passage
@@ -297,14 +298,9 @@ def passage_questions(passage: Passage) -> list[str]:
     return list(dict.fromkeys(t.strip() for t in found if t and len(t.strip()) >= MIN_SENTENCE_CHARS))
 
 
-# multilingual-e5-small gives a question a lower cosine with a sentence in the other language
-# than with the same sentence in its own: on the help-centre benchmark's tune half (gold pages
-# in both languages), the best gold sentence's cosine fell by a median 0.034 for English
-# questions over Chinese pages and 0.084 for Chinese questions over English ones. A sentence in
-# the other language is compared as if in the question's: its cosine plus that gap. (Alone, the
-# gap answered a near miss whose key words were not compared across languages; they are now,
+# A sentence in the other language gets sentence_similarity.CROSS_LANGUAGE_GAP. (Alone, the gap
+# answered a near miss whose key words were not compared across languages; they are now,
 # through retrieval.lexicon.)
-CROSS_LANGUAGE_GAP = {"en": 0.034, "zh": 0.084}
 
 
 def semantic_evidence(

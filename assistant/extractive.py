@@ -59,7 +59,7 @@ from assistant.facts import Fact, asked_kinds, find_facts
 from assistant.grounding import STOP_WORDS, lexical_units, split_sentences
 from assistant.retrieval.lexicon import bilingual_lexicon
 from assistant.retrieval.text import chinese_words, key_terms, stem
-from assistant.sentence_similarity import SentenceSimilarity
+from assistant.sentence_similarity import CROSS_LANGUAGE_GAP, SentenceSimilarity
 from assistant.table_answer import TableAnswerer, cell_kinds, is_code, names_row, rendered_cells, table_row
 from assistant.types import Passage
 from ingest.embedding import Embedder
@@ -602,7 +602,7 @@ class ExtractiveAnswerer:
             c.words = sum(w for u, w in weights.items() if u in c.units | c.held) / total if total else 0.0
             c.distinct = any(
                 u in c.units | c.held and not all(u in o.units | o.held for o in candidates)
-                for u in asked.units
+                for u in asked.units or asked.context_units  # "How long does it take?": the context's
             )
             c.states_asked_kind = _states_kind(c, asked)
         similarity = self._similarities(asked.full, candidates)
@@ -625,6 +625,13 @@ class ExtractiveAnswerer:
         same_language_ranks = (
             min((c.rank for c in candidates if c.other_language), default=len(candidates)) - 1
         )
+        # A sentence in the other language is measured against the best of its language, or
+        # against the best in the customer's less the embedder's cross-language gap when that one
+        # is closer: the best English sentence is not as close as the best Chinese one just for
+        # being the best English one ("And for bulbs?" after the hub's warranty: the bulbs' line,
+        # not the Chinese FAQ on the hub).
+        gap = CROSS_LANGUAGE_GAP["zh" if is_chinese(asked.text) else "en"]
+        best_similarity[True] = max(best_similarity[True], best_similarity[False] - gap)
         for c in candidates:
             sim = similarity.get(id(c))
             best = best_similarity[c.other_language]
@@ -711,7 +718,7 @@ class ExtractiveAnswerer:
             ),
         )
         best = ranked[0]
-        if asked.kinds and best.states_asked_kind and not asked.follow_up:
+        if asked.kinds and best.states_asked_kind and (not asked.follow_up or not asked.units):
             best = _naming_the_thing(best, ranked, asked)
         if best.score <= 0.0 and self.similarity is None:
             # No words in common and no embedder (e.g. a cross-lingual match): trust retrieval
@@ -771,9 +778,10 @@ def _naming_the_thing(best: _Candidate, ranked: list[_Candidate], asked: _Asked)
     warranties, the bulbs'). A word every candidate holds (the brand) tells none apart. Of the
     sentences naming most, the customer's language goes first, then retrieval's order; a
     sentence in the other language names what it holds in translation."""
-    if best.other_language:
+    if best.other_language and asked.units:
         return best
-    text = _RATE_RE.sub(" ", asked.text)
+    # An elliptical follow-up ("How long does it take?") asks about its context's thing.
+    text = _RATE_RE.sub(" ", asked.text if asked.units else asked.context)
     if "email" in asked.kinds:
         text = _EMAIL_ADDRESS_WORDS_RE.sub(" ", text)  # "which email address": the kind asked for
     whole = {

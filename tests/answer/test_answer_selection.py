@@ -427,6 +427,61 @@ def test_the_other_language_answers_when_it_alone_names_the_thing(
     assert "38" in answer.text and "48" not in answer.text and "20%" not in answer.text
 
 
+def test_an_elliptical_follow_up_is_answered_about_the_previous_questions_thing(embedder: Embedder) -> None:
+    # As in the pipeline, with the embedder: words alone do not tell the express row's duration
+    # from the FAQ's prices.
+    extractor = ExtractiveAnswerer(embedder)
+    hub_faq = passage(
+        1,
+        "FAQ",
+        "Q: What is the warranty on the Lumo Hub?\nA: The Lumo Hub has a 2-year warranty.",
+        kind="faq",
+    )
+    periods = passage(2, "Warranty periods", "Lumo Hub: 2 years. Lumo Bulb and Lumo Strip lights: 1 year.")
+    hub_zh = passage(
+        3,
+        "常见问题",
+        "问：Lumo Hub 保修多久？\n答：Lumo Hub 保修2年，自签收之日起计算。",
+        kind="faq",
+        lang="zh",
+    )
+    answer = extractor.run(
+        combine("And for bulbs?", "How long is the warranty on the Lumo Hub?"),
+        [hub_faq, periods, hub_zh],
+        "en",
+    )
+    assert answer.text.split("\n", 1)[1] == "Lumo Bulb and Lumo Strip lights: 1 year [2]."
+
+    shipping_faq = passage(
+        1,
+        "FAQ",
+        "Q: How much is shipping?\nA: Standard shipping costs USD 5.99. Express costs USD 12.99.",
+        kind="faq",
+    )
+    express = passage(
+        2, "Shipping", "Option: Express; Delivery time: 1-2 business days; Price: USD 12.99", kind="table"
+    )
+    fee_zh = passage(
+        3, "常见问题", "问：运费怎么算？\n答：订单满199元包邮，不满199元收取运费10元。", kind="faq", lang="zh"
+    )
+    returns = passage(4, "Returns", "Shipping fees are refunded only when the item arrived damaged.")
+    cancel_zh = passage(
+        5,
+        "常见问题",
+        "问：订单可以取消吗？\n答：订单打包前（通常在下单后 1 小时内）可在“我的订单”中取消。",
+        kind="faq",
+        lang="zh",
+    )
+    # "How long does it take?" names nothing itself: the express row states its duration; the
+    # order-cancelling FAQ's hour is another thing's.
+    answer = extractor.run(
+        combine("How long does it take?", "How much is express shipping?"),
+        [shipping_faq, express, fee_zh, returns, cancel_zh],
+        "en",
+    )
+    assert "1-2 business days" in answer.text and "小时" not in answer.text
+
+
 # -- two pages ------------------------------------------------------------------------------------
 
 
