@@ -154,14 +154,13 @@ _ASKS_FEE_ZH_RE = re.compile(
 _ASKS_HOW_OFTEN_RE = re.compile(r"\bhow often\b|多久一次|多长时间一次|多频繁", re.IGNORECASE)
 # "Which email address" is answered by a sentence with one; "Can I change my email?" asks for no
 # address to write to.
+_EMAIL_WORD_ZH = "(?:邮箱|电邮|电子邮件)"
 _ASKS_EMAIL_RE = re.compile(
     r"\b(?:what|which|where)\b[^?]*\be-?mail\b|\be-?mail\b(?: address)? (?:to|for|should|do|can)\b"
-    r"|(?:哪个|什么|哪一个)(?:邮箱|电邮|电子邮件)|(?:邮箱|电邮|电子邮件)(?:地址)?(?:是什么|是多少|是哪个)|发到哪",
+    rf"|(?:哪个|什么|哪一个){_EMAIL_WORD_ZH}|{_EMAIL_WORD_ZH}(?:地址)?(?:是什么|是多少|是哪个)|发到哪",
     re.IGNORECASE,
 )
-_EMAIL_ADDRESS_WORDS_RE = re.compile(
-    r"\be-?mail(?: address)?\b|(?:邮箱|电邮|电子邮件)(?:地址)?", re.IGNORECASE
-)
+_EMAIL_ADDRESS_WORDS_RE = re.compile(rf"\be-?mail(?: address)?\b|{_EMAIL_WORD_ZH}(?:地址)?", re.IGNORECASE)
 _EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+")
 # Where one message's questions part: after a question mark, or at ", and how ..." in English,
 # also with a preposition before the question word (", and at what time ...", ", and for how long").
@@ -789,20 +788,19 @@ def _naming_the_thing(best: _Candidate, ranked: list[_Candidate], asked: _Asked)
         for u in question_units(text)
         if not u[0].isdigit() and u not in _ATTRIBUTE_WORDS and not asked_kinds(u)
     }
-    names = {id(c): (0, 0) for c in ranked}
-    for level, thing in enumerate((set(asked.subject), whole)):
-        named = {id(c): _named_units(c) & thing for c in ranked}
+    named_units = {id(c): _named_units(c) for c in ranked}
+    levels = []  # per level (the subject, then the whole question): how many words each names
+    for thing in (set(asked.subject), whole):
+        named = {key: units & thing for key, units in named_units.items()}
         common = set.intersection(*named.values())
-        for c in ranked:
-            counts = list(names[id(c)])
-            counts[level] = len(named[id(c)] - common)
-            names[id(c)] = (counts[0], counts[1])
+        levels.append({key: len(units - common) for key, units in named.items()})
+    names = {id(c): tuple(level[id(c)] for level in levels) for c in ranked}
     if names[id(best)] == max(names.values()):
         return best
     better = [c for c in ranked if names[id(c)] > names[id(best)] and c.states_asked_kind]
     if better:
         return min(better, key=lambda c: (tuple(-n for n in names[id(c)]), c.other_language))
-    if names[id(best)] == (0, 0):
+    if not any(names[id(best)]):
         raise FactOfAnotherThing("the sentences stating the fact asked for are about something else")
     return best
 

@@ -47,7 +47,8 @@ _CELL_RE = re.compile(r"^(?P<header>[^:;：]{1,60})[:：]\s*(?P<value>.+)$")
 _QUESTION_PART_RE = re.compile(r"(?<=[?？;；])")
 # A word naming a thing rather than asking: capitalised inside a sentence ("Brazil", not "Which"
 # nor "SSO"), or a code ("LH-300").
-_NAME_RE = re.compile(r"(?<=[a-z0-9,] )[A-Z][a-z][\w'-]*|\b[A-Za-z]+-?\d[\w-]*")
+_CODE = r"\b[A-Za-z]+-?\d[\w-]*"
+_NAME_RE = re.compile(rf"(?<=[a-z0-9,] )[A-Z][a-z][\w'-]*|{_CODE}")
 # A question asking yes or no: an English one opening with an auxiliary verb ("Do I need...",
 # "Is GST supported?"; not "Can you tell me..."), a Chinese one ending in 吗 or asking "X不X" or
 # "是否" ("需不需要", "有没有").
@@ -106,12 +107,9 @@ def rendered_cells(line: str) -> list[tuple[str, str]] | None:
     return cells if len(cells) >= 2 else None
 
 
-# A model or product code: letters and digits in one token ("LH-300", "X2"; "SKU 1042-B" is two).
-_CODE_RE = re.compile(r"(?=[A-Za-z0-9-]*[A-Za-z])(?=[A-Za-z0-9-]*\d)[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*")
-
-
 def is_code(value: str) -> bool:
-    return bool(_CODE_RE.fullmatch(value.strip()))
+    """Whether a cell value is a model or product code ("LH-300", "X2"), as _NAME_RE reads one."""
+    return bool(re.fullmatch(_CODE, value.strip()))
 
 
 def asks_yes_no(question: str) -> bool:

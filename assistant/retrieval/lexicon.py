@@ -93,6 +93,7 @@ class BilingualLexicon:
         normalised = normalise(text)
         held: set[str] = set()
         bigrams: list[str] = []
+        glossed: set[str] | None = None  # the text's Chinese words' gloss words, read once
         for term in question_terms:
             if term.startswith("#"):
                 bigrams.append(term)
@@ -100,8 +101,12 @@ class BilingualLexicon:
                 english = self.english(term)
                 if not english or any(_english_held(word, text_terms) for word in english):
                     held.add(term)
-            elif any(word in normalised for word in self.chinese(term)) or self._glossed(term, text_terms):
+            elif any(word in normalised for word in self.chinese(term)):
                 held.add(term)
+            else:
+                glossed = self._glosses(text_terms) if glossed is None else glossed
+                if term_found(term, glossed):
+                    held.add(term)
         held_chars = set("".join(held))
         for bigram in bigrams:
             bare = bigram[1:]
@@ -109,15 +114,15 @@ class BilingualLexicon:
                 held.add(bigram)
         return held
 
-    def _glossed(self, english_term: str, text_terms: set[str]) -> bool:
-        """Whether one of a Chinese text's words means the English term ("month" in 月费, "monthly
-        fee"; "call" in 来电, "incoming call"): the other way round from chinese(), which lists
-        only the words a short gloss translates."""
+    def _glosses(self, text_terms: set[str]) -> set[str]:
+        """The English words a Chinese text's words mean, so an English term is held where one of
+        them means it ("month" in 月费, "monthly fee"; "call" in 来电, "incoming call"): the other
+        way round from chinese(), which lists only the words a short gloss translates."""
         glosses: set[str] = set()
         for word in text_terms:
             if not word.startswith("#") and CJK_RUN_RE.fullmatch(word) and word in self.zh_to_en:
                 glosses.update(self.zh_to_en[word].split())
-        return term_found(english_term, glosses)
+        return glosses
 
 
 # A gloss word and a text word of one stem often differ in their ending ("assemble", "assembly";
