@@ -566,6 +566,7 @@ class ExtractiveAnswerer:
                 dropped_top = dropped_top or c.rank == 0
             else:
                 kept.append(c)
+        kept = [c for c in kept if not _row_of_another_table(c, candidates, kept, asked)]
         if not kept or (dropped_top and not any(c.row is not None for c in kept)):
             raise NoAnswerInPassages("no passage row is the one the question names")
         return kept
@@ -777,8 +778,12 @@ def _naming_the_thing(best: _Candidate, ranked: list[_Candidate], asked: _Asked)
     warranties, the bulbs'). A word every candidate holds (the brand) tells none apart. Of the
     sentences naming most, the customer's language goes first, then retrieval's order; a
     sentence in the other language names what it holds in translation."""
-    if best.other_language and asked.units:
-        return best
+    # A sentence in the other language names what the lexicon finds of the question in it, which
+    # is less than a sentence in the customer's language names: it is compared with its own
+    # language's only, and a lexicon gap is no evidence that it is about something else.
+    across = best.other_language and bool(asked.units)
+    if across:
+        ranked = [c for c in ranked if c.other_language]
     # An elliptical follow-up ("How long does it take?") asks about its context's thing.
     text = _RATE_RE.sub(" ", asked.text if asked.units else asked.context)
     if "email" in asked.kinds:
@@ -800,7 +805,7 @@ def _naming_the_thing(best: _Candidate, ranked: list[_Candidate], asked: _Asked)
     better = [c for c in ranked if names[id(c)] > names[id(best)] and c.states_asked_kind]
     if better:
         return min(better, key=lambda c: (tuple(-n for n in names[id(c)]), c.other_language))
-    if not any(names[id(best)]):
+    if not any(names[id(best)]) and not across:
         raise FactOfAnotherThing("the sentences stating the fact asked for are about something else")
     return best
 
@@ -846,6 +851,24 @@ def _named_by_context_only(row: _Candidate, candidates: list[_Candidate], asked:
     if not asked.follow_up or not asked.context_units or _holds_own_words(row, asked):
         return False
     return any(c.rank < row.rank and _holds_own_words(c, asked) for c in candidates)
+
+
+def _row_of_another_table(
+    row: _Candidate, candidates: list[_Candidate], kept: list[_Candidate], asked: _Asked
+) -> bool:
+    """Whether a row the question names by its qualifier only belongs to another table than the
+    one its subject names: "the roaming day pass for Australia" names the IDD rates' Australia
+    row, while the day-pass rows name the subject for other destinations. Both are there, never
+    together: the fact asked for is not in the knowledge base. Judged in the question's language,
+    by the rows' own words, page titles and headings."""
+    if row.row is None or row.other_language or not asked.subject:
+        return False
+    if _named_units(row) & asked.subject:
+        return False
+    return any(
+        c.row is not None and not c.other_language and c not in kept and _named_units(c) & asked.subject
+        for c in candidates
+    )
 
 
 def _holds_own_words(candidate: _Candidate, asked: _Asked) -> bool:

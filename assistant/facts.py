@@ -49,6 +49,10 @@ _units(_UNITS_EN, "cm|centimetre|centimetres|centimeter|centimeters", "distance"
 _units(_UNITS_EN, "mile|miles|mi", "distance", "mile", 1)
 _units(_UNITS_EN, "km/h|kmh|kph|kilometres per hour|kilometers per hour", "speed", "km/h", 1)
 _units(_UNITS_EN, "mph|miles per hour", "speed", "mph", 1)
+# A connection's speed: "your speed drops to 256 kbps" answers "how fast is it then?".
+_units(_UNITS_EN, "kbps|kbit/s", "speed", "kbps", 1)
+_units(_UNITS_EN, "mbps|mbit/s", "speed", "kbps", 1000)
+_units(_UNITS_EN, "gbps|gbit/s", "speed", "kbps", 1000000)
 _units(_UNITS_EN, "kg|kgs|kilogram|kilograms|kilo|kilos", "weight", "gram", 1000)
 _units(_UNITS_EN, "g|gram|grams", "weight", "gram", 1)
 _units(_UNITS_EN, "lb|lbs", "weight", "pound", 1)
@@ -423,7 +427,10 @@ _ASKS_EN = (
     (
         re.compile(
             r"\bhow much\b(?!\s+(?:data|storage|space|memory|time|longer|notice|weight|battery))"
-            r"|\b(?:price|prices|cost|costs|fee|fees|charge|charged|pay|rate|tariff)\b"
+            r"|\b(?:price|prices|cost|costs|fee|fees|charge|charged|rate|tariff)\b"
+            # "What do I pay for it?" asks an amount; "Can I pay my bill at 7-Eleven?", "How do I
+            # pay?", "Do I pay with PayPal?" ask for a way to pay.
+            r"|(?<!can i )(?<!can we )(?<!how do i )\bpay\b(?!\s+(?:with|by|using|via|through|online|at|in)\b)"
         ),
         {"money", "percent"},
     ),

@@ -60,16 +60,17 @@ class BilingualLexicon:
     zh_to_en: dict[str, str]  # simplified Chinese word -> stemmed English gloss words
     en_to_zh: dict[str, str]  # stemmed English word -> Chinese words it translates
 
-    def english(self, word: str) -> frozenset[str]:
+    def english(self, word: str, shortest_part: int = MIN_ZH_CHARS) -> frozenset[str]:
         """The English words a Chinese word means; a word the lexicon lacks ("电子礼品") means what
-        its longest known parts mean together (电子 + 礼品), or nothing if a part is unknown."""
+        its longest known parts mean together (电子 + 礼品), or nothing if a part is unknown. Parts
+        are words of shortest_part characters or more."""
         if word in self.zh_to_en:
             return frozenset(self.zh_to_en[word].split())
         parts: list[frozenset[str]] = []
         start = 0
         while start < len(word):
             for end in range(len(word), start, -1):
-                if end - start >= MIN_ZH_CHARS and word[start:end] in self.zh_to_en:
+                if end - start >= shortest_part and word[start:end] in self.zh_to_en:
                     parts.append(frozenset(self.zh_to_en[word[start:end]].split()))
                     start = end
                     break
@@ -120,8 +121,10 @@ class BilingualLexicon:
         way round from chinese(), which lists only the words a short gloss translates."""
         glosses: set[str] = set()
         for word in text_terms:
-            if not word.startswith("#") and CJK_RUN_RE.fullmatch(word) and word in self.zh_to_en:
-                glosses.update(self.zh_to_en[word].split())
+            if not word.startswith("#") and CJK_RUN_RE.fullmatch(word):
+                # A compound the lexicon lacks means what its characters do (金卡: gold, card):
+                # here that can only find the question's word, never lose it.
+                glosses.update(self.english(word, shortest_part=1))
         return glosses
 
 

@@ -358,6 +358,40 @@ def test_a_fact_no_best_passage_states_is_looked_for_in_the_next(extractor: Extr
         assert "89" in answer.text and "49" not in answer.text and "2-year" not in answer.text
 
 
+def test_a_row_of_another_table_naming_only_the_qualifier_is_no_answer(extractor: ExtractiveAnswerer) -> None:
+    def pass_row(n: int, country: str, price: int) -> Passage:
+        text = f"Country: {country}; Travel pass (EUR per day): {price}; Data per day: 1 GB"
+        return passage(n, "Travel passes", text, kind="table")
+
+    calls = passage(
+        3,
+        "Call rates",
+        "Country: Norway; Rate (EUR per minute): 0.9; Weekend rate (EUR per minute): 0.5",
+        kind="table",
+    )
+    passages = [pass_row(1, "Spain", 6), pass_row(2, "Italy", 7), calls]
+    # The travel passes name the subject for other countries, the call rates name Norway: the pass
+    # for Norway is in neither, and the per-minute call rate would be a wrong fact.
+    with pytest.raises(NoAnswerInPassages):
+        extractor.run("How much is the travel pass for Norway?", passages, "en")
+    answer = extractor.run("How much is the travel pass for Italy?", passages, "en")
+    assert "7" in answer.text and "0.9" not in answer.text
+    # Asked about the call rate, the Norway row names its subject through its page's title.
+    answer = extractor.run("What is the call rate for Norway?", passages, "en")
+    assert "0.9" in answer.text
+
+
+def test_of_sentences_in_the_other_language_the_one_naming_the_thing_answers(embedder: Embedder) -> None:
+    extractor = ExtractiveAnswerer(embedder=embedder)
+    contract = passage(
+        1, "Contracts", "If you cancel before the end of your contract, the early termination fee is HK$100."
+    )
+    late = passage(2, "Bills", "A late payment fee of HK$60 is added to your next bill.")
+    # Both state a fee; only the second holds a word of the question in translation (账单, bill).
+    answer = extractor.run("迟交账单要罚多少钱？", [contract, late], "zh")
+    assert "HK$60" in answer.text and "HK$100" not in answer.text
+
+
 def test_a_row_is_named_by_its_model_code(extractor: ExtractiveAnswerer) -> None:
     def row(n: int, model: str, price: int) -> Passage:
         text = f"Product: Lumo Hub; Model: {model}; Price (USD): {price}; Warranty (years): 2"

@@ -103,6 +103,13 @@ def test_number_words_without_a_unit_state_no_fact() -> None:
     ]
 
 
+def test_a_connection_speed_is_a_speed() -> None:
+    # "How fast is my internet once my data runs out?" is answered by "reduced to 512 kbps".
+    assert facts("your speed is reduced to 512 kbps") == [("speed", 512.0, "kbps", None, None)]
+    assert find_facts("up to 1 Gbps")[0].same_quantity(find_facts("1000 Mbps")[0])
+    assert facts("a 5 GB add-on") == [("data", 5120.0, "mb", None, None)]
+
+
 def test_bare_digits_are_numbers_and_full_width_digits_are_read() -> None:
     assert facts("Press button 3") == [("number", 3.0, "", None, None)]
     assert facts("The Lumo Hub LH-300 and the X2") == []  # model codes are names, not numbers
@@ -128,6 +135,23 @@ def test_bare_digits_are_numbers_and_full_width_digits_are_read() -> None:
     ],
 )
 def test_a_question_for_a_point_in_time_asks_for_a_date(question: str, kinds: set[str]) -> None:
+    assert asked_kinds(question) == kinds
+
+
+@pytest.mark.parametrize(
+    ("question", "kinds"),
+    [
+        ("What do I pay for a replacement card?", {"money", "percent"}),
+        ("Do I pay for return shipping?", {"money", "percent"}),
+        # Paying with something, or how to pay, asks for a way to pay, not an amount: "Can I pay
+        # with PayPal?" was answered with the instalment plan's S$100 minimum.
+        ("Can I pay with PayPal?", set()),
+        ("Can I pay by bank transfer?", set()),
+        ("How do I pay my bill?", set()),
+        ("Can I pay my bill at a convenience store?", set()),
+    ],
+)
+def test_paying_asks_for_an_amount_only_when_it_asks_what_is_paid(question: str, kinds: set[str]) -> None:
     assert asked_kinds(question) == kinds
 
 

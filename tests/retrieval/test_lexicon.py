@@ -20,6 +20,8 @@ LINES = [
     "增值稅 增值税 [zeng1 zhi2 shui4] /value-added tax (VAT)/\n",
     "天氣 天气 [tian1 qi4] /weather/\n",
     "卡 卡 [ka3] /card/\n",
+    "金 金 [jin1] /gold/metal/\n",
+    "會員 会员 [hui4 yuan2] /member/\n",
     "長途 长途 [chang2 tu2] /long distance travel over long distance/\n",
     "月費 月费 [yue4 fei4] /monthly fee/\n",
     "來電 来电 [lai2 dian4] /incoming telephone call (or telegram)/to have chemistry with sb/\n",
@@ -69,6 +71,16 @@ def test_an_english_term_is_held_by_a_chinese_word_whose_gloss_holds_it() -> Non
     held = parsed.held_across(key_terms("call filtering add-on per month"), row, set(key_terms(row)))
     assert held == {"call", "filter", "month"}
     assert parsed.held_across(["weather", "roaming"], row, set(key_terms(row))) == set()
+
+
+def test_a_compound_the_lexicon_lacks_holds_what_its_characters_mean() -> None:
+    # 金卡 ("gold card") is no entry: read from the Chinese side, its characters hold "gold".
+    parsed = parse_cedict(LINES)
+    row = "会员等级: 金卡会员; 折扣: 九五折"
+    terms = {"金卡", "会员", "折扣"}
+    assert parsed.english("金卡") == frozenset()  # as a question's word it still says nothing
+    assert parsed.held_across(key_terms("Do gold members get a discount?"), row, terms) >= {"gold", "member"}
+    assert "gold" not in parsed.held_across(["gold"], "会员等级: 白银会员", {"白银", "会员"})
 
 
 def test_the_packaged_dictionary_is_parsed_once_and_cached(
