@@ -101,6 +101,7 @@ from typing import Any
 import numpy as np
 
 from ingest.config import RetrievalSettings, get_settings
+from assistant.retrieval.acronyms import acronyms, spelled_out
 from assistant.retrieval.lexicon import bilingual_lexicon
 from assistant.retrieval.text import key_terms, normalise, sentences, term_found
 from assistant.condense import split_condensed
@@ -243,25 +244,7 @@ def _passage_terms(passage: Passage, acronyms: frozenset[str] = frozenset()) -> 
     """The passage's key terms, with each of the question's acronyms that the passage spells out
     ("SLA" in "Uptime service level agreement", "SSO" in "single sign-on")."""
     text = "\n".join([passage.title, *passage.heading_path, passage.text])
-    return set(key_terms(text)) | {a for a in acronyms if _spells_out(a, text)}
-
-
-# An acronym the question writes in capitals ("SLA", "IDD", "SSOs"), compared in lower case as
-# key_terms gives it.
-_ACRONYM_RE = re.compile(r"\b([A-Z]{2,5})s?\b")
-_WORD_RE = re.compile(r"[A-Za-z]+")
-
-
-def _acronyms(question: str) -> frozenset[str]:
-    return frozenset(a.lower() for a in _ACRONYM_RE.findall(question))
-
-
-def _spells_out(acronym: str, text: str) -> bool:
-    """Whether consecutive words of the text have the acronym's letters as initials."""
-    initials = "".join(word[0] for word in _WORD_RE.findall(text)).lower()
-    return acronym in initials and any(
-        initials[i : i + len(acronym)] == acronym for i in range(len(initials) - len(acronym) + 1)
-    )
+    return set(key_terms(text)) | {a for a in acronyms if spelled_out(a, text) is not None}
 
 
 def _agree(passages: Sequence[Passage]) -> float | None:
@@ -355,10 +338,10 @@ def _passages_terms(question: str, top: Sequence[Passage], question_terms: set[s
     question's terms it holds in translation (retrieval.lexicon): "退货期限" shares no word with
     "return window", and a cross-language answer must not be refused for that."""
     lang = detect_language(question, default=top[0].lang if top else "en")
-    acronyms = _acronyms(split_condensed(question)[0])
+    asked_acronyms = acronyms(split_condensed(question)[0])
     found: list[set[str]] = []
     for passage in top:
-        terms = _passage_terms(passage, acronyms)
+        terms = _passage_terms(passage, asked_acronyms)
         if passage.lang != lang:
             text = "\n".join([passage.title, *passage.heading_path, passage.text])
             terms |= bilingual_lexicon().held_across(question_terms, text, terms)

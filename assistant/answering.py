@@ -235,7 +235,7 @@ class Answerer:
         passages = with_asked_editions(retrieved.passages, documents, query, best_of)
         guarded = self.passage_guard.run(passages)
         return Retrieval(
-            query=query,
+            query=retrieved.query or query,
             passages=tuple(guarded.passages),
             kb_version=retrieved.kb_version,
             term_weights=retrieved.query_terms,

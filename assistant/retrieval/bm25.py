@@ -68,11 +68,18 @@ class BM25Index:
             )
         return cls(model, n_docs)
 
+    def document_frequency(self, term: str) -> int:
+        token = self._vocab.get(term)
+        return int(self._df[token]) if token is not None and token < len(self._df) else 0
+
     def idf(self, term: str) -> float:
         """Lucene IDF; a term absent from the knowledge base gets the value of a term in no document."""
-        token = self._vocab.get(term)
-        df = int(self._df[token]) if token is not None and token < len(self._df) else 0
+        df = self.document_frequency(term)
         return math.log(1.0 + (self.n_docs - df + 0.5) / (df + 0.5))
+
+    def holds(self, term: str) -> bool:
+        """Whether some document of the knowledge base has the term."""
+        return self.document_frequency(term) > 0
 
     def ceiling(self, query_terms: Sequence[str]) -> float:
         """The score of a row holding every query term at saturation: the sum of their IDFs

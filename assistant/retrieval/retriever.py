@@ -24,6 +24,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from assistant.retrieval.acronyms import with_acronyms_spelled_out
 from assistant.retrieval.bm25 import BM25Retriever
 from ingest.config import RetrievalSettings, Settings, get_settings
 from assistant.retrieval.dense import DenseRetriever
@@ -150,10 +151,14 @@ class HybridRetriever:
             snapshot = self.snapshots.get(kb, version)
             mask = snapshot.catalog.mask(filters)
         n = max(self.retrieval.retrieval_candidates, top_k)
+        # An acronym no page uses, searched as a title spells it out ("SLA": service level agreement).
+        searched = with_acronyms_spelled_out(
+            query, (d.title for d in snapshot.catalog.documents), snapshot.bm25.holds
+        )
         with timer.step("bm25"):
-            lexical = self.bm25.run(query, snapshot.bm25, snapshot.catalog.chunk_ids, top_n=n, mask=mask)
+            lexical = self.bm25.run(searched, snapshot.bm25, snapshot.catalog.chunk_ids, top_n=n, mask=mask)
         with timer.step("dense"):
-            vector = self.dense.embed(query, snapshot)
+            vector = self.dense.embed(searched, snapshot)
             dense = self.dense.run(vector, snapshot, top_n=n, filters=filters)
         with timer.step("title"):
             found = {h.chunk_id for h in lexical.hits} | {h.chunk_id for h in dense.hits}
@@ -168,7 +173,7 @@ class HybridRetriever:
         with timer.step("hydrate"):
             pool = max(top_k, HYDRATE_MIN, r.rerank_candidates if self.reranker else 0)
             passages = self._hydrate(snapshot, fused, pool)
-        query_terms = set(terms(query))
+        query_terms = set(terms(searched))
         with timer.step("faq"):
             strengths = {
                 p.chunk_id: faq_match_strength(query_terms, p.extra["questions"])
@@ -198,6 +203,7 @@ class HybridRetriever:
             kb_version=snapshot.version,
             query_terms={t: snapshot.bm25.idf(t) for t in query_terms},
             warnings=warnings,
+            query=searched,
         )
 
     def snapshot(self, kb: str, version: VersionRef = "published") -> KBSnapshot:

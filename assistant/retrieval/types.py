@@ -88,3 +88,5 @@ class RetrievalResult:
     # highest value): lets the answerability judge weight rare terms such as names.
     query_terms: dict[str, float] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)  # e.g. the reranker failed; fused order kept
+    # The query as searched: the one asked, with acronyms no page uses spelled out (retrieval.acronyms).
+    query: str = ""
