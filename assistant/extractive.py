@@ -720,6 +720,7 @@ class ExtractiveAnswerer:
         best = ranked[0]
         if asked.kinds and best.states_asked_kind and (not asked.follow_up or not asked.units):
             best = _naming_the_thing(best, ranked, asked)
+        best = _twin_in_customer_language(best, ranked)
         if best.score <= 0.0 and self.similarity is None:
             # No words in common and no embedder (e.g. a cross-lingual match): trust retrieval
             # and quote the start of the top passage.
@@ -808,6 +809,41 @@ def _naming_the_thing(best: _Candidate, ranked: list[_Candidate], asked: _Asked)
     if not any(names[id(best)]) and not across:
         raise FactOfAnotherThing("the sentences stating the fact asked for are about something else")
     return best
+
+
+# The names, codes and figures a sentence writes in Latin script or digits, in either language.
+MIN_TWIN_TOKENS = 2
+_LATIN_TOKEN_RE = re.compile(r"[A-Za-z][A-Za-z0-9&+-]*|\d+(?:[.,]\d+)*")
+
+
+def _twin_in_customer_language(best: _Candidate, ranked: list[_Candidate]) -> _Candidate:
+    """The sentence in the customer's language that says what best says, when best is in the other
+    language: a bilingual help centre writes most pages twice, and "Can I pay by Visa?" is
+    answered by "We accept Visa, Mastercard, ..." rather than by its Chinese twin, which held one
+    more word of the question in translation. A twin writes every name, code and figure best
+    writes (at least two of them)."""
+    if not best.other_language or best.row is not None:
+        return best
+    tokens = _names_and_figures(best.text)
+    if len(tokens) < MIN_TWIN_TOKENS:
+        return best
+    for c in ranked:
+        if c.other_language or c.row is not None or c.states_asked_kind < best.states_asked_kind:
+            continue
+        if tokens <= {t.lower() for t in _LATIN_TOKEN_RE.findall(c.text)}:
+            return c
+    return best
+
+
+def _names_and_figures(text: str) -> set[str]:
+    """The figures and the capitalised or coded Latin words of a text ("Visa", "PayNow", "LH-200"),
+    in lower case; not its first word, capitalised as any sentence's is."""
+    found = [(m.start(), m.group(0)) for m in _LATIN_TOKEN_RE.finditer(text)]
+    return {
+        token.lower()
+        for start, token in found
+        if token[0].isdigit() or (any(ch.isupper() or ch.isdigit() for ch in token) and text[:start].strip())
+    }
 
 
 def _named_units(candidate: _Candidate) -> set[str]:

@@ -21,6 +21,7 @@ from ingest.types import Section
 _SKIPPED_CATEGORIES = {"Header", "Footer", "PageBreak", "PageNumber", "Image", "Formula"}
 _SENTENCE_PUNCTUATION = set("。！？；，,;!?")
 _MAX_CJK_HEADING_CHARS = 30
+_MIN_SENTENCE_WORDS = 3
 
 
 def _is_heading(element: Any, *, markup_headings: bool) -> bool:
@@ -37,7 +38,9 @@ def _is_heading(element: Any, *, markup_headings: bool) -> bool:
         return element.metadata.category_depth is not None
     text = element.text.strip()
     if not has_cjk(text):
-        return True
+        # A short sentence is a title to unstructured too ("We accept Visa, Mastercard and
+        # PayNow."); a heading does not end with a full stop.
+        return not (text.endswith(".") and len(text.split()) >= _MIN_SENTENCE_WORDS)
     return len(text) <= _MAX_CJK_HEADING_CHARS and not _SENTENCE_PUNCTUATION & set(text)
 
 

@@ -392,6 +392,17 @@ def test_of_sentences_in_the_other_language_the_one_naming_the_thing_answers(emb
     assert "HK$60" in answer.text and "HK$100" not in answer.text
 
 
+def test_a_sentence_in_the_customers_language_answers_before_its_twin(extractor: ExtractiveAnswerer) -> None:
+    english = passage(1, "Payment methods", "We accept Visa, Mastercard and PayNow. Prices include GST.")
+    chinese = passage(2, "付款方式", "我们接受Visa、Mastercard及PayNow付款。", lang="zh")
+    # The Chinese twin holds one more word of the question in translation (付款, pay): the English
+    # page says the same, with every name it writes, and the customer asked in English.
+    answer = extractor.run("Can I pay by Visa?", [chinese, english], "en")
+    assert "We accept Visa" in answer.text and "我们" not in answer.text
+    answer = extractor.run("可以用Visa付款吗？", [english, chinese], "zh")
+    assert "我们接受Visa" in answer.text
+
+
 def test_a_row_is_named_by_its_model_code(extractor: ExtractiveAnswerer) -> None:
     def row(n: int, model: str, price: int) -> Passage:
         text = f"Product: Lumo Hub; Model: {model}; Price (USD): {price}; Warranty (years): 2"

@@ -119,6 +119,19 @@ def test_utf8_text_file(write_file) -> None:
     ]
 
 
+def test_a_short_english_sentence_on_its_own_line_is_text_not_a_heading(write_file) -> None:
+    # unstructured calls a short line a title; "We accept Visa, ..." was kept only as a
+    # heading, so no answer could quote it (its capitalised names make it look like a title).
+    text = "Payment methods\n\nWe accept Visa, Mastercard, American Express and PayNow.\n\nNo cash on delivery.\n"
+    doc = parse(write_file("payment.txt", text))
+    assert [(s.heading_path, s.text) for s in doc.sections] == [
+        (
+            ["Payment methods"],
+            "We accept Visa, Mastercard, American Express and PayNow.\n\nNo cash on delivery.",
+        ),
+    ]
+
+
 def test_gbk_chinese_text_file_decodes_and_keeps_sentences_out_of_headings(write_file) -> None:
     doc = parse(write_file("退货.txt", CHINESE_TEXT, encoding="gbk"))
 
