@@ -457,7 +457,13 @@ class ExtractiveAnswerer:
                 wider = self._select([replace(c) for c in candidates] + more, asked, MAX_SENTENCES)
             except NoAnswerInPassages:
                 wider = []
-            if wider and (selected is None or wider[0].states_asked_kind):
+            # Not for a sentence naming less of the question than the one found: "Do I pay import
+            # duties on Canadian orders?" -> "Canadian orders ... may be charged import duties",
+            # not a fifth passage's shipping fee that names only "orders".
+            if wider and (
+                selected is None
+                or (wider[0].states_asked_kind and _naming(wider[0], asked) >= _naming(selected[0], asked))
+            ):
                 selected = wider
         if selected is None:
             raise FactOfAnotherThing("no sentence states the fact asked for of the thing asked about")
@@ -813,6 +819,12 @@ def _naming_the_thing(best: _Candidate, ranked: list[_Candidate], asked: _Asked)
 
 # The names, codes and figures a sentence writes in Latin script or digits, in either language.
 MIN_TWIN_TOKENS = 2
+# An FAQ answer this short is read whole; from a longer one, the sentence answering is quoted.
+WHOLE_FAQ_SENTENCES = 2
+# A sentence that starts by referring back needs the one before it.
+_PRONOUN_START_RE = re.compile(
+    r"^(?:it|they|this|that|these|those|he|she)\b|^(?:它|它们|这|那|此)", re.IGNORECASE
+)
 _LATIN_TOKEN_RE = re.compile(r"[A-Za-z][A-Za-z0-9&+-]*|\d+(?:[.,]\d+)*")
 
 
@@ -833,6 +845,11 @@ def _twin_in_customer_language(best: _Candidate, ranked: list[_Candidate]) -> _C
         if tokens <= {t.lower() for t in _LATIN_TOKEN_RE.findall(c.text)}:
             return c
     return best
+
+
+def _naming(candidate: _Candidate, asked: _Asked) -> int:
+    """How many of the question's words a candidate names (_named_units)."""
+    return len(_named_units(candidate) & asked.units)
 
 
 def _names_and_figures(text: str) -> set[str]:
@@ -951,12 +968,28 @@ def _without_bare_yes_no(answer: str) -> str:
 
 
 def _faq_answer_to(answer: str, asked: _Asked) -> str:
-    """An FAQ answer up to its last sentence stating the kind of fact asked for: the sentences
-    after it answer the FAQ's own question ("How do I check my usage? ... It is updated every 15
-    minutes. You can also text USAGE to 1833." to "how often is the usage updated?"). Whole when
-    no kind is asked or no sentence states it."""
+    """The part of an FAQ answer that answers the question. Of a longer answer than two sentences,
+    the sentence stating the kind of fact asked for that shares most of the question's words (in
+    translation across languages): "How long is the reset link valid?" -> "We email a reset link
+    that stays valid for 24 hours.", not the steps and the spam-folder advice around it. Without
+    a shared word, the answer up to its last sentence stating the kind asked for (the sentences
+    after it answer the FAQ's own question). Whole when it states no such fact ("How do I reset
+    my password?" reads every step)."""
     sentences = split_sentences(answer)
     stating = [i for i, sentence in enumerate(sentences) if asked.stated_in(sentence)]
+    if stating and len(sentences) > WHOLE_FAQ_SENTENCES:
+        words = {u for u in asked.units if not asked_kinds(u)}
+        across = is_chinese(answer) != is_chinese(asked.text)
+        shared = {
+            i: len(words & (held_in_translation(asked.text, s) if across else set(lexical_units(s))))
+            for i, s in ((i, sentences[i]) for i in stating)
+        }
+        best = max(stating, key=lambda i: (shared[i], -i))
+        if shared[best] > 0:
+            # "It is updated every 15 minutes." says "it" of the sentence before.
+            start = best - 1 if best > 0 and _PRONOUN_START_RE.match(sentences[best]) else best
+            kept = sentences[start : best + 1]
+            return "".join(kept) if is_chinese(answer) else " ".join(kept)
     if not stating or stating[-1] == len(sentences) - 1:
         return answer
     kept = sentences[: stating[-1] + 1]

@@ -159,7 +159,18 @@ def test_an_faq_answer_stops_at_the_fact_asked_for(extractor: ExtractiveAnswerer
         kind="faq",
     )
     answer = extractor.run("How often is the parcel status refreshed?", [faq], "en").text
-    assert answer == (
-        "According to our help centre:\nOpen the tracking link in your confirmation email. The status "
-        "is refreshed every 30 minutes [1]."
+    assert answer == "According to our help centre:\nThe status is refreshed every 30 minutes [1]."
+    # A sentence saying "it" of the one before keeps that one; "how do I" reads every step.
+    usage = passage(
+        2,
+        "FAQ",
+        "Q: How do I check my data usage?\nA: Open the app to see your usage. It is updated every 15 "
+        "minutes. You can also text USAGE to 1833.",
+        kind="faq",
     )
+    answer = extractor.run("How often is my data usage updated?", [usage], "en").text
+    assert answer == (
+        "According to our help centre:\nOpen the app to see your usage. It is updated every 15 minutes [2]."
+    )
+    answer = extractor.run("How do I check my data usage?", [usage], "en").text
+    assert "text USAGE to 1833" in answer and "Open the app" in answer

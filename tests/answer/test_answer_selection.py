@@ -403,6 +403,24 @@ def test_a_sentence_in_the_customers_language_answers_before_its_twin(extractor:
     assert "我们接受Visa" in answer.text
 
 
+def test_the_next_passages_do_not_replace_a_sentence_naming_more_of_the_question(
+    extractor: ExtractiveAnswerer,
+) -> None:
+    shipping = passage(
+        1,
+        "Shipping",
+        "Canadian orders take 2 extra business days and may be charged import duties by the carrier.",
+    )
+    tracking = passage(2, "Tracking", "A tracking link is emailed when the parcel leaves the warehouse.")
+    address = passage(3, "Address", "You can change the delivery address until the order is packed.")
+    fee = passage(4, "运费", "订单满199元包邮，不满199元收取运费10元。", lang="zh")
+    # The fourth passage states an amount, of shipping in general: it names only "orders".
+    answer = extractor.run(
+        "Do I pay import duties on Canadian orders?", [shipping, tracking, address, fee], "en"
+    )
+    assert "import duties" in answer.text and "199" not in answer.text
+
+
 def test_a_row_is_named_by_its_model_code(extractor: ExtractiveAnswerer) -> None:
     def row(n: int, model: str, price: int) -> Passage:
         text = f"Product: Lumo Hub; Model: {model}; Price (USD): {price}; Warranty (years): 2"
