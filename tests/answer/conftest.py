@@ -11,12 +11,20 @@ from assistant.extractive import ExtractiveAnswerer
 from assistant.types import Passage
 from ingest.config import Settings
 from ingest.embedding import Embedder, get_embedder
+from ingest.text import is_chinese
 
 
 def passage(n: int, title: str, text: str, *, kind: str = "text", lang: str = "en") -> Passage:
     return Passage(
         chunk_id=f"chunk-{n}", doc_id=f"doc-{n}", title=title, text=text, n=n, kind=kind, lang=lang
     )
+
+
+def faq(n: int, title: str, question: str, answer: str) -> Passage:
+    """An FAQ entry as ingest renders one ("Q: ...\nA: ...", "问：...\n答：...")."""
+    if is_chinese(question):
+        return passage(n, title, f"问：{question}\n答：{answer}", kind="faq", lang="zh")
+    return passage(n, title, f"Q: {question}\nA: {answer}", kind="faq")
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from assistant.extractive import ExtractiveAnswerer
 from assistant.grounding import GroundingChecker
-from tests.answer.conftest import passage
+from tests.answer.conftest import faq, passage
 
 SCOOTER = passage(
     1,
@@ -151,22 +151,21 @@ def test_an_faq_answer_is_quoted_without_the_yes_that_answers_its_own_question(
 
 def test_an_faq_answer_stops_at_the_fact_asked_for(extractor: ExtractiveAnswerer) -> None:
     # The hotline answers the FAQ's "how do I track my parcel?", not "how often ... refreshed?".
-    faq = passage(
+    tracking = faq(
         1,
         "FAQ",
-        "Q: How do I track my parcel?\nA: Open the tracking link in your confirmation email. The status "
-        "is refreshed every 30 minutes. You can also call our hotline on 6123 4567.",
-        kind="faq",
+        "How do I track my parcel?",
+        "Open the tracking link in your confirmation email. The status is refreshed every 30 minutes. "
+        "You can also call our hotline on 6123 4567.",
     )
-    answer = extractor.run("How often is the parcel status refreshed?", [faq], "en").text
+    answer = extractor.run("How often is the parcel status refreshed?", [tracking], "en").text
     assert answer == "According to our help centre:\nThe status is refreshed every 30 minutes [1]."
     # A sentence saying "it" of the one before keeps that one; "how do I" reads every step.
-    usage = passage(
+    usage = faq(
         2,
         "FAQ",
-        "Q: How do I check my data usage?\nA: Open the app to see your usage. It is updated every 15 "
-        "minutes. You can also text USAGE to 1833.",
-        kind="faq",
+        "How do I check my data usage?",
+        "Open the app to see your usage. It is updated every 15 minutes. You can also text USAGE to 1833.",
     )
     answer = extractor.run("How often is my data usage updated?", [usage], "en").text
     assert answer == (

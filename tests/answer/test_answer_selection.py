@@ -25,18 +25,11 @@ from assistant.types import Passage
 from ingest.embedding import Embedder
 from ingest.text import is_chinese
 from ingest.types import Edition
-from tests.answer.conftest import passage
+from tests.answer.conftest import faq, passage
 
 
 def _edition(p: Passage, year: int, date: str, series: str = "returns policy") -> Passage:
     return replace(p, extra={"edition": {"year": year, "date": date, "series": series, "found_in": "text"}})
-
-
-def _faq(n: int, title: str, question: str, answer: str) -> Passage:
-    """An FAQ entry as ingest renders one ("Q: ...\nA: ...", "问：...\n答：...")."""
-    if is_chinese(question):
-        return passage(n, title, f"问：{question}\n答：{answer}", kind="faq", lang="zh")
-    return passage(n, title, f"Q: {question}\nA: {answer}", kind="faq")
 
 
 RETURNS_2024 = _edition(
@@ -501,9 +494,9 @@ def test_an_elliptical_follow_up_is_answered_about_the_previous_questions_thing(
     # As in the pipeline, with the embedder: words alone do not tell the express row's duration
     # from the FAQ's prices.
     extractor = ExtractiveAnswerer(embedder)
-    hub_faq = _faq(1, "FAQ", "What is the warranty on the Lumo Hub?", "The Lumo Hub has a 2-year warranty.")
+    hub_faq = faq(1, "FAQ", "What is the warranty on the Lumo Hub?", "The Lumo Hub has a 2-year warranty.")
     periods = passage(2, "Warranty periods", "Lumo Hub: 2 years. Lumo Bulb and Lumo Strip lights: 1 year.")
-    hub_zh = _faq(3, "常见问题", "Lumo Hub 保修多久？", "Lumo Hub 保修2年，自签收之日起计算。")
+    hub_zh = faq(3, "常见问题", "Lumo Hub 保修多久？", "Lumo Hub 保修2年，自签收之日起计算。")
     answer = extractor.run(
         combine("And for bulbs?", "How long is the warranty on the Lumo Hub?"),
         [hub_faq, periods, hub_zh],
@@ -511,15 +504,15 @@ def test_an_elliptical_follow_up_is_answered_about_the_previous_questions_thing(
     )
     assert answer.text.split("\n", 1)[1] == "Lumo Bulb and Lumo Strip lights: 1 year [2]."
 
-    shipping_faq = _faq(
+    shipping_faq = faq(
         1, "FAQ", "How much is shipping?", "Standard shipping costs USD 5.99. Express costs USD 12.99."
     )
     express = passage(
         2, "Shipping", "Option: Express; Delivery time: 1-2 business days; Price: USD 12.99", kind="table"
     )
-    fee_zh = _faq(3, "常见问题", "运费怎么算？", "订单满199元包邮，不满199元收取运费10元。")
+    fee_zh = faq(3, "常见问题", "运费怎么算？", "订单满199元包邮，不满199元收取运费10元。")
     returns = passage(4, "Returns", "Shipping fees are refunded only when the item arrived damaged.")
-    cancel_zh = _faq(
+    cancel_zh = faq(
         5, "常见问题", "订单可以取消吗？", "订单打包前（通常在下单后 1 小时内）可在“我的订单”中取消。"
     )
     # "How long does it take?" names nothing itself: the express row states its duration; the

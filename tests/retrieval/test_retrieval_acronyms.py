@@ -7,7 +7,8 @@ from assistant.retrieval import HybridRetriever
 from assistant.retrieval.acronyms import acronyms, spelled_out, with_acronyms_spelled_out
 from ingest.config import Settings
 from ingest.pipeline import IngestPipeline
-from ingest.types import ParsedDocument, Section
+from ingest.types import Section
+from tests.retrieval.conftest import document
 
 TITLES = ["Single sign-on", "Uptime service level agreement (2024 edition)", "Using Klarna"]
 
@@ -50,18 +51,11 @@ def test_a_known_short_or_unspelled_acronym_is_left_alone() -> None:
 def test_retrieval_finds_the_page_a_title_spells_the_acronym_of(tmp_path: object) -> None:
     settings = Settings(data_dir=f"{tmp_path}/kefu-data", embed_batch_size=8)
 
-    def page(source: str, title: str, text: str) -> ParsedDocument:
-        return ParsedDocument(source=source, title=title, file_type="md", sections=[Section(text)])
-
     documents = [
-        page(
-            "sla.md",
-            "Uptime service level agreement",
-            "Effective from 1 March 2024. We commit to 99.9% uptime.",
-        ),
-        page("sso.md", "Single sign-on", "Sign in with Okta or Google Workspace on the Business plan."),
-        page("seats.md", "Managing seats", "Admins add or remove seats under Settings > Team."),
-        page("export.md", "Data export", "A full export is ready within 24 hours as a ZIP file."),
+        document("sla.md", "Uptime service level agreement", [Section("Effective from 1 March 2024.")]),
+        document("sso.md", "Single sign-on", [Section("Sign in with Okta on the Business plan.")]),
+        document("seats.md", "Managing seats", [Section("Admins add or remove seats under Settings.")]),
+        document("export.md", "Data export", [Section("A full export is ready within 24 hours.")]),
     ]
     assert not IngestPipeline(settings).ingest_documents(documents, "acronyms").failed
     result = HybridRetriever(settings).run("What does the SLA promise?", "acronyms", top_k=2)
