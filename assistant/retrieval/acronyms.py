@@ -18,6 +18,9 @@ _ACRONYM_RE = re.compile(r"\b([A-Z]{2,5})s?\b")
 # Two letters are spelled out by chance too often ("UK" by "Using Klarna") to search with.
 MIN_SEARCHED_LETTERS = 3
 _WORD_RE = re.compile(r"[A-Za-z]+")
+_FUNCTION_WORDS = frozenset(
+    "a an and are as at be by for from if in into is it of or our the their to we with you your".split()
+)
 
 
 def acronyms(question: str) -> frozenset[str]:
@@ -26,11 +29,17 @@ def acronyms(question: str) -> frozenset[str]:
 
 
 def spelled_out(acronym: str, text: str) -> str | None:
-    """The consecutive words of the text whose initials are the acronym's letters, if any."""
+    """The consecutive words of the text whose initials are the acronym's letters, if any; not
+    words a sentence joins with ("use soap and" is no spelling of "USA")."""
     words = _WORD_RE.findall(text)
     initials = "".join(word[0] for word in words).lower()
     start = initials.find(acronym)
-    return " ".join(words[start : start + len(acronym)]) if start >= 0 else None
+    while start >= 0:
+        spelling = words[start : start + len(acronym)]
+        if not {w.lower() for w in spelling} & _FUNCTION_WORDS:
+            return " ".join(spelling)
+        start = initials.find(acronym, start + 1)
+    return None
 
 
 def with_acronyms_spelled_out(query: str, titles: Iterable[str], known: Callable[[str], bool]) -> str:

@@ -22,6 +22,8 @@ def test_acronyms_and_their_spelling() -> None:
     assert spelled_out("sla", TITLES[1]) == "service level agreement"
     assert spelled_out("sso", TITLES[0]) == "Single sign on"
     assert spelled_out("gdpr", TITLES[1]) is None
+    # Words a sentence joins with spell nothing: "USA" is not "use soap and water".
+    assert spelled_out("usa", "Should I use soap and water or a sanitiser?") is None
 
 
 def test_an_acronym_no_page_uses_is_spelled_out_in_place() -> None:
