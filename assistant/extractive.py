@@ -562,17 +562,18 @@ class ExtractiveAnswerer:
         entity = elliptical_entity(asked.text)
         entity_units = set(lexical_units(entity, _QUESTION_STOP_WORDS)) if entity else set()
         question_units = asked.units | asked.context_units
-        kept, dropped_top = [], False
+        kept, dropped = [], []
         for c in candidates:
             if c.row is not None and (
                 not names_row(c.row, c.passage, asked.full, question_units)
                 or (entity_units and not entity_units & c.units)
                 or _named_by_context_only(c, candidates, asked)
             ):
-                dropped_top = dropped_top or c.rank == 0
+                dropped.append(c)
             else:
                 kept.append(c)
-        kept = [c for c in kept if not _row_of_another_table(c, candidates, kept, asked)]
+        kept = [c for c in kept if not _row_of_another_table(c, dropped, asked)]
+        dropped_top = any(c.rank == 0 for c in dropped)
         if not kept or (dropped_top and not any(c.row is not None for c in kept)):
             raise NoAnswerInPassages("no passage row is the one the question names")
         return kept
@@ -817,7 +818,7 @@ def _naming_the_thing(best: _Candidate, ranked: list[_Candidate], asked: _Asked)
     return best
 
 
-# The names, codes and figures a sentence writes in Latin script or digits, in either language.
+# A twin writes at least this many of the other sentence's names and figures.
 MIN_TWIN_TOKENS = 2
 # An FAQ answer this short is read whole; from a longer one, the sentence answering is quoted.
 WHOLE_FAQ_SENTENCES = 2
@@ -825,6 +826,7 @@ WHOLE_FAQ_SENTENCES = 2
 _PRONOUN_START_RE = re.compile(
     r"^(?:it|they|this|that|these|those|he|she)\b|^(?:它|它们|这|那|此)", re.IGNORECASE
 )
+# The names, codes and figures a sentence writes in Latin script or digits, in either language.
 _LATIN_TOKEN_RE = re.compile(r"[A-Za-z][A-Za-z0-9&+-]*|\d+(?:[.,]\d+)*")
 
 
@@ -906,9 +908,7 @@ def _named_by_context_only(row: _Candidate, candidates: list[_Candidate], asked:
     return any(c.rank < row.rank and _holds_own_words(c, asked) for c in candidates)
 
 
-def _row_of_another_table(
-    row: _Candidate, candidates: list[_Candidate], kept: list[_Candidate], asked: _Asked
-) -> bool:
+def _row_of_another_table(row: _Candidate, dropped: list[_Candidate], asked: _Asked) -> bool:
     """Whether a row the question names by its qualifier only belongs to another table than the
     one its subject names: "the roaming day pass for Australia" names the IDD rates' Australia
     row, while the day-pass rows name the subject for other destinations. Both are there, never
@@ -918,10 +918,7 @@ def _row_of_another_table(
         return False
     if _named_units(row) & asked.subject:
         return False
-    return any(
-        c.row is not None and not c.other_language and c not in kept and _named_units(c) & asked.subject
-        for c in candidates
-    )
+    return any(not c.other_language and _named_units(c) & asked.subject for c in dropped)
 
 
 def _holds_own_words(candidate: _Candidate, asked: _Asked) -> bool:
@@ -976,24 +973,24 @@ def _faq_answer_to(answer: str, asked: _Asked) -> str:
     after it answer the FAQ's own question). Whole when it states no such fact ("How do I reset
     my password?" reads every step)."""
     sentences = split_sentences(answer)
+    joiner = "" if is_chinese(answer) else " "
     stating = [i for i, sentence in enumerate(sentences) if asked.stated_in(sentence)]
     if stating and len(sentences) > WHOLE_FAQ_SENTENCES:
         words = {u for u in asked.units if not asked_kinds(u)}
         across = is_chinese(answer) != is_chinese(asked.text)
-        shared = {
-            i: len(words & (held_in_translation(asked.text, s) if across else set(lexical_units(s))))
-            for i, s in ((i, sentences[i]) for i in stating)
-        }
-        best = max(stating, key=lambda i: (shared[i], -i))
-        if shared[best] > 0:
+
+        def shared(i: int) -> int:
+            held = held_in_translation(asked.text, sentences[i]) if across else lexical_units(sentences[i])
+            return len(words.intersection(held))
+
+        best = max(stating, key=lambda i: (shared(i), -i))
+        if shared(best) > 0:
             # "It is updated every 15 minutes." says "it" of the sentence before.
             start = best - 1 if best > 0 and _PRONOUN_START_RE.match(sentences[best]) else best
-            kept = sentences[start : best + 1]
-            return "".join(kept) if is_chinese(answer) else " ".join(kept)
+            return joiner.join(sentences[start : best + 1])
     if not stating or stating[-1] == len(sentences) - 1:
         return answer
-    kept = sentences[: stating[-1] + 1]
-    return "".join(kept) if is_chinese(answer) else " ".join(kept)
+    return joiner.join(sentences[: stating[-1] + 1])
 
 
 def _normalised(text: str) -> str:
