@@ -86,6 +86,10 @@ refuses a fact of another thing or another table on its own), the held-out half 
 (0.645 -> 0.673 correct) but refused fewer unanswerable questions (0.833 -> 0.708, one off-topic
 question answered), and cmrc2018's split 0 lost a refusal of 41: a confident answer to a question
 the knowledge base cannot answer costs more than the refusals saved.
+From stated_fact_floor (0.25) up to the threshold, the answer step decides instead (Answerer.decide):
+a question asking for a kind of fact is answered when the extractive answer states one of the thing
+it names. On the tune half that answered 5 more questions correctly (a count, an amount, a
+denomination, two two-part questions) and no more unanswerable ones.
 The parameters live in answerability_params.json; KEFU_ANSWERABILITY_PARAMS points at another file.
 """
 
@@ -156,6 +160,10 @@ class AnswerabilityParams:
     mean: list[float]
     scale: list[float]
     threshold: float = 0.5  # answer when P(answerable) >= threshold
+    # From this P(answerable) up to the threshold, a question asking for a kind of fact is
+    # answered when the extractive answer states one of the thing it names (Answerer.decide);
+    # None: never.
+    stated_fact_floor: float | None = None
     fitted_on: dict[str, Any] = field(default_factory=dict)  # provenance: sets, sizes, metrics
 
     def to_json(self) -> str:

@@ -156,8 +156,11 @@ _ZH_QUANTITY = re.compile(
     rf"(?P<num>{_DIGITS}|{_ZH_NUMBER})(?:{_RANGE}(?P<num2>{_DIGITS}|{_ZH_NUMBER}))?\s?(?P<unit>{_alternation(_UNITS_ZH)})"
 )
 _ZH_PERCENT = re.compile(rf"百分之(?P<num>{_DIGITS}|{_ZH_NUMBER})")
-# Not the digits of a model code ("LH-300", "X2"): those are names, checked as such.
-_BARE_NUMBER = re.compile(rf"(?<![\w.])(?<![a-z]-)(?P<num>{_DIGITS})(?![\d]|-?[a-z]\d)")
+# Not the digits of a model code ("LH-300", "X2") nor a status or error code ("HTTP status 429"):
+# those are names, checked as such.
+_BARE_NUMBER = re.compile(
+    rf"(?<![\w.])(?<![a-z]-)(?<!status )(?<!code )(?<!error )(?<!#)(?P<num>{_DIGITS})(?![\d]|-?[a-z]\d)"
+)
 _ISO_DATE = re.compile(r"(?<!\d)(?P<y>(?:19|20)\d\d)[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})(?!\d)")
 _ZH_DATE = re.compile(r"(?:(?P<y>(?:19|20)\d\d)\s?年\s?)?(?P<m>\d{1,2})\s?月\s?(?P<d>\d{1,2})\s?[日号]")
 _ZH_YEAR = re.compile(r"(?P<y>(?:19|20)\d\d)\s?年(?!\s?\d{1,2}\s?月)")
@@ -434,6 +437,11 @@ _ASKS_EN = (
         ),
         {"money", "percent"},
     ),
+    # "How many webhooks...?" asks a count; "how many days" a duration (above).
+    (
+        re.compile(r"\bhow many\b(?!\s+(?:days|hours|weeks|months|years|minutes|seconds|gb|mb|km)\b)"),
+        {"number"},
+    ),
     (re.compile(r"\bhow much (?:data|storage|space|memory)\b"), {"data"}),
     (re.compile(r"\bhow much (?:time|longer|notice)\b"), {"duration"}),
     (re.compile(r"\bhow far\b|\b(?:range|distance)\b"), {"distance"}),
@@ -446,7 +454,8 @@ _ASKS_ZH = (
         re.compile(r"多久|多长时间|期(?:限)?(?:有|是)?多长|几天|多少天|几个小时|多少小时|几个月"),
         {"duration", "date"},
     ),
-    (re.compile(r"多少钱|价格|费用|收费|多少元|几块|价钱|资费"), {"money", "percent"}),
+    (re.compile(r"多少钱|价格|费用|收费|多少元|几块|价钱|资费|面额|面值|金额"), {"money", "percent"}),
+    (re.compile(r"(?:多少|几)(?:个(?!月|小时|星期|工作日|钟)|次|位|名|人|条|张|台|部|间|项|款)"), {"number"}),
     (re.compile(r"多远|续航|距离|多少公里"), {"distance"}),
     (re.compile(r"几岁|年龄|多大年纪"), {"age"}),
     (re.compile(r"多重|重量"), {"weight"}),

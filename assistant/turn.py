@@ -295,6 +295,7 @@ class AnswerDecision:
     route: Route
     answerability: AnswerabilityVerdict | None = None
     gate: GateVerdict | None = None
+    quote: Draft | None = None  # the extractive answer, when deciding needed it already
 
 
 @dataclass(frozen=True)

@@ -824,3 +824,34 @@ def test_a_chinese_fee_asked_about_is_answered_by_its_amount_alone(extractor: Ex
         answer
         == "根据帮助中心的资料：\n提前退订：如在合约期满前退订，提前退订费为每个余下月份80元，上限为960元[1]。"
     )
+
+
+def test_the_next_passages_do_not_replace_the_row_the_question_names(extractor: ExtractiveAnswerer) -> None:
+    def plan(n: int, name: str, yearly: str) -> Passage:
+        return passage(n, "Pricing", f"Plan: {name}; Billed yearly: {yearly}; Seats: unlimited", kind="table")
+
+    faqs = [faq(n, "FAQ", f"Question {n}?", "See the pricing page.") for n in (2, 3)]
+    uptime = passage(
+        4, "SLA", "We commit to 99.95% uptime on the Business plan and 99.99% on the Enterprise plan."
+    )
+    # No cell of the Enterprise row reads as an amount, but the row is the plan's record: not the
+    # fourth passage's uptime, a percentage of another thing.
+    answer = extractor.run(
+        "How much is the Enterprise plan?", [plan(1, "Enterprise", "custom quote"), *faqs, uptime], "en"
+    )
+    assert "custom quote" in answer.text and "99.99" not in answer.text
+    assert not answer.states_asked_kind
+
+
+def test_an_answer_stating_the_asked_kind_says_so(extractor: ExtractiveAnswerer) -> None:
+    limits = passage(1, "API limits", "Plan: Team; API requests per minute: 300; Webhooks: 25", kind="table")
+    answer = extractor.run("How many webhooks can I create on the Team plan?", [limits], "en")
+    assert "25" in answer.text and answer.states_asked_kind
+    # A question of two parts: each part's sentence must state what it asks.
+    refunds = passage(2, "Refunds", "Refunds are paid within 5 working days. Opened items can be returned.")
+    two = extractor.run(
+        "How long do refunds take, and how many webhooks does the Team plan have?", [limits, refunds], "en"
+    )
+    assert "5 working days" in two.text and "25" in two.text and two.states_asked_kind
+    asks_none = extractor.run("Can opened items be returned?", [refunds], "en")
+    assert not asks_none.states_asked_kind

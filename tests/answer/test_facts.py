@@ -113,6 +113,8 @@ def test_a_connection_speed_is_a_speed() -> None:
 def test_bare_digits_are_numbers_and_full_width_digits_are_read() -> None:
     assert facts("Press button 3") == [("number", 3.0, "", None, None)]
     assert facts("The Lumo Hub LH-300 and the X2") == []  # model codes are names, not numbers
+    # A status code is a name too: a count asked for is not "HTTP status 429".
+    assert facts("Requests over the limit receive HTTP status 429.") == []
     assert find_facts("３０天")[0].same_quantity(find_facts("30 days")[0])
 
 
@@ -149,6 +151,9 @@ def test_a_question_for_a_point_in_time_asks_for_a_date(question: str, kinds: se
         ("Can I pay by bank transfer?", set()),
         ("How do I pay my bill?", set()),
         ("Can I pay my bill at a convenience store?", set()),
+        # A denomination or a sum is an amount.
+        ("电子礼品卡面额范围是多少？", {"money", "percent"}),
+        ("最低充值金额是多少？", {"money", "percent"}),
     ],
 )
 def test_paying_asks_for_an_amount_only_when_it_asks_what_is_paid(question: str, kinds: set[str]) -> None:
@@ -159,3 +164,18 @@ def test_a_figure_right_after_a_chinese_character_is_read() -> None:
     assert facts("须扣除商品价格15%的重新上架费") == [("percent", 15.0, "%", None, None)]
     assert facts("每月5GB数据") == [("data", 5120.0, "mb", "month", None)]
     assert facts("型号X15") == []  # still not the digits of a model code
+
+
+@pytest.mark.parametrize(
+    ("question", "kinds"),
+    [
+        ("How many webhooks can I create on the Team plan?", {"number"}),
+        ("每个账户最多可以加几个号码？", {"number"}),
+        ("每月可以免费换几次？", {"number"}),
+        # How many units of time or data is a duration or an amount of data, not a count.
+        ("How many days do I have to return it?", {"duration", "date"}),
+        ("保修有几个月？", {"duration", "date"}),
+    ],
+)
+def test_how_many_asks_for_a_count(question: str, kinds: set[str]) -> None:
+    assert asked_kinds(question) == kinds
