@@ -60,7 +60,15 @@ from assistant.grounding import STOP_WORDS, lexical_units, split_sentences
 from assistant.retrieval.lexicon import bilingual_lexicon
 from assistant.retrieval.text import chinese_words, key_terms, stem
 from assistant.sentence_similarity import CROSS_LANGUAGE_GAP, SentenceSimilarity
-from assistant.table_answer import TableAnswerer, cell_kinds, is_code, names_row, rendered_cells, table_row
+from assistant.table_answer import (
+    TableAnswerer,
+    cell_kinds,
+    is_code,
+    names_row,
+    rendered_cells,
+    states_yes_no,
+    table_row,
+)
 from assistant.types import Passage
 from ingest.embedding import Embedder
 from ingest.text import CJK_RUN_RE, is_chinese, strip_citations
@@ -142,7 +150,11 @@ _FREE_RE = re.compile(
     re.IGNORECASE,
 )
 # "Is return shipping free?", "要收费吗": asks whether there is a charge ("the free trial" does not).
-_ASKS_FREE_RE = re.compile(r"\bfree\s*(?:of charge\s*)?[?？]|收费吗|免费吗|要钱吗|收钱吗", re.IGNORECASE)
+_ASKS_FREE_RE = re.compile(
+    r"\bfree\s*(?:of charge\s*)?[?？]|\bis (?:it|this|that|there) free\b|\bfree (?:to|for)\b[^?]*[?？]"
+    r"|收费吗|免费吗|要钱吗|收钱吗",
+    re.IGNORECASE,
+)
 # A Chinese fee is named by 费 after what it is for (解约费, 月费, 运费): asked about ("……费怎么
 # 计算", "……费是多少", "要收多少……费"), it asks for an amount or a percentage, as "fee" does in English
 # (facts.asked_kinds reads only 费用 and 收费). Not 费 of a verb: 续费 (renew), 缴费, 退费, 消费.
@@ -573,10 +585,16 @@ class ExtractiveAnswerer:
         entity = elliptical_entity(asked.text)
         entity_units = set(lexical_units(entity, _QUESTION_STOP_WORDS)) if entity else set()
         question_units = asked.units | asked.context_units
+        # With rows in the customer's language to compare, a row in the other language is named
+        # only by what the lexicon finds of the question in it (_named_across): "床垫的保修期"
+        # over the Chinese 床褥 row (a synonym) and the English "Furniture" row is not the
+        # furniture's. Alone, a row in the other language may answer a question naming no row.
+        own_rows = any(c.row is not None and not c.other_language for c in candidates)
         kept, dropped = [], []
         for c in candidates:
             if c.row is not None and (
                 not names_row(c.row, c.passage, asked.full, question_units)
+                or (own_rows and c.other_language and not _named_across(asked.full, c.row))
                 or (entity_units and not entity_units & c.units)
                 or _named_by_context_only(c, candidates, asked)
             ):
@@ -936,6 +954,27 @@ def _holds_own_words(candidate: _Candidate, asked: _Asked) -> bool:
     if candidate.other_language:
         return bool(held_in_translation(asked.text, candidate.text) & asked.units)
     return bool(candidate.units & asked.units)
+
+
+def _named_across(question: str, row: list[tuple[str, str]]) -> bool:
+    """Whether a question names a row in the other language: the lexicon finds some of the
+    question's words in the cells that say which row it is (its name and other words, not its
+    amounts nor a yes or no), or knows none of those cells' words, and cannot tell. "企业版每分钟
+    可以调用多少次API？" does not name the "Business" row (企业: enterprise); "床垫的保修期" does not
+    name "Furniture"."""
+    naming = " ".join(
+        value
+        for index, (_, value) in enumerate(row)
+        if index == 0 or not (find_facts(value) or states_yes_no(value))
+    )
+    if held_in_translation(question, naming):
+        return True
+    lexicon = bilingual_lexicon()
+    return not any(
+        lexicon.english(t) if CJK_RUN_RE.fullmatch(t) else lexicon.chinese(t)
+        for t in key_terms(naming)
+        if not t.startswith("#")
+    )
 
 
 def held_in_translation(question: str, text: str) -> frozenset[str]:

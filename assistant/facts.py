@@ -172,6 +172,21 @@ _EN_DATE_MDY = re.compile(
     rf"\b(?P<mon>{_alternation(_MONTHS)})\.?\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\b{_YEAR_AFTER}"
 )
 
+# A time of day: "10 am", "7:30 p.m.", "18:00", "上午8时", "晚上11点半"; its value is minutes after midnight.
+_EN_CLOCK = re.compile(
+    r"(?<![\d.:])(?P<h>\d{1,2})(?::(?P<m>[0-5]\d))?\s*(?P<half>a\.?m\.?|p\.?m\.?)(?![a-z])"
+    r"|(?<![\d.:])(?P<h24>[01]?\d|2[0-3]):(?P<m24>[0-5]\d)(?![\d:])"
+)
+_ZH_CLOCK = re.compile(
+    r"(?P<part>上午|早上|清晨|中午|下午|晚上|傍晚|凌晨)?\s?(?P<h>\d{1,2}|[一二三四五六七八九十]{1,3})\s?[时点]"
+    r"(?:\s?(?P<m>\d{1,2})\s?分|(?P<half>半))?"
+)
+_ZH_AFTERNOON = ("中午", "下午", "晚上", "傍晚")
+# A Chinese discount says what share of the price is paid: 九折 is 90%, 九五折 95%, 8.5折 85%.
+_ZH_DISCOUNT = re.compile(
+    r"(?<![\d.])(?P<a>\d|[一二三四五六七八九])(?:\.?(?P<b>\d|[一二三四五六七八九]))?\s?折"
+)
+
 # A rate after the quantity: "€0.25 per minute", "5 GB a month", "/min"; before it: "每分钟0.5元",
 # "monthly fee of €5".
 _PERIODS = {
@@ -327,6 +342,28 @@ def find_facts(text: str) -> list[Fact]:
                 month = groups.get("m") or _MONTHS.get((groups.get("mon") or "").rstrip("."), 0)
                 stamp = int(m["y"] or 0) * 10000 + int(month) * 100 + int(m["d"])
                 add(Fact("date", float(stamp), "date", m.group(), m.start(), m.end()))
+    for m in _EN_CLOCK.finditer(text):
+        if free(m.start(), m.end()):
+            if m["h24"] is not None:
+                minutes = int(m["h24"]) * 60 + int(m["m24"])
+            else:
+                hour = int(m["h"]) % 12 + (12 if m["half"].startswith("p") else 0)
+                minutes = hour * 60 + int(m["m"] or 0)
+            if minutes < 24 * 60:
+                add(Fact("time", float(minutes), "time", m.group(), m.start(), m.end()))
+    for m in _ZH_CLOCK.finditer(text):
+        hour_value = _number_value(m["h"])
+        # A Chinese numeral only after a part of the day: 一点 alone is "a little".
+        spelt = not m["h"].isdigit() and m["part"] is None
+        if hour_value is not None and hour_value < 24 and not spelt and free(m.start(), m.end()):
+            hour = int(hour_value) + (12 if m["part"] in _ZH_AFTERNOON and hour_value < 12 else 0)
+            minutes = hour * 60 + (30 if m["half"] else int(m["m"] or 0))
+            add(Fact("time", float(minutes), "time", m.group(), m.start(), m.end()))
+    for m in _ZH_DISCOUNT.finditer(text):
+        tens, units = _number_value(m["a"]), _number_value(m["b"]) if m["b"] else 0.0
+        if tens is not None and units is not None and free(m.start(), m.end()):
+            share = tens * 10 + units
+            add(Fact("percent", share, "%", m.group(), m.start(), m.end(), number=share))
     for m in _ZH_YEAR.finditer(text):
         if free(m.start(), m.end()):
             add(Fact("date", float(int(m["y"]) * 10000), "date", m.group(), m.start(), m.end()))
@@ -430,7 +467,9 @@ _ASKS_EN = (
     (
         re.compile(
             r"\bhow much\b(?!\s+(?:data|storage|space|memory|time|longer|notice|weight|battery))"
-            r"|\b(?:price|prices|cost|costs|fee|fees|charge|charged|rate|tariff)\b"
+            r"|\b(?:price|prices|cost|costs|fee|fees|charge|charged|billed|rate|tariff)\b"
+            # A threshold or minimum spend is an amount ("the free shipping threshold").
+            r"|\b(?:threshold|minimum (?:spend|order|purchase))\b"
             # "What do I pay for it?" asks an amount; "Can I pay my bill at 7-Eleven?", "How do I
             # pay?", "Do I pay with PayPal?" ask for a way to pay.
             r"|(?<!can i )(?<!can we )(?<!how do i )\bpay\b(?!\s+(?:with|by|using|via|through|online|at|in)\b)"
@@ -443,6 +482,15 @@ _ASKS_EN = (
         {"number"},
     ),
     (re.compile(r"\bhow much (?:data|storage|space|memory)\b"), {"data"}),
+    (re.compile(r"\bdiscounts?\b"), {"money", "percent"}),
+    # A time of day: "What time does the counter close?", "opening hours".
+    (
+        re.compile(
+            r"\bwhat time\b|\b(?:opening|business|office|service) hours\b"
+            r"|\bwhen (?:does|do|is|are)\b[^?]{0,40}\b(?:open|opens|close|closes|closed)\b"
+        ),
+        {"time"},
+    ),
     (re.compile(r"\bhow much (?:time|longer|notice)\b"), {"duration"}),
     (re.compile(r"\bhow far\b|\b(?:range|distance)\b"), {"distance"}),
     (re.compile(r"\bhow old\b|\b(?:age|aged)\b"), {"age"}),
@@ -454,8 +502,13 @@ _ASKS_ZH = (
         re.compile(r"多久|多长时间|期(?:限)?(?:有|是)?多长|几天|多少天|几个小时|多少小时|几个月"),
         {"duration", "date"},
     ),
-    (re.compile(r"多少钱|价格|费用|收费|多少元|几块|价钱|资费|面额|面值|金额"), {"money", "percent"}),
+    (
+        re.compile(r"多少钱|价格|费用|收费|多少元|几块|价钱|资费|面额|面值|金额|门槛|最低消费"),
+        {"money", "percent"},
+    ),
     (re.compile(r"(?:多少|几)(?:个(?!月|小时|星期|工作日|钟)|次|位|名|人|条|张|台|部|间|项|款)"), {"number"}),
+    (re.compile(r"折扣|几折|优惠多少"), {"money", "percent"}),
+    (re.compile(r"几点|营业时间|开放时间|办公时间|服务时间|几时(?:开|关|营业)"), {"time"}),
     (re.compile(r"多远|续航|距离|多少公里"), {"distance"}),
     (re.compile(r"几岁|年龄|多大年纪"), {"age"}),
     (re.compile(r"多重|重量"), {"weight"}),

@@ -144,6 +144,13 @@ def test_free_answers_a_question_about_a_charge(extractor: ExtractiveAnswerer) -
         extractor.run("在境外接收短信要收费吗？", [roaming], "zh").text
         == "根据帮助中心的资料：\n在境外接收短信免费[1]。"
     )
+    # "Is it free to ...?" asks about a charge too: not the sentence sharing the word "SMS".
+    network = passage(
+        1, "Network", "Planned network maintenance is announced at least 48 hours in advance by SMS."
+    )
+    texts = passage(2, "Roaming", "Receiving text messages abroad is free. Sending one costs HK$3.")
+    answer = extractor.run("Is it free to receive SMS when I'm overseas?", [network, texts], "en").text
+    assert "Receiving text messages abroad is free" in answer and "48 hours" not in answer
 
 
 def test_singapore_dollars_are_amounts() -> None:
@@ -827,8 +834,8 @@ def test_a_chinese_fee_asked_about_is_answered_by_its_amount_alone(extractor: Ex
 
 
 def test_the_next_passages_do_not_replace_the_row_the_question_names(extractor: ExtractiveAnswerer) -> None:
-    def plan(n: int, name: str, yearly: str) -> Passage:
-        return passage(n, "Pricing", f"Plan: {name}; Billed yearly: {yearly}; Seats: unlimited", kind="table")
+    def plan(n: int, name: str, terms: str) -> Passage:
+        return passage(n, "Pricing", f"Plan: {name}; Terms: {terms}; Seats: unlimited", kind="table")
 
     faqs = [faq(n, "FAQ", f"Question {n}?", "See the pricing page.") for n in (2, 3)]
     uptime = passage(
@@ -855,3 +862,20 @@ def test_an_answer_stating_the_asked_kind_says_so(extractor: ExtractiveAnswerer)
     assert "5 working days" in two.text and "25" in two.text and two.states_asked_kind
     asks_none = extractor.run("Can opened items be returned?", [refunds], "en")
     assert not asks_none.states_asked_kind
+
+
+def test_beside_rows_in_the_customers_language_another_languages_row_is_named_in_translation(
+    extractor: ExtractiveAnswerer,
+) -> None:
+    def row(n: int, text: str, lang: str) -> Passage:
+        return passage(n, "Warranty", text, kind="table", lang=lang)
+
+    bedding = row(1, "商品类别: 床褥; 保修期: 10年", "zh")
+    furniture = row(2, "Product type: Furniture; Warranty: 2 years", "en")
+    # 床垫 is a synonym of 床褥 the lexicon lacks; "Furniture" does not translate it either: the
+    # furniture's 2 years is no answer to the mattress's warranty.
+    with pytest.raises(NoAnswerInPassages):
+        extractor.run("床垫的保修期是多久？", [bedding, furniture], "zh")
+    lamps = row(3, "Product type: Lamps; Warranty: 1 year", "en")
+    answer = extractor.run("台灯的保修期是多久？", [bedding, lamps], "zh")  # 台灯: desk lamp
+    assert "1 year" in answer.text

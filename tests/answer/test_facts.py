@@ -154,6 +154,10 @@ def test_a_question_for_a_point_in_time_asks_for_a_date(question: str, kinds: se
         # A denomination or a sum is an amount.
         ("电子礼品卡面额范围是多少？", {"money", "percent"}),
         ("最低充值金额是多少？", {"money", "percent"}),
+        # So is a threshold, a minimum spend, and what a plan is billed.
+        ("What is the free shipping threshold for Singapore orders?", {"money", "percent"}),
+        ("免运费门槛是多少？", {"money", "percent"}),
+        ("How is the Team plan billed?", {"money", "percent"}),
     ],
 )
 def test_paying_asks_for_an_amount_only_when_it_asks_what_is_paid(question: str, kinds: set[str]) -> None:
@@ -178,4 +182,39 @@ def test_a_figure_right_after_a_chinese_character_is_read() -> None:
     ],
 )
 def test_how_many_asks_for_a_count(question: str, kinds: set[str]) -> None:
+    assert asked_kinds(question) == kinds
+
+
+def test_times_of_day_are_minutes_after_midnight() -> None:
+    assert facts("open from 10 am to 7:30 p.m.") == [
+        ("time", 600.0, "time", None, None),
+        ("time", 1170.0, "time", None, None),
+    ]
+    assert facts("每日上午8时至晚上11时") == [
+        ("time", 480.0, "time", None, None),
+        ("time", 1380.0, "time", None, None),
+    ]
+    assert find_facts("晚上七点半")[0].same_quantity(find_facts("7:30 pm")[0])
+    assert facts("18:00") == [("time", 1080.0, "time", None, None)]
+    assert facts("便宜一点") == []  # 一点 alone is "a little", not one o'clock
+    assert facts("24小时内") == [("duration", 1440.0, "minute", None, "max")]
+
+
+def test_a_chinese_discount_is_the_share_of_the_price_paid() -> None:
+    assert facts("白金会员九折") == [("percent", 90.0, "%", None, None)]
+    assert facts("金卡会员九五折") == [("percent", 95.0, "%", None, None)]
+    assert facts("无折扣") == []
+
+
+@pytest.mark.parametrize(
+    ("question", "kinds"),
+    [
+        ("What time does the collection counter close?", {"time"}),
+        ("What are your opening hours?", {"time"}),
+        ("客服热线几点开放？", {"time"}),
+        ("What discount do platinum members get?", {"money", "percent"}),
+        ("金卡会员打几折？", {"money", "percent"}),
+    ],
+)
+def test_times_of_day_and_discounts_are_asked_for(question: str, kinds: set[str]) -> None:
     assert asked_kinds(question) == kinds
