@@ -249,13 +249,7 @@ class Answerer:
         verdict = self.judge.run(retrieval.query, retrieval.passages, term_weights=retrieval.term_weights)
         answerability = AnswerabilityVerdict(verdict.answerable, verdict.probability, verdict.reason)
         if not verdict.answerable:
-            quote = self._stated_fact(question, retrieval, verdict.probability)
-            if quote is None:
-                return AnswerDecision("refuse", answerability)
-            lifted = f"{verdict.reason}; answered: the passages state the kind of fact asked for"
-            return AnswerDecision(
-                "extract", replace(answerability, answerable=True, reason=lifted), quote=quote
-            )
+            return AnswerDecision("refuse", answerability)
         if not self.capabilities.writes(question.lang):
             return AnswerDecision(
                 "extract", answerability
@@ -266,26 +260,6 @@ class Answerer:
         # Closed: the model's recent drafts kept failing the grounding check (generation_gate.py).
         return AnswerDecision("generate" if gate.draft else "extract", answerability, gate)
 
-    def _stated_fact(self, question: Question, retrieval: Retrieval, probability: float) -> Draft | None:
-        """Just below the judge's threshold, the extractive answer to a question asking for a kind
-        of fact ("How many webhooks can I create on the Team plan?"), when the sentence or row it
-        quotes states one of the thing the question names ("Team plan, webhooks: 25"). The judge
-        sees only how much of the question the passages hold; a question worded unlike its page
-        ("free shipping threshold" for "Free shipping from: S$60") loses there what the quote
-        shows. A near miss (the fact absent) has no such sentence: the extractive step refuses a
-        fact of another row or subject, and a question asking for none is not lifted."""
-        floor = self.judge.params.stated_fact_floor
-        if floor is None or probability < floor:
-            return None
-        passages = in_asked_edition(list(retrieval.passages), retrieval.query)
-        try:
-            extracted = self.extractor.run(retrieval.query, passages, question.lang)
-        except NoAnswerInPassages:
-            return None
-        if not extracted.states_asked_kind:
-            return None
-        return Draft(extracted.text, "extractive", tuple(extracted.citations_used))
-
     def answer(self, prepared: Prepared, timer: StepTimer) -> tuple[Draft, Verdicts]:
         """The draft the decision asks for; a generated one only if it passes the grounding check."""
         verdicts = prepared.verdicts()
@@ -294,7 +268,7 @@ class Answerer:
             return Draft(NOT_IN_KB[prepared.question.lang], "refused"), verdicts
         if route == "extract":
             with timer.step("extract"):
-                return prepared.decision.quote or self.extract(prepared), verdicts
+                return self.extract(prepared), verdicts
         with timer.step("generate"):
             try:
                 generated = self.generator.run(

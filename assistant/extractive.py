@@ -374,10 +374,6 @@ class FactOfAnotherThing(NoAnswerInPassages):
 class ExtractiveAnswer:
     text: str
     citations_used: list[int]
-    # Every part of the question asks for a kind of fact (an amount, a duration, a date, ...) and
-    # the sentence or row chosen for it states one, of the thing it names: evidence of an answer
-    # that the question-level judge cannot see (Answerer.decide).
-    states_asked_kind: bool = False
 
 
 @dataclass
@@ -417,14 +413,12 @@ class ExtractiveAnswerer:
         if not parts:
             asked = _Asked(own, context, question, follow_up=bool(context))
             chosen = [(c, asked) for c in self._answering(candidates, asked, passages, is_chinese(own))]
-            states_asked_kind = bool(asked.kinds) and chosen[0][0].states_asked_kind
         else:
             # A question of several parts ("how much is shipping, and how many days do I have to
             # return it?") gets the sentence or row that answers each part, from whichever page;
             # the other parts and the setting are its context ("有效期多久？" of the gift card).
             candidates += self._gathered(passages, TOP_PASSAGES, TOP_PASSAGES_SEVERAL_PARTS, is_chinese(own))
             chosen = []
-            states_asked_kind = True
             for part in parts:
                 others = " ".join([setting, *(p for p in parts if p != part), context]).strip()
                 asked = _Asked(part, others, f"{setting} {part}".strip())
@@ -438,7 +432,6 @@ class ExtractiveAnswerer:
                         rest = [c for c in candidates if _key(c) != _key(best)]
                         best = self._best_for_part(rest, asked, distinct=True)
                         taken = None
-                states_asked_kind &= best is not None and bool(asked.kinds) and _states_kind(best, asked)
                 if best is None:
                     continue
                 if taken is not None:
@@ -457,7 +450,7 @@ class ExtractiveAnswerer:
         citations = list(dict.fromkeys(c.passage.n for c, _ in chosen))
         other_language = all(is_chinese(c.text) != zh for c, _ in chosen)
         lead = (CROSS_LANGUAGE_LEADS if other_language else LEADS)["zh" if zh else "en"]
-        return ExtractiveAnswer(f"{lead}\n{body}", citations, states_asked_kind)
+        return ExtractiveAnswer(text=f"{lead}\n{body}", citations_used=citations)
 
     def _answering(
         self, candidates: list[_Candidate], asked: _Asked, passages: list[Passage], zh: bool

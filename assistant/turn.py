@@ -295,7 +295,6 @@ class AnswerDecision:
     route: Route
     answerability: AnswerabilityVerdict | None = None
     gate: GateVerdict | None = None
-    quote: Draft | None = None  # the extractive answer, when deciding needed it already
 
 
 @dataclass(frozen=True)

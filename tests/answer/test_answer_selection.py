@@ -847,21 +847,6 @@ def test_the_next_passages_do_not_replace_the_row_the_question_names(extractor: 
         "How much is the Enterprise plan?", [plan(1, "Enterprise", "custom quote"), *faqs, uptime], "en"
     )
     assert "custom quote" in answer.text and "99.99" not in answer.text
-    assert not answer.states_asked_kind
-
-
-def test_an_answer_stating_the_asked_kind_says_so(extractor: ExtractiveAnswerer) -> None:
-    limits = passage(1, "API limits", "Plan: Team; API requests per minute: 300; Webhooks: 25", kind="table")
-    answer = extractor.run("How many webhooks can I create on the Team plan?", [limits], "en")
-    assert "25" in answer.text and answer.states_asked_kind
-    # A question of two parts: each part's sentence must state what it asks.
-    refunds = passage(2, "Refunds", "Refunds are paid within 5 working days. Opened items can be returned.")
-    two = extractor.run(
-        "How long do refunds take, and how many webhooks does the Team plan have?", [limits, refunds], "en"
-    )
-    assert "5 working days" in two.text and "25" in two.text and two.states_asked_kind
-    asks_none = extractor.run("Can opened items be returned?", [refunds], "en")
-    assert not asks_none.states_asked_kind
 
 
 def test_beside_rows_in_the_customers_language_another_languages_row_is_named_in_translation(
