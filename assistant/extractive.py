@@ -65,6 +65,7 @@ from assistant.table_answer import (
     cell_kinds,
     is_code,
     names_row,
+    question_names,
     rendered_cells,
     states_yes_no,
     table_row,
@@ -583,10 +584,12 @@ class ExtractiveAnswerer:
         # over the Chinese 床褥 row (a synonym) and the English "Furniture" row is not the
         # furniture's. Alone, a row in the other language may answer a question naming no row.
         own_rows = any(c.row is not None and not c.other_language for c in candidates)
+        titles = {u for c in candidates for u in lexical_units(c.passage.title)}
+        titled = frozenset(question_names(asked.full) & titles)  # the help centre's name, a page's
         kept, dropped = [], []
         for c in candidates:
             if c.row is not None and (
-                not names_row(c.row, c.passage, asked.full, question_units)
+                not names_row(c.row, c.passage, asked.full, question_units, titled)
                 or (own_rows and c.other_language and not _named_across(asked.full, c.row))
                 or (entity_units and not entity_units & c.units)
                 or _named_by_context_only(c, candidates, asked)
@@ -594,7 +597,7 @@ class ExtractiveAnswerer:
                 dropped.append(c)
             else:
                 kept.append(c)
-        kept = [c for c in kept if not _row_of_another_table(c, dropped, asked)]
+        kept = [c for c in kept if not _row_of_another_table(c, dropped, asked, titled)]
         dropped_top = any(c.rank == 0 for c in dropped)
         if not kept or (dropped_top and not any(c.row is not None for c in kept)):
             raise NoAnswerInPassages("no passage row is the one the question names")
@@ -857,14 +860,19 @@ def _twin_in_customer_language(best: _Candidate, ranked: list[_Candidate]) -> _C
     language: a bilingual help centre writes most pages twice, and "Can I pay by Visa?" is
     answered by "We accept Visa, Mastercard, ..." rather than by its Chinese twin, which held one
     more word of the question in translation. A twin writes every name, code and figure best
-    writes (at least two of them)."""
-    if not best.other_language or best.row is not None:
+    writes (at least two of them). A table row's twin is a row with as many cells ("身份提供商:
+    Google Workspace; 协议: OpenID Connect" and "Identity provider: Google Workspace; Protocol:
+    OpenID Connect")."""
+    if not best.other_language:
         return best
     tokens = _names_and_figures(best.text)
     if len(tokens) < MIN_TWIN_TOKENS:
         return best
+    cells = None if best.row is None else len(best.row)
     for c in ranked:
-        if c.other_language or c.row is not None or c.states_asked_kind < best.states_asked_kind:
+        if c.other_language or (None if c.row is None else len(c.row)) != cells:
+            continue
+        if c.states_asked_kind < best.states_asked_kind:
             continue
         if tokens <= {t.lower() for t in _LATIN_TOKEN_RE.findall(c.text)}:
             return c
@@ -930,17 +938,22 @@ def _named_by_context_only(row: _Candidate, candidates: list[_Candidate], asked:
     return any(c.rank < row.rank and _holds_own_words(c, asked) for c in candidates)
 
 
-def _row_of_another_table(row: _Candidate, dropped: list[_Candidate], asked: _Asked) -> bool:
+def _row_of_another_table(
+    row: _Candidate, dropped: list[_Candidate], asked: _Asked, titled: frozenset[str] = frozenset()
+) -> bool:
     """Whether a row the question names by its qualifier only belongs to another table than the
     one its subject names: "the roaming day pass for Australia" names the IDD rates' Australia
     row, while the day-pass rows name the subject for other destinations. Both are there, never
     together: the fact asked for is not in the knowledge base. Judged in the question's language,
-    by the rows' own words, page titles and headings."""
-    if row.row is None or row.other_language or not asked.subject:
+    by the rows' own words, page titles and headings; not by a name a page's title holds (the
+    help centre's: "Does Ledgerly work with Google Workspace for SSO?" is not about the pricing
+    table of "Ledgerly pricing and plans")."""
+    subject = asked.subject - titled
+    if row.row is None or row.other_language or not subject:
         return False
-    if _named_units(row) & asked.subject:
+    if _named_units(row) & subject:
         return False
-    return any(not c.other_language and _named_units(c) & asked.subject for c in dropped)
+    return any(not c.other_language and _named_units(c) & subject for c in dropped)
 
 
 def _holds_own_words(candidate: _Candidate, asked: _Asked) -> bool:
@@ -952,15 +965,16 @@ def _holds_own_words(candidate: _Candidate, asked: _Asked) -> bool:
 def _named_across(question: str, row: list[tuple[str, str]]) -> bool:
     """Whether a question names a row in the other language: the lexicon finds some of the
     question's words in the cells that say which row it is (its name and other words, not its
-    amounts nor a yes or no), or knows none of those cells' words, and cannot tell. "企业版每分钟
-    可以调用多少次API？" does not name the "Business" row (企业: enterprise); "床垫的保修期" does not
+    amounts nor a yes or no), or those cells write a name or code as the question does ("Google
+    Workspace"), or the lexicon knows none of their words and cannot tell. "床垫的保修期" does not
     name "Furniture"."""
     naming = " ".join(
         value
         for index, (_, value) in enumerate(row)
         if index == 0 or not (find_facts(value) or states_yes_no(value))
     )
-    if held_in_translation(question, naming):
+    written = {u for u in lexical_units(naming) if not CJK_RUN_RE.search(u)}  # names, codes: as written
+    if written & set(lexical_units(question)) or held_in_translation(question, naming):
         return True
     lexicon = bilingual_lexicon()
     return not any(

@@ -120,8 +120,21 @@ def states_yes_no(value: str) -> bool:
     return bool(_STATES_YES_NO_RE.match(value)) and not _NOT_APPLICABLE_RE.match(value)
 
 
-def names_row(row: list[tuple[str, str]], passage: Passage, question: str, question_units: set[str]) -> bool:
-    """Whether the question names this row (see the module docstring)."""
+def question_names(question: str) -> set[str]:
+    """The units of the names (capitalised words inside a sentence) and codes a question writes."""
+    return set(lexical_units(" ".join(_NAME_RE.findall(question))))
+
+
+def names_row(
+    row: list[tuple[str, str]],
+    passage: Passage,
+    question: str,
+    question_units: set[str],
+    titled: frozenset[str] = frozenset(),
+) -> bool:
+    """Whether the question names this row (see the module docstring). `titled`: the question's
+    names that a retrieved page's title holds; those name the help centre or a page ("Does
+    Ledgerly work with Google Workspace?" over "Ledgerly pricing and plans"), not a row."""
     question_zh, row_zh = is_chinese(question), is_chinese(" ".join(value for _, value in row))
     if question_zh != row_zh:
         return True  # another language: words cannot tell
@@ -134,8 +147,7 @@ def names_row(row: list[tuple[str, str]], passage: Passage, question: str, quest
     # English names things in capitals and codes: one the passage lacks ("Brazil", "LH-900") is
     # another row, even when other words match ("Lumo Hub LH-900" over the LH-300 row).
     passage_units = set(lexical_units("\n".join([passage.title, *passage.heading_path, passage.text])))
-    names = set(lexical_units(" ".join(_NAME_RE.findall(question))))
-    return not names - passage_units
+    return not question_names(question) - passage_units - titled
 
 
 def _named_cells(row: list[tuple[str, str]], question: str, question_units: set[str]) -> list[bool]:

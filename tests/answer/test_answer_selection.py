@@ -864,3 +864,18 @@ def test_beside_rows_in_the_customers_language_another_languages_row_is_named_in
     lamps = row(3, "Product type: Lamps; Warranty: 1 year", "en")
     answer = extractor.run("台灯的保修期是多久？", [bedding, lamps], "zh")  # 台灯: desk lamp
     assert "1 year" in answer.text
+
+
+def test_the_help_centres_own_name_names_no_row(extractor: ExtractiveAnswerer) -> None:
+    def row(n: int, title: str, text: str, lang: str = "en") -> Passage:
+        return passage(n, title, text, kind="table", lang=lang)
+
+    chinese = row(1, "单点登录", "身份提供商: Google Workspace; 协议: OpenID Connect", "zh")
+    english = row(2, "Single sign-on", "Identity provider: Google Workspace; Protocol: OpenID Connect")
+    pricing = row(3, "Ledgerly pricing and plans", "Plan: Enterprise; Seats: unlimited; SSO: Yes")
+    # "Ledgerly" is in no SSO row, and the pricing page's title holds it: the help centre's name,
+    # not another row's nor another table's. The row in the customer's language, not its twin.
+    answer = extractor.run(
+        "Does Ledgerly work with Google Workspace for SSO?", [chinese, english, pricing], "en"
+    ).text
+    assert answer.startswith("According to our help centre:\n") and answer.endswith("OpenID Connect [2].")
