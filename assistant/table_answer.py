@@ -42,7 +42,7 @@ from ingest.embedding import Embedder
 from ingest.parsing.table_text import TABLE_ROW_KEY
 from ingest.text import is_chinese
 
-_HEADER_UNIT_RE = re.compile(r"[(（]([^)）]{1,12})[)）]")
+_HEADER_UNIT_RE = re.compile(r"[(（]([^)）]{1,20})[)）]")
 _CELL_RE = re.compile(r"^(?P<header>[^:;：]{1,60})[:：]\s*(?P<value>.+)$")
 _QUESTION_PART_RE = re.compile(r"(?<=[?？;；])")
 # A word naming a thing rather than asking: capitalised inside a sentence ("Brazil", not "Which"
@@ -173,7 +173,12 @@ def cell_kinds(header: str, value: str) -> set[str]:
     """The kinds of fact a cell states: its value's, read with the unit its header gives in
     brackets ("Price (USD): 129" is an amount), and those its header names ("Delivery time")."""
     unit = _HEADER_UNIT_RE.search(header)
-    return asked_kinds(header) | {f.kind for f in find_facts(f"{value} {unit.group(1)}" if unit else value)}
+    if not unit:
+        return asked_kinds(header) | {f.kind for f in find_facts(value)}
+    # A currency goes before the amount: "Calls (HK$ per minute): 6" is HK$6 per minute.
+    first, _, rest = unit.group(1).partition(" ")
+    read = find_facts(f"{value} {unit.group(1)}") + find_facts(f"{first}{value} {rest}")
+    return asked_kinds(header) | {f.kind for f in read}
 
 
 class TableAnswerer:

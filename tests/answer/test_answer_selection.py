@@ -834,19 +834,35 @@ def test_a_chinese_fee_asked_about_is_answered_by_its_amount_alone(extractor: Ex
 
 
 def test_the_next_passages_do_not_replace_the_row_the_question_names(extractor: ExtractiveAnswerer) -> None:
-    def plan(n: int, name: str, terms: str) -> Passage:
-        return passage(n, "Pricing", f"Plan: {name}; Terms: {terms}; Seats: unlimited", kind="table")
+    def plan(header: str) -> Passage:
+        return passage(
+            1, "Pricing", f"Plan: Enterprise; {header}: custom quote; Seats: unlimited", kind="table"
+        )
 
     faqs = [faq(n, "FAQ", f"Question {n}?", "See the pricing page.") for n in (2, 3)]
     uptime = passage(
         4, "SLA", "We commit to 99.95% uptime on the Business plan and 99.99% on the Enterprise plan."
     )
-    # No cell of the Enterprise row reads as an amount, but the row is the plan's record: not the
-    # fourth passage's uptime, a percentage of another thing.
-    answer = extractor.run(
-        "How much is the Enterprise plan?", [plan(1, "Enterprise", "custom quote"), *faqs, uptime], "en"
+    question = "How much is the Enterprise plan?"
+    # The row is the plan's record: its price column answers, not the fourth passage's uptime, a
+    # percentage of another thing.
+    answer = extractor.run(question, [plan("Billed yearly"), *faqs, uptime], "en").text
+    assert "custom quote" in answer and "99.99" not in answer
+    # A row without a column of the kind asked for does not hold the fact: no answer, and still
+    # not the uptime.
+    with pytest.raises(NoAnswerInPassages):
+        extractor.run(question, [plan("Terms"), *faqs, uptime], "en")
+
+
+def test_a_row_without_the_kind_of_fact_asked_for_is_no_answer(extractor: ExtractiveAnswerer) -> None:
+    plans = passage(
+        1, "Plans", "Plan: Harbour Max; Local data: 100 GB; Monthly fee: HK$238; 5G: Yes", kind="table"
     )
-    assert "custom quote" in answer.text and "99.99" not in answer.text
+    with pytest.raises(NoAnswerInPassages):
+        extractor.run("How fast is 5G on Harbour Max?", [plans], "en")  # no speed column
+    assert "HK$238" in extractor.run("How much is Harbour Max?", [plans], "en").text
+    # A yes/no question is answered by a yes or no cell.
+    assert "5G: Yes" in extractor.run("Does Harbour Max include 5G?", [plans], "en").text
 
 
 def test_beside_rows_in_the_customers_language_another_languages_row_is_named_in_translation(
