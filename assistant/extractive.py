@@ -62,7 +62,6 @@ from assistant.retrieval.text import chinese_words, key_terms, stem
 from assistant.sentence_similarity import CROSS_LANGUAGE_GAP, SentenceSimilarity
 from assistant.table_answer import (
     TableAnswerer,
-    asks_yes_no,
     cell_kinds,
     is_code,
     names_row,
@@ -485,10 +484,6 @@ class ExtractiveAnswerer:
                 selected = wider
         if selected is None:
             raise FactOfAnotherThing("no sentence states the fact asked for of the thing asked about")
-        if named_row and asked.kinds and not selected[0].states_asked_kind and not asks_yes_no(asked.text):
-            # The thing's record has no column of the kind asked for ("How fast is 5G on Harbour
-            # Max?" over "5G: Yes"): the fact is not in the knowledge base.
-            raise NoAnswerInPassages("the row the question names states no fact of the kind asked for")
         return selected
 
     def _best_for_part(

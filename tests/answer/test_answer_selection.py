@@ -19,6 +19,7 @@ from assistant.extractive import (
 )
 from assistant.facts import find_facts
 from assistant.grounding import GroundingChecker
+from assistant.table_answer import cell_kinds
 from assistant.retrieval.catalog import DocumentInfo
 from assistant.retrieval.editions import in_asked_edition, with_asked_editions
 from assistant.types import Passage
@@ -843,26 +844,18 @@ def test_the_next_passages_do_not_replace_the_row_the_question_names(extractor: 
     uptime = passage(
         4, "SLA", "We commit to 99.95% uptime on the Business plan and 99.99% on the Enterprise plan."
     )
-    question = "How much is the Enterprise plan?"
-    # The row is the plan's record: its price column answers, not the fourth passage's uptime, a
-    # percentage of another thing.
-    answer = extractor.run(question, [plan("Billed yearly"), *faqs, uptime], "en").text
-    assert "custom quote" in answer and "99.99" not in answer
-    # A row without a column of the kind asked for does not hold the fact: no answer, and still
-    # not the uptime.
-    with pytest.raises(NoAnswerInPassages):
-        extractor.run(question, [plan("Terms"), *faqs, uptime], "en")
+    # The row is the plan's record, even when no cell reads as an amount: not the fourth
+    # passage's uptime, a percentage of another thing.
+    for header in ("Billed yearly", "Terms"):
+        answer = extractor.run("How much is the Enterprise plan?", [plan(header), *faqs, uptime], "en").text
+        assert "custom quote" in answer and "99.99" not in answer
 
 
-def test_a_row_without_the_kind_of_fact_asked_for_is_no_answer(extractor: ExtractiveAnswerer) -> None:
-    plans = passage(
-        1, "Plans", "Plan: Harbour Max; Local data: 100 GB; Monthly fee: HK$238; 5G: Yes", kind="table"
-    )
-    with pytest.raises(NoAnswerInPassages):
-        extractor.run("How fast is 5G on Harbour Max?", [plans], "en")  # no speed column
-    assert "HK$238" in extractor.run("How much is Harbour Max?", [plans], "en").text
-    # A yes/no question is answered by a yes or no cell.
-    assert "5G: Yes" in extractor.run("Does Harbour Max include 5G?", [plans], "en").text
+def test_a_currency_in_a_headers_brackets_makes_its_cells_amounts() -> None:
+    assert "money" in cell_kinds("Calls (HK$ per minute)", "6")
+    assert "money" in cell_kinds("Assembly fee (S$)", "60")
+    assert "money" in cell_kinds("月费（港元）", "45")
+    assert cell_kinds("Weight (kg)", "3") == {"weight"}
 
 
 def test_beside_rows_in_the_customers_language_another_languages_row_is_named_in_translation(
