@@ -584,7 +584,7 @@ class ExtractiveAnswerer:
         # over the Chinese 床褥 row (a synonym) and the English "Furniture" row is not the
         # furniture's. Alone, a row in the other language may answer a question naming no row.
         own_rows = any(c.row is not None and not c.other_language for c in candidates)
-        titles = {u for c in candidates for u in lexical_units(c.passage.title)}
+        titles = {u for title in {c.passage.title for c in candidates} for u in lexical_units(title)}
         titled = frozenset(question_names(asked.full) & titles)  # the help centre's name, a page's
         kept, dropped = [], []
         for c in candidates:
@@ -868,15 +868,19 @@ def _twin_in_customer_language(best: _Candidate, ranked: list[_Candidate]) -> _C
     tokens = _names_and_figures(best.text)
     if len(tokens) < MIN_TWIN_TOKENS:
         return best
-    cells = None if best.row is None else len(best.row)
     for c in ranked:
-        if c.other_language or (None if c.row is None else len(c.row)) != cells:
+        if c.other_language or _row_width(c) != _row_width(best):
             continue
         if c.states_asked_kind < best.states_asked_kind:
             continue
         if tokens <= {t.lower() for t in _LATIN_TOKEN_RE.findall(c.text)}:
             return c
     return best
+
+
+def _row_width(candidate: _Candidate) -> int | None:
+    """How many cells a table row has; None for a sentence."""
+    return None if candidate.row is None else len(candidate.row)
 
 
 def _naming(candidate: _Candidate, asked: _Asked) -> int:
