@@ -58,6 +58,7 @@ from assistant.condense import elliptical_entity, split_condensed
 from assistant.facts import Fact, asked_kinds, find_facts
 from assistant.grounding import STOP_WORDS, lexical_units, split_sentences
 from assistant.retrieval.lexicon import bilingual_lexicon
+from assistant.retrieval.synonyms import synonym_groups
 from assistant.retrieval.text import chinese_words, key_terms, stem
 from assistant.sentence_similarity import CROSS_LANGUAGE_GAP, SentenceSimilarity
 from assistant.table_answer import (
@@ -615,11 +616,13 @@ class ExtractiveAnswerer:
     # -- relevance ----------------------------------------------------------------------------
 
     def _score(self, asked: _Asked, candidates: list[_Candidate]) -> None:
-        # The question's words a sentence in the other language holds in translation count as its
-        # words ("filter" in "来电过滤"): words cannot match across the languages, the lexicon can.
+        # The question's words a sentence holds through a synonym ("money back" in "Refunds") or,
+        # in the other language, in translation ("filter" in "来电过滤") count as its words.
         for c in candidates:
+            held = held_by_synonyms(asked.text, c.text)
             if c.other_language:
-                c.held = held_in_translation(asked.text, c.text) & asked.units
+                held |= held_in_translation(asked.text, c.text)
+            c.held = held & asked.units
         # A question word found in few candidate sentences tells them apart; one in all, not. The
         # follow-up's context (the previous question) counts half: the customer's own words say
         # what this turn asks.
@@ -1000,7 +1003,17 @@ def held_in_translation(question: str, text: str) -> frozenset[str]:
         for t in key_terms(question)
         if not t.startswith("#") and (not CJK_RUN_RE.fullmatch(t) or lexicon.english(t))
     ]
-    held = lexicon.held_across(terms, text, set(key_terms(text)))
+    return _as_units(question, lexicon.held_across(terms, text, set(key_terms(text))))
+
+
+def held_by_synonyms(question: str, text: str) -> frozenset[str]:
+    """The question's units (lexical_units) a text holds through a customer-service synonym
+    (retrieval.synonyms): "money back" in "Refunds are paid within 5 working days"."""
+    return _as_units(question, synonym_groups().held(question, key_terms(question), text))
+
+
+def _as_units(question: str, held: set[str]) -> frozenset[str]:
+    """The question's units of its key terms held."""
     # Back through the question's own words: lexical_units stems English unlike key_terms
     # ("rates": "rat" there, "rate" here).
     english = {

@@ -122,9 +122,12 @@ class BM25Retriever:
         *,
         top_n: int,
         mask: np.ndarray | None = None,
+        synonyms: Sequence[str] = (),
     ) -> RankedList:
+        """synonyms: words searched beside the query's in place of its words no row holds
+        (retrieval.synonyms); the ceiling stays the query's own, since they fill its slots."""
         query_terms = terms(query)
-        scores = index.scores(query_terms, mask)
+        scores = index.scores(query_terms + terms(" ".join(synonyms)), mask)
         rows = top_rows(scores, top_n)
         return RankedList(
             self.name,

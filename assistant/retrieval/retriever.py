@@ -24,6 +24,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from assistant.retrieval.synonyms import synonym_groups
 from assistant.retrieval.acronyms import with_acronyms_spelled_out
 from assistant.retrieval.bm25 import BM25Retriever
 from ingest.config import RetrievalSettings, Settings, get_settings
@@ -156,7 +157,14 @@ class HybridRetriever:
             query, (d.title for d in snapshot.catalog.documents), snapshot.bm25.holds
         )
         with timer.step("bm25"):
-            lexical = self.bm25.run(searched, snapshot.bm25, snapshot.catalog.chunk_ids, top_n=n, mask=mask)
+            lexical = self.bm25.run(
+                searched,
+                snapshot.bm25,
+                snapshot.catalog.chunk_ids,
+                top_n=n,
+                mask=mask,
+                synonyms=synonym_groups().searched_with(searched, snapshot.bm25.holds),
+            )
         with timer.step("dense"):
             vector = self.dense.embed(searched, snapshot)
             dense = self.dense.run(vector, snapshot, top_n=n, filters=filters)

@@ -888,3 +888,29 @@ def test_the_help_centres_own_name_names_no_row(extractor: ExtractiveAnswerer) -
         "Does Ledgerly work with Google Workspace for SSO?", [chinese, english, pricing], "en"
     ).text
     assert answer.startswith("According to our help centre:\n") and answer.endswith("OpenID Connect [2].")
+
+
+def test_a_sentence_holding_the_questions_words_in_synonyms_beats_one_sharing_a_word(
+    embedder: Embedder,
+) -> None:
+    # "teenage" is "under 18" and "sign up" is "open an account" (retrieval/synonyms.txt); the
+    # family discount shares only the word "line".
+    age = faq(
+        1,
+        "FAQ",
+        "How old must I be to open an account?",
+        "The account holder must be at least 18 years old. Customers under 18 need a parent or "
+        "guardian as the account holder.",
+    )
+    family = faq(
+        2,
+        "FAQ",
+        "Do you offer a family discount?",
+        "Yes. Up to 4 extra lines can be added to one account and each extra line gets 20% off its "
+        "monthly fee.",
+    )
+    answer = ExtractiveAnswerer(embedder=embedder).run(
+        "My teenage son wants his own line. Can he sign up himself?", [age, family], "en"
+    )
+    assert "at least 18 years old" in answer.text
+    assert "extra lines" not in answer.text

@@ -1,0 +1,144 @@
+"""Customer-service synonyms, so a paraphrase is not refused for sharing no word with its page.
+
+Customers write what the help centre words differently: "my money back" for a refund, "my mobile
+went missing" for a lost phone, "a charity" for a registered nonprofit, 积分 for loyalty points.
+The answerability judge asks whether the passages hold the question's key words; embeddings alone
+give such a paraphrase's answering sentence no higher similarity than a near miss finds (see
+assistant.answerability), and CC-CEDICT (retrieval.lexicon) is a general dictionary without the
+trade's words (床褥 mattress, 繁忙时段 peak hours).
+
+synonyms.txt, shipped beside this module, holds groups of words and phrases, English and Chinese,
+that mean one thing in a help centre. A question's key term counts as held by a text that writes
+another member of a group the question writes it in. Groups are written for customer service in
+general, not for one help centre; a knowledge owner can add their own trade's words there.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from assistant.retrieval.text import MIN_PREFIX, key_terms, normalise, stem
+from ingest.text import CJK_RUN_RE
+
+SYNONYMS_FILE = Path(__file__).with_name("synonyms.txt")
+_WORD_RE = re.compile(r"[a-z0-9]+")
+
+
+def english_stems(normalised: str) -> tuple[str, ...]:
+    """A text's English words, stemmed as key terms are (retrieval.text.stem), in order."""
+    return tuple(stem(w) for w in _WORD_RE.findall(normalised))
+
+
+def _same_stem(a: str, b: str) -> bool:
+    # As term_found: stems of 4+ letters also match a word they begin ("charg", "charge").
+    return a == b or (
+        min(len(a), len(b)) >= MIN_PREFIX and a.isalpha() and (a.startswith(b) or b.startswith(a))
+    )
+
+
+@dataclass(frozen=True)
+class Member:
+    text: str
+    stems: tuple[str, ...]  # English: its words' stems, to be found in a row; Chinese: ()
+    terms: frozenset[str]  # its key terms (retrieval.text.key_terms), what it holds of a question
+
+    def written_in(self, text: Written) -> bool:
+        if not self.stems:
+            return self.text in text.normalised
+        n = len(self.stems)
+        words = text.stems
+        return any(
+            all(_same_stem(a, b) for a, b in zip(self.stems, words[i : i + n], strict=True))
+            for i in range(len(words) - n + 1)
+        )
+
+    def held_terms(self, question_terms: Iterable[str]) -> set[str]:
+        """The question's key terms this member (written in the question) accounts for."""
+        if self.stems:
+            return {t for t in question_terms if any(_same_stem(t, m) for m in self.terms)}
+        # A Chinese word of the question is held when it lies in the member or holds it whole
+        # (会员积分 holds 积分); a character bigram ("#积分") when it lies in the member.
+        return {
+            t
+            for t in question_terms
+            if (
+                t[1:] in self.text
+                if t.startswith("#")
+                else bool(CJK_RUN_RE.fullmatch(t)) and (t in self.text or self.text in t)
+            )
+        }
+
+
+@dataclass(frozen=True)
+class Written:
+    """A text as members are looked for in it."""
+
+    normalised: str
+    stems: tuple[str, ...]
+
+    @classmethod
+    def of(cls, text: str) -> Written:
+        normalised = normalise(text)
+        return cls(normalised, english_stems(normalised))
+
+
+def _member(text: str) -> Member:
+    text = normalise(text.strip())
+    chinese = CJK_RUN_RE.search(text) is not None and not re.search(r"[a-z]{2}", text)
+    return Member(text, () if chinese else english_stems(text), frozenset(key_terms(text)))
+
+
+@dataclass(frozen=True)
+class SynonymGroups:
+    groups: tuple[tuple[Member, ...], ...]
+
+    def held(self, question: str, question_terms: Iterable[str], text: str) -> set[str]:
+        """The question's key terms a text holds through a synonym: the question writes one
+        member of a group, the text another."""
+        asked = Written.of(question)
+        seen = Written.of(text)
+        terms = list(question_terms)
+        held: set[str] = set()
+        for group in self.groups:
+            written = [m for m in group if m.written_in(asked)]
+            if not written or not any(m.written_in(seen) for m in group if m not in written):
+                continue
+            for member in written:
+                held |= member.held_terms(terms)
+        return held
+
+    def searched_with(self, question: str, known: Callable[[str], bool]) -> list[str]:
+        """The members to search for beside a question's words that no page of the knowledge base
+        uses (known: whether the BM25 index holds a term): "My mobile went missing" is searched
+        with "lost" too. Only words the knowledge base lacks are helped: a word it uses already
+        finds its pages, and its synonyms would only widen the search."""
+        asked = Written.of(question)
+        found: list[str] = []
+        for group in self.groups:
+            written = [m for m in group if m.terms and m.written_in(asked)]
+            if not written or any(known(t) for m in written for t in m.terms):
+                continue
+            found += [
+                m.text for m in group if m not in written and m.terms and all(known(t) for t in m.terms)
+            ]
+        return list(dict.fromkeys(found))
+
+
+def parse_synonyms(lines: Iterable[str]) -> SynonymGroups:
+    groups = []
+    for line in lines:
+        if line.lstrip().startswith("#"):
+            continue
+        members = [m for m in (part.strip() for part in line.split("|")) if m]
+        if len(members) >= 2:
+            groups.append(tuple(_member(m) for m in members))
+    return SynonymGroups(tuple(groups))
+
+
+@cache
+def synonym_groups() -> SynonymGroups:
+    return parse_synonyms(SYNONYMS_FILE.read_text(encoding="utf-8").splitlines())

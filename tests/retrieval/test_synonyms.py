@@ -1,0 +1,84 @@
+"""Customer-service synonyms (assistant/retrieval/synonyms.py): a paraphrase written in the
+customer's words is searched with the help centre's, and its words count as found where the
+passage writes a synonym, while a near miss's missing thing stays missing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from assistant.answerability import evidence
+from assistant.retrieval import HybridRetriever
+from assistant.retrieval.synonyms import parse_synonyms, synonym_groups
+from assistant.retrieval.text import key_terms
+from assistant.types import Passage, PassageScores
+from ingest.config import Settings
+from ingest.pipeline import IngestPipeline
+from ingest.types import Section
+from tests.retrieval.conftest import document
+
+LOST = "If your phone is lost or stolen, call 1833 1833 to suspend your number at once."
+
+
+def passage(text: str, lang: str = "en") -> Passage:
+    return Passage(
+        chunk_id=text[:8], doc_id=text[:8], text=text, title="Help", lang=lang, scores=PassageScores()
+    )
+
+
+def held(question: str, text: str) -> set[str]:
+    return synonym_groups().held(question, key_terms(question), text)
+
+
+def test_a_customers_word_is_held_where_the_page_writes_a_synonym() -> None:
+    assert {"mobile", "miss"} <= held("My mobile went missing, what do I do?", LOST)
+    # Phrases match as a whole, in any inflection: "money back" is a refund.
+    assert held("Can I get my money back?", "Refunds are paid within 5 working days.") == {"money", "back"}
+    assert held("Is the sofa refunded?", "You get your money back within 5 days.") == {"refund"}
+    # Across languages, the trade's words CC-CEDICT lacks: 积分 are loyalty points.
+    assert held("会员积分怎么用？", "Earn 1 loyalty point per S$1 spent.") >= {"积分", "#积分"}
+    assert held("How do loyalty points work?", "每消费1新元可得1积分。") == {"loyalty", "point"}
+
+
+def test_a_near_misses_missing_thing_stays_missing() -> None:
+    # A rug is no mattress, and a bed is not one either: the group holds what means the same.
+    assert held("How long is the warranty on rugs?", "Product type: Mattresses; Warranty: 10 years") == set()
+    assert held("Is my bed frame covered?", "A mattress is covered when it sags by more than 3 cm.") == set()
+    # Words that are apart in the question are no phrase: "money is back" is not "money back".
+    assert held("Where does my money go back to?", "Refunds take 5 days.") == set()
+
+
+def test_the_file_format() -> None:
+    groups = parse_synonyms(["# a comment", "", "refund | money back | 退款", "lonely"])
+    assert [[m.text for m in g] for g in groups.groups] == [["refund", "money back", "退款"]]
+
+
+def test_only_words_the_knowledge_base_lacks_are_searched_with_synonyms() -> None:
+    known = {"phone", "lost", "suspend", "number"}.__contains__
+    searched = synonym_groups().searched_with("My handset went missing", known)
+    assert {"phone", "lost"} <= set(searched)
+    assert all(set(key_terms(s)) <= {"phone", "lost"} for s in searched)
+    # "phone" is a word of the knowledge base: it finds its pages without help.
+    assert synonym_groups().searched_with("My phone went missing", known) == ["lost"]
+
+
+def test_the_judge_finds_a_paraphrases_words_in_their_synonyms() -> None:
+    question = "My mobile went missing, how do I stop someone using my line?"
+    found = evidence(question, [passage(LOST)])
+    assert found.features["coverage"] >= 0.8
+    assert not {"mobile", "miss", "line"} & set(found.missing_terms)
+
+
+def test_keyword_search_finds_a_paraphrase_by_the_pages_words(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path / "kefu-data", embed_batch_size=8)
+    documents = [
+        document("lost.md", "Lost or stolen phone", [Section(LOST)]),
+        document("roaming.md", "Roaming", [Section("Roaming day passes cost HK$68 in Europe.")]),
+        document("plans.md", "Plans", [Section("Harbour Max has 100 GB of local data for HK$298 a month.")]),
+    ]
+    assert not IngestPipeline(settings).ingest_documents(documents, "synonyms").failed
+    result = HybridRetriever(settings).run("My handset went missing, what now?", "synonyms", top_k=2)
+    # Not one of the question's words is on any page: keyword search finds the page by "phone"
+    # and "lost", the synonyms of "handset" and "missing" the knowledge base uses.
+    lexical = result.candidates["bm25"].hits
+    assert lexical and lexical[0].chunk_id == result.passages[0].chunk_id
+    assert result.passages[0].title == "Lost or stolen phone"
