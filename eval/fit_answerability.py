@@ -112,7 +112,7 @@ def collect(args: argparse.Namespace, settings: Settings, known: Sequence[Row] =
 
 
 def refused(params: AnswerabilityParams, row: Row) -> bool:
-    return not row.features or params.probability(row.features) < params.threshold
+    return not row.features or not params.answers(row.features)
 
 
 def report(params: AnswerabilityParams, rows: Sequence[Row]) -> dict[str, dict[str, float]]:

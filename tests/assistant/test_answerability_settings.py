@@ -18,7 +18,10 @@ QUESTION = "How much does the Lumo Hub LH-300 cost?"
 
 
 def with_threshold(settings: Settings, path: Path, threshold: float) -> Settings:
-    params = json.loads(DEFAULT_PARAMS_PATH.read_text(encoding="utf-8")) | {"threshold": threshold}
+    params = json.loads(DEFAULT_PARAMS_PATH.read_text(encoding="utf-8")) | {
+        "threshold": threshold,
+        "full_coverage_floor": threshold,
+    }
     path.write_text(json.dumps(params), encoding="utf-8")
     return settings.model_copy(update={"answerability_params": path})
 

@@ -4,9 +4,13 @@ and numbers or codes the passages lack."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from assistant.answerability import (
+    FULL_COVERAGE_FLOOR,
+    AnswerabilityParams,
     evidence,
     missing_numbers,
     passage_sentences,
@@ -102,3 +106,25 @@ def test_a_run_on_message_asks_from_its_last_question_word() -> None:
     # A range is its numbers; a Chinese character after a number is no part of it.
     battles = passage("普鲁士在1866年击败奥地利，1870年至71年击败法国。", lang="zh")
     assert missing_numbers("普鲁士在1866年和1870-71年又击败了哪些国家？", [battles]) == []
+
+
+def test_a_question_whose_every_word_the_passages_hold_is_answered_from_a_lower_probability() -> None:
+    params = AnswerabilityParams(
+        features=["coverage", "sentence_top"],
+        weights=[0.0, 1.0],
+        bias=0.0,
+        mean=[0.0, 0.9],
+        scale=[1.0, 0.03],
+        full_coverage_floor=FULL_COVERAGE_FLOOR,
+    )
+    # "When did the current SLA take effect?" over "Effective from 1 March 2024.": every word held,
+    # the terse sentence's cosine low.
+    terse = {"coverage": 1.0, "missing_number": 0.0, "sentence_top": 0.86}
+    assert FULL_COVERAGE_FLOOR <= params.probability(terse) < params.threshold
+    assert params.answers(terse)
+    # A word missing, or a number asked about that no passage holds: the threshold holds.
+    assert not params.answers({**terse, "coverage": 0.8})
+    assert not params.answers({**terse, "missing_number": 1.0})
+    # Far below the floor, complete words do not answer either; nor without a floor.
+    assert not params.answers({**terse, "sentence_top": 0.75})
+    assert not replace(params, full_coverage_floor=None).answers(terse)
