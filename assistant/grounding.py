@@ -40,9 +40,12 @@ MIN_SUPPORT_WORDS = 0.6
 MIN_SUPPORT_BIGRAMS = 0.5
 # Sentences with fewer content units than this ("Sure!", "Thanks.") carry no checkable claim.
 MIN_CLAIM_UNITS = 2
-# A draft that states the same claim this many extra times has looped (the small model does, until
-# its token limit: "Refunds are issued within 3 business days [3]." eight times), not answered.
-MAX_REPEATED_CLAIMS = 1
+# A draft that states the same claim more than this many extra times has looped (the small model
+# does, until its token limit: "Refunds are issued within 3 business days [3]." eight times), not
+# answered. None is tolerated: a customer should not read a sentence twice, and the small model's
+# one repeat came with a recombined claim ("The only admin who can run a full workspace export is
+# the one who created the workspace", twice).
+MAX_REPEATED_CLAIMS = 0
 # A sentence citing more passages than this is a citation dump, not a sourced claim.
 MAX_CITATIONS_PER_SENTENCE = 2
 # multilingual-e5-small cosines are compressed (unrelated help-centre sentences score 0.77-0.85):

@@ -101,7 +101,9 @@ def test_chinese_answer_is_scored_on_character_bigrams(make_passage) -> None:  #
 
 def test_a_looping_answer_fails_though_each_sentence_is_supported(shop_passages: list[Passage]) -> None:
     claim = "You can return unused items within 30 days of purchase [1]."
-    assert check(f"{claim} {claim}", shop_passages).ok  # one repeat is tolerated
+    repeated = check(f"{claim} {claim}", shop_passages)
+    assert not repeated.ok and repeated.reasons == ["answer repeats itself (1 repeated sentences)"]
+    assert check(claim, shop_passages).ok
     looped = check(" ".join([claim] * 4), shop_passages)
     assert not looped.ok and looped.reasons == ["answer repeats itself (3 repeated sentences)"]
 
