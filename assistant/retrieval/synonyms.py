@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
@@ -27,6 +27,7 @@ from assistant.retrieval.text import MIN_PREFIX, key_terms, normalise, stem
 from ingest.text import CJK_RUN_RE
 
 SYNONYMS_FILE = Path(__file__).with_name("synonyms.txt")
+MAX_CACHED_QUESTIONS = 256
 _WORD_RE = re.compile(r"[a-z0-9]+")
 
 
@@ -97,31 +98,46 @@ def _member(text: str) -> Member:
 @dataclass(frozen=True)
 class SynonymGroups:
     groups: tuple[tuple[Member, ...], ...]
+    _asked: dict[str, tuple[tuple[tuple[Member, ...], tuple[Member, ...]], ...]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     def held(self, question: str, question_terms: Iterable[str], text: str) -> set[str]:
         """The question's key terms a text holds through a synonym: the question writes one
         member of a group, the text another."""
-        asked = Written.of(question)
         seen = Written.of(text)
         terms = list(question_terms)
         held: set[str] = set()
-        for group in self.groups:
-            written = [m for m in group if m.written_in(asked)]
-            if not written or not any(m.written_in(seen) for m in group if m not in written):
-                continue
-            for member in written:
-                held |= member.held_terms(terms)
+        for group, written in self.written_in(question):
+            if any(m.written_in(seen) for m in group if m not in written):
+                for member in written:
+                    held |= member.held_terms(terms)
         return held
+
+    def written_in(self, question: str) -> tuple[tuple[tuple[Member, ...], tuple[Member, ...]], ...]:
+        """(group, its members the question writes) for each group the question writes a member of."""
+        # Read once per question: it is matched against every passage and sentence of its answer.
+        if (cached := self._asked.get(question)) is not None:
+            return cached
+        asked = Written.of(question)
+        found = []
+        for group in self.groups:
+            written = tuple(m for m in group if m.written_in(asked))
+            if written:
+                found.append((group, written))
+        if len(self._asked) >= MAX_CACHED_QUESTIONS:
+            self._asked.clear()
+        self._asked[question] = tuple(found)
+        return self._asked[question]
 
     def searched_with(self, question: str, known: Callable[[str], bool]) -> list[str]:
         """The members to search for beside a question's words that no page of the knowledge base
         uses (known: whether the BM25 index holds a term): "My mobile went missing" is searched
         with "lost" too. Only words the knowledge base lacks are helped: a word it uses already
         finds its pages, and its synonyms would only widen the search."""
-        asked = Written.of(question)
         found: list[str] = []
-        for group in self.groups:
-            written = [m for m in group if m.terms and m.written_in(asked)]
+        for group, written_members in self.written_in(question):
+            written = [m for m in written_members if m.terms]
             if not written or any(known(t) for m in written for t in m.terms):
                 continue
             found += [
