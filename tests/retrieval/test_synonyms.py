@@ -47,6 +47,17 @@ def test_a_near_misses_missing_thing_stays_missing() -> None:
     assert held("Where does my money go back to?", "Refunds take 5 days.") == set()
 
 
+def test_a_word_with_another_everyday_sense_is_no_member() -> None:
+    # "support" is also a verb: phones that support eSIM are no customer-support hotline.
+    question = "Which phones support eSIM?"
+    assert held(question, "客户服务热线每日上午8时至晚上11时开放。") == set()
+    assert synonym_groups().searched_with(question, lambda term: term != "support") == []
+    assert held("How do I reach customer support?", "Call our hotline on 1833 1833.") >= {
+        "customer",
+        "support",
+    }
+
+
 def test_the_file_format() -> None:
     groups = parse_synonyms(["# a comment", "", "refund | money back | 退款", "lonely"])
     assert [[m.text for m in g] for g in groups.groups] == [["refund", "money back", "退款"]]
