@@ -618,8 +618,9 @@ class ExtractiveAnswerer:
     def _score(self, asked: _Asked, candidates: list[_Candidate]) -> None:
         # The question's words a sentence holds through a synonym ("money back" in "Refunds") or,
         # in the other language, in translation ("filter" in "来电过滤") count as its words.
+        asked_terms = key_terms(asked.text)  # read once: every candidate is matched against them
         for c in candidates:
-            held = held_by_synonyms(asked.text, c.text)
+            held = held_by_synonyms(asked.text, asked_terms, c.text)
             if c.other_language:
                 held |= held_in_translation(asked.text, c.text)
             c.held = held & asked.units
@@ -1006,10 +1007,11 @@ def held_in_translation(question: str, text: str) -> frozenset[str]:
     return _as_units(question, lexicon.held_across(terms, text, set(key_terms(text))))
 
 
-def held_by_synonyms(question: str, text: str) -> frozenset[str]:
+def held_by_synonyms(question: str, question_terms: list[str], text: str) -> frozenset[str]:
     """The question's units (lexical_units) a text holds through a customer-service synonym
-    (retrieval.synonyms): "money back" in "Refunds are paid within 5 working days"."""
-    return _as_units(question, synonym_groups().held(question, key_terms(question), text))
+    (retrieval.synonyms): "money back" in "Refunds are paid within 5 working days". question_terms:
+    the question's key_terms."""
+    return _as_units(question, synonym_groups().held(question, question_terms, text))
 
 
 def _as_units(question: str, held: set[str]) -> frozenset[str]:

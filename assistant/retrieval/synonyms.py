@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-from assistant.retrieval.text import MIN_PREFIX, key_terms, normalise, stem
+from assistant.retrieval.text import key_terms, normalise, prefix_match, stem
 from ingest.text import CJK_RUN_RE
 
 SYNONYMS_FILE = Path(__file__).with_name("synonyms.txt")
@@ -38,9 +38,7 @@ def english_stems(normalised: str) -> tuple[str, ...]:
 
 def _same_stem(a: str, b: str) -> bool:
     # As term_found: stems of 4+ letters also match a word they begin ("charg", "charge").
-    return a == b or (
-        min(len(a), len(b)) >= MIN_PREFIX and a.isalpha() and (a.startswith(b) or b.startswith(a))
-    )
+    return a == b or prefix_match(a, b)
 
 
 @dataclass(frozen=True)
@@ -105,10 +103,13 @@ class SynonymGroups:
     def held(self, question: str, question_terms: Iterable[str], text: str) -> set[str]:
         """The question's key terms a text holds through a synonym: the question writes one
         member of a group, the text another."""
+        asked = self.written_in(question)
+        if not asked:  # most questions write no member: the text need not be read
+            return set()
         seen = Written.of(text)
         terms = list(question_terms)
         held: set[str] = set()
-        for group, written in self.written_in(question):
+        for group, written in asked:
             if any(m.written_in(seen) for m in group if m not in written):
                 for member in written:
                     held |= member.held_terms(terms)

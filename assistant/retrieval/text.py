@@ -215,8 +215,17 @@ def term_found(term: str, text_terms: set[str]) -> bool:
         return True
     if len(term) < MIN_PREFIX or not term.isascii() or not term.isalpha():
         return False
-    return any(
-        len(word) >= MIN_PREFIX and (word.startswith(term) or term.startswith(word)) for word in text_terms
+    return any(prefix_match(term, word) for word in text_terms)
+
+
+def prefix_match(term: str, word: str) -> bool:
+    """Whether two English words of MIN_PREFIX+ letters match as one begins the other (term_found's
+    rule for a term that is not among the words as written)."""
+    return (
+        min(len(term), len(word)) >= MIN_PREFIX
+        and term.isascii()
+        and term.isalpha()
+        and (word.startswith(term) or term.startswith(word))
     )
 
 
