@@ -17,9 +17,14 @@ import asyncio
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, replace
 
-from assistant.answerability import AnswerabilityJudge, load_params
-from assistant.condense import CondensedQuery, QueryCondenser
-from assistant.extractive import ExtractiveAnswerer, NoAnswerInPassages, facts_of_another_subject
+from assistant.answerability import TOP_PASSAGES, AnswerabilityJudge, load_params
+from assistant.condense import CondensedQuery, QueryCondenser, split_condensed
+from assistant.extractive import (
+    ExtractiveAnswerer,
+    NoAnswerInPassages,
+    facts_of_another_subject,
+    question_parts,
+)
 from assistant.generation import AnswerGenerator, attach_citations
 from assistant.generation_gate import GenerationGate
 from assistant.grounding import GroundingChecker
@@ -53,6 +58,33 @@ from ingest.embedding import get_embedder
 from ingest.text import citations_in
 
 TOP_K = 5
+
+
+def searched_parts(query: str) -> list[str]:
+    """The asks of a message of several (extractive.question_parts), each with the statements
+    that set them up; none for a message asking one thing. A follow-up's condensed context is
+    no ask of its own."""
+    asks, setting = question_parts(split_condensed(query)[0])
+    return [f"{setting} {ask}".strip() for ask in asks]
+
+
+def with_each_part_found(
+    whole: Sequence[Passage], each: Sequence[Sequence[Passage]], top_k: int
+) -> list[Passage]:
+    """The whole message's passages, with the best passage of each ask whose own best two are
+    not among the first TOP_PASSAGES (what the judge and the answer step read) put right after
+    the first passage, in the asks' order; numbered anew."""
+    merged = list(whole)
+    slot = 1
+    for ranking in each:
+        read = {p.chunk_id for p in merged[:TOP_PASSAGES]}
+        if not ranking or any(p.chunk_id in read for p in ranking[:2]):
+            continue
+        merged = [p for p in merged if p.chunk_id != ranking[0].chunk_id]
+        merged.insert(slot, ranking[0])
+        slot += 1
+    return [replace(p, n=n) for n, p in enumerate(merged[:top_k], 1)]
+
 
 NOT_IN_KB = {
     "en": "I couldn't find this in our help centre, so I'd rather not guess. "
@@ -225,6 +257,17 @@ class Answerer:
         retrieved = self.retriever.run(
             query, question.kb, top_k=TOP_K, filters=question.filters, version=question.version
         )
+        found = list(retrieved.passages)
+        if parts := searched_parts(query):
+            # "充电宝能寄到国外吗？寄去日本的包裹最重多少公斤？": one search for the whole message
+            # finds the pages of its first ask; each ask's own best pages join them.
+            each = [
+                self.retriever.run(
+                    part, question.kb, top_k=TOP_K, filters=question.filters, version=question.version
+                ).passages
+                for part in parts
+            ]
+            found = with_each_part_found(found, each, TOP_K)
 
         def best_of(doc_id: str, k: int) -> list[Passage]:
             only = replace(question.filters or RetrievalFilters(), doc_ids=(doc_id,))
@@ -235,7 +278,7 @@ class Answerer:
         # Of a page with dated editions, the asked one's chunks (the newest unless a date is named),
         # even when retrieval found only another edition's.
         documents = self.retriever.snapshot(question.kb, question.version).catalog.documents
-        passages = with_asked_editions(retrieved.passages, documents, query, best_of)
+        passages = with_asked_editions(found, documents, query, best_of)
         guarded = self.passage_guard.run(passages)
         return Retrieval(
             query=retrieved.query or query,

@@ -424,6 +424,16 @@ class ExtractiveAnswerer:
             for part in parts:
                 others = " ".join([setting, *(p for p in parts if p != part), context]).strip()
                 asked = _Asked(part, others, f"{setting} {part}".strip())
+                named = {u for u in asked.units if not asked_kinds(u)}
+                holder = next(
+                    (c for c, _ in chosen if named <= c.units | c.held and _states_kind(c, asked)), None
+                )
+                if holder is not None:
+                    # "How much storage can I buy, and what does it cost?": the row chosen for
+                    # the storage states its price (its column joins the quote); "it" names
+                    # nothing that row does not.
+                    chosen = [(c, a.joined(asked) if c is holder else a) for c, a in chosen]
+                    continue
                 best = self._best_for_part(candidates, asked)
                 taken = next((a for c, a in chosen if best is not None and _key(c) == _key(best)), None)
                 if best is not None and best.row is not None and taken is not None:
@@ -929,12 +939,17 @@ def _names_leading_row(candidate: _Candidate, asked: _Asked) -> bool:
     if candidate.row is None or not candidate.leads_language:
         return False
     name = candidate.row[0][1]
+    # A follow-up names the row through the previous question when the row also holds one of its
+    # own words ("充电宝可以用特快寄吗？" then "那一个包裹里最多能放几个？": the power banks' row).
+    units = asked.units
+    if asked.follow_up and _holds_own_words(candidate, asked):
+        units = asked.units | asked.context_units
     codes = [value for _, value in candidate.row[1:] if is_code(value)]
-    if any(set(lexical_units(code)) <= asked.units for code in codes):
+    if any(set(lexical_units(code)) <= units for code in codes):
         return True
     if candidate.other_language:
         return bool(held_in_translation(asked.text, name) & asked.units)
-    return bool(set(lexical_units(name, _QUESTION_STOP_WORDS)) & asked.units)
+    return bool(set(lexical_units(name, _QUESTION_STOP_WORDS)) & units)
 
 
 def _named_by_context_only(row: _Candidate, candidates: list[_Candidate], asked: _Asked) -> bool:

@@ -157,9 +157,10 @@ _ZH_QUANTITY = re.compile(
 )
 _ZH_PERCENT = re.compile(rf"百分之(?P<num>{_DIGITS}|{_ZH_NUMBER})")
 # Not the digits of a model code ("LH-300", "X2") nor a status or error code ("HTTP status 429"):
-# those are names, checked as such.
+# those are names, checked as such. A Chinese character before the digits is no code ("每件包裹最多
+# 2个" states 2; Python's \w would match 多).
 _BARE_NUMBER = re.compile(
-    rf"(?<![\w.])(?<![a-z]-)(?<!status )(?<!code )(?<!error )(?<!#)(?P<num>{_DIGITS})(?![\d]|-?[a-z]\d)"
+    rf"(?<![a-zA-Z0-9_.])(?<![a-z]-)(?<!status )(?<!code )(?<!error )(?<!#)(?P<num>{_DIGITS})(?![\d]|-?[a-z]\d)"
 )
 _ISO_DATE = re.compile(r"(?<!\d)(?P<y>(?:19|20)\d\d)[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})(?!\d)")
 _ZH_DATE = re.compile(r"(?:(?P<y>(?:19|20)\d\d)\s?年\s?)?(?P<m>\d{1,2})\s?月\s?(?P<d>\d{1,2})\s?[日号]")
@@ -492,6 +493,8 @@ _ASKS_EN = (
         {"time"},
     ),
     (re.compile(r"\bhow much (?:time|longer|notice)\b"), {"duration"}),
+    # "The return window", "the deadline for claims": a period, or the date it ends.
+    (re.compile(r"\b(?:window|deadline|timeframe|time frame|time limit)\b"), {"duration", "date"}),
     (re.compile(r"\bhow far\b|\b(?:range|distance)\b"), {"distance"}),
     (re.compile(r"\bhow old\b|\b(?:age|aged)\b"), {"age"}),
     (re.compile(r"\bhow heavy\b|\bweight\b|\bweigh\b"), {"weight"}),
@@ -506,14 +509,23 @@ _ASKS_ZH = (
         re.compile(r"多少钱|价格|费用|收费|多少元|几块|价钱|资费|面额|面值|金额|门槛|最低消费"),
         {"money", "percent"},
     ),
-    (re.compile(r"(?:多少|几)(?:个(?!月|小时|星期|工作日|钟)|次|位|名|人|条|张|台|部|间|项|款)"), {"number"}),
+    (
+        re.compile(
+            r"(?:多少|几)(?:个(?!月|小时|星期|工作日|钟)|次|位|名|人|条|张|台|部|间|项|款|件|份|本|只|箱|包)"
+        ),
+        {"number"},
+    ),
     (re.compile(r"折扣|几折|优惠多少"), {"money", "percent"}),
     (re.compile(r"几点|营业时间|开放时间|办公时间|服务时间|几时(?:开|关|营业)"), {"time"}),
     (re.compile(r"多远|续航|距离|多少公里"), {"distance"}),
     (re.compile(r"几岁|年龄|多大年纪"), {"age"}),
-    (re.compile(r"多重|重量"), {"weight"}),
+    (re.compile(r"多重|重量|最重|(?:多少|几)(?:公斤|千克|斤)"), {"weight"}),
     (re.compile(r"多快|速度|时速"), {"speed"}),
 )
+
+
+# "最多能代收多少？": a limit asked with a bare 多少, of no kind named otherwise, is an amount or a count.
+_ASKS_LIMIT_ZH = re.compile(r"(?:最多|最高|最少|最低|至少|上限|下限)[^，。？?]*多少[？?]?$")
 
 
 # "When" is answered by a date or a duration ("when will my refund arrive": "within 5 days");
@@ -542,4 +554,6 @@ def asked_kinds(question: str) -> set[str]:
         asked.add("date")
     elif _ASKS_WHEN.search(lowered):
         asked |= {"duration", "date"}
+    if not asked and _ASKS_LIMIT_ZH.search(lowered):
+        asked = {"money", "percent", "number"}
     return asked

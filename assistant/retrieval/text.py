@@ -66,11 +66,20 @@ _EN_QUESTION_FRAME_RE = re.compile(
     r"|\b(?:take|takes|taking|took|taken) effect\b|\b(?:come|comes|came) into (?:effect|force)\b"
 )
 # "How much does assembly cost?" asks an amount: the passage says "Assembly: S$60", not "cost";
-# so does "What does delivery to Brunei cost?".
-_EN_AMOUNT_RE = re.compile(r"\bhow much\b|\bwhat (?:does|do|did|will|would) .+ cost\W*$")
-_EN_COST_RE = re.compile(r"\bcosts?\b")
+# so do "What does delivery to Brunei cost?" and "What is the Express first-kg price?".
+_EN_AMOUNT_RE = re.compile(
+    r"\bhow much\b|\bwhat (?:does|do|did|will|would) .+ cost\W*$|\bwhat(?:'s| is| are| was| were) the\b.*\bprices?\b"
+)
+_EN_COST_RE = re.compile(r"\b(?:costs?|prices?)\b")
 _EN_DURATION_RE = re.compile(r"\bhow long\b")
 _EN_TAKE_RE = re.compile(r"\b(?:take|takes|taking|took)\b")
+# "How many webhooks can I create?" asks a count of webhooks: the table says "Webhooks: 25", with
+# no verb. After "how many/much <thing> can I", the verb is the question's grammar, not its topic;
+# without a thing between ("How much can I withdraw?") the verb is all the topic there is, and stays.
+_EN_COUNT_VERB_RE = re.compile(
+    r"\bhow (?:many|much) (?:[a-z0-9-]+ ){1,4}(?:can|could|do|may|will|should|must|am|are) "
+    r"(?:i|we|you|they) ([a-z]+)\b"
+)
 ZH_QUESTION_WORDS = frozenset(
     """多少 多长 多长时间 多久 多大 多远 多高 多重 多少钱 多少次 多少年 多少岁 几 几个 几年 几岁 几次 几月 几号 几时
     几种 几位 什么 什么样 什么时候 什么地方 为什么 为何 何时 何地 何处 何 哪 哪一 哪一年 哪年 哪天 哪位 哪国 哪种 哪家
@@ -78,11 +87,20 @@ ZH_QUESTION_WORDS = frozenset(
     可不可以 吗 呢 请问 名字 叫 叫做 称为 是什么""".split()
 )
 # Chinese light verbs, as the English ones below: "携号转台需要提供哪些文件" asks about 文件, not 需要.
-ZH_LIGHT_VERBS = frozenset("需要 需 得 必须 想 想要 打算 进行 使用 用 做 办 弄 拿 给予 获得 得到".split())
+ZH_LIGHT_VERBS = frozenset("需要 需 得 必须 想 想要 打算 进行 使用 用 做 办 弄 拿 给予 获得 得到 打".split())
 # "The current policy", "现行的条款": which edition is the newest is the edition step's to say
 # (retrieval.editions); no passage writes "current" into its text.
 ZH_EDITION_NOW_WORDS = frozenset("现行 目前 现在 当前 最新 如今".split())
-ZH_KEY_STOP_WORDS = ZH_STOP_WORDS | ZH_QUESTION_WORDS | ZH_LIGHT_VERBS | ZH_EDITION_NOW_WORDS
+# What a question leans on, as the English "someone", "thing", "want", "after" (EN_KEY_STOP_WORDS):
+# "我不想自己搬货，可以到仓库拿吗？" asks about collecting at the warehouse, not about 自己, 不想 or 到 ("to");
+# 左右 and 大约 are "about", a stop word in English; a measure word (件, 个, 次) counts what its number
+# counts ("每月寄600件": the parcels a month).
+ZH_LEANED_WORDS = frozenset(
+    "自己 不想 别人 有人 东西 以后 之后 以前 之前 到 左右 大约 大概 差不多 件 个 次 份 只".split()
+)
+ZH_KEY_STOP_WORDS = (
+    ZH_STOP_WORDS | ZH_QUESTION_WORDS | ZH_LIGHT_VERBS | ZH_EDITION_NOW_WORDS | ZH_LEANED_WORDS
+)
 # Words a question leans on without asking about them ("What if someone I know gets it?").
 EN_KEY_STOP_WORDS = EN_STOP_WORDS | frozenset(
     """get gets got getting gotten know knows someone somebody anyone anybody something anything
@@ -90,12 +108,15 @@ EN_KEY_STOP_WORDS = EN_STOP_WORDS | frozenset(
     want wants us i'm i've i'd you're it's what's there's let
     come comes came coming allow allows allowed go goes going went make makes made give gives
     gave given put puts use uses used need needs needed
-    per current currently today now nowadays latest newest""".split()
+    per current currently today now nowadays latest newest
+    window windows threshold thresholds deadline deadlines timeframe minimum maximum""".split()
 )
 # The light verbs above carry the question's grammar, not its topic: "How much data comes with
 # Harbour Max?" is answered by "Harbour Max; Local data: 100 GB", which holds no "come". "Per"
 # is a unit's grammar ("per month", "monthly"); "current", "today", "latest" say which edition,
-# as 现行 and 目前 do (ZH_EDITION_NOW_WORDS).
+# as 现行 and 目前 do (ZH_EDITION_NOW_WORDS). "Window", "threshold", "deadline", "minimum" say what
+# kind of answer is wanted, as "how long" does: "the return window" is answered by "return within
+# 14 days", "the free-shipping threshold" by "Free shipping from: S$60".
 
 
 def normalise(text: str) -> str:
@@ -199,6 +220,7 @@ def key_terms(text: str) -> list[str]:
         text = _EN_TAKE_RE.sub(" ", text)  # "how long does it take": take only asks for a duration
     if _EN_AMOUNT_RE.search(text):
         text = _EN_COST_RE.sub(" ", text)
+    text = _EN_COUNT_VERB_RE.sub(lambda m: m.group(0)[: m.start(1) - m.start(0)], text)
     text = _EN_QUESTION_FRAME_RE.sub(" ", text)
     return _terms(text, EN_KEY_STOP_WORDS, ZH_KEY_STOP_WORDS)
 

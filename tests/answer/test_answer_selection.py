@@ -643,6 +643,41 @@ def test_a_two_part_question_over_a_table_row_and_a_policy(extractor: Extractive
     assert "S$4.90 [1]" in answer and "60 days of delivery [2]" in answer and "refunded in full" not in answer
 
 
+def test_a_part_asking_only_it_is_answered_by_the_row_chosen_for_the_other(
+    extractor: ExtractiveAnswerer,
+) -> None:
+    """ "What does it cost?" names nothing of its own: the storage row states its price, and a bill
+    FAQ's payment sentence is no answer to it (an English question over Chinese pages)."""
+    storage = passage(
+        1,
+        "Value added services",
+        "服务: 云端储存50GB; 月费（港元）: 38; 说明: 手机照片及通讯录自动备份",
+        kind="table",
+        lang="zh",
+    )
+    bills = faq(
+        2,
+        "FAQ",
+        "如何缴付账单？",
+        "您可以使用信用卡自动转账、转数快(FPS)或到任何7-Eleven缴费。账单于账单日后21天到期。",
+    )
+    answer = extractor.run(
+        "How much cloud backup storage can I buy, and what does it cost?", [storage, bills], "en"
+    ).text
+    assert "38" in answer and "7-Eleven" not in answer and "[2]" not in answer
+
+
+def test_a_return_window_asks_for_a_period(extractor: ExtractiveAnswerer) -> None:
+    policy = passage(
+        1,
+        "Returns policy 2022",
+        "Effective from 1 February 2022. You can return an item within 14 days of delivery. "
+        "You pay for return shipping.",
+    )
+    answer = extractor.run("What was the return window under the 2022 returns policy?", [policy], "en").text
+    assert "14 days" in answer and "Effective" not in answer
+
+
 # -- the right figure, the wrong row ----------------------------------------------------------------
 
 UPTIME = passage(

@@ -168,6 +168,7 @@ def test_a_figure_right_after_a_chinese_character_is_read() -> None:
     assert facts("须扣除商品价格15%的重新上架费") == [("percent", 15.0, "%", None, None)]
     assert facts("每月5GB数据") == [("data", 5120.0, "mb", "month", None)]
     assert facts("型号X15") == []  # still not the digits of a model code
+    assert facts("每件包裹最多2个") == [("number", 2.0, "", None, "max")]  # a count after Chinese text
 
 
 def test_times_of_day_are_minutes_after_midnight() -> None:
@@ -205,6 +206,12 @@ def test_a_chinese_discount_is_the_share_of_the_price_paid() -> None:
         ("客服热线几点开放？", {"time"}),
         ("What discount do platinum members get?", {"money", "percent"}),
         ("金卡会员打几折？", {"money", "percent"}),
+        ("开通月结账户每月至少要寄多少件？", {"number"}),
+        # A limit asked with a bare 多少 is an amount or a count.
+        ("代收货款每件最多能代收多少？", {"money", "percent", "number"}),
+        # A window or a deadline is a period, or the date it ends.
+        ("What was the return window under the 2022 policy?", {"duration", "date"}),
+        ("What is the deadline for a damage claim?", {"duration", "date"}),
     ],
 )
 def test_counts_times_of_day_and_discounts_are_asked_for(question: str, kinds: set[str]) -> None:

@@ -78,6 +78,19 @@ def test_numbers_and_codes_the_passages_lack_are_missing() -> None:
     assert evidence("What is the credit below 95%?", [sla]).features["missing_number"] == 0.0
 
 
+def test_a_customers_number_inside_a_band_the_passage_states_is_held() -> None:
+    tiers = passage("100 to 499 parcels a month: 5% off. 500 to 1,999 parcels a month: 10% off.")
+    assert missing_numbers("我们公司每月寄600件左右，月结能打几折？", [tiers]) == []
+    assert missing_numbers("If we send 3,000 parcels a month, what discount do we get?", [tiers]) == [
+        "3000.0"
+    ]
+    # A year is held by a band of years only, not by a band of amounts.
+    assert missing_numbers("What was the fee in 2021?", [passage("From 2020 to 2023 the fee was ¥5.")]) == []
+    assert missing_numbers("What was the fee in 2021?", [passage("Claims of 1,000 to 5,000 yuan.")]) == [
+        "2021.0"
+    ]
+
+
 def test_the_condense_label_is_no_word_of_the_question() -> None:
     sla = passage("Below 95.0% the credit is 50% of the monthly fee.", title="SLA credits")
     found = evidence(

@@ -71,3 +71,19 @@ def test_key_terms_leave_out_date_and_amount_frames_and_which_edition() -> None:
     # "Current" and "per" are no passage's topic; the edition step picks the current one.
     assert key_terms("Under the current policy, what is the fee per month?") == ["policy", "fee", "month"]
     assert set(key_terms("现行的服务条款")) == set(key_terms("服务条款"))
+
+
+def test_key_terms_leave_out_the_verb_of_a_count_and_the_kind_of_period_or_amount() -> None:
+    # "How many webhooks can I create?" asks a count of webhooks: the row says "Webhooks: 25".
+    assert key_terms("How many webhooks can I create on the Team plan?") == ["webhook", "team", "plan"]
+    assert key_terms("How much cloud storage can we buy?") == ["cloud", "storage"]
+    # With no thing between, the verb is the topic.
+    assert key_terms("How much can I withdraw per day?") == ["withdraw", "day"]
+    assert "create" in key_terms("Can I create webhooks?")
+    # A window, threshold or minimum is the kind of answer, as "how long" is.
+    assert key_terms("What is the return window?") == ["return"]
+    assert key_terms("What is the free shipping threshold?") == ["free", "ship"]
+    assert key_terms("What is the minimum age for a contract?") == ["age", "contract"]
+    # Chinese words a question leans on, as "someone", "want" and "after" in English.
+    assert {"自己", "不想", "以后"}.isdisjoint(key_terms("我不想自己搬货，取消以后可以到仓库拿吗？"))
+    assert "仓库" in key_terms("我不想自己搬货，取消以后可以到仓库拿吗？")

@@ -1,0 +1,72 @@
+"""A message asking two things (issue 12, questions that need two pages): each ask is searched
+for on its own as well, so the page answering the second ask is read even when the whole message
+finds only the first one's; and each ask gets its own sentence, or none."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.answering import searched_parts, with_each_part_found
+from assistant.pipeline import AnswerPipeline, AnswerRequest
+from assistant.types import Passage
+from ingest.config import Settings
+
+SAMPLE_KB = "sample"  # built by the sample_settings fixture (conftest.py)
+
+
+def _passage(chunk_id: str) -> Passage:
+    return Passage(chunk_id=chunk_id, doc_id=chunk_id, title=chunk_id, text=chunk_id, n=0)
+
+
+def test_a_message_asking_two_things_is_searched_for_each() -> None:
+    assert searched_parts("I'm in Singapore. How much is shipping, and how do I return it?") == [
+        "I'm in Singapore. How much is shipping",
+        "I'm in Singapore. how do I return it?",
+    ]
+    assert searched_parts("How much is shipping to Singapore?") == []
+
+
+def test_an_asks_best_passage_joins_only_when_the_first_passages_lack_its_best_two() -> None:
+    whole = [_passage(c) for c in ("a", "b", "c", "d", "e")]
+    found = with_each_part_found(whole, [[_passage("d"), _passage("a")], [_passage("x"), _passage("y")]], 5)
+    # The first ask's second best ("a") is read already; the second ask's best is not.
+    assert [p.chunk_id for p in found] == ["a", "x", "b", "c", "d"]
+    assert [p.n for p in found] == [1, 2, 3, 4, 5]
+    found = with_each_part_found(whole, [[_passage("x")], [_passage("y")]], 5)
+    assert [p.chunk_id for p in found] == ["a", "x", "y", "b", "c"]
+
+
+@pytest.fixture(scope="module")
+def pipeline(sample_settings: Settings) -> AnswerPipeline:
+    return AnswerPipeline(sample_settings)
+
+
+@pytest.mark.slow
+def test_each_ask_gets_the_sentence_of_its_own_page(pipeline: AnswerPipeline) -> None:
+    """Searched as a whole, this message found the reset steps and the returns page; the
+    shipping time was "answered" with the 30-day return period."""
+    result = pipeline.run(
+        AnswerRequest(
+            "How long does standard shipping take, and how do I reset my Lumo Hub?",
+            kb=SAMPLE_KB,
+            record=False,
+        )
+    )
+    assert result.mode == "extractive", result.text
+    assert "3-5 business days" in result.text and "reset button" in result.text
+    assert "30 days" not in result.text
+
+
+@pytest.mark.slow
+def test_a_second_ask_naming_its_own_thing_is_not_taken_as_answered_by_the_first(
+    pipeline: AnswerPipeline,
+) -> None:
+    """The warranty's "2-year" is a duration, but the second ask names standard shipping."""
+    result = pipeline.run(
+        AnswerRequest(
+            "How long is the warranty on a Lumo Hub, and how long does standard shipping take?",
+            kb=SAMPLE_KB,
+            record=False,
+        )
+    )
+    assert "2-year" in result.text and "3-5 business days" in result.text, result.text
