@@ -46,6 +46,11 @@ MIN_CLAIM_UNITS = 2
 # one repeat came with a recombined claim ("The only admin who can run a full workspace export is
 # the one who created the workspace", twice).
 MAX_REPEATED_CLAIMS = 0
+# A bracketed word that is no citation ("[address]", "<name>", "{website}"): the small model's
+# template slots.
+_PLACEHOLDER_RE = re.compile(
+    r"\[[^\]\d\n][^\]\n]{0,40}\]|<[A-Za-z][A-Za-z _-]{1,30}>|\{[A-Za-z][A-Za-z _-]{1,30}\}"
+)
 # A sentence citing more passages than this is a citation dump, not a sourced claim.
 MAX_CITATIONS_PER_SENTENCE = 2
 # multilingual-e5-small cosines are compressed (unrelated help-centre sentences score 0.77-0.85):
@@ -196,6 +201,11 @@ class GroundingChecker:
                     f"unsupported ({result.score:.2f}; {'; '.join(result.problems)}): {sentence[:80]}"
                 )
 
+        sources = "\n".join(p.text for p in passages)
+        placeholders = [m for m in _PLACEHOLDER_RE.findall(answer) if m not in sources]
+        if placeholders:
+            # "Send your claim to [address] at [website]": a template slot, not a fact.
+            reasons.append(f"answer holds template slots the passages do not: {', '.join(placeholders[:3])}")
         repeated = len(scores) - len({frozenset(lexical_units(strip_citations(s.sentence))) for s in scores})
         if repeated > MAX_REPEATED_CLAIMS:
             reasons.append(f"answer repeats itself ({repeated} repeated sentences)")

@@ -108,6 +108,17 @@ def test_a_looping_answer_fails_though_each_sentence_is_supported(shop_passages:
     assert not looped.ok and looped.reasons == ["answer repeats itself (3 repeated sentences)"]
 
 
+def test_a_template_slot_fails(shop_passages: list[Passage], make_passage) -> None:  # type: ignore[no-untyped-def]
+    """The small model's "[address]": a slot to fill, not a fact of the passage."""
+    result = check(
+        "Bring the original receipt to [store address] within 30 days of purchase [1].", shop_passages
+    )
+    assert not result.ok and any("template slots" in r for r in result.reasons)
+    # Brackets the passage itself writes are quoted, not invented.
+    app = [make_passage(1, "eSIM", "Open the app and tap [Account > eSIM] to scan the QR code.")]
+    assert check("Tap [Account > eSIM] in the app to scan the QR code [1].", app).ok
+
+
 def test_no_claim_at_all_fails(shop_passages: list[Passage]) -> None:
     result = check("Sure! [1]", shop_passages)
     assert not result.ok
