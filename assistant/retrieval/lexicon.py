@@ -121,7 +121,11 @@ class BilingualLexicon:
         way round from chinese(), which lists only the words a short gloss translates."""
         glosses: set[str] = set()
         for word in text_terms:
-            if not word.startswith("#") and CJK_RUN_RE.fullmatch(word):
+            if word.startswith("#"):
+                # Key terms are cut by jieba's dictionary, which lacks 月费 (CC-CEDICT: monthly
+                # fee): a bigram the lexicon holds as a word means what that word does.
+                glosses.update(self.zh_to_en.get(word[1:], "").split())
+            elif CJK_RUN_RE.fullmatch(word):
                 # A compound the lexicon lacks means what its characters do (金卡: gold, card):
                 # here that can only find the question's word, never lose it.
                 glosses.update(self.english(word, shortest_part=1))

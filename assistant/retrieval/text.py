@@ -84,7 +84,7 @@ ZH_QUESTION_WORDS = frozenset(
     """多少 多长 多长时间 多久 多大 多远 多高 多重 多少钱 多少次 多少年 多少岁 几 几个 几年 几岁 几次 几月 几号 几时
     几种 几位 什么 什么样 什么时候 什么地方 为什么 为何 何时 何地 何处 何 哪 哪一 哪一年 哪年 哪天 哪位 哪国 哪种 哪家
     哪一个 哪一位 哪一天 哪一种 哪个 哪些 哪里 哪儿 谁 怎么 怎么样 怎样 如何 是否 能否 可否 是不是 有没有 能不能
-    可不可以 吗 呢 请问 名字 叫 叫做 称为 是什么""".split()
+    可不可以 吗 呢 请问 名字 叫 叫做 称为 是什么 钱""".split()
 )
 # Chinese light verbs, as the English ones below: "携号转台需要提供哪些文件" asks about 文件, not 需要.
 ZH_LIGHT_VERBS = frozenset("需要 需 得 必须 想 想要 打算 进行 使用 用 做 办 弄 拿 给予 获得 得到 打".split())
@@ -94,9 +94,9 @@ ZH_EDITION_NOW_WORDS = frozenset("现行 目前 现在 当前 最新 如今".spl
 # What a question leans on, as the English "someone", "thing", "want", "after" (EN_KEY_STOP_WORDS):
 # "我不想自己搬货，可以到仓库拿吗？" asks about collecting at the warehouse, not about 自己, 不想 or 到 ("to");
 # 左右 and 大约 are "about", a stop word in English; a measure word (件, 个, 次) counts what its number
-# counts ("每月寄600件": the parcels a month).
+# counts ("每月寄600件": the parcels a month); 最多, 至少 are the bound asked for, as "maximum" is.
 ZH_LEANED_WORDS = frozenset(
-    "自己 不想 别人 有人 东西 以后 之后 以前 之前 到 左右 大约 大概 差不多 件 个 次 份 只".split()
+    "自己 不想 别人 有人 东西 以后 之后 以前 之前 到 左右 大约 大概 差不多 件 个 次 份 只 最多 最少 最高 最低 至少 最 多".split()
 )
 ZH_KEY_STOP_WORDS = (
     ZH_STOP_WORDS | ZH_QUESTION_WORDS | ZH_LIGHT_VERBS | ZH_EDITION_NOW_WORDS | ZH_LEANED_WORDS
@@ -180,11 +180,14 @@ def char_bigrams(run: str) -> list[str]:
     return [run[i : i + 2] for i in range(len(run) - 1)]
 
 
-def chinese_terms(run: str, stop_words: frozenset[str] = ZH_STOP_WORDS) -> list[str]:
-    """Content words of a CJK run, and "#"-marked bigrams within each stretch of content words."""
+def chinese_terms(run: str, stop_words: frozenset[str] = ZH_STOP_WORDS, new_words: bool = True) -> list[str]:
+    """Content words of a CJK run, and "#"-marked bigrams within each stretch of content words.
+    new_words: let jieba join characters its dictionary lacks into words (its HMM); key terms do
+    not, since it glues a particle onto a question's word ("通知期是多少天" -> 期是) that no passage
+    writes ("通知期为14天" -> 期为), and a question would lack a word only for how it was cut."""
     result: list[str] = []
     stretch: list[str] = []
-    for word in [*_segmenter().lcut(run), None]:
+    for word in [*_segmenter().lcut(run, HMM=new_words), None]:
         if word is not None and word not in stop_words:
             result.append(word)
             stretch.append(word)
@@ -199,12 +202,12 @@ def terms(text: str) -> list[str]:
     return _terms(normalise(text), EN_STOP_WORDS, ZH_STOP_WORDS)
 
 
-def _terms(text: str, en_stop: frozenset[str], zh_stop: frozenset[str]) -> list[str]:
+def _terms(text: str, en_stop: frozenset[str], zh_stop: frozenset[str], new_words: bool = True) -> list[str]:
     result: list[str] = []
     for match in _RUN_RE.finditer(text):
         run = match.group()
         if CJK_RUN_RE.fullmatch(run):
-            result.extend(chinese_terms(run, zh_stop))
+            result.extend(chinese_terms(run, zh_stop, new_words))
         elif run not in en_stop:
             result.append(stem(run))
     return result
@@ -222,7 +225,7 @@ def key_terms(text: str) -> list[str]:
         text = _EN_COST_RE.sub(" ", text)
     text = _EN_COUNT_VERB_RE.sub(lambda m: m.group(0)[: m.start(1) - m.start(0)], text)
     text = _EN_QUESTION_FRAME_RE.sub(" ", text)
-    return _terms(text, EN_KEY_STOP_WORDS, ZH_KEY_STOP_WORDS)
+    return _terms(text, EN_KEY_STOP_WORDS, ZH_KEY_STOP_WORDS, new_words=False)
 
 
 # English words this long also match a text word they begin, or that begins them: "corona" is
