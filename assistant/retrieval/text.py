@@ -218,7 +218,7 @@ def key_terms(text: str) -> list[str]:
     kind of answer is wanted ("how long", "how many", 多少, 多长时间, 哪一年, ...). The answerability
     judge looks for these in the passages: a passage answering "How long does shipping take?"
     says "3-5 business days", not "long" or "take". BM25 keeps them (their IDF is low anyway)."""
-    text = normalise(text)
+    text = _CONTRACTED_NOT_RE.sub(_not_spelled_out, normalise(text))
     if _EN_DURATION_RE.search(text):
         text = _EN_TAKE_RE.sub(" ", text)  # "how long does it take": take only asks for a duration
     if _EN_AMOUNT_RE.search(text):
@@ -226,6 +226,19 @@ def key_terms(text: str) -> list[str]:
     text = _EN_COUNT_VERB_RE.sub(lambda m: m.group(0)[: m.start(1) - m.start(0)], text)
     text = _EN_QUESTION_FRAME_RE.sub(" ", text)
     return _terms(text, EN_KEY_STOP_WORDS, ZH_KEY_STOP_WORDS, new_words=False)
+
+
+# "Hasn't", "can't", "cannot": the negation is the word that matters, written as the passages
+# write it ("has not been resolved", "we cannot accept"), and the verb is a stop word.
+_CONTRACTED_NOT_RE = re.compile(r"\b([a-z]+?)n['’]t\b|\bcannot\b")
+_IRREGULAR_NOT = {"ca": "can", "wo": "will", "sha": "shall"}
+
+
+def _not_spelled_out(match: re.Match[str]) -> str:
+    verb = match.group(1)
+    if verb is None:
+        return "can not"
+    return f"{_IRREGULAR_NOT.get(verb, verb)} not"
 
 
 # English words this long also match a text word they begin, or that begins them: "corona" is

@@ -89,6 +89,14 @@ def test_key_terms_leave_out_the_verb_of_a_count_and_the_kind_of_period_or_amoun
     assert "仓库" in key_terms("我不想自己搬货，取消以后可以到仓库拿吗？")
 
 
+def test_a_contracted_negation_is_the_word_not() -> None:
+    # The passage writes "has not" or "cannot"; the customer "hasn't" or "can't".
+    assert key_terms("My complaint hasn't been resolved.") == ["complaint", "not", "resolv"]
+    assert key_terms("I can't log in") == key_terms("I cannot log in") == ["not", "log"]
+    assert key_terms("It won't turn on") == ["not", "turn"]
+    assert key_terms("I don’t have a receipt") == ["not", "receipt"]
+
+
 def test_chinese_key_terms_are_cut_by_the_dictionary_only() -> None:
     # jieba's new-word guessing glues a particle onto a question's word (期是, 费是, 版有) that no
     # passage writes; cut by the dictionary, the question's words are the passage's.
