@@ -99,7 +99,9 @@ class BilingualLexicon:
             if term.startswith("#"):
                 bigrams.append(term)
             elif CJK_RUN_RE.fullmatch(term):
-                english = self.english(term)
+                # A single character (月结 cut to 月, 结: key terms are cut by the dictionary)
+                # means too many things to look for in translation: it says nothing either way.
+                english = self.english(term) if len(term) >= MIN_ZH_CHARS else frozenset()
                 if not english or any(_english_held(word, text_terms) for word in english):
                     held.add(term)
             elif any(word in normalised for word in self.chinese(term)):

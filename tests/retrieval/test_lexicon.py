@@ -62,6 +62,13 @@ def test_terms_held_across_languages() -> None:
     assert parsed.held_across(["vat", "auth0", "filter"], chinese, set(key_terms(chinese))) == {"vat"}
 
 
+def test_a_single_character_says_nothing_across_languages() -> None:
+    # 月结 (monthly account) is cut to 月 and 结 by the dictionary; 金 alone means too much to look for.
+    parsed = parse_cedict([*LINES, "結 结 [jie2] /knot/sturdy/bond/to tie/\n"])
+    english = "500 to 1,999 parcels a month: 10% off."
+    assert parsed.held_across(["结", "金"], english, set(key_terms(english))) == {"结", "金"}
+
+
 def test_an_english_term_is_held_by_a_chinese_word_whose_gloss_holds_it() -> None:
     # 来电 ("incoming telephone call") and 月费 ("monthly fee") are not listed under "call" or
     # "month": their glosses describe. Read from the Chinese side, they hold those words.
