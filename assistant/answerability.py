@@ -293,7 +293,7 @@ def missing_numbers(question: str, passages: Sequence[Passage]) -> list[str]:
     asked = _numbers_and_codes(" ".join(asking_sentences(question)))
     if not asked:
         return []
-    texts = ["\n".join([p.title, *p.heading_path, p.text]) for p in passages]
+    texts = [_evidence_text(p) for p in passages]
     held = set().union(*(_numbers_and_codes(text) for text in texts))
     bands = [band for text in texts for band in _ranges(text)]
     return sorted(t for t in asked - held if not _in_band(t, bands))
@@ -312,10 +312,14 @@ def _in_band(term: str, bands: Sequence[tuple[float, float]]) -> bool:
     )
 
 
-def _passage_terms(passage: Passage, acronyms: frozenset[str] = frozenset()) -> set[str]:
-    """The passage's key terms, with each of the question's acronyms that the passage spells out
-    ("SLA" in "Uptime service level agreement", "SSO" in "single sign-on")."""
-    text = "\n".join([passage.title, *passage.heading_path, passage.text])
+def _evidence_text(passage: Passage) -> str:
+    """Where evidence is looked for in a passage: its title, headings and text."""
+    return "\n".join([passage.title, *passage.heading_path, passage.text])
+
+
+def _passage_terms(text: str, acronyms: frozenset[str] = frozenset()) -> set[str]:
+    """A passage's key terms (text: _evidence_text), with each of the question's acronyms that the
+    passage spells out ("SLA" in "Uptime service level agreement", "SSO" in "single sign-on")."""
     return set(key_terms(text)) | {a for a in acronyms if spelled_out(a, text) is not None}
 
 
@@ -413,12 +417,13 @@ def _passages_terms(question: str, top: Sequence[Passage], question_terms: set[s
     asked_acronyms = acronyms(split_condensed(question)[0])
     found: list[set[str]] = []
     for passage in top:
-        terms = _passage_terms(passage, asked_acronyms)
-        text = "\n".join([passage.title, *passage.heading_path, passage.text])
+        text = _evidence_text(passage)
+        terms = _passage_terms(text, asked_acronyms)
         if passage.lang != lang:
             terms |= bilingual_lexicon().held_across(question_terms, text, terms)
         terms |= synonym_groups().held(question, question_terms - terms, text)
-        terms |= {t for t in question_terms - terms if _in_band(t, _ranges(text))}
+        if bands := _ranges(text):
+            terms |= {t for t in question_terms - terms if _in_band(t, bands)}
         found.append(terms)
     return found
 

@@ -35,7 +35,7 @@ from assistant.llm.capabilities import model_capabilities
 from assistant.llm.client import LLMError
 from assistant.retrieval.editions import in_asked_edition, with_asked_editions
 from assistant.retrieval.retriever import HybridRetriever
-from assistant.retrieval.types import RetrievalFilters
+from assistant.retrieval.types import RetrievalFilters, RetrievalResult
 from assistant.sentence_vectors import SentenceVectors
 from assistant.timing import StepTimer
 from assistant.turn import (
@@ -254,26 +254,22 @@ class Answerer:
 
     def retrieve(self, question: Question, query: str) -> Retrieval:
         """The top passages for the standalone query, numbered, planted instructions neutralised."""
-        retrieved = self.retriever.run(
-            query, question.kb, top_k=TOP_K, filters=question.filters, version=question.version
-        )
+
+        def search(
+            text: str, k: int = TOP_K, filters: RetrievalFilters | None = question.filters
+        ) -> RetrievalResult:
+            return self.retriever.run(text, question.kb, top_k=k, filters=filters, version=question.version)
+
+        retrieved = search(query)
         found = list(retrieved.passages)
         if parts := searched_parts(query):
             # "充电宝能寄到国外吗？寄去日本的包裹最重多少公斤？": one search for the whole message
             # finds the pages of its first ask; each ask's own best pages join them.
-            each = [
-                self.retriever.run(
-                    part, question.kb, top_k=TOP_K, filters=question.filters, version=question.version
-                ).passages
-                for part in parts
-            ]
-            found = with_each_part_found(found, each, TOP_K)
+            found = with_each_part_found(found, [search(part).passages for part in parts], TOP_K)
 
         def best_of(doc_id: str, k: int) -> list[Passage]:
             only = replace(question.filters or RetrievalFilters(), doc_ids=(doc_id,))
-            return self.retriever.run(
-                query, question.kb, top_k=k, filters=only, version=question.version
-            ).passages
+            return search(query, k, only).passages
 
         # Of a page with dated editions, the asked one's chunks (the newest unless a date is named),
         # even when retrieval found only another edition's.

@@ -50,7 +50,7 @@ How sentences are picked (the question is the condensed standalone query for fol
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 import re
 from dataclasses import dataclass, replace
 
@@ -424,7 +424,7 @@ class ExtractiveAnswerer:
             for part in parts:
                 others = " ".join([setting, *(p for p in parts if p != part), context]).strip()
                 asked = _Asked(part, others, f"{setting} {part}".strip())
-                named = {u for u in asked.units if not asked_kinds(u)}
+                named = _thing_units(asked.units)
                 holder = next(
                     (c for c, _ in chosen if named <= c.units | c.held and _states_kind(c, asked)), None
                 )
@@ -795,7 +795,7 @@ class ExtractiveAnswerer:
                         for o in chosen
                     )
                 )
-                named = {u for u in c.units & (asked.subject or asked.units) if not asked_kinds(u)}
+                named = _thing_units(c.units & (asked.subject or asked.units))
                 if not c.states_asked_kind or not named - covered:
                     continue  # a word asking for the fact ("收费") names nothing else
             if c.row is not None or best.row is not None:
@@ -922,6 +922,11 @@ def _named_units(candidate: _Candidate) -> set[str]:
     passage = candidate.passage
     headings = " ".join([passage.title, *passage.heading_path])
     return set(candidate.units) | set(lexical_units(headings, _QUESTION_STOP_WORDS))
+
+
+def _thing_units(units: Iterable[str]) -> set[str]:
+    """The units that name a thing, not the kind of fact asked for ("收费", "cost")."""
+    return {u for u in units if not asked_kinds(u)}
 
 
 def _states_kind(candidate: _Candidate, asked: _Asked) -> bool:

@@ -201,9 +201,9 @@ class GroundingChecker:
                     f"unsupported ({result.score:.2f}; {'; '.join(result.problems)}): {sentence[:80]}"
                 )
 
-        sources = "\n".join(p.text for p in passages)
-        placeholders = [m for m in _PLACEHOLDER_RE.findall(answer) if m not in sources]
-        if placeholders:
+        slots = _PLACEHOLDER_RE.findall(answer)
+        sources = "\n".join(p.text for p in passages) if slots else ""
+        if placeholders := [m for m in slots if m not in sources]:
             # "Send your claim to [address] at [website]": a template slot, not a fact.
             reasons.append(f"answer holds template slots the passages do not: {', '.join(placeholders[:3])}")
         repeated = len(scores) - len({frozenset(lexical_units(strip_citations(s.sentence))) for s in scores})

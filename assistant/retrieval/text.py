@@ -77,8 +77,8 @@ _EN_TAKE_RE = re.compile(r"\b(?:take|takes|taking|took)\b")
 # no verb. After "how many/much <thing> can I", the verb is the question's grammar, not its topic;
 # without a thing between ("How much can I withdraw?") the verb is all the topic there is, and stays.
 _EN_COUNT_VERB_RE = re.compile(
-    r"\bhow (?:many|much) (?:[a-z0-9-]+ ){1,4}(?:can|could|do|may|will|should|must|am|are) "
-    r"(?:i|we|you|they) ([a-z]+)\b"
+    r"(\bhow (?:many|much) (?:[a-z0-9-]+ ){1,4}(?:can|could|do|may|will|should|must|am|are) "
+    r"(?:i|we|you|they) )[a-z]+\b"
 )
 ZH_QUESTION_WORDS = frozenset(
     """多少 多长 多长时间 多久 多大 多远 多高 多重 多少钱 多少次 多少年 多少岁 几 几个 几年 几岁 几次 几月 几号 几时
@@ -223,7 +223,7 @@ def key_terms(text: str) -> list[str]:
         text = _EN_TAKE_RE.sub(" ", text)  # "how long does it take": take only asks for a duration
     if _EN_AMOUNT_RE.search(text):
         text = _EN_COST_RE.sub(" ", text)
-    text = _EN_COUNT_VERB_RE.sub(lambda m: m.group(0)[: m.start(1) - m.start(0)], text)
+    text = _EN_COUNT_VERB_RE.sub(r"\1", text)
     text = _EN_QUESTION_FRAME_RE.sub(" ", text)
     return _terms(text, EN_KEY_STOP_WORDS, ZH_KEY_STOP_WORDS, new_words=False)
 
