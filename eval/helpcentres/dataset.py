@@ -4,7 +4,7 @@ knowledge base) or `helpcentres/<centre>`, optionally one split (`tune` or `held
 Questions: data/questions/<centre>.jsonl, the shared layout (eval.dataset_layout.QuestionRecord) whose
 meta is validated as HelpCentreMeta:
 
-  centre        carrier | shop | saas | courier
+  centre        carrier | shop | saas | courier | airline
   type          plain | paraphrase | crosslang | followup | table | edition | twopage |
                 nearmiss | offtopic
   lang          the question's language, en | zh
@@ -68,7 +68,7 @@ Split = Literal["tune", "heldout"]
 class HelpCentreMeta(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    centre: Literal["carrier", "shop", "saas", "courier"]
+    centre: Literal["carrier", "shop", "saas", "courier", "airline"]
     type: Literal[
         "plain", "paraphrase", "crosslang", "followup", "table", "edition", "twopage", "nearmiss", "offtopic"
     ]
