@@ -126,10 +126,12 @@ import numpy as np
 from ingest.config import RetrievalSettings, get_settings
 from assistant.retrieval.acronyms import acronyms, spelled_out
 from assistant.retrieval.lexicon import bilingual_lexicon
+from assistant.retrieval.places import gazetteer
 from assistant.retrieval.synonyms import synonym_groups
 from assistant.retrieval.text import key_terms, normalise, sentences, term_found
 from assistant.condense import split_condensed
 from assistant.extractive import question_parts
+from assistant.facts import in_band, stated_bands
 from assistant.sentence_similarity import CROSS_LANGUAGE_GAP
 from assistant.sentence_vectors import SentenceVectors
 from assistant.table_answer import table_row
@@ -273,19 +275,6 @@ def asking_sentences(question: str) -> list[str]:
     return [m.group(0) if m else s for s, m in zip(asking, starts, strict=True)] or own
 
 
-# "500 to 1,999 parcels a month", "3-5 天", "100至499件": a band of the passage's
-_RANGE_RE = re.compile(r"(\d+(?:\.\d+)?)\s*(?:to|-|–|—|~|～|至|到)\s*(\d+(?:\.\d+)?)")
-
-
-def _ranges(text: str) -> list[tuple[float, float]]:
-    lowered = normalise(text).replace(",", "")
-    return [(float(a), float(b)) for a, b in _RANGE_RE.findall(lowered) if float(a) < float(b)]
-
-
-def _is_year(value: float) -> bool:
-    return value.is_integer() and 1900 <= value <= 2099
-
-
 def missing_numbers(question: str, passages: Sequence[Passage]) -> list[str]:
     """The numbers and codes that the question asks about (asking_sentences) found in none of
     the passages (title, headings, text). A number inside a range a passage states is held: "we
@@ -295,21 +284,8 @@ def missing_numbers(question: str, passages: Sequence[Passage]) -> list[str]:
         return []
     texts = [_evidence_text(p) for p in passages]
     held = set().union(*(_numbers_and_codes(text) for text in texts))
-    bands = [band for text in texts for band in _ranges(text)]
-    return sorted(t for t in asked - held if not _in_band(t, bands))
-
-
-def _in_band(term: str, bands: Sequence[tuple[float, float]]) -> bool:
-    """Whether a number (a key term or a missing_numbers value) lies in one of the bands."""
-    try:
-        value = float(term)
-    except ValueError:
-        return False  # a word, or a code ("auth0"), is held only as written
-    # A year names an edition: only a band of years holds it, not "1,000 to 5,000 yuan".
-    years = _is_year(value)
-    return any(
-        low <= value <= high and (not years or _is_year(low) and _is_year(high)) for low, high in bands
-    )
+    bands = [band for text in texts for band in stated_bands(text)]
+    return sorted(t for t in asked - held if not in_band(t, bands))
 
 
 def _evidence_text(passage: Passage) -> str:
@@ -422,8 +398,9 @@ def _passages_terms(question: str, top: Sequence[Passage], question_terms: set[s
         if passage.lang != lang:
             terms |= bilingual_lexicon().held_across(question_terms, text, terms)
         terms |= synonym_groups().held(question, question_terms - terms, text)
-        if bands := _ranges(text):
-            terms |= {t for t in question_terms - terms if _in_band(t, bands)}
+        terms |= gazetteer().held(question, question_terms - terms, text)
+        if bands := stated_bands(text):
+            terms |= {t for t in question_terms - terms if in_band(t, bands)}
         found.append(terms)
     return found
 

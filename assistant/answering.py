@@ -33,6 +33,7 @@ from assistant.guards.output_guard import OutputGuard
 from assistant.guards.passage_guard import PassageGuard
 from assistant.llm.capabilities import model_capabilities
 from assistant.llm.client import LLMError
+from assistant.table_answer import table_row
 from assistant.retrieval.editions import in_asked_edition, with_asked_editions
 from assistant.retrieval.retriever import HybridRetriever
 from assistant.retrieval.types import RetrievalFilters, RetrievalResult
@@ -84,6 +85,24 @@ def with_each_part_found(
         merged.insert(slot, ranking[0])
         slot += 1
     return [replace(p, n=n) for n, p in enumerate(merged[:top_k], 1)]
+
+
+def with_second_section(
+    found: Sequence[Passage], of_first_page: Sequence[Passage], top_k: int
+) -> list[Passage]:
+    """The passages with the first page's best chunk that is not among them put second: of
+    `of_first_page` (the first passage's document's best chunks for the question), the first one
+    missing from `found`; numbered anew. Retrieval keeps one chunk per page so that five
+    passages show five pages, but the page ranked first is the likeliest to answer, and the
+    section that matched best need not be the one that does: "那最多能在柜子里放几天？" matched the
+    locker page's free-storage section; its storage-period section says "4天"."""
+    if not found:
+        return []
+    section = next((p for p in of_first_page if p.chunk_id != found[0].chunk_id), None)
+    if section is None:
+        return list(found)
+    merged = [found[0], section, *(p for p in found[1:] if p.chunk_id != section.chunk_id)][:top_k]
+    return [replace(p, n=n) for n, p in enumerate(merged, 1)]
 
 
 NOT_IN_KB = {
@@ -260,16 +279,19 @@ class Answerer:
         ) -> RetrievalResult:
             return self.retriever.run(text, question.kb, top_k=k, filters=filters, version=question.version)
 
+        def best_of(doc_id: str, k: int) -> list[Passage]:
+            only = replace(question.filters or RetrievalFilters(), doc_ids=(doc_id,))
+            return search(query, k, only).passages
+
         retrieved = search(query)
         found = list(retrieved.passages)
         if parts := searched_parts(query):
             # "充电宝能寄到国外吗？寄去日本的包裹最重多少公斤？": one search for the whole message
             # finds the pages of its first ask; each ask's own best pages join them.
             found = with_each_part_found(found, [search(part).passages for part in parts], TOP_K)
-
-        def best_of(doc_id: str, k: int) -> list[Passage]:
-            only = replace(question.filters or RetrievalFilters(), doc_ids=(doc_id,))
-            return search(query, k, only).passages
+        elif found and table_row(found[0]) is None:
+            # One ask: the first page's second section joins (a table row is a whole record).
+            found = with_second_section(found, best_of(found[0].doc_id, 2), TOP_K)
 
         # Of a page with dated editions, the asked one's chunks (the newest unless a date is named),
         # even when retrieval found only another edition's.

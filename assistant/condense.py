@@ -145,11 +145,15 @@ def is_follow_up(question: str) -> bool:
 
 
 def previous_question(history: Sequence[Message]) -> str | None:
-    """The most recent user message that stands on its own (follow-ups are skipped over)."""
-    for message in reversed(history):
-        if message.role == "user" and message.content.strip() and not is_follow_up(message.content):
-            return message.content.strip()
-    return None
+    """The most recent user message that stands on its own (follow-ups are skipped over); the
+    earliest one in view stands on its own whatever it looks like, unless it is a short reply
+    ("Yes"): "How much does it cost to take my dog in the cabin?" leans on no earlier turn, its
+    "it" is grammar."""
+    asked = [m.content.strip() for m in history if m.role == "user" and m.content.strip()]
+    for message in reversed(asked):
+        if not is_follow_up(message):
+            return message
+    return asked[0] if asked and not is_short_reply(asked[0]) else None
 
 
 def is_short_reply(message: str) -> bool:

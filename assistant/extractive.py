@@ -55,9 +55,10 @@ import re
 from dataclasses import dataclass, replace
 
 from assistant.condense import elliptical_entity, split_condensed
-from assistant.facts import Fact, asked_kinds, find_facts
+from assistant.facts import Fact, asked_kinds, find_facts, in_band, stated_bands
 from assistant.grounding import STOP_WORDS, lexical_units, split_sentences
 from assistant.retrieval.lexicon import bilingual_lexicon
+from assistant.retrieval.places import gazetteer
 from assistant.retrieval.synonyms import synonym_groups
 from assistant.retrieval.text import chinese_words, key_terms, stem
 from assistant.sentence_similarity import CROSS_LANGUAGE_GAP, SentenceSimilarity
@@ -224,6 +225,9 @@ _RATE_RE = re.compile(
 )
 
 
+_ARTICLE_RE = re.compile(r"(?:a|an|per|every|each)\b", re.IGNORECASE)
+
+
 class _Asked:
     """What one question, or one part of it, asks: its own words, its context's (a follow-up's
     previous question, or a part's other parts), the kinds of fact that answer it, and the facts
@@ -249,7 +253,8 @@ class _Asked:
         self.known = {(f.kind, f.value) for f in find_facts(f"{text}\n{context}")}
         # The customer's own figures ("below 95%", "I'm 16") say which case they are in; not a
         # year, which names an edition ("2023年版"), not a case.
-        self.figures = [f for f in find_facts(text) if f.kind != "date"]
+        # Nor a rate's "a month" ("about 600 parcels a month"): every band of a monthly tariff says it.
+        self.figures = [f for f in find_facts(text) if f.kind != "date" and not _ARTICLE_RE.match(f.text)]
 
     def stated_in(self, sentence: str) -> bool:
         """Whether the sentence states a fact of a kind asked for that the question does not state
@@ -272,8 +277,12 @@ class _Asked:
 
     def names_figure(self, sentence: str) -> bool:
         """Whether the sentence states a figure the question itself states ("below 95.0%" for
-        "what if uptime drops below 95%?")."""
-        return any(f.same_quantity(g) for g in find_facts(sentence) for f in self.figures)
+        "what if uptime drops below 95%?"), or a band it lies in ("500 to 1,999 parcels a month"
+        for "we send about 600 parcels")."""
+        if any(f.same_quantity(g) for g in find_facts(sentence) for f in self.figures):
+            return True
+        bands = stated_bands(sentence)
+        return bool(bands) and any(in_band(f.raw, bands) for f in self.figures)
 
     def names_case(self, candidate: _Candidate) -> bool:
         """Whether a sentence states the customer's figure and shares a word with the question or
@@ -630,7 +639,9 @@ class ExtractiveAnswerer:
         # in the other language, in translation ("filter" in "来电过滤") count as its words.
         asked_terms = key_terms(asked.text)  # read once: every candidate is matched against them
         for c in candidates:
-            held = held_by_synonyms(asked.text, asked_terms, c.text)
+            held = held_by_synonyms(asked.text, asked_terms, c.text) | held_by_places(
+                asked.text, asked_terms, c.text
+            )
             if c.other_language:
                 held |= held_in_translation(asked.text, c.text)
             c.held = held & asked.units
@@ -806,6 +817,11 @@ class ExtractiveAnswerer:
                 continue  # it answers the question the follow-up follows, answered already
             if c.other_language or best.other_language:
                 continue  # a quote in the other language is one sentence, not its translation too
+            if c.passage.doc_id != best.passage.doc_id:
+                # One ask is answered on one page: a second page's sentence sharing its words
+                # answers another question ("could a name be changed after booking" in the 2022
+                # policy, then the group-booking page's deadline for passengers' names).
+                continue
             if any(_same_sentence(c, other) for other in chosen) or length + len(c.text) > MAX_CHARS:
                 continue
             chosen.append(c)
@@ -1004,6 +1020,8 @@ def _named_across(question: str, row: list[tuple[str, str]]) -> bool:
     written = {u for u in lexical_units(naming) if not CJK_RUN_RE.search(u)}  # names, codes: as written
     if written & set(lexical_units(question)) or held_in_translation(question, naming):
         return True
+    if gazetteer().held(question, key_terms(question), naming):
+        return True  # "Bangkok" names the row of 东南亚航线
     lexicon = bilingual_lexicon()
     return not any(
         lexicon.english(t) if CJK_RUN_RE.fullmatch(t) else lexicon.chinese(t)
@@ -1014,17 +1032,9 @@ def _named_across(question: str, row: list[tuple[str, str]]) -> bool:
 
 def held_in_translation(question: str, text: str) -> frozenset[str]:
     """The question's units (lexical_units) that a text in the other language holds in
-    translation (retrieval.lexicon): "filter" of "the call filtering add-on" in "来电过滤". Only
-    the words the lexicon knows count: held_across takes an unknown Chinese word as held (for the
-    answerability judge it says nothing either way), a sentence is ranked on what it does hold;
-    and its "#" bigrams are there for retrieval's recall, not words."""
-    lexicon = bilingual_lexicon()
-    terms = [
-        t
-        for t in key_terms(question)
-        if not t.startswith("#") and (not CJK_RUN_RE.fullmatch(t) or lexicon.english(t))
-    ]
-    return _as_units(question, lexicon.held_across(terms, text, set(key_terms(text))))
+    translation (retrieval.lexicon): "filter" of "the call filtering add-on" in "来电过滤"; only
+    the words the lexicon knows count."""
+    return _as_units(question, bilingual_lexicon().known_held(key_terms(question), text))
 
 
 def held_by_synonyms(question: str, question_terms: list[str], text: str) -> frozenset[str]:
@@ -1032,6 +1042,12 @@ def held_by_synonyms(question: str, question_terms: list[str], text: str) -> fro
     (retrieval.synonyms): "money back" in "Refunds are paid within 5 working days". question_terms:
     the question's key_terms."""
     return _as_units(question, synonym_groups().held(question, question_terms, text))
+
+
+def held_by_places(question: str, question_terms: list[str], text: str) -> frozenset[str]:
+    """The question's units (lexical_units) naming a place whose country a text names, itself or
+    through a region (retrieval.places): "Tokyo" in "Japan and Korea: NT$600"."""
+    return _as_units(question, gazetteer().held(question, question_terms, text))
 
 
 def _as_units(question: str, held: set[str]) -> frozenset[str]:

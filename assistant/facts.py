@@ -269,6 +269,11 @@ _AGE_AFTER = re.compile(r"^\s*(?:years?|yrs?)[\s-]*old|^\s*(?:or older|and (?:ol
 _YEARS_OLD_AFTER = re.compile(r"^[\s-]*(?:old|of age|or older|and older)\b")
 
 
+# The unit of money written with a mark that names no currency ("1,500元", "$5"): it is the same
+# amount as one in any currency ("NT$1,500").
+ANY_CURRENCY = "money"
+
+
 @dataclass(frozen=True)
 class Fact:
     kind: str  # duration | money | distance | speed | weight | percent | age | date | data | number | ...
@@ -282,12 +287,15 @@ class Fact:
     number: float | None = None  # the number as written, before unit conversion ("30" of "30 days")
 
     def same_quantity(self, other: Fact) -> bool:
-        """Same kind, unit and value (after converting units); a bare number matches by value."""
+        """Same kind, unit and value (after converting units); a bare number matches by value, an
+        amount in ANY_CURRENCY one in any currency."""
         if self.kind == "date" or other.kind == "date":
             return self.kind == other.kind and _same_date(int(self.value), int(other.value))
         if self.kind == "number" or other.kind == "number":
             return abs(self.raw - other.raw) < 1e-9
-        if (self.kind, self.unit) != (other.kind, other.unit):
+        if self.kind != other.kind:
+            return False
+        if self.unit != other.unit and not (self.kind == "money" and ANY_CURRENCY in (self.unit, other.unit)):
             return False
         return abs(self.value - other.value) <= 1e-9 * max(1.0, abs(self.value))
 
@@ -370,7 +378,8 @@ def find_facts(text: str) -> list[Fact]:
             add(Fact("date", float(int(m["y"]) * 10000), "date", m.group(), m.start(), m.end()))
     for amount, (start, end) in _amounts_with_spans(text):
         if free(start, end):
-            add(_described(text, Fact("money", amount.value, amount.currency, text[start:end], start, end)))
+            currency = ANY_CURRENCY if amount.bare else amount.currency
+            add(_described(text, Fact("money", amount.value, currency, text[start:end], start, end)))
     for pattern, table in ((_ZH_QUANTITY, _UNITS_ZH), (_EN_QUANTITY, _UNITS_EN)):
         for m in pattern.finditer(text):
             unit_word = m["unit"]
@@ -557,3 +566,31 @@ def asked_kinds(question: str) -> set[str]:
     if not asked and _ASKS_LIMIT_ZH.search(lowered):
         asked = {"money", "percent", "number"}
     return asked
+
+
+# "500 to 1,999 parcels a month", "3-5 天", "100至499件": a band a text states.
+_BAND_RE = re.compile(r"(\d+(?:\.\d+)?)\s*(?:to|-|–|—|~|～|至|到)\s*(\d+(?:\.\d+)?)")
+
+
+def stated_bands(text: str) -> list[tuple[float, float]]:
+    """The numeric bands (low, high) a text states."""
+    lowered = normalise(text).replace(",", "")
+    return [(float(a), float(b)) for a, b in _BAND_RE.findall(lowered) if float(a) < float(b)]
+
+
+def _is_year(value: float) -> bool:
+    return value.is_integer() and 1900 <= value <= 2099
+
+
+def in_band(number: str | float, bands: Iterable[tuple[float, float]]) -> bool:
+    """Whether a number (a figure, or a key term that is one) lies in one of the bands: "about
+    600 parcels a month" is the case of "500 to 1,999 parcels a month"."""
+    try:
+        value = float(number)
+    except ValueError:
+        return False  # a word, or a code ("auth0"), is held only as written
+    # A year names an edition: only a band of years holds it, not "1,000 to 5,000 yuan".
+    years = _is_year(value)
+    return any(
+        low <= value <= high and (not years or _is_year(low) and _is_year(high)) for low, high in bands
+    )

@@ -209,6 +209,12 @@ class GroundingChecker:
         repeated = len(scores) - len({frozenset(lexical_units(strip_citations(s.sentence))) for s in scores})
         if repeated > MAX_REPEATED_CLAIMS:
             reasons.append(f"answer repeats itself ({repeated} repeated sentences)")
+        if phrase := _looping_phrase(strip_citations(answer)):
+            # "approved by the 2023 edition of the 2023 edition of the 2023 edition of ...": the
+            # model looped; each piece is in the passage, the whole says nothing.
+            reasons.append(f"answer loops on a phrase: {phrase!r}")
+        if _cut_off(answer):
+            reasons.append("answer is cut off mid-sentence")
         if not scores:
             reasons.append("answer makes no checkable claim")
         elif (
@@ -524,6 +530,38 @@ def answer_type_mismatch(question: str, facts: list[MatchedFact]) -> str | None:
         if money and pattern.search(lowered) and all(m.per not in (period, None) for m in money):
             return f"the question asks for a price per {period}; the answer gives another rate"
     return None
+
+
+# A phrase of LOOP_WORDS words (LOOP_CHARS Chinese characters: "个工作日" three times is three
+# periods) written LOOP_TIMES times or more is a loop, not an answer.
+LOOP_WORDS = 4
+LOOP_CHARS = 8
+LOOP_TIMES = 3
+_LOOP_WORD_RE = re.compile(r"[\w$€£¥%]+")
+# How a whole answer may end: a sentence's end, or a closing bracket or quote after one.
+_FINISHED_RE = re.compile(r"[.!?。！？…:：;；)）\]」』\"'”’*]\s*$")
+
+
+def _looping_phrase(text: str) -> str | None:
+    lowered = text.lower()
+    for tokens, size, joiner in (
+        (_LOOP_WORD_RE.findall(CJK_RE.sub(" ", lowered)), LOOP_WORDS, " "),
+        (CJK_RE.findall(lowered), LOOP_CHARS, ""),
+    ):
+        counts: dict[tuple[str, ...], int] = {}
+        for i in range(len(tokens) - size + 1):
+            phrase = tuple(tokens[i : i + size])
+            counts[phrase] = counts.get(phrase, 0) + 1
+            if counts[phrase] >= LOOP_TIMES:
+                return joiner.join(phrase)
+    return None
+
+
+def _cut_off(answer: str) -> bool:
+    """Whether the answer stops mid-sentence ("... approved by the 2023 edition of the [1]"): the
+    model ran out of tokens."""
+    body = strip_citations(answer).strip()
+    return bool(body) and not _FINISHED_RE.search(body)
 
 
 def _passage_text(passage: Passage) -> str:

@@ -36,6 +36,9 @@ from dataclasses import dataclass
 
 from assistant.facts import asked_kinds, find_facts
 from assistant.grounding import lexical_units
+from assistant.retrieval.lexicon import bilingual_lexicon
+from assistant.retrieval.places import gazetteer
+from assistant.retrieval.text import key_terms
 from assistant.sentence_similarity import SentenceSimilarity
 from assistant.types import Passage
 from ingest.embedding import Embedder
@@ -143,11 +146,23 @@ def names_row(
         # names no row), nor the headers' own words ("不设免运费" under "免运费门槛").
         headers = set(lexical_units(" ".join(header for header, _ in row)))
         naming = [value for index, (_, value) in enumerate(row) if index == 0 or not find_facts(value)]
-        return bool((set(lexical_units(" ".join(naming))) - headers) & question_units)
+        if (set(lexical_units(" ".join(naming))) - headers) & question_units:
+            return True
+        # "寄去大阪" names the row of "日韩"; a row naming another region is another row.
+        return bool(_places_covered(question, " ".join(naming)))
     # English names things in capitals and codes: one the passage lacks ("Brazil", "LH-900") is
-    # another row, even when other words match ("Lumo Hub LH-900" over the LH-300 row).
-    passage_units = set(lexical_units("\n".join([passage.title, *passage.heading_path, passage.text])))
+    # another row, even when other words match ("Lumo Hub LH-900" over the LH-300 row); a place
+    # is held by a passage naming its country or region ("Tokyo" by "Japan and Korea").
+    passage_text = "\n".join([passage.title, *passage.heading_path, passage.text])
+    passage_units = set(lexical_units(passage_text)) | _places_covered(question, passage_text)
     return not question_names(question) - passage_units - titled
+
+
+def _places_covered(question: str, text: str) -> set[str]:
+    """The units of the places the question names whose country the text names (retrieval.places)."""
+    places = gazetteer()
+    covered = places.covered(text)
+    return {u for name, code in places.named(question) if code in covered for u in lexical_units(name)}
 
 
 def _named_cells(row: list[tuple[str, str]], question: str, question_units: set[str]) -> list[bool]:
@@ -251,7 +266,11 @@ class TableAnswerer:
             # "Peak rate" over "Off-peak rate" for "the peak rate", the other way for "the off-peak
             # rate" (counting every word, stop words too: "off").
             header_words = set(lexical_units(header, frozenset()))
-            shared = len(part_units & header_units)
+            shared = len(part_units & header_units) + len(_places_covered(part, header))
+            if is_chinese(part) != is_chinese(header) and not yes_no:
+                # "在机场买" asks the "At the airport" column. Not in a yes/no question, whose
+                # words name its predicate ("set up taxes" is 不需要税项设置, not the 税种 column).
+                shared += len(bilingual_lexicon().known_held(key_terms(part), header))
             in_header = shared * (1 + 0.5 * len(part_words & header_words) / max(1, len(header_words)))
             # A yes/no question's words in a value the header does not have: "需要税项设置吗" ->
             # "支持状态：不需要税项设置". Across languages the words in common are names ("Is GST

@@ -7,6 +7,7 @@ languages and units: "三十天" = "30 days" = "720 hours" (dimension "duration"
 "1200". Dimensions:
 
   HKD SGD USD EUR GBP CNY   money; "money" is a bare "$", "dollars" or "元": it matches any currency
+  TWD AUD NZD CAD MYR       ("NT$1,500" = "新台币1,500元" = "1,500元")
   percent                   "%", "percent", "百分之", and Chinese discounts ("九五折" = 5 %)
   duration                  minutes (minute, hour, day, week); "working_day" for working/business days
   months                    months and years (a year is 12 months)
@@ -143,6 +144,11 @@ _CURRENCY_PREFIX = [
     (r"€|EUR\s?", "EUR"),
     (r"£|GBP\s?", "GBP"),
     (r"RMB\s?|CNY\s?|¥|￥", "CNY"),
+    (r"NT\$|NTD\s?|TWD\s?|新台币\s?|新台幣\s?|台币\s?", "TWD"),
+    (r"(?<![A-Za-z])A\$|AU\$|AUD\s?", "AUD"),
+    (r"NZ\$|NZD\s?", "NZD"),
+    (r"(?<![A-Za-z])C\$|CA\$|CAD\s?", "CAD"),
+    (r"(?<![A-Za-z])RM\s?|MYR\s?", "MYR"),
     (r"\$", "money"),
 ]
 _CURRENCY_SUFFIX = [
@@ -152,6 +158,10 @@ _CURRENCY_SUFFIX = [
     (r"欧元|euros?|eur", "EUR"),
     (r"英镑|pounds?|gbp", "GBP"),
     (r"人民币|rmb|cny", "CNY"),
+    (r"新台币|新台幣|台币|ntd|twd", "TWD"),
+    (r"澳元|澳币|australian\s+dollars?|aud", "AUD"),
+    (r"加元|加币|canadian\s+dollars?|cad", "CAD"),
+    (r"令吉|马币|ringgits?|myr", "MYR"),
     (r"dollars?|元|块", "money"),
 ]
 # (pattern after the number, dimension, factor to the canonical unit); longest forms first.
@@ -331,7 +341,7 @@ def quantities(text: str) -> list[Quantity]:
     return found
 
 
-_CURRENCIES = {"HKD", "SGD", "USD", "EUR", "GBP", "CNY"}
+_CURRENCIES = {"HKD", "SGD", "USD", "EUR", "GBP", "CNY", "TWD", "AUD", "NZD", "CAD", "MYR"}
 
 
 def compatible(a: str, b: str) -> bool:

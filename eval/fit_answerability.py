@@ -9,9 +9,9 @@ set (eval.bench_retrieval.split_key: by gold or removed document, so no paragrap
 sides). Reported, never fitted on: the benchmark's held-out half (false refusals per answerable
 question type, refusal recall per unanswerable type) and split 1 of each shared set.
 
-Every question is answered as the answer pipeline does up to its decision: condensed (history
-included), retrieved (top 5, assistant.answering.TOP_K), and its features computed with the
-semantic evidence (sentence vectors through the SQL vector cache in --data-dir). --rows keeps
+Every question is answered as the answer pipeline does up to its decision (assistant.answering.
+Answerer): condensed (history included), retrieved (top 5, each ask of a message and the asked
+edition of a page included), and its features computed with the semantic evidence (sentence vectors through the SQL vector cache in --data-dir). --rows keeps
 the feature rows in a JSON file: the sources it already holds are read instead of retrieved again
 (the others are computed and added), so a refit with other settings costs nothing. The benchmark weighs --benchmark-share (0.4) of the fit
 and the shared sets split the rest equally, and within each source each class weighs half (fit's
@@ -35,14 +35,11 @@ from assistant.answerability import (
     DEFAULT_PARAMS_PATH,
     FEATURES,
     AnswerabilityParams,
-    embed_semantic_evidence,
     evidence,
     fit,
 )
-from assistant.answering import TOP_K
-from assistant.condense import QueryCondenser
-from assistant.retrieval.retriever import HybridRetriever
-from assistant.sentence_vectors import SentenceVectors
+from assistant.answering import Answerer
+from assistant.turn import Question
 from eval.bench_retrieval import (
     DEFAULT_SETS,
     add_shared_set_arguments,
@@ -71,16 +68,15 @@ class Row:
 def question_rows(dataset: EvalDataset, settings: Settings, source: str, parts: dict[str, str]) -> list[Row]:
     """One row per question of `dataset` whose id is in `parts` (id -> train/heldout)."""
     kb = build_dataset_kb(dataset, settings).name
-    retriever = HybridRetriever(settings)
-    condenser = QueryCondenser(settings)
-    vectors = SentenceVectors.from_settings(settings, retriever.db)
+    answerer = Answerer(settings)
     rows = []
     items = [item for item in dataset.items if item.id in parts]
     for number, item in enumerate(items, 1):
-        query = condenser.run(item.prompt, history_messages(item)).query
-        result = retriever.run(query, kb, top_k=TOP_K)
-        semantic = embed_semantic_evidence(query, result.passages, vectors) if result.passages else None
-        found = evidence(query, result.passages, result.query_terms, semantic) if result.passages else None
+        query = answerer.condenser.run(item.prompt, history_messages(item)).query
+        retrieval = answerer.retrieve(Question.of(query, kb), query)
+        passages = retrieval.passages
+        semantic = answerer.judge.semantic(retrieval.query, passages) if passages else None
+        found = evidence(retrieval.query, passages, retrieval.term_weights, semantic) if passages else None
         kind = str(item.meta.get("type") or ("answerable" if item.answerable else "unanswerable"))
         # Nothing retrieved: always refused; recorded with no features, scored as a refusal.
         rows.append(Row(source, parts[item.id], kind, item.answerable, found.features if found else {}))

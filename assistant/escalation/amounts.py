@@ -24,6 +24,34 @@ _PREFIX = {
     "gbp": "GBP",
     "hkd": "HKD",
     "jpy": "JPY",
+    # Other dollars and currencies a help centre in the region writes ("NT$1,500", "RM150").
+    "nt$": "TWD",
+    "ntd": "TWD",
+    "twd": "TWD",
+    "a$": "AUD",
+    "au$": "AUD",
+    "aud": "AUD",
+    "c$": "CAD",
+    "ca$": "CAD",
+    "cad": "CAD",
+    "nz$": "NZD",
+    "nzd": "NZD",
+    "rm": "MYR",
+    "myr": "MYR",
+    "thb": "THB",
+    "฿": "THB",
+    "krw": "KRW",
+    "₩": "KRW",
+    "inr": "INR",
+    "₹": "INR",
+    "mop": "MOP",
+    "mop$": "MOP",
+    "chf": "CHF",
+    "新台币": "TWD",
+    "新台幣": "TWD",
+    "台币": "TWD",
+    "港币": "HKD",
+    "人民币": "CNY",
 }
 _SUFFIX = {
     "元": "CNY",
@@ -55,6 +83,30 @@ _SUFFIX = {
     "sgd": "SGD",
     "日元": "JPY",
     "jpy": "JPY",
+    "yen": "JPY",
+    "新台币": "TWD",
+    "新台幣": "TWD",
+    "台币": "TWD",
+    "ntd": "TWD",
+    "twd": "TWD",
+    "令吉": "MYR",
+    "马币": "MYR",
+    "ringgit": "MYR",
+    "myr": "MYR",
+    "泰铢": "THB",
+    "baht": "THB",
+    "韩元": "KRW",
+    "澳元": "AUD",
+    "澳币": "AUD",
+    "aud": "AUD",
+    "加元": "CAD",
+    "加币": "CAD",
+    "cad": "CAD",
+    "澳门元": "MOP",
+    "澳门币": "MOP",
+    "patacas": "MOP",
+    "卢比": "INR",
+    "rupees": "INR",
 }
 _MULTIPLIER = {"k": 1_000.0, "千": 1_000.0, "w": 10_000.0, "万": 10_000.0}
 
@@ -89,11 +141,17 @@ _ZH_NUMERAL = re.compile(
 )
 
 
+# Marks that say "money" without naming whose: a Taipei page's "1,500元" is the NT$1,500 of its
+# English twin, a Singapore shop's "$5" is S$5. The ISO code read for them is a default.
+_BARE_MARKS = {"$", "元", "块", "块钱", "dollars", "dollar", "bucks"}
+
+
 @dataclass(frozen=True)
 class Amount:
     value: float
     currency: str  # ISO code
     text: str  # as written
+    bare: bool = False  # the mark names no currency (_BARE_MARKS): `currency` is a default
 
 
 def parse_zh_numeral(text: str) -> float | None:
@@ -126,10 +184,12 @@ def find_amounts(text: str) -> list[Amount]:
             if any(m.start() < end and start < m.end() for start, end in taken):
                 continue
             value = float(m["num"].replace(",", "")) * _MULTIPLIER.get(m["mult"] or "", 1.0)
-            found.append((m.start(), Amount(value, table[m["cur"]], m.group().strip())))
+            found.append(
+                (m.start(), Amount(value, table[m["cur"]], m.group().strip(), m["cur"] in _BARE_MARKS))
+            )
             taken.append((m.start(), m.end()))
     for m in _ZH_NUMERAL.finditer(text):
         zh_value = parse_zh_numeral(m["zh"])
         if zh_value is not None and not any(m.start() < end and start < m.end() for start, end in taken):
-            found.append((m.start(), Amount(zh_value, _SUFFIX[m["cur"]], m.group())))
+            found.append((m.start(), Amount(zh_value, _SUFFIX[m["cur"]], m.group(), m["cur"] in _BARE_MARKS)))
     return [amount for _, amount in sorted(found, key=lambda pair: pair[0])]

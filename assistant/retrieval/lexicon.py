@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from assistant.retrieval import packaged_data
-from assistant.retrieval.text import EN_KEY_STOP_WORDS, normalise, stem, term_found
+from assistant.retrieval.text import EN_KEY_STOP_WORDS, key_terms, normalise, stem, term_found
 from ingest.text import CJK_RUN_RE
 
 CEDICT_PACKAGE = "pinyin"
@@ -116,6 +116,18 @@ class BilingualLexicon:
             if set(bare) <= held_chars or any(_english_held(word, text_terms) for word in self.english(bare)):
                 held.add(bigram)
         return held
+
+    def known_held(self, question_terms: Iterable[str], text: str) -> set[str]:
+        """held_across for the words the lexicon knows only: what a text in the other language
+        does hold of a question, to rank sentences or columns on ("filter" of "the call filtering
+        add-on" in "来电过滤", 机场 in "At the airport"). An unknown Chinese word says nothing,
+        and "#" bigrams are there for retrieval's recall, not words."""
+        known = [
+            t
+            for t in question_terms
+            if not t.startswith("#") and (not CJK_RUN_RE.fullmatch(t) or self.english(t))
+        ]
+        return self.held_across(known, text, set(key_terms(text)))
 
     def _glosses(self, text_terms: set[str]) -> set[str]:
         """The English words a Chinese text's words mean, so an English term is held where one of

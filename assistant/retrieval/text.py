@@ -219,6 +219,7 @@ def key_terms(text: str) -> list[str]:
     judge looks for these in the passages: a passage answering "How long does shipping take?"
     says "3-5 business days", not "long" or "take". BM25 keeps them (their IDF is low anyway)."""
     text = _CONTRACTED_NOT_RE.sub(_not_spelled_out, normalise(text))
+    text = _POSSESSIVE_RE.sub("", text)  # "a child's ticket" is about a child
     if _EN_DURATION_RE.search(text):
         text = _EN_TAKE_RE.sub(" ", text)  # "how long does it take": take only asks for a duration
     if _EN_AMOUNT_RE.search(text):
@@ -232,6 +233,7 @@ def key_terms(text: str) -> list[str]:
 # write it ("has not been resolved", "we cannot accept"), and the verb is a stop word.
 _CONTRACTED_NOT_RE = re.compile(r"\b([a-z]+?)n['’]t\b|\bcannot\b")
 _IRREGULAR_NOT = {"ca": "can", "wo": "will", "sha": "shall"}
+_POSSESSIVE_RE = re.compile(r"(?<=[a-z])['’]s\b")
 
 
 def _not_spelled_out(match: re.Match[str]) -> str:

@@ -5,6 +5,7 @@ the real embedder where the choice is by meaning, as in the pipeline."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 import pytest
@@ -956,3 +957,91 @@ def test_a_sentence_holding_the_questions_words_in_synonyms_beats_one_sharing_a_
     )
     assert "at least 18 years old" in answer.text
     assert "extra lines" not in answer.text
+
+
+BUSINESS_INTRO = passage(
+    1,
+    "Business accounts",
+    "A business account, also called a monthly account, lets a company send parcels now and pay "
+    "once a month, with volume discounts on domestic rates.",
+)
+VOLUME_DISCOUNTS = replace(  # the same page's next section
+    passage(
+        2,
+        "Business accounts",
+        "Discounts depend on the number of parcels sent in the previous calendar month.\n\n"
+        "100 to 499 parcels a month: 5% off.\n\n500 to 1,999 parcels a month: 10% off.\n\n"
+        "2,000 to 9,999 parcels a month: 15% off.",
+    ),
+    doc_id=BUSINESS_INTRO.doc_id,
+    heading_path=("Volume discounts",),
+)
+
+
+@pytest.mark.parametrize(
+    ("question", "tier", "others"),
+    [
+        (
+            "We send about 600 parcels a month on our company account. How much off do we get?",
+            "10% off",
+            ("5%", "15%"),
+        ),
+        ("We ship 3,000 parcels a month. What discount is that?", "15% off", ("5%", "10%")),
+        ("我们公司每月寄150件左右，月结能打几折？", "5% off", ("10%", "15%")),
+    ],
+)
+def test_the_customers_figure_picks_the_band_it_lies_in(
+    question: str, tier: str, others: tuple[str, ...], extractor: ExtractiveAnswerer
+) -> None:
+    """Every tier states a discount and "parcels a month": the customer's 600 is the 500 to 1,999
+    band's case (the 15% tier was quoted to "about 600 parcels"); their "a month" names no band."""
+    payment = passage(3, "Paying for delivery", "Cash on delivery costs an extra ¥2.")
+    answer = extractor.run(
+        question, [BUSINESS_INTRO, VOLUME_DISCOUNTS, payment], "zh" if is_chinese(question) else "en"
+    ).text
+    assert tier in answer and not any(re.search(rf"(?<!\d){re.escape(o)}", answer) for o in others), answer
+
+
+def test_one_ask_is_answered_on_one_page(extractor: ExtractiveAnswerer) -> None:
+    """The group-booking page's sentence on passengers' names shares the question's words but
+    answers another question, and its "14 days" is no fact of the 2022 policy."""
+    policy = passage(
+        1,
+        "Change and cancellation policy (2022 edition)",
+        "Change and cancellation policy (2022 edition)\n"
+        "Effective from 1 April 2022.\n"
+        "This policy applies to Lotus Air tickets bought on lotusair.com, in the Lotus Air "
+        "app or from our call centre. Fees are per passenger and per change or cancellation.\n"
+        "Lite fares: a change costs NT$2,000. Lite fares cannot be refunded; only unused "
+        "airport taxes are refunded.\n"
+        "Value fares: a change costs NT$1,500 and a cancellation costs NT$3,000.\n"
+        "Flex fares: changes are free and a cancellation costs NT$1,000.\n"
+        "Business fares: changes and cancellations are free.\n"
+        "Fare difference: when you change a flight, you also pay any difference in fare.\n"
+        "Deadline: flights can be changed or cancelled up to 3 hours before departure.\n"
+        "No-show: if you do not cancel before departure and do not fly, a no-show fee of "
+        "NT$3,000 is deducted from any refund.\n"
+        "Names: a ticket cannot be transferred to another person, and names cannot be changed "
+        "after booking.\n"
+        "Refunds: refunds are paid to the original form of payment within 30 working days.",
+    )
+    groups = passage(
+        2,
+        "Group bookings",
+        "Group bookings\n"
+        "A group booking is one booking for 10 or more passengers travelling together on "
+        "the same flights. A group gets one fixed fare for all its passengers, and the passengers' "
+        "names can be given later than for an individual booking.\n"
+        "How to ask for a quote: send the route, the dates and the number of passengers to "
+        "groups@lotusair.com, or use the form at lotusair.com/groups, at least 21 days before "
+        "departure. We reply with a quote within 2 working days.\n"
+        "Deposit: to hold the seats, pay a deposit of NT$2,000 per passenger within 7 days "
+        "of accepting the quote. The deposit is part of the fare, and it is not refunded "
+        "if the group cancels.\n"
+        "Names and final payment: send every passenger's name as written in their passport, "
+        "and pay the rest of the fare, no later than 14 days before departure.",
+    )
+    answer = extractor.run(
+        "In the 2022 edition, could a passenger's name be changed after booking?", [policy, groups], "en"
+    ).text
+    assert "names cannot be changed after booking [1]" in answer and "14 days" not in answer, answer

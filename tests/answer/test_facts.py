@@ -40,6 +40,36 @@ def test_units_convert_where_they_convert_exactly() -> None:
     assert not business.same_quantity(calendar)  # not the same length of time
 
 
+@pytest.mark.parametrize(
+    ("text", "currency"),
+    [
+        ("NT$1,500", "TWD"),
+        ("新台币1,500元", "TWD"),
+        ("RM150", "MYR"),
+        ("A$15", "AUD"),
+        ("300 ringgit", "MYR"),
+        ("HK$30", "HKD"),
+        ("30港元", "HKD"),
+    ],
+)
+def test_the_currencies_of_the_region_are_money(text: str, currency: str) -> None:
+    (fact,) = find_facts(text)
+    assert (fact.kind, fact.unit) == ("money", currency)
+
+
+def test_an_amount_whose_mark_names_no_currency_is_the_same_amount_in_any() -> None:
+    """A Taipei help centre's Chinese page writes "1,500元" where its English twin writes NT$1,500;
+    a Singapore shop writes "$5" for S$5. Named currencies still differ."""
+    (yuan,), (nt,), (hk,), (dollar,), (sgd,) = (
+        find_facts(t) for t in ("每件1,500元", "NT$1,500 each", "HK$1,500", "$5", "S$5")
+    )
+    assert yuan.same_quantity(nt) and nt.same_quantity(yuan) and yuan.same_quantity(hk)
+    assert dollar.same_quantity(sgd)
+    assert not nt.same_quantity(hk)
+    (other,) = find_facts("1,200元")
+    assert not other.same_quantity(nt)
+
+
 def test_a_different_number_or_unit_is_a_different_fact() -> None:
     (thirty,), (seven,), (hours,) = (find_facts(t) for t in ("30 days", "7 days", "30 hours"))
     assert not thirty.same_quantity(seven) and not thirty.same_quantity(hours)

@@ -105,7 +105,38 @@ def test_a_looping_answer_fails_though_each_sentence_is_supported(shop_passages:
     assert not repeated.ok and repeated.reasons == ["answer repeats itself (1 repeated sentences)"]
     assert check(claim, shop_passages).ok
     looped = check(" ".join([claim] * 4), shop_passages)
-    assert not looped.ok and looped.reasons == ["answer repeats itself (3 repeated sentences)"]
+    assert not looped.ok and "answer repeats itself (3 repeated sentences)" in looped.reasons
+
+
+def test_a_phrase_loop_and_a_draft_cut_off_mid_sentence_fail(make_passage) -> None:  # type: ignore[no-untyped-def]
+    """The local model looped inside one sentence until its tokens ran out, every piece of it in
+    the passage: it had passed with score 1.0."""
+    passages = [
+        make_passage(
+            1,
+            "Compensation policy (2023 edition)",
+            "In the 2023 edition, approved claims are paid within 15 working days, to the payment "
+            "method used for the shipping fee.",
+        )
+    ]
+    looped = check(
+        "In the 2023 edition, the payment method used for the shipping fee was approved by the 2023 "
+        "edition of the 2023 edition of the 2023 edition of the [1]",
+        passages,
+    )
+    assert not looped.ok
+    assert "answer loops on a phrase: 'the 2023 edition of'" in looped.reasons
+    assert "answer is cut off mid-sentence" in looped.reasons
+    cut = check("In the 2023 edition, approved claims are paid within 15 working days, to the [1]", passages)
+    assert not cut.ok and cut.reasons == ["answer is cut off mid-sentence"]
+    assert check("In the 2023 edition, approved claims were paid within 15 working days [1].", passages).ok
+    # Three periods in one Chinese answer are no loop.
+    zh = [
+        make_passage(
+            2, "退款", "退款在3个工作日内到账，换货5个工作日内发出，维修7个工作日内完成。", lang="zh"
+        )
+    ]
+    assert check("退款在3个工作日内到账，换货5个工作日内发出，维修7个工作日内完成[2]。", zh).ok
 
 
 def test_a_template_slot_fails(shop_passages: list[Passage], make_passage) -> None:  # type: ignore[no-untyped-def]

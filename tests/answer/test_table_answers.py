@@ -264,3 +264,23 @@ def test_a_model_code_goes_with_the_row_name() -> None:
     assert (
         TableAnswerer().run(row, question, set(lexical_units(question))) == "Lumo Hub LH-200, price (USD): 89"
     )
+
+
+FEES_CSV = """Route,Online per extra 5 kg (NT$),At the airport per extra 5 kg (NT$)
+Flights within Taiwan,300,500
+Japan and South Korea,1000,1500
+Southeast Asia,1200,1800
+"""
+
+
+def test_a_city_names_the_row_of_its_region_and_a_column_is_named_across_languages(
+    extractor: ExtractiveAnswerer, tmp_path: Path
+) -> None:
+    rows = _passages(tmp_path, "fees.csv", FEES_CSV)
+    answer = extractor.run(
+        "How much is an extra 5 kg bought online for a flight to Bangkok?", _ranked(rows, 1), "en"
+    )
+    assert "1200" in answer.text and "1000" not in answer.text, answer.text
+    # "在机场" asks the "At the airport" column of the row of 日本.
+    answer = extractor.run("飞日本，在机场买行李额，每5公斤多少钱？", _ranked(rows, 1), "zh")
+    assert "1500" in answer.text and "1000" not in answer.text, answer.text

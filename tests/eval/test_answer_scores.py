@@ -28,6 +28,12 @@ def dims(text: str) -> list[tuple[str, float]]:
         ("120港元", [("HKD", 120)]),
         ("S$4.90", [("SGD", 4.9)]),
         ("US$1,200", [("USD", 1200)]),
+        ("NT$1,500", [("TWD", 1500)]),
+        ("新台币1,500元", [("TWD", 1500)]),
+        ("1,500元", [("money", 1500)]),  # the mark names no currency: any one's 1,500
+        ("RM150", [("MYR", 150)]),
+        ("A$15", [("AUD", 15)]),
+        ("form 5", [("number", 5)]),  # not ringgit
         ("三十天", [("duration", 30 * 1440)]),
         ("30 days", [("duration", 30 * 1440)]),
         ("a 14-day trial", [("duration", 14 * 1440)]),

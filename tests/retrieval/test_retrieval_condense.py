@@ -53,6 +53,16 @@ def test_previous_question_skips_follow_ups_and_short_answers() -> None:
         .run("what about refurbished items?", history)
         .query.endswith("(previous: How long do I have to return an item)")
     )
+    # The first question leans on no earlier turn, whatever its "it" looks like.
+    dog = [
+        Message("user", "How much does it cost to take my dog in the cabin?"),
+        Message("assistant", "A pet in the cabin costs NT$2,000 per flight."),
+    ]
+    assert (
+        condenser()
+        .run("And if it has to go in the hold?", dog)
+        .query.endswith("(previous: How much does it cost to take my dog in the cabin)")
+    )
     # A clarifying exchange alone ("Are you under 19?" / "Yes") is no question to lean on.
     clarifying = [Message("assistant", "Are you under 19?"), Message("user", "Yes")]
     assert not condenser().run("and the rate?", clarifying).query.count("previous")

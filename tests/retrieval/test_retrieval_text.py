@@ -89,6 +89,12 @@ def test_key_terms_leave_out_the_verb_of_a_count_and_the_kind_of_period_or_amoun
     assert "仓库" in key_terms("我不想自己搬货，取消以后可以到仓库拿吗？")
 
 
+def test_a_possessive_is_its_noun() -> None:
+    # "a child's ticket" is found where the page writes "children" or 儿童 ("child" in the lexicon).
+    assert key_terms("How much is a child's ticket?") == ["child", "ticket"]
+    assert key_terms("the driver’s visits") == ["driver", "visit"]
+
+
 def test_a_contracted_negation_is_the_word_not() -> None:
     # The passage writes "has not" or "cannot"; the customer "hasn't" or "can't".
     assert key_terms("My complaint hasn't been resolved.") == ["complaint", "not", "resolv"]
