@@ -1,4 +1,4 @@
-"""The help-centre benchmark as an eval data set: `helpcentres` (all four centres in one
+"""The help-centre benchmark as an eval data set: `helpcentres` (all five centres in one
 knowledge base) or `helpcentres/<centre>`, optionally one split (`tune` or `heldout`).
 
 Questions: data/questions/<centre>.jsonl, the shared layout (eval.dataset_layout.QuestionRecord) whose

@@ -9,7 +9,7 @@ import pytest
 from assistant.answerability import evidence
 from assistant.retrieval.places import PlacesFileError, gazetteer, parse_places
 from assistant.retrieval.text import key_terms
-from assistant.types import Passage
+from tests.answer.conftest import passage
 
 
 def test_places_a_question_names() -> None:
@@ -27,6 +27,7 @@ def test_countries_a_text_covers_through_its_regions() -> None:
     covered = places.covered("大陆、日韩及东南亚航线（新台币元）: 600")
     assert {"CN", "JP", "KR", "TH", "SG"} <= covered and "AU" not in covered
     assert places.covered("Destination: Japan and South Korea") == {"JP", "KR"}
+    assert places.covered("Canadian orders take 2 extra business days") == {"CA"}  # a demonym
     assert "CA" in places.covered("Shipping to North America") and places.covered("Our office") == frozenset()
 
 
@@ -38,13 +39,8 @@ def test_a_place_is_held_by_its_country_or_region_not_by_another() -> None:
 
 
 def test_the_judge_counts_a_covered_place_as_held_and_an_uncovered_one_as_missing() -> None:
-    row = Passage(
-        chunk_id="r",
-        doc_id="d",
-        title="Roaming",
-        text="Destination: Japan and South Korea; Day pass (HK$ per day): 58",
-        n=1,
-        kind="table",
+    row = passage(
+        1, "Roaming", "Destination: Japan and South Korea; Day pass (HK$ per day): 58", kind="table"
     )
     tokyo = evidence("How much is the roaming day pass in Tokyo?", [row])
     toronto = evidence("How much is the roaming day pass in Toronto?", [row])
