@@ -90,10 +90,10 @@ def with_each_part_found(
 def with_second_section(
     found: Sequence[Passage], of_first_page: Sequence[Passage], top_k: int
 ) -> list[Passage]:
-    """The passages with the first page's best chunk that is not among them put second: of
-    `of_first_page` (the first passage's document's best chunks for the question), the first one
-    missing from `found`; numbered anew. Retrieval keeps one chunk per page so that five
-    passages show five pages, but the page ranked first is the likeliest to answer, and the
+    """The passages with the first page's next-best chunk put second: of `of_first_page` (the
+    first passage's document's best chunks for the question), the first one that is not the
+    first passage, moved up when found lower; numbered anew. Retrieval keeps one chunk per page
+    so that five passages show five pages, but the page ranked first is the likeliest to answer, and the
     section that matched best need not be the one that does: "那最多能在柜子里放几天？" matched the
     locker page's free-storage section; its storage-period section says "4天"."""
     if not found:
