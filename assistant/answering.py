@@ -361,7 +361,8 @@ class Answerer:
     def ground(
         self, prepared: Prepared, draft: Draft, verdicts: Verdicts, timer: StepTimer
     ) -> tuple[Draft, Verdicts]:
-        """A generated answer stands only if its citations and sentences are supported; otherwise
+        """A generated answer stands only if its citations and sentences are supported, and is
+        not a probe of a model known to fail (recorded, not shown: generation_gate.py); otherwise
         the extractive answer (the tokens the draft cost stay on the record)."""
         if draft.mode != "generated":
             return draft, verdicts
@@ -378,7 +379,8 @@ class Answerer:
         grounding = GroundingVerdict(not reasons, checked.score, tuple(reasons))
         verdicts = replace(verdicts, grounding=grounding)
         self.gate.record(prepared.question.lang, grounded=grounding.ok)
-        if grounding.ok:
+        gate = prepared.decision.gate
+        if grounding.ok and (gate is None or not gate.probe or self.gate.shows_probes):
             return replace(draft, citations=tuple(citations_in(draft.text))), verdicts
         fallback = replace(
             self.extract(prepared),

@@ -9,7 +9,9 @@ drafts per language (grounded, or not: ungrounded, an LLM error or a timeout). O
 are known and fewer than `min_pass_rate` of them were grounded, the gate closes and turns go
 straight to the extractive answer, except every `probe_every`-th one, which still drafts: a
 grounded probe opens the gate again (the record starts afresh), so a model that recovers (a
-provider outage ends, a better prompt) is noticed. A capable model never closes it.
+provider outage ends, a better prompt) is noticed. A capable model never closes it. The packaged
+local model's gate starts closed, and its probes are recorded, not shown (GenerationGate's
+`start_closed`).
 `KEFU_LLM_MIN_GROUNDED_RATE=0` turns the gate off.
 
 Measured with that eval command (covid_faq, 100 questions, local model): answer latency p50 6.4 s
@@ -130,7 +132,10 @@ class GenerationGate:
         that model's drafts fared); without one, the record lives in this process only.
         `start_closed`: a new record starts as `min_drafts` failed drafts, for a model known to
         fail the check (the packaged local model): the first customers do not wait for drafts
-        that fail, and the probes still open the gate if the model does better than known."""
+        that fail. Its probes are judged with the other drafts, not afresh: one grounded probe
+        does not reopen the gate, the window's share must reach min_pass_rate (a lucky probe of
+        SmolLM2-135M had opened it for ten drafts, some wrong and grounded all the same); and a
+        probe's draft is not shown (`shows_probes`): it is checked and recorded only."""
         if not 0.0 <= min_pass_rate <= 1.0:
             raise ValueError(f"min_pass_rate must be within 0..1, got {min_pass_rate}")
         if min_drafts > window or min_drafts < 1 or probe_every < 1 or window > MAX_WINDOW:
@@ -139,6 +144,7 @@ class GenerationGate:
         self.window = window
         self.min_drafts = min_drafts
         self.probe_every = probe_every
+        self.known_weak = start_closed
         initial = "0" * min_drafts if start_closed and min_pass_rate > 0 else ""
         self._records: _Records = (
             _SqlRecords(database, model, initial) if database is not None else _ProcessRecords(initial)
@@ -161,10 +167,15 @@ class GenerationGate:
         """The outcome of a draft: grounded, or not (failed the check, or the LLM failed)."""
         with self._records.open(lang) as record:
             outcomes = record.outcomes[-self.window :]
-            if grounded and self._closed(outcomes.count("1"), len(outcomes)):
+            if grounded and not self.known_weak and self._closed(outcomes.count("1"), len(outcomes)):
                 outcomes = ""  # a grounded probe: judge the model afresh
                 record.skipped = 0
             record.outcomes = (outcomes + ("1" if grounded else "0"))[-self.window :]
+
+    @property
+    def shows_probes(self) -> bool:
+        """Whether a probe's grounded draft is the answer (not for a model known to fail)."""
+        return not self.known_weak
 
     def _closed(self, grounded: int, recent: int) -> bool:
         return recent >= self.min_drafts and grounded < self.min_pass_rate * recent

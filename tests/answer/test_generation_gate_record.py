@@ -75,8 +75,9 @@ def test_a_gate_that_starts_closed_answers_the_first_turns_without_drafting(tmp_
     )
     decisions = [gate.run("en") for _ in range(PROBE_EVERY)]
     assert [d.draft for d in decisions] == [False] * (PROBE_EVERY - 1) + [True] and decisions[-1].probe
-    gate.record("en", grounded=True)  # the model did better than known: judged afresh
-    assert gate.run("en").draft
+    # One grounded probe is judged with the record (1 of 11), not afresh: still closed.
+    gate.record("en", grounded=True)
+    assert not gate.run("en").draft
     assert GenerationGate(0.0, start_closed=True).run("en").draft  # rate 0 turns the gate off
 
 

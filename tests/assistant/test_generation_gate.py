@@ -47,6 +47,17 @@ def test_a_grounded_probe_opens_the_gate_and_a_failed_one_keeps_it_closed() -> N
     assert gate.run("en").draft and gate.run("en").draft  # judged afresh: 1 of 1 grounded
 
 
+def test_a_model_known_to_fail_reopens_on_its_record_not_on_one_lucky_probe() -> None:
+    gate = GenerationGate(0.5, window=4, min_drafts=2, probe_every=2, start_closed=True)
+    assert not gate.run("en").draft and gate.run("en").probe  # starts closed: probes only
+    gate.record("en", grounded=True)
+    assert not gate.run("en").draft  # 1 of 3 grounded: still closed
+    assert gate.run("en").probe
+    gate.record("en", grounded=True)
+    assert gate.run("en").draft  # 2 of 4 grounded: the record says it does better than known
+    assert not gate.shows_probes and GenerationGate(0.5).shows_probes
+
+
 def test_rate_zero_never_closes_and_bad_settings_are_refused() -> None:
     gate = GenerationGate(0.0, window=4, min_drafts=2)
     for _ in range(10):

@@ -3,6 +3,7 @@ conversation, no end-to-end run. The typed record round-trips through its JSON f
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -152,6 +153,18 @@ def test_ground_keeps_a_supported_draft_and_replaces_an_invented_one(answerer: A
     assert replaced.mode == "extractive" and "moon" not in replaced.text and replaced.completion_tokens == 9
     extractive = Draft("quoted [1]", "extractive", (1,))
     assert answerer.ground(turn, extractive, Verdicts(), StepTimer()) == (extractive, Verdicts())
+
+
+def test_a_probe_of_the_packaged_model_is_recorded_not_shown(answerer: Answerer) -> None:
+    """The packaged local model's drafts pass the check about one time in ten, and a grounded one
+    can still be wrong: a probe is checked and recorded, and the customer gets the quote."""
+    turn = prepared(Question.of(QUESTION, "shop"), "generate")
+    probe = replace(turn, decision=replace(turn.decision, gate=GateVerdict(draft=True, probe=True)))
+    supported = Draft("Unused items can be returned within 30 days of purchase [1].", "generated", model="m")
+    answer, verdicts = answerer.ground(probe, supported, Verdicts(), StepTimer())
+    assert verdicts.grounding is not None and verdicts.grounding.ok
+    assert answer.mode == "extractive" and "30 days" in answer.text and answer.model == "m"
+    assert not answerer.gate.shows_probes
 
 
 EXPORT = Passage(
