@@ -33,11 +33,11 @@ from assistant.guards.output_guard import OutputGuard
 from assistant.guards.passage_guard import PassageGuard
 from assistant.llm.capabilities import model_capabilities
 from assistant.llm.client import LLMError
-from assistant.table_answer import table_row
 from assistant.retrieval.editions import in_asked_edition, with_asked_editions
 from assistant.retrieval.retriever import HybridRetriever
 from assistant.retrieval.types import RetrievalFilters, RetrievalResult
 from assistant.sentence_vectors import SentenceVectors
+from assistant.table_answer import table_row
 from assistant.timing import StepTimer
 from assistant.turn import (
     AnswerabilityVerdict,

@@ -58,7 +58,6 @@ from assistant.condense import elliptical_entity, split_condensed
 from assistant.facts import Fact, asked_kinds, find_facts, in_band, stated_bands
 from assistant.grounding import STOP_WORDS, lexical_units, split_sentences
 from assistant.retrieval.lexicon import bilingual_lexicon
-from assistant.retrieval.places import gazetteer
 from assistant.retrieval.synonyms import synonym_groups
 from assistant.retrieval.text import chinese_words, key_terms, stem
 from assistant.sentence_similarity import CROSS_LANGUAGE_GAP, SentenceSimilarity
@@ -67,6 +66,7 @@ from assistant.table_answer import (
     cell_kinds,
     is_code,
     names_row,
+    places_covered,
     question_names,
     rendered_cells,
     states_yes_no,
@@ -639,9 +639,7 @@ class ExtractiveAnswerer:
         # in the other language, in translation ("filter" in "来电过滤") count as its words.
         asked_terms = key_terms(asked.text)  # read once: every candidate is matched against them
         for c in candidates:
-            held = held_by_synonyms(asked.text, asked_terms, c.text) | held_by_places(
-                asked.text, asked_terms, c.text
-            )
+            held = held_by_synonyms(asked.text, asked_terms, c.text) | places_covered(asked.text, c.text)
             if c.other_language:
                 held |= held_in_translation(asked.text, c.text)
             c.held = held & asked.units
@@ -1020,7 +1018,7 @@ def _named_across(question: str, row: list[tuple[str, str]]) -> bool:
     written = {u for u in lexical_units(naming) if not CJK_RUN_RE.search(u)}  # names, codes: as written
     if written & set(lexical_units(question)) or held_in_translation(question, naming):
         return True
-    if gazetteer().held(question, key_terms(question), naming):
+    if places_covered(question, naming):
         return True  # "Bangkok" names the row of 东南亚航线
     lexicon = bilingual_lexicon()
     return not any(
@@ -1042,12 +1040,6 @@ def held_by_synonyms(question: str, question_terms: list[str], text: str) -> fro
     (retrieval.synonyms): "money back" in "Refunds are paid within 5 working days". question_terms:
     the question's key_terms."""
     return _as_units(question, synonym_groups().held(question, question_terms, text))
-
-
-def held_by_places(question: str, question_terms: list[str], text: str) -> frozenset[str]:
-    """The question's units (lexical_units) naming a place whose country a text names, itself or
-    through a region (retrieval.places): "Tokyo" in "Japan and Korea: NT$600"."""
-    return _as_units(question, gazetteer().held(question, question_terms, text))
 
 
 def _as_units(question: str, held: set[str]) -> frozenset[str]:

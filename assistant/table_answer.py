@@ -149,20 +149,19 @@ def names_row(
         if (set(lexical_units(" ".join(naming))) - headers) & question_units:
             return True
         # "寄去大阪" names the row of "日韩"; a row naming another region is another row.
-        return bool(_places_covered(question, " ".join(naming)))
+        return bool(places_covered(question, " ".join(naming)))
     # English names things in capitals and codes: one the passage lacks ("Brazil", "LH-900") is
     # another row, even when other words match ("Lumo Hub LH-900" over the LH-300 row); a place
     # is held by a passage naming its country or region ("Tokyo" by "Japan and Korea").
     passage_text = "\n".join([passage.title, *passage.heading_path, passage.text])
-    passage_units = set(lexical_units(passage_text)) | _places_covered(question, passage_text)
+    passage_units = set(lexical_units(passage_text)) | places_covered(question, passage_text)
     return not question_names(question) - passage_units - titled
 
 
-def _places_covered(question: str, text: str) -> set[str]:
-    """The units of the places the question names whose country the text names (retrieval.places)."""
-    places = gazetteer()
-    covered = places.covered(text)
-    return {u for name, code in places.named(question) if code in covered for u in lexical_units(name)}
+def places_covered(question: str, text: str) -> set[str]:
+    """The units (lexical_units) of the places the question names whose country the text names,
+    itself or through a region (retrieval.places): "Tokyo" in "Japan and Korea: NT$600"."""
+    return {u for name in gazetteer().held_names(question, text) for u in lexical_units(name)}
 
 
 def _named_cells(row: list[tuple[str, str]], question: str, question_units: set[str]) -> list[bool]:
@@ -251,6 +250,7 @@ class TableAnswerer:
         """The column one part of the question asks for, or None."""
         part_units = set(lexical_units(part)) & question_units or set(lexical_units(part))
         part_words = set(lexical_units(part, frozenset()))
+        part_terms = key_terms(part)
         yes_no = asks_yes_no(part)
         asked = asked_kinds(part) | ({YES_NO} if yes_no else set())
 
@@ -266,11 +266,11 @@ class TableAnswerer:
             # "Peak rate" over "Off-peak rate" for "the peak rate", the other way for "the off-peak
             # rate" (counting every word, stop words too: "off").
             header_words = set(lexical_units(header, frozenset()))
-            shared = len(part_units & header_units) + len(_places_covered(part, header))
+            shared = len(part_units & header_units) + len(places_covered(part, header))
             if is_chinese(part) != is_chinese(header) and not yes_no:
                 # "在机场买" asks the "At the airport" column. Not in a yes/no question, whose
                 # words name its predicate ("set up taxes" is 不需要税项设置, not the 税种 column).
-                shared += len(bilingual_lexicon().known_held(key_terms(part), header))
+                shared += len(bilingual_lexicon().known_held(part_terms, header))
             in_header = shared * (1 + 0.5 * len(part_words & header_words) / max(1, len(header_words)))
             # A yes/no question's words in a value the header does not have: "需要税项设置吗" ->
             # "支持状态：不需要税项设置". Across languages the words in common are names ("Is GST

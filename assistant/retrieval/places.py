@@ -51,15 +51,19 @@ class Gazetteer:
         """The countries a text names, itself or through a region holding them."""
         return frozenset(code for name in _names_in(text, self.covers) for code in self.covers[name])
 
-    def held(self, question: str, question_terms: Iterable[str], text: str) -> set[str]:
-        """The question's key terms (of question_terms) naming a place whose country the text
-        covers: "tokyo" of "a flight to Tokyo" in "Japan and Korea: NT$600"."""
+    def held_names(self, question: str, text: str) -> list[str]:
+        """The places the question names (as written) whose country the text covers: "Tokyo" of
+        "a flight to Tokyo" in "Japan and Korea: NT$600"."""
         named = self.named(question)
         if not named:
-            return set()
+            return []
         covered = self.covered(text)
+        return [name for name, code in named if code in covered]
+
+    def held(self, question: str, question_terms: Iterable[str], text: str) -> set[str]:
+        """The question's key terms (of question_terms) that held_names are written with."""
         terms = set(question_terms)
-        return {t for name, code in named if code in covered for t in key_terms(name) if t in terms}
+        return {t for name in self.held_names(question, text) for t in key_terms(name) if t in terms}
 
 
 # An English name: up to MAX_NAME_WORDS words, each capitalised or a linking word ("United Arab
