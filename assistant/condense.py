@@ -4,8 +4,9 @@ Two ways, chosen by what the configured LLM can be trusted with (assistant.llm.m
   llm   a capable (hosted) model rewrites the question from the last turns; on any LLM error the
         rule below is used instead.
   rule  deterministic, the default with the small local model: a message that looks like a
-        follow-up (short, starts like "what about", "and ...", "那...", ends in 呢, or leans on a
-        pronoun such as "it" / "它") is joined with the most recent standalone user question:
+        follow-up (short, starts like "what about", "and ...", "那...", ends in 呢, leans on a
+        pronoun such as "it" / "它", or in Chinese starts at its predicate: "要在多长时间内申请？")
+        is joined with the most recent standalone user question:
         "what about for members? (previous: how long do I have to return an item)". Retrieval then
         sees both the new detail and the topic it refers to.
         A follow-up that only names a new entity ("What about the Business plan?", "And Pro?",
@@ -61,6 +62,12 @@ _EN_OPENERS = re.compile(
 _EN_PRONOUNS = frozenset("it its that this they them those these one ones there he she his her".split())
 _ZH_OPENERS = ("那", "那么", "还有", "另外", "如果是", "要是", "那如果", "那要是", "其他", "其它", "同样")
 _ZH_ENDINGS = ("呢",)
+# A Chinese question that starts at its predicate has dropped its subject, the previous turn's:
+# "要在多长时间内申请？" after "航班延误有没有补偿？", as "How long do I have to apply?" leans on it.
+_ZH_SUBJECTLESS_RE = re.compile(
+    r"^(?:要|需要|得|可以|能|会|还能|还可以|最多|最少|一共|总共|多少|多久|多长|几|什么时候|何时|"
+    r"有没有|是不是|能不能|可不可以|会不会|要不要|需不需要)"
+)
 _ZH_PRONOUNS = ("它", "他们", "她们", "它们", "这个", "那个", "这些", "那些", "这种", "那种", "其", "该")
 _LABEL = {"en": "previous", "zh": "上一个问题"}
 _ANSWERED_LABEL = {"en": "answered", "zh": "已回答"}
@@ -133,7 +140,10 @@ def is_follow_up(question: str) -> bool:
         if chars > MAX_FOLLOW_UP_CHARS_ZH:
             return False
         marked = (
-            text.startswith(_ZH_OPENERS) or text.endswith(_ZH_ENDINGS) or any(p in text for p in _ZH_PRONOUNS)
+            text.startswith(_ZH_OPENERS)
+            or text.endswith(_ZH_ENDINGS)
+            or any(p in text for p in _ZH_PRONOUNS)
+            or bool(_ZH_SUBJECTLESS_RE.match(text))
         )
         return marked or chars <= MAX_BARE_CHARS_ZH
     words = _WORD_RE.findall(text)

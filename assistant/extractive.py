@@ -248,8 +248,10 @@ class _Asked:
         )
         elliptical = len(self.units) <= ELLIPTICAL_UNITS
         self.context_weight = CONTEXT_WEIGHT if elliptical else CONTEXT_WEIGHT_STATED
-        if not self.kinds and elliptical:
-            self.kinds = asked_kinds(context)  # "what about members?": what the previous one asked
+        if not self.kinds and elliptical and follow_up:
+            # "What about members?" asks what the previous question asked; a short part of one
+            # message ("..., and can she check in online?") asks its own thing, not its sibling's.
+            self.kinds = asked_kinds(context)
         self.known = {(f.kind, f.value) for f in find_facts(f"{text}\n{context}")}
         # The customer's own figures ("below 95%", "I'm 16") say which case they are in; not a
         # year, which names an edition ("2023年版"), not a case.

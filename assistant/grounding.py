@@ -106,6 +106,8 @@ def lexical_units(text: str, stop: frozenset[str] = STOP_WORDS) -> list[str]:
     units: list[str] = []
     for match in _UNIT_RE.finditer(text.lower()):
         token = match.group()
+        if token.endswith(("'s", "’s")):
+            token = token[:-2]  # "what's" is "what", "the driver's" is "driver"; "don't" stays
         if CJK_RE.match(token):
             pieces = [token] if len(token) == 1 else [token[i : i + 2] for i in range(len(token) - 1)]
             units.extend(p for p in pieces if p not in stop)

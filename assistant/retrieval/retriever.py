@@ -40,6 +40,7 @@ from assistant.types import Passage, PassageScores
 from ingest.db import Database, open_database
 from ingest.embedding import Embedder, get_embedder
 from ingest.models import Chunk, DocumentRevision, VersionDocument
+from ingest.text import CJK_RUN_RE
 from ingest.vectorstore import VectorStore
 from ingest.versions import VersionRef
 
@@ -63,7 +64,12 @@ def faq_match_strength(query_terms: set[str], questions: str) -> float:
     the best Dice overlap of term sets, 0..1. A paraphrase shares most content terms; a query that
     only shares the topic shares one or two."""
     best = 0.0
+    chinese_query = any(CJK_RUN_RE.search(t) for t in query_terms)
     for question in questions.splitlines():
+        if not chinese_query and CJK_RUN_RE.search(question):
+            # Its Chinese words cannot be the query's (nor can most of it be: no strong match),
+            # and cutting them into words loads jieba's dictionary (0.6 s) on an English turn.
+            continue
         asked = question_terms(question)
         if asked and query_terms:
             best = max(best, 2 * len(query_terms & asked) / (len(query_terms) + len(asked)))

@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 
 from assistant.retrieval.text import key_terms, normalise, prefix_match, stem
@@ -45,7 +45,13 @@ def _same_stem(a: str, b: str) -> bool:
 class Member:
     text: str
     stems: tuple[str, ...]  # English: its words' stems, to be found in a row; Chinese: ()
-    terms: frozenset[str]  # its key terms (retrieval.text.key_terms), what it holds of a question
+
+    @cached_property
+    def terms(self) -> frozenset[str]:
+        """Its key terms (retrieval.text.key_terms), what it holds of a question. Read when first
+        needed: cutting the Chinese members into words loads jieba's dictionary (0.6 s), which
+        an English question's first answer should not wait for."""
+        return frozenset(key_terms(self.text))
 
     def written_in(self, text: Written) -> bool:
         if not self.stems:
@@ -90,7 +96,7 @@ class Written:
 def _member(text: str) -> Member:
     text = normalise(text.strip())
     chinese = CJK_RUN_RE.search(text) is not None and not re.search(r"[a-z]{2}", text)
-    return Member(text, () if chinese else english_stems(text), frozenset(key_terms(text)))
+    return Member(text, () if chinese else english_stems(text))
 
 
 @dataclass(frozen=True)

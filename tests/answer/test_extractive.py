@@ -109,3 +109,24 @@ def test_headings_are_not_quoted_and_only_top_passages_are_used(make_passage) ->
 def test_no_passages_is_an_error() -> None:
     with pytest.raises(ValueError):
         extract("anything", [], "en")
+
+
+def test_a_short_second_ask_asks_its_own_kind_of_fact(make_passage) -> None:  # type: ignore[no-untyped-def]
+    """ "..., and can she check in online?" asks yes or no, not the first ask's amount: it had
+    taken the fare's kind, picked the fare sentence again and been dropped as a repeat."""
+    passages = [
+        make_passage(
+            1,
+            "Check-in",
+            "Online check-in opens 48 hours before departure. Online check-in is not available for "
+            "unaccompanied minors. Please check in at the airport counter.",
+        ),
+        make_passage(2, "Unaccompanied minors", "The unaccompanied minor fee is NT$2,500 each way."),
+    ]
+    answer = extract(
+        "She is flying alone. What's the unaccompanied minor fee, and can she check in online?",
+        passages,
+        "en",
+    )
+    assert "Online check-in is not available for unaccompanied minors [1]." in answer.text
+    assert "The unaccompanied minor fee is NT$2,500 each way [2]." in answer.text

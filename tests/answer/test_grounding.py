@@ -182,3 +182,9 @@ def test_lexical_units_stem_english_and_split_chinese_into_bigrams() -> None:
 def test_a_number_is_one_unit_whatever_its_trailing_zeros() -> None:
     assert lexical_units("below 95.0% or 1.50 or 1,200") == lexical_units("below 95% or 1.5 or 1200")
     assert lexical_units("10.05 and 100") == ["10.05", "100"]
+
+
+def test_a_contracted_or_possessive_s_is_its_word() -> None:
+    from assistant.grounding import lexical_units
+
+    assert lexical_units("What's the driver's fee? Don't worry.") == ["driver", "fee", "don't", "worry"]

@@ -146,3 +146,14 @@ def test_without_a_safe_substitution_the_follow_up_joins_the_previous_question()
     ):
         query = c.run(question, [Message("user", previous), Message("assistant", "...")]).query
         assert query == combine(question, previous), query
+
+
+def test_a_chinese_question_starting_at_its_predicate_leans_on_the_previous_one() -> None:
+    """ "要在多长时间内申请？" has dropped its subject (the compensation asked about before); it had
+    been searched alone and refused."""
+    history = [Message("user", "航班延误有没有补偿？"), Message("assistant", "有，可获得1,500元现金。")]
+    for question in ("要在多长时间内申请？", "需要什么材料？", "多少钱？"):
+        result = condenser().run(question, history)
+        assert result.query == f"{question}（上一个问题：航班延误有没有补偿）"
+    assert not is_follow_up("行李超重要收多少钱？")  # it names its subject
+    assert not is_follow_up("可以用支付宝付款，还是只能刷信用卡，分期的话手续费怎么算？")  # not short
