@@ -194,7 +194,8 @@ _STATEMENT_END_RE = re.compile(r"[.。!！]$")
 _EN_WORD_RE = re.compile(r"[A-Za-z0-9]+")
 _FAQ_RE = re.compile(r"^\s*(?:Q|问)\s*[:：](?P<q>.*?)\n\s*(?:A|答)\s*[:：](?P<a>.*)$", re.DOTALL)
 _BARE_YES_NO_RE = re.compile(
-    r"^(?:yes|no|是的|不是|可以|不可以|不能|不会|没有)\s*[.!。！](?!\s*\d)\s*", re.IGNORECASE
+    r"^(?:yes|no|是的|是|不是|对|可以|不可以|能|不能|会|不会|有|没有|需要|不需要|不用)(?:\s*[.!](?!\s*\d)|\s*[。！])\s*",
+    re.IGNORECASE,
 )
 _HEADING_MARK_RE = re.compile(r"^#+\s*")
 _FINAL_PUNCT_RE = re.compile(r"[.!?。！？；;]+$")
@@ -632,7 +633,8 @@ class ExtractiveAnswerer:
             return (
                 _faq_answer_to(candidate.text, asked) if candidate.passage.kind == "faq" else candidate.text
             )
-        return self.tables.run(candidate.row, asked.full, asked.units | asked.context_units) or candidate.text
+        units = asked.units | asked.context_units
+        return self.tables.run(candidate.row, asked.full, units, asked.context) or candidate.text
 
     # -- relevance ----------------------------------------------------------------------------
 

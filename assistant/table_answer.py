@@ -203,9 +203,14 @@ class TableAnswerer:
         self.embedder = embedder
         self.similarity = similarity or (SentenceSimilarity(embedder) if embedder is not None else None)
 
-    def run(self, row: list[tuple[str, str]], question: str, question_units: set[str]) -> str | None:
+    def run(
+        self, row: list[tuple[str, str]], question: str, question_units: set[str], context: str = ""
+    ) -> str | None:
         """ "<row name>, <header>: <value>" for the column(s) asked for; None when no column stands
-        out (the caller quotes the whole row)."""
+        out (the caller quotes the whole row). context: the rest of the conversation or message
+        (a follow-up's previous question, a part's other parts); a place it names picks a column
+        when the question names none ("我买的是Lite票飞曼谷，……？另外选一个前排座位要多少？": the
+        front-row seat on the Southeast Asia route)."""
         (label_header, label), *cells = row
         if not cells:
             return None
@@ -213,8 +218,9 @@ class TableAnswerer:
         parts = [p for p in _QUESTION_PART_RE.split(question) if p.strip()] or [question]
         named = _named_cells(row, question, question_units)
         picked: list[int] = []
+        trip = context if not gazetteer().named(question) else ""
         for part in parts:
-            column = self._column(cells, named, part, question_units)
+            column = self._column(cells, named, part, question_units, trip)
             if column is not None and column not in picked:
                 picked.append(column)
         if not picked:
@@ -245,9 +251,10 @@ class TableAnswerer:
         return f"{name}，{'；'.join(parts)}" if zh else f"{name}, {'; '.join(parts)}"
 
     def _column(
-        self, cells: list[tuple[str, str]], named: list[bool], part: str, question_units: set[str]
+        self, cells: list[tuple[str, str]], named: list[bool], part: str, question_units: set[str], trip: str
     ) -> int | None:
-        """The column one part of the question asks for, or None."""
+        """The column one part of the question asks for, or None; trip: where the places of a
+        question naming none are read."""
         part_units = set(lexical_units(part)) & question_units or set(lexical_units(part))
         part_words = set(lexical_units(part, frozenset()))
         part_terms = key_terms(part)
@@ -266,7 +273,9 @@ class TableAnswerer:
             # "Peak rate" over "Off-peak rate" for "the peak rate", the other way for "the off-peak
             # rate" (counting every word, stop words too: "off").
             header_words = set(lexical_units(header, frozenset()))
-            shared = len(part_units & header_units) + len(places_covered(part, header))
+            shared = len(part_units & header_units) + len(
+                places_covered(part, header) or places_covered(trip, header)
+            )
             if is_chinese(part) != is_chinese(header) and not yes_no:
                 # "在机场买" asks the "At the airport" column. Not in a yes/no question, whose
                 # words name its predicate ("set up taxes" is 不需要税项设置, not the 税种 column).

@@ -147,6 +147,17 @@ def test_an_faq_answer_is_quoted_without_the_yes_that_answers_its_own_question(
     assert extractor.run("刻字免费吗？", [chinese], "zh").text == (
         "根据帮助中心的资料：\n刻字每件收费8欧元，需多等两天[1]。"
     )
+    # Chinese answers yes with the question's verb: 有。会。需要。
+    students = passage(
+        1,
+        "常见问题",
+        "问：学生有额外行李额吗？\n答：有。12至26岁的全日制学生完成认证后可额外获得10公斤托运行李额。",
+        kind="faq",
+        lang="zh",
+    )
+    assert extractor.run("学生托运行李有优惠吗？", [students], "zh").text == (
+        "根据帮助中心的资料：\n12至26岁的全日制学生完成认证后可额外获得10公斤托运行李额[1]。"
+    )
 
 
 def test_an_faq_answer_stops_at_the_fact_asked_for(extractor: ExtractiveAnswerer) -> None:

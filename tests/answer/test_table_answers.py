@@ -284,3 +284,24 @@ def test_a_city_names_the_row_of_its_region_and_a_column_is_named_across_languag
     # "在机场" asks the "At the airport" column of the row of 日本.
     answer = extractor.run("飞日本，在机场买行李额，每5公斤多少钱？", _ranked(rows, 1), "zh")
     assert "1500" in answer.text and "1000" not in answer.text, answer.text
+
+
+def test_a_place_named_elsewhere_in_the_message_picks_the_route_column() -> None:
+    """ "我买的是Lite票飞曼谷，……？另外选一个前排座位要多少？": the seat's part names no place, the
+    message does; the whole row (every route's price) had been quoted."""
+    row = [
+        ("座位类型", "前排座位"),
+        ("台湾境内航线（新台币元）", "400"),
+        ("日韩及东南亚航线（新台币元）", "600"),
+        ("澳大利亚航线（新台币元）", "1000"),
+    ]
+    part = "另外选一个前排座位要多少？"
+    units = set(lexical_units(part))
+    assert TableAnswerer().run(row, part, units) is None  # no place: no column stands out
+    quote = TableAnswerer().run(
+        row, part, units, context="我买的是Lite票飞曼谷，想在网上加5公斤托运行李要多少钱？"
+    )
+    assert quote == "前排座位，日韩及东南亚航线（新台币元）：600"
+    # A place the part names itself wins over the message's.
+    quote = TableAnswerer().run(row, "飞悉尼的前排座位要多少？", units, context="我买的是Lite票飞曼谷")
+    assert quote == "前排座位，澳大利亚航线（新台币元）：1000"
