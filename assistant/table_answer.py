@@ -287,6 +287,9 @@ class TableAnswerer:
             in_value = 0.0
             if not named[index] and is_chinese(part) == is_chinese(value):
                 in_value = 0.25 * len(part_units & set(lexical_units(value)) - header_units)
+            elif not named[index] and not yes_no:
+                # "how much do I pay for each repair?" -> "说明：……每次维修自付800港元", not "月费：45".
+                in_value = 0.25 * len(bilingual_lexicon().known_held(part_terms, value))
             if asked and kinds and not asked & kinds:
                 # A header sharing the question's topic word states another kind of fact: "How
                 # long does shipping to Taiwan take?" asks the delivery time, not "Shipping fee".

@@ -305,3 +305,17 @@ def test_a_place_named_elsewhere_in_the_message_picks_the_route_column() -> None
     # A place the part names itself wins over the message's.
     quote = TableAnswerer().run(row, "飞悉尼的前排座位要多少？", units, context="我买的是Lite票飞曼谷")
     assert quote == "前排座位，澳大利亚航线（新台币元）：1000"
+
+
+def test_a_value_holding_the_asked_words_in_translation_is_the_column() -> None:
+    """Both cells state an amount; the one holding "repair" in translation (维修) answers "how
+    much do I pay for each repair?": the whole row, monthly fee included, had been quoted."""
+    row = [
+        ("服务", "手机保障计划"),
+        ("月费（港元）", "45"),
+        ("说明", "每年最多2次维修或更换，每次自付800港元"),
+    ]
+    question = "With the phone protection plan, how much do I pay for each repair?"
+    assert TableAnswerer().run(row, question, set(lexical_units(question))) == (
+        "手机保障计划，说明：每年最多2次维修或更换，每次自付800港元"
+    )
