@@ -7,7 +7,7 @@ languages and units: "三十天" = "30 days" = "720 hours" (dimension "duration"
 "1200". Dimensions:
 
   HKD SGD USD EUR GBP CNY   money; "money" is a bare "$", "dollars" or "元": it matches any currency
-  TWD AUD NZD CAD MYR       ("NT$1,500" = "新台币1,500元" = "1,500元")
+  TWD AUD NZD CAD MYR MOP   ("NT$1,500" = "新台币1,500元" = "1,500元"; "MOP 928" = "928澳门元")
   percent                   "%", "percent", "百分之", and Chinese discounts ("九五折" = 5 %)
   duration                  minutes (minute, hour, day, week); "working_day" for working/business days
   months                    months and years (a year is 12 months)
@@ -149,6 +149,7 @@ _CURRENCY_PREFIX = [
     (r"NZ\$|NZD\s?", "NZD"),
     (r"(?<![A-Za-z])C\$|CA\$|CAD\s?", "CAD"),
     (r"(?<![A-Za-z])RM\s?|MYR\s?", "MYR"),
+    (r"MOP\$?\s?|澳门元\s?|澳門元\s?", "MOP"),
     (r"\$", "money"),
 ]
 _CURRENCY_SUFFIX = [
@@ -162,6 +163,7 @@ _CURRENCY_SUFFIX = [
     (r"澳元|澳币|australian\s+dollars?|aud", "AUD"),
     (r"加元|加币|canadian\s+dollars?|cad", "CAD"),
     (r"令吉|马币|ringgits?|myr", "MYR"),
+    (r"澳门元|澳門元|澳门币|葡币|patacas?|mop", "MOP"),
     (r"dollars?|元|块", "money"),
 ]
 # (pattern after the number, dimension, factor to the canonical unit); longest forms first.
@@ -341,7 +343,7 @@ def quantities(text: str) -> list[Quantity]:
     return found
 
 
-_CURRENCIES = {"HKD", "SGD", "USD", "EUR", "GBP", "CNY", "TWD", "AUD", "NZD", "CAD", "MYR"}
+_CURRENCIES = {"HKD", "SGD", "USD", "EUR", "GBP", "CNY", "TWD", "AUD", "NZD", "CAD", "MYR", "MOP"}
 
 
 def compatible(a: str, b: str) -> bool:

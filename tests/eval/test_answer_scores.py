@@ -33,6 +33,8 @@ def dims(text: str) -> list[tuple[str, float]]:
         ("1,500元", [("money", 1500)]),  # the mark names no currency: any one's 1,500
         ("RM150", [("MYR", 150)]),
         ("A$15", [("AUD", 15)]),
+        ("MOP 928", [("MOP", 928)]),
+        ("928澳门元", [("MOP", 928)]),
         ("form 5", [("number", 5)]),  # not ringgit
         ("三十天", [("duration", 30 * 1440)]),
         ("30 days", [("duration", 30 * 1440)]),
