@@ -165,8 +165,6 @@ _ASKS_FEE_ZH_RE = re.compile(
     r"(?<![续缴付交消浪花免退])费用?(?:是|要|会|大概|一共|共|应该)?(?:多少|怎么|怎样|如何|几)"
     r"|(?:多少|几)[^\s，,。？?]{0,8}?(?<![续缴付交消浪花免退])费"
 )
-# "How often is it updated?" is answered by a period ("every 15 minutes").
-_ASKS_HOW_OFTEN_RE = re.compile(r"\bhow often\b|多久一次|多长时间一次|多频繁", re.IGNORECASE)
 # "Which email address" is answered by a sentence with one; "Can I change my email?" asks for no
 # address to write to.
 _EMAIL_WORD_ZH = "(?:邮箱|电邮|电子邮件)"
@@ -245,7 +243,6 @@ class _Asked:
             | ({"money"} if _ASKS_FREE_RE.search(text) else set())
             | ({"money", "percent"} if _ASKS_FEE_ZH_RE.search(text) else set())
             | ({"email"} if _ASKS_EMAIL_RE.search(text) else set())
-            | ({"duration"} if _ASKS_HOW_OFTEN_RE.search(text) else set())
         )
         elliptical = len(self.units) <= ELLIPTICAL_UNITS
         self.context_weight = CONTEXT_WEIGHT if elliptical else CONTEXT_WEIGHT_STATED
@@ -872,6 +869,14 @@ def _naming_the_thing(best: _Candidate, ranked: list[_Candidate], asked: _Asked)
         return min(better, key=lambda c: (tuple(-n for n in names[id(c)]), c.other_language))
     if not any(names[id(best)]) and not across:
         raise FactOfAnotherThing("the sentences stating the fact asked for are about something else")
+    most = max(level[-1] for level in names.values())
+    if not across and most - names[id(best)][-1] >= 2 and 2 * names[id(best)][-1] < most:
+        # A sentence naming the thing asked about states no such fact, and the one stating it
+        # shares a word or so with the question: "金卡会员可以免费延迟退房到几点？" is not answered by
+        # "……下午6时前可免费取消" when the late check-out sentence says it depends on the tier.
+        raise FactOfAnotherThing(
+            "the sentence stating the fact asked for names little of the thing asked about"
+        )
     return best
 
 

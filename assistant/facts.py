@@ -492,6 +492,8 @@ _ASKS_EN = (
         {"number"},
     ),
     (re.compile(r"\bhow much (?:data|storage|space|memory)\b"), {"data"}),
+    # "How often does the shuttle run?" is answered by a period ("every 30 minutes").
+    (re.compile(r"\bhow often\b|\bhow frequent(?:ly)?\b"), {"duration"}),
     (re.compile(r"\bdiscounts?\b"), {"money", "percent"}),
     # A time of day: "What time does the counter close?", "opening hours".
     (
@@ -530,6 +532,7 @@ _ASKS_ZH = (
     (re.compile(r"几岁|年龄|多大年纪"), {"age"}),
     (re.compile(r"多重|重量|最重|(?:多少|几)(?:公斤|千克|斤)"), {"weight"}),
     (re.compile(r"多快|速度|时速"), {"speed"}),
+    (re.compile(r"多久一次|多长时间一次|多频繁|多久一班|几分钟一班"), {"duration"}),
 )
 
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.extractive import ExtractiveAnswerer
+from assistant.extractive import ExtractiveAnswerer, NoAnswerInPassages
 from assistant.grounding import GroundingChecker
 from assistant.types import Passage
 
@@ -130,3 +130,26 @@ def test_a_short_second_ask_asks_its_own_kind_of_fact(make_passage) -> None:  # 
     )
     assert "Online check-in is not available for unaccompanied minors [1]." in answer.text
     assert "The unaccompanied minor fee is NT$2,500 each way [2]." in answer.text
+
+
+def test_a_fact_stated_of_another_thing_does_not_answer_when_a_sentence_names_the_thing(
+    make_passage,  # type: ignore[no-untyped-def]
+) -> None:
+    """Asked until what time gold members may check out late, the passages say it depends on the
+    tier (no time) and give a cancellation deadline (a time): that time answered, a wrong fact."""
+    passages = [
+        make_passage(
+            1,
+            "入住及退房",
+            "翡翠会银卡、金卡及白金卡会员可免费延迟退房，可延迟到几点视会员级别而定。",
+            lang="zh",
+        ),
+        make_passage(
+            2, "取消政策", "灵活房价：抵达前一天下午6时前可免费取消；逾期取消收取首晚房费。", lang="zh"
+        ),
+    ]
+    with pytest.raises(NoAnswerInPassages):
+        extract("翡翠会金卡会员可以免费延迟退房到几点？", passages, "zh")
+    # Asked what the deadline sentence does answer, it still answers.
+    answer = extract("灵活房价最晚几点前可以免费取消？", passages, "zh")
+    assert "下午6时前可免费取消[2]" in answer.text

@@ -319,3 +319,18 @@ def test_a_value_holding_the_asked_words_in_translation_is_the_column() -> None:
     assert TableAnswerer().run(row, question, set(lexical_units(question))) == (
         "手机保障计划，说明：每年最多2次维修或更换，每次自付800港元"
     )
+
+
+def test_how_often_asks_the_period_column() -> None:
+    """ "How often does the shuttle run?" is answered by "Every: 30 minutes", not by the first and
+    last bus and the fare too (the whole row had been quoted)."""
+    row = [
+        ("Route", "Peninsula – Outer Harbour Ferry Terminal"),
+        ("First bus from the hotel", "8:00 am"),
+        ("Last bus from the hotel", "10:00 pm"),
+        ("Every", "30 minutes"),
+        ("Fare per person", "Free"),
+    ]
+    question = "How often does the shuttle run to the ferry terminal?"
+    quote = TableAnswerer().run(row, question, set(lexical_units(question)))
+    assert quote == "Peninsula – Outer Harbour Ferry Terminal, every: 30 minutes"
