@@ -9,7 +9,9 @@ language-neutral features and combines them with a logistic regression:
   coverage        share of the question's key terms found in the best of the top passages
                   (title, headings and text); for a message of several sentences, its
                   best-covered sentence counts, so context the knowledge base cannot hold ("I work
-                  part-time.") does not count against the question; a sentence joining two asks
+                  part-time.") does not count against the question, while a sentence naming one
+                  word at most ("What would that cost us?") is read with the one before it (alone,
+                  a price list held its one word); a sentence joining two asks
                   ("How much is assembly, and what is the bulky-item surcharge?") counts each
                   clause against the passage that best covers it; an acronym the question writes
                   in capitals is found where a passage spells it out ("SLA", "service level
@@ -293,6 +295,20 @@ def _evidence_text(passage: Passage) -> str:
     return "\n".join([passage.title, *passage.heading_path, passage.text])
 
 
+def _standalone_sentences(message: str) -> list[str]:
+    """The message's sentences, one that names at most one key word joined to the one before it:
+    "What would that cost us?" asks about the sentence it follows ("Our flight gets in at 6 in
+    the morning and we'd love to crash as soon as we get to the Cotai place."), and alone it was
+    the best-covered sentence, its one word held by any price list."""
+    found: list[str] = []
+    for sentence in sentences(message):
+        if found and len(set(key_terms(sentence))) <= 1:
+            found[-1] = f"{found[-1]} {sentence}"
+        else:
+            found.append(sentence)
+    return found
+
+
 def _passage_terms(text: str, acronyms: frozenset[str] = frozenset()) -> set[str]:
     """A passage's key terms (text: _evidence_text), with each of the question's acronyms that the
     passage spells out ("SLA" in "Uptime service level agreement", "SSO" in "single sign-on")."""
@@ -420,7 +436,7 @@ def evidence(
     # no word of the customer's.
     own, context = split_condensed(question)
     parts: list[list[set[str]]] = []  # per sentence, its clauses' key terms
-    for part in sentences(f"{own}\n{context}".strip()) or [question]:
+    for part in _standalone_sentences(own) + sentences(context) or [question]:
         # Where a sentence joins two asks ("How much is assembly, and what is the bulky-item
         # surcharge?"), each may be answered by another passage (extractive.question_parts).
         asks = question_parts(part)[0] or [part]

@@ -141,3 +141,18 @@ def test_a_question_whose_every_word_the_passages_hold_is_answered_from_a_lower_
     # Far below the floor, complete words do not answer either; nor without a floor.
     assert not params.answers({**terse, "sentence_top": 0.75})
     assert not replace(params, full_coverage_floor=None).answers(terse)
+
+
+def test_a_sentence_naming_one_word_is_read_with_the_one_before_it() -> None:
+    """ "What would that cost us?" asks about the sentence before it; alone, its one word was held
+    by a price list and made it the best-covered sentence (100 %), and a mahjong room's price
+    answered an early check-in."""
+    prices = passage("Private mahjong rooms cost MOP 800 for the first 3 hours.", title="FAQ")
+    found = evidence(
+        "Our flight gets in at 6 in the morning and we'd love to crash at the Cotai hotel. What would that cost us?",
+        [prices],
+    )
+    assert found.features["coverage"] < 0.5
+    # A situation followed by a question of its own still counts that question alone.
+    found = evidence("I work part-time. How much do private mahjong rooms cost?", [prices])
+    assert found.features["coverage"] == 1.0
