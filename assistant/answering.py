@@ -14,7 +14,7 @@ code and scores; the LLM only phrases the answer.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, replace
 
 from assistant.answerability import TOP_PASSAGES, AnswerabilityJudge, load_params
@@ -25,6 +25,7 @@ from assistant.extractive import (
     facts_of_another_subject,
     question_parts,
 )
+from assistant.facts import Fact, customer_figures, states_band_of
 from assistant.generation import AnswerGenerator, attach_citations
 from assistant.generation_gate import GenerationGate
 from assistant.grounding import GroundingChecker
@@ -102,6 +103,38 @@ def with_second_section(
     if section is None:
         return list(found)
     merged = [found[0], section, *(p for p in found[1:] if p.chunk_id != section.chunk_id)][:top_k]
+    return [replace(p, n=n) for n, p in enumerate(merged, 1)]
+
+
+# Rows of a table read for the one whose band holds the customer's figure.
+FIGURE_ROWS = 10
+
+
+def with_row_of_figure(
+    found: Sequence[Passage], figures: Sequence[Fact], rows_of: Callable[[str, int], list[Passage]]
+) -> list[Passage]:
+    """The passages with the row stating a band that holds the customer's figure put before the
+    first table row read (of TOP_PASSAGES), when that row states no such band: "a block of 6
+    rooms" is the case of the row "5 rooms or more", which retrieval ranked below the flexible
+    rate's row of the same table (one row per table is kept); numbered anew."""
+    if not figures:
+        return list(found)
+    first = next((p for p in found[:TOP_PASSAGES] if table_row(p) is not None), None)
+    if first is None or states_band_of(first.text, figures):
+        return list(found)
+    present = {p.chunk_id for p in found}
+    row = next(
+        (
+            r
+            for r in rows_of(first.doc_id, FIGURE_ROWS)
+            if r.chunk_id not in present and table_row(r) is not None and states_band_of(r.text, figures)
+        ),
+        None,
+    )
+    if row is None:
+        return list(found)
+    slot = found.index(first)
+    merged = [*found[:slot], row, *found[slot:]][: len(found)]
     return [replace(p, n=n) for n, p in enumerate(merged, 1)]
 
 
@@ -292,6 +325,7 @@ class Answerer:
         elif found and table_row(found[0]) is None:
             # One ask: the first page's second section joins (a table row is a whole record).
             found = with_second_section(found, best_of(found[0].doc_id, 2), TOP_K)
+        found = with_row_of_figure(found, customer_figures(split_condensed(query)[0]), best_of)
 
         # Of a page with dated editions, the asked one's chunks (the newest unless a date is named),
         # even when retrieval found only another edition's.

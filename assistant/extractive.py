@@ -55,7 +55,7 @@ import re
 from dataclasses import dataclass, replace
 
 from assistant.condense import elliptical_entity, split_condensed
-from assistant.facts import Fact, asked_kinds, find_facts, in_band, stated_bands
+from assistant.facts import Fact, asked_kinds, customer_figures, find_facts, states_band_of
 from assistant.grounding import STOP_WORDS, lexical_units, split_sentences
 from assistant.retrieval.lexicon import bilingual_lexicon
 from assistant.retrieval.synonyms import synonym_groups
@@ -224,9 +224,6 @@ _RATE_RE = re.compile(
 )
 
 
-_ARTICLE_RE = re.compile(r"(?:a|an|per|every|each)\b", re.IGNORECASE)
-
-
 class _Asked:
     """What one question, or one part of it, asks: its own words, its context's (a follow-up's
     previous question, or a part's other parts), the kinds of fact that answer it, and the facts
@@ -251,10 +248,8 @@ class _Asked:
             # message ("..., and can she check in online?") asks its own thing, not its sibling's.
             self.kinds = asked_kinds(context)
         self.known = {(f.kind, f.value) for f in find_facts(f"{text}\n{context}")}
-        # The customer's own figures ("below 95%", "I'm 16") say which case they are in; not a
-        # year, which names an edition ("2023年版"), not a case.
-        # Nor a rate's "a month" ("about 600 parcels a month"): every band of a monthly tariff says it.
-        self.figures = [f for f in find_facts(text) if f.kind != "date" and not _ARTICLE_RE.match(f.text)]
+        # The customer's own figures ("below 95%", "I'm 16") say which case they are in.
+        self.figures = customer_figures(text)
 
     def stated_in(self, sentence: str) -> bool:
         """Whether the sentence states a fact of a kind asked for that the question does not state
@@ -281,8 +276,7 @@ class _Asked:
         for "we send about 600 parcels")."""
         if any(f.same_quantity(g) for g in find_facts(sentence) for f in self.figures):
             return True
-        bands = stated_bands(sentence)
-        return bool(bands) and any(in_band(f.raw, bands) for f in self.figures)
+        return states_band_of(sentence, self.figures)
 
     def names_case(self, candidate: _Candidate) -> bool:
         """Whether a sentence states the customer's figure and shares a word with the question or

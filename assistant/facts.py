@@ -10,9 +10,10 @@ Money is read by assistant.escalation.amounts (one parser of amounts in kefu).
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from assistant.escalation.amounts import Amount, find_amounts, parse_zh_numeral
@@ -575,10 +576,35 @@ def asked_kinds(question: str) -> set[str]:
 _BAND_RE = re.compile(r"(\d+(?:\.\d+)?)\s*(?:to|-|–|—|~|～|至|到)\s*(\d+(?:\.\d+)?)")
 
 
+# "5 rooms or more", "5+ rooms", "at least 5", "5间或以上", "超过5间": a band open above.
+_OPEN_BAND_RE = re.compile(
+    r"(\d+(?:\.\d+)?)\s*(?:[a-z]+\s+){0,2}or more\b|(\d+(?:\.\d+)?)\s*\+"
+    r"|\b(?:at least|more than|over)\s+(\d+(?:\.\d+)?)"
+    r"|(\d+(?:\.\d+)?)\s*[\u4e00-\u9fff]?(?:或以上|及以上|以上)|(?:超过|至少|多于)\s*(\d+(?:\.\d+)?)"
+)
+# A rate's "a month", "per day": how a tariff counts, not a figure of the customer's.
+_RATE_ARTICLE_RE = re.compile(r"(?:a|an|per|every|each)\b", re.IGNORECASE)
+
+
 def stated_bands(text: str) -> list[tuple[float, float]]:
-    """The numeric bands (low, high) a text states."""
+    """The numeric bands (low, high) a text states; a band open above ends at infinity."""
     lowered = normalise(text).replace(",", "")
-    return [(float(a), float(b)) for a, b in _BAND_RE.findall(lowered) if float(a) < float(b)]
+    closed = [(float(a), float(b)) for a, b in _BAND_RE.findall(lowered) if float(a) < float(b)]
+    open_above = [(float(next(g for g in m if g)), math.inf) for m in _OPEN_BAND_RE.findall(lowered)]
+    return closed + open_above
+
+
+def customer_figures(text: str) -> list[Fact]:
+    """The figures a customer states of their case ("I'm 16", "about 600 parcels a month", "a
+    block of 6 rooms"): not a date or year, which names an edition ("2023年版"), nor a rate's "a
+    month", which every band of a monthly tariff says."""
+    return [f for f in find_facts(text) if f.kind != "date" and not _RATE_ARTICLE_RE.match(f.text)]
+
+
+def states_band_of(text: str, figures: Sequence[Fact]) -> bool:
+    """Whether the text states a band holding one of the figures ("5 rooms or more" for 6)."""
+    bands = stated_bands(text)
+    return bool(bands) and any(in_band(f.raw, bands) for f in figures)
 
 
 def _is_year(value: float) -> bool:

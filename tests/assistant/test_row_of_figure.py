@@ -1,0 +1,60 @@
+"""The table row whose band holds the customer's figure is read (issue 12): retrieval keeps one
+row per table, and "a block of 6 rooms" had found the flexible rate's row, not "5 rooms or more"."""
+
+from __future__ import annotations
+
+from assistant.answering import with_row_of_figure
+from assistant.facts import customer_figures, stated_bands
+from assistant.types import Passage
+
+
+def _row(chunk_id: str, text: str, doc_id: str = "policy") -> Passage:
+    return Passage(
+        chunk_id=chunk_id, doc_id=doc_id, title="Cancellation policy", text=text, n=0, kind="table"
+    )
+
+
+def _page(chunk_id: str) -> Passage:
+    return Passage(
+        chunk_id=chunk_id, doc_id=chunk_id, title=chunk_id, text="Flexible rate: cancel for free.", n=0
+    )
+
+
+FLEXIBLE = _row(
+    "flexible", "Booking: Flexible rate; Free cancellation until: 6:00 pm on the day before arrival"
+)
+GROUPS = _row(
+    "groups", "Booking: 5 rooms or more on one booking; Free cancellation until: 21 days before arrival"
+)
+PREPAID = _row("prepaid", "Booking: Advance Purchase rate; Free cancellation until: Not refundable")
+FOUND = [_page("rates"), FLEXIBLE, _page("faq"), _page("dining"), _page("spa")]
+
+
+def rows_of(doc_id: str, k: int) -> list[Passage]:
+    assert doc_id == "policy"
+    return [FLEXIBLE, PREPAID, GROUPS][:k]
+
+
+def test_the_row_whose_band_holds_the_figure_is_read_before_the_row_found() -> None:
+    figures = customer_figures("And if it's a block of 6 rooms for a family reunion?")
+    found = with_row_of_figure(FOUND, figures, rows_of)
+    assert [p.chunk_id for p in found] == ["rates", "groups", "flexible", "faq", "dining"]
+    assert [p.n for p in found] == [1, 2, 3, 4, 5]
+
+
+def test_no_figure_or_no_band_holding_it_changes_nothing() -> None:
+    assert with_row_of_figure(FOUND, customer_figures("Until when can I cancel for free?"), rows_of) == FOUND
+    assert with_row_of_figure(FOUND, customer_figures("We are 2 guests. Until when?"), rows_of) == FOUND
+    # A year names an edition, not a case.
+    assert with_row_of_figure(FOUND, customer_figures("Under the 2024 policy?"), rows_of) == FOUND
+
+
+def test_bands_open_above() -> None:
+    assert stated_bands("5 rooms or more; 5+ rooms; at least 5 nights; 5间或以上; 超过10公斤") == [
+        (5.0, float("inf")),
+        (5.0, float("inf")),
+        (5.0, float("inf")),
+        (5.0, float("inf")),
+        (10.0, float("inf")),
+    ]
+    assert stated_bands("500 to 1,999 parcels a month") == [(500.0, 1999.0)]
