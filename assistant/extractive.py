@@ -126,6 +126,11 @@ CONTEXT_WEIGHT_STATED = 0.25
 FAQ_CLOSENESS = 0.9
 # Two sentences sharing this share of their units are the same sentence (near-duplicate passages).
 DUPLICATE_OVERLAP = 0.8
+# One ask of several gets no sentence scoring below this: the judge weighed the whole message, not
+# each ask, and a part's best can be a stranger ("How much is breakfast for her?" -> a pool's
+# opening hours, score -0.03). On the tune half the parts answered right scored 0.50 and more;
+# three that quoted a sentence answering nothing asked scored 0.44 and less.
+PART_SCORE_MIN = 0.45
 
 # Words that say "this is a question" and match any passage equally: dropped from the question.
 # "How long", "how much", "how far" are the kind of fact asked for, scored as such (facts.py).
@@ -511,7 +516,7 @@ class ExtractiveAnswerer:
             best = self._select([replace(c) for c in candidates], asked, 1)[0]
         except NoAnswerInPassages:
             return None
-        if distinct and not best.distinct:
+        if distinct and not best.distinct or best.score < PART_SCORE_MIN:
             return None
         return next(c for c in candidates if _key(c) == _key(best))
 

@@ -184,3 +184,29 @@ def test_an_faq_answer_stops_at_the_fact_asked_for(extractor: ExtractiveAnswerer
     )
     answer = extractor.run("How do I check my data usage?", [usage], "en").text
     assert "text USAGE to 1833" in answer and "Open the app" in answer
+
+
+def test_an_ask_no_sentence_answers_gets_no_quote(extractor: ExtractiveAnswerer) -> None:
+    """Of two asks, the one no passage answers is left out rather than given a stranger: "How much
+    is breakfast for her?" had been answered with the fifth passage, a Chinese FAQ on the pools'
+    opening hours ("住客可免费使用" states an amount, free)."""
+    passages = [
+        passage(1, "Kids' club", "Children aged 7 and over can stay at the kids' club on their own."),
+        passage(2, "Dining", "Breakfast is served from 6:30 am to 10:30 am in the Jade Café."),
+        passage(3, "Parking", "Hotel guests park for MOP 150 per day."),
+        passage(4, "Loyalty tiers", "Gold members get late check-out until 2 pm."),
+        passage(
+            5,
+            "常见问题",
+            "问：酒店有游泳池吗？\n答：天台泳池开放时间为早上7时至晚上9时，住客可免费使用。",
+            kind="faq",
+            lang="zh",
+        ),
+    ]
+    answer = extractor.run(
+        "How much is breakfast for her if we pay at the restaurant, and can she stay at the kids' club on her own?",
+        passages,
+        "en",
+    ).text
+    assert "Children aged 7 and over can stay at the kids' club on their own [1]." in answer
+    assert "泳池" not in answer
