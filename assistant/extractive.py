@@ -104,9 +104,11 @@ SIMILARITY_CHARS = 300
 # three passages give 10-25 candidates.
 SIMILARITY_CANDIDATES = 6
 SIMILARITY_MARGIN = 0.3
-# Per retrieval rank: retrieval judged the whole chunk with its title and headings, which a single
-# sentence's words and similarity do not see (measured on the sample help centre: the password
-# FAQ's "reset link" outscored the hub's reset steps ranked above it).
+# Per retrieval rank of a passage's page: retrieval judged the whole chunk with its title and
+# headings, which a single sentence's words and similarity do not see (measured on the sample help
+# centre: the password FAQ's "reset link" outscored the hub's reset steps ranked above it). The
+# first page's second section (answering.with_second_section) ranks with its page and pushes no
+# other page down: it had put the return-window FAQ third, below the refund-time section.
 RANK_PENALTY = 0.15
 # The other-language candidates of the best-ranked passages always compared in meaning.
 OTHER_LANGUAGE_CANDIDATES = 3
@@ -394,6 +396,7 @@ class _Candidate:
     text: str
     units: frozenset[str]
     score: float = 0.0
+    page_rank: int = 0  # its page's position among the distinct pages in retrieval order
     words: float = 0.0  # the weighted share of the question's words it contains
     distinct: bool = False  # it shares a question word that not every candidate has
     states_asked_kind: bool = False
@@ -545,7 +548,9 @@ class ExtractiveAnswerer:
         leading: dict[bool, int] = {}
         for rank, passage in enumerate(passages[:end]):
             leading.setdefault(is_chinese(passage.text), rank)
+        pages = list(dict.fromkeys(_page_of(p) for p in passages[:end]))
         for c in candidates:
+            c.page_rank = pages.index(_page_of(c.passage))
             c.other_language = is_chinese(c.text) != zh
             c.leads_language = leading[is_chinese(c.passage.text)] == c.rank
         return candidates
@@ -706,7 +711,7 @@ class ExtractiveAnswerer:
                 + SIMILARITY_WEIGHT * closeness
                 + KIND_WEIGHT * c.states_asked_kind
                 - RANK_PENALTY
-                * c.rank
+                * c.page_rank
                 * (
                     not (
                         c.passage.kind == "faq"
@@ -944,6 +949,12 @@ def _named_units(candidate: _Candidate) -> set[str]:
     passage = candidate.passage
     headings = " ".join([passage.title, *passage.heading_path])
     return set(candidate.units) | set(lexical_units(headings, _QUESTION_STOP_WORDS))
+
+
+def _page_of(passage: Passage) -> str:
+    """What ranks as one page: a document's text sections together; an FAQ pair or a table row
+    alone (each answers its own question)."""
+    return passage.doc_id if passage.kind == "text" else passage.chunk_id
 
 
 def _thing_units(units: Iterable[str]) -> set[str]:

@@ -6,8 +6,12 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pytest
+
 from assistant.answering import with_second_section
+from assistant.pipeline import AnswerPipeline, AnswerRequest
 from assistant.types import Passage
+from ingest.config import Settings
 
 
 def _passage(chunk_id: str, doc_id: str) -> Passage:
@@ -37,3 +41,18 @@ def test_a_section_found_lower_moves_up_and_a_page_of_one_section_changes_nothin
     assert [p.chunk_id for p in with_second_section(WHOLE, [replace(WHOLE[0], n=7)], 5)] == [
         p.chunk_id for p in WHOLE
     ]
+
+
+@pytest.fixture(scope="module")
+def pipeline(sample_settings: Settings) -> AnswerPipeline:
+    return AnswerPipeline(sample_settings)
+
+
+@pytest.mark.slow
+def test_the_second_section_pushes_no_other_page_down(pipeline: AnswerPipeline) -> None:
+    """ "退货需要多长时间？" finds the returns page's refund-time section first and its return-window
+    section second; the return-window FAQ, third, had been ranked as the third page and the refund
+    time (3个工作日) quoted. A page's sections rank as one page."""
+    result = pipeline.run(AnswerRequest("退货需要多长时间？", kb="sample", record=False))
+    assert "30天" in result.text.replace(" ", ""), result.text
+    assert "3个工作日" not in result.text.replace(" ", ""), result.text
