@@ -519,7 +519,7 @@ class ExtractiveAnswerer:
             best = self._select([replace(c) for c in candidates], asked, 1)[0]
         except NoAnswerInPassages:
             return None
-        if distinct and not best.distinct or best.score < PART_SCORE_MIN:
+        if (distinct and not best.distinct) or best.score < PART_SCORE_MIN:
             return None
         return next(c for c in candidates if _key(c) == _key(best))
 

@@ -574,13 +574,11 @@ def asked_kinds(question: str) -> set[str]:
 
 # "500 to 1,999 parcels a month", "3-5 天", "100至499件": a band a text states.
 _BAND_RE = re.compile(r"(\d+(?:\.\d+)?)\s*(?:to|-|–|—|~|～|至|到)\s*(\d+(?:\.\d+)?)")
-
-
 # "5 rooms or more", "5+ rooms", "at least 5", "5间或以上", "超过5间": a band open above.
 _OPEN_BAND_RE = re.compile(
     r"(\d+(?:\.\d+)?)\s*(?:[a-z]+\s+){0,2}or more\b|(\d+(?:\.\d+)?)\s*\+"
     r"|\b(?:at least|more than|over)\s+(\d+(?:\.\d+)?)"
-    r"|(\d+(?:\.\d+)?)\s*[\u4e00-\u9fff]?(?:或以上|及以上|以上)|(?:超过|至少|多于)\s*(\d+(?:\.\d+)?)"
+    rf"|(\d+(?:\.\d+)?)\s*[{CJK_CLASS}]?(?:或以上|及以上|以上)|(?:超过|至少|多于)\s*(\d+(?:\.\d+)?)"
 )
 # A rate's "a month", "per day": how a tariff counts, not a figure of the customer's.
 _RATE_ARTICLE_RE = re.compile(r"(?:a|an|per|every|each)\b", re.IGNORECASE)
