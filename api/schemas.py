@@ -239,7 +239,7 @@ class SearchHit(BaseModel):
     lang: str
     text: str
     score: float  # fused score
-    scores: dict[str, float]  # per retriever ("bm25", "dense", "title", "faq")
+    scores: dict[str, float]  # per retriever ("bm25", "translated", "dense", "title", "faq")
     ranks: dict[str, int]  # 1-based rank in each retriever's list
 
 

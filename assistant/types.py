@@ -16,11 +16,13 @@ class PassageScores:
 
     fused: float = 0.0  # the fused retrieval score (higher is better)
     bm25: float | None = None
+    translated: float | None = None  # BM25 in translation (retrieval.crosslingual)
     dense: float | None = None  # cosine
     title: float | None = None  # cosine of the query and the document title
     faq: float | None = None
     rerank: float | None = None
     bm25_rank: int | None = None
+    translated_rank: int | None = None
     dense_rank: int | None = None
     title_rank: int | None = None
 
@@ -30,13 +32,14 @@ class PassageScores:
         return self.rerank if self.rerank is not None else self.fused
 
     def as_dict(self) -> dict[str, float]:
-        """The scores that apply, by name ("fused", "bm25", "dense", "title", "faq", "rerank")."""
-        names = ("fused", "bm25", "dense", "title", "faq", "rerank")
+        """The scores that apply, by name ("fused", "bm25", "translated", "dense", "title", "faq",
+        "rerank")."""
+        names = ("fused", "bm25", "translated", "dense", "title", "faq", "rerank")
         return {name: value for name in names if (value := getattr(self, name)) is not None}
 
     def ranks(self) -> dict[str, int]:
         """Each retriever's rank of the passage, by retriever name."""
-        names = ("bm25", "dense", "title")
+        names = ("bm25", "translated", "dense", "title")
         return {name: rank for name in names if (rank := getattr(self, f"{name}_rank")) is not None}
 
 

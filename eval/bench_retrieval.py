@@ -71,7 +71,7 @@ DEFAULT_SETS = ("cmrc2018", "covid_faq", "or_sharc")
 KS = (1, 5, 10)
 DEPTH = max(KS)
 RETRIEVERS = ("bm25", "dense", "title", "hybrid", "llama-index", "llama-raw")
-LISTS = ("bm25", "dense", "title")  # the retrievers whose candidate lists are fused
+LISTS = ("bm25", "translated", "dense", "title")  # the retrievers whose candidate lists are fused
 # The baseline returns nodes, not documents: asking for a few more keeps DEPTH documents after
 # the (rare) second node of a long document is dropped; its ranking is unchanged.
 BASELINE_NODES = 2 * DEPTH
@@ -326,7 +326,7 @@ def tune_fusion(runs: Sequence[SetRun]) -> None:
     )
     rows = []
     for method, weight, title, k in grid:
-        weights = {"bm25": weight, "dense": 1.0, "title": title}
+        weights = {"bm25": weight, "translated": 0.0, "dense": 1.0, "title": title}
         per_set, mrrs = [], []
         for run in runs:
             pairs = []

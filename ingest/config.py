@@ -190,6 +190,12 @@ class RetrievalSettings(SettingsGroup):
     bm25_weight: float = Field(1.25, description="Weight of the BM25 ranking in fusion.")
     dense_weight: float = Field(1.0, description="Weight of the dense (embedding) ranking in fusion.")
     title_weight: float = Field(1.0, description="Weight of the title ranking in fusion.")
+    translated_weight: float = Field(
+        0.0,
+        description="Weight of BM25 over the query's words in translation, in a bilingual knowledge base "
+        "(assistant/retrieval/crosslingual.py); 0 = off: it finds more one-language answers but the "
+        "answer steps then refused fewer questions they could not answer.",
+    )
     rrf_k: float = Field(60.0, description="k of reciprocal rank fusion (fusion_method=rrf).")
     faq_boost: float = Field(0.5, description="Score added to FAQ question-answer pairs.")
     retrieval_candidates: int = Field(
@@ -221,7 +227,12 @@ class RetrievalSettings(SettingsGroup):
 
     @property
     def weights(self) -> dict[str, float]:
-        return {"bm25": self.bm25_weight, "dense": self.dense_weight, "title": self.title_weight}
+        return {
+            "bm25": self.bm25_weight,
+            "translated": self.translated_weight,
+            "dense": self.dense_weight,
+            "title": self.title_weight,
+        }
 
 
 class GuardSettings(SettingsGroup):

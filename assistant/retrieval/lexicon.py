@@ -35,8 +35,12 @@ from ingest.text import CJK_RUN_RE
 
 CEDICT_PACKAGE = "pinyin"
 CEDICT_FILE = "cedict.txt.gz"
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 MAX_GLOSS_WORDS = 2  # a gloss longer than this describes the word rather than translating it
+# Searching a Chinese word in English text reads glosses of up to three words ("to check out of a
+# hotel room": check, hotel, room); a longer one describes ("Hainan Province, in the South China
+# Sea" would find "mainland China").
+MAX_SEARCH_GLOSS_WORDS = 3
 MIN_ZH_CHARS = 2
 
 _ENTRY_RE = re.compile(r"^(\S+) (\S+) \[[^\]]*\] /(.+)/\s*$")
@@ -58,20 +62,23 @@ _SKIPPED_GLOSSES = (
 class BilingualLexicon:
     # Values are space-separated words: a pickled str loads seven times faster than a frozenset.
     zh_to_en: dict[str, str]  # simplified Chinese word -> stemmed English gloss words
+    zh_to_en_close: dict[str, str]  # ... of its glosses of MAX_SEARCH_GLOSS_WORDS words at most
     en_to_zh: dict[str, str]  # stemmed English word -> Chinese words it translates
 
-    def english(self, word: str, shortest_part: int = MIN_ZH_CHARS) -> frozenset[str]:
+    def english(self, word: str, shortest_part: int = MIN_ZH_CHARS, *, close: bool = False) -> frozenset[str]:
         """The English words a Chinese word means; a word the lexicon lacks ("电子礼品") means what
         its longest known parts mean together (电子 + 礼品), or nothing if a part is unknown. Parts
-        are words of shortest_part characters or more."""
-        if word in self.zh_to_en:
-            return frozenset(self.zh_to_en[word].split())
+        are words of shortest_part characters or more. close: only the words of its short glosses
+        (MAX_SEARCH_GLOSS_WORDS), the ones to search an English text for."""
+        glosses = self.zh_to_en_close if close else self.zh_to_en
+        if word in glosses:
+            return frozenset(glosses[word].split())
         parts: list[frozenset[str]] = []
         start = 0
         while start < len(word):
             for end in range(len(word), start, -1):
-                if end - start >= shortest_part and word[start:end] in self.zh_to_en:
-                    parts.append(frozenset(self.zh_to_en[word[start:end]].split()))
+                if end - start >= shortest_part and word[start:end] in glosses:
+                    parts.append(frozenset(glosses[word[start:end]].split()))
                     start = end
                     break
             else:
@@ -169,6 +176,7 @@ def _gloss_words(gloss: str) -> list[str]:
 
 def parse_cedict(lines: list[str]) -> BilingualLexicon:
     zh_to_en: dict[str, set[str]] = defaultdict(set)
+    zh_to_en_close: dict[str, set[str]] = defaultdict(set)
     en_to_zh: dict[str, set[str]] = defaultdict(set)
     for line in lines:
         match = _ENTRY_RE.match(line)
@@ -182,11 +190,15 @@ def parse_cedict(lines: list[str]) -> BilingualLexicon:
             # An acronym in a note translates exactly, however long the gloss: "value-added tax (VAT)".
             acronyms = [a.lower() for a in _ACRONYM_NOTE_RE.findall(gloss)]
             zh_to_en[simplified].update(words + acronyms)
+            zh_to_en_close[simplified].update(
+                acronyms + (words if len(words) <= MAX_SEARCH_GLOSS_WORDS else [])
+            )
             if len(simplified) >= MIN_ZH_CHARS:
                 for word in acronyms + (words if 0 < len(words) <= MAX_GLOSS_WORDS else []):
                     en_to_zh[word].add(simplified)
     return BilingualLexicon(
         {k: " ".join(sorted(v)) for k, v in zh_to_en.items() if v},
+        {k: " ".join(sorted(v)) for k, v in zh_to_en_close.items() if v},
         {k: " ".join(sorted(v)) for k, v in en_to_zh.items()},
     )
 

@@ -1,7 +1,9 @@
-"""HybridRetriever: query -> BM25 + dense + titles -> weighted fusion -> FAQ boost -> (rerank) -> passages.
+"""HybridRetriever: query -> BM25 (+ in translation) + dense + titles -> weighted fusion -> FAQ boost -> (rerank) -> passages.
 
     snapshot  current catalog + BM25 index of the knowledge base (snapshot.py; cached per process)
     bm25      lexical ranking within the allowed chunks
+    translated  in a bilingual knowledge base, BM25 of the query's words in translation over
+              the other language's chunks (crosslingual.py); off unless translated_weight is set
     dense     embedding ranking (Chroma, same filters)
     title     the query vector against document titles alone (titles.py)
     fuse      weighted score fusion (default) or weighted reciprocal-rank fusion (fusion.py)
@@ -27,6 +29,7 @@ from sqlalchemy import select
 from assistant.retrieval.synonyms import synonym_groups
 from assistant.retrieval.acronyms import with_acronyms_spelled_out
 from assistant.retrieval.bm25 import BM25Retriever
+from assistant.retrieval.crosslingual import TranslatedBM25
 from ingest.config import RetrievalSettings, Settings, get_settings
 from assistant.retrieval.dense import DenseRetriever
 from assistant.retrieval.editions import EditionPreference
@@ -135,6 +138,7 @@ class HybridRetriever:
         self.db = database or open_database(self.settings.sql_url)
         self.snapshots = shared_snapshots(self.settings, self.db)
         self.bm25 = BM25Retriever()
+        self.translated = TranslatedBM25()
         embedder = embedder or get_embedder(self.settings)
         self.dense = DenseRetriever(embedder, store or VectorStore(self.settings))
         self.title = TitleRetriever()
@@ -171,6 +175,14 @@ class HybridRetriever:
                 mask=mask,
                 synonyms=synonym_groups().searched_with(searched, snapshot.bm25.holds),
             )
+            translated = self.translated.run(
+                searched,
+                snapshot.bm25,
+                snapshot.catalog.chunk_ids,
+                snapshot.catalog.langs,
+                top_n=n if self.retrieval.translated_weight > 0 else 0,
+                mask=mask,
+            )
         with timer.step("dense"):
             vector = self.dense.embed(searched, snapshot)
             dense = self.dense.run(vector, snapshot, top_n=n, filters=filters)
@@ -179,7 +191,7 @@ class HybridRetriever:
             title = self.title.run(vector, snapshot.catalog, snapshot.titles, top_n=n, mask=mask, found=found)
         with timer.step("fuse"):
             r = self.retrieval
-            fused = fuse([lexical, dense, title], r.fusion_method, r.weights, r.rrf_k)
+            fused = fuse([lexical, translated, dense, title], r.fusion_method, r.weights, r.rrf_k)
         with timer.step("edition"):
             fused = self.editions.run(fused, snapshot.catalog, query)
         with timer.step("fuse"):
@@ -198,7 +210,7 @@ class HybridRetriever:
         ordered = _scored(
             [passages[h.chunk_id] for h in fused.hits if h.chunk_id in passages],
             fused,
-            [lexical, dense, title],
+            [lexical, translated, dense, title],
             strengths,
         )
         warnings: list[str] = []
@@ -213,7 +225,13 @@ class HybridRetriever:
         return RetrievalResult(
             passages=result_passages,
             timings_ms=timer.ms,
-            candidates={"bm25": lexical, "dense": dense, "title": title, "fused": fused},
+            candidates={
+                "bm25": lexical,
+                "translated": translated,
+                "dense": dense,
+                "title": title,
+                "fused": fused,
+            },
             kb_version=snapshot.version,
             query_terms={t: snapshot.bm25.idf(t) for t in query_terms},
             warnings=warnings,

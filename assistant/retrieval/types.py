@@ -82,7 +82,9 @@ class RetrievalResult:
     timings_ms: dict[
         str, float
     ]  # per step: "index", "bm25", "dense", "title", "fuse", "edition", "hydrate", "faq", "rerank", "total"
-    candidates: dict[str, RankedList]  # per retriever, before fusion ("bm25", "dense", "title"), and "fused"
+    candidates: dict[
+        str, RankedList
+    ]  # per retriever, before fusion ("bm25", "translated", "dense", "title"), and "fused"
     kb_version: int
     # Query term -> inverse document frequency in this knowledge base (terms absent from it get the
     # highest value): lets the answerability judge weight rare terms such as names.

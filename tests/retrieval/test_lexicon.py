@@ -106,3 +106,11 @@ def test_the_packaged_dictionary_is_parsed_once_and_cached(
     assert bilingual_lexicon() == parsed
     assert cached.stat().st_size > 1000
     packaged_data.forget()
+
+
+def test_a_chinese_word_is_searched_in_english_by_its_short_glosses_only() -> None:
+    parsed = parse_cedict(LINES)
+    # "long distance travel over long distance" describes 长途: its words are no search terms.
+    assert parsed.english("长途", close=True) == frozenset() and "travel" in parsed.english("长途")
+    assert parsed.english("月费", close=True) == {"monthly", "fee"}
+    assert parsed.english("电子礼品", close=True) == {"electronic", "electron", "gift", "present"}

@@ -1,15 +1,21 @@
 """Cross-language retrieval: a question in one language whose answer is a page in the other.
 The embedder ranks any same-language text above the answer in the other language, so each
-language is searched on its own and calibrated (assistant/retrieval/dense.py)."""
+language is searched on its own and calibrated (assistant/retrieval/dense.py); BM25 can read the
+question's words in translation (assistant/retrieval/crosslingual.py, opt-in)."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from assistant.retrieval import HybridRetriever
+from assistant.retrieval.bm25 import BM25Index
+from assistant.retrieval.crosslingual import slot_scores, slots
+from assistant.retrieval.lexicon import parse_cedict
+from assistant.retrieval.text import terms
 from assistant.retrieval.dense import background, calibrate
 from assistant.retrieval.types import ScoredChunk
-from ingest.config import Settings
+from ingest.config import RetrievalSettings, Settings
 from ingest.pipeline import IngestPipeline
 from ingest.types import ParsedDocument, Section
 
@@ -79,3 +85,40 @@ def test_a_chinese_question_finds_the_english_page_and_back(bilingual_kb: Settin
         for p in retriever.run("How soon is an electronic invoice emailed?", "shop", top_k=3).passages
     ]
     assert "zh/发票.md" in sources
+
+
+def test_translated_bm25_finds_the_other_language_on_the_questions_words(bilingual_kb: Settings) -> None:
+    """Opt-in (translated_weight): BM25 over the question's words in translation ranks the
+    other language's chunks only, and off (the default) it costs nothing and lists nothing."""
+    on = HybridRetriever(bilingual_kb, retrieval=RetrievalSettings(translated_weight=1.25))
+    result = on.run("组装衣柜要多少钱？", "shop", top_k=3)
+    translated = result.candidates["translated"].hits
+    catalog = on.snapshot("shop").catalog
+    assert translated and {catalog.langs[catalog.position[h.chunk_id]] for h in translated} == {"en"}
+    best = result.passages[0] if result.passages[0].scores.translated_rank == 1 else None
+    assert best is not None and best.source == "en/Assembly service.md"
+    assert (
+        on.run("How soon is an electronic invoice emailed?", "shop", top_k=3).passages[0].source
+        == "zh/发票.md"
+    )
+    assert HybridRetriever(bilingual_kb).run("组装衣柜要多少钱？", "shop").candidates["translated"].hits == []
+
+
+def test_a_word_fills_its_slot_once_however_many_translations_a_chunk_holds() -> None:
+    lexicon = parse_cedict(
+        [
+            "房間 房间 [fang2 jian1] /room/\n",
+            "客房 客房 [ke4 fang2] /guest room/room/\n",
+            "麻將 麻将 [ma2 jiang4] /mahjong/\n",
+            "金 金 [jin1] /gold/\n",
+        ]
+    )
+    rows = ["客房 房间 客房 房间", "客房", "麻将 房间", "金色 黄金", "A room of our own"]
+    index = BM25Index.build(rows)
+    found = slots(terms("mahjong room gold"), lexicon, index)
+    assert [s.word for s in found] == ["mahjong", "room"]  # a single character ("金") is no slot
+    other = np.array([True, True, True, True, False])
+    scores = slot_scores(index, found, other)
+    assert scores[4] == 0  # the question's own language is BM25's
+    assert scores[2] > scores[0] > 0  # two words in translation beat one word written twice
+    assert scores[0] <= index.idf("room") + 1e-6  # one slot: never more than the word's own IDF
