@@ -22,7 +22,9 @@ How sentences are picked (the question is the condensed standalone query for fol
   state that kind of fact of something else the question names, never a competing figure;
 - of the sentences stating it, the one naming the question's subject answers, not one naming only
   a qualifier of it ("how long is the download link for a full export valid?" -> the link's 7
-  days, not the export's 24 hours; subject_units);
+  days, not the export's 24 hours; subject_units); and none when it names nothing of the subject
+  that another sentence, stating no such fact, names ("dim sum lunch at Jade Pavilion" is not
+  answered by the afternoon tea's price);
 - a message asking two things ("..., and how many days ...?", "..., and at what time ...?",
   "……？……？", "……多少钱，几点开始？") gets the best sentence or row for each, from any of the
   passages; a part that the row chosen for another part has no column for gets its own sentence;
@@ -873,6 +875,13 @@ def _naming_the_thing(best: _Candidate, ranked: list[_Candidate], asked: _Asked)
         return min(better, key=lambda c: (tuple(-n for n in names[id(c)]), c.other_language))
     if not any(names[id(best)]) and not across:
         raise FactOfAnotherThing("the sentences stating the fact asked for are about something else")
+    if not across and not names[id(best)][0] and max(n[0] for n in names.values()) >= SUBJECT_NAMED:
+        # Another sentence names the thing asked about, states no such fact, and best names none
+        # of it: "How much is dim sum lunch at Jade Pavilion?" is not answered by the afternoon
+        # tea's "MOP 328 for two" for sharing "two" and the hotel's name.
+        raise FactOfAnotherThing(
+            "the sentence stating the fact asked for names nothing of what is asked about"
+        )
     most = max(level[-1] for level in names.values())
     if not across and most - names[id(best)][-1] >= 2 and 2 * names[id(best)][-1] < most:
         # A sentence naming the thing asked about states no such fact, and the one stating it
@@ -884,6 +893,8 @@ def _naming_the_thing(best: _Candidate, ranked: list[_Candidate], asked: _Asked)
     return best
 
 
+# A sentence naming this many words of the thing asked about (the subject) is about it.
+SUBJECT_NAMED = 2
 # A twin writes at least this many of the other sentence's names and figures.
 MIN_TWIN_TOKENS = 2
 # An FAQ answer this short is read whole; from a longer one, the sentence answering is quoted.

@@ -344,6 +344,24 @@ def test_a_fact_stated_of_another_thing_is_no_answer(extractor: ExtractiveAnswer
     assert "USD 99" in answer.text and "USD 49" not in answer.text
 
 
+def test_a_price_of_something_the_sentence_naming_the_asked_thing_does_not_state_is_no_answer(
+    extractor: ExtractiveAnswerer,
+) -> None:
+    dining = passage(
+        1,
+        "Dining",
+        "Jade Pavilion, at Jade Harbour Cotai, serves Cantonese cuisine and dim sum. Lunch is from "
+        "11:00 am to 3:00 pm. Afternoon tea is served in the lobby lounge at Jade Harbour Cotai "
+        "every day from 2:30 pm to 5:30 pm, and costs MOP 328 for two.",
+    )
+    # The only price is the afternoon tea's; it shares "two" and the hotel's name with the
+    # question, and names none of the thing asked about, which another sentence names.
+    with pytest.raises(NoAnswerInPassages):
+        extractor.run("How much is dim sum lunch for two at Jade Pavilion?", [dining], "en")
+    answer = extractor.run("How much is afternoon tea for two at Jade Harbour Cotai?", [dining], "en")
+    assert "MOP 328" in answer.text
+
+
 def test_a_fact_no_best_passage_states_is_looked_for_in_the_next(extractor: ExtractiveAnswerer) -> None:
     warranty = passage(1, "Warranty", "The Lumo Hub has a 2-year limited warranty from the delivery date.")
     devices = passage(2, "Devices", "One Lumo Hub can control up to 64 paired devices.")
