@@ -195,6 +195,19 @@ def cell_kinds(header: str, value: str) -> set[str]:
     return asked_kinds(header) | {f.kind for f in read}
 
 
+# Groups of customers a column may be priced for.
+_CUSTOMER_GROUP_RE = re.compile(
+    r"\b(?:members?|students?|seniors?|child(?:ren)?|kids?|vips?|staff)\b|会员|学生|长者|老人|儿童|小童|员工",
+    re.IGNORECASE,
+)
+
+
+def _for_unnamed_group(header: str, question: str) -> bool:
+    """Whether a header names a group of customers (members, students, 会员...) and the question
+    names none."""
+    return bool(_CUSTOMER_GROUP_RE.search(header)) and not _CUSTOMER_GROUP_RE.search(question)
+
+
 class TableAnswerer:
     def __init__(
         self, embedder: Embedder | None = None, similarity: SentenceSimilarity | None = None
@@ -300,8 +313,15 @@ class TableAnswerer:
         best = max(range(len(cells)), key=lambda i: scores[i])
         if scores[best] > 0 and scores.count(scores[best]) == 1:
             return best
-        # Words and kind leave it open: the header closest in meaning, if it stands out.
         open_columns = [i for i in range(len(cells)) if scores[i] == scores[best] and not named[i]]
+        if scores[best] > 0 and len(open_columns) > 1:
+            # Of columns the question fits alike, one priced for a group of customers the question
+            # does not name is not the one asked: "How much is the massage?" asks "价格", not
+            # "翡翠会会员价" (the members' price).
+            for_everyone = [i for i in open_columns if not _for_unnamed_group(cells[i][0], part)]
+            if len(for_everyone) == 1:
+                return for_everyone[0]
+        # Words and kind leave it open: the header closest in meaning, if it stands out.
         by_value = yes_no and all(states_yes_no(cells[i][1]) for i in open_columns)
         return self._closest_column(cells, open_columns, part, by_value)
 

@@ -334,3 +334,25 @@ def test_how_often_asks_the_period_column() -> None:
     question = "How often does the shuttle run to the ferry terminal?"
     quote = TableAnswerer().run(row, question, set(lexical_units(question)))
     assert quote == "Peninsula – Outer Harbour Ferry Terminal, every: 30 minutes"
+
+
+def test_of_columns_of_the_asked_kind_the_one_adding_no_unasked_qualifier_answers() -> None:
+    """Both prices are amounts; the members' price qualifies it by what the customer did not name:
+    the whole row (and its member price, a fact not asked for) had been quoted."""
+    row = [
+        ("项目", "芳香精油按摩"),
+        ("时长", "90分钟"),
+        ("价格（澳门元）", "928"),
+        ("翡翠会会员价（澳门元）", "838"),
+        ("说明", "可选薰衣草、甜橙或檀香精油"),
+    ]
+    question = "How much is a 90-minute aromatherapy massage at your spa?"
+    assert (
+        TableAnswerer().run(row, question, set(lexical_units(question)))
+        == "芳香精油按摩，价格（澳门元）：928"
+    )
+    member = "How much is a 90-minute aromatherapy massage for members?"
+    assert (
+        TableAnswerer().run(row, member, set(lexical_units(member)))
+        == "芳香精油按摩，翡翠会会员价（澳门元）：838"
+    )
