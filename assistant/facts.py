@@ -508,6 +508,14 @@ _ASKS_EN = (
     # "The return window", "the deadline for claims": a period, or the date it ends.
     (re.compile(r"\b(?:window|deadline|timeframe|time frame|time limit)\b"), {"duration", "date"}),
     (re.compile(r"\bhow far\b|\b(?:range|distance)\b"), {"distance"}),
+    # A size is lengths: "56 × 36 × 23 cm".
+    (
+        re.compile(
+            r"\bhow (?:big|large|long|wide|tall|high)\b.{0,20}\b(?:bag|box|suitcase|parcel|item)\b"
+            r"|\b(?<!team )(?<!group )(?<!file )(?<!class )(?:size|dimensions?)\b"
+        ),
+        {"distance"},
+    ),
     (re.compile(r"\bhow old\b|\b(?:age|aged)\b"), {"age"}),
     (re.compile(r"\bhow heavy\b|\bweight\b|\bweigh\b"), {"weight"}),
     (re.compile(r"\bhow fast\b|\b(?:speed|top speed)\b"), {"speed"}),
@@ -529,7 +537,7 @@ _ASKS_ZH = (
     ),
     (re.compile(r"折扣|几折|优惠多少"), {"money", "percent"}),
     (re.compile(r"几点|营业时间|开放时间|办公时间|服务时间|几时(?:开|关|营业)"), {"time"}),
-    (re.compile(r"多远|续航|距离|多少公里"), {"distance"}),
+    (re.compile(r"多远|续航|距离|多少公里|尺寸|尺码|多大的|长宽高|多少厘米|多少公分"), {"distance"}),
     (re.compile(r"几岁|年龄|多大年纪"), {"age"}),
     (re.compile(r"多重|重量|最重|(?:多少|几)(?:公斤|千克|斤)"), {"weight"}),
     (re.compile(r"多快|速度|时速"), {"speed"}),

@@ -362,6 +362,25 @@ def test_a_price_of_something_the_sentence_naming_the_asked_thing_does_not_state
     assert "MOP 328" in answer.text
 
 
+def test_a_size_is_answered_by_the_asked_things_lengths_alone(extractor: ExtractiveAnswerer) -> None:
+    baggage = passage(
+        1,
+        "Baggage allowance",
+        "A cabin bag must fit within 56 × 36 × 23 cm, wheels and handles included. Besides your cabin "
+        "bag you can bring one personal item, such as a handbag or a laptop bag, of up to 40 × 30 × 15 "
+        "cm. The personal item is not weighed.\n\nIf your cabin bag is too heavy or too large at the "
+        "gate, it is checked in and you pay the airport excess baggage fee.",
+    )
+    fares = passage(
+        2,
+        "Baggage allowance",
+        "Fare family: Flex; Cabin baggage: 1 bag, up to 10 kg; Checked bags: 2; Weight per checked bag: 23 kg",
+        kind="table",
+    )
+    answer = extractor.run("What's the maximum size of a cabin bag?", [baggage, fares], "en")
+    assert "56 × 36 × 23 cm" in answer.text and "40 × 30" not in answer.text, answer.text
+
+
 def test_a_fact_no_best_passage_states_is_looked_for_in_the_next(extractor: ExtractiveAnswerer) -> None:
     warranty = passage(1, "Warranty", "The Lumo Hub has a 2-year limited warranty from the delivery date.")
     devices = passage(2, "Devices", "One Lumo Hub can control up to 64 paired devices.")

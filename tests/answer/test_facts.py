@@ -194,6 +194,22 @@ def test_paying_asks_for_an_amount_only_when_it_asks_what_is_paid(question: str,
     assert asked_kinds(question) == kinds
 
 
+@pytest.mark.parametrize(
+    ("question", "kinds"),
+    [
+        ("What's the maximum size of a cabin bag?", {"distance"}),
+        ("What are the dimensions of a carry-on bag?", {"distance"}),
+        ("How big can my suitcase be?", {"distance"}),
+        ("手提行李的尺寸是多少？", {"distance"}),
+        # A team's or a file's size is a count or an amount of data, not lengths.
+        ("What is the maximum team size?", set()),
+    ],
+)
+def test_a_size_asks_for_lengths(question: str, kinds: set[str]) -> None:
+    # "56 × 36 × 23 cm": the cabin bag's limits, and the personal item's no longer join them.
+    assert asked_kinds(question) == kinds
+
+
 def test_a_figure_right_after_a_chinese_character_is_read() -> None:
     assert facts("须扣除商品价格15%的重新上架费") == [("percent", 15.0, "%", None, None)]
     assert facts("每月5GB数据") == [("data", 5120.0, "mb", "month", None)]
