@@ -653,11 +653,15 @@ class ExtractiveAnswerer:
         # A question word found in few candidate sentences tells them apart; one in all, not. The
         # follow-up's context (the previous question) counts half: the customer's own words say
         # what this turn asks.
+        # A year the question names says which edition it asks about (retrieval keeps that one's
+        # passages), not what it asks: "What uptime target was in the 2022 SLA?" is not answered
+        # by "Effective from 1 January 2022." (Asked when it took effect, the year is the date's.)
         count = len(candidates)
         weights = {
             u: math.log(1 + count / max(1, sum(u in c.units for c in candidates)))
             * (1.0 if u in asked.units else asked.context_weight)
             for u in asked.units | asked.context_units
+            if "date" in asked.kinds or not _YEAR_UNIT_RE.fullmatch(u)
         }
         total = sum(weights.values())
         for c in candidates:
@@ -895,6 +899,8 @@ def _naming_the_thing(best: _Candidate, ranked: list[_Candidate], asked: _Asked)
 
 # A sentence naming this many words of the thing asked about (the subject) is about it.
 SUBJECT_NAMED = 2
+# A year as a unit of a question ("2022").
+_YEAR_UNIT_RE = re.compile(r"(?:19|20)\d\d")
 # A twin writes at least this many of the other sentence's names and figures.
 MIN_TWIN_TOKENS = 2
 # An FAQ answer this short is read whole; from a longer one, the sentence answering is quoted.

@@ -362,6 +362,23 @@ def test_a_price_of_something_the_sentence_naming_the_asked_thing_does_not_state
     assert "MOP 328" in answer.text
 
 
+def test_the_year_naming_an_edition_does_not_make_its_date_line_an_answer(
+    extractor: ExtractiveAnswerer,
+) -> None:
+    sla = passage(
+        1,
+        "Uptime service level agreement (2022 edition)",
+        "Effective from 1 January 2022. Ledgerly aims for 99.5% uptime in each calendar month. If "
+        "monthly uptime falls below 99.5%, you receive a service credit of 10% of that month's fee.",
+    )
+    for question in ("What uptime target was in the 2022 SLA?", "What did the 2022 SLA promise for uptime?"):
+        answer = extractor.run(question, [sla], "en")
+        assert "Effective from" not in answer.text, answer.text
+    # "target" is what the page calls an aim (retrieval.synonyms).
+    answer = extractor.run("What uptime target was in the 2022 SLA?", [sla], "en")
+    assert answer.text.split("\n")[1].startswith("Ledgerly aims for 99.5% uptime"), answer.text
+
+
 def test_a_size_is_answered_by_the_asked_things_lengths_alone(extractor: ExtractiveAnswerer) -> None:
     baggage = passage(
         1,

@@ -37,6 +37,8 @@ def test_a_customers_word_is_held_where_the_page_writes_a_synonym() -> None:
     # Across languages, the trade's words CC-CEDICT lacks: 积分 are loyalty points.
     assert held("会员积分怎么用？", "Earn 1 loyalty point per S$1 spent.") >= {"积分", "#积分"}
     assert held("How do loyalty points work?", "每消费1新元可得1积分。") == {"loyalty", "point"}
+    # A target is what a page says it aims for.
+    assert held("What uptime target was in the 2022 SLA?", "Ledgerly aims for 99.5% uptime.") == {"target"}
 
 
 def test_a_near_misses_missing_thing_stays_missing() -> None:
