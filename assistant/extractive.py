@@ -57,7 +57,7 @@ import re
 from dataclasses import dataclass, replace
 
 from assistant.condense import elliptical_entity, split_condensed
-from assistant.facts import Fact, asked_kinds, customer_figures, find_facts, states_band_of
+from assistant.facts import Fact, asked_kinds, customer_figures, find_facts, is_year, states_band_of
 from assistant.grounding import STOP_WORDS, lexical_units, split_sentences
 from assistant.retrieval.lexicon import bilingual_lexicon
 from assistant.retrieval.synonyms import synonym_groups
@@ -661,7 +661,7 @@ class ExtractiveAnswerer:
             u: math.log(1 + count / max(1, sum(u in c.units for c in candidates)))
             * (1.0 if u in asked.units else asked.context_weight)
             for u in asked.units | asked.context_units
-            if "date" in asked.kinds or not _YEAR_UNIT_RE.fullmatch(u)
+            if "date" in asked.kinds or not (u.isdigit() and is_year(float(u)))
         }
         total = sum(weights.values())
         for c in candidates:
@@ -899,8 +899,6 @@ def _naming_the_thing(best: _Candidate, ranked: list[_Candidate], asked: _Asked)
 
 # A sentence naming this many words of the thing asked about (the subject) is about it.
 SUBJECT_NAMED = 2
-# A year as a unit of a question ("2022").
-_YEAR_UNIT_RE = re.compile(r"(?:19|20)\d\d")
 # A twin writes at least this many of the other sentence's names and figures.
 MIN_TWIN_TOKENS = 2
 # An FAQ answer this short is read whole; from a longer one, the sentence answering is quoted.

@@ -613,7 +613,7 @@ def states_band_of(text: str, figures: Sequence[Fact]) -> bool:
     return bool(bands) and any(in_band(f.raw, bands) for f in figures)
 
 
-def _is_year(value: float) -> bool:
+def is_year(value: float) -> bool:
     return value.is_integer() and 1900 <= value <= 2099
 
 
@@ -625,7 +625,5 @@ def in_band(number: str | float, bands: Iterable[tuple[float, float]]) -> bool:
     except ValueError:
         return False  # a word, or a code ("auth0"), is held only as written
     # A year names an edition: only a band of years holds it, not "1,000 to 5,000 yuan".
-    years = _is_year(value)
-    return any(
-        low <= value <= high and (not years or _is_year(low) and _is_year(high)) for low, high in bands
-    )
+    years = is_year(value)
+    return any(low <= value <= high and (not years or is_year(low) and is_year(high)) for low, high in bands)

@@ -111,9 +111,6 @@ class TranslatedBM25:
         top_n: int,
         mask: np.ndarray | None = None,
     ) -> RankedList:
-        """top_n 0: an empty list (the list is off)."""
-        if top_n < 1:
-            return RankedList(self.name, [])
         query_terms = terms(query)
         rows = langs != detect_language(query)
         if mask is not None:
@@ -121,7 +118,7 @@ class TranslatedBM25:
         found = slots(query_terms, bilingual_lexicon(), index) if rows.any() else []
         if not found:
             return RankedList(self.name, [])
-        scores = (index.scores(query_terms) + slot_scores(index, found, rows)) * rows
+        scores = index.scores(query_terms) * rows + slot_scores(index, found, rows)
         return RankedList(
             self.name,
             [ScoredChunk(chunk_ids[r], float(scores[r])) for r in top_rows(scores, top_n)],

@@ -175,13 +175,17 @@ class HybridRetriever:
                 mask=mask,
                 synonyms=synonym_groups().searched_with(searched, snapshot.bm25.holds),
             )
-            translated = self.translated.run(
-                searched,
-                snapshot.bm25,
-                snapshot.catalog.chunk_ids,
-                snapshot.catalog.langs,
-                top_n=n if self.retrieval.translated_weight > 0 else 0,
-                mask=mask,
+            translated = (
+                self.translated.run(
+                    searched,
+                    snapshot.bm25,
+                    snapshot.catalog.chunk_ids,
+                    snapshot.catalog.langs,
+                    top_n=n,
+                    mask=mask,
+                )
+                if self.retrieval.translated_weight > 0
+                else RankedList(self.translated.name, [])
             )
         with timer.step("dense"):
             vector = self.dense.embed(searched, snapshot)
