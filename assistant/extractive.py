@@ -67,6 +67,7 @@ from assistant.table_answer import (
     TableAnswerer,
     cell_kinds,
     is_code,
+    lacks_asked_column,
     names_row,
     places_covered,
     question_names,
@@ -208,6 +209,9 @@ _HEADING_MARK_RE = re.compile(r"^#+\s*")
 _FINAL_PUNCT_RE = re.compile(r"[.!?。！？；;]+$")
 # A complete sentence ends with one of these (closing quotes and brackets may follow).
 _SENTENCE_END_RE = re.compile(r"[.!?。！？；;:：…][\"'”’）)\]】]*$")
+# An English clause after a semicolon that goes on with the sentence's list, not a clause of its own.
+_LIST_CONTINUES_RE = re.compile(r"\s*(?:and|or|but|nor|plus|as well as)\b")
+_LOWER_WORD_RE = re.compile(r"[a-z]+\b")
 _LIST_OR_LABEL_RE = re.compile(r"^\s*(?:[-*•]|\d+[.)、]|#)|[:：]")
 # Where a qualifier of the question's subject starts: "the download link | for a full export".
 # Not "of" ("the price of the Premium plan" names the plan) nor "to" ("how long to return it").
@@ -407,6 +411,7 @@ class _Candidate:
     other_language: bool = False  # not in the question's language: words cannot tell, meaning can
     held: frozenset[str] = frozenset()  # in the other language: the question's units it holds translated
     leads_language: bool = False  # no passage in its language ranks above its passage
+    opening: str = ""  # a clause's sentence before it, quoted with it ("We accept ... cards; ... and")
 
 
 class ExtractiveAnswerer:
@@ -467,6 +472,12 @@ class ExtractiveAnswerer:
             if not chosen:
                 raise NoAnswerInPassages("no passage row is the one the question names")
         chosen.sort(key=lambda pair: (pair[0].rank, pair[0].position))  # read in document order
+        # A clause quoted with its sentence's opening already quotes the opening's own clauses.
+        chosen = [
+            (c, a)
+            for c, a in chosen
+            if not any(d.passage is c.passage and c.text in d.opening for d, _ in chosen)
+        ]
         quotes = [_with_marker(self._quote(c, asked), c.passage.n) for c, asked in chosen]
         # Chinese quotes run on; a space after an English one.
         body = "".join(
@@ -582,8 +593,9 @@ class ExtractiveAnswerer:
         headings = {_normalised(h) for h in [passage.title, *passage.heading_path] if h}
         if len(pieces) > 1:
             pieces = [piece for piece in pieces if _normalised(piece) not in headings] or pieces
+        openings = _clause_openings(pieces)
         candidates = [
-            _Candidate(passage, rank, i, s, frozenset(lexical_units(s)))
+            _Candidate(passage, rank, i, s, frozenset(lexical_units(s)), opening=openings[i])
             for i, s in enumerate(pieces)
             if len(set(lexical_units(s))) >= MIN_SENTENCE_UNITS
         ]
@@ -612,10 +624,16 @@ class ExtractiveAnswerer:
         own_rows = any(c.row is not None and not c.other_language for c in candidates)
         titles = {u for title in {c.passage.title for c in candidates} for u in lexical_units(title)}
         titled = frozenset(question_names(asked.full) & titles)  # the help centre's name, a page's
+        # A row with no column for what is asked ("a business-class monthly pass" over the passes'
+        # second- and first-class columns) holds no answer; nor does a row of another table that
+        # names the asked column but not the thing (the business-class single fare).
+        lacking = [c for c in candidates if c.row is not None and lacks_asked_column(c.row, asked.text)]
         kept, dropped = [], []
         for c in candidates:
             if c.row is not None and (
                 not names_row(c.row, c.passage, asked.full, question_units, titled)
+                or any(c is d for d in lacking)
+                or any((_named_units(d) & asked.units) - _named_units(c) for d in lacking)
                 or (own_rows and c.other_language and not _named_across(asked.full, c.row))
                 or (entity_units and not entity_units & c.units)
                 or _named_by_context_only(c, candidates, asked)
@@ -624,8 +642,16 @@ class ExtractiveAnswerer:
             else:
                 kept.append(c)
         kept = [c for c in kept if not _row_of_another_table(c, dropped, asked, titled)]
-        dropped_top = any(c.rank == 0 for c in dropped)
-        if not kept or (dropped_top and not any(c.row is not None for c in kept)):
+        # Retrieval's best passage a row the question does not name: the sentences below it are
+        # other topics (the FAQ on opening hours to "the monthly price for Brazil"), unless one
+        # holds more of the question than that row (the Visitor Pass page to "有没有不限次数坐车的
+        # 通票？", over the fares row of a route it does not name).
+        top_rows = [c for c in dropped if c.rank == 0]
+        unanswered = False
+        if top_rows and not any(c.row is not None for c in kept):
+            held_by_rows = max(_own_words_held(c, asked) for c in top_rows)
+            unanswered = all(_own_words_held(c, asked) <= held_by_rows for c in kept)
+        if not kept or unanswered:
             raise NoAnswerInPassages("no passage row is the one the question names")
         return kept
 
@@ -633,8 +659,16 @@ class ExtractiveAnswerer:
         """The text to quote: the sentence, or for a table row its name and the column asked for
         ("Premium plan, monthly price: 30 euros"); the whole row when no column stands out."""
         if candidate.row is None:
+            if candidate.passage.kind == "faq":
+                return _faq_answer_to(candidate.text, asked)
+            if candidate.opening:
+                return f"{candidate.opening} {candidate.text}"
+            # A clause after a semicolon opens the quote: "the lounge ..." -> "The lounge ...";
+            # not a name written in lower case ("eSIM", "iPhone").
             return (
-                _faq_answer_to(candidate.text, asked) if candidate.passage.kind == "faq" else candidate.text
+                candidate.text[:1].upper() + candidate.text[1:]
+                if _LOWER_WORD_RE.match(candidate.text)
+                else candidate.text
             )
         units = asked.units | asked.context_units
         return self.tables.run(candidate.row, asked.full, units, asked.context) or candidate.text
@@ -1033,9 +1067,15 @@ def _row_of_another_table(
 
 
 def _holds_own_words(candidate: _Candidate, asked: _Asked) -> bool:
+    return _own_words_held(candidate, asked) > 0
+
+
+def _own_words_held(candidate: _Candidate, asked: _Asked) -> int:
+    """How many of the question's own words a candidate holds (in translation when in the other
+    language)."""
     if candidate.other_language:
-        return bool(held_in_translation(asked.text, candidate.text) & asked.units)
-    return bool(candidate.units & asked.units)
+        return len(held_in_translation(asked.text, candidate.text) & asked.units)
+    return len(candidate.units & asked.units)
 
 
 def _named_across(question: str, row: list[tuple[str, str]]) -> bool:
@@ -1155,6 +1195,21 @@ def _whole_sentences(passage: Passage) -> list[str]:
     if len(pieces) > 1 and _cut_at_end(pieces[-1], passage):
         pieces = pieces[:-1]
     return pieces
+
+
+def _clause_openings(pieces: list[str]) -> list[str]:
+    """For each piece, the clauses of its sentence before it when it continues a list after a
+    semicolon ("and mobile payment with Alipay" after "We accept Visa ... cards;"): quoted alone
+    it reads as a cut sentence. Chinese clauses after "；" stand on their own, and so does an
+    English clause with its own subject ("the Guangzhou South lounge stays open until 10:30 pm":
+    _quote capitalises it)."""
+    before = [""][: len(pieces)]  # each piece's sentence up to it
+    for previous in pieces[:-1]:
+        before.append(f"{before[-1]} {previous}".strip() if previous.rstrip().endswith(";") else "")
+    return [
+        opening if _LIST_CONTINUES_RE.match(piece) else ""
+        for opening, piece in zip(before, pieces, strict=True)
+    ]
 
 
 def _starts_mid_sentence(piece: str, passage: Passage) -> bool:

@@ -38,13 +38,15 @@ from assistant.facts import asked_kinds, find_facts
 from assistant.grounding import lexical_units
 from assistant.retrieval.lexicon import bilingual_lexicon
 from assistant.retrieval.places import gazetteer
-from assistant.retrieval.text import key_terms
+from assistant.retrieval.synonyms import synonym_groups
+from assistant.retrieval.text import key_terms, stem
 from assistant.sentence_similarity import SentenceSimilarity
 from assistant.types import Passage
 from ingest.embedding import Embedder
 from ingest.parsing.table_text import TABLE_ROW_KEY
 from ingest.text import is_chinese
 
+_WORD_RE = re.compile(r"[a-z]+")
 _HEADER_UNIT_RE = re.compile(r"[(（]([^)）]{1,20})[)）]")
 _CELL_RE = re.compile(r"^(?P<header>[^:;：]{1,60})[:：]\s*(?P<value>.+)$")
 _QUESTION_PART_RE = re.compile(r"(?<=[?？;；])")
@@ -156,6 +158,36 @@ def names_row(
     passage_text = "\n".join([passage.title, *passage.heading_path, passage.text])
     passage_units = set(lexical_units(passage_text)) | places_covered(question, passage_text)
     return not question_names(question) - passage_units - titled
+
+
+def lacks_asked_column(row: list[tuple[str, str]], question: str) -> bool:
+    """Whether an English question asks for a column the row does not have: its headers tell
+    apart one word by the word before it ("Monthly pass (second class)", "Monthly pass (first
+    class)"), and the question puts another word there ("a business-class monthly pass") that the
+    row nowhere writes. Quoting the row would give another column's figure."""
+    if is_chinese(question) or is_chinese(" ".join(header for header, _ in row)):
+        return False
+    before: dict[str, set[str]] = {}  # a header word -> the words headers write before it
+    for header, _ in row[1:]:
+        words = _WORD_RE.findall(header.lower())
+        for previous, word in zip(words, words[1:]):
+            before.setdefault(word, set()).add(previous)
+    text = " ".join(f"{h} {v}" for h, v in row)
+    written = set(_WORD_RE.findall(text.lower()))
+    words = _WORD_RE.findall(question.lower())
+    # Both words are the question's key words: "get per day" puts no other word before "per day".
+    terms = set(key_terms(question))
+    lacking = [
+        previous
+        for previous, word in zip(words, words[1:])
+        if len(before.get(word, ())) >= 2
+        and previous not in before[word] | written
+        and {stem(previous), stem(word)} <= terms
+    ]
+    # A synonym the row writes is the column ("high season" for "Peak season").
+    return bool(lacking) and not {stem(w) for w in lacking} <= synonym_groups().held(
+        question, key_terms(question), text
+    )
 
 
 def places_covered(question: str, text: str) -> set[str]:

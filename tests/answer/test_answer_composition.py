@@ -56,6 +56,30 @@ def test_near_duplicate_passages_do_not_repeat_a_sentence(extractor: ExtractiveA
     assert answer.text.count("within 30 days") == 1, answer.text
 
 
+def test_a_clause_after_a_semicolon_is_quoted_with_its_sentence(extractor: ExtractiveAnswerer) -> None:
+    payment = passage(
+        1,
+        "Deposits and payment",
+        "We accept Visa and UnionPay cards; cash in patacas and Hong Kong dollars; and mobile payment "
+        "with Macau Pass, Alipay and WeChat Pay. We do not accept cheques.",
+    )
+    answer = extractor.run("Can I pay for my room with Alipay?", [payment], "en").text
+    assert (
+        "We accept Visa and UnionPay cards; cash in patacas and Hong Kong dollars; and mobile payment"
+        in answer
+    )
+    assert answer.count("We accept") == 1 and "cheques" not in answer, answer
+    lounges = passage(
+        1,
+        "Station services",
+        "The lounges are open from 6:30 am to 9:30 pm; the Guangzhou South lounge stays open until 10:30 pm.",
+    )
+    late = extractor.run("Until what time is the Guangzhou South lounge open?", [lounges], "en").text
+    assert (
+        late == "According to our help centre:\nThe Guangzhou South lounge stays open until 10:30 pm [1]."
+    ), late
+
+
 def test_a_sentence_cut_at_the_chunk_end_is_not_quoted(extractor: ExtractiveAnswerer) -> None:
     chunk = passage(
         1,

@@ -11,7 +11,7 @@ import pytest
 
 from assistant.extractive import ExtractiveAnswerer, NoAnswerInPassages
 from assistant.grounding import GroundingChecker, lexical_units
-from assistant.table_answer import TableAnswerer
+from assistant.table_answer import TableAnswerer, lacks_asked_column
 from assistant.types import Passage
 from ingest.chunking import chunk_document
 from ingest.parsing import parse_file
@@ -39,8 +39,8 @@ def _passages(tmp_path: Path, name: str, content: str) -> list[Passage]:
     chunks = [c for c in chunk_document(doc, chunk_tokens=200, overlap_tokens=20) if c.kind == "table"]
     return [
         Passage(
-            chunk_id=f"c{n}",
-            doc_id="d",
+            chunk_id=f"{name}-{n}",
+            doc_id=name,
             title=doc.title,
             text=c.text,
             n=n,
@@ -356,3 +356,79 @@ def test_of_columns_of_the_asked_kind_the_one_adding_no_unasked_qualifier_answer
         TableAnswerer().run(row, member, set(lexical_units(member)))
         == "芳香精油按摩，翡翠会会员价（澳门元）：838"
     )
+
+
+PASSES_CSV = """Route,Monthly pass (second class),Monthly pass (first class),Quarterly pass (second class)
+Guangzhou South – Shenzhen North,"¥1,680","¥2,700","¥4,750"
+Guangzhou South – Zhuhai,"¥1,260","¥2,020","¥3,560"
+"""
+FARES_MD = """# Fares
+
+| Route | Second class | First class | Business class |
+|---|---|---|---|
+| Guangzhou South – Shenzhen North | ¥75 | ¥120 | ¥225 |
+"""
+
+
+@pytest.mark.parametrize(
+    ("question", "answered"),
+    [
+        ("How much is a first-class monthly pass between Guangzhou South and Shenzhen North?", "¥2,700"),
+        ("How much is a business-class monthly pass between Guangzhou South and Shenzhen North?", None),
+        ("What does a weekly pass cost between Guangzhou South and Shenzhen North?", None),
+    ],
+)
+def test_a_column_the_row_does_not_have_gets_no_other_columns_value(
+    extractor: ExtractiveAnswerer, tmp_path: Path, question: str, answered: str | None
+) -> None:
+    """The passes' rows tell their columns apart by class and period; a class or period they do not
+    have is not answered by another column, nor by the single fares' business-class column."""
+    passes = _passages(tmp_path, "passes.csv", PASSES_CSV)
+    fares = _passages(tmp_path, "fares.md", FARES_MD)
+    passages = [Passage(**{**p.__dict__, "n": n}) for n, p in enumerate([*passes, *fares], start=1)]
+    if answered is None:
+        with pytest.raises(NoAnswerInPassages):
+            extractor.run(question, passages, "en")
+    else:
+        assert answered in extractor.run(question, passages, "en").text
+
+
+def test_a_page_holding_more_of_the_question_than_an_unnamed_top_row_answers(
+    extractor: ExtractiveAnswerer,
+) -> None:
+    """Retrieval's best passage is a fares row the question does not name; the page below it holds
+    the question's words, so it is not another topic (as the opening-hours FAQ is to the price
+    for Brazil): its sentence answers."""
+    fares = Passage(
+        chunk_id="fares",
+        doc_id="fares",
+        title="票价",
+        text="区间: 广州南—东莞; 运行时间: 32分钟; 二等座: 36元; 一等座: 58元",
+        n=1,
+        kind="table",
+        lang="zh",
+    )
+    pass_page = Passage(
+        chunk_id="pass",
+        doc_id="pass",
+        title="旅客通票",
+        text="旅客通票可不限次数乘坐二等座。3天通票360元，7天通票680元。",
+        n=2,
+        lang="zh",
+    )
+    answer = extractor.run("有没有不限次数坐车的通票？7天的多少钱？", [fares, pass_page], "zh")
+    assert "680元" in answer.text and "36元" not in answer.text, answer.text
+    with pytest.raises(NoAnswerInPassages):  # a page holding no more of it than the row: refused
+        extractor.run("去巴西的车票多少钱？", [fares, pass_page], "zh")
+
+
+def test_a_function_word_before_a_header_word_asks_no_missing_column() -> None:
+    """ "Data per day" and "Day pass (HK$ per day)" tell "per" apart by the word before it; "how
+    much data do I get per day" puts "get" there, which asks for no column."""
+    row = [
+        ("Destination", "Japan and South Korea"),
+        ("Day pass (HK$ per day)", "58"),
+        ("Data per day", "1 GB"),
+        ("Calls (HK$ per minute)", "4"),
+    ]
+    assert not lacks_asked_column(row, "And how much data do I get per day?")

@@ -66,6 +66,15 @@ def test_light_verbs_are_not_key_terms() -> None:
     assert "refund" in key_terms("Do you allow refunds?")
 
 
+def test_what_time_is_no_key_term_and_open_is_held_by_its_synonym() -> None:
+    """ "几点开门" asks a time of day ("what time ... open"): 几点 names nothing a passage holds, and
+    a lounge that 开放 (opens) is open (开门)."""
+    question = "商务候车室几点开门？"
+    assert "几点" not in key_terms(question)
+    lounge = passage("商务候车室开放时间为早上6时30分至晚上9时30分。", lang="zh")
+    assert evidence(question, [lounge]).features["coverage"] == pytest.approx(1.0)
+
+
 def test_numbers_and_codes_the_passages_lack_are_missing() -> None:
     sla = passage("Below 99.0% the credit is 25%, and below 95.0% it is 50%. Effective from 1 March 2024.")
     assert missing_numbers("What if uptime drops below 95%?", [sla]) == []  # 95 is 95.0
