@@ -75,6 +75,7 @@ from assistant.table_answer import (
     states_yes_no,
     table_row,
 )
+from assistant.retrieval.twins import says_what
 from assistant.types import Passage
 from ingest.embedding import Embedder
 from ingest.text import CJK_RUN_RE, is_chinese, strip_citations
@@ -933,16 +934,12 @@ def _naming_the_thing(best: _Candidate, ranked: list[_Candidate], asked: _Asked)
 
 # A sentence naming this many words of the thing asked about (the subject) is about it.
 SUBJECT_NAMED = 2
-# A twin writes at least this many of the other sentence's names and figures.
-MIN_TWIN_TOKENS = 2
 # An FAQ answer this short is read whole; from a longer one, the sentence answering is quoted.
 WHOLE_FAQ_SENTENCES = 2
 # A sentence that starts by referring back needs the one before it.
 _PRONOUN_START_RE = re.compile(
     r"^(?:it|they|this|that|these|those|he|she)\b|^(?:它|它们|这|那|此)", re.IGNORECASE
 )
-# The names, codes and figures a sentence writes in Latin script or digits, in either language.
-_LATIN_TOKEN_RE = re.compile(r"[A-Za-z][A-Za-z0-9&+-]*|\d+(?:[.,]\d+)*")
 
 
 def _twin_in_customer_language(best: _Candidate, ranked: list[_Candidate]) -> _Candidate:
@@ -955,15 +952,12 @@ def _twin_in_customer_language(best: _Candidate, ranked: list[_Candidate]) -> _C
     OpenID Connect")."""
     if not best.other_language:
         return best
-    tokens = _names_and_figures(best.text)
-    if len(tokens) < MIN_TWIN_TOKENS:
-        return best
     for c in ranked:
         if c.other_language or _row_width(c) != _row_width(best):
             continue
         if c.states_asked_kind < best.states_asked_kind:
             continue
-        if tokens <= {t.lower() for t in _LATIN_TOKEN_RE.findall(c.text)}:
+        if says_what(best.text, c.text):
             return c
     return best
 
@@ -976,17 +970,6 @@ def _row_width(candidate: _Candidate) -> int | None:
 def _naming(candidate: _Candidate, asked: _Asked) -> int:
     """How many of the question's words a candidate names (_named_units)."""
     return len(_named_units(candidate) & asked.units)
-
-
-def _names_and_figures(text: str) -> set[str]:
-    """The figures and the capitalised or coded Latin words of a text ("Visa", "PayNow", "LH-200"),
-    in lower case; not its first word, capitalised as any sentence's is."""
-    found = [(m.start(), m.group(0)) for m in _LATIN_TOKEN_RE.finditer(text)]
-    return {
-        token.lower()
-        for start, token in found
-        if token[0].isdigit() or (any(ch.isupper() or ch.isdigit() for ch in token) and text[:start].strip())
-    }
 
 
 def _named_units(candidate: _Candidate) -> set[str]:
@@ -1235,7 +1218,9 @@ def _with_marker(sentence: str, n: int) -> str:
     match = _FINAL_PUNCT_RE.search(sentence)
     marker = f"[{n}]" if zh else f" [{n}]"
     if match:
-        return f"{sentence[: match.start()]}{marker}{match.group()}"
+        # A clause ends the quote as a sentence does: "... leaves [3]." rather than "[3];".
+        end = match.group().replace(";", ".").replace("；", "。")
+        return f"{sentence[: match.start()]}{marker}{end}"
     return f"{sentence}{marker}{'。' if zh else '.'}"
 
 

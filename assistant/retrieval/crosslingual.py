@@ -16,7 +16,11 @@ word's slot also stands for the character bigrams inside it (BM25 terms of the q
 an English chunk can reach the ceiling a Chinese one does. The slots' scores add to the chunk's
 own BM25 score (names, codes and numbers are written alike in both languages) in a ranked list of
 its own ("translated", fused with BM25's weight), so BM25's ranking, which the answerability
-judge reads (its "agree" feature), stays the question's own language's.
+judge reads (its "agree" feature), stays the question's own language's. The slots are the
+question's key terms (retrieval.text.key_terms): "how long" asks for a duration and is no 多久 to
+look for. A chunk holding no word in translation is not ranked: a name alone ("Lumo Hub" in a
+Chinese FAQ on its warranty, for "how do I reset my Lumo Hub?") is BM25's to find. On by
+default since the retriever drops a page's translation ranked below the page (twins.py).
 
 Lexical translation is a word-for-word gloss and misses phrasing, but the question's rare words
 ("mahjong", 积分, "courier") are the ones a dictionary translates best, and they are what BM25
@@ -32,7 +36,7 @@ import numpy as np
 
 from assistant.retrieval.bm25 import BM25Index, top_rows
 from assistant.retrieval.lexicon import MIN_ZH_CHARS, BilingualLexicon, bilingual_lexicon
-from assistant.retrieval.text import terms
+from assistant.retrieval.text import key_terms, terms
 from assistant.retrieval.types import RankedList, ScoredChunk
 from ingest.text import CJK_RUN_RE, detect_language
 
@@ -115,10 +119,13 @@ class TranslatedBM25:
         rows = langs != detect_language(query)
         if mask is not None:
             rows &= mask
-        found = slots(query_terms, bilingual_lexicon(), index) if rows.any() else []
+        # The words the question is about, not its frame: "how long" is no 多久 to find.
+        found = slots(key_terms(query), bilingual_lexicon(), index) if rows.any() else []
         if not found:
             return RankedList(self.name, [])
-        scores = index.scores(query_terms) * rows + slot_scores(index, found, rows)
+        translated = slot_scores(index, found, rows)
+        # Only chunks holding some word in translation: a name alone ("Lumo Hub") is BM25's to find.
+        scores = (index.scores(query_terms) * rows + translated) * (translated > 0)
         return RankedList(
             self.name,
             [ScoredChunk(chunk_ids[r], float(scores[r])) for r in top_rows(scores, top_n)],

@@ -3,7 +3,7 @@
     snapshot  current catalog + BM25 index of the knowledge base (snapshot.py; cached per process)
     bm25      lexical ranking within the allowed chunks
     translated  in a bilingual knowledge base, BM25 of the query's words in translation over
-              the other language's chunks (crosslingual.py); off unless translated_weight is set
+              the other language's chunks (crosslingual.py); off when translated_weight is 0
     dense     embedding ranking (Chroma, same filters)
     title     the query vector against document titles alone (titles.py)
     fuse      weighted score fusion (default) or weighted reciprocal-rank fusion (fusion.py)
@@ -37,13 +37,14 @@ from assistant.retrieval.fusion import LiteLLMReranker, Reranker, RerankError, b
 from assistant.retrieval.snapshot import KBSnapshot, SnapshotStore
 from assistant.retrieval.text import terms
 from assistant.retrieval.titles import TitleRetriever
+from assistant.retrieval.twins import without_twins
 from assistant.retrieval.types import RankedList, RetrievalFilters, RetrievalResult
 from assistant.timing import StepTimer
 from assistant.types import Passage, PassageScores
 from ingest.db import Database, open_database
 from ingest.embedding import Embedder, get_embedder
 from ingest.models import Chunk, DocumentRevision, VersionDocument
-from ingest.text import CJK_RUN_RE
+from ingest.text import CJK_RUN_RE, detect_language
 from ingest.vectorstore import VectorStore
 from ingest.versions import VersionRef
 
@@ -224,6 +225,8 @@ class HybridRetriever:
                     self._rerank(query, ordered[: r.rerank_candidates], warnings)
                     + ordered[r.rerank_candidates :]
                 )
+        # A page's translation below the page itself holds nothing the customer's language lacks.
+        ordered = without_twins(ordered, detect_language(query))
         result_passages = [replace(passage, n=number) for number, passage in enumerate(ordered[:top_k], 1)]
         timer.ms["total"] = timer.total()
         return RetrievalResult(

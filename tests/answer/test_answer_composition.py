@@ -75,6 +75,8 @@ def test_a_clause_after_a_semicolon_is_quoted_with_its_sentence(extractor: Extra
         "The lounges are open from 6:30 am to 9:30 pm; the Guangzhou South lounge stays open until 10:30 pm.",
     )
     late = extractor.run("Until what time is the Guangzhou South lounge open?", [lounges], "en").text
+    hours = extractor.run("From what time are the lounges open?", [lounges], "en").text
+    assert hours.endswith("6:30 am to 9:30 pm [1]."), hours  # a clause's ";" ends it as a sentence
     assert (
         late == "According to our help centre:\nThe Guangzhou South lounge stays open until 10:30 pm [1]."
     ), late

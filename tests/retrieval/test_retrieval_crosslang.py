@@ -1,7 +1,7 @@
 """Cross-language retrieval: a question in one language whose answer is a page in the other.
 The embedder ranks any same-language text above the answer in the other language, so each
 language is searched on its own and calibrated (assistant/retrieval/dense.py); BM25 can read the
-question's words in translation (assistant/retrieval/crosslingual.py, opt-in)."""
+question's words in translation (assistant/retrieval/crosslingual.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 
 from assistant.retrieval import HybridRetriever
 from assistant.retrieval.bm25 import BM25Index
-from assistant.retrieval.crosslingual import slot_scores, slots
+from assistant.retrieval.crosslingual import TranslatedBM25, slot_scores, slots
 from assistant.retrieval.lexicon import parse_cedict
 from assistant.retrieval.text import terms
 from assistant.retrieval.dense import background, calibrate
@@ -88,8 +88,8 @@ def test_a_chinese_question_finds_the_english_page_and_back(bilingual_kb: Settin
 
 
 def test_translated_bm25_finds_the_other_language_on_the_questions_words(bilingual_kb: Settings) -> None:
-    """Opt-in (translated_weight): BM25 over the question's words in translation ranks the
-    other language's chunks only, and off (the default) it costs nothing and lists nothing."""
+    """BM25 over the question's words in translation (translated_weight) ranks the other
+    language's chunks only, and off (0) it costs nothing and lists nothing."""
     on = HybridRetriever(bilingual_kb, retrieval=RetrievalSettings(translated_weight=1.25))
     result = on.run("组装衣柜要多少钱？", "shop", top_k=3)
     translated = result.candidates["translated"].hits
@@ -101,7 +101,8 @@ def test_translated_bm25_finds_the_other_language_on_the_questions_words(bilingu
         on.run("How soon is an electronic invoice emailed?", "shop", top_k=3).passages[0].source
         == "zh/发票.md"
     )
-    assert HybridRetriever(bilingual_kb).run("组装衣柜要多少钱？", "shop").candidates["translated"].hits == []
+    off = HybridRetriever(bilingual_kb, retrieval=RetrievalSettings(translated_weight=0))
+    assert off.run("组装衣柜要多少钱？", "shop").candidates["translated"].hits == []
 
 
 def test_a_word_fills_its_slot_once_however_many_translations_a_chunk_holds() -> None:
@@ -122,3 +123,21 @@ def test_a_word_fills_its_slot_once_however_many_translations_a_chunk_holds() ->
     assert scores[4] == 0  # the question's own language is BM25's
     assert scores[2] > scores[0] > 0  # two words in translation beat one word written twice
     assert scores[0] <= index.idf("room") + 1e-6  # one slot: never more than the word's own IDF
+
+
+def test_the_question_frame_and_names_alone_rank_no_chunk_of_the_other_language() -> None:
+    """ "How long" asks for a duration (no 多久 to find), and a name is written alike in both
+    languages, so BM25 finds it: a Chinese FAQ asking 保修多久 about the Lumo Hub is not ranked
+    for "How long does standard shipping take, and how do I reset my Lumo Hub?"; the Chinese
+    shipping page, holding "shipping" in translation, is."""
+    rows = ["问 Lumo Hub 保修 多久 答 Lumo Hub 保修 2 年", "标准 运送 需时 3 至 5 个 工作日", "How to reset"]
+    index = BM25Index.build(rows)
+    langs = np.array(["zh", "zh", "en"])
+    ranked = TranslatedBM25().run(
+        "How long does standard shipping take, and how do I reset my Lumo Hub?",
+        index,
+        ["warranty", "shipping", "reset"],
+        langs,
+        top_n=3,
+    )
+    assert [h.chunk_id for h in ranked.hits] == ["shipping"]

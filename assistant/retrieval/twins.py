@@ -1,0 +1,54 @@
+"""Twins: the same passage written in both languages of a bilingual help centre.
+
+A bilingual help centre writes most pages twice. A question in one language often retrieves a
+page and its translation together, and the translation then takes a place among the few passages
+the judge reads and the answer quotes from, with words the lexicon finds in it loosely ("Taiwan
+dollars" in 新台币元 for a currency-conversion question). A passage in the other language is the
+twin of one in the question's language when that one writes every name, code and figure it writes
+(at least MIN_TWIN_TOKENS of them): names and numbers are written the same in both languages.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from assistant.types import Passage
+
+MIN_TWIN_TOKENS = 2  # fewer say too little to tell a translation from another page
+# The names, codes and figures a text writes in Latin script or digits, in either language.
+_LATIN_TOKEN_RE = re.compile(r"[A-Za-z][A-Za-z0-9&+-]*|\d+(?:[.,]\d+)*")
+
+
+def names_and_figures(text: str) -> set[str]:
+    """The figures and the capitalised or coded Latin words of a text ("Visa", "PayNow", "LH-200"),
+    in lower case; not its first word, capitalised as any sentence's is."""
+    found = [(m.start(), m.group(0)) for m in _LATIN_TOKEN_RE.finditer(text)]
+    return {
+        token.lower()
+        for start, token in found
+        if token[0].isdigit() or (any(ch.isupper() or ch.isdigit() for ch in token) and text[:start].strip())
+    }
+
+
+def latin_tokens(text: str) -> set[str]:
+    """Every Latin word and figure of a text, in lower case."""
+    return {t.lower() for t in _LATIN_TOKEN_RE.findall(text)}
+
+
+def says_what(translation: str, original: str) -> bool:
+    """Whether `translation` writes nothing by name or figure that `original` does not, and enough
+    to tell (MIN_TWIN_TOKENS)."""
+    tokens = names_and_figures(translation)
+    return len(tokens) >= MIN_TWIN_TOKENS and tokens <= latin_tokens(original)
+
+
+def without_twins(passages: Sequence[Passage], lang: str) -> list[Passage]:
+    """The passages without those in the other language than `lang` whose twin in `lang` ranks
+    above them: the customer's own language says it, and the translation adds nothing."""
+    kept: list[Passage] = []
+    for passage in passages:
+        if passage.lang != lang and any(p.lang == lang and says_what(passage.text, p.text) for p in kept):
+            continue
+        kept.append(passage)
+    return kept
