@@ -191,10 +191,10 @@ class RetrievalSettings(SettingsGroup):
     dense_weight: float = Field(1.0, description="Weight of the dense (embedding) ranking in fusion.")
     title_weight: float = Field(1.0, description="Weight of the title ranking in fusion.")
     translated_weight: float = Field(
-        1.25,
+        0.0,
         description="Weight of BM25 over the query's words in translation, in a bilingual knowledge base "
-        "(assistant/retrieval/crosslingual.py): it finds a page written in the other language only; "
-        "0 = off.",
+        "(assistant/retrieval/crosslingual.py); 0 = off: it finds more one-language answers, but the "
+        "answer steps then answered more questions they could not answer (1.25 turns it on).",
     )
     rrf_k: float = Field(60.0, description="k of reciprocal rank fusion (fusion_method=rrf).")
     faq_boost: float = Field(0.5, description="Score added to FAQ question-answer pairs.")

@@ -19,8 +19,8 @@ its own ("translated", fused with BM25's weight), so BM25's ranking, which the a
 judge reads (its "agree" feature), stays the question's own language's. The slots are the
 question's key terms (retrieval.text.key_terms): "how long" asks for a duration and is no 多久 to
 look for. A chunk holding no word in translation is not ranked: a name alone ("Lumo Hub" in a
-Chinese FAQ on its warranty, for "how do I reset my Lumo Hub?") is BM25's to find. On by
-default since the retriever drops a page's translation ranked below the page (twins.py).
+Chinese FAQ on its warranty, for "how do I reset my Lumo Hub?") is BM25's to find. Off by default
+(retrieval.fusion says why).
 
 Lexical translation is a word-for-word gloss and misses phrasing, but the question's rare words
 ("mahjong", 积分, "courier") are the ones a dictionary translates best, and they are what BM25

@@ -3,7 +3,7 @@
     snapshot  current catalog + BM25 index of the knowledge base (snapshot.py; cached per process)
     bm25      lexical ranking within the allowed chunks
     translated  in a bilingual knowledge base, BM25 of the query's words in translation over
-              the other language's chunks (crosslingual.py); off when translated_weight is 0
+              the other language's chunks (crosslingual.py); off unless translated_weight is set
     dense     embedding ranking (Chroma, same filters)
     title     the query vector against document titles alone (titles.py)
     fuse      weighted score fusion (default) or weighted reciprocal-rank fusion (fusion.py)
