@@ -15,6 +15,7 @@ from assistant.table_answer import TableAnswerer, lacks_asked_column
 from assistant.types import Passage
 from ingest.chunking import chunk_document
 from ingest.parsing import parse_file
+from tests.answer.conftest import passage
 
 PLANS_MD = """# Mobile plans
 
@@ -399,22 +400,11 @@ def test_a_page_holding_more_of_the_question_than_an_unnamed_top_row_answers(
     """Retrieval's best passage is a fares row the question does not name; the page below it holds
     the question's words, so it is not another topic (as the opening-hours FAQ is to the price
     for Brazil): its sentence answers."""
-    fares = Passage(
-        chunk_id="fares",
-        doc_id="fares",
-        title="票价",
-        text="区间: 广州南—东莞; 运行时间: 32分钟; 二等座: 36元; 一等座: 58元",
-        n=1,
-        kind="table",
-        lang="zh",
+    fares = passage(
+        1, "票价", "区间: 广州南—东莞; 运行时间: 32分钟; 二等座: 36元; 一等座: 58元", kind="table", lang="zh"
     )
-    pass_page = Passage(
-        chunk_id="pass",
-        doc_id="pass",
-        title="旅客通票",
-        text="旅客通票可不限次数乘坐二等座。3天通票360元，7天通票680元。",
-        n=2,
-        lang="zh",
+    pass_page = passage(
+        2, "旅客通票", "旅客通票可不限次数乘坐二等座。3天通票360元，7天通票680元。", lang="zh"
     )
     answer = extractor.run("有没有不限次数坐车的通票？7天的多少钱？", [fares, pass_page], "zh")
     assert "680元" in answer.text and "36元" not in answer.text, answer.text
