@@ -628,13 +628,14 @@ class ExtractiveAnswerer:
         # A row with no column for what is asked ("a business-class monthly pass" over the passes'
         # second- and first-class columns) holds no answer; nor does a row of another table that
         # names the asked column but not the thing (the business-class single fare).
-        lacking = [c for c in candidates if c.row is not None and lacks_asked_column(c.row, asked.text)]
+        lacking = {id(c) for c in candidates if c.row is not None and lacks_asked_column(c.row, asked.text)}
+        named_by_lacking = [_named_units(c) & asked.units for c in candidates if id(c) in lacking]
         kept, dropped = [], []
         for c in candidates:
             if c.row is not None and (
                 not names_row(c.row, c.passage, asked.full, question_units, titled)
-                or any(c is d for d in lacking)
-                or any((_named_units(d) & asked.units) - _named_units(c) for d in lacking)
+                or id(c) in lacking
+                or any(named - _named_units(c) for named in named_by_lacking)
                 or (own_rows and c.other_language and not _named_across(asked.full, c.row))
                 or (entity_units and not entity_units & c.units)
                 or _named_by_context_only(c, candidates, asked)
@@ -1186,7 +1187,9 @@ def _clause_openings(pieces: list[str]) -> list[str]:
     it reads as a cut sentence. Chinese clauses after "；" stand on their own, and so does an
     English clause with its own subject ("the Guangzhou South lounge stays open until 10:30 pm":
     _quote capitalises it)."""
-    before = [""][: len(pieces)]  # each piece's sentence up to it
+    if not pieces:
+        return []
+    before = [""]  # each piece's sentence up to it
     for previous in pieces[:-1]:
         before.append(f"{before[-1]} {previous}".strip() if previous.rstrip().endswith(";") else "")
     return [

@@ -172,22 +172,23 @@ def lacks_asked_column(row: list[tuple[str, str]], question: str) -> bool:
         words = _WORD_RE.findall(header.lower())
         for previous, word in zip(words, words[1:]):
             before.setdefault(word, set()).add(previous)
+    told_apart = {word: previous for word, previous in before.items() if len(previous) >= 2}
+    if not told_apart:
+        return False
     text = " ".join(f"{h} {v}" for h, v in row)
     written = set(_WORD_RE.findall(text.lower()))
     words = _WORD_RE.findall(question.lower())
     # Both words are the question's key words: "get per day" puts no other word before "per day".
-    terms = set(key_terms(question))
-    lacking = [
-        previous
+    terms = key_terms(question)
+    lacking = {
+        stem(previous)
         for previous, word in zip(words, words[1:])
-        if len(before.get(word, ())) >= 2
-        and previous not in before[word] | written
-        and {stem(previous), stem(word)} <= terms
-    ]
+        if word in told_apart
+        and previous not in told_apart[word] | written
+        and {stem(previous), stem(word)} <= set(terms)
+    }
     # A synonym the row writes is the column ("high season" for "Peak season").
-    return bool(lacking) and not {stem(w) for w in lacking} <= synonym_groups().held(
-        question, key_terms(question), text
-    )
+    return bool(lacking) and not lacking <= synonym_groups().held(question, terms, text)
 
 
 def places_covered(question: str, text: str) -> set[str]:

@@ -39,16 +39,25 @@ def latin_tokens(text: str) -> set[str]:
 def says_what(translation: str, original: str) -> bool:
     """Whether `translation` writes nothing by name or figure that `original` does not, and enough
     to tell (MIN_TWIN_TOKENS)."""
-    tokens = names_and_figures(translation)
-    return len(tokens) >= MIN_TWIN_TOKENS and tokens <= latin_tokens(original)
+    return _told_by(names_and_figures(translation), latin_tokens(original))
+
+
+def _told_by(tokens: set[str], written: set[str]) -> bool:
+    return len(tokens) >= MIN_TWIN_TOKENS and tokens <= written
 
 
 def without_twins(passages: Sequence[Passage], lang: str) -> list[Passage]:
     """The passages without those in the other language than `lang` whose twin in `lang` ranks
-    above them: the customer's own language says it, and the translation adds nothing."""
+    above them: the customer's own language says it, and the translation adds nothing. Each
+    passage's tokens are read once (this runs on every retrieval)."""
     kept: list[Passage] = []
+    own_tokens: list[set[str]] = []  # latin_tokens of the kept passages in `lang`
     for passage in passages:
-        if passage.lang != lang and any(p.lang == lang and says_what(passage.text, p.text) for p in kept):
-            continue
+        if passage.lang == lang:
+            own_tokens.append(latin_tokens(passage.text))
+        elif own_tokens:
+            tokens = names_and_figures(passage.text)
+            if any(_told_by(tokens, written) for written in own_tokens):
+                continue
         kept.append(passage)
     return kept
