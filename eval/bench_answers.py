@@ -3,7 +3,7 @@ answered by the eval harness's arms, scored by eval.answer_scores, tabled per qu
 per help centre.
 
     python -m eval.bench_answers [--split tune|heldout] [--arm kefu|baseline ...]
-                                 [--centre carrier|shop|saas|courier|airline|hotel ...] [--limit N]
+                                 [--centre carrier|shop|...|rail|utility ...] [--limit N]
                                  [--data-dir DIR] [--no-retrieval | --retrieval-only]
                                  [--out FILE.json]
 

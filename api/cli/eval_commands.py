@@ -45,7 +45,7 @@ class OnlyChoice(str, Enum):
 DATASET_HELP = (
     "Data-set folder (corpus.jsonl + questions.jsonl), golden-set .jsonl/.csv, a name inside "
     "KEFU_DATASETS (default ../shared/datasets), or the built-in help-centre benchmark: "
-    "helpcentres or helpcentres/<centre> (carrier, shop, saas, courier, airline, hotel)."
+    "helpcentres or helpcentres/<centre> (carrier, shop, saas, courier, airline, hotel, rail, utility)."
 )
 DatasetOpt = Annotated[str | None, typer.Option("--dataset", "-d", help=DATASET_HELP)]
 LimitOpt = Annotated[int | None, typer.Option("--limit", min=1, help="Only the first N selected questions.")]

@@ -33,7 +33,7 @@ from ingest.errors import InvalidInput
 from ingest.text import has_cjk
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
-CENTRES = ("carrier", "shop", "saas", "courier", "airline", "hotel", "rail")
+CENTRES = ("carrier", "shop", "saas", "courier", "airline", "hotel", "rail", "utility")
 COPIED = (".md", ".html", ".txt", ".csv")
 SPECS = {".docx.md": ".docx", ".pdf.md": ".pdf", ".xlsx.csv": ".xlsx"}
 FIXED_TIME = datetime(2024, 6, 1)  # written into docx/xlsx metadata so builds are byte-identical

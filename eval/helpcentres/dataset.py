@@ -1,10 +1,10 @@
-"""The help-centre benchmark as an eval data set: `helpcentres` (all seven centres in one
+"""The help-centre benchmark as an eval data set: `helpcentres` (all eight centres in one
 knowledge base) or `helpcentres/<centre>`, optionally one split (`tune` or `heldout`).
 
 Questions: data/questions/<centre>.jsonl, the shared layout (eval.dataset_layout.QuestionRecord) whose
 meta is validated as HelpCentreMeta:
 
-  centre        carrier | shop | saas | courier | airline | hotel | rail
+  centre        carrier | shop | saas | courier | airline | hotel | rail | utility
   type          plain | paraphrase | crosslang | followup | table | edition | twopage |
                 nearmiss | offtopic
   lang          the question's language, en | zh
@@ -68,7 +68,7 @@ Split = Literal["tune", "heldout"]
 class HelpCentreMeta(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    centre: Literal["carrier", "shop", "saas", "courier", "airline", "hotel", "rail"]
+    centre: Literal["carrier", "shop", "saas", "courier", "airline", "hotel", "rail", "utility"]
     type: Literal[
         "plain", "paraphrase", "crosslang", "followup", "table", "edition", "twopage", "nearmiss", "offtopic"
     ]
