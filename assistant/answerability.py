@@ -120,6 +120,7 @@ import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -133,7 +134,7 @@ from assistant.retrieval.synonyms import synonym_groups
 from assistant.retrieval.text import key_terms, normalise, sentences, term_found
 from assistant.condense import split_condensed
 from assistant.extractive import question_parts
-from assistant.facts import in_band, stated_bands
+from assistant.facts import in_band, stated_bands, states_time_of_day
 from assistant.sentence_similarity import CROSS_LANGUAGE_GAP
 from assistant.sentence_vectors import SentenceVectors
 from assistant.table_answer import table_row
@@ -401,6 +402,19 @@ def embed_semantic_evidence(
     )
 
 
+# A part of the day the customer names ("on a Saturday morning", 晚上) is what a passage's times
+# of day answer ("Monday to Friday 8:30–17:00"); no passage writes the word itself.
+PARTS_OF_DAY = (
+    "morning afternoon evening night tonight noon midday 上午 早上 中午 下午 晚上 傍晚 夜里 半夜 凌晨"
+)
+
+
+@cache
+def parts_of_day() -> frozenset[str]:
+    """PARTS_OF_DAY as key terms."""
+    return frozenset(t for word in PARTS_OF_DAY.split() for t in key_terms(word) if not t.startswith("#"))
+
+
 def _passages_terms(question: str, top: Sequence[Passage], question_terms: set[str]) -> list[set[str]]:
     """Each top passage's key terms, a passage in the other language than the question's with the
     question's terms it holds in translation (retrieval.lexicon): "退货期限" shares no word with
@@ -417,6 +431,8 @@ def _passages_terms(question: str, top: Sequence[Passage], question_terms: set[s
         terms |= gazetteer().held(question, question_terms - terms, text)
         if bands := stated_bands(text):
             terms |= {t for t in question_terms - terms if in_band(t, bands)}
+        if question_terms & parts_of_day() and states_time_of_day(text):
+            terms |= question_terms & parts_of_day()
         found.append(terms)
     return found
 

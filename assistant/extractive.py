@@ -455,7 +455,22 @@ class ExtractiveAnswerer:
                     continue
                 best = self._best_for_part(candidates, asked)
                 taken = next((a for c, a in chosen if best is not None and _key(c) == _key(best)), None)
-                if best is not None and best.row is not None and taken is not None:
+                same = next((c for c, _ in chosen if best is not None and _same_sentence(c, best)), None)
+                if (
+                    best is not None
+                    and best.row is None
+                    and same is not None
+                    and named - (same.units | same.held)
+                ):
+                    # The sentence chosen for another part is this part's best too, and lacks
+                    # what this part names ("how far ahead do I book the gas visit, and what
+                    # number do I call if I smell gas?": the booking line calls a number, not
+                    # for gas you smell): the part's best other sentence sharing a word only it
+                    # holds.
+                    rest = [c for c in candidates if not any(_same_sentence(c, d) for d, _ in chosen)]
+                    best = self._best_for_part(rest, asked, distinct=True)
+                    taken = None
+                elif best is not None and best.row is not None and taken is not None:
                     if self._quote(best, taken.joined(asked)) == self._quote(best, taken):
                         # The row chosen for another part has no column for this one ("the
                         # off-peak rate to the UK, and at what time does off-peak start?"): the

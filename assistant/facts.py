@@ -472,12 +472,16 @@ def _described(text: str, fact: Fact) -> Fact:
 # What a question asks for, by the kind of fact that answers it.
 _ASKS_EN = (
     (
-        re.compile(r"\bhow (?:long|soon|many (?:days|hours|weeks|months|years|minutes))\b"),
+        # "How far ahead do I need to book?" asks a lead time, not a distance.
+        re.compile(
+            r"\bhow (?:long|soon|many (?:days|hours|weeks|months|years|minutes))\b"
+            r"|\bhow (?:far|long|much) (?:ahead|in advance|beforehand)\b"
+        ),
         {"duration", "date"},
     ),
     (
         re.compile(
-            r"\bhow much\b(?!\s+(?:data|storage|space|memory|time|longer|notice|weight|battery))"
+            r"\bhow much\b(?!\s+(?:data|storage|space|memory|time|longer|notice|weight|battery|in advance|ahead|beforehand))"
             r"|\b(?:price|prices|cost|costs|fee|fees|charge|charged|billed|rate|tariff)\b"
             # A threshold or minimum spend is an amount ("the free shipping threshold").
             r"|\b(?:threshold|minimum (?:spend|order|purchase))\b"
@@ -507,7 +511,7 @@ _ASKS_EN = (
     (re.compile(r"\bhow much (?:time|longer|notice)\b"), {"duration"}),
     # "The return window", "the deadline for claims": a period, or the date it ends.
     (re.compile(r"\b(?:window|deadline|timeframe|time frame|time limit)\b"), {"duration", "date"}),
-    (re.compile(r"\bhow far\b|\b(?:range|distance)\b"), {"distance"}),
+    (re.compile(r"\bhow far\b(?! (?:ahead|in advance|beforehand)\b)|\b(?:range|distance)\b"), {"distance"}),
     # A size is lengths: "56 × 36 × 23 cm".
     (
         re.compile(
@@ -611,6 +615,11 @@ def states_band_of(text: str, figures: Sequence[Fact]) -> bool:
     """Whether the text states a band holding one of the figures ("5 rooms or more" for 6)."""
     bands = stated_bands(text)
     return bool(bands) and any(in_band(f.raw, bands) for f in figures)
+
+
+def states_time_of_day(text: str) -> bool:
+    """Whether the text states a time of day ("8:30–17:00", "上午8时")."""
+    return any(f.kind == "time" for f in find_facts(text))
 
 
 def is_year(value: float) -> bool:

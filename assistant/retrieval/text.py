@@ -59,7 +59,8 @@ ZH_STOP_WORDS = frozenset(
 # Question frames and question words (see key_terms). English ones are phrases: "long" or "much"
 # alone can be what a question is about ("long-term care"), "how long" never is.
 _EN_QUESTION_FRAME_RE = re.compile(
-    r"\bhow (?:long|many|much|often|soon|far|old|big|large|fast|quickly|early|late)\b"
+    r"\bhow (?:far|long|much) (?:ahead|in advance|beforehand)\b"
+    r"|\bhow (?:long|many|much|often|soon|far|old|big|large|fast|quickly|early|late)\b"
     r"|\bwhat (?:kinds?|types?|sorts?) of\b|\b(?:want|like|need) to know\b|\btell me\b"
     r"|\bis (?:it|there) (?:possible|a way)\b|\b(?:am|are|is) (?:i|we|you|he|she|they) able to\b"
     r"|\bwhat (?:is|are) the (?:name|number|amount) of\b|\bwhat year\b|\bwhich year\b"
@@ -84,7 +85,7 @@ ZH_QUESTION_WORDS = frozenset(
     """多少 多长 多长时间 多久 多大 多远 多高 多重 多少钱 多少次 多少年 多少岁 几 几个 几年 几岁 几次 几月 几号 几时 几点 几点钟
     几种 几位 什么 什么样 什么时候 什么地方 为什么 为何 何时 何地 何处 何 哪 哪一 哪一年 哪年 哪天 哪位 哪国 哪种 哪家
     哪一个 哪一位 哪一天 哪一种 哪个 哪些 哪里 哪儿 谁 怎么 怎么样 怎样 如何 是否 能否 可否 是不是 有没有 能不能
-    可不可以 吗 呢 请问 名字 叫 叫做 称为 是什么 钱""".split()
+    可不可以 吗 呢 请问 名字 叫 叫做 称为 是什么 钱 几天 几周 几个月 几小时 几个小时 几分钟""".split()
 )
 # Chinese light verbs, as the English ones below: "携号转台需要提供哪些文件" asks about 文件, not 需要.
 ZH_LIGHT_VERBS = frozenset("需要 需 得 必须 想 想要 打算 进行 使用 用 做 办 弄 拿 给予 获得 得到 打".split())
@@ -93,10 +94,12 @@ ZH_LIGHT_VERBS = frozenset("需要 需 得 必须 想 想要 打算 进行 使�
 ZH_EDITION_NOW_WORDS = frozenset("现行 目前 现在 当前 最新 如今".split())
 # What a question leans on, as the English "someone", "thing", "want", "after" (EN_KEY_STOP_WORDS):
 # "我不想自己搬货，可以到仓库拿吗？" asks about collecting at the warehouse, not about 自己, 不想 or 到 ("to");
-# 左右 and 大约 are "about", a stop word in English; a measure word (件, 个, 次) counts what its number
+# 左右 and 大约 are "about", a stop word in English; 那会儿, 当时 ("back then") and 跟 ("with") are
+# grammar, as "then" and "with" are; a measure word (件, 个, 次) counts what its number
 # counts ("每月寄600件": the parcels a month); 最多, 至少 are the bound asked for, as "maximum" is.
 ZH_LEANED_WORDS = frozenset(
-    "自己 不想 别人 有人 东西 以后 之后 以前 之前 到 左右 大约 大概 差不多 件 个 次 份 只 最多 最少 最高 最低 至少 最 多".split()
+    "自己 不想 别人 有人 东西 以后 之后 以前 之前 到 左右 大约 大概 差不多 件 个 次 份 只 最多 最少 最高 最低 至少 最 多 "
+    "那会儿 那时 那时候 当时 这边 那边 跟 说 一直".split()
 )
 ZH_KEY_STOP_WORDS = (
     ZH_STOP_WORDS | ZH_QUESTION_WORDS | ZH_LIGHT_VERBS | ZH_EDITION_NOW_WORDS | ZH_LEANED_WORDS
@@ -104,8 +107,8 @@ ZH_KEY_STOP_WORDS = (
 # Words a question leans on without asking about them ("What if someone I know gets it?").
 EN_KEY_STOP_WORDS = EN_STOP_WORDS | frozenset(
     """get gets got getting gotten know knows someone somebody anyone anybody something anything
-    everyone everybody everything one ones thing things way ways still happen happens happened
-    want wants us i'm i've i'd you're it's what's there's let
+    everyone everybody everything one ones thing things way ways still ever happen happens happened
+    want wants us let
     come comes came coming allow allows allowed go goes going went make makes made give gives
     gave given put puts use uses used need needs needed
     per current currently today now nowadays latest newest
@@ -219,6 +222,7 @@ def key_terms(text: str) -> list[str]:
     judge looks for these in the passages: a passage answering "How long does shipping take?"
     says "3-5 business days", not "long" or "take". BM25 keeps them (their IDF is low anyway)."""
     text = _CONTRACTED_NOT_RE.sub(_not_spelled_out, normalise(text))
+    text = _PRONOUN_CONTRACTION_RE.sub(" ", text)  # "we've", "they're": grammar, as "we have"
     text = _POSSESSIVE_RE.sub("", text)  # "a child's ticket" is about a child
     if _EN_DURATION_RE.search(text):
         text = _EN_TAKE_RE.sub(" ", text)  # "how long does it take": take only asks for a duration
@@ -234,6 +238,9 @@ def key_terms(text: str) -> list[str]:
 _CONTRACTED_NOT_RE = re.compile(r"\b([a-z]+?)n['’]t\b|\bcannot\b")
 _IRREGULAR_NOT = {"ca": "can", "wo": "will", "sha": "shall"}
 _POSSESSIVE_RE = re.compile(r"(?<=[a-z])['’]s\b")
+_PRONOUN_CONTRACTION_RE = re.compile(
+    r"\b(?:i|you|we|they|he|she|it|that|there|here|what|who|where|how|let)['’](?:m|ve|d|re|ll|s)\b"
+)
 
 
 def _not_spelled_out(match: re.Match[str]) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 
 from assistant.extractive import ExtractiveAnswerer
+from ingest.embedding import Embedder
 from assistant.grounding import GroundingChecker
 from tests.answer.conftest import faq, passage
 
@@ -236,3 +237,32 @@ def test_an_ask_no_sentence_answers_gets_no_quote(extractor: ExtractiveAnswerer)
     ).text
     assert "Children aged 7 and over can stay at the kids' club on their own [1]." in answer
     assert "泳池" not in answer
+
+
+def test_an_ask_whose_best_sentence_answered_another_gets_its_own(embedder: Embedder) -> None:
+    """ "How far ahead do I book the gas visit, and what number do I call if I smell gas?": the
+    booking line (calling a number) was both asks' best, and the second went unanswered. (With
+    words alone, both sentences share as few of the second ask's words: no part scores enough.)"""
+    extractor = ExtractiveAnswerer(embedder=embedder)
+    passages = [
+        passage(
+            1,
+            "Moving home",
+            "Only our engineers can turn on the gas in a home where it has been off. Book a visit in "
+            "the app or by calling 400 826 5500, at least 2 working days before you need the gas.",
+        ),
+        passage(
+            2,
+            "Outages",
+            "We announce planned work on gas mains at least 48 hours in advance. If your gas stops "
+            "without warning, turn off your appliances and call 96577.",
+        ),
+    ]
+    answer = extractor.run(
+        "How far ahead do I need to book to get the gas turned on, and what number do I call if I ever smell gas?",
+        passages,
+        "en",
+    ).text
+    assert "at least 2 working days before you need the gas [1]" in answer
+    assert "call 96577 [2]" in answer
+    assert "48 hours" not in answer

@@ -164,6 +164,11 @@ def test_bare_digits_are_numbers_and_full_width_digits_are_read() -> None:
         ("保修期多长？", {"duration", "date"}),
         ("退货期限有多长？", {"duration", "date"}),
         ("充电线有多长？", set()),
+        # How far ahead is a lead time, not a distance.
+        ("How far ahead do I need to book the engineer?", {"duration", "date"}),
+        ("How far in advance must I tell you?", {"duration", "date"}),
+        ("How much in advance do I book?", {"duration", "date"}),
+        ("How far is the station from the airport?", {"distance"}),
     ],
 )
 def test_a_question_for_a_point_in_time_asks_for_a_date(question: str, kinds: set[str]) -> None:

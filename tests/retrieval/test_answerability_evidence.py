@@ -75,6 +75,18 @@ def test_what_time_is_no_key_term_and_open_is_held_by_its_synonym() -> None:
     assert evidence(question, [lounge]).features["coverage"] == pytest.approx(1.0)
 
 
+def test_a_part_of_the_day_is_held_by_a_passages_times_of_day() -> None:
+    """ "On a Saturday morning" is answered by opening hours; no passage writes "morning"."""
+    question = "Can I go to the Xihu service hall on a Saturday morning?"
+    hours = passage("Xihu service hall: Monday to Friday 8:30–17:00; closed on Saturdays and Sundays.")
+    assert evidence(question, [hours]).features["coverage"] == pytest.approx(1.0)
+    hall = passage("西湖营业厅营业时间：周一至周五 8:30–17:00。", lang="zh")
+    assert "晚上" not in evidence("晚上可以去西湖营业厅吗？", [hall]).missing_terms
+    # A passage stating no time of day does not hold it.
+    no_hours = passage("The Xihu service hall is on Wensan Road; it is closed on Saturdays.")
+    assert "morn" in evidence(question, [no_hours]).missing_terms
+
+
 def test_numbers_and_codes_the_passages_lack_are_missing() -> None:
     sla = passage("Below 99.0% the credit is 25%, and below 95.0% it is 50%. Effective from 1 March 2024.")
     assert missing_numbers("What if uptime drops below 95%?", [sla]) == []  # 95 is 95.0

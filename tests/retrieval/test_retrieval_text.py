@@ -111,3 +111,22 @@ def test_chinese_key_terms_are_cut_by_the_dictionary_only() -> None:
     passage = set(key_terms("取消合约政策（2023年版）。通知期：如需取消合约计划，请提前30天通知。"))
     assert {t for t in question if not t.startswith("#")} <= passage
     assert {"最", "多", "钱"}.isdisjoint(key_terms("入门版每月最多可以开多少张发票？多少钱？"))
+
+
+def test_a_pronouns_contraction_is_grammar_not_a_key_term() -> None:
+    """ "We've already used 650 m³" is about gas used, not about "we've": it was the one word of a
+    tariff question no passage held, and the question was refused."""
+    question = "We've already used 650 cubic metres of gas this year. What are we paying now?"
+    assert key_terms(question) == ["already", "650", "cubic", "metre", "gas", "year", "pay"]
+    assert key_terms("We’d love to, they're here, I'll call") == ["love", "call"]
+    # A negation stays, and a possessive names its owner.
+    assert "not" in key_terms("We don't have a meter")
+    assert "child" in key_terms("the child's ticket")
+
+
+def test_chinese_frames_of_a_period_and_of_then_are_no_key_terms() -> None:
+    """ "2022年那会儿……要在几天内交清？": 几天 asks a duration as 多少天 does, 那会儿 is "back then"."""
+    found = set(key_terms("2022年那会儿，电费账单要在几天内交清？"))
+    assert {"几天", "那会儿"}.isdisjoint(found)
+    assert {"电费", "账单", "交清"} <= found
+    assert "跟" not in key_terms("需要提前多少天跟你们说？")

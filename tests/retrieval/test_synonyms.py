@@ -41,6 +41,18 @@ def test_a_customers_word_is_held_where_the_page_writes_a_synonym() -> None:
     assert held("What uptime target was in the 2022 SLA?", "Ledgerly aims for 99.5% uptime.") == {"target"}
 
 
+def test_a_utility_customers_words_are_held_where_the_page_writes_its_own() -> None:
+    assert held("If I ring you, how soon will someone come?", "Call 96577 from outside.") == {"ring"}
+    assert held("How much do I owe before you cut off my supply?", "We may disconnect your supply.") == {
+        "cut"
+    }
+    assert held("What was the daily late-payment charge?", "0.2% of the unpaid amount for each day") == {
+        "daily"
+    }
+    assert held("账单要在几天内交清？", "请在账单日起15天内缴清每期账单。") >= {"交清"}
+    assert held("Under the 2023 version of the policy?", "Arrears policy (2023 edition)") == {"version"}
+
+
 def test_a_near_misses_missing_thing_stays_missing() -> None:
     # A rug is no mattress, and a bed is not one either: the group holds what means the same.
     assert held("How long is the warranty on rugs?", "Product type: Mattresses; Warranty: 10 years") == set()
