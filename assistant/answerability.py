@@ -31,7 +31,11 @@ language-neutral features and combines them with a logistic regression:
   missing_number  1 when a number or code the question asks about ("the 2021 edition", "Auth0")
                   is in none of the top passages, in either language (numbers by value: "95" is
                   "95.0%"); read from the sentences that ask, so the figures of a customer's
-                  situation ("I was born in 1960 Can I get ...?") do not count
+                  situation ("I was born in 1960 Can I get ...?") do not count; also 1 when the
+                  thing whose existence the question asks about ("有淋浴间吗", "can I borrow a
+                  stroller?") is named by none of them, in either language or by a synonym (the
+                  tune half's near misses refused 0.800 -> 0.857: the lounges' hours had answered
+                  whether they have showers)
 
 Key words are compared across languages: a top passage in the other language than the
 question's holds the question's terms it contains in translation (assistant.retrieval.lexicon,
@@ -140,7 +144,7 @@ from assistant.sentence_vectors import SentenceVectors
 from assistant.table_answer import table_row
 from assistant.types import Passage
 from ingest.errors import InvalidInput
-from ingest.text import detect_language
+from ingest.text import CJK_CLASS, detect_language
 
 DEFAULT_PARAMS_PATH = Path(__file__).with_name("answerability_params.json")
 FEATURES = (
@@ -289,6 +293,40 @@ def missing_numbers(question: str, passages: Sequence[Passage]) -> list[str]:
     held = set().union(*(_numbers_and_codes(text) for text in texts))
     bands = [band for text in texts for band in stated_bands(text)]
     return sorted(t for t in asked - held if not in_band(t, bands))
+
+
+# "深圳北站的商务候车室有淋浴间吗？", "可以借婴儿推车吗？", "Is there a shower in the lounge?": the
+# question asks whether a thing exists; passages that never name it cannot say it does (nor that
+# it does not), whatever else of the question they hold.
+_EXISTS_ZH_RE = re.compile(
+    rf"有没有(?P<a>[{CJK_CLASS}]{{1,12}})|(?<![没所还只拥具含])有(?P<b>[{CJK_CLASS}]{{1,12}}?)吗"
+    rf"|(?:借|租)(?P<c>[{CJK_CLASS}]{{1,12}}?)吗"
+)
+_EXISTS_EN_RE = re.compile(
+    r"(?:\b(?:is|are) there (?:a |an |any |some )?(?P<a>[a-z][a-z -]*?)"
+    r"|\bdo you (?:have|offer|sell|rent|lend)(?: a| an| any)? (?P<b>[a-z][a-z -]*?)"
+    r"|\bcan (?:i|we) (?:borrow|rent|hire)(?: a| an| any)? (?P<c>[a-z][a-z -]*?))"
+    # The thing ends where a preposition, a clause or the sentence begins.
+    r"(?=\s+(?:for|to|in|at|on|of|i|we|you|that|which|where|when|if|with|near|after|before|here|there)\b"
+    r"|\s*[?.,!]|$)"
+)
+
+
+def asked_to_exist(question: str) -> str | None:
+    """The head word (a key term) of the thing whose existence a question asks about ("有淋浴间吗"
+    -> 淋浴间, "can I borrow a baby stroller?" -> stroller); None when it asks no such thing."""
+    for sentence in asking_sentences(question):
+        text = normalise(sentence)
+        zh = _EXISTS_ZH_RE.search(text)
+        en = None if zh else _EXISTS_EN_RE.search(text)
+        match = zh or en
+        if match is None:
+            continue
+        thing = next(g for g in match.groups() if g)
+        words = [t for t in key_terms(thing) if not t.startswith("#")]
+        if words:
+            return words[-1]
+    return None
 
 
 def _evidence_text(passage: Passage) -> str:
@@ -470,8 +508,10 @@ def evidence(
         (t for t in best_terms if not term_found(t, found_anywhere)), key=lambda t: -weights.get(t, 1.0)
     )
     highest = max(weights.values(), default=1.0)
+    thing = asked_to_exist(question)
+    absent_thing = thing is not None and not term_found(thing, found_anywhere)
     features: dict[str, float] = {
-        "missing_number": float(bool(missing_numbers(question, top))),
+        "missing_number": float(bool(missing_numbers(question, top)) or absent_thing),
         "coverage": coverage,
         "missing_rare": weights.get(missing[0], 1.0) / highest if missing and highest > 0 else 0.0,
     }

@@ -8,7 +8,9 @@ Two ways, chosen by what the configured LLM can be trusted with (assistant.llm.m
         pronoun such as "it" / "它", or in Chinese starts at its predicate: "要在多长时间内申请？")
         is joined with the most recent standalone user question:
         "what about for members? (previous: how long do I have to return an item)". Retrieval then
-        sees both the new detail and the topic it refers to.
+        sees both the new detail and the topic it refers to. So is a short message taking up a
+        word of the assistant's last answer ("家里的系统最大可以装多大？" after an answer on the solar
+        system's application: alone it got the mains voltage; tune half, one wrong fact fewer).
         A follow-up that only names a new entity ("What about the Business plan?", "And Pro?",
         "那商业版呢？", "电器呢") asks the previous question of it instead, when a general rule finds
         the entity that question asked about: a noun phrase of the same head ("the Starter plan",
@@ -40,7 +42,7 @@ from typing import Literal
 
 from assistant.llm import LLMClient, LLMError, model_capabilities
 from ingest.config import RetrievalSettings, Settings, get_settings
-from assistant.retrieval.text import EN_STOP_WORDS, normalise
+from assistant.retrieval.text import EN_STOP_WORDS, key_terms, normalise
 from assistant.types import Message
 from ingest.text import CJK_CLASS, cjk_count, is_chinese
 
@@ -152,6 +154,26 @@ def is_follow_up(question: str) -> bool:
         return False
     marked = bool(_EN_OPENERS.match(text)) or any(w in _EN_PRONOUNS for w in words)
     return marked or len(content) <= MAX_BARE_WORDS_EN
+
+
+def continues_answer(question: str, history: Sequence[Message]) -> bool:
+    """Whether a short message takes up a word of the assistant's last answer: "家里的系统最大可以装
+    多大？" after "……须提供身份证、房产证及安装单位的系统设计方案。" asks about the solar system that
+    answer was about, though it names no pronoun ("What's the biggest system I can put in?")."""
+    last = next((m.content for m in reversed(history) if m.role == "assistant"), "")
+    if not last or not _short(question):
+        return False
+    asked = {t for t in key_terms(question) if not t.startswith("#") and not t[0].isdigit()}
+    if not is_chinese(question):
+        last = " ".join(_WORD_RE.findall(normalise(last)))  # its English words: no Chinese dictionary
+    return bool(asked & set(key_terms(last)))
+
+
+def _short(question: str) -> bool:
+    text = normalise(question).strip().rstrip(_TRAILING_PUNCTUATION)
+    if is_chinese(text):
+        return cjk_count(text) <= MAX_FOLLOW_UP_CHARS_ZH
+    return len([w for w in _WORD_RE.findall(text) if w not in EN_STOP_WORDS]) <= MAX_FOLLOW_UP_WORDS_EN
 
 
 def previous_question(history: Sequence[Message]) -> str | None:
@@ -326,9 +348,8 @@ class QueryCondenser:
         if previous is not None and recent and _asks(recent[-1]) and is_short_reply(question):
             # "Yes" to "Are you under 19?": the earlier question is what is still being asked.
             return CondensedQuery(with_clarifications(previous, pairs), "rule")
-        query = (
-            standalone(question, previous) if previous is not None and is_follow_up(question) else question
-        )
+        follows = is_follow_up(question) or continues_answer(question, recent)
+        query = standalone(question, previous) if previous is not None and follows else question
         query = with_clarifications(query, pairs)
         return CondensedQuery(query, "unchanged" if query == question else "rule")
 

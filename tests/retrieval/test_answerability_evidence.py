@@ -9,6 +9,7 @@ from dataclasses import replace
 import pytest
 
 from assistant.answerability import (
+    asked_to_exist,
     FULL_COVERAGE_FLOOR,
     AnswerabilityParams,
     evidence,
@@ -85,6 +86,38 @@ def test_a_part_of_the_day_is_held_by_a_passages_times_of_day() -> None:
     # A passage stating no time of day does not hold it.
     no_hours = passage("The Xihu service hall is on Wensan Road; it is closed on Saturdays.")
     assert "morn" in evidence(question, [no_hours]).missing_terms
+
+
+@pytest.mark.parametrize(
+    ("question", "thing"),
+    [
+        ("深圳北站的商务候车室有淋浴间吗？", "淋浴间"),
+        ("酒店可以借婴儿推车吗？要交多少押金？", "推车"),
+        ("有没有不限次数坐车的通票？7天的多少钱？", "通票"),
+        ("Can I borrow a baby stroller?", "stroller"),
+        ("Is there free shipping to New Zealand?", "ship"),
+        ("Do you have connecting rooms?", "room"),
+        # Not an existence question: 所有, 没有; "is there a way" asks how.
+        ("所有套餐都包括吗？", None),
+        ("没有收到怎么办？", None),
+        ("Is there a way to pay later?", None),
+        ("How much is it?", None),
+    ],
+)
+def test_the_thing_a_question_asks_to_exist(question: str, thing: str | None) -> None:
+    assert asked_to_exist(question) == thing
+
+
+def test_a_thing_asked_to_exist_that_no_passage_names_is_missing() -> None:
+    """ "有淋浴间吗" over a page on the lounges' places and hours was answered with them: the
+    passages hold the station and the lounge, not the shower."""
+    lounges = passage(
+        "深圳北站（2层，东侧候车大厅）设有商务候车室，开放时间为早上6时30分至晚上9时30分。", lang="zh"
+    )
+    assert evidence("深圳北站的商务候车室有淋浴间吗？", [lounges]).features["missing_number"] == 1.0
+    assert evidence("深圳北站的商务候车室开放时间是几点？", [lounges]).features["missing_number"] == 0.0
+    showers = passage("商务候车室设有淋浴间，可免费使用。", lang="zh")
+    assert evidence("深圳北站的商务候车室有淋浴间吗？", [showers]).features["missing_number"] == 0.0
 
 
 def test_numbers_and_codes_the_passages_lack_are_missing() -> None:

@@ -157,3 +157,26 @@ def test_a_chinese_question_starting_at_its_predicate_leans_on_the_previous_one(
         assert result.query == f"{question}（上一个问题：航班延误有没有补偿）"
     assert not is_follow_up("行李超重要收多少钱？")  # it names its subject
     assert not is_follow_up("可以用支付宝付款，还是只能刷信用卡，分期的话手续费怎么算？")  # not short
+
+
+def test_a_short_question_taking_up_a_word_of_the_last_answer_leans_on_it() -> None:
+    """ "家里的系统最大可以装多大？" names no pronoun, but "系统" is the answer's solar system: alone it
+    retrieved the foreign residents' guide and was answered with the mains voltage."""
+    history = [
+        Message("user", "我想在自家屋顶装光伏板接入你们的电网，怎么申请？"),
+        Message("assistant", "可以在App中或到营业厅申请，须提供身份证、房产证及安装单位的系统设计方案。"),
+    ]
+    query = condenser().run("家里的系统最大可以装多大？", history).query
+    assert query == "家里的系统最大可以装多大？（上一个问题：我想在自家屋顶装光伏板接入你们的电网，怎么申请）"
+    english = [
+        Message("user", "How do I connect rooftop solar panels to your grid?"),
+        Message("assistant", "Apply in the app with your ID and the installer's system design."),
+    ]
+    assert "(previous: " in condenser().run("What's the biggest system allowed?", english).query
+    # Sharing no word with the answer, or long enough to stand alone, it stands alone.
+    assert (
+        condenser().run("What's the gas emergency number?", english).query
+        == "What's the gas emergency number?"
+    )
+    long_question = "What is the biggest rooftop system a detached house in Xihu district can connect?"
+    assert condenser().run(long_question, english).query == long_question
