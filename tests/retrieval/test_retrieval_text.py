@@ -130,3 +130,15 @@ def test_chinese_frames_of_a_period_and_of_then_are_no_key_terms() -> None:
     assert {"几天", "那会儿"}.isdisjoint(found)
     assert {"电费", "账单", "交清"} <= found
     assert "跟" not in key_terms("需要提前多少天跟你们说？")
+
+
+def test_the_day_a_customers_situation_happened_is_no_key_term() -> None:
+    """ "我昨晚在屋里偷偷抽了几根烟" asks about smoking in the room: no page writes 昨晚 or 偷偷."""
+    found = set(key_terms("我昨晚在屋里偷偷抽了几根烟，会被罚钱吗？"))
+    assert {"昨晚", "偷偷"}.isdisjoint(found) and {"屋里", "罚钱"} <= found
+    assert key_terms("My parcel was sent yesterday, two days ago; will it come tomorrow?") == [
+        "parcel",
+        "sent",
+        "two",
+        "day",
+    ]

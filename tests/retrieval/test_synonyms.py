@@ -51,6 +51,7 @@ def test_a_utility_customers_words_are_held_where_the_page_writes_its_own() -> N
     }
     assert held("账单要在几天内交清？", "请在账单日起15天内缴清每期账单。") >= {"交清"}
     assert held("Under the 2023 version of the policy?", "Arrears policy (2023 edition)") == {"version"}
+    assert held("在房间抽烟会被罚钱吗？", "在客房内吸烟将被罚款2,000澳门元。") >= {"罚钱"}
 
 
 def test_a_near_misses_missing_thing_stays_missing() -> None:
