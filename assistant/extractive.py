@@ -190,7 +190,9 @@ _EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+")
 # also with a preposition before the question word (", and at what time ...", ", and for how long").
 _PART_RE = re.compile(
     r"(?<=[?？])\s*|(?<=[.。!！])\s+|,\s*and\s+(?=(?:(?:at|in|on|by|for|from|until|till|to|with|within|after|before)\s+)?"
-    r"(?:how|what|when|where|which|who|is|are|do|does|can)\b)",
+    r"(?:how|what|when|where|which|who|is|are|do|does|can)\b"
+    # "..., and if I complain about it, how quickly do I get a reply?": the second ask after its condition.
+    r"|if\b[^?,]*,\s*(?:how|what|when|where|which|who|is|are|do|does|can)\b)",
     re.IGNORECASE,
 )
 # A Chinese message's questions may also part at a comma, when the clauses on both sides ask.

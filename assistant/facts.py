@@ -474,7 +474,7 @@ _ASKS_EN = (
     (
         # "How far ahead do I need to book?" asks a lead time, not a distance.
         re.compile(
-            r"\bhow (?:long|soon|many (?:days|hours|weeks|months|years|minutes))\b"
+            r"\bhow (?:long|soon|quickly|many (?:days|hours|weeks|months|years|minutes))\b"
             r"|\bhow (?:far|long|much) (?:ahead|in advance|beforehand)\b"
         ),
         {"duration", "date"},

@@ -18,7 +18,7 @@ from assistant.extractive import (
     question_units,
     subject_units,
 )
-from assistant.facts import find_facts
+from assistant.facts import asked_kinds, find_facts
 from assistant.grounding import GroundingChecker
 from assistant.table_answer import cell_kinds
 from assistant.retrieval.catalog import DocumentInfo
@@ -618,6 +618,19 @@ def test_a_second_question_may_start_with_a_preposition() -> None:
         "for how long is it valid?",
     ]
     assert question_parts("What do I pay in fees and in what currency?")[0] == []
+
+
+def test_a_second_question_may_start_with_its_condition() -> None:
+    """ "..., and if I complain about it, how quickly do I get a reply?" asks two things: the
+    complaint's reply time had gone unanswered (and the outage's 12 hours stood for it)."""
+    assert question_parts(
+        "How much compensation will we get, and if I complain about how it was handled, how quickly do I get a reply?"
+    )[0] == [
+        "How much compensation will we get",
+        "if I complain about how it was handled, how quickly do I get a reply?",
+    ]
+    assert question_parts("Can I return it, and if so how?")[0] == []
+    assert asked_kinds("how quickly do I get a reply?") == {"duration", "date"}
 
 
 def test_chinese_questions_may_part_at_a_comma_when_each_clause_asks() -> None:
