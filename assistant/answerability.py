@@ -138,7 +138,7 @@ from assistant.retrieval.synonyms import synonym_groups
 from assistant.retrieval.text import key_terms, normalise, sentences, term_found
 from assistant.condense import split_condensed
 from assistant.extractive import question_parts
-from assistant.facts import in_band, stated_bands, states_time_of_day
+from assistant.facts import asked_kinds, in_band, stated_bands, states_time_of_day
 from assistant.sentence_similarity import CROSS_LANGUAGE_GAP
 from assistant.sentence_vectors import SentenceVectors
 from assistant.table_answer import table_row
@@ -323,6 +323,9 @@ def asked_to_exist(question: str) -> str | None:
         if match is None:
             continue
         thing = next(g for g in match.groups() if g)
+        if asked_kinds(thing) or thing.endswith("费"):
+            # "Is there a fee for gift wrapping?" asks an amount, which "costs S$5" answers.
+            return None
         words = [t for t in key_terms(thing) if not t.startswith("#")]
         if words:
             return words[-1]

@@ -101,6 +101,9 @@ def test_a_part_of_the_day_is_held_by_a_passages_times_of_day() -> None:
         ("所有套餐都包括吗？", None),
         ("没有收到怎么办？", None),
         ("Is there a way to pay later?", None),
+        # A fee or a discount asks an amount: "costs S$5" answers it without the word.
+        ("Is there a fee for gift wrapping?", None),
+        ("有手续费吗？", None),
         ("How much is it?", None),
     ],
 )
