@@ -462,6 +462,8 @@ class ExtractiveAnswerer:
                     best is not None
                     and best.row is None
                     and same is not None
+                    and not same.other_language  # what it names is read in translation, in part
+                    and not (asked.kinds and _states_kind(same, asked))  # it states the fact asked
                     and named - (same.units | same.held)
                 ):
                     # The sentence chosen for another part is this part's best too, and lacks

@@ -132,13 +132,11 @@ def test_chinese_frames_of_a_period_and_of_then_are_no_key_terms() -> None:
     assert "跟" not in key_terms("需要提前多少天跟你们说？")
 
 
-def test_the_day_a_customers_situation_happened_is_no_key_term() -> None:
-    """ "我昨晚在屋里偷偷抽了几根烟" asks about smoking in the room: no page writes 昨晚 or 偷偷."""
+def test_a_secretly_is_no_key_term_but_a_day_is() -> None:
+    """ "我昨晚在屋里偷偷抽了几根烟" asks about smoking in the room: no page writes 偷偷. A day stays:
+    "明天广州会下雨吗？" is off-topic for naming tomorrow's weather, which no help centre writes
+    (without 明天 its only missing word was 广州, and it was answered with a typhoon rule)."""
     found = set(key_terms("我昨晚在屋里偷偷抽了几根烟，会被罚钱吗？"))
-    assert {"昨晚", "偷偷"}.isdisjoint(found) and {"屋里", "罚钱"} <= found
-    assert key_terms("My parcel was sent yesterday, two days ago; will it come tomorrow?") == [
-        "parcel",
-        "sent",
-        "two",
-        "day",
-    ]
+    assert "偷偷" not in found and {"屋里", "罚钱"} <= found
+    assert "明天" in key_terms("明天广州会下雨吗？")
+    assert "tomorrow" in key_terms("Will it rain in Guangzhou tomorrow?")
