@@ -124,7 +124,6 @@ import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -445,15 +444,16 @@ def embed_semantic_evidence(
 
 # A part of the day the customer names ("on a Saturday morning", 晚上) is what a passage's times
 # of day answer ("Monday to Friday 8:30–17:00"); no passage writes the word itself.
-PARTS_OF_DAY = (
-    "morning afternoon evening night tonight noon midday 上午 早上 中午 下午 晚上 傍晚 夜里 半夜 凌晨"
+_PART_OF_DAY_RE = re.compile(
+    r"\b(?:mornings?|afternoons?|evenings?|nights?|tonight|noon|midday)\b|上午|早上|中午|下午|晚上|傍晚|夜里|半夜|凌晨"
 )
 
 
-@cache
-def parts_of_day() -> frozenset[str]:
-    """PARTS_OF_DAY as key terms."""
-    return frozenset(t for word in PARTS_OF_DAY.split() for t in key_terms(word) if not t.startswith("#"))
+def parts_of_day(question: str) -> set[str]:
+    """The key terms of the parts of the day a question names (as written: "even" of "even if" is
+    no evening)."""
+    named = " ".join(_PART_OF_DAY_RE.findall(normalise(question)))
+    return {t for t in key_terms(named) if not t.startswith("#")}
 
 
 def _passages_terms(question: str, top: Sequence[Passage], question_terms: set[str]) -> list[set[str]]:
@@ -462,6 +462,7 @@ def _passages_terms(question: str, top: Sequence[Passage], question_terms: set[s
     "return window", and a cross-language answer must not be refused for that."""
     lang = detect_language(question, default=top[0].lang if top else "en")
     asked_acronyms = acronyms(split_condensed(question)[0])
+    day_parts = question_terms & parts_of_day(question)
     found: list[set[str]] = []
     for passage in top:
         text = _evidence_text(passage)
@@ -472,8 +473,8 @@ def _passages_terms(question: str, top: Sequence[Passage], question_terms: set[s
         terms |= gazetteer().held(question, question_terms - terms, text)
         if bands := stated_bands(text):
             terms |= {t for t in question_terms - terms if in_band(t, bands)}
-        if question_terms & parts_of_day() and states_time_of_day(text):
-            terms |= question_terms & parts_of_day()
+        if day_parts and states_time_of_day(text):
+            terms |= day_parts
         found.append(terms)
     return found
 

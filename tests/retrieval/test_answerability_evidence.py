@@ -86,6 +86,8 @@ def test_a_part_of_the_day_is_held_by_a_passages_times_of_day() -> None:
     # A passage stating no time of day does not hold it.
     no_hours = passage("The Xihu service hall is on Wensan Road; it is closed on Saturdays.")
     assert "morn" in evidence(question, [no_hours]).missing_terms
+    # A word that only stems like one ("even if") is none.
+    assert "even" in evidence("Can I return it even if it is opened?", [hours]).missing_terms
 
 
 @pytest.mark.parametrize(
