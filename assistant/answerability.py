@@ -316,9 +316,7 @@ def asked_to_exist(question: str) -> str | None:
     -> 淋浴间, "can I borrow a baby stroller?" -> stroller); None when it asks no such thing."""
     for sentence in asking_sentences(question):
         text = normalise(sentence)
-        zh = _EXISTS_ZH_RE.search(text)
-        en = None if zh else _EXISTS_EN_RE.search(text)
-        match = zh or en
+        match = _EXISTS_ZH_RE.search(text) or _EXISTS_EN_RE.search(text)
         if match is None:
             continue
         thing = next(g for g in match.groups() if g)

@@ -134,26 +134,19 @@ class CondensedQuery:
 
 def is_follow_up(question: str) -> bool:
     """Does the message lean on an earlier turn (see the module docstring for the rule)?"""
-    text = normalise(question).strip().rstrip(_TRAILING_PUNCTUATION)
-    if not text:
+    text = _plain(question)
+    if not text or not _within(text, MAX_FOLLOW_UP_CHARS_ZH, MAX_FOLLOW_UP_WORDS_EN):
         return False
     if is_chinese(text):
-        chars = cjk_count(text)
-        if chars > MAX_FOLLOW_UP_CHARS_ZH:
-            return False
         marked = (
             text.startswith(_ZH_OPENERS)
             or text.endswith(_ZH_ENDINGS)
             or any(p in text for p in _ZH_PRONOUNS)
             or bool(_ZH_SUBJECTLESS_RE.match(text))
         )
-        return marked or chars <= MAX_BARE_CHARS_ZH
-    words = _WORD_RE.findall(text)
-    content = [w for w in words if w not in EN_STOP_WORDS]
-    if len(content) > MAX_FOLLOW_UP_WORDS_EN:
-        return False
-    marked = bool(_EN_OPENERS.match(text)) or any(w in _EN_PRONOUNS for w in words)
-    return marked or len(content) <= MAX_BARE_WORDS_EN
+    else:
+        marked = bool(_EN_OPENERS.match(text)) or any(w in _EN_PRONOUNS for w in _WORD_RE.findall(text))
+    return marked or _within(text, MAX_BARE_CHARS_ZH, MAX_BARE_WORDS_EN)
 
 
 def continues_answer(question: str, history: Sequence[Message]) -> bool:
@@ -161,7 +154,7 @@ def continues_answer(question: str, history: Sequence[Message]) -> bool:
     多大？" after "……须提供身份证、房产证及安装单位的系统设计方案。" asks about the solar system that
     answer was about, though it names no pronoun ("What's the biggest system I can put in?")."""
     last = next((m.content for m in reversed(history) if m.role == "assistant"), "")
-    if not last or not _short(question):
+    if not last or not _within(_plain(question), MAX_FOLLOW_UP_CHARS_ZH, MAX_FOLLOW_UP_WORDS_EN):
         return False
     asked = {t for t in key_terms(question) if not t.startswith("#") and not t[0].isdigit()}
     if not is_chinese(question):
@@ -169,11 +162,15 @@ def continues_answer(question: str, history: Sequence[Message]) -> bool:
     return bool(asked & set(key_terms(last)))
 
 
-def _short(question: str) -> bool:
-    text = normalise(question).strip().rstrip(_TRAILING_PUNCTUATION)
+def _plain(message: str) -> str:
+    return normalise(message).strip().rstrip(_TRAILING_PUNCTUATION)
+
+
+def _within(text: str, max_chars_zh: int, max_words_en: int) -> bool:
+    """Whether a (plain) text is at most so many CJK characters, or English content words, long."""
     if is_chinese(text):
-        return cjk_count(text) <= MAX_FOLLOW_UP_CHARS_ZH
-    return len([w for w in _WORD_RE.findall(text) if w not in EN_STOP_WORDS]) <= MAX_FOLLOW_UP_WORDS_EN
+        return cjk_count(text) <= max_chars_zh
+    return len([w for w in _WORD_RE.findall(text) if w not in EN_STOP_WORDS]) <= max_words_en
 
 
 def previous_question(history: Sequence[Message]) -> str | None:
@@ -193,11 +190,7 @@ def is_short_reply(message: str) -> bool:
     if text.endswith(("?", "？")):  # a question of its own
         return False
     text = text.rstrip(_TRAILING_PUNCTUATION)
-    if not text:
-        return False
-    if is_chinese(text):
-        return cjk_count(text) <= MAX_REPLY_CHARS_ZH
-    return len([w for w in _WORD_RE.findall(text) if w not in EN_STOP_WORDS]) <= MAX_REPLY_WORDS_EN
+    return bool(text) and _within(text, MAX_REPLY_CHARS_ZH, MAX_REPLY_WORDS_EN)
 
 
 def _asks(message: Message) -> bool:
