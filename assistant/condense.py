@@ -11,6 +11,10 @@ Two ways, chosen by what the configured LLM can be trusted with (assistant.llm.m
         sees both the new detail and the topic it refers to. So is a short message taking up a
         word of the assistant's last answer ("家里的系统最大可以装多大？" after an answer on the solar
         system's application: alone it got the mains voltage; tune half, one wrong fact fewer).
+        A follow-up pointing at a thing ("that office", "那个柜子") that the previous question does
+        not name but the assistant's last answer does takes that answer's sentence into its
+        context ("What time does that office open? (previous: Where will my jacket end up; ...
+        sent to the Lost Property Office at Guangzhou South station)": was refused).
         A follow-up that only names a new entity ("What about the Business plan?", "And Pro?",
         "那商业版呢？", "电器呢") asks the previous question of it instead, when a general rule finds
         the entity that question asked about: a noun phrase of the same head ("the Starter plan",
@@ -42,9 +46,9 @@ from typing import Literal
 
 from assistant.llm import LLMClient, LLMError, model_capabilities
 from ingest.config import RetrievalSettings, Settings, get_settings
-from assistant.retrieval.text import EN_STOP_WORDS, key_terms, normalise
+from assistant.retrieval.text import EN_STOP_WORDS, key_terms, normalise, sentences
 from assistant.types import Message
-from ingest.text import CJK_CLASS, cjk_count, is_chinese
+from ingest.text import CJK_CLASS, cjk_count, is_chinese, strip_citations
 
 log = logging.getLogger(__name__)
 
@@ -160,6 +164,30 @@ def continues_answer(question: str, history: Sequence[Message]) -> bool:
     if not is_chinese(question):
         last = " ".join(_WORD_RE.findall(normalise(last)))  # its English words: no Chinese dictionary
     return bool(asked & set(key_terms(last)))
+
+
+# "that office", "this fee", "那个柜子", "该服务": a thing the conversation has named.
+_EN_DEMONSTRATIVE_RE = re.compile(r"\b(?:that|this|those|these|the same)\s+(?P<x>[a-z][a-z'-]+)")
+_ZH_DEMONSTRATIVE_RE = re.compile(rf"(?:那个|这个|那些|这些|那家|这家|那里的|该)(?P<x>[{CJK_CLASS}]{{2,4}})")
+
+
+def answer_referent(question: str, previous: str, history: Sequence[Message]) -> str | None:
+    """The sentence of the assistant's last answer that names the thing a follow-up points at
+    ("What time does that office open?" after "... then sent to the Lost Property Office at
+    Guangzhou South station."), when the previous question does not name it: the customer took it
+    from the answer. None when the follow-up points at nothing or the previous question names it."""
+    text = normalise(question)
+    match = _ZH_DEMONSTRATIVE_RE.search(text) if is_chinese(text) else _EN_DEMONSTRATIVE_RE.search(text)
+    if match is None:
+        return None
+    head = [t for t in key_terms(match["x"]) if not t.startswith("#")]
+    if not head or set(head) & set(key_terms(previous)):
+        return None
+    last = next((m.content for m in reversed(history) if m.role == "assistant"), "")
+    for sentence in sentences(strip_citations(last)):
+        if set(head) & set(key_terms(sentence)):
+            return sentence.strip()
+    return None
 
 
 def _plain(message: str) -> str:
@@ -342,6 +370,8 @@ class QueryCondenser:
             # "Yes" to "Are you under 19?": the earlier question is what is still being asked.
             return CondensedQuery(with_clarifications(previous, pairs), "rule")
         follows = is_follow_up(question) or continues_answer(question, recent)
+        if previous is not None and follows and (referent := answer_referent(question, previous, recent)):
+            previous = f"{previous.rstrip(_TRAILING_PUNCTUATION)}; {referent}"
         query = standalone(question, previous) if previous is not None and follows else question
         query = with_clarifications(query, pairs)
         return CondensedQuery(query, "unchanged" if query == question else "rule")

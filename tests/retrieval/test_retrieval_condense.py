@@ -180,3 +180,33 @@ def test_a_short_question_taking_up_a_word_of_the_last_answer_leans_on_it() -> N
     )
     long_question = "What is the biggest rooftop system a detached house in Xihu district can connect?"
     assert condenser().run(long_question, english).query == long_question
+
+
+def test_a_follow_up_pointing_at_a_thing_of_the_last_answer_takes_that_answer_sentence() -> None:
+    """ "What time does that office open?": the office is the answer's, not the previous question's
+    (which asked where a lost jacket ends up); joined with that question alone, the query found
+    no office and was refused."""
+    history = [
+        Message("user", "I left my jacket on a train yesterday. Where will it end up?"),
+        Message(
+            "assistant",
+            "According to our help centre: It is kept at the station for 3 days [1]. "
+            "Then it is sent to the Lost Property Office at Guangzhou South station [1].",
+        ),
+    ]
+    query = condenser().run("What time does that office open and close?", history).query
+    assert query == (
+        "What time does that office open and close? (previous: I left my jacket on a train yesterday. "
+        "Where will it end up; Then it is sent to the Lost Property Office at Guangzhou South station)"
+    )
+    chinese = [
+        Message("user", "包裹没人签收会怎样？"),
+        Message("assistant", "快递员会把包裹放进附近的迅达柜，柜子在小区门口。"),
+    ]
+    assert "放进附近的迅达柜" in condenser().run("那个迅达柜几点关门？", chinese).query
+    # The previous question names the thing, or the message points at nothing: the question alone.
+    named = [Message("user", "Where is the lost property office?"), history[1]]
+    assert condenser().run("When does that office open?", named).query == (
+        "When does that office open? (previous: Where is the lost property office)"
+    )
+    assert "Lost Property" not in condenser().run("Can I do that online?", history).query
