@@ -10,6 +10,7 @@ import pytest
 
 from assistant.answerability import (
     asked_to_exist,
+    counted_thing,
     FULL_COVERAGE_FLOOR,
     AnswerabilityParams,
     evidence,
@@ -123,6 +124,36 @@ def test_a_thing_asked_to_exist_that_no_passage_names_is_missing() -> None:
     assert evidence("深圳北站的商务候车室开放时间是几点？", [lounges]).features["missing_number"] == 0.0
     showers = passage("商务候车室设有淋浴间，可免费使用。", lang="zh")
     assert evidence("深圳北站的商务候车室有淋浴间吗？", [showers]).features["missing_number"] == 0.0
+
+
+@pytest.mark.parametrize(
+    ("question", "thing"),
+    [
+        ("莲花会金卡需要多少积分？", "积分"),
+        ("入门版每月最多可以开多少张发票？", "发票"),
+        ("How many webhooks can I create on the Team plan?", "webhook"),
+        # A unit is stated with its figure ("30天", "23 kg"); an amount is stated without the word.
+        ("暂停号码最长多少天免费？", None),
+        ("寄去日本的包裹最重可以多少公斤？", None),
+        ("How many days do I have to return an item?", None),
+        ("已开封商品退货要收多少费用？", None),
+        # Any count can be of times or people.
+        ("How many times can I change my ticket?", None),
+        ("How much is it?", None),
+    ],
+)
+def test_the_thing_a_question_counts(question: str, thing: str | None) -> None:
+    assert counted_thing(question) == thing
+
+
+def test_a_counted_thing_that_no_passage_names_is_missing() -> None:
+    """ "莲花会金卡需要多少积分？" over the gold members' baggage allowance was answered with "1件"
+    of baggage: the passages hold the club and the card, not the points it asks to count."""
+    baggage = passage("莲花会金卡及白金卡会员均可额外免费托运1件不超过23公斤的行李。", lang="zh")
+    assert evidence("莲花会金卡需要多少积分？", [baggage]).features["missing_number"] == 1.0
+    assert evidence("莲花会金卡可以多带几件行李？", [baggage]).features["missing_number"] == 0.0
+    points = passage("12个月内累积50,000积分即可升级为莲花会金卡。", lang="zh")
+    assert evidence("莲花会金卡需要多少积分？", [points]).features["missing_number"] == 0.0
 
 
 def test_numbers_and_codes_the_passages_lack_are_missing() -> None:
