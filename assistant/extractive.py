@@ -415,6 +415,7 @@ class _Candidate:
     held: frozenset[str] = frozenset()  # in the other language: the question's units it holds translated
     leads_language: bool = False  # no passage in its language ranks above its passage
     opening: str = ""  # a clause's sentence before it, quoted with it ("We accept ... cards; ... and")
+    section: frozenset[str] = frozenset()  # its section heading's units (not the page title's)
 
 
 class ExtractiveAnswerer:
@@ -614,8 +615,9 @@ class ExtractiveAnswerer:
         if len(pieces) > 1:
             pieces = [piece for piece in pieces if _normalised(piece) not in headings] or pieces
         openings = _clause_openings(pieces)
+        section = _section_units(passage)
         candidates = [
-            _Candidate(passage, rank, i, s, frozenset(lexical_units(s)), opening=openings[i])
+            _Candidate(passage, rank, i, s, frozenset(lexical_units(s)), opening=openings[i], section=section)
             for i, s in enumerate(pieces)
             if len(set(lexical_units(s))) >= MIN_SENTENCE_UNITS
         ]
@@ -720,9 +722,14 @@ class ExtractiveAnswerer:
         }
         total = sum(weights.values())
         for c in candidates:
-            c.words = sum(w for u, w in weights.items() if u in c.units | c.held) / total if total else 0.0
+            c.words = (
+                sum(w for u, w in weights.items() if u in c.units | c.held | c.section) / total
+                if total
+                else 0.0
+            )
             c.distinct = any(
-                u in c.units | c.held and not all(u in o.units | o.held for o in candidates)
+                u in c.units | c.held | c.section
+                and not all(u in o.units | o.held | o.section for o in candidates)
                 for u in asked.units or asked.context_units  # "How long does it take?": the context's
             )
             c.states_asked_kind = _states_kind(c, asked)
@@ -1001,6 +1008,16 @@ def _named_units(candidate: _Candidate) -> set[str]:
     passage = candidate.passage
     headings = " ".join([passage.title, *passage.heading_path])
     return set(candidate.units) | set(lexical_units(headings, _QUESTION_STOP_WORDS))
+
+
+def _section_units(passage: Passage) -> frozenset[str]:
+    """The units of a text passage's nearest heading when it is not the page's title: its sentences
+    are about what the heading names ("No-shows": "If you do not arrive and have not cancelled, we
+    charge the first 2 nights" answers "What's the no-show charge?")."""
+    heading = passage.heading_path[-1] if passage.heading_path else ""
+    if not heading or _normalised(heading) == _normalised(passage.title):
+        return frozenset()
+    return frozenset(lexical_units(heading))
 
 
 def _page_of(passage: Passage) -> str:

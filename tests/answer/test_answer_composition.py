@@ -4,6 +4,8 @@ the other language. Run with the real embedder, as the pipeline does."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 
 from assistant.extractive import ExtractiveAnswerer
 from ingest.embedding import Embedder
@@ -266,3 +268,32 @@ def test_an_ask_whose_best_sentence_answered_another_gets_its_own(embedder: Embe
     assert "at least 2 working days before you need the gas [1]" in answer
     assert "call 96577 [2]" in answer
     assert "48 hours" not in answer
+
+
+def test_a_sentence_is_about_what_its_section_heading_names(embedder: Embedder) -> None:
+    """ "What's the no-show charge?": the no-show rule's section is headed "No-shows" and its
+    sentence never writes the word; a cancellation row writes "charge" and was quoted instead."""
+    extractor = ExtractiveAnswerer(embedder=embedder)
+    policy = "Cancellation and no-show policy"
+    no_shows = replace(
+        passage(
+            1,
+            policy,
+            "If you do not arrive and have not cancelled, we charge the first 2 nights and cancel the "
+            "rest of the booking.",
+        ),
+        heading_path=(policy, "No-shows"),
+    )
+    row = passage(
+        2,
+        policy,
+        "Booking: Advance Purchase rate; Free cancellation until: Not refundable; "
+        "Charge for a later cancellation: The whole stay",
+        kind="table",
+    )
+    answer = extractor.run("What's the no-show charge?", [no_shows, row], "en").text
+    assert "the first 2 nights" in answer
+    assert "whole stay" not in answer
+    # A heading that is the page's title names the whole page, not a section.
+    untitled = replace(no_shows, heading_path=(policy,))
+    assert "whole stay" in extractor.run("What's the no-show charge?", [untitled, row], "en").text
