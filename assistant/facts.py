@@ -17,6 +17,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from assistant.escalation.amounts import Amount, find_amounts, parse_zh_numeral
+from assistant.retrieval.hanzi import to_simplified
 from ingest.text import CJK_CLASS
 
 # unit word -> (kind, canonical unit, factor to the kind's base unit). Durations that convert
@@ -328,8 +329,9 @@ def _number_value(text: str) -> float | None:
 
 
 def normalise(text: str) -> str:
-    """NFKC (full-width digits and letters become ASCII) and lower case, same length as a rule."""
-    return unicodedata.normalize("NFKC", text).lower()
+    """NFKC (full-width digits and letters become ASCII), lower case and simplified characters
+    ("3個月" is "3个月"), same length as a rule."""
+    return to_simplified(unicodedata.normalize("NFKC", text).lower())
 
 
 def find_facts(text: str) -> list[Fact]:

@@ -25,6 +25,7 @@ import re
 from dataclasses import dataclass, field
 
 from assistant.facts import Fact, asked_kinds, find_facts, normalise
+from assistant.retrieval.hanzi import to_simplified
 from assistant.sentence_similarity import SentenceSimilarity
 from assistant.types import Passage
 from ingest.text import CITATION_PATTERN, CJK_CLASS, CJK_RE, citations_in, is_chinese, strip_citations
@@ -104,7 +105,7 @@ def _stem(word: str) -> str:
 def lexical_units(text: str, stop: frozenset[str] = STOP_WORDS) -> list[str]:
     """Content units of text: stemmed non-stop words and numbers; CJK runs as character bigrams."""
     units: list[str] = []
-    for match in _UNIT_RE.finditer(text.lower()):
+    for match in _UNIT_RE.finditer(to_simplified(text.lower())):
         token = match.group()
         if token.endswith(("'s", "’s")):
             token = token[:-2]  # "what's" is "what", "the driver's" is "driver"; "don't" stays

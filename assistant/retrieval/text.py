@@ -1,6 +1,7 @@
 """Lexical terms for BM25, FAQ matching and answerability: one tokeniser for both languages.
 
-Text is NFKC-normalised (full-width digits and letters become ASCII) and lower-cased, then split
+Text is NFKC-normalised (full-width digits and letters become ASCII), lower-cased and read in
+simplified characters (retrieval.hanzi: "手機" is "手机"), then split
 into CJK runs and Latin/digit runs, so mixed text ("Lumo Hub 怎么重置") needs no language label.
   Chinese  jieba words (precise mode) minus function words, plus the character bigrams of each
            stretch of consecutive content words: bigrams catch names and terms jieba segments
@@ -30,10 +31,11 @@ import unicodedata
 from pathlib import Path
 from typing import Any
 
+from assistant.retrieval.hanzi import to_simplified
 from ingest.text import CJK_CLASS, CJK_RUN_RE
 
 # Bumped whenever tokenisation changes, so persisted BM25 indexes are rebuilt.
-TOKENIZER_VERSION = 3
+TOKENIZER_VERSION = 4
 
 _RUN_RE = re.compile(rf"[{CJK_CLASS}]+|\d+(?:[.,:]\d+)*|[a-z0-9]+(?:['’][a-z]+)?")
 
@@ -124,7 +126,8 @@ EN_KEY_STOP_WORDS = EN_STOP_WORDS | frozenset(
 
 
 def normalise(text: str) -> str:
-    return unicodedata.normalize("NFKC", text).lower()
+    """NFKC, lower case, and traditional Chinese characters read as simplified (retrieval.hanzi)."""
+    return to_simplified(unicodedata.normalize("NFKC", text).lower())
 
 
 def stem(word: str) -> str:
