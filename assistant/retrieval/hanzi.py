@@ -10,8 +10,8 @@ Quotes stay as the passage writes them.
 The mapping is one character to one character (so a text keeps its length and positions), taken
 from CC-CEDICT as the lexicon is (the `pinyin` package's cedict.txt.gz; nothing is downloaded): each
 entry pairs a word's traditional and simplified forms, and a character is read as the simplified
-character it most often stands for ("後" -> "后", "乾" -> "干" as in 乾洗), unless simplified words
-write it more often than that (儿, 么, 著 of 著名, 份 stay). Word-level conversions (OpenCC's
+character it most often stands for ("後" -> "后", "於" -> "于"), unless simplified words also
+write it (儿, 么, 著 of 著名, 乾 of 乾隆 stay; see SIMPLIFIED_USE_RATIO). Word-level conversions (OpenCC's
 phrases) are not needed for matching: both sides are read the same way.
 """
 
@@ -26,7 +26,8 @@ from ingest.text import CJK_RUN_RE
 
 CEDICT_PACKAGE = "pinyin"
 CEDICT_FILE = "cedict.txt.gz"
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
+SIMPLIFIED_USE_RATIO = 10
 
 
 def to_simplified(text: str) -> str:
@@ -53,9 +54,11 @@ def parse_cedict(lines: list[str]) -> dict[int, str]:
     table: dict[int, str] = {}
     for traditional, counts in stands_for.items():
         simplified, times = counts.most_common(1)[0]
-        # A character simplified text writes more often than it stands for another ("儿", "么":
-        # a few variant entries list them as traditional forms) is a simplified character.
-        if times > written_simplified[traditional]:
+        # A character simplified words also write is left alone unless it stands for another far
+        # more often: 儿 and 么 (a few variant entries list them as traditional forms) and 著, 乾
+        # (著名, 乾隆: read as 着, 乾洗's 干, they broke simplified words apart: one cmrc2018
+        # question of 257 refused) stay; 於 (a surname in simplified) is read as 于.
+        if times > SIMPLIFIED_USE_RATIO * written_simplified[traditional]:
             table[ord(traditional)] = simplified
     return table
 
