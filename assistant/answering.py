@@ -33,9 +33,9 @@ from assistant.guards.input_guard import InputGuard
 from assistant.guards.output_guard import OutputGuard
 from assistant.guards.passage_guard import PassageGuard
 from assistant.llm.capabilities import model_capabilities
+from assistant.message_form import readable
 from assistant.llm.client import LLMError
 from assistant.retrieval.editions import in_asked_edition, with_asked_editions
-from assistant.retrieval.hanzi import to_simplified
 from assistant.retrieval.retriever import HybridRetriever
 from assistant.retrieval.types import RetrievalFilters, RetrievalResult
 from assistant.sentence_vectors import SentenceVectors
@@ -295,10 +295,10 @@ class Answerer:
             draft = Draft(guarded.refusal or "", "refused")
             return self._result(question, guarded.text, draft, Verdicts(input_guard=guarded), timer)
         with timer.step("condense"):
-            # Read in simplified characters, as passages are matched (retrieval.hanzi): the rules
-            # that read a question ("多少钱", "有没有") then read one written in traditional ones.
-            history = [replace(m, content=to_simplified(m.content)) for m in question.history]
-            condensed = self.condenser.run(to_simplified(guarded.text), history)
+            # Read as written out (message_form): simplified characters, as passages are matched,
+            # and a question typed the quick way with its capital and question mark.
+            history = [replace(m, content=readable(m.content)) for m in question.history]
+            condensed = self.condenser.run(readable(guarded.text), history)
         with timer.step("retrieve"):
             retrieval = self.retrieve(question, condensed.query)
         with timer.step("decide"):
