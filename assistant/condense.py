@@ -157,7 +157,7 @@ def continues_answer(question: str, history: Sequence[Message]) -> bool:
     """Whether a short message takes up a word of the assistant's last answer: "家里的系统最大可以装
     多大？" after "……须提供身份证、房产证及安装单位的系统设计方案。" asks about the solar system that
     answer was about, though it names no pronoun ("What's the biggest system I can put in?")."""
-    last = next((m.content for m in reversed(history) if m.role == "assistant"), "")
+    last = _last_answer(history)
     if not last or not _within(_plain(question), MAX_FOLLOW_UP_CHARS_ZH, MAX_FOLLOW_UP_WORDS_EN):
         return False
     asked = {t for t in key_terms(question) if not t.startswith("#") and not t[0].isdigit()}
@@ -183,11 +183,15 @@ def answer_referent(question: str, previous: str, history: Sequence[Message]) ->
     head = [t for t in key_terms(match["x"]) if not t.startswith("#")]
     if not head or set(head) & set(key_terms(previous)):
         return None
-    last = next((m.content for m in reversed(history) if m.role == "assistant"), "")
+    last = _last_answer(history)
     for sentence in sentences(strip_citations(last)):
         if set(head) & set(key_terms(sentence)):
             return sentence.strip()
     return None
+
+
+def _last_answer(history: Sequence[Message]) -> str:
+    return next((m.content for m in reversed(history) if m.role == "assistant"), "")
 
 
 def _plain(message: str) -> str:

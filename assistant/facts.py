@@ -12,12 +12,11 @@ from __future__ import annotations
 
 import math
 import re
-import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from assistant.escalation.amounts import Amount, find_amounts, parse_zh_numeral
-from assistant.retrieval.hanzi import to_simplified
+from assistant.retrieval.text import normalise
 from ingest.text import CJK_CLASS
 
 # unit word -> (kind, canonical unit, factor to the kind's base unit). Durations that convert
@@ -326,12 +325,6 @@ def _number_value(text: str) -> float | None:
     if all(p in _EN_NUMBER_WORDS for p in parts):
         return float(sum(_EN_NUMBER_WORDS[p] for p in parts))
     return None
-
-
-def normalise(text: str) -> str:
-    """NFKC (full-width digits and letters become ASCII), lower case and simplified characters
-    ("3個月" is "3个月"), same length as a rule."""
-    return to_simplified(unicodedata.normalize("NFKC", text).lower())
 
 
 def find_facts(text: str) -> list[Fact]:

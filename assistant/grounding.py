@@ -24,8 +24,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from assistant.facts import Fact, asked_kinds, find_facts, normalise
+from assistant.facts import Fact, asked_kinds, find_facts
 from assistant.retrieval.hanzi import to_simplified
+from assistant.retrieval.text import normalise
 from assistant.sentence_similarity import SentenceSimilarity
 from assistant.types import Passage
 from ingest.text import CITATION_PATTERN, CJK_CLASS, CJK_RE, citations_in, is_chinese, strip_citations

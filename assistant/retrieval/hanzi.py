@@ -68,5 +68,10 @@ def _table() -> dict[int, str]:
 
 
 def _parse_file(path: Path) -> dict[int, str]:
+    return parse_cedict(cedict_lines(path))
+
+
+def cedict_lines(path: Path) -> list[str]:
+    """The lines of the packaged CC-CEDICT file (also read by retrieval.lexicon)."""
     with gzip.open(path, "rt", encoding="utf-8") as handle:
-        return parse_cedict(handle.readlines())
+        return handle.readlines()

@@ -22,7 +22,6 @@ and a single character is part of too many words to be looked for in a text.
 
 from __future__ import annotations
 
-import gzip
 import re
 from collections import defaultdict
 from collections.abc import Iterable
@@ -30,11 +29,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from assistant.retrieval import packaged_data
+from assistant.retrieval.hanzi import CEDICT_FILE, CEDICT_PACKAGE, cedict_lines
 from assistant.retrieval.text import EN_KEY_STOP_WORDS, key_terms, normalise, stem, term_found
 from ingest.text import CJK_RUN_RE
 
-CEDICT_PACKAGE = "pinyin"
-CEDICT_FILE = "cedict.txt.gz"
 FORMAT_VERSION = 3
 MAX_GLOSS_WORDS = 2  # a gloss longer than this describes the word rather than translating it
 # Searching a Chinese word in English text reads glosses of up to three words ("to check out of a
@@ -211,5 +209,4 @@ def bilingual_lexicon() -> BilingualLexicon:
 
 
 def _parse_file(path: Path) -> BilingualLexicon:
-    with gzip.open(path, "rt", encoding="utf-8") as handle:
-        return parse_cedict(handle.readlines())
+    return parse_cedict(cedict_lines(path))
