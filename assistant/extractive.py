@@ -928,6 +928,19 @@ def _naming_the_thing(best: _Candidate, ranked: list[_Candidate], asked: _Asked)
         if not u[0].isdigit() and u not in _ATTRIBUTE_WORDS and not asked_kinds(u)
     }
     named_units = {id(c): _named_units(c) for c in ranked}
+    # A place the question names says which case it asks about, in either language: "寄去日本的包裹
+    # 最重可以多少公斤？" is answered by the Japan row's 30 kg, not a locker's 10 kg that shares more
+    # of its other words ("包裹最重……公斤"). Not by a sentence naming nothing else asked: the seat
+    # prices of the region holding Bangkok do not answer what extra bags to Bangkok cost.
+    placed = [
+        c
+        for c in ranked
+        if c.states_asked_kind
+        and (places := places_covered(asked.text, c.text))
+        and named_units[id(c)] & whole - places
+    ]
+    if placed and best not in placed:
+        return placed[0]
     levels = []  # per level (the subject, then the whole question): how many words each names
     for thing in (set(asked.subject), whole):
         named = {key: units & thing for key, units in named_units.items()}

@@ -711,6 +711,40 @@ def test_a_two_part_question_over_a_table_row_and_a_policy(extractor: Extractive
     assert "S$4.90 [1]" in answer and "60 days of delivery [2]" in answer and "refunded in full" not in answer
 
 
+def test_the_place_a_question_names_picks_the_row_of_that_place(extractor: ExtractiveAnswerer) -> None:
+    """ "寄去日本" says which case is asked: the Japan row's weight limit (an English table), not a
+    locker's or the domestic limit that share more of the question's other words."""
+    domestic = passage(1, "收费标准", "每件包裹最重40公斤，任何一边不得超过120厘米。", lang="zh")
+    locker = passage(2, "快递柜", "快递柜寄件的包裹最重10公斤。", lang="zh")
+    japan = passage(
+        3,
+        "International rates",
+        "Destination: Japan; First 0.5 kg (¥): 96; Each extra 0.5 kg (¥): 22; Maximum weight per parcel: 30 kg",
+        kind="table",
+    )
+    answer = extractor.run("寄去日本的包裹最重可以多少公斤？", [domestic, locker, japan], "zh").text
+    assert "30 kg [3]" in answer and "10公斤" not in answer and "40公斤" not in answer
+
+
+def test_a_place_alone_does_not_make_another_things_row_the_answer(extractor: ExtractiveAnswerer) -> None:
+    """The seat prices of the region holding Bangkok name nothing of extra baggage: the baggage
+    sentence answers "飞曼谷……加5公斤托运行李要多少钱", though only the seat row names the place."""
+    seats = passage(
+        1,
+        "付费选座价格",
+        "座位类型: 前排座位; 台湾境内及港澳航线（新台币元）: 400; 大陆、日韩及东南亚航线（新台币元）: 600",
+        kind="table",
+        lang="zh",
+    )
+    baggage = passage(
+        2, "行李", "Lite旅客网上加购托运行李每5公斤收费1200元，须在起飞前6小时以前完成。", lang="zh"
+    )
+    answer = extractor.run(
+        "我买的是Lite票飞曼谷，想在网上加5公斤托运行李要多少钱？", [seats, baggage], "zh"
+    ).text
+    assert "1200元" in answer and "[2]" in answer and "600" not in answer
+
+
 def test_a_part_asking_only_it_is_answered_by_the_row_chosen_for_the_other(
     extractor: ExtractiveAnswerer,
 ) -> None:
