@@ -18,7 +18,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, replace
 
 from assistant.answerability import TOP_PASSAGES, AnswerabilityJudge, load_params
-from assistant.condense import CondensedQuery, QueryCondenser, split_condensed
+from assistant.condense import CondensedQuery, QueryCondenser, last_answer, split_condensed
 from assistant.extractive import (
     ExtractiveAnswerer,
     NoAnswerInPassages,
@@ -387,7 +387,12 @@ class Answerer:
 
     def extract(self, prepared: Prepared) -> Draft:
         try:
-            extracted = self.extractor.run(prepared.query, prepared.answer_passages, prepared.question.lang)
+            extracted = self.extractor.run(
+                prepared.query,
+                prepared.answer_passages,
+                prepared.question.lang,
+                said=last_answer(prepared.question.history),
+            )
         except NoAnswerInPassages:  # e.g. only a table row the question does not name
             return Draft(NOT_IN_KB[prepared.question.lang], "refused")
         return Draft(extracted.text, "extractive", tuple(extracted.citations_used))

@@ -72,7 +72,9 @@ _ZH_ENDINGS = ("呢",)
 # "要在多长时间内申请？" after "航班延误有没有补偿？", as "How long do I have to apply?" leans on it.
 _ZH_SUBJECTLESS_RE = re.compile(
     r"^(?:要|需要|得|可以|能|会|还能|还可以|最多|最少|一共|总共|多少|多久|多长|几|什么时候|何时|"
-    r"有没有|是不是|能不能|可不可以|会不会|要不要|需不需要)"
+    r"有没有|是不是|能不能|可不可以|会不会|要不要|需不需要|"
+    # "超过了怎么收费？" after "可以免费存放多久？": going past the limit the last turn was about.
+    r"超过了|超出了|过了|逾期了|用完了|错过了)"
 )
 _ZH_PRONOUNS = ("它", "他们", "她们", "它们", "这个", "那个", "这些", "那些", "这种", "那种", "其", "该")
 _LABEL = {"en": "previous", "zh": "上一个问题"}
@@ -85,9 +87,9 @@ _WORD_RE = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 _TRAILING_PUNCTUATION = "?？!！。.,，;；:： "
 
 # An elliptical follow-up names only a new entity: "What about the Business plan?", "And Pro?",
-# "How about for express shipping?", "那商业版呢？", "电器呢".
+# "How about for express shipping?", "And to Australia?", "那商业版呢？", "电器呢".
 _ELLIPTICAL_EN_RE = re.compile(
-    r"^(?:(?:and|but|so)\s+)?(?:(?:what|how)\s+about|and)\s+(?:(?:for|with|on|in)\s+)?(?P<x>[\w'’ -]+?)[\s?!.]*$",
+    r"^(?:(?:and|but|so)\s+)?(?:(?:what|how)\s+about|and)\s+(?:(?:for|with|on|in|to|from|at|by)\s+)?(?P<x>[\w'’ -]+?)[\s?!.]*$",
     re.IGNORECASE,
 )
 _ELLIPTICAL_ZH_RE = re.compile(rf"^(?:那么|那|还有)?(?P<x>[{CJK_CLASS}A-Za-z0-9]{{1,8}}?)呢[？?。!！]*$")
@@ -157,7 +159,7 @@ def continues_answer(question: str, history: Sequence[Message]) -> bool:
     """Whether a short message takes up a word of the assistant's last answer: "家里的系统最大可以装
     多大？" after "……须提供身份证、房产证及安装单位的系统设计方案。" asks about the solar system that
     answer was about, though it names no pronoun ("What's the biggest system I can put in?")."""
-    last = _last_answer(history)
+    last = last_answer(history)
     if not last or not _within(_plain(question), MAX_FOLLOW_UP_CHARS_ZH, MAX_FOLLOW_UP_WORDS_EN):
         return False
     asked = {t for t in key_terms(question) if not t.startswith("#") and not t[0].isdigit()}
@@ -183,14 +185,15 @@ def answer_referent(question: str, previous: str, history: Sequence[Message]) ->
     head = [t for t in key_terms(match["x"]) if not t.startswith("#")]
     if not head or set(head) & set(key_terms(previous)):
         return None
-    last = _last_answer(history)
+    last = last_answer(history)
     for sentence in sentences(strip_citations(last)):
         if set(head) & set(key_terms(sentence)):
             return sentence.strip()
     return None
 
 
-def _last_answer(history: Sequence[Message]) -> str:
+def last_answer(history: Sequence[Message]) -> str:
+    """The assistant's last message in the history ("" when it has none)."""
     return next((m.content for m in reversed(history) if m.role == "assistant"), "")
 
 

@@ -137,6 +137,14 @@ DUPLICATE_OVERLAP = 0.8
 # opening hours, score -0.03). On the tune half the parts answered right scored 0.50 and more;
 # three that quoted a sentence answering nothing asked scored 0.44 and less.
 PART_SCORE_MIN = 0.45
+# A follow-up asks what its last answer did not say: the sentence that answer quoted weighs less,
+# and the one after it in its passage more ("What do I pay after that?" after "A parcel can stay
+# in the locker free of charge for 24 hours": "After that, an overdue fee of ¥2 per day ...", not a
+# freight-collect fee on another page). A sentence is said when the last answer holds SAID_OVERLAP
+# of its units (that answer may have reworded it, or joined it to another).
+SAID_PENALTY = 0.5
+FOLLOWS_SAID_WEIGHT = 0.3
+SAID_OVERLAP = 0.6
 
 # Words that say "this is a question" and match any passage equally: dropped from the question.
 # "How long", "how much", "how far" are the kind of fact asked for, scored as such (facts.py).
@@ -245,9 +253,13 @@ class _Asked:
     previous question, or a part's other parts), the kinds of fact that answer it, and the facts
     it states itself (the year in "2023年版……多少天" is not an answer to it)."""
 
-    def __init__(self, text: str, context: str, full: str, follow_up: bool = False) -> None:
+    def __init__(self, text: str, context: str, full: str, follow_up: bool = False, said: str = "") -> None:
         self.text, self.context, self.full = text, context, full
         self.follow_up = follow_up  # the context is the previous turn's question
+        # A follow-up's last answer (not its lead-in): what the customer was told.
+        told = [s for s in split_sentences(strip_citations(said)) if not s.rstrip().endswith((":", "："))]
+        self.said = frozenset(lexical_units(" ".join(told)))
+        self.said_facts = {(f.kind, f.value) for f in find_facts(said)}
         self.units = question_units(text)
         self.subject = subject_units(text)
         self.context_units = question_units(context) - self.units
@@ -416,6 +428,8 @@ class _Candidate:
     leads_language: bool = False  # no passage in its language ranks above its passage
     opening: str = ""  # a clause's sentence before it, quoted with it ("We accept ... cards; ... and")
     section: frozenset[str] = frozenset()  # its section heading's units (not the page title's)
+    said: bool = False  # a follow-up's last answer said it
+    follows_said: bool = False  # the sentence after one the last answer said, in its passage
 
 
 class ExtractiveAnswerer:
@@ -425,7 +439,9 @@ class ExtractiveAnswerer:
         self.embedder = embedder
         self.tables = TableAnswerer(embedder, self.similarity)
 
-    def run(self, question: str, passages: list[Passage], lang: str) -> ExtractiveAnswer:
+    def run(self, question: str, passages: list[Passage], lang: str, said: str = "") -> ExtractiveAnswer:
+        """The sentences answering the question, quoted with their citations; `said`: the
+        assistant's last answer, which a follow-up does not need again."""
         if not passages:
             raise ValueError("an extractive answer needs at least one passage")
         zh = lang.lower().startswith("zh")
@@ -435,7 +451,7 @@ class ExtractiveAnswerer:
             raise ValueError("the passages contain no text to quote")
         parts, setting = question_parts(own)
         if not parts:
-            asked = _Asked(own, context, question, follow_up=bool(context))
+            asked = _Asked(own, context, question, follow_up=bool(context), said=said if context else "")
             chosen = [(c, asked) for c in self._answering(candidates, asked, passages, is_chinese(own))]
         else:
             # A question of several parts ("how much is shipping, and how many days do I have to
@@ -733,6 +749,7 @@ class ExtractiveAnswerer:
                 for u in asked.units or asked.context_units  # "How long does it take?": the context's
             )
             c.states_asked_kind = _states_kind(c, asked)
+        _mark_said(candidates, asked)
         similarity = self._similarities(asked.full, candidates)
         # Cosines across languages run lower than within one: each language's sentences are
         # measured against that language's most similar one.
@@ -772,7 +789,7 @@ class ExtractiveAnswerer:
                 c.distinct = c.distinct or closeness >= 0.5
             # The kind of fact counts only in a sentence on the question's topic: "how long do
             # refunds take" is not answered by the shipping time.
-            on_topic = c.words > 0 or closeness >= 0.5
+            on_topic = c.words > 0 or closeness >= 0.5 or c.follows_said  # it goes on from the last answer
             c.states_asked_kind = c.states_asked_kind and on_topic
             c.score = (
                 c.words
@@ -788,6 +805,8 @@ class ExtractiveAnswerer:
                     )
                 )
                 - OTHER_LANGUAGE_PENALTY * c.other_language
+                + FOLLOWS_SAID_WEIGHT * c.follows_said
+                - SAID_PENALTY * c.said
             )
 
     def _similarities(self, question: str, candidates: list[_Candidate]) -> dict[int, float]:
@@ -860,8 +879,8 @@ class ExtractiveAnswerer:
                 continue
             if len(chosen) >= most or c.score < best.score * RELATIVE_SCORE_MIN:
                 break
-            if not c.distinct or c.words < best.words * RELATIVE_SCORE_MIN:
-                continue  # only the product's name in common with the question, or few words
+            if not c.distinct or c.words < best.words * RELATIVE_SCORE_MIN or c.said:
+                continue  # only the product's name in common with the question, few words, or told
             if asked.kinds and best.states_asked_kind:
                 # Asked for a fact ("how many days"), the sentence stating it answers. Another
                 # one joins only to state it of something else the question names ("how long do
@@ -1031,6 +1050,28 @@ def _section_units(passage: Passage) -> frozenset[str]:
     if not heading or _normalised(heading) == _normalised(passage.title):
         return frozenset()
     return frozenset(lexical_units(heading))
+
+
+def _mark_said(candidates: list[_Candidate], asked: _Asked) -> None:
+    """Mark, for a follow-up, the candidates its last answer said and the sentence after each of
+    those in its passage; the one after is a continuation, so it tells the candidates apart."""
+    if not (asked.follow_up and asked.said):
+        return
+    for c in candidates:
+        # Not one stating a fact of the kind asked that the answer did not: "What time does that
+        # office open?" is answered by the sentence that sent the customer to the office.
+        untold = any(
+            f.kind in asked.kinds and (f.kind, f.value) not in asked.said_facts for f in find_facts(c.text)
+        )
+        c.said = (
+            not untold
+            and len(c.units) >= MIN_SENTENCE_UNITS
+            and len(c.units & asked.said) >= SAID_OVERLAP * len(c.units)
+        )
+    said_at = {(c.passage.chunk_id, c.position) for c in candidates if c.said and c.row is None}
+    for c in candidates:
+        c.follows_said = not c.said and (c.passage.chunk_id, c.position - 1) in said_at
+        c.distinct = (c.distinct or c.follows_said) and not c.said
 
 
 def _page_of(passage: Passage) -> str:

@@ -220,6 +220,59 @@ def test_a_follow_up_does_not_get_the_previous_answer_again(extractor: Extractiv
     )
 
 
+LOCKERS = passage(
+    1,
+    "SwiftBox parcel lockers",
+    "A parcel can stay in the locker free of charge for 24 hours after it is delivered. After that, an "
+    "overdue fee of ¥2 per day is charged, and part of a day counts as a full day. The overdue fee is "
+    "capped at ¥6 per parcel.",
+)
+FREIGHT_COLLECT = passage(
+    2,
+    "Paying for shipping",
+    "If the sender chooses freight collect, the recipient pays the shipping fee on delivery, plus a "
+    "freight collect service fee of ¥2.",
+)
+
+
+def test_a_follow_up_gets_what_comes_after_its_last_answer(extractor: ExtractiveAnswerer) -> None:
+    """ "What do I pay after that?" after the free 24 hours: the overdue fee that follows them in the
+    page, not another page's fee that the recipient "pays" (the only sentence sharing a word)."""
+    query = combine("What do I pay after that?", "How long can a parcel stay in the locker for free?")
+    said = "A parcel can stay in the locker free of charge for 24 hours after it is delivered [1]."
+    answer = extractor.run(query, [LOCKERS, FREIGHT_COLLECT], "en", said=said).text
+    assert "overdue fee of ¥2 per day" in answer and "freight collect" not in answer, answer
+    # Without the last answer, nothing tells the continuation apart.
+    assert "freight collect" in extractor.run(query, [LOCKERS, FREIGHT_COLLECT], "en").text
+
+
+def test_what_the_last_answer_said_is_not_quoted_again(extractor: ExtractiveAnswerer) -> None:
+    """The benchmark's and a real conversation's last answer may reword the sentence ("Yes, unopened
+    items are refunded in full if ..."): it is still told, and does not join the answer to
+    "What about opened ones?"; a sentence stating a figure the answer did not is not told
+    ("What time does that office open?" is answered by the sentence that named the office)."""
+    returns = passage(
+        1,
+        "Returns policy",
+        "Unopened items are refunded in full. Opened items are refunded minus a flat restocking fee of S$8 per item.",
+    )
+    query = combine("What about opened ones?", "Can I return unopened items?")
+    said = "Yes, unopened items are refunded in full if returned within 60 days of delivery."
+    answer = extractor.run(query, [returns], "en", said=said).text
+    assert answer == (
+        "According to our help centre:\nOpened items are refunded minus a flat restocking fee of S$8 per item [1]."
+    )
+    office = passage(
+        1,
+        "Lost property",
+        "Items found on trains are kept at the arrival station for 3 days. After that, they are sent to "
+        "the Lost Property Office at Guangzhou South, which is open every day from 8:00 am to 8:00 pm.",
+    )
+    query = combine("What time does that office open?", "Where will my jacket end up?")
+    said = "After 3 days, they are sent to the Lost Property Office at Guangzhou South."
+    assert "8:00 am to 8:00 pm" in extractor.run(query, [office], "en", said=said).text
+
+
 # -- across languages ---------------------------------------------------------------------------
 
 

@@ -130,6 +130,7 @@ def test_an_elliptical_follow_up_asks_the_previous_question_of_its_new_entity() 
             "And Enterprise?",
             "Does the Enterprise plan include single sign-on?",
         ),
+        ("How much is shipping to Malaysia?", "And to Australia?", "How much is shipping to Australia?"),
     ):
         result = c.run(question, [Message("user", previous), Message("assistant", "...")])
         assert (result.query, result.method) == (query, "rule")
@@ -155,6 +156,12 @@ def test_a_chinese_question_starting_at_its_predicate_leans_on_the_previous_one(
     for question in ("要在多长时间内申请？", "需要什么材料？", "多少钱？"):
         result = condenser().run(question, history)
         assert result.query == f"{question}（上一个问题：航班延误有没有补偿）"
+    # Going past the limit the last turn was about: "超过了怎么收费？" after the free storage time.
+    lockers = [Message("user", "快递柜的包裹可以免费放多久？"), Message("assistant", "可免费存放24小时。")]
+    assert (
+        condenser().run("超过了怎么收费？", lockers).query
+        == "超过了怎么收费？（上一个问题：快递柜的包裹可以免费放多久）"
+    )
     assert not is_follow_up("行李超重要收多少钱？")  # it names its subject
     assert not is_follow_up("可以用支付宝付款，还是只能刷信用卡，分期的话手续费怎么算？")  # not short
 
