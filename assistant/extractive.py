@@ -302,7 +302,12 @@ class _Asked:
         """Whether the sentence states a figure the question itself states ("below 95.0%" for
         "what if uptime drops below 95%?"), or a band it lies in ("500 to 1,999 parcels a month"
         for "we send about 600 parcels")."""
-        if any(f.same_quantity(g) for g in find_facts(sentence) for f in self.figures):
+        # Not the same figure on the other side of it: "超过10公斤" is not the case of "不超过10公斤".
+        if any(
+            f.same_quantity(g) and not (f.bound and g.bound and f.bound != g.bound)
+            for g in find_facts(sentence)
+            for f in self.figures
+        ):
             return True
         return states_band_of(sentence, self.figures)
 

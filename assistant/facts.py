@@ -251,6 +251,7 @@ _RATE_BEFORE_EN = re.compile(rf"\b(?P<a>{_alternation(_ADVERB_PERIODS)})\b[^.;,\
 _MIN_BEFORE = re.compile(
     r"\b(?:at least|minimum|min\.?|no less than|not less than|more than|over|above|older than|"
     r"from the age of|starting at|starting from|from)\b[^.;\n]{0,24}$|(?:至少|最少|最低|不少于|不低于|满|起码)[^。；\n]{0,6}$"
+    r"|(?<![不没])(?:超过|超出|多于|高于|大于)[^。；\n]{0,6}$"
 )
 _MAX_BEFORE = re.compile(
     r"\b(?:at most|up to|maximum|max\.?|no more than|not more than|less than|under|below|until|till|"
@@ -581,11 +582,12 @@ def asked_kinds(question: str) -> set[str]:
 
 # "500 to 1,999 parcels a month", "3-5 天", "100至499件": a band a text states.
 _BAND_RE = re.compile(r"(\d+(?:\.\d+)?)\s*(?:to|-|–|—|~|～|至|到)\s*(\d+(?:\.\d+)?)")
-# "5 rooms or more", "5+ rooms", "at least 5", "5间或以上", "超过5间": a band open above.
+# "5 rooms or more", "5+ rooms", "at least 5", "5间或以上", "超过5间": a band open above ("不超过10公斤"
+# is the band below).
 _OPEN_BAND_RE = re.compile(
     r"(\d+(?:\.\d+)?)\s*(?:[a-z]+\s+){0,2}or more\b|(\d+(?:\.\d+)?)\s*\+"
     r"|\b(?:at least|more than|over)\s+(\d+(?:\.\d+)?)"
-    rf"|(\d+(?:\.\d+)?)\s*[{CJK_CLASS}]?(?:或以上|及以上|以上)|(?:超过|至少|多于)\s*(\d+(?:\.\d+)?)"
+    rf"|(\d+(?:\.\d+)?)\s*[{CJK_CLASS}]{{0,2}}(?:或以上|及以上|以上)|(?<![不没])(?:超过|至少|多于)\s*(\d+(?:\.\d+)?)"
 )
 # A rate's "a month", "per day": how a tariff counts, not a figure of the customer's.
 _RATE_ARTICLE_RE = re.compile(r"(?:a|an|per|every|each)\b", re.IGNORECASE)

@@ -220,6 +220,18 @@ def test_a_follow_up_does_not_get_the_previous_answer_again(extractor: Extractiv
     )
 
 
+def test_a_figure_over_a_limit_is_not_the_case_up_to_it(extractor: ExtractiveAnswerer) -> None:
+    """ "超过10公斤怎么办？" is the case of "10公斤以上", not of "不超过10公斤", which shares more words."""
+    excess = passage(
+        1,
+        "行李",
+        "行李超出免费额度不超过10公斤的，可在售票窗口按每公斤4元缴纳超重费后携带上车。超出额度10公斤以上的行李不能带上车。",
+        lang="zh",
+    )
+    answer = extractor.run("行李超过10公斤怎么办？", [excess], "zh").text
+    assert answer == "根据帮助中心的资料：\n超出额度10公斤以上的行李不能带上车[1]。"
+
+
 LOCKERS = passage(
     1,
     "SwiftBox parcel lockers",

@@ -104,6 +104,9 @@ def test_rates_are_kept_with_the_amount() -> None:
         ("Returns are accepted within 30 days.", "max"),
         ("可在购买后30天内退货", "max"),
         ("It can go up to 60 km.", "max"),
+        ("超过10公斤怎么办", "min"),
+        ("超出额度10公斤以上的行李", "min"),
+        ("不超过10公斤的行李", "max"),
         ("The range is 60 km.", None),
     ],
 )

@@ -58,3 +58,6 @@ def test_bands_open_above() -> None:
         (10.0, float("inf")),
     ]
     assert stated_bands("500 to 1,999 parcels a month") == [(500.0, 1999.0)]
+    # The unit may stand between the figure and 以上; "不超过" is the band below, not above.
+    assert stated_bands("超出额度10公斤以上的行李不能带上车") == [(10.0, float("inf"))]
+    assert stated_bands("超出免费额度不超过10公斤的，可补交超重费") == []
