@@ -808,6 +808,8 @@ class ExtractiveAnswerer:
                         and closeness >= FAQ_CLOSENESS
                         and c.rank <= same_language_ranks
                     )
+                    # The last answer's page is the conversation's, wherever retrieval ranked it.
+                    and not c.follows_said
                 )
                 - OTHER_LANGUAGE_PENALTY * c.other_language
                 + FOLLOWS_SAID_WEIGHT * c.follows_said
@@ -1073,9 +1075,13 @@ def _mark_said(candidates: list[_Candidate], asked: _Asked) -> None:
             and len(c.units) >= MIN_SENTENCE_UNITS
             and len(c.units & asked.said) >= SAID_OVERLAP * len(c.units)
         )
-    said_at = {(c.passage.chunk_id, c.position) for c in candidates if c.said and c.row is None}
+    said_at = {(c.passage.chunk_id, c.position): c for c in candidates if c.said and c.row is None}
     for c in candidates:
-        c.follows_said = not c.said and (c.passage.chunk_id, c.position - 1) in said_at
+        before = said_at.get((c.passage.chunk_id, c.position - 1))
+        c.follows_said = not c.said and before is not None
+        if before is not None and c.follows_said:
+            # It goes on about what that sentence is about ("After 90 days it is deleted."): its words.
+            c.words = max(c.words, before.words)
         c.distinct = (c.distinct or c.follows_said) and not c.said
 
 

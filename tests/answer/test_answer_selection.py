@@ -258,6 +258,29 @@ def test_a_follow_up_gets_what_comes_after_its_last_answer(extractor: Extractive
     assert "freight collect" in extractor.run(query, [LOCKERS, FREIGHT_COLLECT], "en").text
 
 
+def test_and_after_that_goes_on_from_the_last_answer_wherever_its_page_ranks(
+    extractor: ExtractiveAnswerer,
+) -> None:
+    """ "And after that?" names nothing: the sentence after the one it was told, on a page retrieval
+    ranked below an FAQ sharing the word "data", goes on about that sentence's thing."""
+    region = faq(
+        1,
+        "FAQ",
+        "Where is my data stored?",
+        "You choose a data region when you create a workspace: United States, European Union or Asia.",
+    )
+    export = passage(
+        2,
+        "Exporting your data",
+        "After you cancel your subscription, your data is kept for 90 days so that you can export it. "
+        "After 90 days it is deleted permanently.",
+    )
+    query = combine("And after that?", "What happens to my data after I cancel?")
+    said = "After you cancel your subscription, your data is kept for 90 days so that you can export it."
+    answer = extractor.run(query, [region, export], "en", said=said).text
+    assert answer == "According to our help centre:\nAfter 90 days it is deleted permanently [2].", answer
+
+
 def test_what_the_last_answer_said_is_not_quoted_again(extractor: ExtractiveAnswerer) -> None:
     """The benchmark's and a real conversation's last answer may reword the sentence ("Yes, unopened
     items are refunded in full if ..."): it is still told, and does not join the answer to
