@@ -54,6 +54,11 @@ def test_a_utility_customers_words_are_held_where_the_page_writes_its_own() -> N
     assert held("在房间抽烟会被罚钱吗？", "在客房内吸烟将被罚款2,000澳门元。") >= {"罚钱"}
 
 
+def test_a_travellers_words_are_held_where_the_page_writes_its_own() -> None:
+    assert held("Will you keep our bags after we check out?", "The concierge stores your luggage.") >= {"bag"}
+    assert held("导盲犬可以进泳池吗？", "Assistance dogs can go everywhere except the pools.") >= {"导盲犬"}
+
+
 def test_a_near_misses_missing_thing_stays_missing() -> None:
     # A rug is no mattress, and a bed is not one either: the group holds what means the same.
     assert held("How long is the warranty on rugs?", "Product type: Mattresses; Warranty: 10 years") == set()
