@@ -61,7 +61,7 @@ from assistant.facts import Fact, asked_kinds, customer_figures, find_facts, is_
 from assistant.grounding import STOP_WORDS, lexical_units, split_sentences
 from assistant.retrieval.lexicon import bilingual_lexicon
 from assistant.retrieval.synonyms import synonym_groups
-from assistant.retrieval.text import chinese_words, key_terms, stem
+from assistant.retrieval.text import chinese_words, key_terms, stem, without_figures_in_words
 from assistant.sentence_similarity import CROSS_LANGUAGE_GAP, SentenceSimilarity
 from assistant.table_answer import (
     TableAnswerer,
@@ -615,19 +615,17 @@ class ExtractiveAnswerer:
         if faq:
             # An FAQ answer is written to be read whole; the question side carries the match.
             answer = _without_bare_yes_no(faq.group("a").strip())
-            units = frozenset(lexical_units(faq.group("q") + "\n" + answer))
+            units = _sentence_units(faq.group("q") + "\n" + answer)
             match_text = f"{faq.group('q').strip()}\n{answer}"
             return [_Candidate(passage, rank, 0, answer, units, match_text=match_text)]
         if passage.kind == "table":
             structured = table_row(passage)
             if structured is not None:
                 text = passage.text.strip()
-                return [
-                    _Candidate(passage, rank, 0, text, frozenset(lexical_units(text)), row=structured.cells)
-                ]
+                return [_Candidate(passage, rank, 0, text, _sentence_units(text), row=structured.cells)]
             rows = [line.strip() for line in passage.text.splitlines() if line.strip()]
             return [
-                _Candidate(passage, rank, i, row, frozenset(lexical_units(row)), row=rendered_cells(row))
+                _Candidate(passage, rank, i, row, _sentence_units(row), row=rendered_cells(row))
                 for i, row in enumerate(rows)
             ]
         pieces = _whole_sentences(passage)
@@ -638,13 +636,13 @@ class ExtractiveAnswerer:
         openings = _clause_openings(pieces)
         section = _section_units(passage)
         candidates = [
-            _Candidate(passage, rank, i, s, frozenset(lexical_units(s)), opening=openings[i], section=section)
+            _Candidate(passage, rank, i, s, _sentence_units(s), opening=openings[i], section=section)
             for i, s in enumerate(pieces)
             if len(set(lexical_units(s))) >= MIN_SENTENCE_UNITS
         ]
         if not candidates and pieces:  # a passage of short fragments: quote it as it is
             text = " ".join(pieces)
-            candidates = [_Candidate(passage, rank, 0, text, frozenset(lexical_units(text)))]
+            candidates = [_Candidate(passage, rank, 0, text, _sentence_units(text))]
         return candidates
 
     @staticmethod
@@ -1047,6 +1045,15 @@ def _named_units(candidate: _Candidate) -> set[str]:
     passage = candidate.passage
     headings = " ".join([passage.title, *passage.heading_path])
     return set(candidate.units) | set(lexical_units(headings, _QUESTION_STOP_WORDS))
+
+
+def _sentence_units(text: str) -> frozenset[str]:
+    """A candidate's units (lexical_units), with those of its Chinese words a figure interrupts:
+    "分3期免息付款" holds 分期 of "可以分期付款吗？"."""
+    units = set(lexical_units(text))
+    if (whole := without_figures_in_words(text)) != text:
+        units |= set(lexical_units(whole))
+    return frozenset(units)
 
 
 def _section_units(passage: Passage) -> frozenset[str]:

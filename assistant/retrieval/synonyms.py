@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from functools import cache, cached_property
 from pathlib import Path
 
-from assistant.retrieval.text import key_terms, normalise, prefix_match, stem
+from assistant.retrieval.text import key_terms, normalise, prefix_match, stem, without_figures_in_words
 from ingest.text import CJK_RUN_RE
 
 SYNONYMS_FILE = Path(__file__).with_name("synonyms.txt")
@@ -55,7 +55,7 @@ class Member:
 
     def written_in(self, text: Written) -> bool:
         if not self.stems:
-            return self.text in text.normalised
+            return self.text in text.normalised or self.text in text.unnumbered
         n = len(self.stems)
         words = text.stems
         return any(
@@ -86,11 +86,12 @@ class Written:
 
     normalised: str
     stems: tuple[str, ...]
+    unnumbered: str  # without the figures inside Chinese words: "分3期" writes 分期
 
     @classmethod
     def of(cls, text: str) -> Written:
         normalised = normalise(text)
-        return cls(normalised, english_stems(normalised))
+        return cls(normalised, english_stems(normalised), without_figures_in_words(normalised))
 
 
 def _member(text: str) -> Member:
@@ -119,6 +120,11 @@ class SynonymGroups:
             if any(m.written_in(seen) for m in group if m not in written):
                 for member in written:
                     held |= member.held_terms(terms)
+            elif any(not m.stems and m.written_in(seen) for m in written):
+                # The text writes a Chinese member the question writes inside a word that is a
+                # member itself: "可以分期付款吗？" (the word 分期付款) over "分3期免息付款" (分期).
+                # Not a word merely holding one (分期付款 holds 付款 of paying, which it is not).
+                held |= {t for t in terms if any(not m.stems and t == m.text for m in group)}
         return held
 
     def written_in(self, question: str) -> tuple[tuple[tuple[Member, ...], tuple[Member, ...]], ...]:

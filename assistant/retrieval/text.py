@@ -125,6 +125,15 @@ EN_KEY_STOP_WORDS = EN_STOP_WORDS | frozenset(
 # 14 days", "the free-shipping threshold" by "Free shipping from: S$60".
 
 
+# A figure between two Chinese characters ("分3期", "每2周"): the word around it is written too.
+_FIGURE_IN_WORD_RE = re.compile(rf"(?<=[{CJK_CLASS}])\d+(?=[{CJK_CLASS}])")
+
+
+def without_figures_in_words(text: str) -> str:
+    """The text with the figures inside Chinese words dropped: "分3期免息付款" writes 分期 (instalments)."""
+    return _FIGURE_IN_WORD_RE.sub("", text)
+
+
 def normalise(text: str) -> str:
     """NFKC, lower case, and traditional Chinese characters read as simplified (retrieval.hanzi)."""
     return to_simplified(unicodedata.normalize("NFKC", text).lower())

@@ -232,6 +232,18 @@ def test_a_figure_over_a_limit_is_not_the_case_up_to_it(extractor: ExtractiveAns
     assert answer == "根据帮助中心的资料：\n超出额度10公斤以上的行李不能带上车[1]。"
 
 
+def test_a_figure_inside_a_chinese_word_does_not_hide_it(extractor: ExtractiveAnswerer) -> None:
+    """ "分3期" is 分期 of "可以分期付款吗？": that sentence answers, not the others on paying."""
+    payment = passage(
+        1,
+        "付款方式",
+        "我们接受Visa、Mastercard及PayNow付款。订单满100新元可通过Atome分3期免息付款。下单后须在30分钟内完成付款。",
+        lang="zh",
+    )
+    answer = extractor.run("可以分期付款吗？", [payment], "zh").text
+    assert answer == "根据帮助中心的资料：\n订单满100新元可通过Atome分3期免息付款[1]。", answer
+
+
 LOCKERS = passage(
     1,
     "SwiftBox parcel lockers",

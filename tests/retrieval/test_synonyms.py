@@ -59,6 +59,15 @@ def test_a_travellers_words_are_held_where_the_page_writes_its_own() -> None:
     assert held("导盲犬可以进泳池吗？", "Assistance dogs can go everywhere except the pools.") >= {"导盲犬"}
 
 
+def test_a_figure_inside_a_chinese_word_does_not_hide_it() -> None:
+    """ "分3期" writes 分期 (instalments), the member "可以分期付款吗？" writes inside its word 分期付款;
+    a word merely holding a member of another group is not held by it (分期付款 is no 付款)."""
+    instalments = "订单满100新元可通过Atome分3期免息付款。"
+    assert held("可以分期付款吗？", instalments) == {"分期付款"}
+    assert held("可以分期付款吗？", "我们接受Visa及PayNow付款。") == set()
+    assert held("可以分期付款吗？", "订单满100新元可通过Atome分期付款。") == {"分期付款"}
+
+
 def test_a_near_misses_missing_thing_stays_missing() -> None:
     # A rug is no mattress, and a bed is not one either: the group holds what means the same.
     assert held("How long is the warranty on rugs?", "Product type: Mattresses; Warranty: 10 years") == set()
@@ -97,6 +106,12 @@ def test_the_judge_finds_a_paraphrases_words_in_their_synonyms() -> None:
     found = evidence(question, [passage(LOST)])
     assert found.features["coverage"] >= 0.8
     assert not {"mobile", "miss", "line"} & set(found.missing_terms)
+
+
+def test_the_judge_reads_a_chinese_word_a_figure_interrupts() -> None:
+    # 分期付款 through its member 分期 in "分3期", and the bigram 分期 in the text without the 3.
+    found = evidence("可以分期付款吗？", [passage("订单满100新元可通过Atome分3期免息付款。", lang="zh")])
+    assert found.features["coverage"] == 0.75 and found.missing_terms == []
 
 
 def test_keyword_search_finds_a_paraphrase_by_the_pages_words(tmp_path: Path) -> None:
