@@ -220,28 +220,29 @@ def test_a_follow_up_does_not_get_the_previous_answer_again(extractor: Extractiv
     )
 
 
-def test_a_figure_over_a_limit_is_not_the_case_up_to_it(extractor: ExtractiveAnswerer) -> None:
-    """ "超过10公斤怎么办？" is the case of "10公斤以上", not of "不超过10公斤", which shares more words."""
-    excess = passage(
-        1,
-        "行李",
-        "行李超出免费额度不超过10公斤的，可在售票窗口按每公斤4元缴纳超重费后携带上车。超出额度10公斤以上的行李不能带上车。",
-        lang="zh",
-    )
-    answer = extractor.run("行李超过10公斤怎么办？", [excess], "zh").text
-    assert answer == "根据帮助中心的资料：\n超出额度10公斤以上的行李不能带上车[1]。"
-
-
-def test_a_figure_inside_a_chinese_word_does_not_hide_it(extractor: ExtractiveAnswerer) -> None:
-    """ "分3期" is 分期 of "可以分期付款吗？": that sentence answers, not the others on paying."""
-    payment = passage(
-        1,
-        "付款方式",
-        "我们接受Visa、Mastercard及PayNow付款。订单满100新元可通过Atome分3期免息付款。下单后须在30分钟内完成付款。",
-        lang="zh",
-    )
-    answer = extractor.run("可以分期付款吗？", [payment], "zh").text
-    assert answer == "根据帮助中心的资料：\n订单满100新元可通过Atome分3期免息付款[1]。", answer
+@pytest.mark.parametrize(
+    ("question", "page", "sentence"),
+    [
+        # "超过10公斤" is the case of "10公斤以上", not of "不超过10公斤", which shares more words.
+        (
+            "行李超过10公斤怎么办？",
+            "行李超出免费额度不超过10公斤的，可在售票窗口按每公斤4元缴纳超重费后携带上车。超出额度10公斤以上的行李不能带上车。",
+            "超出额度10公斤以上的行李不能带上车",
+        ),
+        # "分3期" is the 分期 of "可以分期付款吗？": that sentence answers, not the others on paying.
+        (
+            "可以分期付款吗？",
+            "我们接受Visa、Mastercard及PayNow付款。订单满100新元可通过Atome分3期免息付款。下单后须在30分钟内完成付款。",
+            "订单满100新元可通过Atome分3期免息付款",
+        ),
+    ],
+    ids=["a figure over a limit is not the case up to it", "a figure inside a word does not hide it"],
+)
+def test_the_sentence_of_the_asked_case_answers(
+    extractor: ExtractiveAnswerer, question: str, page: str, sentence: str
+) -> None:
+    answer = extractor.run(question, [passage(1, "帮助", page, lang="zh")], "zh").text
+    assert answer == f"根据帮助中心的资料：\n{sentence}[1]。", answer
 
 
 LOCKERS = passage(
