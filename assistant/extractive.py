@@ -435,6 +435,7 @@ class _Candidate:
     section: frozenset[str] = frozenset()  # its section heading's units (not the page title's)
     said: bool = False  # a follow-up's last answer said it
     follows_said: bool = False  # the sentence after one the last answer said, in its passage
+    of_said_record: bool = False  # a table row the last answer was read from, holding more
 
 
 class ExtractiveAnswerer:
@@ -856,13 +857,14 @@ class ExtractiveAnswerer:
         ranked = sorted(
             candidates,
             key=lambda c: (
-                -(c.states_asked_kind and c.distinct and (c.row is None or _names_leading_row(c, asked))),
+                -(c.states_asked_kind and c.distinct and (c.row is None or _names_row_asked(c, asked))),
                 -(
                     c.states_asked_kind
                     and c.distinct
-                    and (c.row is None or _names_leading_row(c, asked))
+                    and (c.row is None or _names_row_asked(c, asked))
                     and asked.holds_subject(c.units | c.held)
                 ),
+                -(c.of_said_record and c.states_asked_kind),
                 -(c.row is None and asked.names_case(c)),
                 -c.score,
                 c.rank,
@@ -1066,6 +1068,12 @@ def _section_units(passage: Passage) -> frozenset[str]:
     return frozenset(lexical_units(heading))
 
 
+def _names_row_asked(candidate: _Candidate, asked: _Asked) -> bool:
+    """Whether the question names the row by its first cell, or follows up on the record the last
+    answer was read from."""
+    return candidate.of_said_record or _names_leading_row(candidate, asked)
+
+
 def _mark_said(candidates: list[_Candidate], asked: _Asked) -> None:
     """Mark, for a follow-up, the candidates its last answer said and the sentence after each of
     those in its passage; the one after is a continuation, so it tells the candidates apart."""
@@ -1089,7 +1097,13 @@ def _mark_said(candidates: list[_Candidate], asked: _Asked) -> None:
         if before is not None and c.follows_said:
             # It goes on about what that sentence is about ("After 90 days it is deleted."): its words.
             c.words = max(c.words, before.words)
-        c.distinct = (c.distinct or c.follows_said) and not c.said
+        # A row the last answer was read from (it holds most of that answer's units) and that
+        # states more: a follow-up asking another of its columns ("最多可以有几个席位？" after the
+        # Starter plan's price) asks about that record.
+        c.of_said_record = (
+            c.row is not None and not c.said and len(asked.said & c.units) >= SAID_OVERLAP * len(asked.said)
+        )
+        c.distinct = (c.distinct or c.follows_said or c.of_said_record) and not c.said
 
 
 def _page_of(passage: Passage) -> str:

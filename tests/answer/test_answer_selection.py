@@ -294,6 +294,24 @@ def test_and_after_that_goes_on_from_the_last_answer_wherever_its_page_ranks(
     assert answer == "According to our help centre:\nAfter 90 days it is deleted permanently [2].", answer
 
 
+def test_a_follow_up_asking_another_column_asks_about_the_last_answers_record(
+    extractor: ExtractiveAnswerer,
+) -> None:
+    """ "最多可以有几个席位？" after the Starter plan's price asks about that plan's row (the last answer
+    was read from it), not about the viewer accounts' "最多10个" that shares more of its words."""
+    viewers = passage(1, "席位", "最多10个只能查看报表的查看者账户免费，不占用席位。", lang="zh")
+    starter = passage(
+        2,
+        "价格",
+        "方案: 入门版 Starter; 按年付费: 9美元; 按月付费: 12美元; 席位: 1至3个; 每月发票数: 100张",
+        kind="table",
+        lang="zh",
+    )
+    query = combine("最多可以有几个席位？", "入门版每月多少钱？")
+    answer = extractor.run(query, [viewers, starter], "zh", said="入门版按月付费每个席位12美元。").text
+    assert "1至3个[2]" in answer and "10个" not in answer, answer
+
+
 def test_what_the_last_answer_said_is_not_quoted_again(extractor: ExtractiveAnswerer) -> None:
     """The benchmark's and a real conversation's last answer may reword the sentence ("Yes, unopened
     items are refunded in full if ..."): it is still told, and does not join the answer to
