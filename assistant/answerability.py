@@ -137,7 +137,7 @@ from assistant.retrieval.acronyms import acronyms, spelled_out
 from assistant.retrieval.lexicon import bilingual_lexicon
 from assistant.retrieval.places import gazetteer
 from assistant.retrieval.synonyms import synonym_groups
-from assistant.retrieval.text import key_terms, normalise, sentences, term_found, without_figures_in_words
+from assistant.retrieval.text import key_terms, normalise, readings, sentences, term_found
 from assistant.condense import split_condensed
 from assistant.extractive import question_parts
 from assistant.facts import asked_kinds, find_facts, in_band, stated_bands, states_time_of_day
@@ -382,9 +382,7 @@ def _passage_terms(text: str, acronyms: frozenset[str] = frozenset()) -> set[str
     """A passage's key terms (text: _evidence_text), also of its Chinese words a figure interrupts
     ("分3期" writes 分期), with each of the question's acronyms that the passage spells out ("SLA"
     in "Uptime service level agreement", "SSO" in "single sign-on")."""
-    terms = set(key_terms(text))
-    if (whole := without_figures_in_words(text)) != text:
-        terms |= set(key_terms(whole))
+    terms = {term for reading in readings(text) for term in key_terms(reading)}
     return terms | {a for a in acronyms if spelled_out(a, text) is not None}
 
 

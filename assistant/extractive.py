@@ -61,7 +61,7 @@ from assistant.facts import Fact, asked_kinds, customer_figures, find_facts, is_
 from assistant.grounding import STOP_WORDS, lexical_units, split_sentences
 from assistant.retrieval.lexicon import bilingual_lexicon
 from assistant.retrieval.synonyms import synonym_groups
-from assistant.retrieval.text import chinese_words, key_terms, stem, without_figures_in_words
+from assistant.retrieval.text import chinese_words, key_terms, readings, stem
 from assistant.sentence_similarity import CROSS_LANGUAGE_GAP, SentenceSimilarity
 from assistant.table_answer import (
     TableAnswerer,
@@ -457,7 +457,7 @@ class ExtractiveAnswerer:
             raise ValueError("the passages contain no text to quote")
         parts, setting = question_parts(own)
         if not parts:
-            asked = _Asked(own, context, question, follow_up=bool(context), said=said if context else "")
+            asked = _Asked(own, context, question, follow_up=bool(context), said=said)
             chosen = [(c, asked) for c in self._answering(candidates, asked, passages, is_chinese(own))]
         else:
             # A question of several parts ("how much is shipping, and how many days do I have to
@@ -1052,10 +1052,7 @@ def _named_units(candidate: _Candidate) -> set[str]:
 def _sentence_units(text: str) -> frozenset[str]:
     """A candidate's units (lexical_units), with those of its Chinese words a figure interrupts:
     "分3期免息付款" holds 分期 of "可以分期付款吗？"."""
-    units = set(lexical_units(text))
-    if (whole := without_figures_in_words(text)) != text:
-        units |= set(lexical_units(whole))
-    return frozenset(units)
+    return frozenset(unit for reading in readings(text) for unit in lexical_units(reading))
 
 
 def _section_units(passage: Passage) -> frozenset[str]:
@@ -1092,9 +1089,9 @@ def _mark_said(candidates: list[_Candidate], asked: _Asked) -> None:
         )
     said_at = {(c.passage.chunk_id, c.position): c for c in candidates if c.said and c.row is None}
     for c in candidates:
-        before = said_at.get((c.passage.chunk_id, c.position - 1))
-        c.follows_said = not c.said and before is not None
-        if before is not None and c.follows_said:
+        before = None if c.said else said_at.get((c.passage.chunk_id, c.position - 1))
+        c.follows_said = before is not None
+        if before is not None:
             # It goes on about what that sentence is about ("After 90 days it is deleted."): its words.
             c.words = max(c.words, before.words)
         # A row the last answer was read from (it holds most of that answer's units) and that

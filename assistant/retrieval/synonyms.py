@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from functools import cache, cached_property
 from pathlib import Path
 
-from assistant.retrieval.text import key_terms, normalise, prefix_match, stem, without_figures_in_words
+from assistant.retrieval.text import key_terms, normalise, prefix_match, readings, stem
 from ingest.text import CJK_RUN_RE
 
 SYNONYMS_FILE = Path(__file__).with_name("synonyms.txt")
@@ -55,7 +55,7 @@ class Member:
 
     def written_in(self, text: Written) -> bool:
         if not self.stems:
-            return self.text in text.normalised or self.text in text.unnumbered
+            return any(self.text in reading for reading in text.readings)
         n = len(self.stems)
         words = text.stems
         return any(
@@ -84,14 +84,13 @@ class Member:
 class Written:
     """A text as members are looked for in it."""
 
-    normalised: str
+    readings: tuple[str, ...]  # normalised, and without figures inside Chinese words ("分3期": 分期)
     stems: tuple[str, ...]
-    unnumbered: str  # without the figures inside Chinese words: "分3期" writes 分期
 
     @classmethod
     def of(cls, text: str) -> Written:
         normalised = normalise(text)
-        return cls(normalised, english_stems(normalised), without_figures_in_words(normalised))
+        return cls(readings(normalised), english_stems(normalised))
 
 
 def _member(text: str) -> Member:

@@ -129,9 +129,11 @@ EN_KEY_STOP_WORDS = EN_STOP_WORDS | frozenset(
 _FIGURE_IN_WORD_RE = re.compile(rf"(?<=[{CJK_CLASS}])\d+(?=[{CJK_CLASS}])")
 
 
-def without_figures_in_words(text: str) -> str:
-    """The text with the figures inside Chinese words dropped: "分3期免息付款" writes 分期 (instalments)."""
-    return _FIGURE_IN_WORD_RE.sub("", text)
+def readings(text: str) -> tuple[str, ...]:
+    """The text as written, and without the figures inside its Chinese words when it has any: what
+    its words are read from ("分3期免息付款" holds 3 and 分期, instalments)."""
+    whole = _FIGURE_IN_WORD_RE.sub("", text)
+    return (text,) if whole == text else (text, whole)
 
 
 def normalise(text: str) -> str:
