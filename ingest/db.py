@@ -15,6 +15,7 @@ from importlib import util
 from pathlib import Path
 
 from sqlalchemy import Engine, MetaData, create_engine, event
+from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
@@ -70,7 +71,17 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False}, hide_parameters=True)
         _enable_sqlite_pragmas(engine)
         return engine
-    return create_engine(url, pool_pre_ping=True, hide_parameters=True)
+    engine = create_engine(url, pool_pre_ping=True, hide_parameters=True)
+    event.listen(engine, "handle_error", _failed_ping_is_a_disconnect)
+    return engine
+
+
+def _failed_ping_is_a_disconnect(context: ExceptionContext) -> None:
+    """A pooled connection whose ping fails in any way is dead: reconnect. When the server drops
+    the connection during the ping, psycopg reports "can't change 'autocommit' now" (a programming
+    error, not a disconnect), and the request failed with a 500 instead of reconnecting."""
+    if context.is_pre_ping:
+        context.is_disconnect = True
 
 
 def upgrade(engine: Engine, target: str = "heads") -> None:
