@@ -14,6 +14,7 @@ code and scores; the LLM only phrases the answer.
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, replace
 
@@ -36,7 +37,10 @@ from assistant.llm.capabilities import model_capabilities
 from assistant.message_form import readable
 from assistant.llm.client import LLMError
 from assistant.retrieval.editions import in_asked_edition, with_asked_editions
+from assistant.retrieval.lexicon import bilingual_lexicon
 from assistant.retrieval.retriever import HybridRetriever
+from assistant.retrieval.synonyms import synonym_groups
+from assistant.retrieval.text import key_terms, term_found
 from assistant.retrieval.types import RetrievalFilters, RetrievalResult
 from assistant.sentence_vectors import SentenceVectors
 from assistant.table_answer import table_row
@@ -58,7 +62,7 @@ from assistant.types import Citation, Passage
 from ingest.config import Settings
 from ingest.db import Database
 from ingest.embedding import get_embedder
-from ingest.text import citations_in
+from ingest.text import CJK_RUN_RE, citations_in, detect_language
 
 TOP_K = 5
 
@@ -109,6 +113,61 @@ def with_second_section(
 
 # Rows of a table read for the one whose band holds the customer's figure.
 FIGURE_ROWS = 10
+
+
+# Rows of a table in the other language read for the one naming the question's words in translation.
+TRANSLATED_ROWS = 30
+_FIGURE_RE = re.compile(r"\d+(?:[.,]\d+)*")
+
+
+def with_row_named_in_translation(
+    found: Sequence[Passage], query: str, rows_of: Callable[[str, int], list[Passage]]
+) -> list[Passage]:
+    """The passages with the row of a table in the other language than the question's that names
+    the most of the question's key words in translation (retrieval.lexicon) or by a synonym put
+    second (first, when the table's row read was first), when the table's first row among them
+    names fewer: the embedder ranks a table's rows much alike across languages, so "How much is
+    the roast goose rice you can order to your seat?" found the menu's 腊味煲仔饭 row, not its
+    广式烧鹅饭 row, and "Do gold members get free shipping?" the 白金会员 row, not the 金卡会员 one.
+    Not where its twin in the customer's language is read: "那电器呢？" is answered by the
+    Chinese warranty table's row, not by the English one. Numbered anew."""
+    own = split_condensed(query)[0]
+    lang = detect_language(own)
+    first = next((p for p in found if p.lang != lang and table_row(p) is not None), None)
+    if first is None:
+        return list(found)
+    # Words, not the bigrams searched for recall nor single characters (which say nothing in
+    # translation: held_across counts them as held).
+    asked = [
+        t for t in key_terms(own) if not t.startswith("#") and not (len(t) == 1 and CJK_RUN_RE.fullmatch(t))
+    ]
+
+    def named(passage: Passage) -> int:
+        if passage.lang == lang:
+            terms = set(key_terms(passage.text))
+            held = {t for t in asked if term_found(t, terms)}
+        else:
+            held = bilingual_lexicon().known_held(asked, passage.text)
+        return len(held | synonym_groups().held(own, set(asked) - held, passage.text))
+
+    siblings = [r for r in rows_of(first.doc_id, TRANSLATED_ROWS) if table_row(r) is not None]
+    counts = {r.chunk_id: named(r) for r in [first, *siblings]}
+    ranked = sorted(siblings, key=lambda r: -counts[r.chunk_id])
+    if not ranked or ranked[0].chunk_id in {p.chunk_id for p in found}:
+        return list(found)
+    best = ranked[0]
+    # Only a row that names more than any other: where several tie ("service hall" in every
+    # hall's row), the words do not say which row is meant.
+    if counts[best.chunk_id] <= counts[first.chunk_id] or (
+        len(ranked) > 1 and counts[ranked[1].chunk_id] == counts[best.chunk_id]
+    ):
+        return list(found)
+    figures = _FIGURE_RE.findall(best.text)
+    if any(p.lang == lang and _FIGURE_RE.findall(p.text) == figures for p in found[:TOP_PASSAGES]):
+        return list(found)  # its twin in the customer's language is read (the same figures)
+    slot = min(found.index(first), 1)
+    merged = [*found[:slot], best, *found[slot:]][: len(found)]
+    return [replace(p, n=n) for n, p in enumerate(merged, 1)]
 
 
 def with_row_of_figure(
@@ -330,6 +389,7 @@ class Answerer:
             # One ask: the first page's second section joins (a table row is a whole record).
             found = with_second_section(found, best_of(found[0].doc_id, 2), TOP_K)
         found = with_row_of_figure(found, customer_figures(split_condensed(query)[0]), best_of)
+        found = with_row_named_in_translation(found, query, best_of)
 
         # Of a page with dated editions, the asked one's chunks (the newest unless a date is named),
         # even when retrieval found only another edition's.

@@ -326,6 +326,10 @@ class TableAnswerer:
                 # "在机场买" asks the "At the airport" column. Not in a yes/no question, whose
                 # words name its predicate ("set up taxes" is 不需要税项设置, not the 税种 column).
                 shared += len(bilingual_lexicon().known_held(part_terms, header))
+            elif is_chinese(part) != is_chinese(header):
+                # A phrase's synonym names it in a yes/no question too: "Do gold members get
+                # free shipping?" asks the 免运费 column.
+                shared += len(synonym_groups().held(part, part_terms, header, phrases_only=True))
             in_header = shared * (1 + 0.5 * len(part_words & header_words) / max(1, len(header_words)))
             # A yes/no question's words in a value the header does not have: "需要税项设置吗" ->
             # "支持状态：不需要税项设置". Across languages the words in common are names ("Is GST

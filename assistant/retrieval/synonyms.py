@@ -28,6 +28,7 @@ from ingest.text import CJK_RUN_RE
 
 SYNONYMS_FILE = Path(__file__).with_name("synonyms.txt")
 MAX_CACHED_QUESTIONS = 256
+PHRASE_CHARS = 3  # a Chinese member this long names a thing (免运费), not a predicate (收费)
 _WORD_RE = re.compile(r"[a-z0-9]+")
 
 
@@ -52,6 +53,11 @@ class Member:
         needed: cutting the Chinese members into words loads jieba's dictionary (0.6 s), which
         an English question's first answer should not wait for."""
         return frozenset(key_terms(self.text))
+
+    @property
+    def is_phrase(self) -> bool:
+        """Two English words or more, or three Chinese characters or more."""
+        return len(self.stems) >= 2 if self.stems else len(self.text) >= PHRASE_CHARS
 
     def written_in(self, text: Written) -> bool:
         if not self.stems:
@@ -106,10 +112,16 @@ class SynonymGroups:
         default_factory=dict, compare=False, repr=False
     )
 
-    def held(self, question: str, question_terms: Iterable[str], text: str) -> set[str]:
+    def held(
+        self, question: str, question_terms: Iterable[str], text: str, *, phrases_only: bool = False
+    ) -> set[str]:
         """The question's key terms a text holds through a synonym: the question writes one
-        member of a group, the text another."""
+        member of a group, the text another. phrases_only: only through a phrase the question
+        writes ("free shipping", 免运费), which names one thing where a single word ("tax") may
+        only be a predicate's."""
         asked = self.written_in(question)
+        if phrases_only:
+            asked = tuple((g, w) for g, w in asked if any(m.is_phrase for m in w))
         if not asked:  # most questions write no member: the text need not be read
             return set()
         seen = Written.of(text)

@@ -71,6 +71,14 @@ def test_a_yes_no_question_without_a_yes_no_cell_gets_the_whole_row(with_embedde
     assert answer(line, "Do you support Korean consumption tax?", with_embedder) is None
 
 
+def test_across_languages_a_phrase_the_question_writes_names_the_column_of_a_yes_no_question() -> None:
+    # "free shipping" is the 免运费 column (a synonym phrase); a single word such as "tax" is
+    # only the predicate's (test_a_yes_no_question_without_a_yes_no_cell_gets_the_whole_row).
+    line = "会员等级: 金卡会员; 年度消费: 满800新元; 折扣: 九五折; 免运费: 新加坡境内全部免运费"
+    assert answer(line, "Do gold members get free shipping?") == "金卡会员，免运费：新加坡境内全部免运费"
+    assert answer(line, "Do gold members get a discount?") != "金卡会员，免运费：新加坡境内全部免运费"
+
+
 def test_the_embedder_does_not_undo_the_yes_no_cell(with_embedder: TableAnswerer) -> None:
     assert answer(VISAS_ZH, "Do I need a visa for Macau?", with_embedder) == "澳门，办理要求：不需要签证"
 

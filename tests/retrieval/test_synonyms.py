@@ -128,3 +128,13 @@ def test_keyword_search_finds_a_paraphrase_by_the_pages_words(tmp_path: Path) ->
     lexical = result.candidates["bm25"].hits
     assert lexical and lexical[0].chunk_id == result.passages[0].chunk_id
     assert result.passages[0].title == "Lost or stolen phone"
+
+
+def test_only_a_phrase_the_question_writes_can_be_asked_to_name_a_thing() -> None:
+    groups = synonym_groups()
+    question = "Do gold members get free shipping?"
+    assert groups.held(question, key_terms(question), "免运费", phrases_only=True) == {"free", "ship"}
+    # "tax" is one word: it names the question's predicate as often as a thing.
+    question = "Do you support Japanese consumption tax?"
+    assert groups.held(question, key_terms(question), "税种", phrases_only=False) == {"tax"}
+    assert groups.held(question, key_terms(question), "税种", phrases_only=True) == set()

@@ -1,0 +1,55 @@
+"""The row of a table in the other language that names the question's words in translation is
+read (issue 12): the embedder ranks a table's rows much alike across languages, so "How much is
+the roast goose rice you can order to your seat?" had found the menu's 腊味煲仔饭 row and was
+refused for holding no goose."""
+
+from __future__ import annotations
+
+from assistant.answering import with_row_named_in_translation
+from assistant.types import Passage
+
+
+def _row(chunk_id: str, text: str, lang: str = "zh", doc_id: str = "menu") -> Passage:
+    return Passage(
+        chunk_id=chunk_id, doc_id=doc_id, title="车上餐饮", text=text, n=0, kind="table", lang=lang
+    )
+
+
+def _page(chunk_id: str, text: str = "A trolley with snacks and drinks comes through the train.") -> Passage:
+    return Passage(chunk_id=chunk_id, doc_id=chunk_id, title=chunk_id, text=text, n=0, lang="en")
+
+
+GOOSE = _row("goose", "品名: 广式烧鹅饭; 价格: 45元; 供应方式: 到座送餐; 说明: 须在开车前2小时下单")
+CLAYPOT = _row("claypot", "品名: 腊味煲仔饭; 价格: 48元; 供应方式: 到座送餐; 说明: 须在开车前2小时下单")
+NOODLES = _row("noodles", "品名: 鲜虾云吞面; 价格: 38元; 供应方式: 小吃吧; 说明: 仅部分列车")
+FOUND = [_page("seats"), _page("trolley"), _page("station"), _page("luggage"), CLAYPOT]
+
+
+def rows_of(doc_id: str, k: int) -> list[Passage]:
+    assert doc_id == "menu"
+    return [CLAYPOT, NOODLES, GOOSE][:k]
+
+
+def test_the_row_naming_the_asked_dish_in_translation_is_read_second() -> None:
+    found = with_row_named_in_translation(
+        FOUND, "How much is the roast goose rice you can order to your seat?", rows_of
+    )
+    assert [p.chunk_id for p in found] == ["seats", "goose", "trolley", "station", "luggage"]
+    assert [p.n for p in found] == [1, 2, 3, 4, 5]
+
+
+def test_the_row_found_naming_as_many_or_a_tie_changes_nothing() -> None:
+    # The claypot row names rice and seat as the goose row does: nothing says goose.
+    assert (
+        with_row_named_in_translation(FOUND, "How much is a rice dish brought to my seat?", rows_of) == FOUND
+    )
+    # A question in the table's own language: its words found the row.
+    assert with_row_named_in_translation(FOUND, "广式烧鹅饭多少钱？", rows_of) == FOUND
+
+
+def test_a_row_whose_twin_in_the_customers_language_is_read_is_not_added() -> None:
+    goose_en = _row(
+        "goose-en", "Dish: Roast goose rice; Price: 45; Ordered: 2 hours before", lang="en", doc_id="menu-en"
+    )
+    found = [goose_en, _page("trolley"), _page("station"), _page("luggage"), CLAYPOT]
+    assert with_row_named_in_translation(found, "How much is the roast goose rice?", rows_of) == found
