@@ -39,6 +39,7 @@ from assistant.llm.client import LLMError
 from assistant.retrieval.editions import in_asked_edition, with_asked_editions
 from assistant.retrieval.lexicon import bilingual_lexicon
 from assistant.retrieval.retriever import HybridRetriever
+from assistant.retrieval.places import gazetteer
 from assistant.retrieval.synonyms import synonym_groups
 from assistant.retrieval.text import key_terms, term_found
 from assistant.retrieval.types import RetrievalFilters, RetrievalResult
@@ -124,7 +125,8 @@ def with_row_named_in_translation(
     found: Sequence[Passage], query: str, rows_of: Callable[[str, int], list[Passage]]
 ) -> list[Passage]:
     """The passages with the row of a table in the other language than the question's that names
-    the most of the question's key words in translation (retrieval.lexicon) or by a synonym put
+    the most of the question's key words in translation (retrieval.lexicon), by a synonym or by
+    the country of a place it names (retrieval.places) put
     second (first, when the table's row read was first), when the table's first row among them
     names fewer: the embedder ranks a table's rows much alike across languages, so "How much is
     the roast goose rice you can order to your seat?" found the menu's 腊味煲仔饭 row, not its
@@ -148,7 +150,8 @@ def with_row_named_in_translation(
             held = {t for t in asked if term_found(t, terms)}
         else:
             held = bilingual_lexicon().known_held(asked, passage.text)
-        return len(held | synonym_groups().held(own, set(asked) - held, passage.text))
+        held |= synonym_groups().held(own, set(asked) - held, passage.text)
+        return len(held | gazetteer().held(own, set(asked) - held, passage.text))
 
     siblings = [r for r in rows_of(first.doc_id, TRANSLATED_ROWS) if table_row(r) is not None]
     counts = {r.chunk_id: named(r) for r in [first, *siblings]}

@@ -546,6 +546,8 @@ _ASKS_ZH = (
 
 
 # "最多能代收多少？": a limit asked with a bare 多少, of no kind named otherwise, is an amount or a count.
+# A bare "要多少？" closing a question asks what it costs ("另外选一个前排座位要多少？").
+_ASKS_COST_ZH = re.compile(r"(?:要|需要|得|收|付|花)多少[？?]?$")
 _ASKS_LIMIT_ZH = re.compile(r"(?:最多|最高|最少|最低|至少|上限|下限)[^，。？?]*多少[？?]?$")
 
 
@@ -577,6 +579,8 @@ def asked_kinds(question: str) -> set[str]:
         asked |= {"duration", "date"}
     if not asked and _ASKS_LIMIT_ZH.search(lowered):
         asked = {"money", "percent", "number"}
+    elif not asked and _ASKS_COST_ZH.search(lowered):
+        asked = {"money", "percent"}
     return asked
 
 

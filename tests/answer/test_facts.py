@@ -196,6 +196,10 @@ def test_a_question_for_a_point_in_time_asks_for_a_date(question: str, kinds: se
         ("What is the free shipping threshold for Singapore orders?", {"money", "percent"}),
         ("免运费门槛是多少？", {"money", "percent"}),
         ("How is the Team plan billed?", {"money", "percent"}),
+        # A bare 多少 closing a question asks what it costs; before a unit or a thing, not.
+        ("另外选一个前排座位要多少？", {"money", "percent"}),
+        ("兑换一张机票要多少积分？", set()),
+        ("最多能代收多少？", {"money", "percent", "number"}),
     ],
 )
 def test_paying_asks_for_an_amount_only_when_it_asks_what_is_paid(question: str, kinds: set[str]) -> None:

@@ -53,3 +53,25 @@ def test_a_row_whose_twin_in_the_customers_language_is_read_is_not_added() -> No
     )
     found = [goose_en, _page("trolley"), _page("station"), _page("luggage"), CLAYPOT]
     assert with_row_named_in_translation(found, "How much is the roast goose rice?", rows_of) == found
+
+
+def test_a_place_the_question_names_picks_the_row_of_its_region() -> None:
+    # 曼谷 (Bangkok) lies in Thailand, which the route "Southeast Asia" covers.
+    def fees(doc_id: str, k: int) -> list[Passage]:
+        return [
+            _row(
+                "fees-" + route[:5],
+                f"Route: {route}; Online per extra 5 kg (NT$): {fee}",
+                lang="en",
+                doc_id="fees",
+            )
+            for route, fee in (
+                ("Mainland China", 900),
+                ("Japan and South Korea", 1000),
+                ("Southeast Asia", 1200),
+            )
+        ][:k]
+
+    found = [_page("limits"), fees("fees", 1)[0], _page("seats"), _page("faq"), _page("check-in")]
+    found = with_row_named_in_translation(found, "飞曼谷的话，网上加5公斤托运行李要多少钱？", fees)
+    assert [p.chunk_id for p in found][:3] == ["limits", "fees-South", "fees-Mainl"]
