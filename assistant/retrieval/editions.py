@@ -22,6 +22,8 @@ from ingest.parsing.edition import parse_date
 from ingest.types import Edition
 
 # Years and dates a question may name: "in 2022", "2022年", "the 2023 edition", "1 May 2023".
+# Chunks fetched beyond the slots to fill, so that a page's sections can go before its table's rows.
+EXTRA_FETCHED = 5
 _YEAR = re.compile(r"(?<![\d.,$¥€£])(?:19|20)\d\d(?![\d%])")
 
 
@@ -167,9 +169,24 @@ def with_asked_editions(
         ]
         if not slots:
             continue
-        # Enough to fill the slots past the chunks of the asked edition already there.
-        k = len(slots) + sum(p.doc_id in docs for p in result)
+        # Enough to fill the slots past the chunks of the asked edition already there, and past
+        # further rows of its table.
+        k = len(slots) + sum(p.doc_id in docs for p in result) + EXTRA_FETCHED
         fetched = [p for doc in sorted(docs) for p in fetch(doc, k) if p.chunk_id not in present]
+        # One row of a table is its record: a page's other sections go before its table's further
+        # rows, as retrieval keeps one chunk of a page ("最晚要在开车前多久办理改签？" in the
+        # 2023 policy: its 改签 section, not three rows of the refund-fee table).
+        tables = {p.doc_id for p in result if p.kind == "table" and p.doc_id in docs}
+        first: list[Passage] = []
+        further_rows: list[Passage] = []
+        for passage in fetched:
+            if passage.kind == "table":
+                if passage.doc_id in tables:
+                    further_rows.append(passage)
+                    continue
+                tables.add(passage.doc_id)
+            first.append(passage)
+        fetched = first + further_rows
         for slot, replacement in zip(slots, fetched):
             result[slot] = replacement
             present.add(replacement.chunk_id)

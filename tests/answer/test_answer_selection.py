@@ -971,13 +971,49 @@ def test_a_newer_edition_retrieval_missed_replaces_the_older_one() -> None:
     found = with_asked_editions(
         [RETURNS_2022, SHIPPING], documents, "How long do I have to return an item?", best_of
     )
-    assert [(p.doc_id, p.n) for p in found] == [("doc-1", 1), ("doc-3", 2)] and asked == [("doc-1", 1)]
+    assert [(p.doc_id, p.n) for p in found] == [("doc-1", 1), ("doc-3", 2)] and asked == [("doc-1", 6)]
     # A question naming 2022 keeps what retrieval found, and fetches nothing.
     asked.clear()
     kept = with_asked_editions(
         [RETURNS_2022, SHIPPING], documents, "What was the return window in 2022?", best_of
     )
     assert [p.doc_id for p in kept] == ["doc-2", "doc-3"] and asked == []
+
+
+def test_the_asked_editions_sections_go_before_further_rows_of_its_table() -> None:
+    # "按2023年版的规定，最晚要在开车前多久办理改签？": retrieval found a row of the 2023 refund
+    # table and the 2022 edition; the 2023 page's best chunks for it are three more rows, then its
+    # 改签 section. One row is the table's record: the section fills the slot.
+    def rail(n: int, text: str, year: int, kind: str = "text") -> Passage:
+        chunk = replace(
+            passage(n, f"退票及改签规定（{year}年版）", text, kind=kind, lang="zh"), doc_id=f"rail-{year}"
+        )
+        return _edition(chunk, year, f"{year}-03-01", series="refund and change")
+
+    rows = [
+        rail(i, f"退票时间: 开车前{h}小时; 退票手续费: 票价的{fee}%", 2023, "table")
+        for i, (h, fee) in enumerate(((24, 20), (48, 10), (192, 5)), 11)
+    ]
+    change = rail(9, "每张车票可在开车前30分钟以前免费改签一次。", 2023)
+    documents = [
+        DocumentInfo(
+            f"rail-{year}",
+            f"refund-{year}.md",
+            frozenset(),
+            None,
+            edition=Edition(year, f"{year}-03-01", "refund and change", "text"),
+        )
+        for year in (2022, 2023)
+    ]
+
+    def best_of(doc_id: str, k: int) -> list[Passage]:
+        return [*rows, change][:k] if doc_id == "rail-2023" else []
+
+    older = rail(8, "退票时间: 开车前不足24小时; 退票手续费: 票价的20%", 2022, "table")
+    found = with_asked_editions(
+        [rows[0], older, SHIPPING], documents, "按2023年版的规定，最晚要在开车前多久办理改签？", best_of
+    )
+    assert [p.chunk_id for p in found] == ["chunk-11", "chunk-9", "chunk-3"]
 
 
 @pytest.mark.parametrize(
