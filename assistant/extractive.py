@@ -161,7 +161,7 @@ _QUESTION_STOP_WORDS = STOP_WORDS | _QUESTION_WORDS_EN | _QUESTION_BIGRAMS_ZH
 # The words a Chinese question asks with: the question is cut at them before its bigrams are
 # taken, so none spans a word and its asking phrase ("户外版多少钱" -> 户外, 外版; not 版多, 少钱).
 _ZH_ASKING_RE = re.compile(
-    r"多少钱|多少|多久|多长时间|多长|几天|几个|几点|几时|什么时候|什么|怎么样|怎么|怎样|如何|哪些|哪里|哪个|"
+    r"多少钱|多少|多久|多长时间|多长|几(?=天)|几个|几点|几时|什么时候|什么|怎么样|怎么|怎样|如何|哪些|哪里|哪个|"
     r"是否|能否|可以|可否|请问|[吗呢么]"
 )
 # "Free", "no charge", "waived" and "without a fee" state an amount: the answer to "is there a

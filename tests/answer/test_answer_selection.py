@@ -942,6 +942,25 @@ def test_the_faq_on_the_return_window_beats_the_refund_time_section_above_it(emb
     )
 
 
+def test_a_chinese_question_asking_within_how_many_days_is_answered_by_within_n_days(
+    embedder: Embedder,
+) -> None:
+    # "几天内" asks for "N天内": the deadline to pay, not how long after it the supply is cut.
+    bills = passage(
+        1,
+        "欠费及停止供应规定（2022年版）",
+        "请在账单日起15天内缴清每期账单，缴费截止日印在账单上。"
+        "账单在缴费截止日后30天仍未缴清的，我们会发出书面停止供应通知，并可在通知发出之日起7天后停止供电。",
+        lang="zh",
+    )
+    answer = (
+        ExtractiveAnswerer(embedder=embedder)
+        .run("2022年那会儿，电费账单要在几天内交清？", [bills], "zh")
+        .text
+    )
+    assert "15天内" in answer and "30天" not in answer
+
+
 def test_a_newer_edition_retrieval_missed_replaces_the_older_one() -> None:
     # Retrieval returned the 2022 edition's chunk only; the knowledge base also has 2024's.
     documents = [
