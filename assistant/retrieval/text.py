@@ -113,12 +113,13 @@ EN_KEY_STOP_WORDS = EN_STOP_WORDS | frozenset(
     everyone everybody everything one ones thing things way ways still ever happen happens happened
     want wants us let
     come comes came coming allow allows allowed go goes going went make makes made give gives
-    gave given put puts use uses used need needs needed
+    gave given put puts use uses used need needs needed take takes taking took taken
     per current currently today now nowadays latest newest like instead rather
     window windows threshold thresholds deadline deadlines timeframe minimum maximum""".split()
 )
 # The light verbs above carry the question's grammar, not its topic: "How much data comes with
-# Harbour Max?" is answered by "Harbour Max; Local data: 100 GB", which holds no "come". "Per"
+# Harbour Max?" is answered by "Harbour Max; Local data: 100 GB", which holds no "come"; "We're
+# taking our 8-year-old to Cotai" is about the child and the hotel. "Per"
 # is a unit's grammar ("per month", "monthly"); "current", "today", "latest" say which edition,
 # as 现行 and 目前 do (ZH_EDITION_NOW_WORDS). "Window", "threshold", "deadline", "minimum" say what
 # kind of answer is wanted, as "how long" does: "the return window" is answered by "return within
@@ -239,6 +240,7 @@ def key_terms(text: str) -> list[str]:
     text = _CONTRACTED_NOT_RE.sub(_not_spelled_out, normalise(text))
     text = _PRONOUN_CONTRACTION_RE.sub(" ", text)  # "we've", "they're": grammar, as "we have"
     text = _POSSESSIVE_RE.sub("", text)  # "a child's ticket" is about a child
+    text = _AGE_RE.sub(r"\1", text)  # "our 8-year-old": the child's age, a figure (a band may hold it)
     if _EN_DURATION_RE.search(text):
         text = _EN_TAKE_RE.sub(" ", text)  # "how long does it take": take only asks for a duration
     if _EN_AMOUNT_RE.search(text):
@@ -253,6 +255,7 @@ def key_terms(text: str) -> list[str]:
 _CONTRACTED_NOT_RE = re.compile(r"\b([a-z]+?)n['’]t\b|\bcannot\b")
 _IRREGULAR_NOT = {"ca": "can", "wo": "will", "sha": "shall"}
 _POSSESSIVE_RE = re.compile(r"(?<=[a-z])['’]s\b")
+_AGE_RE = re.compile(r"\b(\d+)[- ]?(?:years?|yrs?)[- ]old\b")
 _PRONOUN_CONTRACTION_RE = re.compile(
     r"\b(?:i|you|we|they|he|she|it|that|there|here|what|who|where|how|let)['’](?:m|ve|d|re|ll|s)\b"
 )
