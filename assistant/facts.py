@@ -62,6 +62,8 @@ _units(_UNITS_EN, "gb|gigabyte|gigabytes", "data", "mb", 1024)
 _units(_UNITS_EN, "mb|megabyte|megabytes", "data", "mb", 1)
 _units(_UNITS_EN, "mah", "charge", "mah", 1)
 _units(_UNITS_EN, "w|watt|watts", "power", "w", 1)
+_units(_UNITS_EN, "kw|kilowatt|kilowatts", "power", "w", 1000)
+_units(_UNITS_EN, "kwh|kilowatt-hour|kilowatt-hours|kilowatt hour|kilowatt hours", "energy", "kwh", 1)
 _units(_UNITS_ZH, "秒|秒钟", "duration", "minute", 1 / 60)
 _units(_UNITS_ZH, "分钟|分", "duration", "minute", 1)
 _units(_UNITS_ZH, "小时|个小时|钟头|个钟头", "duration", "minute", 60)
@@ -78,6 +80,9 @@ _units(_UNITS_ZH, "公里/小时|公里每小时|千米/小时|千米每小时",
 _units(_UNITS_ZH, "公斤|千克", "weight", "gram", 1000)
 _units(_UNITS_ZH, "克", "weight", "gram", 1)
 _units(_UNITS_ZH, "岁|周岁", "age", "year", 1)
+_units(_UNITS_ZH, "千瓦", "power", "w", 1000)
+_units(_UNITS_ZH, "瓦", "power", "w", 1)
+_units(_UNITS_ZH, "千瓦时|度电", "energy", "kwh", 1)
 
 _EN_NUMBER_WORDS = {
     "zero": 0,
@@ -519,6 +524,13 @@ _ASKS_EN = (
     (re.compile(r"\bhow old\b|\b(?:age|aged)\b"), {"age"}),
     (re.compile(r"\bhow heavy\b|\bweight\b|\bweigh\b"), {"weight"}),
     (re.compile(r"\bhow fast\b|\b(?:speed|top speed)\b"), {"speed"}),
+    # A rooftop system's or a charger's size is its power: "up to 30 kW".
+    (
+        re.compile(
+            r"\bcapacity\b|\bhow (?:many|much) (?:kw|kilowatts?|watts?)\b|\bwattage\b|\bhow powerful\b"
+        ),
+        {"power"},
+    ),
 )
 _ASKS_ZH = (
     (
@@ -541,6 +553,9 @@ _ASKS_ZH = (
     (re.compile(r"几岁|年龄|多大年纪"), {"age"}),
     (re.compile(r"多重|重量|最重|(?:多少|几)(?:公斤|千克|斤)"), {"weight"}),
     (re.compile(r"多快|速度|时速"), {"speed"}),
+    # "系统最大可以装多大？": a system's size is its power; a bag's, its lengths; a plan's, its data.
+    (re.compile(r"功率|装机容量|多少千瓦|多少瓦"), {"power"}),
+    (re.compile(r"多大(?!年纪|的)"), {"distance", "power", "data"}),
     (re.compile(r"多久一次|多长时间一次|多频繁|多久一班|几分钟一班"), {"duration"}),
 )
 

@@ -206,6 +206,19 @@ def test_paying_asks_for_an_amount_only_when_it_asks_what_is_paid(question: str,
     assert asked_kinds(question) == kinds
 
 
+def test_power_and_energy_are_facts_of_their_own() -> None:
+    # A rooftop system's 30 kW is its size; 300 kWh a month's use: neither is a bare number.
+    assert [(f.kind, f.value) for f in find_facts("超过30千瓦的系统不能接入居民供电。")] == [
+        ("power", 30000.0)
+    ]
+    assert [(f.kind, f.value) for f in find_facts("Systems of up to 30 kW")] == [("power", 30000.0)]
+    assert [(f.kind, f.value) for f in find_facts("某月用电300千瓦时")] == [("energy", 300.0)]
+    assert [(f.kind, f.value) for f in find_facts("You used 350 kWh")] == [("energy", 350.0)]
+    assert "power" in asked_kinds("家里的系统最大可以装多大？")
+    assert asked_kinds("What is the maximum capacity of a home solar system?") == {"power"}
+    assert "power" not in asked_kinds("孩子多大年纪可以单独乘车？")
+
+
 @pytest.mark.parametrize(
     ("question", "kinds"),
     [
