@@ -69,6 +69,7 @@ from assistant.table_answer import (
     is_code,
     lacks_asked_column,
     names_row,
+    quotes_header,
     places_covered,
     question_names,
     rendered_cells,
@@ -674,7 +675,13 @@ class ExtractiveAnswerer:
         kept, dropped = [], []
         for c in candidates:
             if c.row is not None and (
-                not names_row(c.row, c.passage, asked.full, question_units, titled)
+                not (
+                    names_row(c.row, c.passage, asked.full, question_units, titled)
+                    # Retrieval's best passage, whose column the question quotes ("寄存一个小背包，
+                    # 6小时以内多少钱？" over "物品: 小件……; 6小时以内: 10元"): the customer read this
+                    # table, and its best row for the question is the one they mean.
+                    or (c.rank == 0 and quotes_header(c.row, asked.full))
+                )
                 or id(c) in lacking
                 or any(named - _named_units(c) for named in named_by_lacking)
                 or (own_rows and c.other_language and not _named_across(asked.full, c.row))

@@ -39,7 +39,7 @@ from assistant.grounding import lexical_units
 from assistant.retrieval.lexicon import bilingual_lexicon
 from assistant.retrieval.places import gazetteer
 from assistant.retrieval.synonyms import synonym_groups
-from assistant.retrieval.text import key_terms, stem
+from assistant.retrieval.text import key_terms, normalise, stem
 from assistant.sentence_similarity import SentenceSimilarity
 from assistant.types import Passage
 from ingest.embedding import Embedder
@@ -158,6 +158,20 @@ def names_row(
     passage_text = "\n".join([passage.title, *passage.heading_path, passage.text])
     passage_units = set(lexical_units(passage_text)) | places_covered(question, passage_text)
     return not question_names(question) - passage_units - titled
+
+
+# A header this long (normalised characters), written in the question as it is, was read there.
+MIN_QUOTED_HEADER = 4
+
+
+def quotes_header(row: list[tuple[str, str]], question: str) -> bool:
+    """Whether the question writes one of the row's column headers (not its name's) as it is:
+    "6小时以内多少钱？" over "物品: 小件; 6小时以内: 10元; 24小时以内: 20元"."""
+    text = normalise(question).replace(" ", "")
+    return any(
+        len(header := normalise(h).replace(" ", "")) >= MIN_QUOTED_HEADER and header in text
+        for h, _ in row[1:]
+    )
 
 
 def lacks_asked_column(row: list[tuple[str, str]], question: str) -> bool:

@@ -422,3 +422,21 @@ def test_a_function_word_before_a_header_word_asks_no_missing_column() -> None:
         ("Calls (HK$ per minute)", "4"),
     ]
     assert not lacks_asked_column(row, "And how much data do I get per day?")
+
+
+def test_the_top_row_whose_column_the_question_quotes_is_the_one_meant() -> None:
+    """ "寄存一个小背包，6小时以内多少钱？" names no row of the left-luggage table ("小件", "大件"), but
+    quotes its column as written: retrieval's best row is read, not dropped as unnamed."""
+    small = passage(
+        1,
+        "行李寄存",
+        "物品: 小件（长度不超过55厘米，重量不超过10公斤）; 6小时以内: 10元; 24小时以内: 20元",
+        kind="table",
+        lang="zh",
+    )
+    page = passage(2, "购票及证件", "驾驶证、学生证及社保卡均不能作为乘车证件。", lang="zh")
+    answer = ExtractiveAnswerer().run("在深圳北站寄存一个小背包，6小时以内多少钱？", [small, page], "zh").text
+    assert "6小时以内：10元" in answer, answer
+    # Not a row ranked below another passage: the customer's words name nothing of it.
+    answer = ExtractiveAnswerer().run("寄存一个小背包，6小时以内多少钱？", [page, small], "zh").text
+    assert "10元" not in answer
