@@ -121,40 +121,49 @@ TRANSLATED_ROWS = 30
 _FIGURE_RE = re.compile(r"\d+(?:[.,]\d+)*")
 
 
+class _QuestionWords:
+    """How many of a question's key words a passage names: as written in the question's language,
+    in translation in the other (retrieval.lexicon), by a synonym, or by the country of a place
+    the question names (retrieval.places)."""
+
+    def __init__(self, query: str) -> None:
+        self.own = split_condensed(query)[0]
+        self.lang = detect_language(self.own)
+        # Words, not the bigrams searched for recall nor single characters (which say nothing in
+        # translation: held_across counts them as held).
+        self.asked = [
+            t
+            for t in key_terms(self.own)
+            if not t.startswith("#") and not (len(t) == 1 and CJK_RUN_RE.fullmatch(t))
+        ]
+
+    def named(self, passage: Passage) -> int:
+        if passage.lang == self.lang:
+            terms = set(key_terms(passage.text))
+            held = {t for t in self.asked if term_found(t, terms)}
+        else:
+            held = bilingual_lexicon().known_held(self.asked, passage.text)
+        held |= synonym_groups().held(self.own, set(self.asked) - held, passage.text)
+        return len(held | gazetteer().held(self.own, set(self.asked) - held, passage.text))
+
+
 def with_row_named_in_translation(
     found: Sequence[Passage], query: str, rows_of: Callable[[str, int], list[Passage]]
 ) -> list[Passage]:
     """The passages with the row of a table in the other language than the question's that names
-    the most of the question's key words in translation (retrieval.lexicon), by a synonym or by
-    the country of a place it names (retrieval.places) put
-    second (first, when the table's row read was first), when the table's first row among them
-    names fewer: the embedder ranks a table's rows much alike across languages, so "How much is
-    the roast goose rice you can order to your seat?" found the menu's 腊味煲仔饭 row, not its
-    广式烧鹅饭 row, and "Do gold members get free shipping?" the 白金会员 row, not the 金卡会员 one.
-    Not where its twin in the customer's language is read: "那电器呢？" is answered by the
-    Chinese warranty table's row, not by the English one. Numbered anew."""
-    own = split_condensed(query)[0]
-    lang = detect_language(own)
-    first = next((p for p in found if p.lang != lang and table_row(p) is not None), None)
+    the most of the question's key words (_QuestionWords) put second (first, when the table's row
+    read was first), when the table's first row among them names fewer: the embedder ranks a
+    table's rows much alike across languages, so "How much is the roast goose rice you can order
+    to your seat?" found the menu's 腊味煲仔饭 row, not its 广式烧鹅饭 row, and "Do gold members
+    get free shipping?" the 白金会员 row, not the 金卡会员 one. Not where its twin in the
+    customer's language is read: "那电器呢？" is answered by the Chinese warranty table's row, not
+    by the English one. Numbered anew."""
+    words = _QuestionWords(query)
+    first = next((p for p in found if p.lang != words.lang and table_row(p) is not None), None)
     if first is None:
         return list(found)
-    # Words, not the bigrams searched for recall nor single characters (which say nothing in
-    # translation: held_across counts them as held).
-    asked = [
-        t for t in key_terms(own) if not t.startswith("#") and not (len(t) == 1 and CJK_RUN_RE.fullmatch(t))
-    ]
-
-    def named(passage: Passage) -> int:
-        if passage.lang == lang:
-            terms = set(key_terms(passage.text))
-            held = {t for t in asked if term_found(t, terms)}
-        else:
-            held = bilingual_lexicon().known_held(asked, passage.text)
-        held |= synonym_groups().held(own, set(asked) - held, passage.text)
-        return len(held | gazetteer().held(own, set(asked) - held, passage.text))
-
     siblings = [r for r in rows_of(first.doc_id, TRANSLATED_ROWS) if table_row(r) is not None]
-    counts = {r.chunk_id: named(r) for r in [first, *siblings]}
+    counts = {r.chunk_id: words.named(r) for r in [first, *siblings]}
     ranked = sorted(siblings, key=lambda r: -counts[r.chunk_id])
     if not ranked or ranked[0].chunk_id in {p.chunk_id for p in found}:
         return list(found)
@@ -165,11 +174,47 @@ def with_row_named_in_translation(
         len(ranked) > 1 and counts[ranked[1].chunk_id] == counts[best.chunk_id]
     ):
         return list(found)
-    figures = _FIGURE_RE.findall(best.text)
-    if any(p.lang == lang and _FIGURE_RE.findall(p.text) == figures for p in found[:TOP_PASSAGES]):
-        return list(found)  # its twin in the customer's language is read (the same figures)
+    if _twin_read(best, found[:TOP_PASSAGES], words.lang):
+        return list(found)
     slot = min(found.index(first), 1)
     merged = [*found[:slot], best, *found[slot:]][: len(found)]
+    return [replace(p, n=n) for n, p in enumerate(merged, 1)]
+
+
+def _twin_read(record: Passage, read: Sequence[Passage], lang: str) -> bool:
+    """Whether a passage in the customer's language among those read states the record's figures,
+    all and only them: its twin, which says it in the customer's words."""
+    figures = _FIGURE_RE.findall(record.text)
+    return any(p.lang == lang and _FIGURE_RE.findall(p.text) == figures for p in read)
+
+
+def with_record_named_in_translation(found: Sequence[Passage], query: str) -> list[Passage]:
+    """The passages with a record in the other language than the question's (a table row or an
+    FAQ entry) ranked below the first TOP_PASSAGES (what the judge and the answer step read) put
+    second, when it names more of the question's key words (_QuestionWords) than each passage
+    read: "Can we rent a private mahjong room at the Cotai hotel?" had the Chinese FAQ entry on
+    麻将房 fourth, below a private car's fare and the accessible rooms, and was refused for holding
+    no mahjong. A record is one answer whole; a page's section is not moved. Numbered anew."""
+    words = _QuestionWords(query)
+    read = list(found[:TOP_PASSAGES])
+    below = [
+        p
+        for p in found[TOP_PASSAGES:]
+        if p.lang != words.lang and (p.kind == "faq" or table_row(p) is not None)
+    ]
+    if not read or not below:
+        return list(found)
+    most_read = max(words.named(p) for p in read)
+    best = max(below, key=words.named)
+    # And most of the question's words: a paraphrase's few words are found loosely in
+    # translation ("半夜……在房间里叫东西吃" in an early check-in row: night, room).
+    if (
+        words.named(best) <= most_read
+        or 2 * words.named(best) <= len(words.asked)
+        or _twin_read(best, read, words.lang)
+    ):
+        return list(found)
+    merged = [found[0], best, *(p for p in found[1:] if p.chunk_id != best.chunk_id)]
     return [replace(p, n=n) for n, p in enumerate(merged, 1)]
 
 
@@ -393,6 +438,7 @@ class Answerer:
             found = with_second_section(found, best_of(found[0].doc_id, 2), TOP_K)
         found = with_row_of_figure(found, customer_figures(split_condensed(query)[0]), best_of)
         found = with_row_named_in_translation(found, query, best_of)
+        found = with_record_named_in_translation(found, query)
 
         # Of a page with dated editions, the asked one's chunks (the newest unless a date is named),
         # even when retrieval found only another edition's.

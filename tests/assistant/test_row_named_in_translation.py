@@ -5,7 +5,7 @@ refused for holding no goose."""
 
 from __future__ import annotations
 
-from assistant.answering import with_row_named_in_translation
+from assistant.answering import with_record_named_in_translation, with_row_named_in_translation
 from assistant.types import Passage
 
 
@@ -75,3 +75,65 @@ def test_a_place_the_question_names_picks_the_row_of_its_region() -> None:
     found = [_page("limits"), fees("fees", 1)[0], _page("seats"), _page("faq"), _page("check-in")]
     found = with_row_named_in_translation(found, "飞曼谷的话，网上加5公斤托运行李要多少钱？", fees)
     assert [p.chunk_id for p in found][:3] == ["limits", "fees-South", "fees-Mainl"]
+
+
+def _faq_zh(chunk_id: str, question: str, answer: str) -> Passage:
+    return Passage(
+        chunk_id=chunk_id,
+        doc_id="faq-zh",
+        title="常见问题",
+        text=f"问：{question}\n答：{answer}",
+        n=0,
+        kind="faq",
+        lang="zh",
+    )
+
+
+MAHJONG = _faq_zh("mahjong", "可以预订麻将房吗？", "可以。路氹酒店设有4间私人麻将房，每间首3小时800澳门元。")
+READ = [
+    _page(
+        "car",
+        "A private car for up to 3 passengers costs MOP 380 one way between our hotels and the airport.",
+    ),
+    _page("accessible", "Hotel: Jade Harbour Cotai; Accessible rooms: 10; Bathroom: Roll-in shower"),
+    _page("extra-bed", "An extra bed costs MOP 400 per night and does not include breakfast."),
+]
+
+
+def test_an_faq_entry_naming_most_of_the_question_in_translation_is_read() -> None:
+    found = with_record_named_in_translation(
+        [*READ, MAHJONG, _page("spa")], "Can we rent a private mahjong room at the hotel?"
+    )
+    assert [p.chunk_id for p in found] == ["car", "mahjong", "accessible", "extra-bed", "spa"]
+    assert [p.n for p in found] == [1, 2, 3, 4, 5]
+
+
+def test_a_record_naming_few_of_the_words_or_no_more_than_those_read_stays() -> None:
+    # The customer's language says it as well among the passages read: nothing to move.
+    english = _page(
+        "mahjong-en", "Q: Can I book a mahjong room?\nA: Yes. The hotel has 4 private mahjong rooms."
+    )
+    found = [READ[0], english, READ[2], MAHJONG, _page("spa")]
+    assert (
+        with_record_named_in_translation(found, "Can we rent a private mahjong room at the hotel?") == found
+    )
+    # A paraphrase's few words found loosely (night, room) are not most of it.
+    check_in = _row(
+        "check-in",
+        "Request: Early check-in before 9:00 am; Fee per room: The full room rate of the previous night",
+        lang="en",
+        doc_id="fees",
+    )
+    chinese = [
+        Passage(chunk_id=c, doc_id=c, title=c, text=t, n=0, lang="zh")
+        for c, t in (
+            ("breakfast", "最迟可在抵达前1天加订早餐。"),
+            ("kitchen", "我们的厨房可以准备素食菜式。"),
+            ("season", "旺季须至少连住2晚。"),
+        )
+    ]
+    found = [*chinese, check_in]
+    assert (
+        with_record_named_in_translation(found, "半岛那家，半夜肚子饿了想在房间里叫东西吃，最晚几点前能叫？")
+        == found
+    )
