@@ -138,11 +138,11 @@ class _QuestionWords:
         ]
 
     def named(self, passage: Passage) -> int:
-        if passage.lang == self.lang:
-            terms = set(key_terms(passage.text))
-            held = {t for t in self.asked if term_found(t, terms)}
-        else:
-            held = bilingual_lexicon().known_held(self.asked, passage.text)
+        # Names and codes are written alike in both languages ("API", "webhook").
+        terms = set(key_terms(passage.text))
+        held = {t for t in self.asked if term_found(t, terms)}
+        if passage.lang != self.lang:
+            held |= bilingual_lexicon().known_held(self.asked, passage.text)
         held |= synonym_groups().held(self.own, set(self.asked) - held, passage.text)
         return len(held | gazetteer().held(self.own, set(self.asked) - held, passage.text))
 

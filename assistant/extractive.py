@@ -195,6 +195,8 @@ _ASKS_EMAIL_RE = re.compile(
 )
 _EMAIL_ADDRESS_WORDS_RE = re.compile(rf"\be-?mail(?: address)?\b|{_EMAIL_WORD_ZH}(?:地址)?", re.IGNORECASE)
 _EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+")
+# "Unlimited", "不限" state a count or an amount of data: the answer to "how many".
+_UNLIMITED_RE = re.compile(r"\bunlimited\b|\bno limit\b|无限|不限")
 # Where one message's questions part: after a question mark, or at ", and how ..." in English,
 # also with a preposition before the question word (", and at what time ...", ", and for how long").
 _PART_RE = re.compile(
@@ -289,6 +291,8 @@ class _Asked:
             return True
         if "email" in self.kinds and _EMAIL_RE.search(sentence):
             return True
+        if self.kinds & {"number", "data"} and _UNLIMITED_RE.search(sentence):
+            return True  # "how many webhooks" -> "Webhooks: unlimited"
         return any(f.kind in self.kinds and not self._known(f) for f in find_facts(sentence))
 
     def _known(self, fact: Fact) -> bool:

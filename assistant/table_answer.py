@@ -372,6 +372,11 @@ class TableAnswerer:
             for_everyone = [i for i in open_columns if not _for_unnamed_group(cells[i][0], part)]
             if len(for_everyone) == 1:
                 return for_everyone[0]
+            # Of those, the one stating the kind of fact asked for: "How much is the hot stone
+            # massage?" asks "价格：1080", not the description holding "stone" and "massage".
+            of_kind = [i for i in for_everyone if asked & cell_kinds(*cells[i])]
+            if len(of_kind) == 1:
+                return of_kind[0]
         # Words and kind leave it open: the header closest in meaning, if it stands out.
         by_value = yes_no and all(states_yes_no(cells[i][1]) for i in open_columns)
         return self._closest_column(cells, open_columns, part, by_value)

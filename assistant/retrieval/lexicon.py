@@ -30,7 +30,7 @@ from pathlib import Path
 
 from assistant.retrieval import packaged_data
 from assistant.retrieval.hanzi import CEDICT_FILE, CEDICT_PACKAGE, cedict_lines
-from assistant.retrieval.text import EN_KEY_STOP_WORDS, key_terms, normalise, stem, term_found
+from assistant.retrieval.text import EN_KEY_STOP_WORDS, key_terms, normalise, prefix_match, stem, term_found
 from ingest.text import CJK_RUN_RE
 
 FORMAT_VERSION = 3
@@ -155,6 +155,7 @@ class BilingualLexicon:
 # "compensate", "compensation"): they match when they share all but the last three letters of
 # the shorter, and at least five.
 MIN_SHARED_PREFIX = 5
+MIN_PREFIX_SHARE = 0.6
 
 
 def _english_held(word: str, text_terms: set[str]) -> bool:
@@ -164,7 +165,14 @@ def _english_held(word: str, text_terms: set[str]) -> bool:
         shared = min(len(word), len(term)) - 3
         if shared >= MIN_SHARED_PREFIX and term.isascii() and term[:shared] == word[:shared]:
             return True
-    return term_found(word, text_terms)
+        # A gloss word beginning a text word, or the other way round, as term_found reads a
+        # question's word; but not a short one inside a long one ("enter", a gloss of 入门, is
+        # no "Enterprise").
+        if prefix_match(word, term) and min(len(word), len(term)) >= MIN_PREFIX_SHARE * max(
+            len(word), len(term)
+        ):
+            return True
+    return False
 
 
 def _gloss_words(gloss: str) -> list[str]:

@@ -440,3 +440,21 @@ def test_the_top_row_whose_column_the_question_quotes_is_the_one_meant() -> None
     # Not a row ranked below another passage: the customer's words name nothing of it.
     answer = ExtractiveAnswerer().run("寄存一个小背包，6小时以内多少钱？", [page, small], "zh").text
     assert "10元" not in answer
+
+
+def test_unlimited_states_how_many() -> None:
+    """ "企业版可以建多少个webhook？" had the Business row's 100: the Enterprise row's "unlimited"
+    stated no count, and the row stating one went first."""
+    enterprise = passage(
+        1, "API limits", "Plan: Enterprise; API requests per minute: 2000; Webhooks: unlimited", kind="table"
+    )
+    business = passage(
+        2, "API limits", "Plan: Business; API requests per minute: 600; Webhooks: 100", kind="table"
+    )
+    for question in ("企业版可以建多少个webhook？", "How many webhooks does the Enterprise plan have?"):
+        answer = (
+            ExtractiveAnswerer()
+            .run(question, [enterprise, business], "zh" if "版" in question else "en")
+            .text
+        )
+        assert "unlimited" in answer and "100" not in answer, answer

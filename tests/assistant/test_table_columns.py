@@ -111,3 +111,16 @@ def test_what_asks_yes_or_no() -> None:
     assert not asks_yes_no("Can you tell me the delivery time to Norway?")
     assert not asks_yes_no("How long does delivery to Norway take?")
     assert not asks_yes_no("寄到马来西亚要几天？")
+
+
+SPA_ZH = "项目: 热石按摩; 时长: 90分钟; 价格（澳门元）: 1080; 翡翠会会员价（澳门元）: 968; 说明: 以温热的玄武岩石按摩，适合肌肉紧绷"
+
+
+def test_of_columns_fitting_alike_the_one_stating_the_asked_kind_answers(
+    with_embedder: TableAnswerer,
+) -> None:
+    # The description holds "stone" and "massage" in translation, the members' price is for a
+    # group the question does not name: the price answers "how much".
+    question = "How much is the hot stone massage at the spa?"
+    assert answer(SPA_ZH, question) == "热石按摩，价格（澳门元）：1080"
+    assert answer(SPA_ZH, question, with_embedder) == "热石按摩，价格（澳门元）：1080"

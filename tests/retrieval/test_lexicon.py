@@ -114,3 +114,11 @@ def test_a_chinese_word_is_searched_in_english_by_its_short_glosses_only() -> No
     assert parsed.english("长途", close=True) == frozenset() and "travel" in parsed.english("长途")
     assert parsed.english("月费", close=True) == {"monthly", "fee"}
     assert parsed.english("电子礼品", close=True) == {"electronic", "electron", "gift", "present"}
+
+
+def test_a_short_gloss_word_inside_a_long_word_is_not_held() -> None:
+    # 入门 glosses "enter": "Enterprise" is not it (the Starter plan's question had been given the
+    # Enterprise row); a gloss and a text word of one stem still match ("assemble", "Assembly").
+    lexicon = bilingual_lexicon()
+    assert lexicon.known_held(["入门"], "Plan: Enterprise; Webhooks: unlimited") == set()
+    assert lexicon.known_held(["组装"], "Assembly costs S$60") == {"组装"}
