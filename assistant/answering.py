@@ -14,9 +14,9 @@ code and scores; the LLM only phrases the answer.
 from __future__ import annotations
 
 import asyncio
-import re
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, replace
+from functools import cached_property
 
 from assistant.answerability import TOP_PASSAGES, AnswerabilityJudge, load_params
 from assistant.condense import CondensedQuery, QueryCondenser, last_answer, split_condensed
@@ -42,6 +42,7 @@ from assistant.retrieval.retriever import HybridRetriever
 from assistant.retrieval.places import gazetteer
 from assistant.retrieval.synonyms import synonym_groups
 from assistant.retrieval.text import key_terms, term_found
+from assistant.retrieval.twins import twin_by_figures
 from assistant.retrieval.types import RetrievalFilters, RetrievalResult
 from assistant.sentence_vectors import SentenceVectors
 from assistant.table_answer import table_row
@@ -118,7 +119,6 @@ FIGURE_ROWS = 10
 
 # Rows of a table in the other language read for the one naming the question's words in translation.
 TRANSLATED_ROWS = 30
-_FIGURE_RE = re.compile(r"\d+(?:[.,]\d+)*")
 
 
 class _QuestionWords:
@@ -129,9 +129,13 @@ class _QuestionWords:
     def __init__(self, query: str) -> None:
         self.own = split_condensed(query)[0]
         self.lang = detect_language(self.own)
-        # Words, not the bigrams searched for recall nor single characters (which say nothing in
-        # translation: held_across counts them as held).
-        self.asked = [
+
+    @cached_property
+    def asked(self) -> list[str]:
+        """Words, not the bigrams searched for recall nor single characters (which say nothing in
+        translation: held_across counts them as held). Read only when a passage in the other
+        language is there to weigh."""
+        return [
             t
             for t in key_terms(self.own)
             if not t.startswith("#") and not (len(t) == 1 and CJK_RUN_RE.fullmatch(t))
@@ -174,18 +178,11 @@ def with_row_named_in_translation(
         len(ranked) > 1 and counts[ranked[1].chunk_id] == counts[best.chunk_id]
     ):
         return list(found)
-    if _twin_read(best, found[:TOP_PASSAGES], words.lang):
-        return list(found)
+    if twin_by_figures(best, found[:TOP_PASSAGES], words.lang):
+        return list(found)  # its twin in the customer's language is read
     slot = min(found.index(first), 1)
     merged = [*found[:slot], best, *found[slot:]][: len(found)]
     return [replace(p, n=n) for n, p in enumerate(merged, 1)]
-
-
-def _twin_read(record: Passage, read: Sequence[Passage], lang: str) -> bool:
-    """Whether a passage in the customer's language among those read states the record's figures,
-    all and only them: its twin, which says it in the customer's words."""
-    figures = _FIGURE_RE.findall(record.text)
-    return any(p.lang == lang and _FIGURE_RE.findall(p.text) == figures for p in read)
 
 
 def with_record_named_in_translation(found: Sequence[Passage], query: str) -> list[Passage]:
@@ -204,14 +201,14 @@ def with_record_named_in_translation(found: Sequence[Passage], query: str) -> li
     ]
     if not read or not below:
         return list(found)
-    most_read = max(words.named(p) for p in read)
-    best = max(below, key=words.named)
+    counts = {p.chunk_id: words.named(p) for p in [*read, *below]}
+    best = max(below, key=lambda p: counts[p.chunk_id])
     # And most of the question's words: a paraphrase's few words are found loosely in
     # translation ("半夜……在房间里叫东西吃" in an early check-in row: night, room).
     if (
-        words.named(best) <= most_read
-        or 2 * words.named(best) <= len(words.asked)
-        or _twin_read(best, read, words.lang)
+        counts[best.chunk_id] <= max(counts[p.chunk_id] for p in read)
+        or 2 * counts[best.chunk_id] <= len(words.asked)
+        or twin_by_figures(best, read, words.lang)
     ):
         return list(found)
     merged = [found[0], best, *(p for p in found[1:] if p.chunk_id != best.chunk_id)]

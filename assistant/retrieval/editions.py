@@ -21,9 +21,9 @@ from assistant.types import Passage
 from ingest.parsing.edition import parse_date
 from ingest.types import Edition
 
-# Years and dates a question may name: "in 2022", "2022年", "the 2023 edition", "1 May 2023".
 # Chunks fetched beyond the slots to fill, so that a page's sections can go before its table's rows.
 EXTRA_FETCHED = 5
+# Years and dates a question may name: "in 2022", "2022年", "the 2023 edition", "1 May 2023".
 _YEAR = re.compile(r"(?<![\d.,$¥€£])(?:19|20)\d\d(?![\d%])")
 
 

@@ -18,6 +18,7 @@ from assistant.types import Passage
 MIN_TWIN_TOKENS = 2  # fewer say too little to tell a translation from another page
 # The names, codes and figures a text writes in Latin script or digits, in either language.
 _LATIN_TOKEN_RE = re.compile(r"[A-Za-z][A-Za-z0-9&+-]*|\d+(?:[.,]\d+)*")
+_FIGURE_RE = re.compile(r"\d+(?:[.,]\d+)*")
 
 
 def names_and_figures(text: str) -> set[str]:
@@ -34,6 +35,14 @@ def names_and_figures(text: str) -> set[str]:
 def latin_tokens(text: str) -> set[str]:
     """Every Latin word and figure of a text, in lower case."""
     return {t.lower() for t in _LATIN_TOKEN_RE.findall(text)}
+
+
+def twin_by_figures(record: Passage, read: Sequence[Passage], lang: str) -> bool:
+    """Whether a passage in `lang` among `read` states the record's figures, all and only them, in
+    order: a table row's twin, whose headers (capitalised in English, "Closes") are words the
+    other language does not write, so says_what cannot tell it."""
+    figures = _FIGURE_RE.findall(record.text)
+    return any(p.lang == lang and _FIGURE_RE.findall(p.text) == figures for p in read)
 
 
 def says_what(translation: str, original: str) -> bool:
