@@ -193,10 +193,12 @@ class HybridRetriever:
             dense = self.dense.run(vector, snapshot, top_n=n, filters=filters)
         with timer.step("title"):
             found = {h.chunk_id for h in lexical.hits} | {h.chunk_id for h in dense.hits}
-            title = self.title.run(vector, snapshot.catalog, snapshot.titles, top_n=n, mask=mask, found=found)
+            titles = self.title.run(
+                vector, snapshot.catalog, snapshot.titles, top_n=n, mask=mask, found=found
+            )
         with timer.step("fuse"):
             r = self.retrieval
-            fused = fuse([lexical, translated, dense, title], r.fusion_method, r.weights, r.rrf_k)
+            fused = fuse([lexical, translated, dense, titles.leading], r.fusion_method, r.weights, r.rrf_k)
         with timer.step("edition"):
             fused = self.editions.run(fused, snapshot.catalog, query)
         with timer.step("fuse"):
@@ -215,7 +217,7 @@ class HybridRetriever:
         ordered = _scored(
             [passages[h.chunk_id] for h in fused.hits if h.chunk_id in passages],
             fused,
-            [lexical, translated, dense, title],
+            [lexical, translated, dense, titles.matched],
             strengths,
         )
         warnings: list[str] = []
@@ -236,7 +238,7 @@ class HybridRetriever:
                 "bm25": lexical,
                 "translated": translated,
                 "dense": dense,
-                "title": title,
+                "title": titles.leading,
                 "fused": fused,
             },
             kb_version=snapshot.version,
