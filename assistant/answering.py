@@ -82,12 +82,22 @@ def with_each_part_found(
 ) -> list[Passage]:
     """The whole message's passages, with the best passage of each ask whose own best two are
     not among the first TOP_PASSAGES (what the judge and the answer step read) put right after
-    the first passage, in the asks' order; numbered anew."""
+    the first passage, in the asks' order; numbered anew. An ask's best passage from another
+    section of a page already read is put there too: retrieval keeps one chunk a page, so "How
+    much is an extra bed per night, and do you charge for a baby cot?" read the baby-cot section
+    of the children's page alone, and its extra-bed section never. (Not another row of a table
+    read: a row of another destination, as good for "how much data does a day pass give?", then
+    pushed the other ask's passage out of those read.)"""
     merged = list(whole)
     slot = 1
     for ranking in each:
         read = {p.chunk_id for p in merged[:TOP_PASSAGES]}
-        if not ranking or any(p.chunk_id in read for p in ranking[:2]):
+        pages = {p.doc_id for p in merged[:TOP_PASSAGES] if p.kind != "table"}
+        if (
+            not ranking
+            or ranking[0].chunk_id in read
+            or (ranking[0].doc_id not in pages and any(p.chunk_id in read for p in ranking[1:2]))
+        ):
             continue
         merged = [p for p in merged if p.chunk_id != ranking[0].chunk_id]
         merged.insert(slot, ranking[0])

@@ -328,8 +328,19 @@ class _Asked:
         return not self.subject or bool(units & self.subject)
 
     def joined(self, other: _Asked) -> _Asked:
-        """One row answering two parts ("每月多少钱？包括多少分钟？"): both parts' columns."""
-        return _Asked(f"{self.text} {other.text}", self.context, f"{self.full} {other.full}")
+        """One row answering two parts ("每月多少钱？包括多少分钟？"): both parts' columns. Each part
+        ends in its question mark, so the table step reads them as two asks ("What time is the
+        first shuttle to the airport, and how often does it run?": the first bus and "Every")."""
+        return _Asked(
+            f"{_asking(self.text)} {other.text}", self.context, f"{_asking(self.full)} {other.full}"
+        )
+
+
+def _asking(part: str) -> str:
+    """A part of a question ending in its question mark ("What time is the first bus," -> "What
+    time is the first bus?")."""
+    part = part.rstrip().rstrip(",，")
+    return part if part.endswith(("?", "？")) else part + ("？" if is_chinese(part) else "?")
 
 
 def question_units(text: str) -> set[str]:
@@ -474,8 +485,17 @@ class ExtractiveAnswerer:
                 others = " ".join([setting, *(p for p in parts if p != part), context]).strip()
                 asked = _Asked(part, others, f"{setting} {part}".strip())
                 named = _thing_units(asked.units)
+                # A part asking about "it" asks about the thing a row chosen for another part is
+                # the record of: "What time is the first shuttle to the airport, and how often
+                # does it run?" -> that route's "Every" column, not a sentence elsewhere.
                 holder = next(
-                    (c for c, _ in chosen if named <= c.units | c.held and _states_kind(c, asked)), None
+                    (
+                        c
+                        for c, _ in chosen
+                        if (named <= c.units | c.held or (c.row is not None and _PRONOUN_RE.search(part)))
+                        and _states_kind(c, asked)
+                    ),
+                    None,
                 )
                 if holder is not None:
                     # "How much storage can I buy, and what does it cost?": the row chosen for
@@ -1013,6 +1033,9 @@ def _naming_the_thing(best: _Candidate, ranked: list[_Candidate], asked: _Asked)
 SUBJECT_NAMED = 2
 # An FAQ answer this short is read whole; from a longer one, the sentence answering is quoted.
 WHOLE_FAQ_SENTENCES = 2
+# A pronoun standing for something the message named before ("how often does it run?"); not the
+# "it" of "how much does it cost to move a meter?", which names its thing after "to".
+_PRONOUN_RE = re.compile(r"\b(?:it|they|them)\b(?!.*\bto\s)|它", re.IGNORECASE)
 # A sentence that starts by referring back needs the one before it.
 _PRONOUN_START_RE = re.compile(
     r"^(?:it|they|this|that|these|those|he|she)\b|^(?:它|它们|这|那|此)", re.IGNORECASE

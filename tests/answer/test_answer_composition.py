@@ -297,3 +297,37 @@ def test_a_sentence_is_about_what_its_section_heading_names(embedder: Embedder) 
     # A heading that is the page's title names the whole page, not a section.
     untitled = replace(no_shows, heading_path=(policy,))
     assert "whole stay" in extractor.run("What's the no-show charge?", [untitled, row], "en").text
+
+
+def test_an_ask_about_it_is_answered_by_the_row_another_ask_chose(embedder: Embedder) -> None:
+    """ "What time is the first shuttle to the airport, and how often does it run?": "it" is that
+    route, whose row has an "Every" column; the second ask, naming nothing of its own, had been
+    given the closest sentence in the other language (an early check-out fee)."""
+    extractor = ExtractiveAnswerer(embedder=embedder)
+    passages = [
+        passage(
+            1,
+            "Shuttle buses",
+            "Route: Jade Harbour Cotai – Macau International Airport; First bus from the hotel: 8:00 am; "
+            "Last bus from the hotel: 10:00 pm; Every: 30 minutes; Fare per person: Free",
+            kind="table",
+        ),
+        passage(
+            2, "Check-in", "At Jade Harbour Cotai, check-in is from 3:00 pm and check-out is by 12 noon."
+        ),
+        passage(
+            3,
+            "取消政策",
+            "提前退房：如比原定日期提早退房，且没有提前至少24小时通知我们，将额外收取一晚房费。",
+            lang="zh",
+        ),
+    ]
+    answer = extractor.run(
+        "What time is the first shuttle from Jade Harbour Cotai to the airport, and how often does it run?",
+        passages,
+        "en",
+    ).text
+    assert answer == (
+        "According to our help centre:\nJade Harbour Cotai – Macau International Airport, first bus from "
+        "the hotel: 8:00 am; every: 30 minutes [1]."
+    )

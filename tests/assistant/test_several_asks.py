@@ -14,8 +14,10 @@ from ingest.config import Settings
 SAMPLE_KB = "sample"  # built by the sample_settings fixture (conftest.py)
 
 
-def _passage(chunk_id: str) -> Passage:
-    return Passage(chunk_id=chunk_id, doc_id=chunk_id, title=chunk_id, text=chunk_id, n=0)
+def _passage(chunk_id: str, doc_id: str | None = None, kind: str = "text") -> Passage:
+    return Passage(
+        chunk_id=chunk_id, doc_id=doc_id or chunk_id, title=chunk_id, text=chunk_id, n=0, kind=kind
+    )
 
 
 def test_a_message_asking_two_things_is_searched_for_each() -> None:
@@ -34,6 +36,20 @@ def test_an_asks_best_passage_joins_only_when_the_first_passages_lack_its_best_t
     assert [p.n for p in found] == [1, 2, 3, 4, 5]
     found = with_each_part_found(whole, [[_passage("x")], [_passage("y")]], 5)
     assert [p.chunk_id for p in found] == ["a", "x", "y", "b", "c"]
+
+
+def test_an_asks_best_section_of_a_page_already_read_joins() -> None:
+    """Retrieval keeps one chunk a page: "How much is an extra bed per night, and do you charge for
+    a baby cot?" read the children's page's baby-cot section, never its extra-bed section, which
+    the first ask's own search found first (its second best, the baby-cot one, is read)."""
+    whole = [_passage("cots", "children"), _passage("pets"), _passage("faq"), _passage("d"), _passage("e")]
+    found = with_each_part_found(whole, [[_passage("beds", "children"), _passage("cots", "children")]], 5)
+    assert [p.chunk_id for p in found] == ["cots", "beds", "pets", "faq", "d"]
+    # Not another row of a table read: for "how much data does a day pass give?" a row of another
+    # destination is as good as the one read, and would push another ask's passage out.
+    rows = [_passage("usa", "roaming", "table"), _passage("plans"), _passage("faq"), _passage("d")]
+    found = with_each_part_found(rows, [[_passage("uk", "roaming", "table"), _passage("plans")]], 4)
+    assert [p.chunk_id for p in found] == ["usa", "plans", "faq", "d"]
 
 
 @pytest.fixture(scope="module")
