@@ -501,11 +501,13 @@ _ASKS_EN = (
     # "How often does the shuttle run?" is answered by a period ("every 30 minutes").
     (re.compile(r"\bhow often\b|\bhow frequent(?:ly)?\b"), {"duration"}),
     (re.compile(r"\bdiscounts?\b"), {"money", "percent"}),
-    # A time of day: "What time does the counter close?", "opening hours".
+    # A time of day: "What time does the counter close?", "opening hours", "when does the last
+    # bus leave?" (a "when" asks a date or a period too: below).
     (
         re.compile(
             r"\bwhat time\b|\b(?:opening|business|office|service) hours\b"
-            r"|\bwhen (?:does|do|is|are)\b[^?]{0,40}\b(?:open|opens|close|closes|closed)\b"
+            r"|\bwhen (?:does|do|is|are|will)\b[^?]{0,40}\b(?:open|opens|close|closes|closed|leave|leaves"
+            r"|depart|departs|start|starts|begin|begins|end|ends|finish|finishes)\b"
         ),
         {"time"},
     ),
@@ -570,7 +572,13 @@ _ASKS_LIMIT_ZH = re.compile(r"(?:最多|最高|最少|最低|至少|上限|下�
 # a question for a point in time by a date only ("when did the 2024 policy take effect" ->
 # "effective from 1 January 2024", not "cancel within 14 days"): past events ("when did", "when
 # was"), coming into force, start dates, "which day".
-_ASKS_WHEN = re.compile(r"\bwhen\b|什么时候|何时|几时")
+# A "when" inside a clause joins it to another ("Do I have to pay a deposit when I open an
+# account?" asks no time); one opening a question or clause asks it ("..., and when does it
+# open?"), as does one after a verb of telling or knowing ("can you tell me when it opens?").
+_ASKS_WHEN = re.compile(
+    r"(?:^|[,;:.?!，；：。？！]\s*|\b(?:and|but|so|or|until|till|since|by|from)\s+"
+    r"|\b(?:tell (?:me|us)|know|ask|find out|say|check|wondering|wonder)\s+)when\b|什么时候|何时|几时"
+)
 _ASKS_DATE = re.compile(
     r"\bwhen (?:did|was|were|had)\b|\b(?:take|takes|took|taken|taking|come|comes|came) (?:into )?(?:effect|force)\b"
     r"|\b(?:become|became|becomes) effective\b|\b(?:effective|start|starting|end|expiry|launch|release) date\b"

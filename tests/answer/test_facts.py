@@ -163,6 +163,12 @@ def test_bare_digits_are_numbers_and_full_width_digits_are_read() -> None:
         ("When will my refund arrive?", {"duration", "date"}),
         ("退款什么时候到账？", {"duration", "date"}),
         ("How long did delivery take, and when was it shipped?", {"duration", "date"}),
+        ("And when will I get the final bill?", {"duration", "date"}),
+        ("Can you tell me when the Xihu hall opens?", {"duration", "date"}),
+        # A "when" inside a clause joins it to another, asking no time: the deposit question had
+        # been answered with "by SMS within 1 working day".
+        ("Do I have to pay a deposit when I open an account?", {"money", "percent"}),
+        ("Is parking free when I stay at the hotel?", set()),
         # How long a period (期, 期限) lasts is a duration, not a length.
         ("保修期多长？", {"duration", "date"}),
         ("退货期限有多长？", {"duration", "date"}),
@@ -275,6 +281,9 @@ def test_a_chinese_discount_is_the_share_of_the_price_paid() -> None:
         ("What time does the collection counter close?", {"time"}),
         ("What are your opening hours?", {"time"}),
         ("客服热线几点开放？", {"time"}),
+        # When a bus leaves is a time of day as much as a date: "And when does the last one leave
+        # Jade Harbour Cotai?" had been answered by the shuttle's "Every: 30 minutes".
+        ("And when does the last one leave Jade Harbour Cotai?", {"time", "duration", "date"}),
         ("What discount do platinum members get?", {"money", "percent"}),
         ("金卡会员打几折？", {"money", "percent"}),
         ("开通月结账户每月至少要寄多少件？", {"number"}),
