@@ -335,10 +335,40 @@ def _zh_compared(entity: str, previous: str) -> tuple[int, int] | None:
 def standalone(question: str, previous: str) -> str:
     """A follow-up made standalone: an elliptical one asks the previous question of its new entity
     ("那商业版呢？" after "入门版每分钟可以调用多少次API？" -> "商业版每分钟可以调用多少次API？");
-    any other, or one whose compared entity no rule finds, is joined with the previous question."""
+    any other, or one whose compared entity no rule finds, is joined with the previous question,
+    in which a name the follow-up swaps for its sibling is the sibling's (with_sibling_names)."""
     entity = elliptical_entity(question)
     replaced = substituted(entity, previous) if entity is not None else None
-    return replaced if replaced is not None else combine(question, previous)
+    return replaced if replaced is not None else combine(question, with_sibling_names(question, previous))
+
+
+# A name of two or more capitalised words ("Jade Harbour Taipa", "Harbour Max").
+_MULTIWORD_NAME_RE = re.compile(r"\b[A-Z][\w'-]*(?:\s+[A-Z][\w'-]*)+")
+
+
+def with_sibling_names(question: str, previous: str) -> str:
+    """The previous question with each name the follow-up swaps for a sibling replaced by it: a
+    name differing only in its last word ("And when does the last one leave Jade Harbour Cotai?"
+    after "Is there a shuttle from Jade Harbour Taipa to the airport?" asks of Cotai's airport
+    shuttle; the old hotel's "Taipa" had found the Taipa Ferry Terminal's row)."""
+    for words in _names(question):
+        for others in _names(previous):
+            if len(others) == len(words) and others[:-1] == words[:-1] and others[-1] != words[-1]:
+                previous = re.sub(rf"\b{re.escape(' '.join(others))}\b", " ".join(words), previous)
+    return previous
+
+
+def _names(text: str) -> list[list[str]]:
+    """The text's names of two or more words, without a capitalised question word before them
+    ("Does Jade Harbour Cotai ..." -> Jade Harbour Cotai)."""
+    found = []
+    for match in _MULTIWORD_NAME_RE.findall(text):
+        words = match.split()
+        while words and words[0].lower() in EN_STOP_WORDS:
+            words.pop(0)
+        if len(words) >= 2:
+            found.append(words)
+    return found
 
 
 def combine(question: str, previous: str) -> str:

@@ -168,8 +168,9 @@ _ZH_ASKING_RE = re.compile(
 # "Free", "no charge", "waived" and "without a fee" state an amount: the answer to "is there a
 # fee for ...".
 _FREE_RE = re.compile(
-    r"\bfree\b|\bno charge\b|\bwaive[ds]?\b|\bat no (?:extra )?cost\b"
-    r"|\bwithout (?:an? |any )?(?:[\w-]+ ){0,3}(?:fee|charge|cost)s?\b|免费|免收|不收费|豁免|免除",
+    r"\bfree\b|\bno (?:charge|fee|deposit|cost|payment)s?\b|\bwaive[ds]?\b|\bat no (?:extra )?cost\b"
+    r"|\bwithout (?:an? |any )?(?:[\w-]+ ){0,3}(?:fee|charge|cost|deposit)s?\b|免费|免收|不收费|豁免|免除"
+    r"|(?:不收|无需|不需|不用|免)(?:交|缴|付|收取)?押金|没有押金",
     re.IGNORECASE,
 )
 # "Is return shipping free?", "要收费吗": asks whether there is a charge ("the free trial" does not).

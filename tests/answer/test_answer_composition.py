@@ -331,3 +331,41 @@ def test_an_ask_about_it_is_answered_by_the_row_another_ask_chose(embedder: Embe
         "According to our help centre:\nJade Harbour Cotai – Macau International Airport, first bus from "
         "the hotel: 8:00 am; every: 30 minutes [1]."
     )
+
+
+def test_a_question_whether_to_pay_a_deposit_is_answered_by_there_being_none(embedder: Embedder) -> None:
+    """ "Do I have to pay a deposit when I open an account?": "There is no deposit" states the
+    amount asked for, as "free" does; the change of name's "It is free and takes 3 working days"
+    had answered, for stating one (and before that the SMS's "within 1 working day", the "when"
+    read as asking a time)."""
+    extractor = ExtractiveAnswerer(embedder=embedder)
+    passages = [
+        faq(
+            1,
+            "Faq",
+            "Can a tenant open an account?",
+            "Yes. Bring your ID, your tenancy contract and the owner's written consent to a service "
+            "hall, or apply in the app. There is no deposit.",
+        ),
+        faq(
+            2,
+            "Faq",
+            "Can I change the name on my account?",
+            "Yes. If the home has a new owner, or the account is not in the owner's name, bring the "
+            "owner's ID and property certificate to a service hall, or apply in the app under Me > My "
+            "Accounts > Change Name. It is free and takes 3 working days.",
+        ),
+        passage(
+            3,
+            "Moving home: opening and closing your account",
+            "Open an account in your name on the day you move in, and take a photo of the meter readings "
+            "that day. Owners need their ID and property certificate. Tenants need their ID, the tenancy "
+            "contract and the owner's written consent. There is no deposit.\n\nWe send your 10-digit "
+            "account number by SMS within 1 working day. You need it to pay bills and to contact us.",
+        ),
+    ]
+    answer = extractor.run(
+        "Do I have to pay a deposit when I open an account for my new flat?", passages, "en"
+    )
+    assert "There is no deposit [1]" in answer.text or "There is no deposit [3]" in answer.text
+    assert "3 working days" not in answer.text and "SMS" not in answer.text

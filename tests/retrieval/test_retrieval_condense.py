@@ -217,3 +217,27 @@ def test_a_follow_up_pointing_at_a_thing_of_the_last_answer_takes_that_answer_se
         "When does that office open? (previous: Where is the lost property office)"
     )
     assert "Lost Property" not in condenser().run("Can I do that online?", history).query
+
+
+def test_a_follow_up_swapping_a_name_for_its_sibling_asks_the_previous_question_of_it() -> None:
+    """ "And when does the last one leave Jade Harbour Cotai?" after a question on Jade Harbour
+    Taipa's airport shuttle: the old hotel's "Taipa" had found the Cotai - Taipa Ferry Terminal
+    row, not Cotai's airport one."""
+    history = [
+        Message("user", "Is there a shuttle from Jade Harbour Taipa to the airport?"),
+        Message("assistant", "Yes: it is free, every 20 minutes from 7:00 am to 11:00 pm."),
+    ]
+    result = condenser().run("And when does the last one leave Jade Harbour Cotai?", history)
+    assert result.query == (
+        "And when does the last one leave Jade Harbour Cotai? "
+        "(previous: Is there a shuttle from Jade Harbour Cotai to the airport)"
+    )
+    # Names that are no siblings (another first word) stay as the previous question wrote them.
+    result = condenser().run(
+        "How long does it take from Guangzhou South?",
+        [
+            Message("user", "How much is a ticket from Shenzhen North to Zhuhai?"),
+            Message("assistant", "Second class: ¥85."),
+        ],
+    )
+    assert result.query.endswith("(previous: How much is a ticket from Shenzhen North to Zhuhai)")
