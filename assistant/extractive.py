@@ -165,7 +165,7 @@ _ZH_ASKING_RE = re.compile(
     r"多少钱|多少|多久|多长时间|多长|几(?=天)|几个|几点|几时|什么时候|什么|怎么样|怎么|怎样|如何|哪些|哪里|哪个|"
     r"是否|能否|可以|可否|请问|[吗呢么]"
 )
-# "Free", "no charge", "waived" and "without a fee" state an amount: the answer to "is there a
+# "Free", "no charge", "no deposit", "waived" and "without a fee" state an amount: the answer to "is there a
 # fee for ...".
 _FREE_RE = re.compile(
     r"\bfree\b|\bno (?:charge|fee|deposit|cost|payment)s?\b|\bwaive[ds]?\b|\bat no (?:extra )?cost\b"

@@ -17,11 +17,11 @@ carrier/shop/saas). A knowledge base in one language is searched once, as before
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
+from assistant.retrieval.background import background
 from assistant.retrieval.snapshot import KBSnapshot
 from assistant.retrieval.types import RankedList, RetrievalFilters, ScoredChunk
 from ingest.embedding import Embedder, EmbeddingError
@@ -51,23 +51,13 @@ def chroma_where(
 # candidate's cosine from the list's lowest up to this, not up to the list's best: a vague query
 # whose best match is mediocre then gets a mediocre dense score, not a full one (fusion.py).
 COSINE_CEILING = 1.0
-# A language's background: the median cosine of its hits at these 1-based ranks (the best one is
-# left out: it may be the answer). With fewer than BACKGROUND_MIN such hits (a language with a
-# handful of chunks) its cosines are left as they are.
-BACKGROUND_RANKS = (2, 20)
-BACKGROUND_MIN = 5
-
-
-def background(hits: Sequence[ScoredChunk]) -> float | None:
-    first, last = BACKGROUND_RANKS
-    scores = [h.score for h in hits[first - 1 : last]]
-    return float(np.median(scores)) if len(scores) >= BACKGROUND_MIN else None
 
 
 def calibrate(per_language: dict[str, list[ScoredChunk]], top_n: int) -> list[ScoredChunk]:
     """One ranking from per-language rankings: each language's cosines shifted so its background
     meets the highest background (see the module docstring), then the top_n overall."""
-    backgrounds = {lang: background(hits) for lang, hits in per_language.items()}
+    # A language without a background (a handful of chunks) keeps its cosines as they are.
+    backgrounds = {lang: background([h.score for h in hits]) for lang, hits in per_language.items()}
     reference = max((b for b in backgrounds.values() if b is not None), default=None)
     merged: list[ScoredChunk] = []
     for lang, hits in per_language.items():

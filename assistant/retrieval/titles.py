@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from assistant.retrieval.background import background
 from assistant.retrieval.catalog import ChunkCatalog
 from assistant.retrieval.types import RankedList, ScoredChunk
 from ingest.registry import text_hash
@@ -41,13 +42,11 @@ TITLE_FLOOR = 0.85
 # question on quiet coaches had .88 with 无障碍服务 and .875 with 车站服务), so above TITLE_FLOOR alone
 # all of them were scored and crowded out what BM25 and dense found (a long Chinese question's
 # answer page, BM25's first, fell out of the top 5). So fusion reads a title by its lead over its
-# language's background (the median cosine of the language's 2nd-20th titles, as in dense.py)
-# when that background is above TITLE_FLOOR: its cosine less the difference. English titles
-# (background near .76) are read as before; so is a language with fewer than BACKGROUND_MIN
-# titles, and a knowledge base in one language: on covid_faq, whose titles are all questions on
-# one topic (background near .87), reading them by their lead cost hit@5 .950 -> .938.
-BACKGROUND_RANKS = (2, 20)
-BACKGROUND_MIN = 5
+# language's background (retrieval.background: the median cosine of its 2nd-20th titles) when
+# that background is above TITLE_FLOOR: its cosine less the difference. English titles
+# (background near .76) are read as before; so is a language with too few titles for a
+# background, and a knowledge base in one language: on covid_faq, whose titles are all questions
+# on one topic (background near .87), reading them by their lead cost hit@5 .950 -> .938.
 # While some titles have no vector yet (ingest's embed phase still running), re-read this often.
 RECHECK_S = 5.0
 
@@ -86,19 +85,18 @@ def read_title_vectors(cache: SQLVectorCache, catalog: ChunkCatalog) -> TitleVec
 
 def background_excess(similarity: np.ndarray, langs: np.ndarray) -> np.ndarray:
     """Per title, how far its language's background cosine with the query lies above TITLE_FLOOR;
-    0 where it does not, where the language has too few titles to tell, and in a knowledge base
-    whose titles are in one language (see BACKGROUND_RANKS)."""
+    0 where it does not, where the language has no background, and in a knowledge base whose
+    titles are in one language."""
     excess = np.zeros(len(similarity))
-    first, last = BACKGROUND_RANKS
-    backgrounds = {}
+    levels = {}
     for lang in set(langs.tolist()):
-        ranked = np.sort(similarity[langs == lang])[::-1][first - 1 : last]
-        ranked = ranked[np.isfinite(ranked)]
-        if len(ranked) >= BACKGROUND_MIN:
-            backgrounds[lang] = float(np.median(ranked))
-    if len(backgrounds) < 2:
+        scores = np.sort(similarity[langs == lang])[::-1]
+        level = background(scores[np.isfinite(scores)].tolist())
+        if level is not None:
+            levels[lang] = level
+    if len(levels) < 2:
         return excess
-    for lang, level in backgrounds.items():
+    for lang, level in levels.items():
         excess[langs == lang] = max(0.0, level - TITLE_FLOOR)
     return excess
 

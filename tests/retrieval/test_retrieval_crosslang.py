@@ -13,7 +13,8 @@ from assistant.retrieval.bm25 import BM25Index
 from assistant.retrieval.crosslingual import TranslatedBM25, slot_scores, slots
 from assistant.retrieval.lexicon import parse_cedict
 from assistant.retrieval.text import terms
-from assistant.retrieval.dense import background, calibrate
+from assistant.retrieval.background import background
+from assistant.retrieval.dense import calibrate
 from assistant.retrieval.types import ScoredChunk
 from ingest.config import RetrievalSettings, Settings
 from ingest.pipeline import IngestPipeline
@@ -35,7 +36,7 @@ def test_calibration_lifts_the_distinct_lead_of_the_other_language() -> None:
 
 
 def test_a_language_with_too_few_hits_is_left_as_it_is() -> None:
-    assert background(hits("x", [0.9, 0.8, 0.8])) is None
+    assert background([0.9, 0.8, 0.8]) is None
     merged = calibrate(
         {"zh": hits("zh", [0.89, 0.88, 0.88, 0.87, 0.87, 0.86]), "en": hits("en", [0.85, 0.80])}, top_n=10
     )
