@@ -92,7 +92,14 @@ def with_each_part_found(
     slot = 1
     for ranking in each:
         read = {p.chunk_id for p in merged[:TOP_PASSAGES]}
-        pages = {p.doc_id for p in merged[:TOP_PASSAGES] if p.kind != "table"}
+        # A page read through a table row counts as read for a section of its prose ("Until when
+        # can I check in at the counter ..., and when does boarding start?": the check-in table's
+        # row, then the boarding section), not for another row of that table.
+        pages = {
+            p.doc_id
+            for p in merged[:TOP_PASSAGES]
+            if p.kind != "table" or ranking[:1] and ranking[0].kind != "table"
+        }
         if (
             not ranking
             or ranking[0].chunk_id in read
@@ -231,24 +238,26 @@ def with_row_of_figure(
     """The passages with the row stating a band that holds the customer's figure put before the
     first table row read (of TOP_PASSAGES), when that row states no such band: "a block of 6
     rooms" is the case of the row "5 rooms or more", which retrieval ranked below the flexible
-    rate's row of the same table (one row per table is kept); numbered anew."""
-    if not figures:
+    rate's row of the same table (one row per table is kept). With no row read, such a row of
+    the first page goes second: "My train got in 45 minutes late. What do I get back?" read the
+    delay page's prose, not its "30 to 59 minutes: 25% of the fare" row. Numbered anew."""
+    if not figures or not found:
         return list(found)
     first = next((p for p in found[:TOP_PASSAGES] if table_row(p) is not None), None)
-    if first is None or states_band_of(first.text, figures):
+    if first is not None and states_band_of(first.text, figures):
         return list(found)
     present = {p.chunk_id for p in found}
     row = next(
         (
             r
-            for r in rows_of(first.doc_id, FIGURE_ROWS)
+            for r in rows_of(found[0].doc_id if first is None else first.doc_id, FIGURE_ROWS)
             if r.chunk_id not in present and table_row(r) is not None and states_band_of(r.text, figures)
         ),
         None,
     )
     if row is None:
         return list(found)
-    slot = found.index(first)
+    slot = 1 if first is None else found.index(first)
     merged = [*found[:slot], row, *found[slot:]][: len(found)]
     return [replace(p, n=n) for n, p in enumerate(merged, 1)]
 

@@ -123,6 +123,8 @@ OTHER_LANGUAGE_PENALTY = 0.1
 CONTEXT_WEIGHT = 0.5
 # A follow-up of this few words asks what its previous question asked ("那商业版呢？").
 ELLIPTICAL_UNITS = 2
+# A part of a message of this few words asks about its sibling's thing ("有效期多久？").
+ELLIPTICAL_PART_UNITS = 1
 # A follow-up that says more than that ("what if I cancel before the contract ends?") says what it
 # asks: its context's words count this much of its own.
 CONTEXT_WEIGHT_STATED = 0.25
@@ -273,7 +275,11 @@ class _Asked:
             | ({"money", "percent"} if _ASKS_FEE_ZH_RE.search(text) else set())
             | ({"email"} if _ASKS_EMAIL_RE.search(text) else set())
         )
-        elliptical = len(self.units) <= ELLIPTICAL_UNITS
+        # A part of a message naming its own thing ("How do I book a pickup, and is there a charge
+        # for it?") is answered apart from its sibling, whose words ("charge") must not pull it
+        # to the sibling's sentence ("cancel or move a pickup free of charge"); a follow-up of two
+        # words ("那商业版呢？") leans on its previous question.
+        elliptical = len(self.units) <= (ELLIPTICAL_UNITS if follow_up else ELLIPTICAL_PART_UNITS)
         self.context_weight = CONTEXT_WEIGHT if elliptical else CONTEXT_WEIGHT_STATED
         if not self.kinds and elliptical and follow_up:
             # "What about members?" asks what the previous question asked; a short part of one
@@ -897,7 +903,7 @@ class ExtractiveAnswerer:
                     and asked.holds_subject(c.units | c.held)
                 ),
                 -(c.of_said_record and c.states_asked_kind),
-                -(c.row is None and asked.names_case(c)),
+                -asked.names_case(c),
                 -c.score,
                 c.rank,
                 c.position,
@@ -999,6 +1005,11 @@ def _naming_the_thing(best: _Candidate, ranked: list[_Candidate], asked: _Asked)
     ]
     if placed and best not in placed:
         return placed[0]
+    if asked.names_case(best) and not any(c is not best and asked.names_case(c) for c in ranked):
+        # The customer's figure says which case they are in: the one sentence or row stating
+        # it answers ("arrived 45 minutes late" -> "30 to 59 minutes: 25% of the fare"), not a
+        # sentence naming more of the question's words for another case ("60 minutes or more").
+        return best
     levels = []  # per level (the subject, then the whole question): how many words each names
     for thing in (set(asked.subject), whole):
         named = {key: units & thing for key, units in named_units.items()}
@@ -1102,8 +1113,13 @@ def _section_units(passage: Passage) -> frozenset[str]:
 
 def _names_row_asked(candidate: _Candidate, asked: _Asked) -> bool:
     """Whether the question names the row by its first cell, or follows up on the record the last
-    answer was read from."""
-    return candidate.of_said_record or _names_leading_row(candidate, asked)
+    answer was read from; a first cell stating a band that holds the customer's figure names the
+    row ("got in 45 minutes late" names "30 to 59 minutes; Compensation: 25% of the fare")."""
+    return (
+        candidate.of_said_record
+        or _names_leading_row(candidate, asked)
+        or (candidate.row is not None and states_band_of(candidate.row[0][1], asked.figures))
+    )
 
 
 def _mark_said(candidates: list[_Candidate], asked: _Asked) -> None:

@@ -482,7 +482,8 @@ _ASKS_EN = (
     ),
     (
         re.compile(
-            r"\bhow much\b(?!\s+(?:data|storage|space|memory|time|longer|notice|weight|battery|in advance|ahead|beforehand))"
+            r"\bhow much\b(?!\s+(?:data|storage|space|memory|time|longer|notice|weight|battery|luggage|baggage"
+            r"|in advance|ahead|beforehand))"
             r"|\b(?:price|prices|cost|costs|fee|fees|charge|charged|billed|rate|tariff)\b"
             # A threshold or minimum spend is an amount ("the free shipping threshold").
             r"|\b(?:threshold|minimum (?:spend|order|purchase))\b"
@@ -498,6 +499,8 @@ _ASKS_EN = (
         {"number"},
     ),
     (re.compile(r"\bhow much (?:data|storage|space|memory)\b"), {"data"}),
+    # "How much luggage can I check in?" is answered by a weight or a number of bags, not a fare.
+    (re.compile(r"\bhow much (?:luggage|baggage)\b"), {"weight", "number"}),
     # "How often does the shuttle run?" is answered by a period ("every 30 minutes").
     (re.compile(r"\bhow often\b|\bhow frequent(?:ly)?\b"), {"duration"}),
     (re.compile(r"\bdiscounts?\b"), {"money", "percent"}),

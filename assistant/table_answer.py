@@ -377,6 +377,13 @@ class TableAnswerer:
             of_kind = [i for i in for_everyone if asked & cell_kinds(*cells[i])]
             if len(of_kind) == 1:
                 return of_kind[0]
+            # The header naming what another part of the message names: "What does Express cost
+            # for the first kg ..., and how much for each extra kg?" asks "Express each extra kg",
+            # not "Standard each extra kg".
+            elsewhere = {i: len(set(lexical_units(cells[i][0])) & question_units) for i in for_everyone}
+            most = max(elsewhere.values(), default=0)
+            if most and list(elsewhere.values()).count(most) == 1:
+                return max(elsewhere, key=lambda i: elsewhere[i])
         # Words and kind leave it open: the header closest in meaning, if it stands out.
         by_value = yes_no and all(states_yes_no(cells[i][1]) for i in open_columns)
         return self._closest_column(cells, open_columns, part, by_value)

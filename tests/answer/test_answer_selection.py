@@ -1320,3 +1320,49 @@ def test_one_ask_is_answered_on_one_page(extractor: ExtractiveAnswerer) -> None:
         "In the 2022 edition, could a passenger's name be changed after booking?", [policy, groups], "en"
     ).text
     assert "names cannot be changed after booking [1]" in answer and "14 days" not in answer, answer
+
+
+def test_the_row_of_the_customers_case_beats_a_sentence_on_another_case(
+    extractor: ExtractiveAnswerer,
+) -> None:
+    """ "arrived 45 minutes late": the row whose first cell's band holds 45 answers, not the
+    sentence about trains 60 minutes or more late that shares more of the question's words."""
+    page = passage(
+        1,
+        "Delays and compensation",
+        "If your train is cancelled, or we expect it to be 60 minutes or more late, you can refund your "
+        "ticket or change it to another train free of charge.",
+    )
+    row = passage(
+        2,
+        "Delays and compensation",
+        "Delay at your arrival station: 30 to 59 minutes; Compensation: 25% of the fare",
+        kind="table",
+    )
+    answer = extractor.run(
+        "My train arrived 45 minutes late. How much compensation do I get?", [page, row], "en"
+    )
+    assert "25% of the fare [2]" in answer.text, answer.text
+    assert "60 minutes" not in answer.text
+
+
+def test_each_ask_of_a_message_is_answered_on_its_own_words(extractor: ExtractiveAnswerer) -> None:
+    """ "How do I book a pickup, and is there a charge for it?": the first ask gets the booking
+    sentence, not the sentence its sibling's word ("charge") pulls it to ("book" is in several
+    sentences, so it tells them apart less than "charge" does)."""
+    sending = passage(
+        1,
+        "Sending a parcel",
+        "Book a pickup in the SwiftBox app or by calling 400-820-8855. Pickups booked before 4 pm are "
+        "collected the same day. You can cancel or move a pickup free of charge until the courier has "
+        "set off.",
+    )
+    services = passage(
+        2,
+        "Delivery services",
+        "SwiftBox Same-City delivers within one city on the day you book. Book Express before 6 pm for "
+        "next-day delivery.",
+    )
+    answer = extractor.run("How do I book a pickup, and is there a charge for it?", [sending, services], "en")
+    assert answer.text.startswith("According to our help centre:\nBook a pickup in the SwiftBox app"), answer
+    assert "free of charge" in answer.text

@@ -206,6 +206,9 @@ def test_a_question_for_a_point_in_time_asks_for_a_date(question: str, kinds: se
         ("另外选一个前排座位要多少？", {"money", "percent"}),
         ("兑换一张机票要多少积分？", set()),
         ("最多能代收多少？", {"money", "percent", "number"}),
+        # How much luggage is a weight or a number of bags; what luggage costs is an amount.
+        ("How much luggage can I check in for my baby?", {"weight", "number"}),
+        ("How much is the excess baggage fee?", {"money", "percent"}),
     ],
 )
 def test_paying_asks_for_an_amount_only_when_it_asks_what_is_paid(question: str, kinds: set[str]) -> None:

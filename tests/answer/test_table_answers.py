@@ -458,3 +458,25 @@ def test_unlimited_states_how_many() -> None:
             .text
         )
         assert "unlimited" in answer and "100" not in answer, answer
+
+
+def test_a_part_asking_a_column_of_several_takes_the_one_its_sibling_names() -> None:
+    """ "What does Express cost for the first kg ..., and how much for each extra kg?": the second
+    ask fits "Standard each extra kg" and "Express each extra kg" alike; the first names Express."""
+    row = [
+        ("Zone", "Zone 2"),
+        ("Destination", "Neighbouring provinces"),
+        ("Standard first kg", "¥12"),
+        ("Standard each extra kg", "¥4"),
+        ("Express first kg", "¥18"),
+        ("Express each extra kg", "¥6"),
+    ]
+    question = (
+        "What does Express cost for the first kg to a neighbouring province? how much for each extra kg?"
+    )
+    quoted = TableAnswerer(None, None).run(row, question, set(lexical_units(question)))
+    assert quoted == "Zone 2 Neighbouring provinces, express first kg: ¥18; express each extra kg: ¥6"
+    alone = "How much is Standard to a neighbouring province per extra kg?"
+    assert TableAnswerer(None, None).run(row, alone, set(lexical_units(alone))) == (
+        "Zone 2 Neighbouring provinces, standard each extra kg: ¥4"
+    )

@@ -61,3 +61,28 @@ def test_bands_open_above() -> None:
     # The unit may stand between the figure and 以上; "不超过" is the band below, not above.
     assert stated_bands("超出额度10公斤以上的行李不能带上车") == [(10.0, float("inf"))]
     assert stated_bands("超出免费额度不超过10公斤的，可补交超重费") == []
+
+
+DELAYS = _page("delays")
+DELAY_ROWS = [
+    _row("d15", "Delay at your arrival station: 15 to 29 minutes; Compensation: 10% of the fare", "delays"),
+    _row("d30", "Delay at your arrival station: 30 to 59 minutes; Compensation: 25% of the fare", "delays"),
+]
+
+
+def test_with_no_row_read_the_first_pages_row_holding_the_figure_goes_second() -> None:
+    """ "My train got in 45 minutes late" read the delay page's prose, never its table."""
+    found = [DELAYS, _page("faq"), _page("refunds")]
+
+    def delay_rows(doc_id: str, k: int) -> list[Passage]:
+        assert doc_id == "delays"
+        return [DELAYS, *DELAY_ROWS][:k]
+
+    figures = customer_figures("My train got in 45 minutes late. What do I get back?")
+    assert [p.chunk_id for p in with_row_of_figure(found, figures, delay_rows)] == [
+        "delays",
+        "d30",
+        "faq",
+    ]
+    # No figure of the customer's: nothing is looked up.
+    assert with_row_of_figure(found, customer_figures("What do I get back?"), delay_rows) == found

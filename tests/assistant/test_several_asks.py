@@ -52,6 +52,15 @@ def test_an_asks_best_section_of_a_page_already_read_joins() -> None:
     assert [p.chunk_id for p in found] == ["usa", "plans", "faq", "d"]
 
 
+def test_a_section_of_a_page_read_through_a_table_row_joins() -> None:
+    """ "Until when can I check in at the counter ..., and when does boarding start?": the check-in
+    page was read through its table's counter row; the second ask's best is its boarding section."""
+    whole = [_passage("counter", "check-in", "table"), _passage("faq"), _passage("meals", "faq")]
+    ask = [_passage("boarding", "check-in"), _passage("faq")]
+    found = with_each_part_found(whole, [ask], 3)
+    assert [p.chunk_id for p in found] == ["counter", "boarding", "faq"]
+
+
 @pytest.fixture(scope="module")
 def pipeline(sample_settings: Settings) -> AnswerPipeline:
     return AnswerPipeline(sample_settings)

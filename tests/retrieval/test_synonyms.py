@@ -59,6 +59,20 @@ def test_a_travellers_words_are_held_where_the_page_writes_its_own() -> None:
     assert held("导盲犬可以进泳池吗？", "Assistance dogs can go everywhere except the pools.") >= {"导盲犬"}
 
 
+def test_a_size_or_weight_asked_with_an_adjective_is_held_where_the_page_states_the_limit() -> None:
+    limits = "One parcel can weigh up to 40 kg. No side may be longer than 120 cm."
+    assert held("What's the heaviest parcel you take?", limits) == {"heaviest"}
+    assert "longest" in held("How long can the longest side be?", limits)
+    assert held("How tall can a box be?", "A medium compartment takes parcels up to 19 cm high.") == {"tall"}
+    assert held("Which is the biggest locker?", "Lockers have small, medium and large compartments.") == {
+        "biggest"
+    }
+    # "longer" of time is no length: keeping a parcel longer is not held by a side's limit.
+    assert held("Can I keep it in the locker longer?", limits) == set()
+    assert held("What do I owe?", "You pay it in the app before the compartment opens.") == {"owe"}
+    assert held("How long is the card good for?", "The card costs ¥30 and is valid for 1 year.") == {"good"}
+
+
 def test_a_figure_inside_a_chinese_word_does_not_hide_it() -> None:
     """ "分3期" writes 分期 (instalments), the member "可以分期付款吗？" writes inside its word 分期付款;
     a word merely holding a member of another group is not held by it (分期付款 is no 付款)."""
