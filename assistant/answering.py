@@ -29,7 +29,7 @@ from assistant.extractive import (
 from assistant.facts import Fact, customer_figures, states_band_of
 from assistant.generation import AnswerGenerator, attach_citations
 from assistant.generation_gate import GenerationGate
-from assistant.grounding import GroundingChecker
+from assistant.grounding import GroundingChecker, lexical_units
 from assistant.guards.input_guard import InputGuard
 from assistant.guards.output_guard import OutputGuard
 from assistant.guards.passage_guard import PassageGuard
@@ -45,7 +45,7 @@ from assistant.retrieval.text import key_terms, term_found
 from assistant.retrieval.twins import twin_by_figures
 from assistant.retrieval.types import RetrievalFilters, RetrievalResult
 from assistant.sentence_vectors import SentenceVectors
-from assistant.table_answer import table_row
+from assistant.table_answer import question_names, table_row
 from assistant.timing import StepTimer
 from assistant.turn import (
     AnswerabilityVerdict,
@@ -166,6 +166,32 @@ class _QuestionWords:
             held |= bilingual_lexicon().known_held(self.asked, passage.text)
         held |= synonym_groups().held(self.own, set(self.asked) - held, passage.text)
         return len(held | gazetteer().held(self.own, set(self.asked) - held, passage.text))
+
+
+def with_row_named(
+    found: Sequence[Passage], query: str, rows_of: Callable[[str, int], list[Passage]]
+) -> list[Passage]:
+    """The passages with the one table row of the first page whose first cell holds a name the
+    question writes put second, when no row read (of TOP_PASSAGES) is named so: retrieval keeps
+    one chunk a page, and "I booked a Lite fare. Can I put a suitcase in the hold without paying
+    extra?" read the baggage page's prose on fare families, not its "Fare family: Lite; Checked
+    bags: 0" row, and was answered with the gold members' extra bag. Numbered anew."""
+    names = question_names(split_condensed(query)[0])
+    if not names or not found:
+        return list(found)
+
+    def named(passage: Passage) -> bool:
+        row = table_row(passage)
+        return row is not None and bool(set(lexical_units(row.cells[0][1])) & names)
+
+    if any(named(p) for p in found[:TOP_PASSAGES]):
+        return list(found)
+    present = {p.chunk_id for p in found}
+    rows = [r for r in rows_of(found[0].doc_id, FIGURE_ROWS) if r.chunk_id not in present and named(r)]
+    if len(rows) != 1:
+        return list(found)  # none, or several rows the name does not tell apart
+    merged = [found[0], rows[0], *found[1:]][: len(found)]
+    return [replace(p, n=n) for n, p in enumerate(merged, 1)]
 
 
 def with_row_named_in_translation(
@@ -453,6 +479,7 @@ class Answerer:
             # One ask: the first page's second section joins (a table row is a whole record).
             found = with_second_section(found, best_of(found[0].doc_id, 2), TOP_K)
         found = with_row_of_figure(found, customer_figures(split_condensed(query)[0]), best_of)
+        found = with_row_named(found, query, best_of)
         found = with_row_named_in_translation(found, query, best_of)
         found = with_record_named_in_translation(found, query)
 

@@ -892,6 +892,12 @@ class ExtractiveAnswerer:
         # for a full export valid": the link's 7 days, not the export's 24 hours). Then a sentence
         # stating a figure the customer states ("what if uptime drops below 95%?" -> "below 95.0%
         # the credit is 50%"): their figure says which case they are in.
+        # The names the customer writes ("a Lite fare") that some candidates hold and others do
+        # not say which thing is asked about: one holding them answers before one naming other
+        # things ("Lotus Club Gold and Platinum members can check in one extra bag").
+        names = question_names(asked.text)
+        holding = {id(c): names <= _named_units(c) | c.held for c in candidates}
+        telling = bool(names) and len(set(holding.values())) > 1
         ranked = sorted(
             candidates,
             key=lambda c: (
@@ -904,6 +910,7 @@ class ExtractiveAnswerer:
                 ),
                 -(c.of_said_record and c.states_asked_kind),
                 -asked.names_case(c),
+                -(telling and holding[id(c)]),
                 -c.score,
                 c.rank,
                 c.position,

@@ -1366,3 +1366,24 @@ def test_each_ask_of_a_message_is_answered_on_its_own_words(extractor: Extractiv
     answer = extractor.run("How do I book a pickup, and is there a charge for it?", [sending, services], "en")
     assert answer.text.startswith("According to our help centre:\nBook a pickup in the SwiftBox app"), answer
     assert "free of charge" in answer.text
+
+
+def test_the_candidate_holding_the_name_the_customer_writes_answers(extractor: ExtractiveAnswerer) -> None:
+    """ "I booked a Lite fare. Can I put a suitcase in the hold without paying extra?": the Lite
+    row, not the gold members' extra bag that shares more of the question's words."""
+    perk = passage(
+        1,
+        "Baggage allowance",
+        "Lotus Club Gold and Platinum members can check in one extra bag of up to 23 kg free of charge, "
+        "whatever their fare family.",
+    )
+    lite = passage(
+        2,
+        "Baggage allowance",
+        "Fare family: Lite; Cabin baggage: 1 bag, up to 7 kg; Checked bags: 0; Weight per checked bag: not included",
+        kind="table",
+    )
+    question = "I booked a Lite fare. Can I put a suitcase in the hold without paying extra?"
+    answer = extractor.run(question, [perk, lite], "en").text
+    assert "Checked bags: 0" in answer or "checked bags: 0" in answer, answer
+    assert "Gold" not in answer

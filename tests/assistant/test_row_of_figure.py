@@ -3,7 +3,7 @@ row per table, and "a block of 6 rooms" had found the flexible rate's row, not "
 
 from __future__ import annotations
 
-from assistant.answering import with_row_of_figure
+from assistant.answering import with_row_named, with_row_of_figure
 from assistant.facts import customer_figures, stated_bands
 from assistant.types import Passage
 
@@ -86,3 +86,22 @@ def test_with_no_row_read_the_first_pages_row_holding_the_figure_goes_second() -
     ]
     # No figure of the customer's: nothing is looked up.
     assert with_row_of_figure(found, customer_figures("What do I get back?"), delay_rows) == found
+
+
+def test_the_row_a_question_names_of_the_first_page_goes_second() -> None:
+    """ "I booked a Lite fare. Can I put a suitcase in the hold ...?" read the baggage page's prose
+    on fare families, never its Lite row."""
+    prose = Passage(chunk_id="fares", doc_id="baggage", title="Baggage allowance", text="Fare families.", n=0)
+    lite = _row("lite", "Fare family: Lite; Checked bags: 0", "baggage")
+    flex = _row("flex", "Fare family: Flex; Checked bags: 2", "baggage")
+    found = [prose, _page("faq"), _page("pets")]
+
+    def rows(doc_id: str, k: int) -> list[Passage]:
+        assert doc_id == "baggage"
+        return [prose, flex, lite][:k]
+
+    question = "I booked a Lite fare. Can I put a suitcase in the hold without paying extra?"
+    assert [p.chunk_id for p in with_row_named(found, question, rows)] == ["fares", "lite", "faq"]
+    # No name written, or a name no row holds: nothing changes.
+    assert with_row_named(found, "Can I put a suitcase in the hold?", rows) == found
+    assert with_row_named(found, "I booked a Value fare. Can I check a bag?", rows) == found
