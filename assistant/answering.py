@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, replace
-from functools import cached_property
+from functools import cache, cached_property
 
 from assistant.answerability import TOP_PASSAGES, AnswerabilityJudge, load_params
 from assistant.condense import CondensedQuery, QueryCondenser, last_answer, split_condensed
@@ -465,6 +465,7 @@ class Answerer:
         ) -> RetrievalResult:
             return self.retriever.run(text, question.kb, top_k=k, filters=filters, version=question.version)
 
+        @cache  # the row of a figure and the row of a name look in the same first page
         def best_of(doc_id: str, k: int) -> list[Passage]:
             only = replace(question.filters or RetrievalFilters(), doc_ids=(doc_id,))
             return search(query, k, only).passages
