@@ -91,23 +91,20 @@ def with_each_part_found(
     merged = list(whole)
     slot = 1
     for ranking in each:
+        if not ranking:
+            continue
+        best = ranking[0]
         read = {p.chunk_id for p in merged[:TOP_PASSAGES]}
         # A page read through a table row counts as read for a section of its prose ("Until when
         # can I check in at the counter ..., and when does boarding start?": the check-in table's
         # row, then the boarding section), not for another row of that table.
-        pages = {
-            p.doc_id
-            for p in merged[:TOP_PASSAGES]
-            if p.kind != "table" or ranking[:1] and ranking[0].kind != "table"
-        }
-        if (
-            not ranking
-            or ranking[0].chunk_id in read
-            or (ranking[0].doc_id not in pages and any(p.chunk_id in read for p in ranking[1:2]))
+        pages = {p.doc_id for p in merged[:TOP_PASSAGES] if p.kind != "table" or best.kind != "table"}
+        if best.chunk_id in read or (
+            best.doc_id not in pages and any(p.chunk_id in read for p in ranking[1:2])
         ):
             continue
-        merged = [p for p in merged if p.chunk_id != ranking[0].chunk_id]
-        merged.insert(slot, ranking[0])
+        merged = [p for p in merged if p.chunk_id != best.chunk_id]
+        merged.insert(slot, best)
         slot += 1
     return [replace(p, n=n) for n, p in enumerate(merged[:top_k], 1)]
 
@@ -168,6 +165,28 @@ class _QuestionWords:
         return len(held | gazetteer().held(self.own, set(self.asked) - held, passage.text))
 
 
+def _put_at(found: Sequence[Passage], passage: Passage, slot: int) -> list[Passage]:
+    """The passages with `passage` put at `slot` (0-based), as many as before; numbered anew."""
+    merged = [*found[:slot], passage, *found[slot:]][: len(found)]
+    return [replace(p, n=n) for n, p in enumerate(merged, 1)]
+
+
+def _unread_rows(
+    found: Sequence[Passage],
+    doc_id: str,
+    rows_of: Callable[[str, int], list[Passage]],
+    wanted: Callable[[Passage], bool],
+) -> list[Passage]:
+    """The table rows of one page (its FIGURE_ROWS best chunks) not among the passages, that are
+    wanted."""
+    present = {p.chunk_id for p in found}
+    return [
+        r
+        for r in rows_of(doc_id, FIGURE_ROWS)
+        if r.chunk_id not in present and table_row(r) is not None and wanted(r)
+    ]
+
+
 def with_row_named(
     found: Sequence[Passage], query: str, rows_of: Callable[[str, int], list[Passage]]
 ) -> list[Passage]:
@@ -186,12 +205,10 @@ def with_row_named(
 
     if any(named(p) for p in found[:TOP_PASSAGES]):
         return list(found)
-    present = {p.chunk_id for p in found}
-    rows = [r for r in rows_of(found[0].doc_id, FIGURE_ROWS) if r.chunk_id not in present and named(r)]
+    rows = _unread_rows(found, found[0].doc_id, rows_of, named)
     if len(rows) != 1:
         return list(found)  # none, or several rows the name does not tell apart
-    merged = [found[0], rows[0], *found[1:]][: len(found)]
-    return [replace(p, n=n) for n, p in enumerate(merged, 1)]
+    return _put_at(found, rows[0], 1)
 
 
 def with_row_named_in_translation(
@@ -223,9 +240,7 @@ def with_row_named_in_translation(
         return list(found)
     if twin_by_figures(best, found[:TOP_PASSAGES], words.lang):
         return list(found)  # its twin in the customer's language is read
-    slot = min(found.index(first), 1)
-    merged = [*found[:slot], best, *found[slot:]][: len(found)]
-    return [replace(p, n=n) for n, p in enumerate(merged, 1)]
+    return _put_at(found, best, min(found.index(first), 1))
 
 
 def with_record_named_in_translation(found: Sequence[Passage], query: str) -> list[Passage]:
@@ -272,20 +287,11 @@ def with_row_of_figure(
     first = next((p for p in found[:TOP_PASSAGES] if table_row(p) is not None), None)
     if first is not None and states_band_of(first.text, figures):
         return list(found)
-    present = {p.chunk_id for p in found}
-    row = next(
-        (
-            r
-            for r in rows_of(found[0].doc_id if first is None else first.doc_id, FIGURE_ROWS)
-            if r.chunk_id not in present and table_row(r) is not None and states_band_of(r.text, figures)
-        ),
-        None,
-    )
-    if row is None:
+    page = found[0].doc_id if first is None else first.doc_id
+    rows = _unread_rows(found, page, rows_of, lambda r: states_band_of(r.text, figures))
+    if not rows:
         return list(found)
-    slot = 1 if first is None else found.index(first)
-    merged = [*found[:slot], row, *found[slot:]][: len(found)]
-    return [replace(p, n=n) for n, p in enumerate(merged, 1)]
+    return _put_at(found, rows[0], 1 if first is None else found.index(first))
 
 
 NOT_IN_KB = {
