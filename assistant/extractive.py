@@ -259,8 +259,13 @@ class _Asked:
     previous question, or a part's other parts), the kinds of fact that answer it, and the facts
     it states itself (the year in "2023年版……多少天" is not an answer to it)."""
 
-    def __init__(self, text: str, context: str, full: str, follow_up: bool = False, said: str = "") -> None:
+    def __init__(
+        self, text: str, context: str, full: str, follow_up: bool = False, said: str = "", setting: str = ""
+    ) -> None:
         self.text, self.context, self.full = text, context, full
+        # A part's statements setting up the message ("I'm going from Guangzhou South to Zhuhai in
+        # second class."): they say which thing each part asks about, as a one-part question's do.
+        self.setting = setting
         self.follow_up = follow_up  # the context is the previous turn's question
         # A follow-up's last answer (not its lead-in): what the customer was told.
         told = [s for s in split_sentences(strip_citations(said)) if not s.rstrip().endswith((":", "："))]
@@ -339,7 +344,10 @@ class _Asked:
         ends in its question mark, so the table step reads them as two asks ("What time is the
         first shuttle to the airport, and how often does it run?": the first bus and "Every")."""
         return _Asked(
-            f"{_asking(self.text)} {other.text}", self.context, f"{_asking(self.full)} {other.full}"
+            f"{_asking(self.text)} {other.text}",
+            self.context,
+            f"{_asking(self.full)} {other.full}",
+            setting=self.setting,
         )
 
 
@@ -490,7 +498,7 @@ class ExtractiveAnswerer:
             chosen = []
             for part in parts:
                 others = " ".join([setting, *(p for p in parts if p != part), context]).strip()
-                asked = _Asked(part, others, f"{setting} {part}".strip())
+                asked = _Asked(part, others, f"{setting} {part}".strip(), setting=setting)
                 named = _thing_units(asked.units)
                 # A part asking about "it" asks about the thing a row chosen for another part is
                 # the record of: "What time is the first shuttle to the airport, and how often
@@ -998,7 +1006,7 @@ def _naming_the_thing(best: _Candidate, ranked: list[_Candidate], asked: _Asked)
         for u in question_units(text)
         if not u[0].isdigit() and u not in _ATTRIBUTE_WORDS and not asked_kinds(u)
     }
-    named_units = {id(c): _named_units(c) for c in ranked}
+    named_units = {id(c): _named_units(c) - _qualified_in_title(c, asked.units) for c in ranked}
     # A place the question names says which case it asks about, in either language: "寄去日本的包裹
     # 最重可以多少公斤？" is answered by the Japan row's 30 kg, not a locker's 10 kg that shares more
     # of its other words ("包裹最重……公斤"). Not by a sentence naming nothing else asked: the seat
@@ -1028,7 +1036,7 @@ def _naming_the_thing(best: _Candidate, ranked: list[_Candidate], asked: _Asked)
     better = [c for c in ranked if names[id(c)] > names[id(best)] and c.states_asked_kind]
     if better:
         return min(better, key=lambda c: (tuple(-n for n in names[id(c)]), c.other_language))
-    if not any(names[id(best)]) and not across:
+    if not any(names[id(best)]) and not across and not _names_setting_most(best, ranked, asked, named_units):
         raise FactOfAnotherThing("the sentences stating the fact asked for are about something else")
     if not across and not names[id(best)][0] and max(n[0] for n in names.values()) >= SUBJECT_NAMED:
         # Another sentence names the thing asked about, states no such fact, and best names none
@@ -1046,6 +1054,19 @@ def _naming_the_thing(best: _Candidate, ranked: list[_Candidate], asked: _Asked)
             "the sentence stating the fact asked for names little of the thing asked about"
         )
     return best
+
+
+def _names_setting_most(
+    best: _Candidate, ranked: list[_Candidate], asked: _Asked, named_units: dict[int, set[str]]
+) -> bool:
+    """Whether best names more of the things a part's setting names than any other candidate
+    does: "I'm going from Guangzhou South to Zhuhai in second class. How much is the ticket, and
+    ...?" is answered by that route's second-class fare, though only a lounge sentence writes
+    "ticket". The setting is not the part's own words: it is shared by every part, so it only
+    keeps a part from being refused, never picks its sentence."""
+    setting = {u for u in question_units(asked.setting) if not u[0].isdigit() and not asked_kinds(u)}
+    held = {id(c): len(named_units[id(c)] & setting) for c in ranked}
+    return held[id(best)] > 0 and all(held[id(c)] <= held[id(best)] for c in ranked)
 
 
 # A sentence naming this many words of the thing asked about (the subject) is about it.
@@ -1100,6 +1121,30 @@ def _named_units(candidate: _Candidate) -> set[str]:
     passage = candidate.passage
     headings = " ".join([passage.title, *passage.heading_path])
     return set(candidate.units) | set(lexical_units(headings, _QUESTION_STOP_WORDS))
+
+
+_TITLE_WORD_RE = re.compile(r"[A-Za-z][\w'-]*")
+
+
+def _qualified_in_title(candidate: _Candidate, asked_units: set[str]) -> set[str]:
+    """The question's words an English table row names only through its table's title, where a
+    word the question does not write qualifies them: a row of "Season tickets" is the record of a
+    kind of ticket, not of the ticket "how much is the ticket" asks about (the fares row answers).
+    A sentence's page title only says what the page is about ("SwiftBox parcel lockers": its
+    overdue fee is a locker's)."""
+    if candidate.row is None or candidate.other_language:
+        return set()
+    # Each word as its unit; none for a word that joins ("Outages and compensation").
+    words = [
+        next(iter(lexical_units(w, _QUESTION_STOP_WORDS)), "")
+        for w in _TITLE_WORD_RE.findall(candidate.passage.title)
+    ]
+    qualified = {
+        word
+        for before, word in zip(words, words[1:])
+        if before and word in asked_units and before not in asked_units
+    }
+    return qualified - candidate.units
 
 
 def _sentence_units(text: str) -> frozenset[str]:

@@ -54,6 +54,12 @@ _QUESTION_PART_RE = re.compile(r"(?<=[?？;；])")
 # nor "SSO"), or a code ("LH-300").
 _CODE = r"\b[A-Za-z]+-?\d[\w-]*"
 _NAME_RE = re.compile(rf"(?<=[a-z0-9,] )[A-Z][a-z][\w'-]*|{_CODE}")
+# Days and months are capitalised, but they date the customer's case ("next Friday", "in
+# March"), they do not name a thing: a fare row is not another route's for lacking "Friday".
+_CALENDAR_NAME_RE = re.compile(
+    r"(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day|January|February|March|April|May|June|July|August"
+    r"|September|October|November|December"
+)
 # A question asking yes or no: an English one opening with an auxiliary verb ("Do I need...",
 # "Is GST supported?"; not "Can you tell me..."), a Chinese one ending in 吗 or asking "X不X" or
 # "是否" ("需不需要", "有没有").
@@ -127,7 +133,8 @@ def states_yes_no(value: str) -> bool:
 
 def question_names(question: str) -> set[str]:
     """The units of the names (capitalised words inside a sentence) and codes a question writes."""
-    return set(lexical_units(" ".join(_NAME_RE.findall(question))))
+    names = (name for name in _NAME_RE.findall(question) if not _CALENDAR_NAME_RE.fullmatch(name))
+    return set(lexical_units(" ".join(names)))
 
 
 def names_row(

@@ -11,7 +11,7 @@ import pytest
 
 from assistant.extractive import ExtractiveAnswerer, NoAnswerInPassages
 from assistant.grounding import GroundingChecker, lexical_units
-from assistant.table_answer import TableAnswerer, lacks_asked_column
+from assistant.table_answer import TableAnswerer, lacks_asked_column, names_row, question_names
 from assistant.types import Passage
 from ingest.chunking import chunk_document
 from ingest.parsing import parse_file
@@ -440,6 +440,52 @@ def test_the_top_row_whose_column_the_question_quotes_is_the_one_meant() -> None
     # Not a row ranked below another passage: the customer's words name nothing of it.
     answer = ExtractiveAnswerer().run("寄存一个小背包，6小时以内多少钱？", [page, small], "zh").text
     assert "10元" not in answer
+
+
+def test_the_statements_setting_up_two_asks_name_the_row_of_one(extractor: ExtractiveAnswerer) -> None:
+    """ "I'm going from Guangzhou South to Zhuhai in second class next Friday. How much is the
+    ticket, and ...?": the setting names the route's fare row, "Friday" names no other row, and a
+    row of "Season tickets" is a season ticket's record, not the ticket asked about. The price
+    part had been refused, or answered with the monthly passes."""
+    meal = passage(
+        1,
+        "Onboard services",
+        "You can order a hot meal to your seat in the app, up to 2 hours before departure.",
+    )
+    fare = passage(
+        2,
+        "Fares",
+        "Route: Guangzhou South – Zhuhai; Journey time: 62 minutes; Second class: ¥70; First class: ¥112",
+        kind="table",
+    )
+    season = passage(
+        3,
+        "Season tickets",
+        "Route: Guangzhou South – Zhuhai; Monthly pass (second class): ¥1,580; Monthly pass (first class): ¥2,550",
+        kind="table",
+    )
+    lounge = passage(4, "Station services", "Show your first class ticket at the lounge at Guangzhou South.")
+    answer = extractor.run(
+        "I'm going from Guangzhou South to Zhuhai in second class next Friday. How much is the ticket, "
+        "and how late can I order a hot meal to be brought to my seat?",
+        [meal, fare, season, lounge],
+        "en",
+    ).text
+    assert "second class: ¥70" in answer and "2 hours" in answer, answer
+    assert "1,580" not in answer, answer
+
+
+def test_days_and_months_name_no_row() -> None:
+    """A capitalised word names a thing a row must hold, but a day or month dates the customer's
+    case: "next Friday" left the fare row unnamed."""
+    assert question_names("I travel to Zhuhai next Friday, or in March.") == question_names(
+        "I travel to Zhuhai."
+    )
+    fare = passage(1, "Fares", "Route: Guangzhou South – Zhuhai; Second class: ¥70", kind="table")
+    question = "How much is a second class seat from Guangzhou South to Zhuhai on Friday?"
+    row = [("Route", "Guangzhou South – Zhuhai"), ("Second class", "¥70")]
+    assert names_row(row, fare, question, set(lexical_units(question)))
+    assert not names_row(row, fare, question.replace("Zhuhai", "Shenzhen"), set(lexical_units(question)))
 
 
 def test_unlimited_states_how_many() -> None:
