@@ -128,10 +128,19 @@ class SynonymGroups:
         terms = list(question_terms)
         held: set[str] = set()
         for group, written in asked:
-            if any(m.written_in(seen) for m in group if m not in written):
+            in_text = [m for m in group if m.written_in(seen)]
+            if any(m not in written for m in in_text):
                 for member in written:
                     held |= member.held_terms(terms)
-            elif any(not m.stems and m.written_in(seen) for m in written):
+                continue
+            # The text writes only members the question writes too: an English phrase is held
+            # by another member the text writes ("could you cut off the supply after the
+            # disconnection notice?" over "we may disconnect"). Not a single word: "the monthly
+            # fee and the one-off switching charge" ask two things, and a text's fee is not both.
+            for member in written:
+                if member.stems and member.is_phrase and any(m.stems and m != member for m in in_text):
+                    held |= member.held_terms(terms)
+            if any(not m.stems and m.written_in(seen) for m in written):
                 # The text writes a Chinese member the question writes inside a word that is a
                 # member itself: "可以分期付款吗？" (the word 分期付款) over "分3期免息付款" (分期).
                 # Not a word merely holding one (分期付款 holds 付款 of paying, which it is not).

@@ -54,6 +54,17 @@ def test_a_utility_customers_words_are_held_where_the_page_writes_its_own() -> N
     assert held("在房间抽烟会被罚钱吗？", "在客房内吸烟将被罚款2,000澳门元。") >= {"罚钱"}
 
 
+def test_a_phrase_is_held_where_the_page_writes_a_member_the_question_also_writes() -> None:
+    """ "How many days after the disconnection notice could you cut off the supply?" writes two
+    members of one group; the page writes "disconnect", which holds the phrase too (it had been
+    refused for "cut"). A single word is not held so: the monthly fee and the switching charge
+    are two things, and a page's activation fee is not the charge."""
+    question = "How many days after the disconnection notice could you cut off the supply?"
+    assert held(question, "We may disconnect your supply 7 days after the notice.") >= {"cut"}
+    fees = "If I switch to an eSIM, what's the monthly fee and the one-off switching charge?"
+    assert "charge" not in held(fees, "A one-off activation fee of HK$120 is due.")
+
+
 def test_a_travellers_words_are_held_where_the_page_writes_its_own() -> None:
     assert held("Will you keep our bags after we check out?", "The concierge stores your luggage.") >= {"bag"}
     assert held("导盲犬可以进泳池吗？", "Assistance dogs can go everywhere except the pools.") >= {"导盲犬"}
