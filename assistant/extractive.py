@@ -272,7 +272,7 @@ class _Asked:
         self.said = frozenset(lexical_units(" ".join(told)))
         self.said_facts = {(f.kind, f.value) for f in find_facts(said)}
         self.units = question_units(text)
-        self.subject = subject_units(text)
+        self.subject = subject_units(_asking_text(text))
         self.context_units = question_units(context) - self.units
         self.kinds = (
             asked_kinds(text)
@@ -349,6 +349,14 @@ class _Asked:
             f"{_asking(self.full)} {other.full}",
             setting=self.setting,
         )
+
+
+def _asking_text(question: str) -> str:
+    """The sentences of a message that ask, without those stating the customer's situation: "Our
+    whole street went dark an hour ago. How long do you take to get everything back on?" asks
+    about getting the power back, not about a street."""
+    pieces = [p.strip() for p in _PART_RE.split(question) if p and p.strip()]
+    return " ".join(p for p in pieces if not _STATEMENT_END_RE.search(p)) or question
 
 
 def _asking(part: str) -> str:

@@ -39,6 +39,10 @@ def _glue(previous: str, line: str) -> str:
     if has_cjk(previous) or has_cjk(line):
         broke_at_space = previous[-1:].isspace() or line[:1].isspace()
         return " " if broke_at_space else ""
+    # Latin text also wraps after the hyphen of a compound ("check-" / "out"), which keeps it:
+    # "released at check- out" is no sentence.
+    if previous.endswith("-") and previous[-2:-1].isalpha() and line[:1].isalpha():
+        return ""
     return " "
 
 

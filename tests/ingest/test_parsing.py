@@ -433,6 +433,20 @@ def test_pdf_wrapped_lines_are_joined_into_paragraphs(write_file) -> None:
     )
 
 
+def test_pdf_line_wrapped_after_a_compounds_hyphen_is_joined_without_a_space(write_file) -> None:
+    # A PDF wraps after the hyphen of "check-out"; a space there had quoted "released at check- out".
+    page = [
+        "A cash deposit is returned at check-out. A card pre-authorisation is released at check-",
+        "out, but your bank can take up to 14 days to show this on your statement. Call us on -",
+        "the number below.",
+    ]
+    doc = parse(write_file("deposit.pdf", pdf_bytes([page])))
+    assert doc.sections[0].text == (
+        "A cash deposit is returned at check-out. A card pre-authorisation is released at check-out, "
+        "but your bank can take up to 14 days to show this on your statement. Call us on - the number below."
+    )
+
+
 def test_pdf_chinese_line_wrapped_inside_a_number_is_joined_without_a_space(write_file) -> None:
     # Chinese text wraps at any character, here inside "1,200".
     page = [

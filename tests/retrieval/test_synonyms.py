@@ -50,6 +50,12 @@ def test_a_utility_customers_words_are_held_where_the_page_writes_its_own() -> N
         "daily"
     }
     assert held("账单要在几天内交清？", "请在账单日起15天内缴清每期账单。") >= {"交清"}
+    assert held(
+        "When do you warn me that my balance is running low?", "We send an SMS when it falls below ¥50."
+    ) == {
+        "run",
+        "low",
+    }
     assert held("Under the 2023 version of the policy?", "Arrears policy (2023 edition)") == {"version"}
     assert held("在房间抽烟会被罚钱吗？", "在客房内吸烟将被罚款2,000澳门元。") >= {"罚钱"}
 
