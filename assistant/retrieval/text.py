@@ -70,10 +70,13 @@ _EN_QUESTION_FRAME_RE = re.compile(
 )
 # "How much does assembly cost?" asks an amount: the passage says "Assembly: S$60", not "cost";
 # so do "What does delivery to Brunei cost?" and "What is the Express first-kg price?".
+# "What does a member pay for a foot massage?" asks an amount as "what does it cost" does: the
+# page states the price ("Member price: 348"), it does not write "pay".
 _EN_AMOUNT_RE = re.compile(
     r"\bhow much\b|\bwhat (?:does|do|did|will|would) .+ cost\W*$|\bwhat(?:'s| is| are| was| were) the\b.*\bprices?\b"
+    r"|\bwhat (?:does|do|did|will|would|should|must) (?:i|we|you|a|an|the|my|our)\b.*\bpay\b"
 )
-_EN_COST_RE = re.compile(r"\b(?:costs?|prices?)\b")
+_EN_COST_RE = re.compile(r"\b(?:costs?|prices?|pay|paying|paid)\b")
 _EN_DURATION_RE = re.compile(r"\bhow long\b")
 _EN_TAKE_RE = re.compile(r"\b(?:take|takes|taking|took)\b")
 # "How many webhooks can I create?" asks a count of webhooks: the table says "Webhooks: 25", with
@@ -113,7 +116,7 @@ EN_KEY_STOP_WORDS = EN_STOP_WORDS | frozenset(
     everyone everybody everything one ones thing things way ways still ever happen happens happened
     want wants us let
     come comes came coming allow allows allowed go goes going went make makes made give gives
-    gave given put puts use uses used need needs needed take takes taking took taken
+    gave given put puts use uses used need needs needed take takes taking took taken become becomes became
     per current currently today now nowadays latest newest like instead rather
     window windows threshold thresholds deadline deadlines timeframe minimum maximum""".split()
 )

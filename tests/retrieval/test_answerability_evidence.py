@@ -63,6 +63,8 @@ def test_two_asks_in_one_sentence_count_against_their_own_passages() -> None:
 
 def test_light_verbs_are_not_key_terms() -> None:
     assert key_terms("How much local data comes with Harbour Max?") == ["local", "data", "harbour", "max"]
+    # "Become a Gold member" is being one: the tier row names the tier, not becoming.
+    assert key_terms("What do I spend to become a Gold member?") == ["spend", "gold", "member"]
     assert "allow" not in key_terms("How many seats does the Starter plan allow?")
     # A topic word stays.
     assert "refund" in key_terms("Do you allow refunds?")

@@ -50,6 +50,9 @@ def test_a_utility_customers_words_are_held_where_the_page_writes_its_own() -> N
         "daily"
     }
     assert held("账单要在几天内交清？", "请在账单日起15天内缴清每期账单。") >= {"交清"}
+    assert held("How much do I need to spend in a year?", "会员等级: 金卡会员; 年度消费: 满800新元") == {
+        "spend"
+    }
     assert held(
         "When do you warn me that my balance is running low?", "We send an SMS when it falls below ¥50."
     ) == {
