@@ -287,11 +287,17 @@ def with_row_of_figure(
     first = next((p for p in found[:TOP_PASSAGES] if table_row(p) is not None), None)
     if first is not None and states_band_of(first.text, figures):
         return list(found)
-    page = found[0].doc_id if first is None else first.doc_id
-    rows = _unread_rows(found, page, rows_of, lambda r: states_band_of(r.text, figures))
-    if not rows:
-        return list(found)
-    return _put_at(found, rows[0], 1 if first is None else found.index(first))
+    # The table row read first, then the pages read: "We're taking our 8-year-old to Jade Harbour
+    # Cotai. How much is breakfast for her if we pay at the restaurant, and ...?" read a tier
+    # table's row first and the breakfast page second, whose "Child aged 6 to 11" row answers.
+    pages = dict.fromkeys(
+        [*([first.doc_id] if first is not None else []), *(p.doc_id for p in found[:TOP_PASSAGES])]
+    )
+    for page in pages:
+        rows = _unread_rows(found, page, rows_of, lambda r: states_band_of(r.text, figures))
+        if rows:
+            return _put_at(found, rows[0], 1 if first is None else found.index(first))
+    return list(found)
 
 
 NOT_IN_KB = {

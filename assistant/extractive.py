@@ -719,11 +719,16 @@ class ExtractiveAnswerer:
         # names the asked column but not the thing (the business-class single fare).
         lacking = {id(c) for c in candidates if c.row is not None and lacks_asked_column(c.row, asked.text)}
         named_by_lacking = [_named_units(c) & asked.units for c in candidates if id(c) in lacking]
+        # The customer's figure, in the part or the statements setting it up, names the row whose
+        # first cell states its band ("our 8-year-old" names "Child aged 6 to 11"), whatever
+        # names the question writes that the row does not (the hotel's).
+        case_figures = customer_figures(asked.full)
         kept, dropped = [], []
         for c in candidates:
             if c.row is not None and (
                 not (
-                    names_row(c.row, c.passage, asked.full, question_units, titled)
+                    (case_figures and states_band_of(c.row[0][1], case_figures))
+                    or names_row(c.row, c.passage, asked.full, question_units, titled)
                     # Retrieval's best passage, whose column the question quotes ("寄存一个小背包，
                     # 6小时以内多少钱？" over "物品: 小件……; 6小时以内: 10元"): the customer read this
                     # table, and its best row for the question is the one they mean.

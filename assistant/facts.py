@@ -641,7 +641,22 @@ def customer_figures(text: str) -> list[Fact]:
 def states_band_of(text: str, figures: Sequence[Fact]) -> bool:
     """Whether the text states a band holding one of the figures ("5 rooms or more" for 6)."""
     bands = stated_bands(text)
-    return bool(bands) and any(in_band(f.raw, bands) for f in figures)
+    return bool(bands) and any(_case_in_band(f, bands) for f in figures)
+
+
+def _case_in_band(figure: Fact, bands: list[tuple[float, float]]) -> bool:
+    """Whether the customer's case lies in a band: a figure with a bound is the side of it the
+    customer is on ("超过230度的那部分" is the band from 231, not "0至230"; "below 95%" not "95% or
+    more"), a plain figure its value."""
+    if figure.bound is None:
+        return in_band(figure.raw, bands)
+    try:
+        value = float(figure.raw)
+    except ValueError:
+        return False
+    if figure.bound == "min":
+        return any(low <= value < high or value < low <= value + 1 for low, high in bands)
+    return any(low < value <= high or value - 1 <= high < value for low, high in bands)
 
 
 def states_time_of_day(text: str) -> bool:

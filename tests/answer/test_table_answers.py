@@ -526,3 +526,26 @@ def test_a_part_asking_a_column_of_several_takes_the_one_its_sibling_names() -> 
     assert TableAnswerer(None, None).run(row, alone, set(lexical_units(alone))) == (
         "Zone 2 Neighbouring provinces, standard each extra kg: ¥4"
     )
+
+
+def test_the_customers_figure_names_the_row_of_its_band(extractor: ExtractiveAnswerer) -> None:
+    """ "We're taking our 8-year-old to Jade Harbour Cotai. How much is breakfast for her if we pay
+    at the restaurant?": the row "Child aged 6 to 11" lacks the hotel's name the question
+    writes, yet the child's age names it; it had been dropped as another row."""
+    club = passage(1, "Kids' club", "The kids' club at Jade Harbour Cotai welcomes children aged 4 to 12.")
+    buffet = passage(
+        2, "Breakfast", "Each hotel serves a breakfast buffet, at Jade Kitchen at Jade Harbour Cotai."
+    )
+    child = passage(
+        3,
+        "Breakfast",
+        "Guest: Child aged 6 to 11; Added to your booking in advance: MOP 78; Paid at the restaurant: MOP 98",
+        kind="table",
+    )
+    answer = extractor.run(
+        "We're taking our 8-year-old to Jade Harbour Cotai. How much is breakfast for her if we pay at the "
+        "restaurant?",
+        [club, buffet, child],
+        "en",
+    ).text
+    assert "MOP 98" in answer and "MOP 78" not in answer, answer

@@ -4,7 +4,7 @@ row per table, and "a block of 6 rooms" had found the flexible rate's row, not "
 from __future__ import annotations
 
 from assistant.answering import with_row_named, with_row_of_figure
-from assistant.facts import customer_figures, stated_bands
+from assistant.facts import customer_figures, stated_bands, states_band_of
 from assistant.types import Passage
 
 
@@ -31,8 +31,7 @@ FOUND = [_page("rates"), FLEXIBLE, _page("faq"), _page("dining"), _page("spa")]
 
 
 def rows_of(doc_id: str, k: int) -> list[Passage]:
-    assert doc_id == "policy"
-    return [FLEXIBLE, PREPAID, GROUPS][:k]
+    return [FLEXIBLE, PREPAID, GROUPS][:k] if doc_id == "policy" else []
 
 
 def test_the_row_whose_band_holds_the_figure_is_read_before_the_row_found() -> None:
@@ -105,3 +104,32 @@ def test_the_row_a_question_names_of_the_first_page_goes_second() -> None:
     # No name written, or a name no row holds: nothing changes.
     assert with_row_named(found, "Can I put a suitcase in the hold?", rows) == found
     assert with_row_named(found, "I booked a Value fare. Can I check a bag?", rows) == found
+
+
+def test_the_band_row_of_a_page_read_below_a_row_of_another_table_is_read() -> None:
+    """ "We're taking our 8-year-old ... How much is breakfast for her if we pay at the
+    restaurant?": a tier table's row was read first and the breakfast page second; only the
+    tier table had been searched for the child's band, and the breakfast prices never read."""
+    kids = _page("kids")
+    breakfast = Passage(
+        chunk_id="buffet", doc_id="dining", title="Breakfast", text="Each hotel serves a buffet.", n=0
+    )
+    tier = _row("platinum", "Tier: Platinum; Free breakfast: Yes, for 2 guests", doc_id="tiers")
+    child = _row("child", "Guest: Child aged 6 to 11; Paid at the restaurant: MOP 98", doc_id="dining")
+    adult = _row("adult", "Guest: Adult; Paid at the restaurant: MOP 198", doc_id="dining")
+    pages = {"tiers": [tier], "dining": [breakfast, adult, child]}
+    found = [kids, breakfast, tier, _page("faq"), _page("spa")]
+    figures = customer_figures("We're taking our 8-year-old. How much is breakfast for her?")
+    read = with_row_of_figure(found, figures, lambda doc_id, k: pages.get(doc_id, [])[:k])
+    assert [p.chunk_id for p in read] == ["kids", "buffet", "child", "platinum", "faq"]
+
+
+def test_a_figure_over_a_bound_lies_in_the_band_above_it() -> None:
+    """ "超过230度的那部分每度多少钱？" asks the band from 231 kWh, not "0至230千瓦时", which holds
+    230 itself; "under 20 kg" is the band below 20."""
+    over = customer_figures("我这个月用了350度电，超过230度的那部分每度多少钱？")
+    assert not states_band_of("档次: 第一档; 月用电量: 0至230千瓦时", [f for f in over if f.raw == 230])
+    assert states_band_of("档次: 第二档; 月用电量: 231至400千瓦时", over)
+    below = customer_figures("My parcel weighs under 20 kg. What does it cost?")
+    assert states_band_of("Weight: 10 to 19.9 kg; Price: ¥18", below)
+    assert not states_band_of("Weight: 20 to 30 kg; Price: ¥25", below)
