@@ -590,6 +590,13 @@ _ASKS_DATE = re.compile(
 )
 
 
+# "When do you warn me that my balance is running low?" asks what sets the notice off as much as a
+# time: "we send you an SMS when the balance falls below ¥50" answers it, stating neither.
+_ASKS_WHEN_NOTICE = re.compile(
+    r"\bwhen (?:do|does|will|would) (?:you|they|it)\s+(?:warn|notify|remind|alert|text|email|let (?:me|us) know)\b"
+)
+
+
 def asked_kinds(question: str) -> set[str]:
     """The kinds of fact that answer a question: {"duration", "date"} for "how long", {"date"}
     for "when did it take effect", {"money", "percent"} for "how much", {"distance"} for "what is
@@ -601,7 +608,7 @@ def asked_kinds(question: str) -> set[str]:
             asked |= kinds
     if _ASKS_DATE.search(lowered):
         asked.add("date")
-    elif _ASKS_WHEN.search(lowered):
+    elif _ASKS_WHEN.search(lowered) and not _ASKS_WHEN_NOTICE.search(lowered):
         asked |= {"duration", "date"}
     if not asked and _ASKS_LIMIT_ZH.search(lowered):
         asked = {"money", "percent", "number"}

@@ -169,6 +169,11 @@ def test_bare_digits_are_numbers_and_full_width_digits_are_read() -> None:
         # been answered with "by SMS within 1 working day".
         ("Do I have to pay a deposit when I open an account?", {"money", "percent"}),
         ("Is parking free when I stay at the hotel?", set()),
+        # When a notice comes is what sets it off as much as a time: "we send you an SMS when the
+        # balance falls below ¥50" had been refused for stating neither a date nor a duration.
+        ("When do you warn me that my balance is running low?", set()),
+        ("And when will you remind me to renew?", set()),
+        ("When do you send the bill?", {"duration", "date"}),
         # How long a period (期, 期限) lasts is a duration, not a length.
         ("保修期多长？", {"duration", "date"}),
         ("退货期限有多长？", {"duration", "date"}),
