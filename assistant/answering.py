@@ -293,9 +293,12 @@ def with_row_of_figure(
     pages = dict.fromkeys(
         [*([first.doc_id] if first is not None else []), *(p.doc_id for p in found[:TOP_PASSAGES])]
     )
+
+    def of_case(row: Passage) -> bool:
+        return states_band_of(row.text, figures)
+
     for page in pages:
-        rows = _unread_rows(found, page, rows_of, lambda r: states_band_of(r.text, figures))
-        if rows:
+        if rows := _unread_rows(found, page, rows_of, of_case):
             return _put_at(found, rows[0], 1 if first is None else found.index(first))
     return list(found)
 

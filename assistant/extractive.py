@@ -291,8 +291,10 @@ class _Asked:
             # message ("..., and can she check in online?") asks its own thing, not its sibling's.
             self.kinds = asked_kinds(context)
         self.known = {(f.kind, f.value) for f in find_facts(f"{text}\n{context}")}
-        # The customer's own figures ("below 95%", "I'm 16") say which case they are in.
+        # The customer's own figures ("below 95%", "I'm 16") say which case they are in; with a
+        # part's setting ("our 8-year-old"), they name the row of their band (_named_rows_only).
         self.figures = customer_figures(text)
+        self.case_figures = customer_figures(full)
 
     def stated_in(self, sentence: str) -> bool:
         """Whether the sentence states a fact of a kind asked for that the question does not state
@@ -355,8 +357,12 @@ def _asking_text(question: str) -> str:
     """The sentences of a message that ask, without those stating the customer's situation: "Our
     whole street went dark an hour ago. How long do you take to get everything back on?" asks
     about getting the power back, not about a street."""
-    pieces = [p.strip() for p in _PART_RE.split(question) if p and p.strip()]
-    return " ".join(p for p in pieces if not _STATEMENT_END_RE.search(p)) or question
+    return " ".join(p for p in _sentences_and_asks(question) if not _STATEMENT_END_RE.search(p)) or question
+
+
+def _sentences_and_asks(message: str) -> list[str]:
+    """A message's sentences, and the asks a sentence joins with ", and ..." (_PART_RE)."""
+    return [p.strip() for p in _PART_RE.split(message) if p and p.strip()]
 
 
 def _asking(part: str) -> str:
@@ -413,7 +419,7 @@ def question_parts(question: str) -> tuple[list[str], str]:
     """(the questions in one message, the statements that set them up): "I'm in Singapore. How
     much is shipping, and how many days do I have to return something?" -> two questions and "I'm
     in Singapore."; no questions when it asks one thing."""
-    pieces = [c for p in _PART_RE.split(question) if p and p.strip() for c in _asking_clauses(p.strip())]
+    pieces = [c for p in _sentences_and_asks(question) for c in _asking_clauses(p)]
     asks = [p for p in pieces if not _STATEMENT_END_RE.search(p)]
     if len(asks) < 2:
         return [], question
@@ -722,12 +728,11 @@ class ExtractiveAnswerer:
         # The customer's figure, in the part or the statements setting it up, names the row whose
         # first cell states its band ("our 8-year-old" names "Child aged 6 to 11"), whatever
         # names the question writes that the row does not (the hotel's).
-        case_figures = customer_figures(asked.full)
         kept, dropped = [], []
         for c in candidates:
             if c.row is not None and (
                 not (
-                    (case_figures and states_band_of(c.row[0][1], case_figures))
+                    (asked.case_figures and states_band_of(c.row[0][1], asked.case_figures))
                     or names_row(c.row, c.passage, asked.full, question_units, titled)
                     # Retrieval's best passage, whose column the question quotes ("寄存一个小背包，
                     # 6小时以内多少钱？" over "物品: 小件……; 6小时以内: 10元"): the customer read this
