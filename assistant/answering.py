@@ -18,7 +18,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, replace
 from functools import cache, cached_property
 
-from assistant.answerability import TOP_PASSAGES, AnswerabilityJudge, load_params
+from assistant.answerability import TOP_PASSAGES, AnswerabilityJudge, counted_thing, load_params
 from assistant.condense import CondensedQuery, QueryCondenser, last_answer, split_condensed
 from assistant.extractive import (
     ExtractiveAnswerer,
@@ -165,6 +165,21 @@ class _QuestionWords:
         return len(held | gazetteer().held(self.own, set(self.asked) - held, passage.text))
 
 
+def names_counted_thing(query: str, answer: str) -> bool:
+    """Whether an answer names the thing its question counts (answerability.counted_thing: "多少积分"
+    -> 积分), as written, in translation or by a synonym; true when the question counts none, or
+    when the thing is a Chinese word the lexicon lacks and the answer quotes English (the lexicon's
+    gap says nothing). "莲花会金卡需要多少积分？" is not answered by the gold card's extra bag."""
+    thing = counted_thing(query)
+    if thing is None or term_found(thing, set(key_terms(answer))):
+        return True
+    lexicon = bilingual_lexicon()
+    if CJK_RUN_RE.fullmatch(thing) and not lexicon.english(thing) and detect_language(answer) == "en":
+        return True
+    own = split_condensed(query)[0]
+    return bool(lexicon.known_held([thing], answer) or synonym_groups().held(own, {thing}, answer))
+
+
 def _put_at(found: Sequence[Passage], passage: Passage, slot: int) -> list[Passage]:
     """The passages with `passage` put at `slot` (0-based), as many as before; numbered anew."""
     merged = [*found[:slot], passage, *found[slot:]][: len(found)]
@@ -243,23 +258,34 @@ def with_row_named_in_translation(
     return _put_at(found, best, min(found.index(first), 1))
 
 
-def with_record_named_in_translation(found: Sequence[Passage], query: str) -> list[Passage]:
+def with_record_named_in_translation(
+    found: Sequence[Passage], query: str, in_translation: Sequence[Passage] = ()
+) -> list[Passage]:
     """The passages with a record in the other language than the question's (a table row or an
-    FAQ entry) ranked below the first TOP_PASSAGES (what the judge and the answer step read) put
-    second, when it names more of the question's key words (_QuestionWords) than each passage
-    read: "Can we rent a private mahjong room at the Cotai hotel?" had the Chinese FAQ entry on
-    麻将房 fourth, below a private car's fare and the accessible rooms, and was refused for holding
-    no mahjong. A record is one answer whole; a page's section is not moved. Numbered anew."""
+    FAQ entry) ranked below the first TOP_PASSAGES (what the judge and the answer step read), or
+    found by BM25 in translation alone (RetrievalResult.in_translation), put second, when it
+    names more of the question's key words (_QuestionWords) than each passage read: "Can we rent
+    a private mahjong room at the Cotai hotel?" had the Chinese FAQ entry on 麻将房 fourth, below
+    a private car's fare and the accessible rooms, and was refused for holding no mahjong; "How
+    much is the roast goose rice you can order to your seat?" had the Chinese menu's 广式烧鹅饭
+    row nowhere among the fused passages. A record is one answer whole; a page's section is not
+    moved. As many passages as before, numbered anew."""
     words = _QuestionWords(query)
     read = list(found[:TOP_PASSAGES])
+    present = {p.chunk_id for p in found}
     below = [
         p
-        for p in found[TOP_PASSAGES:]
+        for p in [*found[TOP_PASSAGES:], *(p for p in in_translation if p.chunk_id not in present)]
         if p.lang != words.lang and (p.kind == "faq" or table_row(p) is not None)
     ]
     if not read or not below:
         return list(found)
     counts = {p.chunk_id: words.named(p) for p in [*read, *below]}
+    # A record fusion did not rank at all must name every word asked: translation alone is
+    # weaker evidence than a rank.
+    below = [p for p in below if p.chunk_id in present or counts[p.chunk_id] >= len(words.asked)]
+    if not below:
+        return list(found)
     best = max(below, key=lambda p: counts[p.chunk_id])
     # And most of the question's words: a paraphrase's few words are found loosely in
     # translation ("半夜……在房间里叫东西吃" in an early check-in row: night, room).
@@ -269,7 +295,7 @@ def with_record_named_in_translation(found: Sequence[Passage], query: str) -> li
         or twin_by_figures(best, read, words.lang)
     ):
         return list(found)
-    merged = [found[0], best, *(p for p in found[1:] if p.chunk_id != best.chunk_id)]
+    merged = [found[0], best, *(p for p in found[1:] if p.chunk_id != best.chunk_id)][: len(found)]
     return [replace(p, n=n) for n, p in enumerate(merged, 1)]
 
 
@@ -496,8 +522,9 @@ class Answerer:
             found = with_second_section(found, best_of(found[0].doc_id, 2), TOP_K)
         found = with_row_of_figure(found, customer_figures(split_condensed(query)[0]), best_of)
         found = with_row_named(found, query, best_of)
+        # A record found in translation first, then the row of its table that names the most.
+        found = with_record_named_in_translation(found, query, retrieved.in_translation)
         found = with_row_named_in_translation(found, query, best_of)
-        found = with_record_named_in_translation(found, query)
 
         # Of a page with dated editions, the asked one's chunks (the newest unless a date is named),
         # even when retrieval found only another edition's.
@@ -563,6 +590,8 @@ class Answerer:
             )
         except NoAnswerInPassages:  # e.g. only a table row the question does not name
             return Draft(NOT_IN_KB[prepared.question.lang], "refused")
+        if not names_counted_thing(prepared.query, extracted.text):
+            return Draft(NOT_IN_KB[prepared.question.lang], "refused")  # a count of something else
         return Draft(extracted.text, "extractive", tuple(extracted.citations_used))
 
     def _llm_failed(self, prepared: Prepared, verdicts: Verdicts, exc: LLMError) -> tuple[Draft, Verdicts]:

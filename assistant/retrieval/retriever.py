@@ -52,6 +52,8 @@ log = logging.getLogger(__name__)
 
 # Fused candidates read from SQL: enough for the answer, the FAQ boost to look at, and the reranker.
 HYDRATE_MIN = 20
+# The best chunks of BM25 in translation offered beside the fused ones (RetrievalResult.in_translation).
+IN_TRANSLATION = 5
 # Passages a snapshot keeps (about 1-2 KB each); past this it starts again.
 PASSAGES_KEPT = 20_000
 
@@ -176,15 +178,18 @@ class HybridRetriever:
                 mask=mask,
                 synonyms=synonym_groups().searched_with(searched, snapshot.bm25.holds),
             )
+            # Computed either way: off in fusion, its best hits are still offered to the answer
+            # step as records named in translation (RetrievalResult.in_translation).
+            in_translation = self.translated.run(
+                searched,
+                snapshot.bm25,
+                snapshot.catalog.chunk_ids,
+                snapshot.catalog.langs,
+                top_n=n,
+                mask=mask,
+            )
             translated = (
-                self.translated.run(
-                    searched,
-                    snapshot.bm25,
-                    snapshot.catalog.chunk_ids,
-                    snapshot.catalog.langs,
-                    top_n=n,
-                    mask=mask,
-                )
+                in_translation
                 if self.retrieval.translated_weight > 0
                 else RankedList(self.translated.name, [])
             )
@@ -206,6 +211,8 @@ class HybridRetriever:
         with timer.step("hydrate"):
             pool = max(top_k, HYDRATE_MIN, r.rerank_candidates if self.reranker else 0)
             passages = self._hydrate(snapshot, fused, pool)
+            offered = RankedList(in_translation.retriever, in_translation.hits[:IN_TRANSLATION])
+            in_other_language = list(self._hydrate(snapshot, offered, IN_TRANSLATION).values())
         query_terms = set(terms(searched))
         with timer.step("faq"):
             strengths = {
@@ -245,6 +252,7 @@ class HybridRetriever:
             query_terms={t: snapshot.bm25.idf(t) for t in query_terms},
             warnings=warnings,
             query=searched,
+            in_translation=in_other_language,
         )
 
     def snapshot(self, kb: str, version: VersionRef = "published") -> KBSnapshot:

@@ -108,6 +108,10 @@ def _member(text: str) -> Member:
 @dataclass(frozen=True)
 class SynonymGroups:
     groups: tuple[tuple[Member, ...], ...]
+    # (narrower, broader): a text writing a broader member holds a question's narrower one, not
+    # the other way round ("on Sunday" is held by "7 days a week, weekends included"; a question
+    # on weekends is not answered by Sunday's hours).
+    covers: tuple[tuple[tuple[Member, ...], tuple[Member, ...]], ...] = ()
     _asked: dict[str, tuple[tuple[tuple[Member, ...], tuple[Member, ...]], ...]] = field(
         default_factory=dict, compare=False, repr=False
     )
@@ -122,11 +126,16 @@ class SynonymGroups:
         asked = self.written_in(question)
         if phrases_only:
             asked = tuple((g, w) for g, w in asked if any(m.is_phrase for m in w))
-        if not asked:  # most questions write no member: the text need not be read
+        narrower = [] if phrases_only else self._narrower_written_in(question)
+        if not asked and not narrower:  # most questions write no member: the text need not be read
             return set()
         seen = Written.of(text)
         terms = list(question_terms)
         held: set[str] = set()
+        for written, broader in narrower:
+            if any(m.written_in(seen) for m in broader):
+                for member in written:
+                    held |= member.held_terms(terms)
         for group, written in asked:
             in_text = [m for m in group if m.written_in(seen)]
             if any(m not in written for m in in_text):
@@ -146,6 +155,18 @@ class SynonymGroups:
                 # Not a word merely holding one (分期付款 holds 付款 of paying, which it is not).
                 held |= {t for t in terms if any(not m.stems and t == m.text for m in group)}
         return held
+
+    def _narrower_written_in(self, question: str) -> list[tuple[tuple[Member, ...], tuple[Member, ...]]]:
+        """(the narrower members the question writes, the broader ones) of each cover it writes in."""
+        if not self.covers:
+            return []
+        asked = Written.of(question)
+        found = []
+        for narrow, broad in self.covers:
+            written = tuple(m for m in narrow if m.written_in(asked))
+            if written:
+                found.append((written, broad))
+        return found
 
     def written_in(self, question: str) -> tuple[tuple[tuple[Member, ...], tuple[Member, ...]], ...]:
         """(group, its members the question writes) for each group the question writes a member of."""
@@ -179,15 +200,27 @@ class SynonymGroups:
         return list(dict.fromkeys(found))
 
 
+def _members(part: str) -> tuple[Member, ...]:
+    return tuple(_member(m) for m in (piece.strip() for piece in part.split("|")) if m)
+
+
 def parse_synonyms(lines: Iterable[str]) -> SynonymGroups:
+    """Groups ("a | b | c"), and covers ("narrow | narrower > broad | broader") whose right side
+    holds the left side's members in a text, not the other way round."""
     groups = []
+    covers = []
     for line in lines:
         if line.lstrip().startswith("#"):
             continue
-        members = [m for m in (part.strip() for part in line.split("|")) if m]
+        if ">" in line:
+            narrow, _, broad = line.partition(">")
+            if _members(narrow) and _members(broad):
+                covers.append((_members(narrow), _members(broad)))
+            continue
+        members = _members(line)
         if len(members) >= 2:
-            groups.append(tuple(_member(m) for m in members))
-    return SynonymGroups(tuple(groups))
+            groups.append(members)
+    return SynonymGroups(tuple(groups), tuple(covers))
 
 
 @cache

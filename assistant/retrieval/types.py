@@ -92,3 +92,7 @@ class RetrievalResult:
     warnings: list[str] = field(default_factory=list)  # e.g. the reranker failed; fused order kept
     # The query as searched: the one asked, with acronyms no page uses spelled out (retrieval.acronyms).
     query: str = ""
+    # The other language's chunks that BM25 in translation ranks best (crosslingual.py), best
+    # first, whether or not fusion weighs that list: the answer step weighs its records by the
+    # question's words they name (a Chinese menu row for "roast goose rice" that fusion missed).
+    in_translation: list[Passage] = field(default_factory=list)

@@ -137,3 +137,20 @@ def test_a_record_naming_few_of_the_words_or_no_more_than_those_read_stays() -> 
         with_record_named_in_translation(found, "半岛那家，半夜肚子饿了想在房间里叫东西吃，最晚几点前能叫？")
         == found
     )
+
+
+def test_a_record_only_bm25_in_translation_found_is_read_when_it_names_every_word() -> None:
+    # Fusion ranked no menu row at all; BM25 in translation offers the goose row, which names
+    # roast, goose, rice, order and seat.
+    read = [_page("seats"), _page("trolley"), _page("station"), _page("luggage"), _page("toilets")]
+    question = "How much is the roast goose rice you can order to your seat?"
+    found = with_record_named_in_translation(read, question, [CLAYPOT, GOOSE])
+    assert [p.chunk_id for p in found] == ["seats", "goose", "trolley", "station", "luggage"]
+    assert [p.n for p in found] == [1, 2, 3, 4, 5]
+    # Offered records naming only some of the words (rice, seat) are weaker evidence than a rank.
+    assert (
+        with_record_named_in_translation(
+            read, "How much is a rice dish with duck brought to my seat?", [CLAYPOT]
+        )
+        == read
+    )

@@ -172,3 +172,26 @@ def test_only_a_phrase_the_question_writes_can_be_asked_to_name_a_thing() -> Non
     question = "Do you support Japanese consumption tax?"
     assert groups.held(question, key_terms(question), "税种", phrases_only=False) == {"tax"}
     assert groups.held(question, key_terms(question), "税种", phrases_only=True) == set()
+
+
+def test_a_cover_holds_the_narrower_word_not_the_broader_one() -> None:
+    every_day = "Standard and Express deliver 7 days a week, weekends included."
+    assert held("Do couriers deliver on Sundays?", every_day) == {"sunday"}
+    assert held("周日可以送货吗？", "我们每天都派送，周末照常。") >= {"周日"}
+    # A question on weekends is not answered by one day's hours, nor Sunday by Saturday's.
+    assert held("Do you deliver at weekends?", "We deliver on Saturdays from 9 am to 1 pm.") == set()
+    assert held("Do you deliver on Sundays?", "We deliver on Saturdays from 9 am to 1 pm.") == set()
+
+
+def test_the_file_format_of_a_cover() -> None:
+    groups = parse_synonyms(["sunday | 周日 > weekend | every day"])
+    assert groups.groups == ()
+    assert [[[m.text for m in side] for side in cover] for cover in groups.covers] == [
+        [["sunday", "周日"], ["weekend", "every day"]]
+    ]
+
+
+def test_chinese_new_year_is_the_spring_festival() -> None:
+    question = "Do you deliver during Chinese New Year?"
+    spring_festival = "During the 7-day Spring Festival holiday, Standard deliveries are paused."
+    assert held(question, spring_festival) == {"chinese", "new", "year"}
