@@ -109,6 +109,12 @@ SIMILARITY_CHARS = 300
 # three passages give 10-25 candidates.
 SIMILARITY_CANDIDATES = 6
 SIMILARITY_MARGIN = 0.3
+# A sentence in the customer's language this close to the other language's best (embedder cosine),
+# and this far ahead of the next, says what it says: a translation (e5-small: a sentence and its
+# translation ~0.85, other sentences of the page up to ~0.82).
+TRANSLATION_COSINE = 0.84
+TRANSLATION_LEAD = 0.03
+TRANSLATION_CANDIDATES = 10  # the likeliest, each ~25 ms to embed the first time
 # Per retrieval rank of a passage's page: retrieval judged the whole chunk with its title and
 # headings, which a single sentence's words and similarity do not see (measured on the sample help
 # centre: the password FAQ's "reset link" outscored the hub's reset steps ranked above it). The
@@ -879,6 +885,30 @@ class ExtractiveAnswerer:
                 - SAID_PENALTY * c.said
             )
 
+    def _translation_of(self, best: _Candidate, ranked: list[_Candidate]) -> _Candidate:
+        """The sentence in the customer's language that the embedder reads as best's translation,
+        when best is in the other language and no name or figure told its twin
+        (_twin_in_customer_language): "Is there a charge for swapping my old meter for a smart
+        one?" was answered with "如您家仍在使用旧式电表，我们会与您联系安排免费更换" though the
+        English page says "... the replacement, which is free of charge"."""
+        if not best.other_language or self.similarity is None:
+            return best
+        mine = [
+            c
+            for c in ranked
+            if not c.other_language
+            and _row_width(c) == _row_width(best)
+            and c.states_asked_kind >= best.states_asked_kind
+        ][:TRANSLATION_CANDIDATES]
+        if not mine:
+            return best
+        cosines = self.similarity.matrix([best.text], [c.text for c in mine])[0]
+        order = sorted(range(len(mine)), key=lambda i: -cosines[i])
+        lead = cosines[order[0]] - (cosines[order[1]] if len(order) > 1 else 0.0)
+        if cosines[order[0]] >= TRANSLATION_COSINE and lead >= TRANSLATION_LEAD:
+            return mine[order[0]]
+        return best
+
     def _similarities(self, question: str, candidates: list[_Candidate]) -> dict[int, float]:
         """Question-sentence cosine of the candidates words cannot tell apart, by id: all of the
         likeliest when no sentence shares a word with the question (another language, a
@@ -945,7 +975,7 @@ class ExtractiveAnswerer:
         best = ranked[0]
         if asked.kinds and best.states_asked_kind and (not asked.follow_up or not asked.units):
             best = _naming_the_thing(best, ranked, asked)
-        best = _twin_in_customer_language(best, ranked)
+        best = self._translation_of(_twin_in_customer_language(best, ranked), ranked)
         if best.score <= 0.0 and self.similarity is None:
             # No words in common and no embedder (e.g. a cross-lingual match): trust retrieval
             # and quote the start of the top passage.

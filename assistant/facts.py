@@ -591,9 +591,11 @@ _ASKS_DATE = re.compile(
 
 
 # "When do you warn me that my balance is running low?" asks what sets the notice off as much as a
-# time: "we send you an SMS when the balance falls below ¥50" answers it, stating neither.
+# time: "we send you an SMS when the balance falls below ¥50" answers it, stating neither. So does
+# "When does the prepaid gas card meter warn me?" ("when 10 m³ of gas is left"), whatever warns.
 _ASKS_WHEN_NOTICE = re.compile(
-    r"\bwhen (?:do|does|will|would) (?:you|they|it)\s+(?:warn|notify|remind|alert|text|email|let (?:me|us) know)\b"
+    r"\bwhen (?:do|does|will|would) (?:[\w'-]+\s+){1,5}?"
+    r"(?:(?:warn|notify|remind|alert|text|email|tell)\s+(?:me|us|you|customers)|let (?:me|us) know)\b"
 )
 
 

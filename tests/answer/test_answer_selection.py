@@ -1422,3 +1422,25 @@ def test_the_thing_asked_about_is_read_from_the_sentence_that_asks(extractor: Ex
         "en",
     ).text
     assert "4 hours" in answer and "工作日" not in answer, answer
+
+
+def test_a_translation_without_names_or_figures_is_told_by_meaning(embedder: Embedder) -> None:
+    extractor = ExtractiveAnswerer(embedder=embedder)
+    chinese = passage(
+        1,
+        "智能电表",
+        "我们已为区内几乎所有住户更换智能电表。如您家仍在使用旧式电表，我们会与您联系安排免费更换。",
+        lang="zh",
+    )
+    english = passage(
+        2,
+        "Smart meters",
+        "If you still have an older meter, we will contact you to arrange the replacement, which is free "
+        "of charge. The power is off for about 20 minutes while the meter is changed. Every meter is "
+        "tested before it is fitted.",
+    )
+    # No name or figure tells the twins apart from the page's other sentences: the embedder does.
+    answer = extractor.run(
+        "Is there a charge for swapping my old meter for a smart one?", [chinese, english], "en"
+    )
+    assert "free of charge" in answer.text and "免费" not in answer.text

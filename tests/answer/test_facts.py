@@ -173,6 +173,8 @@ def test_bare_digits_are_numbers_and_full_width_digits_are_read() -> None:
         # balance falls below ¥50" had been refused for stating neither a date nor a duration.
         ("When do you warn me that my balance is running low?", set()),
         ("And when will you remind me to renew?", set()),
+        ("When does the prepaid gas card meter warn me?", set()),
+        ("When does the email with my code arrive?", {"duration", "date"}),
         ("When do you send the bill?", {"duration", "date"}),
         # How long a period (期, 期限) lasts is a duration, not a length.
         ("保修期多长？", {"duration", "date"}),
