@@ -65,6 +65,7 @@ from assistant.retrieval.text import chinese_words, key_terms, readings, stem
 from assistant.sentence_similarity import CROSS_LANGUAGE_GAP, SentenceSimilarity
 from assistant.table_answer import (
     TableAnswerer,
+    asks_yes_no,
     cell_kinds,
     is_code,
     lacks_asked_column,
@@ -292,7 +293,7 @@ class _Asked:
         # words ("那商业版呢？") leans on its previous question.
         elliptical = len(self.units) <= (ELLIPTICAL_UNITS if follow_up else ELLIPTICAL_PART_UNITS)
         self.context_weight = CONTEXT_WEIGHT if elliptical else CONTEXT_WEIGHT_STATED
-        if not self.kinds and elliptical and follow_up:
+        if not self.kinds and elliptical and follow_up and not _asks_own_yes_no(text):
             # "What about members?" asks what the previous question asked; a short part of one
             # message ("..., and can she check in online?") asks its own thing, not its sibling's.
             self.kinds = asked_kinds(context)
@@ -357,6 +358,16 @@ class _Asked:
             f"{_asking(self.full)} {other.full}",
             setting=self.setting,
         )
+
+
+# "Is it the same for children?", "那会员也一样吗？": a yes/no follow-up asking the last question again.
+_ASKS_AGAIN_RE = re.compile(r"\b(?:same|also|too|as well|either)\b|也|同样|一样|还是", re.IGNORECASE)
+
+
+def _asks_own_yes_no(follow_up: str) -> bool:
+    """Whether a follow-up asks yes or no of its own ("Does that include breakfast?" after the
+    extra bed's price: not another amount), not the last question again for another case."""
+    return asks_yes_no(follow_up) and not _ASKS_AGAIN_RE.search(follow_up)
 
 
 def _asking_text(question: str) -> str:
@@ -1233,8 +1244,13 @@ def _mark_said(candidates: list[_Candidate], asked: _Asked) -> None:
         untold = any(
             f.kind in asked.kinds and (f.kind, f.value) not in asked.said_facts for f in find_facts(c.text)
         )
+        # Nor one naming the follow-up's own words the answer did not: told "An extra bed costs MOP
+        # 400 per night.", "Does that include breakfast?" is answered by the rest of its sentence,
+        # "... and does not include breakfast".
+        unnamed = (c.units & asked.units) - asked.said
         c.said = (
             not untold
+            and not unnamed
             and len(c.units) >= MIN_SENTENCE_UNITS
             and len(c.units & asked.said) >= SAID_OVERLAP * len(c.units)
         )

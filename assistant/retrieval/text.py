@@ -62,6 +62,8 @@ ZH_STOP_WORDS = frozenset(
 # alone can be what a question is about ("long-term care"), "how long" never is.
 _EN_QUESTION_FRAME_RE = re.compile(
     r"\bhow (?:far|long|much) (?:ahead|in advance|beforehand)\b"
+    # A count of people or times is the frame: the page counts "guests", "users", "attempts".
+    r"|\bhow many (?:people|persons|times)\b"
     r"|\bhow (?:long|many|much|often|soon|far|old|big|large|fast|quickly|early|late)\b"
     r"|\bwhat (?:kinds?|types?|sorts?) of\b|\b(?:want|like|need) to know\b|\btell me\b"
     r"|\bis (?:it|there) (?:possible|a way)\b|\b(?:am|are|is) (?:i|we|you|he|she|they) able to\b"
@@ -81,9 +83,10 @@ _EN_DURATION_RE = re.compile(r"\bhow long\b")
 _EN_TAKE_RE = re.compile(r"\b(?:take|takes|taking|took)\b")
 # "How many webhooks can I create?" asks a count of webhooks: the table says "Webhooks: 25", with
 # no verb. After "how many/much <thing> can I", the verb is the question's grammar, not its topic;
-# without a thing between ("How much can I withdraw?") the verb is all the topic there is, and stays.
+# without a thing between ("How much can I withdraw?") the verb is all the topic there is, and stays;
+# so it does after a count of people or times ("How many times can I change my ticket?").
 _EN_COUNT_VERB_RE = re.compile(
-    r"(\bhow (?:many|much) (?:[a-z0-9-]+ ){1,4}(?:can|could|do|may|will|should|must|am|are) "
+    r"(\bhow (?:many|much) (?!(?:people|persons|times) )(?:[a-z0-9-]+ ){1,4}(?:can|could|do|may|will|should|must|am|are) "
     r"(?:i|we|you|they) )[a-z]+\b"
 )
 ZH_QUESTION_WORDS = frozenset(

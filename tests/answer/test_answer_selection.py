@@ -339,6 +339,30 @@ def test_what_the_last_answer_said_is_not_quoted_again(extractor: ExtractiveAnsw
     assert "8:00 am to 8:00 pm" in extractor.run(query, [office], "en", said=said).text
 
 
+def test_a_yes_no_follow_up_is_answered_by_the_rest_of_the_sentence_it_was_told(
+    extractor: ExtractiveAnswerer,
+) -> None:
+    """Told "An extra bed costs MOP 400 per night.", "Does that include breakfast?" asks yes or no of
+    its own (not another amount) and is answered by the rest of the told sentence, which names
+    breakfast; not by the sentence after it."""
+    beds = passage(
+        1,
+        "Children and extra beds",
+        "An extra bed costs MOP 400 per night and does not include breakfast. Each room can take one "
+        "extra bed, in the room types marked as available above. A third adult in the room always needs "
+        "an extra bed.",
+    )
+    rates = passage(
+        2,
+        "Room rates",
+        "The rates below are for one room per night. They include the 10% service charge and government tax.",
+    )
+    query = combine("Does that include breakfast?", "How much is an extra bed?")
+    said = "An extra bed costs MOP 400 per night [1]."
+    answer = extractor.run(query, [beds, rates], "en", said=said).text
+    assert "does not include breakfast" in answer and "service charge" not in answer, answer
+
+
 # -- across languages ---------------------------------------------------------------------------
 
 

@@ -84,6 +84,10 @@ def test_key_terms_leave_out_the_verb_of_a_count_and_the_kind_of_period_or_amoun
     assert key_terms("How much cloud storage can we buy?") == ["cloud", "storage"]
     # With no thing between, the verb is the topic.
     assert key_terms("How much can I withdraw per day?") == ["withdraw", "day"]
+    # A count of people or times is the frame, and the verb after it the topic: the page counts
+    # "Maximum guests: 4 adults", "changed once".
+    assert key_terms("How many people can stay in a Premier Suite?") == ["stay", "premier", "suite"]
+    assert key_terms("How many times can I change my ticket?") == ["change", "ticket"]
     assert "create" in key_terms("Can I create webhooks?")
     # A window, threshold or minimum is the kind of answer, as "how long" is.
     assert key_terms("What is the return window?") == ["return"]
