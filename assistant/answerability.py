@@ -359,9 +359,24 @@ def counted_thing(question: str) -> str | None:
     return None
 
 
-def _evidence_text(passage: Passage) -> str:
-    """Where evidence is looked for in a passage: its title, headings and text."""
-    return "\n".join([passage.title, *passage.heading_path, passage.text])
+def _evidence_text(passage: Passage, question_terms: set[str] | None = None) -> str:
+    """Where evidence is looked for in a passage: its title, headings and text; and of an FAQ
+    entry's similar questions, the knowledge owner's own words for what it answers, those asking
+    most of what the question asks ("Share my data with my laptop" of the hotspot entry for "Can I
+    share my data with my laptop?"; not a gift-card entry's "送朋友礼品卡" for 朋友 alone)."""
+    asking = [
+        line
+        for line in str(passage.extra.get("questions") or "").split("\n")[1:]
+        if question_terms and _asks_most_of(line, question_terms)
+    ]
+    return "\n".join([passage.title, *passage.heading_path, passage.text, *asking])
+
+
+def _asks_most_of(similar_question: str, question_terms: set[str]) -> bool:
+    """Whether a similar question writes at least half of the question's words (not bigrams)."""
+    words = {t for t in question_terms if not t.startswith("#")}
+    written = set(key_terms(similar_question))
+    return bool(words) and 2 * sum(term_found(t, written) for t in words) >= len(words)
 
 
 def _standalone_sentences(message: str) -> list[str]:
@@ -495,7 +510,7 @@ def _passages_terms(question: str, top: Sequence[Passage], question_terms: set[s
     day_parts = question_terms & parts_of_day(question)
     found: list[set[str]] = []
     for passage in top:
-        text = _evidence_text(passage)
+        text = _evidence_text(passage, question_terms)
         terms = _passage_terms(text, asked_acronyms)
         if passage.lang != lang:
             terms |= bilingual_lexicon().held_across(question_terms, text, terms)

@@ -35,7 +35,7 @@ from assistant.retrieval.hanzi import to_simplified
 from ingest.text import CJK_CLASS, CJK_RUN_RE
 
 # Bumped whenever tokenisation changes, so persisted BM25 indexes are rebuilt.
-TOKENIZER_VERSION = 4
+TOKENIZER_VERSION = 5
 
 _RUN_RE = re.compile(rf"[{CJK_CLASS}]+|\d+(?:[.,:]\d+)*|[a-z0-9]+(?:['’][a-z]+)?")
 
@@ -148,9 +148,48 @@ def normalise(text: str) -> str:
     return to_simplified(unicodedata.normalize("NFKC", text).lower())
 
 
+# Irregular past forms a customer writes where a page writes the verb or its noun ("I have not
+# paid" / "without payment", "it was stolen" / "if your phone is stolen or you lose it"). Not
+# forms that are other words too ("left", "found", "saw"), nor "bought", mostly the customer's
+# setting ("I've just bought a monthly pass. Is there a limit ...?"), which "buy" then searched for.
+_IRREGULAR_PAST = {
+    "paid": "pay",
+    "sent": "send",
+    "lost": "lose",
+    "spent": "spend",
+    "broke": "break",
+    "broken": "break",
+    "stole": "steal",
+    "stolen": "steal",
+    "kept": "keep",
+    "told": "tell",
+    "brought": "bring",
+    "chose": "choose",
+    "chosen": "choose",
+    "written": "write",
+    "wrote": "write",
+    "forgot": "forget",
+    "forgotten": "forget",
+    "caught": "catch",
+    "lent": "lend",
+    "flew": "fly",
+    "flown": "fly",
+    "drove": "drive",
+    "driven": "drive",
+    "threw": "throw",
+    "thrown": "throw",
+    "hidden": "hide",
+    "fallen": "fall",
+    "fell": "fall",
+    "built": "build",
+}
+
+
 def stem(word: str) -> str:
     """Light English suffix stripping, applied alike to queries and passages (consistency is what
     matters for matching, not linguistic correctness)."""
+    if word in _IRREGULAR_PAST:
+        return _IRREGULAR_PAST[word]
     if len(word) <= 3 or not word.isalpha():
         return word
     if word.endswith("ies") and len(word) > 4:

@@ -70,6 +70,26 @@ def test_light_verbs_are_not_key_terms() -> None:
     assert "refund" in key_terms("Do you allow refunds?")
 
 
+def test_an_faq_entrys_similar_question_asking_most_of_the_question_is_evidence() -> None:
+    hotspot = passage(
+        "Q: Can I use my phone as a hotspot?\nA: Yes. Tethering is allowed on every plan and uses your local data.",
+        questions="Can I use my phone as a hotspot?\nIs tethering allowed?\nShare my data with my laptop",
+    )
+    question = "Can I share my data with my laptop?"
+    assert evidence(question, [hotspot]).features["coverage"] == pytest.approx(1.0)
+    assert evidence(question, [replace(hotspot, extra={})]).features["coverage"] < 0.5
+    # A similar question sharing one word of several is no evidence for the rest.
+    gift_cards = passage(
+        "问：有礼品卡吗？\n答：有。电子礼品卡面额20至500新元，有效期3年。",
+        lang="zh",
+        questions="有礼品卡吗？\n送朋友礼品卡",
+    )
+    found = evidence("可以请朋友代我到仓库取货吗？", [gift_cards])
+    assert found.features["coverage"] == pytest.approx(
+        evidence("可以请朋友代我到仓库取货吗？", [replace(gift_cards, extra={})]).features["coverage"]
+    )
+
+
 def test_what_time_is_no_key_term_and_open_is_held_by_its_synonym() -> None:
     """ "几点开门" asks a time of day ("what time ... open"): 几点 names nothing a passage holds, and
     a lounge that 开放 (opens) is open (开门)."""

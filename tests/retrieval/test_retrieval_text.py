@@ -22,6 +22,9 @@ def test_english_terms_are_lowercased_stemmed_content_words() -> None:
     assert terms("The policies") == ["policy"]
     assert stem("shipping") == "ship" and stem("returned") == "return" and stem("class") == "class"
     assert stem("something") == "something" and stem("policies") == "policy"
+    # Irregular past forms are their verb's: "I have not paid" is about paying.
+    assert [stem(w) for w in ("paid", "sent", "stolen", "lost")] == ["pay", "send", "steal", "lose"]
+    assert stem("bought") == "bought"  # mostly the customer's setting, not what they ask
 
 
 def test_negations_numbers_and_full_width_text_survive() -> None:

@@ -127,10 +127,11 @@ def test_the_file_format() -> None:
 
 
 def test_only_words_the_knowledge_base_lacks_are_searched_with_synonyms() -> None:
-    known = {"phone", "lost", "suspend", "number"}.__contains__
+    # The index's terms, stemmed as key terms are ("lost" is "lose").
+    known = {"phone", "lose", "suspend", "number"}.__contains__
     searched = synonym_groups().searched_with("My handset went missing", known)
     assert {"phone", "lost"} <= set(searched)
-    assert all(set(key_terms(s)) <= {"phone", "lost"} for s in searched)
+    assert all(set(key_terms(s)) <= {"phone", "lose"} for s in searched)
     # "phone" is a word of the knowledge base: it finds its pages without help.
     assert synonym_groups().searched_with("My phone went missing", known) == ["lost"]
 
