@@ -179,6 +179,10 @@ def test_a_cover_holds_the_narrower_word_not_the_broader_one() -> None:
     every_day = "Standard and Express deliver 7 days a week, weekends included."
     assert held("Do couriers deliver on Sundays?", every_day) == {"sunday"}
     assert held("周日可以送货吗？", "我们每天都派送，周末照常。") >= {"周日"}
+    # The days a service runs answer for any day: "Monday to Saturday" says not on Sundays.
+    assert held("Is the pickup counter open on Sundays?", "The counter is open Monday to Saturday.") == {
+        "sunday"
+    }
     # A question on weekends is not answered by one day's hours, nor Sunday by Saturday's.
     assert held("Do you deliver at weekends?", "We deliver on Saturdays from 9 am to 1 pm.") == set()
     assert held("Do you deliver on Sundays?", "We deliver on Saturdays from 9 am to 1 pm.") == set()
