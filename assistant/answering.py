@@ -613,9 +613,15 @@ class Answerer:
             # Every figure may be in the passage and still answer another question: the figure
             # asked for must come from a sentence naming what was asked about.
             unbound = facts_of_another_subject(draft.text, prepared.answer_passages, prepared.query)
-        reasons = [*checked.reasons] + (
-            [f"states {', '.join(unbound)} of another subject than the question's"] if unbound else []
-        )
+        reasons = [
+            *checked.reasons,
+            *([f"states {', '.join(unbound)} of another subject than the question's"] if unbound else []),
+            *(
+                []
+                if names_counted_thing(prepared.query, draft.text)
+                else ["counts another thing than the question's"]
+            ),
+        ]
         grounding = GroundingVerdict(not reasons, checked.score, tuple(reasons))
         verdicts = replace(verdicts, grounding=grounding)
         self.gate.record(prepared.question.lang, grounded=grounding.ok)

@@ -106,3 +106,20 @@ def test_pipeline_skips_a_model_whose_drafts_keep_failing(sample_settings: Setti
     after = ask()
     assert after.mode == "generated" and after.verdicts.generation_gate.draft
     assert len(scripted_llm.calls) == MIN_DRAFTS + 2
+
+
+def test_a_draft_counting_another_thing_falls_back_to_the_quote(
+    sample_settings: Settings, scripted_llm
+) -> None:  # type: ignore[no-untyped-def]
+    # A scripted model (allowed: the test forces an exact reply) quoting a true sentence of the
+    # troubleshooting page that does not name what the question counts.
+    question = "How many devices can one Lumo Hub control?"
+    pipeline = AnswerPipeline(sample_settings.model_copy(update={"llm_model": "kefu-test/counts"}))
+    quoted = pipeline.run(AnswerRequest(question, kb=SAMPLE_KB, record=False))
+    sentence = "Lumo Sense sensors need fresh CR2032 batteries"
+    n = next(p.n for p in quoted.passages if sentence in p.text)
+    scripted_llm.replies["counts"] = f"{sentence} [{n}]."
+    result = pipeline.run(AnswerRequest(question, kb=SAMPLE_KB, record=False))
+    assert result.verdicts.grounding is not None and not result.verdicts.grounding.ok
+    assert "counts another thing than the question's" in result.verdicts.grounding.reasons
+    assert result.mode == "extractive" and "64" in result.text
