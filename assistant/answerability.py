@@ -364,19 +364,16 @@ def _evidence_text(passage: Passage, question_terms: set[str] | None = None) -> 
     entry's similar questions, the knowledge owner's own words for what it answers, those asking
     most of what the question asks ("Share my data with my laptop" of the hotspot entry for "Can I
     share my data with my laptop?"; not a gift-card entry's "送朋友礼品卡" for 朋友 alone)."""
-    asking = [
-        line
-        for line in str(passage.extra.get("questions") or "").split("\n")[1:]
-        if question_terms and _asks_most_of(line, question_terms)
-    ]
+    words = {t for t in question_terms or () if not t.startswith("#")}  # not the bigrams
+    similar = str(passage.extra.get("questions") or "").split("\n")[1:] if words else []
+    asking = [line for line in similar if _asks_most_of(line, words)]
     return "\n".join([passage.title, *passage.heading_path, passage.text, *asking])
 
 
-def _asks_most_of(similar_question: str, question_terms: set[str]) -> bool:
-    """Whether a similar question writes at least half of the question's words (not bigrams)."""
-    words = {t for t in question_terms if not t.startswith("#")}
+def _asks_most_of(similar_question: str, words: set[str]) -> bool:
+    """Whether a similar question writes at least half of the question's words."""
     written = set(key_terms(similar_question))
-    return bool(words) and 2 * sum(term_found(t, written) for t in words) >= len(words)
+    return 2 * sum(term_found(t, written) for t in words) >= len(words)
 
 
 def _standalone_sentences(message: str) -> list[str]:

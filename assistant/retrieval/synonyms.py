@@ -106,15 +106,22 @@ def _member(text: str) -> Member:
 
 
 @dataclass(frozen=True)
+class _QuestionMembers:
+    """What a question writes: (group, its members written) and (the narrower members of a cover
+    written, the cover's broader members)."""
+
+    groups: tuple[tuple[tuple[Member, ...], tuple[Member, ...]], ...]
+    narrower: tuple[tuple[tuple[Member, ...], tuple[Member, ...]], ...]
+
+
+@dataclass(frozen=True)
 class SynonymGroups:
     groups: tuple[tuple[Member, ...], ...]
     # (narrower, broader): a text writing a broader member holds a question's narrower one, not
     # the other way round ("on Sunday" is held by "7 days a week, weekends included"; a question
     # on weekends is not answered by Sunday's hours).
     covers: tuple[tuple[tuple[Member, ...], tuple[Member, ...]], ...] = ()
-    _asked: dict[str, tuple[tuple[tuple[Member, ...], tuple[Member, ...]], ...]] = field(
-        default_factory=dict, compare=False, repr=False
-    )
+    _asked: dict[str, _QuestionMembers] = field(default_factory=dict, compare=False, repr=False)
 
     def held(
         self, question: str, question_terms: Iterable[str], text: str, *, phrases_only: bool = False
@@ -126,7 +133,7 @@ class SynonymGroups:
         asked = self.written_in(question)
         if phrases_only:
             asked = tuple((g, w) for g, w in asked if any(m.is_phrase for m in w))
-        narrower = [] if phrases_only else self._narrower_written_in(question)
+        narrower = () if phrases_only else self._read(question).narrower
         if not asked and not narrower:  # most questions write no member: the text need not be read
             return set()
         seen = Written.of(text)
@@ -156,32 +163,25 @@ class SynonymGroups:
                 held |= {t for t in terms if any(not m.stems and t == m.text for m in group)}
         return held
 
-    def _narrower_written_in(self, question: str) -> list[tuple[tuple[Member, ...], tuple[Member, ...]]]:
-        """(the narrower members the question writes, the broader ones) of each cover it writes in."""
-        if not self.covers:
-            return []
-        asked = Written.of(question)
-        found = []
-        for narrow, broad in self.covers:
-            written = tuple(m for m in narrow if m.written_in(asked))
-            if written:
-                found.append((written, broad))
-        return found
-
     def written_in(self, question: str) -> tuple[tuple[tuple[Member, ...], tuple[Member, ...]], ...]:
         """(group, its members the question writes) for each group the question writes a member of."""
+        return self._read(question).groups
+
+    def _read(self, question: str) -> _QuestionMembers:
+        """The groups and covers a question writes members of."""
         # Read once per question: it is matched against every passage and sentence of its answer.
         if (cached := self._asked.get(question)) is not None:
             return cached
         asked = Written.of(question)
-        found = []
-        for group in self.groups:
-            written = tuple(m for m in group if m.written_in(asked))
-            if written:
-                found.append((group, written))
+        groups = tuple((g, w) for g in self.groups if (w := tuple(m for m in g if m.written_in(asked))))
+        narrower = tuple(
+            (w, broad)
+            for narrow, broad in self.covers
+            if (w := tuple(m for m in narrow if m.written_in(asked)))
+        )
         if len(self._asked) >= MAX_CACHED_QUESTIONS:
             self._asked.clear()
-        self._asked[question] = tuple(found)
+        self._asked[question] = _QuestionMembers(groups, narrower)
         return self._asked[question]
 
     def searched_with(self, question: str, known: Callable[[str], bool]) -> list[str]:
@@ -213,9 +213,9 @@ def parse_synonyms(lines: Iterable[str]) -> SynonymGroups:
         if line.lstrip().startswith("#"):
             continue
         if ">" in line:
-            narrow, _, broad = line.partition(">")
-            if _members(narrow) and _members(broad):
-                covers.append((_members(narrow), _members(broad)))
+            narrow, broad = (_members(side) for side in line.split(">", 1))
+            if narrow and broad:
+                covers.append((narrow, broad))
             continue
         members = _members(line)
         if len(members) >= 2:
