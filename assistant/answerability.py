@@ -127,6 +127,7 @@ import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -140,7 +141,16 @@ from assistant.retrieval.synonyms import synonym_groups
 from assistant.retrieval.text import key_terms, normalise, readings, sentences, term_found
 from assistant.condense import split_condensed
 from assistant.extractive import question_parts
-from assistant.facts import asked_kinds, find_facts, in_band, stated_bands, states_time_of_day
+from assistant.facts import (
+    Fact,
+    asked_kinds,
+    find_facts,
+    in_band,
+    stated_bands,
+    states_amount,
+    states_time_of_day,
+    within_limits,
+)
 from assistant.sentence_similarity import CROSS_LANGUAGE_GAP
 from assistant.sentence_vectors import SentenceVectors
 from assistant.table_answer import table_row
@@ -294,7 +304,22 @@ def missing_numbers(question: str, passages: Sequence[Passage]) -> list[str]:
     texts = [_evidence_text(p) for p in passages]
     held = set().union(*(_numbers_and_codes(text) for text in texts))
     bands = [band for text in texts for band in stated_bands(text)]
-    return sorted(t for t in asked - held if not in_band(t, bands))
+    figures = find_facts(" ".join(asking_sentences(question)))
+    return sorted(
+        t
+        for t in asked - held
+        if not in_band(t, bands) and not any(_kept_limit(t, figures, text) for text in texts)
+    )
+
+
+def _kept_limit(term: str, figures: Sequence[Fact], text: str) -> bool:
+    """Whether the question's figure written as the term keeps a limit the text states ("a
+    4-year-old" over "children under 5 years old cannot travel alone")."""
+    try:
+        value = float(term)
+    except ValueError:
+        return False
+    return any(abs(f.raw - value) < 1e-9 and within_limits(f, text) for f in figures)
 
 
 # "深圳北站的商务候车室有淋浴间吗？", "可以借婴儿推车吗？", "Is there a shower in the lounge?": the
@@ -498,6 +523,20 @@ def parts_of_day(question: str) -> set[str]:
     return {t for t in key_terms(named) if not t.startswith("#")}
 
 
+# A question's words for what something costs ("Does a wheelchair cost anything?", "how much can I
+# spend on essentials?") are what a passage stating an amount or "free of charge" answers, and
+# words for opening hours ("What time does the lounge close?") what one stating a time of day
+# answers: neither page writes the question's word.
+_MONEY_WORDS = "cost charge fee price pay paid spend spent free 收费 费用 免费 付费 花费"
+_CLOCK_WORDS = "time open opening close closing shut 开门 关门 营业 打烊"
+
+
+@cache
+def _frame_terms(words: str) -> frozenset[str]:
+    # Read when first needed: cutting the Chinese words loads jieba's dictionary.
+    return frozenset(t for t in key_terms(words) if not t.startswith("#"))
+
+
 def _passages_terms(question: str, top: Sequence[Passage], question_terms: set[str]) -> list[set[str]]:
     """Each top passage's key terms, a passage in the other language than the question's with the
     question's terms it holds in translation (retrieval.lexicon): "退货期限" shares no word with
@@ -505,6 +544,9 @@ def _passages_terms(question: str, top: Sequence[Passage], question_terms: set[s
     lang = detect_language(question, default=top[0].lang if top else "en")
     asked_acronyms = acronyms(split_condensed(question)[0])
     day_parts = question_terms & parts_of_day(question)
+    figures = [
+        f for f in find_facts(" ".join(asking_sentences(question))) if f.kind not in ("number", "date")
+    ]
     found: list[set[str]] = []
     for passage in top:
         text = _evidence_text(passage, question_terms)
@@ -515,8 +557,14 @@ def _passages_terms(question: str, top: Sequence[Passage], question_terms: set[s
         terms |= gazetteer().held(question, question_terms - terms, text)
         if bands := stated_bands(text):
             terms |= {t for t in question_terms - terms if in_band(t, bands)}
+        if figures:
+            terms |= {t for t in question_terms - terms if _kept_limit(t, figures, text)}
         if day_parts and states_time_of_day(text):
             terms |= day_parts
+        if (money := question_terms & _frame_terms(_MONEY_WORDS)) and states_amount(text):
+            terms |= money
+        if (clock := question_terms & _frame_terms(_CLOCK_WORDS)) and states_time_of_day(text):
+            terms |= clock
         found.append(terms)
     return found
 

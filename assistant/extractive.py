@@ -57,7 +57,7 @@ import re
 from dataclasses import dataclass, replace
 
 from assistant.condense import elliptical_entity, split_condensed
-from assistant.facts import Fact, asked_kinds, customer_figures, find_facts, is_year, states_band_of
+from assistant.facts import FREE_RE, Fact, asked_kinds, customer_figures, find_facts, is_year, states_band_of
 from assistant.grounding import STOP_WORDS, lexical_units, split_sentences
 from assistant.retrieval.lexicon import bilingual_lexicon
 from assistant.retrieval.synonyms import synonym_groups
@@ -174,14 +174,6 @@ _ZH_ASKING_RE = re.compile(
     r"多少钱|多少|多久|多长时间|多长|几(?=天)|几个|几点|几时|什么时候|什么|怎么样|怎么|怎样|如何|哪些|哪里|哪个|"
     r"是否|能否|可以|可否|请问|[吗呢么]"
 )
-# "Free", "no charge", "no deposit", "waived" and "without a fee" state an amount: the answer to "is there a
-# fee for ...".
-_FREE_RE = re.compile(
-    r"\bfree\b|\bno (?:charge|fee|deposit|cost|payment)s?\b|\bwaive[ds]?\b|\bat no (?:extra )?cost\b"
-    r"|\bwithout (?:an? |any )?(?:[\w-]+ ){0,3}(?:fee|charge|cost|deposit)s?\b|免费|免收|不收费|豁免|免除"
-    r"|(?:不收|无需|不需|不用|免)(?:交|缴|付|收取)?押金|没有押金",
-    re.IGNORECASE,
-)
 # "Is return shipping free?", "要收费吗": asks whether there is a charge ("the free trial" does not).
 _ASKS_FREE_RE = re.compile(
     r"\bfree\s*(?:of charge\s*)?[?？]|\bis (?:it|this|that|there) free\b|\bfree (?:to|for)\b[^?]*[?？]"
@@ -237,6 +229,14 @@ _SENTENCE_END_RE = re.compile(r"[.!?。！？；;:：…][\"'”’）)\]】]*$"
 _LIST_CONTINUES_RE = re.compile(r"\s*(?:and|or|but|nor|plus|as well as)\b")
 _LOWER_WORD_RE = re.compile(r"[a-z]+\b")
 _LIST_OR_LABEL_RE = re.compile(r"^\s*(?:[-*•]|\d+[.)、]|#)|[:：]")
+# A number written out is a figure, as digits are ("the one-off switching charge" names no "one");
+# asked for an amount, the words for one ("the monthly fee", "the switching charge") say what is
+# asked, not what it is of: "A one-off activation fee of HK$120 is charged" names no more of
+# "what's the one-off switching charge?" than "Switching to an eSIM costs HK$50" does.
+_NUMBER_WORDS = frozenset(lexical_units("one two three four five six seven eight nine ten", frozenset()))
+_MONEY_WORDS = frozenset(
+    lexical_units("fee fees charge charges charged cost costs price prices pay paid", frozenset())
+)
 # Where a qualifier of the question's subject starts: "the download link | for a full export".
 # Not "of" ("the price of the Premium plan" names the plan) nor "to" ("how long to return it").
 _QUALIFIER_EN_RE = re.compile(r"\b(?:for|on|in|with|at|under|during|from|via)\b", re.IGNORECASE)
@@ -308,7 +308,7 @@ class _Asked:
         itself; "free" states an amount ("在境外接收短信要收费吗" -> "在境外接收短信免费")."""
         if not self.kinds:
             return False
-        if "money" in self.kinds and _FREE_RE.search(sentence):
+        if "money" in self.kinds and FREE_RE.search(sentence):
             return True
         if "email" in self.kinds and _EMAIL_RE.search(sentence):
             return True
@@ -1060,12 +1060,15 @@ def _naming_the_thing(best: _Candidate, ranked: list[_Candidate], asked: _Asked)
     text = _RATE_RE.sub(" ", asked.text if asked.units else asked.context)
     if "email" in asked.kinds:
         text = _EMAIL_ADDRESS_WORDS_RE.sub(" ", text)  # "which email address": the kind asked for
-    whole = {
-        u
-        for u in question_units(text)
-        if not u[0].isdigit() and u not in _ATTRIBUTE_WORDS and not asked_kinds(u)
+    asking = _ATTRIBUTE_WORDS | _NUMBER_WORDS | (_MONEY_WORDS if "money" in asked.kinds else frozenset())
+    whole = {u for u in question_units(text) if not u[0].isdigit() and u not in asking and not asked_kinds(u)}
+    subject = set(asked.subject) - asking
+    # A place is named by its country or region, as written or not ("Kuala Lumpur" in "Countries:
+    # Malaysia and Brunei").
+    named_units = {
+        id(c): _named_units(c) - _qualified_in_title(c, asked.units) | places_covered(asked.text, c.text)
+        for c in ranked
     }
-    named_units = {id(c): _named_units(c) - _qualified_in_title(c, asked.units) for c in ranked}
     # A place the question names says which case it asks about, in either language: "寄去日本的包裹
     # 最重可以多少公斤？" is answered by the Japan row's 30 kg, not a locker's 10 kg that shares more
     # of its other words ("包裹最重……公斤"). Not by a sentence naming nothing else asked: the seat
@@ -1084,17 +1087,21 @@ def _naming_the_thing(best: _Candidate, ranked: list[_Candidate], asked: _Asked)
         # it answers ("arrived 45 minutes late" -> "30 to 59 minutes: 25% of the fare"), not a
         # sentence naming more of the question's words for another case ("60 minutes or more").
         return best
-    levels = []  # per level (the subject, then the whole question): how many words each names
-    for thing in (set(asked.subject), whole):
-        named = {key: units & thing for key, units in named_units.items()}
-        common = set.intersection(*named.values())
-        levels.append({key: len(units - common) for key, units in named.items()})
-    names = {id(c): tuple(level[id(c)] for level in levels) for c in ranked}
+    names = _names_per_level(ranked, named_units, (subject, whole))
     if names[id(best)] == max(names.values()):
         return best
     better = [c for c in ranked if names[id(c)] > names[id(best)] and c.states_asked_kind]
     if better:
         return min(better, key=lambda c: (tuple(-n for n in names[id(c)]), c.other_language))
+    # No sentence naming more states the fact: best is refused for naming too little of the thing
+    # only when its synonyms do not name it either ("How heavy can my dog and carrier be?" ->
+    # "The pet and its carrier together must weigh no more than 10 kg", beside "Small cats and
+    # dogs can travel ... in a closed carrier"): its subject's words, not any ("travels" holds
+    # "fly" of "How old must a puppy be to fly?" for an infant's fare). Words held through a synonym do not pick a
+    # sentence over another: "within 30 days of delivery" is no answer to "how long does standard
+    # shipping take" for holding "shipping".
+    with_synonyms = named_units | {id(best): named_units[id(best)] | set(best.held) & subject}
+    names = names | {id(best): _names_per_level(ranked, with_synonyms, (subject, whole))[id(best)]}
     if not any(names[id(best)]) and not across and not _names_setting_most(best, ranked, asked, named_units):
         raise FactOfAnotherThing("the sentences stating the fact asked for are about something else")
     if not across and not names[id(best)][0] and max(n[0] for n in names.values()) >= SUBJECT_NAMED:
@@ -1113,6 +1120,19 @@ def _naming_the_thing(best: _Candidate, ranked: list[_Candidate], asked: _Asked)
             "the sentence stating the fact asked for names little of the thing asked about"
         )
     return best
+
+
+def _names_per_level(
+    ranked: list[_Candidate], named_units: dict[int, set[str]], things: tuple[set[str], ...]
+) -> dict[int, tuple[int, ...]]:
+    """Per candidate, per level (the subject, then the whole question), how many of its words the
+    candidate names that not every candidate names (a word all hold, the brand, tells none apart)."""
+    levels = []
+    for thing in things:
+        named = {key: units & thing for key, units in named_units.items()}
+        common = set.intersection(*named.values())
+        levels.append({key: len(units - common) for key, units in named.items()})
+    return {id(c): tuple(level[id(c)] for level in levels) for c in ranked}
 
 
 def _names_setting_most(
@@ -1225,11 +1245,14 @@ def _section_units(passage: Passage) -> frozenset[str]:
 def _names_row_asked(candidate: _Candidate, asked: _Asked) -> bool:
     """Whether the question names the row by its first cell, or follows up on the record the last
     answer was read from; a first cell stating a band that holds the customer's figure names the
-    row ("got in 45 minutes late" names "30 to 59 minutes; Compensation: 25% of the fare")."""
+    row ("got in 45 minutes late" names "30 to 59 minutes; Compensation: 25% of the fare"); so
+    does a place the customer names in a row of countries ("I live in Kuala Lumpur" names "Zone
+    B; Countries: Malaysia and Brunei")."""
     return (
         candidate.of_said_record
         or _names_leading_row(candidate, asked)
         or (candidate.row is not None and states_band_of(candidate.row[0][1], asked.figures))
+        or (candidate.row is not None and bool(places_covered(asked.text, candidate.text)))
     )
 
 

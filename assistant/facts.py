@@ -254,7 +254,7 @@ _RATE_BEFORE_EN = re.compile(rf"\b(?P<a>{_alternation(_ADVERB_PERIODS)})\b[^.;,\
 # A bound on the quantity, said before it ("at least 16", "up to 60 km", "至少16岁") or after it
 # ("16 or older", "16岁以上", "30天内").
 _MIN_BEFORE = re.compile(
-    r"\b(?:at least|minimum|min\.?|no less than|not less than|more than|over|above|older than|"
+    r"\b(?:at least|minimum|min\.?|no less than|not less than|(?<!no )(?<!not )more than|over|above|older than|"
     r"from the age of|starting at|starting from|from)\b[^.;\n]{0,24}$|(?:至少|最少|最低|不少于|不低于|满|起码)[^。；\n]{0,6}$"
     r"|(?<![不没])(?:超过|超出|多于|高于|大于)[^。；\n]{0,6}$"
 )
@@ -620,12 +620,15 @@ def asked_kinds(question: str) -> set[str]:
 
 
 # "500 to 1,999 parcels a month", "3-5 天", "100至499件": a band a text states.
-_BAND_RE = re.compile(r"(\d+(?:\.\d+)?)\s*(?:to|-|–|—|~|～|至|到)\s*(\d+(?:\.\d+)?)")
+# "5 to 11", "29 weeks to the end of 36 weeks", "5至11岁".
+_BAND_RE = re.compile(
+    r"(\d+(?:\.\d+)?)\s*(?:[a-z]+\s+)?(?:to|-|–|—|~|～|至|到)\s*(?:the end of\s+)?(\d+(?:\.\d+)?)"
+)
 # "5 rooms or more", "5+ rooms", "at least 5", "5间或以上", "超过5间": a band open above ("不超过10公斤"
 # is the band below).
 _OPEN_BAND_RE = re.compile(
     r"(\d+(?:\.\d+)?)\s*(?:[a-z]+\s+){0,2}or more\b|(\d+(?:\.\d+)?)\s*\+"
-    r"|\b(?:at least|more than|over)\s+(\d+(?:\.\d+)?)"
+    r"|(?<!no )(?<!not )\b(?:at least|more than|over)\s+(\d+(?:\.\d+)?)"
     rf"|(\d+(?:\.\d+)?)\s*[{CJK_CLASS}]{{0,2}}(?:或以上|及以上|以上)|(?<![不没])(?:超过|至少|多于)\s*(\d+(?:\.\d+)?)"
 )
 # A rate's "a month", "per day": how a tariff counts, not a figure of the customer's.
@@ -666,6 +669,39 @@ def _case_in_band(figure: Fact, bands: list[tuple[float, float]]) -> bool:
     if figure.bound == "min":
         return any(low <= value < high or value < low <= value + 1 for low, high in bands)
     return any(low < value <= high or value - 1 <= high < value for low, high in bands)
+
+
+def within_limits(figure: Fact, text: str) -> bool:
+    """Whether the text states a limit of the figure's kind that the figure keeps: a 4-year-old
+    is within "children under 5 years old", 30 weeks within "at least 28 weeks"."""
+    if figure.kind in ("number", "date"):
+        return False  # a bare number or a date has no side of a limit
+    return any(
+        limit.kind == figure.kind
+        and (limit.unit == figure.unit or figure.kind != "money")
+        and (
+            limit.bound == "max"
+            and figure.value <= limit.value
+            or limit.bound == "min"
+            and figure.value >= limit.value
+        )
+        for limit in find_facts(text)
+    )
+
+
+# "Free", "no charge", "no deposit", "waived" and "without a fee" state an amount: the answer to "is there a
+# fee for ...".
+FREE_RE = re.compile(
+    r"\bfree\b|\bno (?:charge|fee|deposit|cost|payment)s?\b|\bwaive[ds]?\b|\bat no (?:extra )?cost\b"
+    r"|\bwithout (?:an? |any )?(?:[\w-]+ ){0,3}(?:fee|charge|cost|deposit)s?\b|免费|免收|不收费|豁免|免除"
+    r"|(?:不收|无需|不需|不用|免)(?:交|缴|付|收取)?押金|没有押金",
+    re.IGNORECASE,
+)
+
+
+def states_amount(text: str) -> bool:
+    """Whether the text states an amount of money, or that something is free."""
+    return FREE_RE.search(text) is not None or any(f.kind == "money" for f in find_facts(text))
 
 
 def states_time_of_day(text: str) -> bool:

@@ -351,6 +351,14 @@ class TableAnswerer:
                 # A phrase's synonym names it in a yes/no question too: "Do gold members get
                 # free shipping?" asks the 免运费 column.
                 shared += len(synonym_groups().held(part, part_terms, header, phrases_only=True))
+            else:
+                # A header writing the customer's words otherwise: "so that delivery costs nothing"
+                # asks "Free shipping from", not "Shipping fee"; "how much do you charge" asks
+                # "Fee". Of a header stating another kind of fact than the one asked, only a
+                # phrase: "how long does it take to assemble" does not ask "Assembly fee", nor
+                # "每天多少钱" the "每日数据" column.
+                other_kind = bool(asked) and not asked & kinds
+                shared += len(synonym_groups().held(part, part_terms, header, phrases_only=other_kind))
             in_header = shared * (1 + 0.5 * len(part_words & header_words) / max(1, len(header_words)))
             # A yes/no question's words in a value the header does not have: "需要税项设置吗" ->
             # "支持状态：不需要税项设置". Across languages the words in common are names ("Is GST

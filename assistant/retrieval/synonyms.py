@@ -37,9 +37,22 @@ def english_stems(normalised: str) -> tuple[str, ...]:
     return tuple(stem(w) for w in _WORD_RE.findall(normalised))
 
 
+# What the stemmer leaves of one word's forms: "charg" / "charge", "deliver" / "delivery",
+# "cancel" / "cancellation". Not any longer word one begins: "free" is no "freeze", "help" no
+# "helpdesk", "pass" no "passport", "under" no "undergraduate" (each had put a question's word in
+# another group).
+_WORD_ENDINGS = frozenset(
+    "s es e y d ed ing er ers ly al ally ion ions ation ations ment ments ship ity ies ied".split()
+)
+
+
 def _same_stem(a: str, b: str) -> bool:
-    # As term_found: stems of 4+ letters also match a word they begin ("charg", "charge").
-    return a == b or prefix_match(a, b)
+    if a == b:
+        return True
+    if not prefix_match(a, b):
+        return False
+    shorter, longer = sorted((a, b), key=len)
+    return longer[len(shorter) :] in _WORD_ENDINGS
 
 
 @dataclass(frozen=True)

@@ -113,9 +113,11 @@ ZH_LEANED_WORDS = frozenset(
 ZH_KEY_STOP_WORDS = (
     ZH_STOP_WORDS | ZH_QUESTION_WORDS | ZH_LIGHT_VERBS | ZH_EDITION_NOW_WORDS | ZH_LEANED_WORDS
 )
-# Words a question leans on without asking about them ("What if someone I know gets it?").
+# Words a question leans on without asking about them ("What if someone I know gets it?", "Is
+# there somewhere to change a nappy?").
 EN_KEY_STOP_WORDS = EN_STOP_WORDS | frozenset(
     """get gets got getting gotten know knows someone somebody anyone anybody something anything
+    somewhere anywhere everywhere
     everyone everybody everything one ones thing things way ways still ever happen happens happened
     want wants us let
     come comes came coming allow allows allowed go goes going went make makes made give gives

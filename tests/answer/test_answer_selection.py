@@ -1468,3 +1468,48 @@ def test_a_translation_without_names_or_figures_is_told_by_meaning(embedder: Emb
         "Is there a charge for swapping my old meter for a smart one?", [chinese, english], "en"
     )
     assert "free of charge" in answer.text and "免费" not in answer.text
+
+
+def test_the_sentence_naming_the_thing_through_a_synonym_is_not_refused(
+    extractor: ExtractiveAnswerer,
+) -> None:
+    """ "How heavy can my dog and carrier be on the train?": the weight limit of "the pet and its
+    carrier" answers; the sentence naming dogs, carriers and trains states no weight."""
+    pets = passage(
+        1,
+        "Pets and bicycles",
+        "Small cats and dogs can travel in second class on Lingnan Rail trains, in a closed carrier. "
+        "The pet and its carrier together must weigh no more than 10 kg.",
+    )
+    answer = extractor.run("How heavy can my dog and carrier be on the train?", [pets], "en")
+    assert "10 kg" in answer.text, answer.text
+
+
+def test_a_row_of_countries_is_named_by_the_customers_city(extractor: ExtractiveAnswerer) -> None:
+    """ "I live in Kuala Lumpur. How much do I need to spend so that delivery costs nothing?": the
+    Malaysia row's free-shipping threshold (its header writes "costs nothing" otherwise), not the
+    Chinese points sentence stating an amount of spending (消费)."""
+    zone = passage(
+        1,
+        "Shipping",
+        "Zone: Zone B; Countries: Malaysia and Brunei; Shipping fee: S$12; Free shipping from: S$150",
+        kind="table",
+    )
+    points = passage(2, "积分", "每消费1新元可得1积分，100积分可抵扣5新元。", lang="zh")
+    question = "I live in Kuala Lumpur. How much do I need to spend so that delivery costs nothing?"
+    answer = extractor.run(question, [points, zone], "en").text
+    assert "S$150" in answer and "S$12" not in answer, answer
+
+
+def test_words_for_an_amount_name_no_thing_the_amount_is_of(embedder: Embedder) -> None:
+    """ "the one-off switching charge" is not named by "A one-off activation fee ... is charged":
+    "one", "fee" and "charge" say what is asked; the switching sentence states it."""
+    extractor = ExtractiveAnswerer(embedder=embedder)
+    plans = passage(
+        1,
+        "Plans",
+        "A one-off activation fee of HK$120 is charged on your first bill. Every plan works with a "
+        "physical SIM card or an eSIM. Switching from a physical SIM card to an eSIM costs HK$50.",
+    )
+    answer = extractor.run("What's the one-off charge for switching to an eSIM?", [plans], "en").text
+    assert "HK$50" in answer and "HK$120" not in answer, answer

@@ -268,3 +268,49 @@ def test_a_sentence_naming_one_word_is_read_with_the_one_before_it() -> None:
     # A situation followed by a question of its own still counts that question alone.
     found = evidence("I work part-time. How much do private mahjong rooms cost?", [prices])
     assert found.features["coverage"] == 1.0
+
+
+def test_a_customers_figure_within_a_limit_the_passage_states_is_held() -> None:
+    """ "A 4-year-old" is the case of "children under 5 years old": the limit holds the figure,
+    of its own kind only (an age is not held by a weight limit)."""
+    minors = passage("Children under 5 years old cannot travel alone.")
+    assert missing_numbers("Can a 4-year-old fly alone?", [minors]) == []
+    assert evidence("Can a 4-year-old fly alone?", [minors]).features["coverage"] == pytest.approx(1.0)
+    assert missing_numbers("Can a 7-year-old fly alone?", [minors]) == ["7.0"]
+    assert missing_numbers("Can a 4-year-old fly alone?", [passage("Bags of up to 5 kg are free.")]) == [
+        "4.0"
+    ]
+    # "No more than" is the limit from above ("more than" alone is the one from below).
+    carrier = passage("The pet and its carrier must weigh no more than 8 kg.")
+    assert missing_numbers("Can my cat and its carrier weigh 6 kg?", [carrier]) == []
+    assert missing_numbers("Can my cat and its carrier weigh 9 kg?", [carrier]) == ["9.0"]
+
+
+def test_words_for_a_price_are_held_by_an_amount_or_free_of_charge() -> None:
+    """ "Does a wheelchair cost anything?" is answered by "free of charge", "how much can I spend"
+    by a refund up to an amount: neither page writes the question's word."""
+    wheelchair = passage("Wheelchair assistance is free of charge.")
+    assert evidence("Does a wheelchair cost anything?", [wheelchair]).features["coverage"] == pytest.approx(
+        1.0
+    )
+    essentials = passage(
+        "While your bag is missing, we refund essential purchases of up to NT$1,500 per day."
+    )
+    assert "spend" not in evidence("How much can I spend on essentials?", [essentials]).missing_terms
+    # A page stating no amount does not hold it.
+    steps = passage("Request wheelchair assistance at least 48 hours before departure.")
+    assert "cost" in evidence("Does a wheelchair cost anything?", [steps]).missing_terms
+
+
+def test_words_for_opening_hours_are_held_by_a_time_of_day() -> None:
+    lounge = passage("The Zhuhai lounge is open from 6:30 am to 9:30 pm.")
+    assert evidence("What time does the Zhuhai lounge close?", [lounge]).features[
+        "coverage"
+    ] == pytest.approx(1.0)
+    where = passage("The Zhuhai lounge is on Level 1, next to the ticket office.")
+    assert "close" in evidence("What time does the Zhuhai lounge close?", [where]).missing_terms
+
+
+def test_somewhere_is_no_thing_asked_to_exist() -> None:
+    assert asked_to_exist("Is there somewhere to change my baby's nappy at the station?") != "somewhere"
+    assert "somewhere" not in key_terms("Is there somewhere to change my baby's nappy?")

@@ -200,3 +200,34 @@ def test_chinese_new_year_is_the_spring_festival() -> None:
     question = "Do you deliver during Chinese New Year?"
     spring_festival = "During the 7-day Spring Festival holiday, Standard deliveries are paused."
     assert held(question, spring_festival) == {"chinese", "new", "year"}
+
+
+def written(question: str) -> set[str]:
+    return {m.text for _, members in synonym_groups().written_in(question) for m in members}
+
+
+def test_a_word_another_member_only_begins_is_not_that_member() -> None:
+    """A member matches a word's forms ("charged" is "charge", "deliveries" a "delivery"), not a
+    longer word it begins: "free" is no "freeze", "help" no "helpdesk", "pass" no "passport"."""
+    assert "freeze" not in written("Is return shipping free?")
+    assert "helpdesk" not in written("Can you help me with my homework?")
+    assert not {"passport", "password"} & written("How much is a monthly pass?")
+    assert "undergraduate" not in written("Under the 2022 policy, how long did refunds take?")
+    assert "charge" in written("Will I be charged?")
+    # In a page too: a passage writing "freeze" holds no question's "free".
+    assert held("Is it free?", "We can freeze your account for 3 months.") == set()
+
+
+def test_a_customers_pet_and_travel_words_are_held_where_the_page_writes_its_own() -> None:
+    assert {"cat", "ride"} <= held("Can my cat ride in first class?", "Pets cannot travel in first class.")
+    assert "dog" in held("How heavy can my dog be?", "The pet and its carrier must weigh no more than 10 kg.")
+    # A cover: the page's rule for pets does not say what a question about pets is told of dogs.
+    assert held("Can pets travel in first class?", "Guide dogs travel free of charge.") == set()
+    assert {"e", "scooter"} <= held(
+        "Can I take my e-scooter on board?", "Electric scooters cannot be taken on trains."
+    )
+    assert "consider" in held(
+        "When is a bag considered lost?", "A bag not found after 21 days is treated as lost."
+    )
+    assert "typhoon" in held("Is a hotel paid for a typhoon?", "They are not given for bad weather.")
+    assert "website" in held("Can I book a pet on the website?", "Pets cannot be added online.")
