@@ -305,21 +305,22 @@ def missing_numbers(question: str, passages: Sequence[Passage]) -> list[str]:
     held = set().union(*(_numbers_and_codes(text) for text in texts))
     bands = [band for text in texts for band in stated_bands(text)]
     figures = find_facts(" ".join(asking_sentences(question)))
+    limits = [find_facts(text) for text in texts] if figures else []
     return sorted(
         t
         for t in asked - held
-        if not in_band(t, bands) and not any(_kept_limit(t, figures, text) for text in texts)
+        if not in_band(t, bands) and not any(_kept_limit(t, figures, stated) for stated in limits)
     )
 
 
-def _kept_limit(term: str, figures: Sequence[Fact], text: str) -> bool:
-    """Whether the question's figure written as the term keeps a limit the text states ("a
-    4-year-old" over "children under 5 years old cannot travel alone")."""
+def _kept_limit(term: str, figures: Sequence[Fact], limits: Sequence[Fact]) -> bool:
+    """Whether the question's figure written as the term keeps one of the limits a text states
+    (its facts): "a 4-year-old" over "children under 5 years old cannot travel alone"."""
     try:
         value = float(term)
     except ValueError:
         return False
-    return any(abs(f.raw - value) < 1e-9 and within_limits(f, text) for f in figures)
+    return any(abs(f.raw - value) < 1e-9 and within_limits(f, limits) for f in figures)
 
 
 # "深圳北站的商务候车室有淋浴间吗？", "可以借婴儿推车吗？", "Is there a shower in the lounge?": the
@@ -558,7 +559,8 @@ def _passages_terms(question: str, top: Sequence[Passage], question_terms: set[s
         if bands := stated_bands(text):
             terms |= {t for t in question_terms - terms if in_band(t, bands)}
         if figures:
-            terms |= {t for t in question_terms - terms if _kept_limit(t, figures, text)}
+            limits = find_facts(text)
+            terms |= {t for t in question_terms - terms if _kept_limit(t, figures, limits)}
         if day_parts and states_time_of_day(text):
             terms |= day_parts
         if (money := question_terms & _frame_terms(_MONEY_WORDS)) and states_amount(text):

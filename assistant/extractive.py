@@ -492,6 +492,7 @@ class _Candidate:
     match_text: str = ""  # what the embedder compares with the question (an FAQ: its question too)
     other_language: bool = False  # not in the question's language: words cannot tell, meaning can
     held: frozenset[str] = frozenset()  # in the other language: the question's units it holds translated
+    places: frozenset[str] = frozenset()  # the question's places it names by their country or region
     leads_language: bool = False  # no passage in its language ranks above its passage
     opening: str = ""  # a clause's sentence before it, quoted with it ("We accept ... cards; ... and")
     section: frozenset[str] = frozenset()  # its section heading's units (not the page title's)
@@ -804,7 +805,8 @@ class ExtractiveAnswerer:
         # in the other language, in translation ("filter" in "来电过滤") count as its words.
         asked_terms = key_terms(asked.text)  # read once: every candidate is matched against them
         for c in candidates:
-            held = held_by_synonyms(asked.text, asked_terms, c.text) | places_covered(asked.text, c.text)
+            c.places = frozenset(places_covered(asked.text, c.text))
+            held = held_by_synonyms(asked.text, asked_terms, c.text) | c.places
             if c.other_language:
                 held |= held_in_translation(asked.text, c.text)
             c.held = held & asked.units
@@ -1065,10 +1067,7 @@ def _naming_the_thing(best: _Candidate, ranked: list[_Candidate], asked: _Asked)
     subject = set(asked.subject) - asking
     # A place is named by its country or region, as written or not ("Kuala Lumpur" in "Countries:
     # Malaysia and Brunei").
-    named_units = {
-        id(c): _named_units(c) - _qualified_in_title(c, asked.units) | places_covered(asked.text, c.text)
-        for c in ranked
-    }
+    named_units = {id(c): _named_units(c) - _qualified_in_title(c, asked.units) | c.places for c in ranked}
     # A place the question names says which case it asks about, in either language: "寄去日本的包裹
     # 最重可以多少公斤？" is answered by the Japan row's 30 kg, not a locker's 10 kg that shares more
     # of its other words ("包裹最重……公斤"). Not by a sentence naming nothing else asked: the seat
@@ -1076,9 +1075,7 @@ def _naming_the_thing(best: _Candidate, ranked: list[_Candidate], asked: _Asked)
     placed = [
         c
         for c in ranked
-        if c.states_asked_kind
-        and (places := places_covered(asked.text, c.text))
-        and named_units[id(c)] & whole - places
+        if c.states_asked_kind and (places := c.places) and named_units[id(c)] & whole - places
     ]
     if placed and best not in placed:
         return placed[0]
@@ -1252,7 +1249,7 @@ def _names_row_asked(candidate: _Candidate, asked: _Asked) -> bool:
         candidate.of_said_record
         or _names_leading_row(candidate, asked)
         or (candidate.row is not None and states_band_of(candidate.row[0][1], asked.figures))
-        or (candidate.row is not None and bool(places_covered(asked.text, candidate.text)))
+        or (candidate.row is not None and bool(candidate.places))
     )
 
 

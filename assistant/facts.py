@@ -671,9 +671,9 @@ def _case_in_band(figure: Fact, bands: list[tuple[float, float]]) -> bool:
     return any(low < value <= high or value - 1 <= high < value for low, high in bands)
 
 
-def within_limits(figure: Fact, text: str) -> bool:
-    """Whether the text states a limit of the figure's kind that the figure keeps: a 4-year-old
-    is within "children under 5 years old", 30 weeks within "at least 28 weeks"."""
+def within_limits(figure: Fact, limits: Iterable[Fact]) -> bool:
+    """Whether the figure keeps one of the limits (a text's facts, find_facts) of its kind: a
+    4-year-old is within "children under 5 years old", 30 weeks within "at least 28 weeks"."""
     if figure.kind in ("number", "date"):
         return False  # a bare number or a date has no side of a limit
     return any(
@@ -685,7 +685,7 @@ def within_limits(figure: Fact, text: str) -> bool:
             or limit.bound == "min"
             and figure.value >= limit.value
         )
-        for limit in find_facts(text)
+        for limit in limits
     )
 
 
