@@ -528,14 +528,16 @@ def parts_of_day(question: str) -> set[str]:
 # spend on essentials?") are what a passage stating an amount or "free of charge" answers, and
 # words for opening hours ("What time does the lounge close?") what one stating a time of day
 # answers: neither page writes the question's word.
-_MONEY_WORDS = "cost charge fee price pay paid spend spent free 收费 费用 免费 付费 花费"
-_CLOCK_WORDS = "time open opening close closing shut 开门 关门 营业 打烊"
+_MONEY_WORDS = ("cost charge fee price pay paid spend spent free", "收费 费用 免费 付费 花费")
+_CLOCK_WORDS = ("time open opening close closing shut", "开门 关门 营业 打烊")
 
 
 @cache
-def _frame_terms(words: str) -> frozenset[str]:
-    # Read when first needed: cutting the Chinese words loads jieba's dictionary.
-    return frozenset(t for t in key_terms(words) if not t.startswith("#"))
+def _frame_terms(words: tuple[str, str]) -> frozenset[str]:
+    """The key terms of (English words, Chinese words). The Chinese ones are terms as written:
+    cutting them would load jieba's dictionary on an English question's first answer."""
+    english, chinese = words
+    return frozenset(key_terms(english)) | frozenset(chinese.split())
 
 
 def _passages_terms(question: str, top: Sequence[Passage], question_terms: set[str]) -> list[set[str]]:

@@ -1,6 +1,7 @@
 """An English question whose retrieval touches no Chinese text does not load jieba's dictionary
 (0.6 s of the first CLI answer): the synonym table cuts its Chinese members into words when first
-needed, and the FAQ match skips an FAQ's Chinese questions for a query without Chinese. Run in a
+needed, the FAQ match skips an FAQ's Chinese questions for a query without Chinese, and the judge's
+Chinese words for a price or opening hours are terms as written. Run in a
 fresh interpreter, as the test process has loaded the dictionary long since."""
 
 from __future__ import annotations
@@ -19,6 +20,12 @@ assert groups.held("My mobile went missing", ["mobil", "miss"], "If your phone i
 query = set(terms("How long is the return window?"))
 assert faq_match_strength(query, "退货期限是多久？\\nHow long is the return window?") == 1.0
 assert faq_match_strength(query, "退货期限是多久？") == 0.0
+from assistant.answerability import evidence
+from assistant.types import Passage, PassageScores
+
+free = Passage(chunk_id="c", doc_id="d", text="Wheelchair assistance is free of charge.", title="Help",
+               lang="en", scores=PassageScores())
+assert evidence("What time does the desk open, and does a wheelchair cost anything?", [free]).features
 print(text._jieba is not None)  # the segmenter, made on first use
 """
 
